@@ -1,0 +1,249 @@
+//! DKIM delegation: `SELECTOR._domainkey.DOMAIN` must be a CNAME to the provider's key, or hold
+//! the same key the provider publishes (DNS hosts that flatten CNAMEs).
+
+use super::snapshot::{Answer, DnsSnapshot, Query, normalize_name};
+use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::profile::DkimSelector;
+
+/// The name where the selector's key must be published.
+pub fn key_name(domain: &str, selector: &DkimSelector) -> String {
+    format!("{}._domainkey.{domain}", selector.selector)
+}
+
+/// The queries still needed: the CNAME first; only when the name has no CNAME, its TXT and the
+/// provider's TXT, to recognise a flattened CNAME.
+pub fn queries(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -> Vec<Query> {
+    let name = key_name(domain, selector);
+    let cname = Query::cname(&name);
+    match snapshot.get(&cname) {
+        None => vec![cname],
+        Some(Answer::NoData) => vec![Query::txt(&name), Query::txt(&selector.cname)],
+        Some(_) => Vec::new(),
+    }
+}
+
+/// Judges one required selector.
+pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -> RecordCheck {
+    let name = key_name(domain, selector);
+    let target = normalize_name(&selector.cname);
+    let mut check = RecordCheck {
+        kind: RecordKind::Dkim,
+        name: name.clone(),
+        record_type: "CNAME".to_string(),
+        status: RecordStatus::Pass,
+        expected: format!("CNAME to {target}"),
+        found: Vec::new(),
+        message: String::new(),
+        fix: Some(Fix {
+            record_type: "CNAME".to_string(),
+            name: name.clone(),
+            value: target.clone(),
+        }),
+        warnings: Vec::new(),
+    };
+    let cname_query = Query::cname(&name);
+    let failed = |check: RecordCheck, query: &Query, failure| {
+        RecordCheck::lookup_failed(
+            RecordKind::Dkim,
+            &check.name,
+            "CNAME",
+            check.expected,
+            query,
+            failure,
+        )
+    };
+    match snapshot.get(&cname_query) {
+        None => {
+            check.status = RecordStatus::Error;
+            check.message = format!("{cname_query} was not looked up");
+            check.fix = None;
+        }
+        Some(Answer::Failed(failure)) => return failed(check, &cname_query, failure),
+        Some(Answer::Records(targets)) => {
+            let found: Vec<String> = targets.iter().map(|t| normalize_name(t)).collect();
+            if found.iter().any(|found| *found == target) {
+                check.message = format!("{name} is a CNAME to {target}");
+                check.fix = None;
+            } else {
+                check.status = RecordStatus::Fail;
+                check.message =
+                    format!("{name} is a CNAME to {}, not to {target}", found.join(", "));
+            }
+            check.found = found;
+        }
+        Some(Answer::NxDomain) => {
+            check.status = RecordStatus::Missing;
+            check.message = format!("{name} does not exist");
+        }
+        Some(Answer::NoData) => {
+            let name_txt = Query::txt(&name);
+            let target_txt = Query::txt(&target);
+            let published = match snapshot.get(&name_txt).map(Answer::records) {
+                None => {
+                    check.status = RecordStatus::Error;
+                    check.message = format!("{name_txt} was not looked up");
+                    check.fix = None;
+                    return check;
+                }
+                Some(Err(failure)) => return failed(check, &name_txt, failure),
+                Some(Ok(records)) => records,
+            };
+            if published.is_empty() {
+                check.status = RecordStatus::Missing;
+                check.message = format!("{name} has no CNAME and no DKIM key");
+                return check;
+            }
+            check.found = published.to_vec();
+            let providers = match snapshot.get(&target_txt).map(Answer::records) {
+                None => {
+                    check.status = RecordStatus::Error;
+                    check.message = format!("{target_txt} was not looked up");
+                    check.fix = None;
+                    return check;
+                }
+                Some(Err(failure)) => return failed(check, &target_txt, failure),
+                Some(Ok(records)) => records,
+            };
+            if same_records(published, providers) {
+                check.message =
+                    format!("{name} has no CNAME but publishes the same key as {target}");
+                check.warnings.push(format!(
+                    "flattened: {name} is a copy of {target}'s key, not a CNAME; when the \
+                     provider rotates its key this copy goes stale"
+                ));
+                check.fix = None;
+            } else {
+                check.status = RecordStatus::Fail;
+                check.message =
+                    format!("{name} holds a TXT record that is not the key published at {target}");
+            }
+        }
+    }
+    check
+}
+
+/// Two TXT record sets are equal when they hold the same records, ignoring order and white space
+/// (DNS hosts reformat long keys).
+fn same_records(left: &[String], right: &[String]) -> bool {
+    let canonical = |records: &[String]| {
+        let mut records: Vec<String> = records
+            .iter()
+            .map(|record| record.split_whitespace().collect())
+            .collect();
+        records.sort();
+        records
+    };
+    !left.is_empty() && canonical(left) == canonical(right)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::snapshot::{LookupFailure, QueryType};
+
+    const KEY: &str = "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA";
+
+    fn mte1() -> DkimSelector {
+        DkimSelector {
+            selector: "mte1".into(),
+            cname: "dkim1.mandrillapp.com".into(),
+        }
+    }
+
+    fn check(snapshot: DnsSnapshot) -> RecordCheck {
+        let selector = mte1();
+        let mut full = DnsSnapshot::new();
+        for _ in 0..3 {
+            for query in queries("shop.example", &selector, &full) {
+                let answer = snapshot.get(&query).cloned().unwrap_or(Answer::NxDomain);
+                full.insert(query, answer);
+            }
+        }
+        evaluate("shop.example", &selector, &full)
+    }
+
+    const NAME: &str = "mte1._domainkey.shop.example";
+
+    #[test]
+    fn cname_to_the_target_passes_in_any_case() {
+        let result = check(DnsSnapshot::new().with(
+            NAME,
+            QueryType::Cname,
+            Answer::Records(vec!["DKIM1.MandrillApp.com.".into()]),
+        ));
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert_eq!(result.fix, None);
+        assert_eq!(result.found, ["dkim1.mandrillapp.com"]);
+    }
+
+    #[test]
+    fn cname_elsewhere_fails_showing_it() {
+        let result = check(DnsSnapshot::new().with(
+            NAME,
+            QueryType::Cname,
+            Answer::Records(vec!["dkim2.mandrillapp.com".into()]),
+        ));
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert!(result.message.contains("dkim2.mandrillapp.com"));
+        assert_eq!(result.fix.unwrap().value, "dkim1.mandrillapp.com");
+    }
+
+    #[test]
+    fn nothing_there_is_missing() {
+        let result = check(DnsSnapshot::new());
+        assert_eq!(result.status, RecordStatus::Missing);
+        let fix = result.fix.unwrap();
+        assert_eq!(
+            (fix.record_type.as_str(), fix.name.as_str()),
+            ("CNAME", NAME)
+        );
+        let empty = check(DnsSnapshot::new().with(NAME, QueryType::Cname, Answer::NoData));
+        assert_eq!(empty.status, RecordStatus::Missing);
+    }
+
+    #[test]
+    fn flattened_key_passes_with_a_warning() {
+        let result = check(
+            DnsSnapshot::new()
+                .with(NAME, QueryType::Cname, Answer::NoData)
+                .with_txt(NAME, &[KEY])
+                .with_txt("dkim1.mandrillapp.com", &[&KEY.replace("; ", ";")]),
+        );
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert!(result.warnings[0].starts_with("flattened"));
+    }
+
+    #[test]
+    fn another_key_fails() {
+        let result = check(
+            DnsSnapshot::new()
+                .with(NAME, QueryType::Cname, Answer::NoData)
+                .with_txt(NAME, &["v=DKIM1; k=rsa; p=OTHER"])
+                .with_txt("dkim1.mandrillapp.com", &[KEY]),
+        );
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert_eq!(result.found, ["v=DKIM1; k=rsa; p=OTHER"]);
+    }
+
+    #[test]
+    fn lookup_failures_are_errors() {
+        let result = check(DnsSnapshot::new().with(
+            NAME,
+            QueryType::Cname,
+            Answer::Failed(LookupFailure::Refused),
+        ));
+        assert_eq!(result.status, RecordStatus::Error);
+        assert!(result.message.contains("REFUSED"));
+        let target_failed = check(
+            DnsSnapshot::new()
+                .with(NAME, QueryType::Cname, Answer::NoData)
+                .with_txt(NAME, &[KEY])
+                .with(
+                    "dkim1.mandrillapp.com",
+                    QueryType::Txt,
+                    Answer::Failed(LookupFailure::Timeout),
+                ),
+        );
+        assert_eq!(target_failed.status, RecordStatus::Error);
+    }
+}

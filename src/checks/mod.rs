@@ -1,0 +1,272 @@
+//! Judges a domain's DNS records against a provider profile: pure functions over a `DnsSnapshot`.
+//!
+//! Each check has two steps that never touch the network: `queries` says which answers it still
+//! needs given what is already known (SPF and DKIM need follow-ups), and `evaluate` turns the
+//! answers into a `RecordCheck`. A wrong record is a finding with a status, never an `Err`.
+
+pub mod dkim;
+pub mod dmarc;
+pub mod snapshot;
+pub mod spf;
+pub mod verification;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::domain::DomainName;
+use crate::profile::Profile;
+pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
+
+/// The four kinds of record a profile can require.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Spf,
+    Dkim,
+    Dmarc,
+    Verification,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Spf => "spf",
+            RecordKind::Dkim => "dkim",
+            RecordKind::Dmarc => "dmarc",
+            RecordKind::Verification => "verification",
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verdict on one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordStatus {
+    /// The record is what the profile requires.
+    Pass,
+    /// The record is present but wrong.
+    Fail,
+    /// There is no such record.
+    Missing,
+    /// DNS could not answer (timeout, SERVFAIL, REFUSED): no verdict.
+    Error,
+}
+
+impl RecordStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordStatus::Pass => "pass",
+            RecordStatus::Fail => "fail",
+            RecordStatus::Missing => "missing",
+            RecordStatus::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for RecordStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The exact record a customer must publish.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub name: String,
+    pub value: String,
+}
+
+/// The verdict on one required record, in the contract's "record object" shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCheck {
+    pub kind: RecordKind,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub status: RecordStatus,
+    pub expected: String,
+    pub found: Vec<String>,
+    pub message: String,
+    pub fix: Option<Fix>,
+    pub warnings: Vec<String>,
+}
+
+impl RecordCheck {
+    /// A record whose lookup failed: no verdict, only the DNS reason.
+    fn lookup_failed(
+        kind: RecordKind,
+        name: &str,
+        record_type: &str,
+        expected: String,
+        query: &Query,
+        failure: &LookupFailure,
+    ) -> Self {
+        RecordCheck {
+            kind,
+            name: name.to_string(),
+            record_type: record_type.to_string(),
+            status: RecordStatus::Error,
+            expected,
+            found: Vec::new(),
+            message: format!("DNS lookup of {query} failed: {failure}"),
+            fix: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Everything one check of one domain needs to know: the domain, what its profile requires and
+/// the ownership token, if any.
+#[derive(Clone, Debug)]
+pub struct Plan<'a> {
+    pub domain: &'a DomainName,
+    pub profile: &'a Profile,
+    pub token: Option<&'a str>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(domain: &'a DomainName, profile: &'a Profile, token: Option<&'a str>) -> Self {
+        Plan {
+            domain,
+            profile,
+            token,
+        }
+    }
+
+    /// The queries still needed to evaluate every required record, given the answers so far.
+    /// Empty once the snapshot holds everything; repeated calls converge because each answer
+    /// either ends a branch or names strictly bounded follow-ups (see `spf::MAX_LOOKUPS`).
+    pub fn queries(&self, snapshot: &DnsSnapshot) -> Vec<Query> {
+        let domain = self.domain.as_str();
+        let mut queries = Vec::new();
+        if let Some(include) = &self.profile.spf_include {
+            queries.extend(spf::queries(domain, include, snapshot));
+        }
+        for selector in &self.profile.dkim {
+            queries.extend(dkim::queries(domain, selector, snapshot));
+        }
+        if self.profile.dmarc {
+            queries.extend(dmarc::queries(domain, snapshot));
+        }
+        if self.verification_template().is_some() {
+            queries.push(Query::txt(domain));
+        }
+        queries.sort();
+        queries.dedup();
+        queries.retain(|query| !snapshot.contains(query));
+        queries
+    }
+
+    /// The verdict on every required record, in a fixed order: SPF, DKIM selectors, DMARC,
+    /// verification.
+    pub fn evaluate(&self, snapshot: &DnsSnapshot) -> DomainReport {
+        let domain = self.domain.as_str();
+        let mut records = Vec::new();
+        if let Some(include) = &self.profile.spf_include {
+            records.push(spf::evaluate(domain, include, snapshot));
+        }
+        for selector in &self.profile.dkim {
+            records.push(dkim::evaluate(domain, selector, snapshot));
+        }
+        if self.profile.dmarc {
+            records.push(dmarc::evaluate(domain, snapshot));
+        }
+        if let (Some(template), Some(token)) = (self.verification_template(), self.token) {
+            records.push(verification::evaluate(domain, template, token, snapshot));
+        }
+        DomainReport::new(domain, &self.profile.name, records)
+    }
+
+    /// The ownership template, when the profile asks for one and a token was given: without a
+    /// token there is nothing to compare with, so the record is not judged.
+    fn verification_template(&self) -> Option<&str> {
+        self.token?;
+        self.profile.verification.as_deref()
+    }
+}
+
+/// The verdict on a whole domain: the contract's check JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainReport {
+    pub domain: String,
+    pub profile: String,
+    pub ready: bool,
+    pub records: Vec<RecordCheck>,
+}
+
+impl DomainReport {
+    pub fn new(domain: &str, profile: &str, records: Vec<RecordCheck>) -> Self {
+        let ready = records
+            .iter()
+            .all(|record| record.status == RecordStatus::Pass);
+        DomainReport {
+            domain: domain.to_string(),
+            profile: profile.to_string(),
+            ready,
+            records,
+        }
+    }
+
+    /// True when a record's lookup failed: the check is inconclusive.
+    pub fn has_errors(&self) -> bool {
+        self.records
+            .iter()
+            .any(|record| record.status == RecordStatus::Error)
+    }
+
+    /// True when some record is definitely wrong or absent.
+    pub fn has_failures(&self) -> bool {
+        self.records
+            .iter()
+            .any(|record| matches!(record.status, RecordStatus::Fail | RecordStatus::Missing))
+    }
+
+    pub fn has_warnings(&self) -> bool {
+        self.records
+            .iter()
+            .any(|record| !record.warnings.is_empty())
+    }
+
+    /// The monitoring-plugin verdict: OK, WARNING, CRITICAL or UNKNOWN.
+    pub fn outcome(&self) -> Outcome {
+        if self.has_failures() {
+            Outcome::Critical
+        } else if self.has_errors() {
+            Outcome::Unknown
+        } else if self.has_warnings() {
+            Outcome::Warning
+        } else {
+            Outcome::Ok
+        }
+    }
+}
+
+/// The monitoring-plugin states, ordered by how bad they are: a definite failure outranks an
+/// inconclusive lookup, which outranks a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Ok,
+    Warning,
+    Unknown,
+    Critical,
+}
+
+impl Outcome {
+    /// The exit code of the monitoring-plugin convention.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::Warning => 1,
+            Outcome::Critical => 2,
+            Outcome::Unknown => 3,
+        }
+    }
+}

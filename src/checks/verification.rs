@@ -1,0 +1,124 @@
+//! Domain ownership: a TXT at the domain equal to the profile's template with the token filled in.
+
+use super::snapshot::{Answer, DnsSnapshot, Query};
+use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::profile::TOKEN_PLACEHOLDER;
+
+/// Judges the ownership record. `template` holds `{token}` exactly once.
+pub fn evaluate(domain: &str, template: &str, token: &str, snapshot: &DnsSnapshot) -> RecordCheck {
+    let expected_value = template.replacen(TOKEN_PLACEHOLDER, token, 1);
+    let (prefix, suffix) = template
+        .split_once(TOKEN_PLACEHOLDER)
+        .unwrap_or((template, ""));
+    let mut check = RecordCheck {
+        kind: RecordKind::Verification,
+        name: domain.to_string(),
+        record_type: "TXT".to_string(),
+        status: RecordStatus::Pass,
+        expected: expected_value.clone(),
+        found: Vec::new(),
+        message: String::new(),
+        fix: Some(Fix {
+            record_type: "TXT".to_string(),
+            name: domain.to_string(),
+            value: expected_value.clone(),
+        }),
+        warnings: Vec::new(),
+    };
+    let query = Query::txt(domain);
+    let records = match snapshot.get(&query).map(Answer::records) {
+        None => {
+            check.status = RecordStatus::Error;
+            check.message = format!("{query} was not looked up");
+            check.fix = None;
+            return check;
+        }
+        Some(Err(failure)) => {
+            return RecordCheck::lookup_failed(
+                RecordKind::Verification,
+                domain,
+                "TXT",
+                check.expected,
+                &query,
+                failure,
+            );
+        }
+        Some(Ok(records)) => records,
+    };
+    if records.iter().any(|record| record.trim() == expected_value) {
+        check.found = vec![expected_value];
+        check.message = "ownership record is published".to_string();
+        check.fix = None;
+        return check;
+    }
+    // Records of the same template with another token: usually a token from an old registration.
+    let similar: Vec<String> = records
+        .iter()
+        .map(|record| record.trim())
+        .filter(|record| {
+            record.len() > prefix.len() + suffix.len()
+                && record.starts_with(prefix)
+                && record.ends_with(suffix)
+        })
+        .map(str::to_string)
+        .collect();
+    if similar.is_empty() {
+        check.status = RecordStatus::Missing;
+        check.message = format!("no {expected_value} TXT record at {domain}");
+    } else {
+        check.status = RecordStatus::Fail;
+        check.message = format!(
+            "{domain} has an ownership record with another token: {}",
+            similar.join(", ")
+        );
+        check.found = similar;
+    }
+    check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::snapshot::LookupFailure;
+
+    const TEMPLATE: &str = "mandrill_verify.{token}";
+
+    fn check(records: &[&str]) -> RecordCheck {
+        let snapshot = DnsSnapshot::new().with_txt("shop.example", records);
+        evaluate("shop.example", TEMPLATE, "KEY123", &snapshot)
+    }
+
+    #[test]
+    fn the_exact_record_passes() {
+        let result = check(&["v=spf1 -all", "mandrill_verify.KEY123"]);
+        assert_eq!(result.status, RecordStatus::Pass);
+        assert_eq!(result.fix, None);
+        assert_eq!(result.found, ["mandrill_verify.KEY123"]);
+    }
+
+    #[test]
+    fn another_token_fails_and_shows_it() {
+        let result = check(&["mandrill_verify.OLDKEY"]);
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert_eq!(result.found, ["mandrill_verify.OLDKEY"]);
+        assert_eq!(result.fix.unwrap().value, "mandrill_verify.KEY123");
+    }
+
+    #[test]
+    fn no_such_record_is_missing() {
+        let result = check(&["v=spf1 -all", "mandrill_verify."]);
+        assert_eq!(result.status, RecordStatus::Missing);
+        assert_eq!(result.fix.unwrap().value, "mandrill_verify.KEY123");
+    }
+
+    #[test]
+    fn a_failed_lookup_is_an_error() {
+        let snapshot = DnsSnapshot::new().with(
+            "shop.example",
+            crate::checks::QueryType::Txt,
+            Answer::Failed(LookupFailure::ServFail),
+        );
+        let result = evaluate("shop.example", TEMPLATE, "KEY123", &snapshot);
+        assert_eq!(result.status, RecordStatus::Error);
+    }
+}

@@ -1,0 +1,216 @@
+//! `sendercheck check`: one domain, or a file of them, checked now with no daemon.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use super::render::{self, Style};
+use super::{CheckArgs, Format, parse_nameservers, worst};
+use crate::checks::{Outcome, Plan};
+use crate::config::{Config, parse_duration};
+use crate::dns::Resolver;
+use crate::domain::DomainName;
+use crate::probe;
+use crate::profile::Profile;
+
+pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
+    let mut config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
+    if !args.nameservers.is_empty() {
+        config.dns.nameservers = parse_nameservers(&args.nameservers)?;
+    }
+    if let Some(timeout) = &args.timeout {
+        config.dns.timeout = parse_duration("--timeout", timeout)?;
+    }
+    let Some(profile) = config.profiles.get(&args.profile) else {
+        let known: Vec<&str> = config.profiles.names().collect();
+        bail!(
+            "unknown profile {:?}; known profiles: {}",
+            args.profile,
+            known.join(", ")
+        );
+    };
+    let resolver = Resolver::new(&config.dns)?;
+    let style = Style::for_stdout();
+    match (&args.domain, &args.domains_file) {
+        (Some(domain), _) => {
+            check_one(
+                &resolver,
+                profile,
+                domain,
+                args.token.as_deref(),
+                args.format,
+                style,
+            )
+            .await
+        }
+        (None, Some(file)) => {
+            let text = read_domains_file(file)?;
+            check_many(
+                &resolver,
+                profile,
+                &text,
+                args.concurrency,
+                args.format,
+                style,
+            )
+            .await
+        }
+        (None, None) => bail!("give a DOMAIN or --domains-file FILE"),
+    }
+}
+
+async fn check_one(
+    resolver: &Resolver,
+    profile: &Profile,
+    input: &str,
+    token: Option<&str>,
+    format: Format,
+    style: Style,
+) -> anyhow::Result<Outcome> {
+    let domain = match DomainName::parse(input) {
+        Ok(domain) => domain,
+        Err(error) => {
+            if format == Format::Json {
+                println!("{}", invalid_domain_json(input, &error));
+            }
+            bail!(error);
+        }
+    };
+    let plan = Plan::new(&domain, profile, token);
+    let probe = probe::check(resolver, &plan).await;
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&probe.report)?)?,
+        Format::Text => {
+            write!(stdout, "{}", render::report(&probe.report, style))?;
+            if token.is_none() && profile.verification.is_some() {
+                writeln!(
+                    stdout,
+                    "\nThe ownership record was not checked: give --token to check it."
+                )?;
+            }
+        }
+    }
+    Ok(probe.report.outcome())
+}
+
+/// One line of a domains file: a domain and an optional token, or why the line is unusable.
+enum Line<'a> {
+    Domain {
+        domain: DomainName,
+        token: Option<&'a str>,
+    },
+    Invalid {
+        input: &'a str,
+        code: &'static str,
+        message: String,
+    },
+}
+
+fn parse_lines(text: &str) -> Vec<Line<'_>> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            let input = fields.next().unwrap_or_default();
+            let token = fields.next();
+            if fields.next().is_some() {
+                return Line::Invalid {
+                    input,
+                    code: "invalid_line",
+                    message: format!("expected DOMAIN [TOKEN], got {line:?}"),
+                };
+            }
+            match DomainName::parse(input) {
+                Ok(domain) => Line::Domain { domain, token },
+                Err(error) => Line::Invalid {
+                    input,
+                    code: "invalid_domain",
+                    message: error.to_string(),
+                },
+            }
+        })
+        .collect()
+}
+
+async fn check_many(
+    resolver: &Resolver,
+    profile: &Profile,
+    text: &str,
+    concurrency: u16,
+    format: Format,
+    style: Style,
+) -> anyhow::Result<Outcome> {
+    let lines = parse_lines(text);
+    // `buffered` runs up to `concurrency` checks at once and yields them in input order, so
+    // output streams out as soon as the next domain in order is done.
+    let mut results = futures_util::stream::iter(lines.iter())
+        .map(|line| async move {
+            match line {
+                Line::Domain { domain, token } => {
+                    let plan = Plan::new(domain, profile, *token);
+                    Ok(probe::check(resolver, &plan).await.report)
+                }
+                Line::Invalid {
+                    input,
+                    code,
+                    message,
+                } => Err((*input, *code, message.as_str())),
+            }
+        })
+        .buffered(usize::from(concurrency));
+    let mut outcomes = Vec::with_capacity(lines.len());
+    let mut stdout = std::io::stdout().lock();
+    while let Some(result) = results.next().await {
+        match result {
+            Ok(report) => {
+                outcomes.push(report.outcome());
+                match format {
+                    Format::Json => writeln!(stdout, "{}", serde_json::to_string(&report)?)?,
+                    Format::Text => writeln!(stdout, "{}", render::summary_line(&report, style))?,
+                }
+            }
+            Err((input, code, message)) => {
+                outcomes.push(Outcome::Unknown);
+                match format {
+                    Format::Json => writeln!(
+                        stdout,
+                        "{}",
+                        json!({"domain": input, "error": {"code": code, "message": message}})
+                    )?,
+                    Format::Text => {
+                        writeln!(stdout, "{}", render::error_line(input, message, style))?
+                    }
+                }
+            }
+        }
+        stdout.flush()?;
+    }
+    Ok(worst(outcomes))
+}
+
+fn read_domains_file(path: &Path) -> anyhow::Result<String> {
+    if path == Path::new("-") {
+        let mut stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("reading DOMAIN [TOKEN] lines from standard input; end with Ctrl-D");
+        }
+        let mut text = String::new();
+        stdin
+            .read_to_string(&mut text)
+            .context("cannot read domains from standard input")?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read domains file {}", path.display()))
+    }
+}
+
+fn invalid_domain_json(input: &str, error: &crate::domain::DomainError) -> String {
+    json!({"domain": input, "error": {"code": "invalid_domain", "message": error.to_string()}})
+        .to_string()
+}

@@ -1,0 +1,138 @@
+//! The command line: arguments, logging, and each command's run. Exit codes follow the
+//! monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also bad usage).
+
+mod check;
+mod render;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+use crate::checks::Outcome;
+
+/// Exit code for bad usage and anything else that leaves the verdict unknown.
+pub const EXIT_UNKNOWN: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sendercheck",
+    version,
+    about = "Tells whether a sender domain's DNS records are ready for its email provider"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check one domain now, or many with --domains-file, and print the verdict.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["domain", "domains_file"]))]
+pub struct CheckArgs {
+    /// The sender domain, e.g. shop.example (Unicode names are converted to their A-label).
+    pub domain: Option<String>,
+    /// Check every `DOMAIN [TOKEN]` line of FILE (`-` for standard input).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["domain", "token"])]
+    pub domains_file: Option<PathBuf>,
+    /// The provider profile whose requirements apply.
+    #[arg(long, default_value = "mandrill")]
+    pub profile: String,
+    /// The ownership token; without it the verification record is not judged.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Ask only this DNS server (repeatable), over UDP with TCP fallback.
+    #[arg(long = "nameserver", value_name = "IP:PORT")]
+    pub nameservers: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Domains checked at once with --domains-file.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: u16,
+    /// Config file (for profiles and DNS settings).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Time one DNS query attempt may take, e.g. 2s or 500ms.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
+
+/// Parses the arguments and runs the command; the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return match error.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_UNKNOWN),
+            };
+        }
+    };
+    init_logging("warn");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("sendercheck: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_UNKNOWN);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Check(args) => check::run(args).await,
+        }
+    });
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(error) => {
+            eprintln!("sendercheck: {error:#}");
+            ExitCode::from(EXIT_UNKNOWN)
+        }
+    }
+}
+
+/// Logs to standard error, filtered by `SENDERCHECK_LOG` or `RUST_LOG`, else `default`.
+fn init_logging(default: &str) {
+    let filter = std::env::var("SENDERCHECK_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .and_then(|spec| EnvFilter::try_new(spec).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses `--nameserver` values.
+fn parse_nameservers(values: &[String]) -> anyhow::Result<Vec<SocketAddr>> {
+    values
+        .iter()
+        .map(|value| {
+            crate::config::parse_socket_addr("--nameserver", value).map_err(anyhow::Error::from)
+        })
+        .collect()
+}
+
+/// The worst of several outcomes, for a batch's exit code.
+fn worst(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
+    outcomes.into_iter().max().unwrap_or(Outcome::Ok)
+}

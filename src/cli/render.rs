@@ -1,0 +1,213 @@
+//! Human-readable output: a table per domain, one summary line per domain in batches. Colour
+//! only when standard output is a terminal and `NO_COLOR` is not set.
+
+use std::fmt::Write;
+use std::io::IsTerminal;
+
+use crate::checks::{DomainReport, RecordCheck, RecordStatus};
+
+/// Whether to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    colour: bool,
+}
+
+impl Style {
+    pub fn for_stdout() -> Self {
+        Style {
+            colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn plain() -> Self {
+        Style { colour: false }
+    }
+
+    fn paint(self, text: &str, code: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// A status word padded to `width` before colouring, so columns stay aligned.
+    fn status(self, status: RecordStatus, width: usize) -> String {
+        let padded = format!("{:<width$}", status.as_str());
+        let code = match status {
+            RecordStatus::Pass => "32",
+            RecordStatus::Fail | RecordStatus::Missing => "31;1",
+            RecordStatus::Error => "33",
+        };
+        self.paint(&padded, code)
+    }
+}
+
+const INDENT: &str = "    ";
+
+/// The full table for one domain.
+pub fn report(report: &DomainReport, style: Style) -> String {
+    let mut out = String::new();
+    let attention = report
+        .records
+        .iter()
+        .filter(|record| record.status != RecordStatus::Pass)
+        .count();
+    let verdict = if report.ready {
+        style.paint("ready", "32;1")
+    } else if report.has_failures() {
+        style.paint("not ready", "31;1")
+    } else {
+        style.paint("unknown (DNS did not answer)", "33;1")
+    };
+    let _ = writeln!(
+        out,
+        "{} (profile {}): {verdict}, {attention} of {} records need attention\n",
+        report.domain,
+        report.profile,
+        report.records.len()
+    );
+    let kind_width = column_width(report, "KIND", |record| record.kind.as_str().len());
+    let name_width = column_width(report, "NAME", |record| record.name.len());
+    let status_width = "missing".len();
+    let _ = writeln!(
+        out,
+        "{:<kind_width$}  {:<name_width$}  {:<status_width$}  FOUND",
+        "KIND", "NAME", "STATUS"
+    );
+    for record in &report.records {
+        let found = if record.found.is_empty() {
+            "-".to_string()
+        } else {
+            record.found.join(" | ")
+        };
+        let _ = writeln!(
+            out,
+            "{:<kind_width$}  {:<name_width$}  {}  {found}",
+            record.kind.as_str(),
+            record.name,
+            style.status(record.status, status_width),
+        );
+        details(&mut out, record, style);
+    }
+    out
+}
+
+fn column_width(
+    report: &DomainReport,
+    title: &str,
+    width: impl Fn(&RecordCheck) -> usize,
+) -> usize {
+    report
+        .records
+        .iter()
+        .map(width)
+        .chain([title.len()])
+        .max()
+        .unwrap_or(title.len())
+}
+
+/// The lines under a record's row: what is wrong, the fix and the warnings.
+fn details(out: &mut String, record: &RecordCheck, style: Style) {
+    if record.status != RecordStatus::Pass {
+        let _ = writeln!(out, "{INDENT}{}", record.message);
+        let _ = writeln!(out, "{INDENT}expected: {}", record.expected);
+    }
+    if let Some(fix) = &record.fix {
+        let _ = writeln!(
+            out,
+            "{INDENT}{} {} {} \"{}\"",
+            style.paint("fix: publish", "1"),
+            fix.record_type,
+            fix.name,
+            fix.value
+        );
+    }
+    for warning in &record.warnings {
+        let _ = writeln!(out, "{INDENT}{} {warning}", style.paint("warning:", "33"));
+    }
+}
+
+/// One line for a domain in a batch: its verdict and each record's status.
+pub fn summary_line(report: &DomainReport, style: Style) -> String {
+    let verdict = if report.ready {
+        style.paint("ready    ", "32")
+    } else if report.has_failures() {
+        style.paint("not-ready", "31;1")
+    } else {
+        style.paint("unknown  ", "33")
+    };
+    let mut line = format!("{}  {verdict}", report.domain);
+    for record in &report.records {
+        let label = match record.kind {
+            crate::checks::RecordKind::Dkim => {
+                format!(
+                    "dkim({})",
+                    record.name.split('.').next().unwrap_or_default()
+                )
+            }
+            kind => kind.as_str().to_string(),
+        };
+        let status = style.status(record.status, 0);
+        let _ = write!(line, "  {label}={status}");
+    }
+    if report.has_warnings() {
+        let warnings: usize = report.records.iter().map(|r| r.warnings.len()).sum();
+        let _ = write!(line, "  warnings={warnings}");
+    }
+    line
+}
+
+/// One line for an unusable input line in a batch.
+pub fn error_line(input: &str, message: &str, style: Style) -> String {
+    format!("{input}  {}  {message}", style.paint("error", "31;1"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Fix, RecordKind};
+
+    fn record(kind: RecordKind, name: &str, status: RecordStatus) -> RecordCheck {
+        RecordCheck {
+            kind,
+            name: name.into(),
+            record_type: "TXT".into(),
+            status,
+            expected: "something".into(),
+            found: vec!["v=spf1 a -all".into()],
+            message: "SPF record does not include spf.mandrillapp.com".into(),
+            fix: (status != RecordStatus::Pass).then(|| Fix {
+                record_type: "TXT".into(),
+                name: name.into(),
+                value: "v=spf1 a include:spf.mandrillapp.com -all".into(),
+            }),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn table_shows_status_found_message_and_fix() {
+        let report = DomainReport::new(
+            "shop.example",
+            "mandrill",
+            vec![
+                record(RecordKind::Spf, "shop.example", RecordStatus::Fail),
+                record(RecordKind::Dmarc, "_dmarc.shop.example", RecordStatus::Pass),
+            ],
+        );
+        let text = super::report(&report, Style::plain());
+        assert!(text.starts_with("shop.example (profile mandrill): not ready, 1 of 2"));
+        assert!(
+            text.contains("spf    shop.example         fail     v=spf1 a -all"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "fix: publish TXT shop.example \"v=spf1 a include:spf.mandrillapp.com -all\""
+        ));
+        assert!(!text.contains('\x1b'));
+        let line = summary_line(&report, Style::plain());
+        assert_eq!(line, "shop.example  not-ready  spf=fail  dmarc=pass");
+    }
+}

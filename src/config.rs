@@ -1,0 +1,319 @@
+//! Configuration: built-in defaults < TOML file < `SENDERCHECK_…` environment < command-line
+//! flags. Raw TOML is parsed strictly (unknown keys are errors), then validated into `Config`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::dns::ResolverSettings;
+use crate::profile::{ProfileError, Profiles, RawProfile};
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{key} = {value:?} is not valid: {reason}")]
+    Invalid {
+        key: String,
+        value: String,
+        reason: String,
+    },
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+}
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// The file as written. Every table and key is optional; absent ones keep the defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    dns: RawDns,
+    #[serde(default)]
+    profiles: BTreeMap<String, RawProfile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<String>,
+    api_token: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDns {
+    nameservers: Option<Vec<String>>,
+    timeout: Option<String>,
+    attempts: Option<usize>,
+}
+
+/// The HTTP server's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// When set, every `/v1/` request must carry it as a bearer token.
+    pub api_token: Option<Secret>,
+}
+
+/// Where results are stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreConfig {
+    pub url: String,
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub dns: ResolverSettings,
+    pub profiles: Profiles,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                api_token: None,
+            },
+            store: StoreConfig {
+                url: "sqlite://sendercheck.db".to_string(),
+            },
+            dns: ResolverSettings::default(),
+            profiles: Profiles::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the defaults, then the file (if any), then the environment read through `env`.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let raw = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                Self::parse_raw(&text, path)?
+            }
+            None => RawConfig::default(),
+        };
+        let mut config = Config::default();
+        config.apply(raw)?;
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    /// Parses TOML text as a config file; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &Path) -> Result<Self, ConfigError> {
+        let mut config = Config::default();
+        config.apply(Self::parse_raw(text, origin)?)?;
+        Ok(config)
+    }
+
+    fn parse_raw(text: &str, origin: &Path) -> Result<RawConfig, ConfigError> {
+        toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: origin.to_path_buf(),
+            message: error.to_string().trim_end().to_string(),
+        })
+    }
+
+    fn apply(&mut self, raw: RawConfig) -> Result<(), ConfigError> {
+        if let Some(listen) = raw.server.listen {
+            self.server.listen = parse_socket_addr("server.listen", &listen)?;
+        }
+        if let Some(token) = raw.server.api_token.filter(|token| !token.is_empty()) {
+            self.server.api_token = Some(Secret::new(token));
+        }
+        if let Some(url) = raw.store.url {
+            self.store.url = url;
+        }
+        if let Some(nameservers) = raw.dns.nameservers {
+            self.dns.nameservers = nameservers
+                .iter()
+                .map(|server| parse_socket_addr("dns.nameservers", server))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(timeout) = raw.dns.timeout {
+            self.dns.timeout = parse_duration("dns.timeout", &timeout)?;
+        }
+        if let Some(attempts) = raw.dns.attempts {
+            if !(1..=10).contains(&attempts) {
+                return Err(ConfigError::Invalid {
+                    key: "dns.attempts".into(),
+                    value: attempts.to_string(),
+                    reason: "must be from 1 to 10".into(),
+                });
+            }
+            self.dns.attempts = attempts;
+        }
+        self.profiles = Profiles::with_configured(raw.profiles)?;
+        Ok(())
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(listen) = env("SENDERCHECK_LISTEN") {
+            self.server.listen = parse_socket_addr("SENDERCHECK_LISTEN", &listen)?;
+        }
+        if let Some(token) = env("SENDERCHECK_API_TOKEN").filter(|token| !token.is_empty()) {
+            self.server.api_token = Some(Secret::new(token));
+        }
+        if let Some(url) = env("SENDERCHECK_STORE_URL") {
+            self.store.url = url;
+        }
+        if let Some(nameservers) = env("SENDERCHECK_DNS_NAMESERVERS") {
+            self.dns.nameservers = nameservers
+                .split(',')
+                .map(str::trim)
+                .filter(|server| !server.is_empty())
+                .map(|server| parse_socket_addr("SENDERCHECK_DNS_NAMESERVERS", server))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(timeout) = env("SENDERCHECK_DNS_TIMEOUT") {
+            self.dns.timeout = parse_duration("SENDERCHECK_DNS_TIMEOUT", &timeout)?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses `IP:PORT` (IPv6 as `[::1]:53`).
+pub fn parse_socket_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Invalid {
+        key: key.to_string(),
+        value: value.to_string(),
+        reason: "expected IP:PORT, like 127.0.0.1:53 or [::1]:53".to_string(),
+    })
+}
+
+/// Parses a duration like `"2s"`, `"500ms"` or `"1h"`.
+pub fn parse_duration(key: &str, value: &str) -> Result<Duration, ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        key: key.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    let duration = humantime::parse_duration(value.trim())
+        .map_err(|_| invalid("expected a duration like 500ms, 2s, 10m or 1h"))?;
+    if duration.is_zero() {
+        return Err(invalid("must be longer than zero"));
+    }
+    Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_example_file_equals_the_built_in_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/sendercheck.toml");
+        let config = Config::load(Some(&path), no_env).expect("the example config parses");
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn file_values_and_profiles_are_applied() {
+        let config = Config::from_toml(
+            r#"
+            [server]
+            listen = "127.0.0.1:9000"
+            api_token = "s3cret"
+            [dns]
+            nameservers = ["127.0.0.1:5353", "[::1]:53"]
+            timeout = "500ms"
+            attempts = 3
+            [profiles.example]
+            spf_include = "spf.example.net"
+            dkim = [{ selector = "k1", cname = "dkim.example.net" }]
+            dmarc = true
+            verification = "example-verify={token}"
+            "#,
+            Path::new("test.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.server.listen.port(), 9000);
+        assert_eq!(config.server.api_token.as_ref().unwrap().expose(), "s3cret");
+        assert!(!format!("{config:?}").contains("s3cret"));
+        assert_eq!(config.dns.nameservers.len(), 2);
+        assert_eq!(config.dns.timeout, Duration::from_millis(500));
+        assert_eq!(config.dns.attempts, 3);
+        assert!(config.profiles.get("example").is_some());
+        assert!(config.profiles.get("mandrill").is_some());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_clear_errors() {
+        let error = |text: &str| {
+            Config::from_toml(text, Path::new("bad.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(error("[server]\nlisten_on = \"x\"").contains("unknown field"));
+        assert!(error("[dns]\nnameservers = [\"localhost\"]").contains("IP:PORT"));
+        assert!(error("[dns]\ntimeout = \"soon\"").contains("duration"));
+        assert!(error("[dns]\nattempts = 0").contains("1 to 10"));
+        assert!(error("[profiles.x]\ndmarc = false").contains("requires nothing"));
+        assert!(error("[profiles.x]\ndmarc = \"yes\"").contains("bad.toml"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = |key: &str| match key {
+            "SENDERCHECK_API_TOKEN" => Some("from-env".to_string()),
+            "SENDERCHECK_DNS_NAMESERVERS" => Some("127.0.0.1:5300, 127.0.0.2:5300".to_string()),
+            _ => None,
+        };
+        let config = Config::load(None, env).unwrap();
+        assert_eq!(config.server.api_token.unwrap().expose(), "from-env");
+        assert_eq!(config.dns.nameservers.len(), 2);
+    }
+}

@@ -1,0 +1,268 @@
+//! DNS resolution: the only module that knows hickory. Turns every lookup into an `Answer`:
+//! records, NXDOMAIN, NODATA, or a failure that is never mistaken for "no record".
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use hickory_resolver::config::{
+    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::{TokioResolver, system_conf};
+
+use crate::checks::{Answer, LookupFailure, Query, QueryType};
+
+/// How to reach DNS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolverSettings {
+    /// Servers to ask, each over UDP with TCP fallback; empty means the system resolver.
+    pub nameservers: Vec<SocketAddr>,
+    /// How long one attempt of one query may take.
+    pub timeout: Duration,
+    /// Attempts per query before it counts as timed out.
+    pub attempts: usize,
+}
+
+impl Default for ResolverSettings {
+    fn default() -> Self {
+        ResolverSettings {
+            nameservers: Vec::new(),
+            timeout: Duration::from_secs(2),
+            attempts: 2,
+        }
+    }
+}
+
+/// Why a resolver could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolverError {
+    #[error("cannot read the system resolver configuration")]
+    SystemConfig(#[source] NetError),
+    #[error("cannot build the DNS resolver")]
+    Build(#[source] NetError),
+}
+
+/// Counters of the answers this resolver has seen, by outcome.
+#[derive(Debug, Default)]
+pub struct QueryCounters {
+    pub answer: AtomicU64,
+    pub nxdomain: AtomicU64,
+    pub nodata: AtomicU64,
+    pub timeout: AtomicU64,
+    pub servfail: AtomicU64,
+    pub refused: AtomicU64,
+    pub other: AtomicU64,
+}
+
+impl QueryCounters {
+    fn count(&self, answer: &Answer) {
+        let counter = match answer {
+            Answer::Records(_) => &self.answer,
+            Answer::NxDomain => &self.nxdomain,
+            Answer::NoData => &self.nodata,
+            Answer::Failed(LookupFailure::Timeout) => &self.timeout,
+            Answer::Failed(LookupFailure::ServFail) => &self.servfail,
+            Answer::Failed(LookupFailure::Refused) => &self.refused,
+            Answer::Failed(LookupFailure::Other(_)) => &self.other,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Every query answered so far, whatever the outcome.
+    pub fn total(&self) -> u64 {
+        [
+            &self.answer,
+            &self.nxdomain,
+            &self.nodata,
+            &self.timeout,
+            &self.servfail,
+            &self.refused,
+            &self.other,
+        ]
+        .iter()
+        .map(|counter| counter.load(Ordering::Relaxed))
+        .sum()
+    }
+}
+
+/// A DNS client with caching off, so every check sees DNS as it is now.
+#[derive(Clone)]
+pub struct Resolver {
+    inner: TokioResolver,
+    /// Hard stop for one query, whatever hickory's retries do.
+    deadline: Duration,
+    counters: Arc<QueryCounters>,
+}
+
+impl Resolver {
+    pub fn new(settings: &ResolverSettings) -> Result<Self, ResolverError> {
+        let config = if settings.nameservers.is_empty() {
+            let (config, _) =
+                system_conf::read_system_conf().map_err(ResolverError::SystemConfig)?;
+            // Keep the system's servers, but never its search list: names are absolute.
+            let servers = config
+                .name_servers()
+                .iter()
+                .map(|server| udp_and_tcp(server.ip, port_of(server)))
+                .collect();
+            ResolverConfig::from_parts(None, vec![], servers)
+        } else {
+            let servers = settings
+                .nameservers
+                .iter()
+                .map(|address| udp_and_tcp(address.ip(), address.port()))
+                .collect();
+            ResolverConfig::from_parts(None, vec![], servers)
+        };
+        let mut options = ResolverOpts::default();
+        options.cache_size = 0;
+        options.use_hosts_file = ResolveHosts::Never;
+        options.timeout = settings.timeout;
+        options.attempts = settings.attempts.max(1);
+        options.ndots = 0;
+        options.preserve_intermediates = false;
+        let inner = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .with_options(options)
+            .build()
+            .map_err(ResolverError::Build)?;
+        let attempts = u32::try_from(settings.attempts.max(1)).unwrap_or(u32::MAX);
+        Ok(Resolver {
+            inner,
+            deadline: settings.timeout.saturating_mul(attempts) + Duration::from_millis(250),
+            counters: Arc::new(QueryCounters::default()),
+        })
+    }
+
+    /// The answer counters shared by every clone of this resolver.
+    pub fn counters(&self) -> &Arc<QueryCounters> {
+        &self.counters
+    }
+
+    /// The resolver hickory runs on, for libraries that take one (mail-auth).
+    pub fn hickory(&self) -> &TokioResolver {
+        &self.inner
+    }
+
+    /// Asks every query at once and returns the answers in the same order.
+    pub async fn resolve_all(&self, queries: Vec<Query>) -> Vec<(Query, Answer)> {
+        let answers = join_all(queries.iter().map(|query| self.resolve(query))).await;
+        queries.into_iter().zip(answers).collect()
+    }
+
+    /// Asks one query. Never fails: a DNS failure is an `Answer::Failed`.
+    pub async fn resolve(&self, query: &Query) -> Answer {
+        let answer = match tokio::time::timeout(self.deadline, self.lookup(query)).await {
+            Ok(answer) => answer,
+            Err(_) => Answer::Failed(LookupFailure::Timeout),
+        };
+        self.counters.count(&answer);
+        tracing::trace!(%query, ?answer, "dns answer");
+        answer
+    }
+
+    async fn lookup(&self, query: &Query) -> Answer {
+        // Absolute names only: no search domain may ever be appended.
+        let name = match Name::from_ascii(format!("{}.", query.name)) {
+            Ok(name) => name,
+            Err(error) => {
+                return Answer::Failed(LookupFailure::Other(format!(
+                    "{} is not a valid DNS name: {error}",
+                    query.name
+                )));
+            }
+        };
+        let record_type = match query.query_type {
+            QueryType::Txt => RecordType::TXT,
+            QueryType::Cname => RecordType::CNAME,
+            QueryType::A => RecordType::A,
+            QueryType::Aaaa => RecordType::AAAA,
+            QueryType::Mx => RecordType::MX,
+        };
+        match self.inner.lookup(name, record_type).await {
+            Ok(lookup) => {
+                let records: Vec<String> = lookup
+                    .answers()
+                    .iter()
+                    .filter(|record| record.record_type() == record_type)
+                    .filter_map(|record| rdata_text(&record.data))
+                    .collect();
+                if records.is_empty() {
+                    Answer::NoData
+                } else {
+                    Answer::Records(records)
+                }
+            }
+            Err(error) => classify(error),
+        }
+    }
+}
+
+fn udp_and_tcp(ip: std::net::IpAddr, port: u16) -> NameServerConfig {
+    let mut udp = ConnectionConfig::udp();
+    udp.port = port;
+    let mut tcp = ConnectionConfig::tcp();
+    tcp.port = port;
+    NameServerConfig::new(ip, true, vec![udp, tcp])
+}
+
+fn port_of(server: &NameServerConfig) -> u16 {
+    server
+        .connections
+        .first()
+        .map_or(53, |connection| connection.port)
+}
+
+/// The text sendercheck compares for one record.
+fn rdata_text(data: &RData) -> Option<String> {
+    match data {
+        // A TXT record's character-strings are one value, joined with no separator.
+        RData::TXT(txt) => {
+            let bytes: Vec<u8> = txt
+                .txt_data
+                .iter()
+                .flat_map(|s| s.iter().copied())
+                .collect();
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        RData::CNAME(cname) => Some(absolute_free(&cname.0)),
+        RData::MX(mx) => Some(absolute_free(&mx.exchange)),
+        RData::A(a) => Some(a.0.to_string()),
+        RData::AAAA(aaaa) => Some(aaaa.0.to_string()),
+        _ => None,
+    }
+}
+
+fn absolute_free(name: &Name) -> String {
+    name.to_ascii().trim_end_matches('.').to_string()
+}
+
+/// Maps hickory's error to an answer: NXDOMAIN and NODATA are answers; everything else is a
+/// failure with no verdict.
+fn classify(error: NetError) -> Answer {
+    match error {
+        NetError::Dns(DnsError::NoRecordsFound(no_records)) => match no_records.response_code {
+            ResponseCode::NXDomain => Answer::NxDomain,
+            ResponseCode::NoError => Answer::NoData,
+            ResponseCode::ServFail => Answer::Failed(LookupFailure::ServFail),
+            ResponseCode::Refused => Answer::Failed(LookupFailure::Refused),
+            other => Answer::Failed(LookupFailure::Other(format!("response code {other}"))),
+        },
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => {
+            Answer::Failed(LookupFailure::ServFail)
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => {
+            Answer::Failed(LookupFailure::Refused)
+        }
+        NetError::Dns(DnsError::ResponseCode(code)) => {
+            Answer::Failed(LookupFailure::Other(format!("response code {code}")))
+        }
+        NetError::Timeout => Answer::Failed(LookupFailure::Timeout),
+        other => Answer::Failed(LookupFailure::Other(other.to_string())),
+    }
+}
