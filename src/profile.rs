@@ -120,13 +120,13 @@ impl Profile {
                 cname: cname.into_string(),
             });
         }
-        if let Some(template) = &raw.verification {
-            if template.matches(TOKEN_PLACEHOLDER).count() != 1 || template.trim() != template {
-                return Err(ProfileError::BadVerification {
-                    profile,
-                    value: template.clone(),
-                });
-            }
+        if let Some(template) = &raw.verification
+            && (template.matches(TOKEN_PLACEHOLDER).count() != 1 || template.trim() != template)
+        {
+            return Err(ProfileError::BadVerification {
+                profile,
+                value: template.clone(),
+            });
         }
         if spf_include.is_none() && dkim.is_empty() && !raw.dmarc && raw.verification.is_none() {
             return Err(ProfileError::Empty { profile });

@@ -61,7 +61,7 @@ pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -
         Some(Answer::Failed(failure)) => return failed(check, &cname_query, failure),
         Some(Answer::Records(targets)) => {
             let found: Vec<String> = targets.iter().map(|t| normalize_name(t)).collect();
-            if found.iter().any(|found| *found == target) {
+            if found.contains(&target) {
                 check.message = format!("{name} is a CNAME to {target}");
                 check.fix = None;
             } else {

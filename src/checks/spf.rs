@@ -665,14 +665,14 @@ pub fn fixed_record(records: &[&str], include: &str) -> FixedRecord {
                 dropped.push(term.to_string());
                 continue;
             }
-            if let Some((qualifier, target)) = include_target(term) {
-                if target == include {
-                    // A misplaced include (after `all`, or not '+') is dropped and re-added.
-                    if seen_all || !matches!(qualifier, None | Some('+')) {
-                        continue;
-                    }
-                    well_placed_include = true;
+            if let Some((qualifier, target)) = include_target(term)
+                && target == include
+            {
+                // A misplaced include (after `all`, or not '+') is dropped and re-added.
+                if seen_all || !matches!(qualifier, None | Some('+')) {
+                    continue;
                 }
+                well_placed_include = true;
             }
             if is_all(term) {
                 seen_all = true;

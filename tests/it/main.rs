@@ -1,1 +1,9 @@
+//! Integration tests: real DNS over UDP and TCP from an in-process authoritative server serving
+//! `fixtures/zones/`, and the real `sendercheck` binary. One binary keeps link time down.
 
+#[path = "../support/fixture_dns.rs"]
+mod fixture_dns;
+
+mod check_cli;
+mod probe;
+mod support;

@@ -1,0 +1,374 @@
+//! `sendercheck check` as a user runs it: the real binary, real DNS from the fixture server.
+
+use serde_json::Value;
+
+use crate::support::{check, exit_code, json, run, stderr, stdout};
+
+/// The record of `kind` (and, for DKIM, whose name starts with `name_prefix`).
+fn record<'a>(report: &'a Value, kind: &str, name_prefix: &str) -> &'a Value {
+    report["records"]
+        .as_array()
+        .expect("a records array")
+        .iter()
+        .find(|record| {
+            record["kind"] == kind
+                && record["name"]
+                    .as_str()
+                    .is_some_and(|name| name.starts_with(name_prefix))
+        })
+        .unwrap_or_else(|| panic!("no {kind} record {name_prefix}* in {report:#}"))
+}
+
+#[test]
+fn a_correct_domain_is_ready_and_exits_0() {
+    let output = check(&["good.example", "--token", "GOODKEY", "--format", "json"]);
+    let report = json(&output);
+    assert_eq!(exit_code(&output), 0, "{report:#}");
+    assert_eq!(report["domain"], "good.example");
+    assert_eq!(report["profile"], "mandrill");
+    assert_eq!(report["ready"], true);
+    let records = report["records"].as_array().unwrap();
+    assert_eq!(records.len(), 5);
+    for record in records {
+        assert_eq!(record["status"], "pass", "{record:#}");
+        assert_eq!(record["fix"], Value::Null);
+        assert_eq!(record["warnings"], Value::Array(vec![]));
+        for field in ["kind", "name", "type", "expected", "found", "message"] {
+            assert!(record.get(field).is_some(), "{field} missing in {record:#}");
+        }
+    }
+}
+
+#[test]
+fn a_broken_spf_record_fails_with_the_exact_fix_and_exits_2() {
+    let output = check(&[
+        "broken-spf.example",
+        "--token",
+        "BROKENKEY",
+        "--format",
+        "json",
+    ]);
+    let report = json(&output);
+    assert_eq!(exit_code(&output), 2);
+    assert_eq!(report["ready"], false);
+    let spf = record(&report, "spf", "");
+    assert_eq!(spf["status"], "fail");
+    assert_eq!(spf["name"], "broken-spf.example");
+    assert_eq!(spf["type"], "TXT");
+    assert_eq!(
+        spf["expected"],
+        "include:spf.mandrillapp.com in the SPF record"
+    );
+    assert_eq!(spf["found"], serde_json::json!(["v=spf1 a -all"]));
+    assert_eq!(
+        spf["message"],
+        "SPF record does not include spf.mandrillapp.com"
+    );
+    assert_eq!(
+        spf["fix"],
+        serde_json::json!({"type": "TXT", "name": "broken-spf.example",
+                           "value": "v=spf1 a include:spf.mandrillapp.com -all"})
+    );
+    assert_eq!(record(&report, "verification", "")["status"], "pass");
+}
+
+#[test]
+fn text_output_is_a_table_with_the_fix() {
+    let output = check(&["broken-spf.example"]);
+    let text = stdout(&output);
+    assert_eq!(exit_code(&output), 2, "{text}");
+    assert!(
+        text.starts_with("broken-spf.example (profile mandrill): not ready"),
+        "{text}"
+    );
+    assert!(text.contains("KIND"), "{text}");
+    assert!(text.contains(
+        "fix: publish TXT broken-spf.example \"v=spf1 a include:spf.mandrillapp.com -all\""
+    ));
+    assert!(text.contains("give --token"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn spf_rules_over_real_dns() {
+    let spf_of = |domain: &str| {
+        let report = json(&check(&[domain, "--format", "json"]));
+        record(&report, "spf", "").clone()
+    };
+    let split = spf_of("split.example");
+    assert_eq!(split["status"], "pass", "{split:#}");
+    assert_eq!(
+        split["found"],
+        serde_json::json!(["v=spf1 include:spf.mandrillapp.com -all"])
+    );
+    assert_eq!(spf_of("nested.example")["status"], "pass");
+    assert_eq!(spf_of("redirect.example")["status"], "pass");
+    let big = spf_of("bigtxt.example");
+    assert_eq!(
+        big["status"], "pass",
+        "a truncated UDP answer is retried over TCP: {big:#}"
+    );
+
+    let eleven = spf_of("eleven.example");
+    assert_eq!(eleven["status"], "fail");
+    let message = eleven["message"].as_str().unwrap();
+    assert!(message.contains("11 DNS lookups"), "{message}");
+
+    let two = spf_of("twospf.example");
+    assert_eq!(two["status"], "fail");
+    assert!(two["message"].as_str().unwrap().contains("2 SPF records"));
+    assert_eq!(
+        two["fix"]["value"],
+        "v=spf1 ip4:192.0.2.0/24 include:spf.mandrillapp.com -all"
+    );
+
+    let missing = spf_of("nothing-here.example");
+    assert_eq!(missing["status"], "missing");
+    assert_eq!(
+        missing["fix"]["value"],
+        "v=spf1 include:spf.mandrillapp.com -all"
+    );
+}
+
+#[test]
+fn dkim_rules_over_real_dns() {
+    let flat = json(&check(&["flat.example", "--format", "json"]));
+    let mte1 = record(&flat, "dkim", "mte1.");
+    assert_eq!(mte1["status"], "pass", "{mte1:#}");
+    assert!(
+        mte1["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("flattened")
+    );
+    let mte2 = record(&flat, "dkim", "mte2.");
+    assert_eq!(mte2["status"], "fail");
+    assert_eq!(
+        mte2["found"],
+        serde_json::json!(["v=DKIM1; k=rsa; p=ANOTHERKEYTHATISNOTMANDRILLS"])
+    );
+
+    let wrong = json(&check(&["wrongcname.example", "--format", "json"]));
+    let mte1 = record(&wrong, "dkim", "mte1.");
+    assert_eq!(mte1["status"], "fail");
+    assert_eq!(mte1["type"], "CNAME");
+    assert_eq!(
+        mte1["found"],
+        serde_json::json!(["dkim1.otherprovider.example"])
+    );
+    assert_eq!(
+        mte1["fix"],
+        serde_json::json!({"type": "CNAME", "name": "mte1._domainkey.wrongcname.example",
+                           "value": "dkim1.mandrillapp.com"})
+    );
+    assert_eq!(record(&wrong, "dkim", "mte2.")["status"], "fail");
+    assert_eq!(
+        record(
+            &json(&check(&["nothing-here.example", "--format", "json"])),
+            "dkim",
+            "mte1."
+        )["status"],
+        "missing"
+    );
+}
+
+#[test]
+fn dmarc_rules_over_real_dns() {
+    let inherited = json(&check(&["news.orgdmarc.example", "--format", "json"]));
+    let dmarc = record(&inherited, "dmarc", "");
+    assert_eq!(dmarc["status"], "pass", "{dmarc:#}");
+    assert_eq!(dmarc["name"], "_dmarc.orgdmarc.example");
+    assert!(
+        dmarc["message"]
+            .as_str()
+            .unwrap()
+            .contains("organizational domain")
+    );
+
+    let psl = json(&check(&["mail.shop.co.uk", "--format", "json"]));
+    let dmarc = record(&psl, "dmarc", "");
+    assert_eq!(dmarc["status"], "pass", "{dmarc:#}");
+    assert_eq!(dmarc["name"], "_dmarc.shop.co.uk");
+
+    let two = json(&check(&["twodmarc.example", "--format", "json"]));
+    let dmarc = record(&two, "dmarc", "");
+    assert_eq!(dmarc["status"], "fail");
+    assert!(
+        dmarc["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 DMARC records")
+    );
+    assert_eq!(dmarc["found"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn unicode_input_is_checked_as_its_a_label_and_warnings_exit_1() {
+    let output = check(&["BÜCHER.example.", "--format", "json"]);
+    let report = json(&output);
+    assert_eq!(report["domain"], "xn--bcher-kva.example");
+    assert_eq!(report["ready"], true, "{report:#}");
+    // Every record passes; DMARC p=none carries a warning.
+    assert_eq!(exit_code(&output), 1);
+    assert!(
+        !record(&report, "dmarc", "")["warnings"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_wrong_verification_token_fails_showing_the_record_found() {
+    let report = json(&check(&[
+        "good.example",
+        "--token",
+        "NEWKEY",
+        "--format",
+        "json",
+    ]));
+    let verification = record(&report, "verification", "");
+    assert_eq!(verification["status"], "fail");
+    assert_eq!(
+        verification["found"],
+        serde_json::json!(["mandrill_verify.GOODKEY"])
+    );
+    assert_eq!(verification["fix"]["value"], "mandrill_verify.NEWKEY");
+}
+
+#[test]
+fn bad_input_exits_3_with_a_clear_message() {
+    for bad in [
+        "",
+        "shop..example",
+        "-bad.example",
+        "under_score.example",
+        "localhost",
+    ] {
+        let output = check(&[bad]);
+        assert_eq!(exit_code(&output), 3, "{bad:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("domain"),
+            "{bad:?}: {}",
+            stderr(&output)
+        );
+    }
+    let long_label = format!("{}.example", "a".repeat(64));
+    let output = check(&[&long_label, "--format", "json"]);
+    assert_eq!(exit_code(&output), 3);
+    assert_eq!(json(&output)["error"]["code"], "invalid_domain");
+
+    let unknown_profile = check(&["good.example", "--profile", "nope"]);
+    assert_eq!(exit_code(&unknown_profile), 3);
+    assert!(stderr(&unknown_profile).contains("unknown profile \"nope\""));
+
+    assert_eq!(
+        exit_code(&run(&["check"], None)),
+        3,
+        "no domain is bad usage"
+    );
+    assert_eq!(exit_code(&run(&["frobnicate"], None)), 3);
+    let bad_nameserver = run(
+        &["check", "good.example", "--nameserver", "localhost"],
+        None,
+    );
+    assert_eq!(exit_code(&bad_nameserver), 3);
+    assert!(stderr(&bad_nameserver).contains("IP:PORT"));
+    assert_eq!(exit_code(&run(&["--help"], None)), 0);
+}
+
+#[test]
+fn many_domains_are_reported_in_input_order_as_json_lines() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        "# customers\n\ngood.example GOODKEY\nbroken-spf.example\nnot a domain line\n\
+         bad..example\nBÜCHER.example\n",
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap();
+    let output = check(&[
+        "--domains-file",
+        path,
+        "--format",
+        "json",
+        "--concurrency",
+        "2",
+    ]);
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect();
+    let domains: Vec<&str> = lines
+        .iter()
+        .map(|l| l["domain"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        domains,
+        [
+            "good.example",
+            "broken-spf.example",
+            "not",
+            "bad..example",
+            "xn--bcher-kva.example"
+        ]
+    );
+    assert_eq!(lines[0]["ready"], true);
+    assert_eq!(
+        lines[0]["records"].as_array().unwrap().len(),
+        5,
+        "the token was used"
+    );
+    assert_eq!(lines[1]["ready"], false);
+    assert_eq!(lines[2]["error"]["code"], "invalid_line");
+    assert_eq!(lines[3]["error"]["code"], "invalid_domain");
+    assert_eq!(exit_code(&output), 2, "the worst of all domains");
+}
+
+#[test]
+fn domains_come_from_standard_input_with_a_dash() {
+    let nameserver = crate::support::fixture_nameserver();
+    let output = run(
+        &["check", "--nameserver", &nameserver, "--domains-file", "-"],
+        Some("good.example GOODKEY\ntwospf.example\n"),
+    );
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("good.example  ready"), "{text}");
+    assert!(lines[1].starts_with("twospf.example  not-ready"), "{text}");
+    assert_eq!(exit_code(&output), 2);
+}
+
+#[test]
+fn a_profile_from_the_config_file_is_used() {
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[profiles.spfonly]\nspf_include = \"spf.mandrillapp.com\"\n",
+    )
+    .unwrap();
+    let path = config.path().to_str().unwrap();
+    let output = check(&[
+        "good.example",
+        "--config",
+        path,
+        "--profile",
+        "spfonly",
+        "--format",
+        "json",
+    ]);
+    let report = json(&output);
+    assert_eq!(report["profile"], "spfonly");
+    assert_eq!(report["records"].as_array().unwrap().len(), 1);
+    assert_eq!(exit_code(&output), 0);
+
+    std::fs::write(config.path(), "[profiles.x]\nunknown_key = 1\n").unwrap();
+    let output = check(&["good.example", "--config", path]);
+    assert_eq!(exit_code(&output), 3);
+    assert!(
+        stderr(&output).contains("unknown field"),
+        "{}",
+        stderr(&output)
+    );
+}

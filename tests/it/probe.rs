@@ -1,0 +1,116 @@
+//! The check core over real DNS: failures that are not answers, and DNS that changes.
+
+use std::time::{Duration, Instant};
+
+use sendercheck::checks::{Plan, RecordKind, RecordStatus};
+use sendercheck::dns::{Resolver, ResolverSettings};
+use sendercheck::domain::DomainName;
+use sendercheck::probe;
+use sendercheck::profile::Profile;
+
+use crate::fixture_dns::{FixtureDns, SilentDns};
+use crate::support::{exit_code, fixture_resolver, json, run};
+
+fn status_of(report: &sendercheck::checks::DomainReport, kind: RecordKind) -> RecordStatus {
+    report
+        .records
+        .iter()
+        .find(|record| record.kind == kind)
+        .map(|record| record.status)
+        .expect("a record of that kind")
+}
+
+#[tokio::test]
+async fn a_second_check_sees_a_record_published_in_between() {
+    let resolver = fixture_resolver();
+    let domain = DomainName::parse("live.example").unwrap();
+    let profile = Profile::mandrill();
+    let plan = Plan::new(&domain, &profile, None);
+
+    let before = probe::check(&resolver, &plan).await;
+    assert_eq!(
+        status_of(&before.report, RecordKind::Spf),
+        RecordStatus::Missing
+    );
+    assert!(!before.report.ready);
+
+    FixtureDns::shared()
+        .add_txt("live.example", "v=spf1 a include:spf.mandrillapp.com -all")
+        .await;
+
+    let after = probe::check(&resolver, &plan).await;
+    assert_eq!(
+        status_of(&after.report, RecordKind::Spf),
+        RecordStatus::Pass,
+        "{:#?}",
+        after.report
+    );
+    assert!(after.report.ready, "{:#?}", after.report);
+}
+
+#[tokio::test]
+async fn lookups_of_one_check_run_concurrently_and_are_counted() {
+    let resolver = fixture_resolver();
+    let domain = DomainName::parse("nested.example").unwrap();
+    let profile = Profile::mandrill();
+    let probe = probe::check(&resolver, &Plan::new(&domain, &profile, Some("KEY"))).await;
+    // Round 1: apex TXT, two DKIM CNAMEs, DMARC, the provider's SPF; round 2: the nested
+    // include.
+    assert_eq!(probe.queries, 6, "{:#?}", probe.snapshot);
+    assert_eq!(resolver.counters().total(), 6);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_gives_errors_not_missing_within_the_budget() {
+    let silent = SilentDns::start().unwrap();
+    let timeout = Duration::from_millis(300);
+    let resolver = Resolver::new(&ResolverSettings {
+        nameservers: vec![silent.addr],
+        timeout,
+        attempts: 2,
+    })
+    .unwrap();
+    let domain = DomainName::parse("good.example").unwrap();
+    let profile = Profile::mandrill();
+    let started = Instant::now();
+    let probe = probe::check(&resolver, &Plan::new(&domain, &profile, Some("GOODKEY"))).await;
+    let elapsed = started.elapsed();
+    for record in &probe.report.records {
+        assert_eq!(record.status, RecordStatus::Error, "{record:#?}");
+        assert_eq!(record.fix, None);
+        assert!(record.message.contains("timed out"), "{}", record.message);
+    }
+    assert!(!probe.report.ready);
+    assert_eq!(probe.report.outcome().exit_code(), 3);
+    // One round of queries, each bounded by timeout × attempts plus a margin: a hang would
+    // blow far past this.
+    let budget = timeout * 2 + Duration::from_millis(250);
+    assert!(
+        elapsed < budget + Duration::from_secs(2),
+        "took {elapsed:?}, budget {budget:?}"
+    );
+}
+
+#[test]
+fn the_cli_exits_3_when_dns_never_answers() {
+    let silent = SilentDns::start().unwrap();
+    let nameserver = silent.addr.to_string();
+    let output = run(
+        &[
+            "check",
+            "good.example",
+            "--nameserver",
+            &nameserver,
+            "--timeout",
+            "200ms",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let report = json(&output);
+    assert_eq!(exit_code(&output), 3, "{report:#}");
+    for record in report["records"].as_array().unwrap() {
+        assert_eq!(record["status"], "error");
+    }
+}

@@ -1,0 +1,165 @@
+//! An authoritative DNS server on 127.0.0.1 (UDP and TCP on one port) serving the zone files in
+//! `fixtures/zones/`, for tests, benchmarks and trying sendercheck by hand. Zones can be edited
+//! while it runs, to show that a check sees DNS as it is now.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_server::Server;
+use hickory_server::proto::rr::rdata::TXT;
+use hickory_server::proto::rr::{LowerName, Name, RData, Record};
+use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
+
+/// The directory of the zone files the tests serve.
+pub fn zone_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones")
+}
+
+/// A running fixture server. It lives on its own thread and runtime, so tests on any runtime
+/// can share one.
+pub struct FixtureDns {
+    pub addr: SocketAddr,
+    zones: BTreeMap<String, Arc<InMemoryZoneHandler>>,
+}
+
+impl FixtureDns {
+    /// Loads every `*.zone` file of `dir` and serves them on `listen` (port 0 picks one).
+    pub fn start(dir: &Path, listen: SocketAddr) -> std::io::Result<FixtureDns> {
+        let mut zones = BTreeMap::new();
+        let mut catalog = Catalog::new();
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "zone"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path)?;
+            let (origin, records) = Parser::new(text, Some(path.clone()), None)
+                .parse()
+                .map_err(|error| invalid(format!("{}: {error}", path.display())))?;
+            let handler = Arc::new(
+                InMemoryZoneHandler::new(
+                    origin.clone(),
+                    records,
+                    ZoneType::Primary,
+                    AxfrPolicy::Deny,
+                )
+                .map_err(invalid)?,
+            );
+            catalog.upsert(
+                LowerName::new(&origin),
+                vec![handler.clone() as Arc<dyn ZoneHandler>],
+            );
+            zones.insert(origin.to_ascii().to_ascii_lowercase(), handler);
+        }
+        let (udp, tcp) = bind_pair(listen)?;
+        let addr = udp.local_addr()?;
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name(format!("fixture-dns-{addr}"))
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the fixture DNS server");
+                runtime.block_on(async move {
+                    let mut server = Server::new(catalog);
+                    server.register_socket(
+                        tokio::net::UdpSocket::from_std(udp).expect("UDP socket to tokio"),
+                    );
+                    server.register_listener(
+                        tokio::net::TcpListener::from_std(tcp).expect("TCP listener to tokio"),
+                        Duration::from_secs(5),
+                        64,
+                    );
+                    let _ = ready_tx.send(());
+                    std::future::pending::<()>().await;
+                });
+            })?;
+        ready_rx
+            .recv()
+            .map_err(|_| invalid("the fixture DNS server did not start".to_string()))?;
+        Ok(FixtureDns { addr, zones })
+    }
+
+    /// The server every test of this process shares, on a random port.
+    pub fn shared() -> &'static FixtureDns {
+        static SHARED: std::sync::OnceLock<FixtureDns> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| {
+            FixtureDns::start(&zone_dir(), SocketAddr::from(([127, 0, 0, 1], 0)))
+                .expect("the fixture DNS server starts")
+        })
+    }
+
+    /// Publishes a TXT record while the server runs, as a customer fixing DNS would.
+    pub async fn add_txt(&self, name: &str, value: &str) {
+        let name = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).expect("a name");
+        let zone = self
+            .zones
+            .iter()
+            .filter(|(origin, _)| {
+                let origin = Name::from_ascii(origin.as_str()).expect("an origin");
+                origin.zone_of(&name)
+            })
+            .max_by_key(|(origin, _)| origin.len())
+            .map(|(_, zone)| zone.clone())
+            .expect("a zone that holds the name");
+        let record = Record::from_rdata(name, 60, RData::TXT(TXT::new(vec![value.to_string()])));
+        assert!(zone.upsert(record, 2).await, "the record was added");
+    }
+}
+
+/// Binds UDP and TCP on the same port, retrying when a random port is taken for TCP.
+fn bind_pair(listen: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    let mut last_error = None;
+    for _ in 0..20 {
+        let udp = UdpSocket::bind(listen)?;
+        match TcpListener::bind(udp.local_addr()?) {
+            Ok(tcp) => {
+                udp.set_nonblocking(true)?;
+                tcp.set_nonblocking(true)?;
+                return Ok((udp, tcp));
+            }
+            Err(error) if listen.port() == 0 => last_error = Some(error),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| invalid("no free port".to_string())))
+}
+
+fn invalid(message: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, message)
+}
+
+/// A "server" that takes queries over UDP and TCP and never answers: the worst DNS failure.
+pub struct SilentDns {
+    pub addr: SocketAddr,
+}
+
+impl SilentDns {
+    pub fn start() -> std::io::Result<SilentDns> {
+        let (udp, tcp) = bind_pair(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        let addr = udp.local_addr()?;
+        udp.set_nonblocking(false)?;
+        tcp.set_nonblocking(false)?;
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while udp.recv_from(&mut buffer).is_ok() {}
+        });
+        std::thread::spawn(move || {
+            // Accept and hold every connection without a reply.
+            let mut held = Vec::new();
+            for stream in tcp.incoming().flatten() {
+                held.push(stream);
+            }
+        });
+        Ok(SilentDns { addr })
+    }
+}
