@@ -53,11 +53,7 @@ pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -
         )
     };
     match snapshot.get(&cname_query) {
-        None => {
-            check.status = RecordStatus::Error;
-            check.message = format!("{cname_query} was not looked up");
-            check.fix = None;
-        }
+        None => return check.not_looked_up(&cname_query),
         Some(Answer::Failed(failure)) => return failed(check, &cname_query, failure),
         Some(Answer::Records(targets)) => {
             let found: Vec<String> = targets.iter().map(|t| normalize_name(t)).collect();
@@ -79,12 +75,7 @@ pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -
             let name_txt = Query::txt(&name);
             let target_txt = Query::txt(&target);
             let published = match snapshot.get(&name_txt).map(Answer::records) {
-                None => {
-                    check.status = RecordStatus::Error;
-                    check.message = format!("{name_txt} was not looked up");
-                    check.fix = None;
-                    return check;
-                }
+                None => return check.not_looked_up(&name_txt),
                 Some(Err(failure)) => return failed(check, &name_txt, failure),
                 Some(Ok(records)) => records,
             };
@@ -95,12 +86,7 @@ pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -
             }
             check.found = published.to_vec();
             let providers = match snapshot.get(&target_txt).map(Answer::records) {
-                None => {
-                    check.status = RecordStatus::Error;
-                    check.message = format!("{target_txt} was not looked up");
-                    check.fix = None;
-                    return check;
-                }
+                None => return check.not_looked_up(&target_txt),
                 Some(Err(failure)) => return failed(check, &target_txt, failure),
                 Some(Ok(records)) => records,
             };

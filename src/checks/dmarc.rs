@@ -125,9 +125,7 @@ fn lookup<'s>(
     let query = Query::txt(name);
     match snapshot.get(&query).map(Answer::records) {
         None => {
-            check.status = RecordStatus::Error;
-            check.message = format!("{query} was not looked up");
-            check.fix = None;
+            *check = check.clone().not_looked_up(&query);
             None
         }
         Some(Err(failure)) => {

@@ -123,6 +123,17 @@ impl RecordCheck {
     }
 }
 
+impl RecordCheck {
+    /// A record whose query is absent from the snapshot: the collection stopped early (it is
+    /// bounded), so there is no verdict.
+    fn not_looked_up(mut self, query: &Query) -> Self {
+        self.status = RecordStatus::Error;
+        self.message = format!("{query} was not looked up");
+        self.fix = None;
+        self
+    }
+}
+
 /// Everything one check of one domain needs to know: the domain, what its profile requires and
 /// the ownership token, if any.
 #[derive(Clone, Debug)]

@@ -27,12 +27,7 @@ pub fn evaluate(domain: &str, template: &str, token: &str, snapshot: &DnsSnapsho
     };
     let query = Query::txt(domain);
     let records = match snapshot.get(&query).map(Answer::records) {
-        None => {
-            check.status = RecordStatus::Error;
-            check.message = format!("{query} was not looked up");
-            check.fix = None;
-            return check;
-        }
+        None => return check.not_looked_up(&query),
         Some(Err(failure)) => {
             return RecordCheck::lookup_failed(
                 RecordKind::Verification,
