@@ -8,3 +8,5 @@ pub mod dns;
 pub mod domain;
 pub mod probe;
 pub mod profile;
+pub mod status;
+pub mod store;

@@ -1,0 +1,124 @@
+//! Persistence: the only module that knows SQL. A `Store` trait and its SQLite implementation;
+//! the schema lives in `migrations/` and is applied at start.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::checks::RecordCheck;
+use crate::status::{DomainStatus, Lifecycle, Transition};
+
+pub use sqlite::SqliteStore;
+
+/// Why the store could not do what was asked. Never "the domain is wrong": that is data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("store URL {0:?} is not supported: use sqlite://PATH")]
+    UnsupportedUrl(String),
+    #[error("stored row for {domain} is corrupt: {reason}")]
+    Corrupt { domain: String, reason: String },
+}
+
+/// A registration and its latest state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainRecord {
+    pub domain: String,
+    pub profile: String,
+    pub token: Option<String>,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub lifecycle: Lifecycle,
+    pub checked_at: Option<DateTime<Utc>>,
+    pub next_check_at: DateTime<Utc>,
+    pub ready: bool,
+    pub records: Vec<RecordCheck>,
+}
+
+/// What a `PUT` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    pub domain: String,
+    pub profile: String,
+    pub token: Option<String>,
+}
+
+/// Whether `register` created the domain or changed an existing one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registered {
+    Created,
+    /// The profile or token changed: the domain starts over as pending.
+    Updated,
+    /// Nothing changed.
+    Unchanged,
+}
+
+/// One check's outcome, written in one transaction with its transition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    pub domain: String,
+    /// The registration generation the check was run for; a newer one wins.
+    pub generation: i64,
+    pub lifecycle: Lifecycle,
+    pub checked_at: DateTime<Utc>,
+    pub next_check_at: DateTime<Utc>,
+    pub ready: bool,
+    pub records: Vec<RecordCheck>,
+    pub transition: Option<Transition>,
+}
+
+/// The persistence the daemon needs.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip, for readiness.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Creates or updates a registration. A new one (or one whose profile or token changed)
+    /// starts pending at `now`, due at `first_check_at`, with a history row.
+    async fn register(
+        &self,
+        registration: &Registration,
+        now: DateTime<Utc>,
+        first_check_at: DateTime<Utc>,
+    ) -> Result<(Registered, DomainRecord), StoreError>;
+
+    /// An active registration.
+    async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError>;
+
+    /// Active registrations ordered by domain, after `after`, at most `limit`.
+    async fn list(
+        &self,
+        status: Option<DomainStatus>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DomainRecord>, StoreError>;
+
+    /// Unregisters; history is kept. False when there was no active registration.
+    async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Status changes of a domain, oldest first.
+    async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError>;
+
+    /// Takes up to `limit` registrations due at `now`, most overdue first, and leases them
+    /// until `lease_until` so no other tick takes them while they are checked.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DomainRecord>, StoreError>;
+
+    /// Stores a check's result and its transition atomically. False when the registration
+    /// changed or went away meanwhile, and the result was dropped.
+    async fn save_result(&self, result: &CheckResult) -> Result<bool, StoreError>;
+
+    /// Active registrations by status.
+    async fn count_by_status(&self) -> Result<Vec<(DomainStatus, u64)>, StoreError>;
+
+    /// The `next_check_at` of the most overdue active registration.
+    async fn oldest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+}

@@ -1,0 +1,534 @@
+//! The SQLite store, through sqlx. WAL journal with `synchronous = FULL`: a write the API has
+//! answered 2xx for is on disk, and survives the process being killed (or the machine losing
+//! power) at any moment after.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{CheckResult, DomainRecord, Registered, Registration, Store, StoreError};
+use crate::checks::RecordCheck;
+use crate::status::{DomainStatus, Lifecycle, Transition};
+
+/// The schema, embedded so the binary needs no files beside it.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("init"),
+        MigrationType::Simple,
+        sqlx::AssertSqlSafe(include_str!("migrations/0001_init.sql")).into_sql_str(),
+        false,
+    )])
+}
+
+macro_rules! columns {
+    () => {
+        "domain, profile, token, generation, created_at, status, status_since, \
+         consecutive_failures, checked_at, next_check_at, ready, records"
+    };
+}
+
+/// A SQLite database file (created on first start) holding registrations and history.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        }
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        migrator().run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+use sqlx::SqlSafeStr;
+
+fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+fn from_millis(domain: &str, value: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(value).ok_or_else(|| StoreError::Corrupt {
+        domain: domain.to_string(),
+        reason: format!("timestamp {value} is out of range"),
+    })
+}
+
+fn to_record(row: &SqliteRow) -> Result<DomainRecord, StoreError> {
+    let domain: String = row.try_get("domain")?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        domain: domain.clone(),
+        reason,
+    };
+    let status: String = row.try_get("status")?;
+    let status = DomainStatus::from_str(&status).map_err(|error| corrupt(error.to_string()))?;
+    let records: String = row.try_get("records")?;
+    let records: Vec<RecordCheck> = serde_json::from_str(&records)
+        .map_err(|error| corrupt(format!("records are not valid JSON: {error}")))?;
+    let consecutive_failures: i64 = row.try_get("consecutive_failures")?;
+    let checked_at: Option<i64> = row.try_get("checked_at")?;
+    Ok(DomainRecord {
+        profile: row.try_get("profile")?,
+        token: row.try_get("token")?,
+        generation: row.try_get("generation")?,
+        created_at: from_millis(&domain, row.try_get("created_at")?)?,
+        lifecycle: Lifecycle {
+            status,
+            status_since: from_millis(&domain, row.try_get("status_since")?)?,
+            consecutive_failures: u32::try_from(consecutive_failures).unwrap_or(u32::MAX),
+        },
+        checked_at: checked_at
+            .map(|value| from_millis(&domain, value))
+            .transpose()?,
+        next_check_at: from_millis(&domain, row.try_get("next_check_at")?)?,
+        ready: row.try_get("ready")?,
+        records,
+        domain,
+    })
+}
+
+async fn insert_transition(
+    connection: &mut sqlx::SqliteConnection,
+    domain: &str,
+    transition: &Transition,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO transitions (domain, at, from_status, to_status, reason) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(domain)
+    .bind(millis(transition.at))
+    .bind(transition.from.map(DomainStatus::as_str))
+    .bind(transition.to.as_str())
+    .bind(&transition.reason)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn register(
+        &self,
+        registration: &Registration,
+        now: DateTime<Utc>,
+        first_check_at: DateTime<Utc>,
+    ) -> Result<(Registered, DomainRecord), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let existing = sqlx::query(
+            "SELECT active, profile, token, generation, status FROM domains WHERE domain = ?",
+        )
+        .bind(&registration.domain)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (outcome, from, reason) = match &existing {
+            None => (Registered::Created, None, "registered".to_string()),
+            Some(row) => {
+                let active: bool = row.try_get("active")?;
+                let profile: String = row.try_get("profile")?;
+                let token: Option<String> = row.try_get("token")?;
+                let status: String = row.try_get("status")?;
+                let status = DomainStatus::from_str(&status).ok();
+                if !active {
+                    (Registered::Created, None, "registered again".to_string())
+                } else if profile == registration.profile && token == registration.token {
+                    (Registered::Unchanged, status, String::new())
+                } else if profile != registration.profile {
+                    (
+                        Registered::Updated,
+                        status,
+                        format!(
+                            "profile changed from {profile} to {}",
+                            registration.profile
+                        ),
+                    )
+                } else {
+                    (
+                        Registered::Updated,
+                        status,
+                        "verification token changed".to_string(),
+                    )
+                }
+            }
+        };
+        if outcome != Registered::Unchanged {
+            sqlx::query(
+                "INSERT INTO domains (domain, profile, token, active, generation, created_at, \
+                 updated_at, status, status_since, consecutive_failures, checked_at, \
+                 next_check_at, ready, records) \
+                 VALUES (?, ?, ?, TRUE, 1, ?, ?, 'pending', ?, 0, NULL, ?, FALSE, '[]') \
+                 ON CONFLICT (domain) DO UPDATE SET profile = excluded.profile, \
+                 token = excluded.token, active = TRUE, generation = domains.generation + 1, \
+                 created_at = CASE WHEN domains.active THEN domains.created_at \
+                 ELSE excluded.created_at END, updated_at = excluded.updated_at, \
+                 status = 'pending', status_since = excluded.status_since, \
+                 consecutive_failures = 0, checked_at = NULL, \
+                 next_check_at = excluded.next_check_at, ready = FALSE, records = '[]'",
+            )
+            .bind(&registration.domain)
+            .bind(&registration.profile)
+            .bind(&registration.token)
+            .bind(millis(now))
+            .bind(millis(now))
+            .bind(millis(now))
+            .bind(millis(first_check_at))
+            .execute(&mut *tx)
+            .await?;
+            let transition = Transition {
+                at: now,
+                from,
+                to: DomainStatus::Pending,
+                reason,
+            };
+            insert_transition(&mut tx, &registration.domain, &transition).await?;
+        }
+        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE domain = ?"))
+            .bind(&registration.domain)
+            .fetch_one(&mut *tx)
+            .await?;
+        let record = to_record(&row)?;
+        tx.commit().await?;
+        Ok((outcome, record))
+    }
+
+    async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM domains WHERE domain = ? AND active"
+        ))
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(to_record).transpose()
+    }
+
+    async fn list(
+        &self,
+        status: Option<DomainStatus>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        let mut query: QueryBuilder<Sqlite> =
+            QueryBuilder::new(concat!("SELECT ", columns!(), " FROM domains WHERE active"));
+        if let Some(status) = status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(after) = after {
+            query.push(" AND domain > ").push_bind(after.to_string());
+        }
+        query
+            .push(" ORDER BY domain LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter().map(to_record).collect()
+    }
+
+    async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE domains SET active = FALSE, generation = generation + 1, updated_at = ? \
+             WHERE domain = ? AND active",
+        )
+        .bind(millis(now))
+        .bind(domain)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, from_status, to_status, reason FROM transitions \
+             WHERE domain = ? ORDER BY id",
+        )
+        .bind(domain)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let corrupt = |reason: String| StoreError::Corrupt {
+                    domain: domain.to_string(),
+                    reason,
+                };
+                let from: Option<String> = row.try_get("from_status")?;
+                let to: String = row.try_get("to_status")?;
+                Ok(Transition {
+                    at: from_millis(domain, row.try_get("at")?)?,
+                    from: from
+                        .map(|from| DomainStatus::from_str(&from))
+                        .transpose()
+                        .map_err(|error| corrupt(error.to_string()))?,
+                    to: DomainStatus::from_str(&to).map_err(|error| corrupt(error.to_string()))?,
+                    reason: row.try_get("reason")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        // The inner SELECT walks the partial index domains_due from its oldest entry and stops
+        // after `limit` rows: its cost depends on the due set, not on how many rows there are.
+        let rows = sqlx::query(concat!(
+            "UPDATE domains SET next_check_at = ? WHERE domain IN (",
+            "SELECT domain FROM domains WHERE active AND next_check_at <= ? ",
+            "ORDER BY next_check_at LIMIT ?) RETURNING ",
+            columns!()
+        ))
+        .bind(millis(lease_until))
+        .bind(millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut records = rows
+            .iter()
+            .map(to_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        records.sort_by(|a, b| a.domain.cmp(&b.domain));
+        Ok(records)
+    }
+
+    async fn save_result(&self, result: &CheckResult) -> Result<bool, StoreError> {
+        let records = serde_json::to_string(&result.records).map_err(|error| {
+            StoreError::Corrupt {
+                domain: result.domain.clone(),
+                reason: format!("records do not serialise: {error}"),
+            }
+        })?;
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE domains SET status = ?, status_since = ?, consecutive_failures = ?, \
+             checked_at = ?, next_check_at = ?, ready = ?, records = ? \
+             WHERE domain = ? AND active AND generation = ?",
+        )
+        .bind(result.lifecycle.status.as_str())
+        .bind(millis(result.lifecycle.status_since))
+        .bind(i64::from(result.lifecycle.consecutive_failures))
+        .bind(millis(result.checked_at))
+        .bind(millis(result.next_check_at))
+        .bind(result.ready)
+        .bind(records)
+        .bind(&result.domain)
+        .bind(result.generation)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(transition) = &result.transition {
+            insert_transition(&mut tx, &result.domain, transition).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(DomainStatus, u64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS count FROM domains WHERE active GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts: Vec<(DomainStatus, u64)> =
+            DomainStatus::ALL.iter().map(|status| (*status, 0)).collect();
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let count: i64 = row.try_get("count")?;
+            if let Some(entry) = counts
+                .iter_mut()
+                .find(|(known, _)| known.as_str() == status)
+            {
+                entry.1 = u64::try_from(count).unwrap_or_default();
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn oldest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let oldest: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(next_check_at) FROM domains WHERE active")
+                .fetch_one(&self.pool)
+                .await?;
+        oldest
+            .map(|value| from_millis("(oldest due)", value))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+    }
+
+    async fn store() -> (SqliteStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        (SqliteStore::connect(&url).await.unwrap(), dir)
+    }
+
+    fn registration(domain: &str, profile: &str, token: Option<&str>) -> Registration {
+        Registration {
+            domain: domain.into(),
+            profile: profile.into(),
+            token: token.map(Into::into),
+        }
+    }
+
+    #[tokio::test]
+    async fn register_is_idempotent_and_updates_start_over() {
+        let (store, _dir) = store().await;
+        let shop = registration("shop.example", "mandrill", Some("K1"));
+        let (outcome, record) = store.register(&shop, at(0), at(0)).await.unwrap();
+        assert_eq!(outcome, Registered::Created);
+        assert_eq!(record.lifecycle.status, DomainStatus::Pending);
+        assert_eq!(record.checked_at, None);
+        let (again, _) = store.register(&shop, at(5), at(5)).await.unwrap();
+        assert_eq!(again, Registered::Unchanged);
+        let (changed, record) = store
+            .register(&registration("shop.example", "mandrill", Some("K2")), at(9), at(9))
+            .await
+            .unwrap();
+        assert_eq!(changed, Registered::Updated);
+        assert_eq!(record.generation, 2);
+        assert_eq!(record.created_at, at(0));
+        let history = store.history("shop.example").await.unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[1].reason, "verification token changed");
+    }
+
+    #[tokio::test]
+    async fn unregistered_domains_vanish_but_keep_history() {
+        let (store, _dir) = store().await;
+        let shop = registration("shop.example", "mandrill", None);
+        store.register(&shop, at(0), at(0)).await.unwrap();
+        assert!(store.unregister("shop.example", at(1)).await.unwrap());
+        assert!(!store.unregister("shop.example", at(2)).await.unwrap());
+        assert_eq!(store.get("shop.example").await.unwrap(), None);
+        assert_eq!(store.claim_due(at(10), at(20), 10).await.unwrap(), vec![]);
+        let (outcome, _) = store.register(&shop, at(3), at(3)).await.unwrap();
+        assert_eq!(outcome, Registered::Created);
+        assert_eq!(store.history("shop.example").await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn due_registrations_are_claimed_once_and_results_need_the_same_generation() {
+        let (store, _dir) = store().await;
+        for (n, domain) in ["a.example", "b.example", "c.example"].iter().enumerate() {
+            let due = at(n as i64 * 10);
+            store
+                .register(&registration(domain, "mandrill", None), at(0), due)
+                .await
+                .unwrap();
+        }
+        let claimed = store.claim_due(at(10), at(100), 10).await.unwrap();
+        let names: Vec<&str> = claimed.iter().map(|r| r.domain.as_str()).collect();
+        assert_eq!(names, ["a.example", "b.example"]);
+        assert!(store.claim_due(at(10), at(100), 10).await.unwrap().is_empty());
+        assert_eq!(store.oldest_due().await.unwrap(), Some(at(20)));
+
+        let mut result = CheckResult {
+            domain: "a.example".into(),
+            generation: claimed[0].generation,
+            lifecycle: claimed[0].lifecycle.clone(),
+            checked_at: at(11),
+            next_check_at: at(200),
+            ready: false,
+            records: vec![],
+            transition: None,
+        };
+        assert!(store.save_result(&result).await.unwrap());
+        store
+            .register(&registration("a.example", "mandrill", Some("new")), at(12), at(12))
+            .await
+            .unwrap();
+        result.checked_at = at(13);
+        assert!(!store.save_result(&result).await.unwrap(), "a stale generation is dropped");
+    }
+
+    #[tokio::test]
+    async fn the_due_query_reads_the_partial_index_not_the_table() {
+        let (store, _dir) = store().await;
+        let plan: Vec<String> = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT domain FROM domains WHERE active AND next_check_at <= 1 \
+             ORDER BY next_check_at LIMIT 10",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>("detail"))
+        .collect();
+        assert!(
+            plan.iter().any(|step| step.contains("USING INDEX domains_due")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|step| step.starts_with("SCAN domains")), "{plan:?}");
+    }
+
+    #[tokio::test]
+    async fn list_filters_and_pages_by_domain() {
+        let (store, _dir) = store().await;
+        for domain in ["c.example", "a.example", "b.example", "d.example"] {
+            store
+                .register(&registration(domain, "mandrill", None), at(0), at(0))
+                .await
+                .unwrap();
+        }
+        let page: Vec<String> = store
+            .list(None, Some("a.example"), 2)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.domain)
+            .collect();
+        assert_eq!(page, ["b.example", "c.example"]);
+        assert!(store
+            .list(Some(DomainStatus::Verified), None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let counts = store.count_by_status().await.unwrap();
+        assert_eq!(counts[0], (DomainStatus::Pending, 4));
+    }
+}
