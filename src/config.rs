@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::dns::ResolverSettings;
 use crate::profile::{ProfileError, Profiles, RawProfile};
+use crate::status::Schedule;
 
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +65,34 @@ struct RawConfig {
     #[serde(default)]
     dns: RawDns,
     #[serde(default)]
+    schedule: RawSchedule,
+    #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    enabled: Option<bool>,
+    tick: Option<String>,
+    concurrency: Option<usize>,
+    check_timeout: Option<String>,
+    pending_interval: Option<String>,
+    pending_fast_for: Option<String>,
+    pending_slow_interval: Option<String>,
+    verified_interval: Option<String>,
+    failing_interval: Option<String>,
+    jitter: Option<f64>,
+    propagation_window: Option<String>,
+    fail_after: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_body_bytes: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +100,8 @@ struct RawConfig {
 struct RawServer {
     listen: Option<String>,
     api_token: Option<String>,
+    request_timeout: Option<String>,
+    shutdown_grace: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +124,52 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// When set, every `/v1/` request must carry it as a bearer token.
     pub api_token: Option<Secret>,
+    /// The longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// How long in-flight requests and checks may finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+/// The scheduler's settings and the lifecycle rules it applies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchedulerConfig {
+    /// Whether the daemon checks registrations in the background (off only in tests that
+    /// drive ticks themselves).
+    pub enabled: bool,
+    /// How often the scheduler looks for due registrations.
+    pub tick: Duration,
+    /// Checks running at once.
+    pub concurrency: usize,
+    /// The longest one check may take; lookups still unanswered then count as errors.
+    pub check_timeout: Duration,
+    pub schedule: Schedule,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            enabled: true,
+            tick: Duration::from_secs(1),
+            concurrency: 32,
+            check_timeout: Duration::from_secs(10),
+            schedule: Schedule::default(),
+        }
+    }
+}
+
+/// Limits on what clients may send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest JSON request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+        }
+    }
 }
 
 /// Where results are stored.
@@ -103,11 +179,13 @@ pub struct StoreConfig {
 }
 
 /// The validated configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub dns: ResolverSettings,
+    pub scheduler: SchedulerConfig,
+    pub limits: Limits,
     pub profiles: Profiles,
 }
 
@@ -117,11 +195,15 @@ impl Default for Config {
             server: ServerConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 api_token: None,
+                request_timeout: Duration::from_secs(30),
+                shutdown_grace: Duration::from_secs(10),
             },
             store: StoreConfig {
                 url: "sqlite://sendercheck.db".to_string(),
             },
             dns: ResolverSettings::default(),
+            scheduler: SchedulerConfig::default(),
+            limits: Limits::default(),
             profiles: Profiles::default(),
         }
     }
@@ -170,6 +252,12 @@ impl Config {
         if let Some(token) = raw.server.api_token.filter(|token| !token.is_empty()) {
             self.server.api_token = Some(Secret::new(token));
         }
+        if let Some(timeout) = raw.server.request_timeout {
+            self.server.request_timeout = parse_duration("server.request_timeout", &timeout)?;
+        }
+        if let Some(grace) = raw.server.shutdown_grace {
+            self.server.shutdown_grace = parse_duration("server.shutdown_grace", &grace)?;
+        }
         if let Some(url) = raw.store.url {
             self.store.url = url;
         }
@@ -192,7 +280,99 @@ impl Config {
             }
             self.dns.attempts = attempts;
         }
+        self.apply_schedule(raw.schedule)?;
+        if let Some(bytes) = raw.limits.max_body_bytes {
+            if !(1024..=64 * 1024 * 1024).contains(&bytes) {
+                return Err(invalid_number(
+                    "limits.max_body_bytes",
+                    bytes,
+                    "1024 to 67108864",
+                ));
+            }
+            self.limits.max_body_bytes = bytes;
+        }
         self.profiles = Profiles::with_configured(raw.profiles)?;
+        Ok(())
+    }
+
+    fn apply_schedule(&mut self, raw: RawSchedule) -> Result<(), ConfigError> {
+        let scheduler = &mut self.scheduler;
+        if let Some(enabled) = raw.enabled {
+            scheduler.enabled = enabled;
+        }
+        let durations = [
+            ("schedule.tick", raw.tick, &mut scheduler.tick),
+            (
+                "schedule.check_timeout",
+                raw.check_timeout,
+                &mut scheduler.check_timeout,
+            ),
+            (
+                "schedule.pending_interval",
+                raw.pending_interval,
+                &mut scheduler.schedule.pending_interval,
+            ),
+            (
+                "schedule.pending_fast_for",
+                raw.pending_fast_for,
+                &mut scheduler.schedule.pending_fast_for,
+            ),
+            (
+                "schedule.pending_slow_interval",
+                raw.pending_slow_interval,
+                &mut scheduler.schedule.pending_slow_interval,
+            ),
+            (
+                "schedule.verified_interval",
+                raw.verified_interval,
+                &mut scheduler.schedule.verified_interval,
+            ),
+            (
+                "schedule.failing_interval",
+                raw.failing_interval,
+                &mut scheduler.schedule.failing_interval,
+            ),
+            (
+                "schedule.propagation_window",
+                raw.propagation_window,
+                &mut scheduler.schedule.propagation_window,
+            ),
+        ];
+        for (key, value, target) in durations {
+            if let Some(value) = value {
+                *target = parse_duration(key, &value)?;
+            }
+        }
+        if let Some(concurrency) = raw.concurrency {
+            if !(1..=4096).contains(&concurrency) {
+                return Err(invalid_number(
+                    "schedule.concurrency",
+                    concurrency,
+                    "1 to 4096",
+                ));
+            }
+            scheduler.concurrency = concurrency;
+        }
+        if let Some(jitter) = raw.jitter {
+            if !(0.0..=0.5).contains(&jitter) {
+                return Err(ConfigError::Invalid {
+                    key: "schedule.jitter".into(),
+                    value: jitter.to_string(),
+                    reason: "must be a fraction from 0 to 0.5".into(),
+                });
+            }
+            scheduler.schedule.jitter = jitter;
+        }
+        if let Some(fail_after) = raw.fail_after {
+            if !(1..=1000).contains(&fail_after) {
+                return Err(invalid_number(
+                    "schedule.fail_after",
+                    fail_after as usize,
+                    "1 to 1000",
+                ));
+            }
+            scheduler.schedule.fail_after = fail_after;
+        }
         Ok(())
     }
 
@@ -218,6 +398,14 @@ impl Config {
             self.dns.timeout = parse_duration("SENDERCHECK_DNS_TIMEOUT", &timeout)?;
         }
         Ok(())
+    }
+}
+
+fn invalid_number(key: &str, value: usize, range: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_string(),
+        value: value.to_string(),
+        reason: format!("must be from {range}"),
     }
 }
 
@@ -301,6 +489,10 @@ mod tests {
         assert!(error("[dns]\nnameservers = [\"localhost\"]").contains("IP:PORT"));
         assert!(error("[dns]\ntimeout = \"soon\"").contains("duration"));
         assert!(error("[dns]\nattempts = 0").contains("1 to 10"));
+        assert!(error("[schedule]\nconcurrency = 0").contains("1 to 4096"));
+        assert!(error("[schedule]\njitter = 2.0").contains("fraction"));
+        assert!(error("[schedule]\nverified_interval = \"0s\"").contains("longer than zero"));
+        assert!(error("[limits]\nmax_body_bytes = 1").contains("limits.max_body_bytes"));
         assert!(error("[profiles.x]\ndmarc = false").contains("requires nothing"));
         assert!(error("[profiles.x]\ndmarc = \"yes\"").contains("bad.toml"));
     }

@@ -1,12 +1,124 @@
 //! sendercheck: tells an email-sending platform whether each customer's sender domain is ready
 //! to send, by resolving and judging the DNS records its provider profile requires.
 
+pub mod api;
 pub mod checks;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dns;
 pub mod domain;
 pub mod probe;
 pub mod profile;
+pub mod scheduler;
 pub mod status;
 pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use tokio::sync::watch;
+
+use crate::api::AppState;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::dns::Resolver;
+use crate::scheduler::Scheduler;
+use crate::store::{SqliteStore, Store};
+
+/// Refuses an API without a token on an address other hosts can reach.
+pub fn ensure_safe_listen(listen: SocketAddr, config: &Config) -> anyhow::Result<()> {
+    if config.server.api_token.is_none() && !listen.ip().is_loopback() {
+        bail!(
+            "refusing to listen on {listen} without an API token: set server.api_token (or \
+             SENDERCHECK_API_TOKEN), or listen on a loopback address such as 127.0.0.1"
+        );
+    }
+    Ok(())
+}
+
+/// The daemon's parts, built and ready to serve.
+pub struct App {
+    pub scheduler: Scheduler,
+    pub store: Arc<SqliteStore>,
+    config: Config,
+    state: AppState,
+}
+
+impl App {
+    /// Opens the store (creating and migrating it), builds the resolver and the scheduler.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+        let store = Arc::new(
+            SqliteStore::connect(&config.store.url)
+                .await
+                .with_context(|| format!("cannot open the store at {}", config.store.url))?,
+        );
+        let resolver = Resolver::new(&config.dns).context("cannot set up DNS")?;
+        let profiles = Arc::new(config.profiles.clone());
+        let dyn_store: Arc<dyn Store> = store.clone();
+        let scheduler = Scheduler::new(
+            dyn_store.clone(),
+            resolver,
+            profiles.clone(),
+            clock,
+            config.scheduler.clone(),
+        );
+        let state = AppState {
+            store: dyn_store,
+            scheduler: scheduler.clone(),
+            profiles,
+            api_token: config.server.api_token.clone().map(Arc::new),
+            request_timeout: config.server.request_timeout,
+        };
+        Ok(App {
+            scheduler,
+            store,
+            config,
+            state,
+        })
+    }
+
+    /// Serves HTTP on `listener` and runs the scheduler until `shutdown` completes; then stops
+    /// accepting, lets in-flight requests and checks finish within `server.shutdown_grace`, and
+    /// closes the store.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let address = listener.local_addr()?;
+        ensure_safe_listen(address, &self.config)?;
+        let grace = self.config.server.shutdown_grace;
+        let router = api::router(self.state, &self.config.limits);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let scheduler_task = self.config.scheduler.enabled.then(|| {
+            self.scheduler.mark_alive();
+            tokio::spawn(self.scheduler.clone().run(stop_rx.clone(), grace))
+        });
+        tracing::info!(%address, "listening");
+        let mut stopping = stop_rx;
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections");
+            let _ = stop_tx.send(true);
+        });
+        let grace_timer = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result.context("the HTTP server failed")?,
+            _ = grace_timer => tracing::warn!("requests still in flight after the shutdown grace"),
+        }
+        if let Some(task) = scheduler_task {
+            let _ = task.await;
+        } else {
+            self.scheduler.drain(grace).await;
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

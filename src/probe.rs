@@ -21,8 +21,18 @@ pub struct Probe {
 
 /// Resolves everything `plan` needs, round by round, each round's queries concurrently, then
 /// evaluates.
-#[tracing::instrument(skip_all, fields(domain = %plan.domain))]
 pub async fn check(resolver: &Resolver, plan: &Plan<'_>) -> Probe {
+    check_within(resolver, plan, None).await
+}
+
+/// As `check`, but stops collecting at `deadline`: queries not answered by then are left out
+/// of the snapshot, so the records that needed them come out as `error` (no verdict).
+#[tracing::instrument(skip_all, fields(domain = %plan.domain))]
+pub async fn check_within(
+    resolver: &Resolver,
+    plan: &Plan<'_>,
+    deadline: Option<Duration>,
+) -> Probe {
     let started = Instant::now();
     let mut snapshot = DnsSnapshot::new();
     let mut queries = 0;
@@ -32,7 +42,17 @@ pub async fn check(resolver: &Resolver, plan: &Plan<'_>) -> Probe {
             break;
         }
         queries += needed.len();
-        snapshot.extend(resolver.resolve_all(needed).await);
+        let round = resolver.resolve_all(needed);
+        match deadline.map(|deadline| deadline.saturating_sub(started.elapsed())) {
+            None => snapshot.extend(round.await),
+            Some(left) => match tokio::time::timeout(left, round).await {
+                Ok(answers) => snapshot.extend(answers),
+                Err(_) => {
+                    tracing::warn!(domain = %plan.domain, "check deadline passed");
+                    break;
+                }
+            },
+        }
     }
     let report = plan.evaluate(&snapshot);
     let elapsed = started.elapsed();

@@ -296,7 +296,10 @@ mod tests {
     fn pending_becomes_verified_when_everything_passes() {
         let mut life = Lifecycle::registered(at(0));
         let schedule = Schedule::default();
-        assert_eq!(life.apply(&report(RecordStatus::Fail), &[], at(1), &schedule), None);
+        assert_eq!(
+            life.apply(&report(RecordStatus::Fail), &[], at(1), &schedule),
+            None
+        );
         let transition = life
             .apply(
                 &report(RecordStatus::Pass),
@@ -318,12 +321,19 @@ mod tests {
     fn pending_becomes_failing_only_after_the_propagation_window() {
         let mut life = Lifecycle::registered(at(0));
         let schedule = Schedule::default();
-        assert_eq!(life.apply(&report(RecordStatus::Missing), &[], at(71), &schedule), None);
+        assert_eq!(
+            life.apply(&report(RecordStatus::Missing), &[], at(71), &schedule),
+            None
+        );
         let transition = life
             .apply(&report(RecordStatus::Missing), &[], at(72), &schedule)
             .unwrap();
         assert_eq!(transition.to, DomainStatus::Failing);
-        assert!(transition.reason.contains("3days propagation window"), "{}", transition.reason);
+        assert!(
+            transition.reason.contains("3days propagation window"),
+            "{}",
+            transition.reason
+        );
         assert!(transition.reason.contains("spf shop.example: missing"));
     }
 
@@ -338,7 +348,10 @@ mod tests {
         let fail = report(RecordStatus::Fail);
         assert_eq!(life.apply(&fail, &[], at(1), &schedule), None);
         assert_eq!(life.apply(&fail, &[], at(2), &schedule), None);
-        assert_eq!(life.apply(&report(RecordStatus::Pass), &[], at(3), &schedule), None);
+        assert_eq!(
+            life.apply(&report(RecordStatus::Pass), &[], at(3), &schedule),
+            None
+        );
         assert_eq!(life.consecutive_failures, 0);
         assert_eq!(life.apply(&fail, &[], at(4), &schedule), None);
         assert_eq!(life.apply(&fail, &[], at(5), &schedule), None);
@@ -387,18 +400,34 @@ mod tests {
                 "{seconds}s vs {nominal}s"
             );
         };
-        within(pending.next_check_at("a.example", at(0), &schedule), at(0), 2);
-        within(pending.next_check_at("a.example", at(2), &schedule), at(2), 10);
+        within(
+            pending.next_check_at("a.example", at(0), &schedule),
+            at(0),
+            2,
+        );
+        within(
+            pending.next_check_at("a.example", at(2), &schedule),
+            at(2),
+            10,
+        );
         let verified = Lifecycle {
             status: DomainStatus::Verified,
             ..pending.clone()
         };
-        within(verified.next_check_at("a.example", at(0), &schedule), at(0), 60);
+        within(
+            verified.next_check_at("a.example", at(0), &schedule),
+            at(0),
+            60,
+        );
         let failing = Lifecycle {
             status: DomainStatus::Failing,
             ..pending.clone()
         };
-        within(failing.next_check_at("a.example", at(0), &schedule), at(0), 15);
+        within(
+            failing.next_check_at("a.example", at(0), &schedule),
+            at(0),
+            15,
+        );
         // Domains registered at the same moment spread out.
         let times: std::collections::BTreeSet<_> = (0..50)
             .map(|n| pending.next_check_at(&format!("d{n}.example"), at(0), &schedule))

@@ -3,6 +3,7 @@
 
 mod check;
 mod render;
+mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +32,18 @@ pub struct Cli {
 pub enum Command {
     /// Check one domain now, or many with --domains-file, and print the verdict.
     Check(CheckArgs),
+    /// Run the daemon: HTTP API, background re-checks, status history.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Config file; without it the built-in defaults apply (127.0.0.1:8080, sendercheck.db).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Listen on this address instead of server.listen.
+    #[arg(long, value_name = "IP:PORT")]
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,7 +97,10 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    init_logging("warn");
+    init_logging(match cli.command {
+        Command::Serve(_) => "info",
+        Command::Check(_) => "warn",
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -98,6 +114,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Check(args) => check::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
         }
     });
     match result {
@@ -118,6 +135,7 @@ fn init_logging(default: &str) {
         .unwrap_or_else(|| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -30,6 +30,11 @@ fn migrator() -> Migrator {
     )])
 }
 
+/// Write transactions take the write lock at once. A deferred transaction that reads first
+/// and then writes cannot wait for the lock in WAL mode: SQLite fails it with SQLITE_BUSY
+/// instead of applying the busy timeout.
+const WRITE_TRANSACTION: &str = "BEGIN IMMEDIATE";
+
 macro_rules! columns {
     () => {
         "domain, profile, token, generation, created_at, status, status_since, \
@@ -148,7 +153,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         first_check_at: DateTime<Utc>,
     ) -> Result<(Registered, DomainRecord), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE_TRANSACTION).await?;
         let existing = sqlx::query(
             "SELECT active, profile, token, generation, status FROM domains WHERE domain = ?",
         )
@@ -171,10 +176,7 @@ impl Store for SqliteStore {
                     (
                         Registered::Updated,
                         status,
-                        format!(
-                            "profile changed from {profile} to {}",
-                            registration.profile
-                        ),
+                        format!("profile changed from {profile} to {}", registration.profile),
                     )
                 } else {
                     (
@@ -216,10 +218,14 @@ impl Store for SqliteStore {
             };
             insert_transition(&mut tx, &registration.domain, &transition).await?;
         }
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE domain = ?"))
-            .bind(&registration.domain)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM domains WHERE domain = ?"
+        ))
+        .bind(&registration.domain)
+        .fetch_one(&mut *tx)
+        .await?;
         let record = to_record(&row)?;
         tx.commit().await?;
         Ok((outcome, record))
@@ -318,22 +324,18 @@ impl Store for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        let mut records = rows
-            .iter()
-            .map(to_record)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut records = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
         records.sort_by(|a, b| a.domain.cmp(&b.domain));
         Ok(records)
     }
 
     async fn save_result(&self, result: &CheckResult) -> Result<bool, StoreError> {
-        let records = serde_json::to_string(&result.records).map_err(|error| {
-            StoreError::Corrupt {
+        let records =
+            serde_json::to_string(&result.records).map_err(|error| StoreError::Corrupt {
                 domain: result.domain.clone(),
                 reason: format!("records do not serialise: {error}"),
-            }
-        })?;
-        let mut tx = self.pool.begin().await?;
+            })?;
+        let mut tx = self.pool.begin_with(WRITE_TRANSACTION).await?;
         let updated = sqlx::query(
             "UPDATE domains SET status = ?, status_since = ?, consecutive_failures = ?, \
              checked_at = ?, next_check_at = ?, ready = ?, records = ? \
@@ -367,8 +369,10 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut counts: Vec<(DomainStatus, u64)> =
-            DomainStatus::ALL.iter().map(|status| (*status, 0)).collect();
+        let mut counts: Vec<(DomainStatus, u64)> = DomainStatus::ALL
+            .iter()
+            .map(|status| (*status, 0))
+            .collect();
         for row in rows {
             let status: String = row.try_get("status")?;
             let count: i64 = row.try_get("count")?;
@@ -426,7 +430,11 @@ mod tests {
         let (again, _) = store.register(&shop, at(5), at(5)).await.unwrap();
         assert_eq!(again, Registered::Unchanged);
         let (changed, record) = store
-            .register(&registration("shop.example", "mandrill", Some("K2")), at(9), at(9))
+            .register(
+                &registration("shop.example", "mandrill", Some("K2")),
+                at(9),
+                at(9),
+            )
             .await
             .unwrap();
         assert_eq!(changed, Registered::Updated);
@@ -464,7 +472,13 @@ mod tests {
         let claimed = store.claim_due(at(10), at(100), 10).await.unwrap();
         let names: Vec<&str> = claimed.iter().map(|r| r.domain.as_str()).collect();
         assert_eq!(names, ["a.example", "b.example"]);
-        assert!(store.claim_due(at(10), at(100), 10).await.unwrap().is_empty());
+        assert!(
+            store
+                .claim_due(at(10), at(100), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(store.oldest_due().await.unwrap(), Some(at(20)));
 
         let mut result = CheckResult {
@@ -479,11 +493,18 @@ mod tests {
         };
         assert!(store.save_result(&result).await.unwrap());
         store
-            .register(&registration("a.example", "mandrill", Some("new")), at(12), at(12))
+            .register(
+                &registration("a.example", "mandrill", Some("new")),
+                at(12),
+                at(12),
+            )
             .await
             .unwrap();
         result.checked_at = at(13);
-        assert!(!store.save_result(&result).await.unwrap(), "a stale generation is dropped");
+        assert!(
+            !store.save_result(&result).await.unwrap(),
+            "a stale generation is dropped"
+        );
     }
 
     #[tokio::test]
@@ -500,10 +521,14 @@ mod tests {
         .map(|row| row.get::<String, _>("detail"))
         .collect();
         assert!(
-            plan.iter().any(|step| step.contains("USING INDEX domains_due")),
+            plan.iter()
+                .any(|step| step.contains("USING INDEX domains_due")),
             "{plan:?}"
         );
-        assert!(!plan.iter().any(|step| step.starts_with("SCAN domains")), "{plan:?}");
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN domains")),
+            "{plan:?}"
+        );
     }
 
     #[tokio::test]
@@ -523,11 +548,13 @@ mod tests {
             .map(|r| r.domain)
             .collect();
         assert_eq!(page, ["b.example", "c.example"]);
-        assert!(store
-            .list(Some(DomainStatus::Verified), None, 10)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            store
+                .list(Some(DomainStatus::Verified), None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let counts = store.count_by_status().await.unwrap();
         assert_eq!(counts[0], (DomainStatus::Pending, 4));
     }

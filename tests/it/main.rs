@@ -5,5 +5,7 @@
 mod fixture_dns;
 
 mod check_cli;
+mod daemon;
 mod probe;
+mod serve_cli;
 mod support;

@@ -75,3 +75,161 @@ pub fn json(output: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// A daemon running in-process on 127.0.0.1:0 with a temporary database, the fixture DNS
+/// server and a hand-driven clock. Its scheduler loop is off: tests call `tick` themselves.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub scheduler: sendercheck::scheduler::Scheduler,
+    pub clock: std::sync::Arc<sendercheck::clock::ManualClock>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// What a test changes in the daemon's configuration.
+#[derive(Clone, Default)]
+pub struct AppOptions {
+    pub api_token: Option<String>,
+    pub nameserver: Option<std::net::SocketAddr>,
+    pub db_url: Option<String>,
+    pub clock: Option<std::sync::Arc<sendercheck::clock::ManualClock>>,
+}
+
+/// A fresh temporary database URL; the directory lives as long as the returned guard.
+pub fn temp_db() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("sendercheck.db").display());
+    (url, dir)
+}
+
+/// Logs to the test output only when TEST_LOG is set (TEST_LOG=debug for more).
+pub fn init_test_logging() {
+    if let Ok(level) = std::env::var("TEST_LOG") {
+        let filter = if level.is_empty() || level == "1" {
+            "info".to_string()
+        } else {
+            level
+        };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+pub async fn spawn_app(options: AppOptions) -> TestApp {
+    use sendercheck::clock::ManualClock;
+    init_test_logging();
+    let mut config = sendercheck::config::Config::default();
+    config.store.url = options.db_url.expect("a database URL");
+    config.dns.nameservers = vec![
+        options
+            .nameserver
+            .unwrap_or_else(|| FixtureDns::shared().addr),
+    ];
+    config.dns.timeout = Duration::from_millis(300);
+    config.dns.attempts = 1;
+    config.scheduler.enabled = false;
+    config.server.api_token = options.api_token.map(sendercheck::config::Secret::new);
+    let clock = options.clock.unwrap_or_else(|| {
+        let start = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
+        std::sync::Arc::new(ManualClock::new(start))
+    });
+    let app = sendercheck::App::build(config, clock.clone())
+        .await
+        .expect("the app builds");
+    let scheduler = app.scheduler.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        scheduler,
+        clock,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request and returns the status and the JSON body (null when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the daemon answers");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("a body");
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn register(&self, domain: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        let body = serde_json::json!({"profile": "mandrill", "verification_token": token});
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/v1/domains/{domain}"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Polls the domain until its first check is stored.
+    pub async fn until_checked(&self, domain: &str) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, body) = self.get(&format!("/v1/domains/{domain}")).await;
+            assert_eq!(status, 200, "{body}");
+            if !body["checked_at"].is_null() {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{domain} was not checked within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Moves the clock on and runs one scheduler tick to completion; the number checked.
+    pub async fn advance_and_tick(&self, by: Duration) -> usize {
+        self.clock.advance(by);
+        self.scheduler.tick_and_wait().await.expect("a tick")
+    }
+
+    /// Stops the daemon gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("the serve task").expect("a clean stop");
+        }
+    }
+}

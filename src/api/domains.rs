@@ -1,0 +1,304 @@
+//! `/v1/domains`: register, read, list, check now, unregister, and history.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{DomainPath, JsonBody};
+use crate::checks::RecordCheck;
+use crate::domain::DomainName;
+use crate::status::{DomainStatus, Transition};
+use crate::store::{DomainRecord, Registered, Registration};
+
+/// The most domains one list page holds.
+const MAX_LIMIT: u32 = 1000;
+const DEFAULT_LIMIT: u32 = 100;
+/// The longest verification token accepted; real ones are tens of characters.
+const MAX_TOKEN_LEN: usize = 255;
+
+fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+fn rfc3339_opt<S: Serializer>(
+    time: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => rfc3339(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// The contract's domain object.
+#[derive(Serialize)]
+pub struct DomainObject {
+    pub domain: String,
+    pub profile: String,
+    pub status: DomainStatus,
+    pub ready: bool,
+    #[serde(serialize_with = "rfc3339")]
+    pub status_since: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub checked_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339")]
+    pub next_check_at: DateTime<Utc>,
+    pub records: Vec<RecordCheck>,
+}
+
+impl From<DomainRecord> for DomainObject {
+    fn from(record: DomainRecord) -> Self {
+        DomainObject {
+            domain: record.domain,
+            profile: record.profile,
+            status: record.lifecycle.status,
+            ready: record.ready,
+            status_since: record.lifecycle.status_since,
+            checked_at: record.checked_at,
+            next_check_at: record.next_check_at,
+            records: record.records,
+        }
+    }
+}
+
+/// A domain from the path: Unicode, upper case and a trailing dot are accepted.
+fn domain_from_path(raw: &str) -> Result<DomainName, ApiError> {
+    DomainName::parse(raw)
+        .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))
+}
+
+/// The body of `PUT /v1/domains/{domain}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub verification_token: Option<String>,
+}
+
+/// `PUT /v1/domains/{domain}`: registers or updates, and starts a first check at once.
+#[tracing::instrument(skip_all, fields(domain = %raw_domain))]
+pub async fn put(
+    State(state): State<AppState>,
+    DomainPath(raw_domain): DomainPath,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response, ApiError> {
+    let domain = domain_from_path(&raw_domain)?;
+    let profile = body.profile.unwrap_or_else(|| "mandrill".to_string());
+    if state.profiles.get(&profile).is_none() {
+        let known: Vec<&str> = state.profiles.names().collect();
+        return Err(ApiError::bad_request(
+            "unknown_profile",
+            format!(
+                "unknown profile {profile:?}; known profiles: {}",
+                known.join(", ")
+            ),
+        ));
+    }
+    let token = body.verification_token.filter(|token| !token.is_empty());
+    if let Some(token) = &token {
+        let printable = token.bytes().all(|byte| byte.is_ascii_graphic());
+        if token.len() > MAX_TOKEN_LEN || !printable {
+            return Err(ApiError::bad_request(
+                "invalid_token",
+                format!(
+                    "verification_token must be 1 to {MAX_TOKEN_LEN} printable ASCII characters \
+                     without spaces"
+                ),
+            ));
+        }
+    }
+    let registration = Registration {
+        domain: domain.into_string(),
+        profile,
+        token,
+    };
+    let now = state.scheduler.now();
+    let (outcome, record) = state
+        .store
+        .register(&registration, now, state.scheduler.lease_until(now))
+        .await?;
+    if outcome != Registered::Unchanged {
+        // The lease above keeps the scheduler off it; this check answers within seconds.
+        state.scheduler.spawn_check(record.clone());
+    }
+    let status = match outcome {
+        Registered::Created => StatusCode::CREATED,
+        Registered::Updated | Registered::Unchanged => StatusCode::OK,
+    };
+    Ok((status, Json(DomainObject::from(record))).into_response())
+}
+
+/// `GET /v1/domains/{domain}`: the latest status.
+pub async fn get(
+    State(state): State<AppState>,
+    DomainPath(raw_domain): DomainPath,
+) -> Result<Json<DomainObject>, ApiError> {
+    let domain = domain_from_path(&raw_domain)?;
+    let record = state
+        .store
+        .get(domain.as_str())
+        .await?
+        .ok_or_else(|| not_registered(&domain))?;
+    Ok(Json(DomainObject::from(record)))
+}
+
+fn not_registered(domain: &DomainName) -> ApiError {
+    ApiError::not_found(format!("{domain} is not registered"))
+}
+
+/// `DELETE /v1/domains/{domain}`: unregisters; history is kept.
+pub async fn delete(
+    State(state): State<AppState>,
+    DomainPath(raw_domain): DomainPath,
+) -> Result<StatusCode, ApiError> {
+    let domain = domain_from_path(&raw_domain)?;
+    if state
+        .store
+        .unregister(domain.as_str(), state.scheduler.now())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_registered(&domain))
+    }
+}
+
+/// `POST /v1/domains/{domain}/check`: checks now and answers with the result.
+#[tracing::instrument(skip_all, fields(domain = %raw_domain))]
+pub async fn check(
+    State(state): State<AppState>,
+    DomainPath(raw_domain): DomainPath,
+) -> Result<Json<DomainObject>, ApiError> {
+    let domain = domain_from_path(&raw_domain)?;
+    let record = state
+        .store
+        .get(domain.as_str())
+        .await?
+        .ok_or_else(|| not_registered(&domain))?;
+    let checked = match state.scheduler.check(record).await? {
+        Some(checked) => checked,
+        // Re-registered or removed while checking: answer with what is stored now.
+        None => state
+            .store
+            .get(domain.as_str())
+            .await?
+            .ok_or_else(|| not_registered(&domain))?,
+    };
+    Ok(Json(DomainObject::from(checked)))
+}
+
+#[derive(Serialize)]
+pub struct TransitionObject {
+    #[serde(serialize_with = "rfc3339")]
+    pub at: DateTime<Utc>,
+    pub from: Option<DomainStatus>,
+    pub to: DomainStatus,
+    pub reason: String,
+}
+
+impl From<Transition> for TransitionObject {
+    fn from(transition: Transition) -> Self {
+        TransitionObject {
+            at: transition.at,
+            from: transition.from,
+            to: transition.to,
+            reason: transition.reason,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct History {
+    pub transitions: Vec<TransitionObject>,
+}
+
+/// `GET /v1/domains/{domain}/history`: status changes, oldest first.
+pub async fn history(
+    State(state): State<AppState>,
+    DomainPath(raw_domain): DomainPath,
+) -> Result<Json<History>, ApiError> {
+    let domain = domain_from_path(&raw_domain)?;
+    if state.store.get(domain.as_str()).await?.is_none() {
+        return Err(not_registered(&domain));
+    }
+    let transitions = state.store.history(domain.as_str()).await?;
+    Ok(Json(History {
+        transitions: transitions.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct DomainList {
+    pub domains: Vec<DomainObject>,
+    pub next: Option<String>,
+}
+
+/// `GET /v1/domains?status=S&limit=N&after=D`: a page in domain order; `next` is the `after`
+/// of the following page.
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<BTreeMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DomainList>, ApiError> {
+    let Query(params) = query?;
+    let mut status = None;
+    let mut limit = DEFAULT_LIMIT;
+    let mut after = None;
+    for (key, value) in &params {
+        match key.as_str() {
+            "status" => {
+                status = Some(value.parse::<DomainStatus>().map_err(|error| {
+                    ApiError::bad_request("invalid_parameter", error.to_string())
+                })?)
+            }
+            "limit" => {
+                limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "invalid_parameter",
+                            format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                        )
+                    })?
+            }
+            "after" => {
+                after = Some(
+                    DomainName::parse(value)
+                        .map(DomainName::into_string)
+                        .unwrap_or_else(|_| value.to_ascii_lowercase()),
+                )
+            }
+            other => {
+                return Err(ApiError::bad_request(
+                    "invalid_parameter",
+                    format!("unknown parameter {other:?}; use status, limit and after"),
+                ));
+            }
+        }
+    }
+    // One row more than asked tells whether a next page exists.
+    let mut records = state
+        .store
+        .list(status, after.as_deref(), limit + 1)
+        .await?;
+    let next = if records.len() > limit as usize {
+        records.truncate(limit as usize);
+        records.last().map(|record| record.domain.clone())
+    } else {
+        None
+    };
+    Ok(Json(DomainList {
+        domains: records.into_iter().map(DomainObject::from).collect(),
+        next,
+    }))
+}

@@ -1,0 +1,95 @@
+//! Request extractors whose every rejection is the contract's JSON error.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+/// A JSON body; an empty body stands for `T::default()`. Bodies over the configured limit are
+/// refused with 413 before they are read whole.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonBody<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| {
+                value
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the request body is larger than limits.max_body_bytes",
+                    )
+                } else {
+                    ApiError::bad_request("invalid_body", rejection.body_text())
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(T::default()));
+        }
+        // curl -d sends form-encoded by default; a JSON body under that label is accepted.
+        if let Some(content_type) = content_type
+            && !matches!(
+                content_type.as_str(),
+                "application/json" | "application/x-www-form-urlencoded" | "text/plain"
+            )
+            && !content_type.ends_with("+json")
+        {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!("send the body as application/json, not {content_type}"),
+            ));
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| ApiError::bad_request("invalid_json", "the body is not valid UTF-8"))?;
+        serde_json::from_str(text).map(JsonBody).map_err(|error| {
+            let code = if error.is_data() {
+                "invalid_body"
+            } else {
+                "invalid_json"
+            };
+            ApiError::bad_request(
+                code,
+                format!("the body is not what this endpoint takes: {error}"),
+            )
+        })
+    }
+}
+
+/// The `{domain}` path segment, percent-decoded. Anything axum cannot decode is a JSON 400.
+pub struct DomainPath(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DomainPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(domain)| DomainPath(domain))
+            .map_err(|rejection| ApiError::bad_request("invalid_domain", rejection.body_text()))
+    }
+}

@@ -1,0 +1,40 @@
+//! `GET /v1/profiles`: what each provider profile requires.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+use super::AppState;
+use crate::profile::{DkimSelector, Profile};
+
+#[derive(Serialize)]
+pub struct ProfileObject {
+    pub name: String,
+    pub spf_include: Option<String>,
+    pub dkim: Vec<DkimSelector>,
+    pub dmarc: bool,
+    pub verification: Option<String>,
+}
+
+impl From<&Profile> for ProfileObject {
+    fn from(profile: &Profile) -> Self {
+        ProfileObject {
+            name: profile.name.clone(),
+            spf_include: profile.spf_include.clone(),
+            dkim: profile.dkim.clone(),
+            dmarc: profile.dmarc,
+            verification: profile.verification.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ProfileList {
+    pub profiles: Vec<ProfileObject>,
+}
+
+pub async fn list(State(state): State<AppState>) -> Json<ProfileList> {
+    Json(ProfileList {
+        profiles: state.profiles.iter().map(ProfileObject::from).collect(),
+    })
+}

@@ -1,0 +1,513 @@
+//! `sendercheck serve` over HTTP: registrations, the scheduler's rules, history, restarts.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::fixture_dns::{FixtureDns, SilentDns};
+use crate::support::{AppOptions, spawn_app, temp_db};
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn statuses(history: &Value) -> Vec<String> {
+    history["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .map(|t| {
+            format!(
+                "{}->{}",
+                t["from"].as_str().unwrap_or("none"),
+                t["to"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn register_then_poll_until_the_first_check_verifies_it() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    let (status, body) = app.register("Good.Example.", Some("GOODKEY")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["domain"], "good.example");
+    assert_eq!(body["status"], "pending");
+    assert_eq!(body["ready"], false);
+    assert_eq!(body["checked_at"], Value::Null);
+    assert_eq!(body["records"], json!([]));
+    for field in ["status_since", "next_check_at"] {
+        let text = body[field].as_str().unwrap();
+        assert!(
+            text.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            "{text}"
+        );
+    }
+
+    let checked = app.until_checked("good.example").await;
+    assert_eq!(checked["status"], "verified", "{checked:#}");
+    assert_eq!(checked["ready"], true);
+    assert_eq!(checked["records"].as_array().unwrap().len(), 5);
+
+    let (again, body) = app.register("good.example", Some("GOODKEY")).await;
+    assert_eq!(again, 200, "an unchanged PUT is idempotent");
+    assert_eq!(body["status"], "verified");
+
+    let (_, history) = app.get("/v1/domains/good.example/history").await;
+    assert_eq!(statuses(&history), ["none->pending", "pending->verified"]);
+    assert_eq!(
+        history["transitions"][1]["reason"],
+        "every required record passes"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pending_domain_is_verified_by_the_scheduler_after_its_record_is_fixed() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    app.register("fixme.example", None).await;
+    let first = app.until_checked("fixme.example").await;
+    assert_eq!(first["status"], "pending");
+    assert_eq!(first["records"][0]["status"], "missing");
+
+    // Not due yet: a tick checks nothing.
+    assert_eq!(app.advance_and_tick(Duration::from_secs(30)).await, 0);
+
+    FixtureDns::shared()
+        .add_txt("fixme.example", "v=spf1 include:spf.mandrillapp.com -all")
+        .await;
+    assert_eq!(app.advance_and_tick(3 * MINUTE).await, 1);
+    let (_, body) = app.get("/v1/domains/fixme.example").await;
+    assert_eq!(body["status"], "verified", "{body:#}");
+
+    let (_, history) = app.get("/v1/domains/fixme.example/history").await;
+    assert_eq!(statuses(&history), ["none->pending", "pending->verified"]);
+    assert_eq!(
+        history["transitions"][1]["reason"],
+        "every required record passes (spf fixme.example: missing → pass)"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_verified_domain_fails_only_after_fail_after_definitive_failures() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    app.register("demote.example", None).await;
+    assert_eq!(
+        app.until_checked("demote.example").await["status"],
+        "verified"
+    );
+
+    // A second SPF record is a permanent error for every receiver.
+    FixtureDns::shared()
+        .add_txt("demote.example", "v=spf1 ip4:192.0.2.1 -all")
+        .await;
+    for round in 1..=2 {
+        assert_eq!(app.advance_and_tick(2 * HOUR).await, 1);
+        let (_, body) = app.get("/v1/domains/demote.example").await;
+        assert_eq!(body["status"], "verified", "after {round} failing check(s)");
+        assert_eq!(body["ready"], false);
+    }
+    assert_eq!(app.advance_and_tick(2 * HOUR).await, 1);
+    let (_, body) = app.get("/v1/domains/demote.example").await;
+    assert_eq!(body["status"], "failing", "{body:#}");
+
+    let (_, history) = app.get("/v1/domains/demote.example/history").await;
+    assert_eq!(
+        statuses(&history),
+        ["none->pending", "pending->verified", "verified->failing"]
+    );
+    let reason = history["transitions"][2]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("3 consecutive checks failed: spf demote.example: fail"),
+        "{reason}"
+    );
+
+    let (_, failing) = app.get("/v1/domains?status=failing").await;
+    assert_eq!(failing["domains"][0]["domain"], "demote.example");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pending_domain_fails_when_the_propagation_window_runs_out() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    app.register("nothing-here.example", None).await;
+    assert_eq!(
+        app.until_checked("nothing-here.example").await["status"],
+        "pending"
+    );
+    assert_eq!(app.advance_and_tick(71 * HOUR).await, 1);
+    assert_eq!(
+        app.get("/v1/domains/nothing-here.example").await.1["status"],
+        "pending"
+    );
+    assert_eq!(app.advance_and_tick(2 * HOUR).await, 1);
+    let (_, body) = app.get("/v1/domains/nothing-here.example").await;
+    assert_eq!(body["status"], "failing");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn dns_timeouts_change_no_status_and_a_restart_keeps_every_answer() {
+    let (db_url, _dir) = temp_db();
+    let clock = {
+        let start = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
+        std::sync::Arc::new(sendercheck::clock::ManualClock::new(start))
+    };
+    let options = AppOptions {
+        db_url: Some(db_url.clone()),
+        clock: Some(clock.clone()),
+        ..Default::default()
+    };
+    let app = spawn_app(options.clone()).await;
+    app.register("good.example", Some("GOODKEY")).await;
+    let verified = app.until_checked("good.example").await;
+    assert_eq!(verified["status"], "verified");
+    let (_, history_before) = app.get("/v1/domains/good.example/history").await;
+    app.stop().await;
+
+    // The same database, served again: every answer is as it was.
+    let app = spawn_app(options.clone()).await;
+    assert_eq!(app.get("/v1/domains/good.example").await.1, verified);
+    assert_eq!(
+        app.get("/v1/domains/good.example/history").await.1,
+        history_before
+    );
+    app.stop().await;
+
+    // Now DNS never answers: checks are inconclusive and the domain stays verified.
+    let silent = SilentDns::start().unwrap();
+    let app = spawn_app(AppOptions {
+        nameserver: Some(silent.addr),
+        ..options
+    })
+    .await;
+    for _ in 0..4 {
+        assert_eq!(app.advance_and_tick(2 * HOUR).await, 1);
+    }
+    let (_, body) = app.get("/v1/domains/good.example").await;
+    assert_eq!(body["status"], "verified", "{body:#}");
+    assert_eq!(body["ready"], false);
+    for record in body["records"].as_array().unwrap() {
+        assert_eq!(record["status"], "error", "{record:#}");
+    }
+    assert_eq!(
+        app.get("/v1/domains/good.example/history").await.1,
+        history_before
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lists_filter_by_status_and_page_by_domain() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    for domain in [
+        "e.example",
+        "b.example",
+        "d.example",
+        "a.example",
+        "c.example",
+    ] {
+        assert_eq!(app.register(domain, None).await.0, 201);
+    }
+    app.register("good.example", Some("GOODKEY")).await;
+    app.until_checked("good.example").await;
+
+    let mut seen = Vec::new();
+    let mut path = "/v1/domains?limit=2".to_string();
+    loop {
+        let (status, page) = app.get(&path).await;
+        assert_eq!(status, 200, "{page}");
+        let domains = page["domains"].as_array().unwrap();
+        assert!(domains.len() <= 2);
+        seen.extend(
+            domains
+                .iter()
+                .map(|d| d["domain"].as_str().unwrap().to_string()),
+        );
+        match page["next"].as_str() {
+            Some(next) => path = format!("/v1/domains?limit=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "a.example",
+            "b.example",
+            "c.example",
+            "d.example",
+            "e.example",
+            "good.example"
+        ]
+    );
+    let (_, verified) = app.get("/v1/domains?status=verified").await;
+    let names: Vec<&str> = verified["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["domain"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["good.example"]);
+    assert_eq!(verified["next"], Value::Null);
+
+    for bad in [
+        "status=done",
+        "limit=0",
+        "limit=1001",
+        "limit=x",
+        "sort=domain",
+    ] {
+        let (status, body) = app.get(&format!("/v1/domains?{bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["error"]["code"], "invalid_parameter", "{bad}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn check_now_delete_and_profiles() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    app.register("broken-spf.example", Some("BROKENKEY")).await;
+    let (status, body) = app
+        .call(Method::POST, "/v1/domains/broken-spf.example/check", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["records"][0]["fix"]["value"],
+        "v=spf1 a include:spf.mandrillapp.com -all"
+    );
+    assert!(!body["checked_at"].is_null());
+
+    let (status, body) = app
+        .call(Method::DELETE, "/v1/domains/broken-spf.example", None)
+        .await;
+    assert_eq!((status, body), (204, Value::Null));
+    let (status, body) = app.get("/v1/domains/broken-spf.example").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    assert_eq!(
+        app.call(Method::DELETE, "/v1/domains/broken-spf.example", None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        app.call(Method::POST, "/v1/domains/broken-spf.example/check", None)
+            .await
+            .0,
+        404
+    );
+
+    let (status, profiles) = app.get("/v1/profiles").await;
+    assert_eq!(status, 200);
+    assert_eq!(profiles["profiles"][0]["name"], "mandrill");
+    assert_eq!(
+        profiles["profiles"][0]["spf_include"],
+        "spf.mandrillapp.com"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_the_contract_error_body() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    let expect = |(status, body): (u16, Value), want_status: u16, code: &str| {
+        assert_eq!(status, want_status, "{body}");
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    };
+    expect(
+        app.register("shop..example", None).await,
+        400,
+        "invalid_domain",
+    );
+    expect(
+        app.register("a%2Fb.example", None).await,
+        400,
+        "invalid_domain",
+    );
+    expect(
+        app.call(
+            Method::PUT,
+            "/v1/domains/a.example",
+            Some(json!({"profile": "nope"})),
+        )
+        .await,
+        400,
+        "unknown_profile",
+    );
+    expect(
+        app.call(
+            Method::PUT,
+            "/v1/domains/a.example",
+            Some(json!({"profile": 7})),
+        )
+        .await,
+        400,
+        "invalid_body",
+    );
+    expect(
+        app.call(
+            Method::PUT,
+            "/v1/domains/a.example",
+            Some(json!({"profil": "mandrill"})),
+        )
+        .await,
+        400,
+        "invalid_body",
+    );
+    expect(
+        app.call(
+            Method::PUT,
+            "/v1/domains/a.example",
+            Some(json!({"verification_token": "has space"})),
+        )
+        .await,
+        400,
+        "invalid_token",
+    );
+    let app_ref = &app;
+    let raw = |body: &'static str| async move {
+        let response = app_ref
+            .client
+            .put(app_ref.url("/v1/domains/a.example"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap())
+    };
+    expect(raw("{\"profile\":").await, 400, "invalid_json");
+    let huge = format!("{{\"profile\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let response = app
+        .client
+        .put(app.url("/v1/domains/a.example"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"]["code"],
+        "payload_too_large"
+    );
+
+    expect(app.get("/v1/nothing").await, 404, "not_found");
+    expect(app.get("/nothing").await, 404, "not_found");
+    expect(
+        app.get("/v1/domains/unregistered.example").await,
+        404,
+        "not_found",
+    );
+    expect(
+        app.get("/v1/domains/unregistered.example/history").await,
+        404,
+        "not_found",
+    );
+    expect(
+        app.call(Method::PATCH, "/v1/domains/a.example", None).await,
+        405,
+        "method_not_allowed",
+    );
+
+    // An empty body registers with the default profile.
+    let (status, body) = app
+        .call(Method::PUT, "/v1/domains/empty-body.example", None)
+        .await;
+    assert_eq!((status, body["profile"].as_str()), (201, Some("mandrill")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_a_token_every_v1_request_needs_it_and_health_does_not() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        api_token: Some("s3cret-token".into()),
+        ..Default::default()
+    })
+    .await;
+    let send = |token: Option<&'static str>, path: &'static str| {
+        let mut request = app.client.get(app.url(path));
+        if let Some(token) = token {
+            request = request.header("authorization", token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            (status, challenge, response.json::<Value>().await.unwrap())
+        }
+    };
+    for token in [
+        None,
+        Some("Bearer wrong"),
+        Some("Bearer s3cret-toke"),
+        Some("Basic s3cret-token"),
+    ] {
+        let (status, challenge, body) = send(token, "/v1/domains").await;
+        assert_eq!(status, 401, "{token:?}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+        assert!(challenge.is_some());
+        assert!(
+            !body.to_string().contains("s3cret"),
+            "the token never shows"
+        );
+    }
+    assert_eq!(send(None, "/v1/unknown-route").await.0, 401);
+    assert_eq!(
+        send(Some("Bearer s3cret-token"), "/v1/domains").await.0,
+        200
+    );
+    assert_eq!(
+        send(Some("bearer s3cret-token"), "/v1/profiles").await.0,
+        200
+    );
+    assert_eq!(send(None, "/healthz").await.0, 200);
+    let (status, _, body) = send(None, "/readyz").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
+    app.stop().await;
+}

@@ -1,0 +1,83 @@
+//! The real `sendercheck serve` process: start-up refusals, signals, clean exit.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::support::{exit_code, run, stderr, temp_db};
+
+#[test]
+fn refuses_a_public_address_without_a_token() {
+    let output = run(&["serve", "--listen", "0.0.0.0:0"], None);
+    assert_eq!(exit_code(&output), 3);
+    assert!(stderr(&output).contains("refusing to listen on 0.0.0.0:0 without an API token"));
+}
+
+#[test]
+fn refuses_a_bad_config_with_the_key_named() {
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), "[schedule]\nfail_after = 0\n").unwrap();
+    let output = run(
+        &["serve", "--config", config.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(exit_code(&output), 3);
+    assert!(
+        stderr(&output).contains("schedule.fail_after"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn serves_then_stops_cleanly_on_sigterm() {
+    let (db_url, _dir) = temp_db();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SENDERCHECK_STORE_URL", &db_url)
+        .env(
+            "SENDERCHECK_DNS_NAMESERVERS",
+            crate::support::fixture_nameserver(),
+        )
+        .env("SENDERCHECK_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // The first log line names the bound address.
+    let address = loop {
+        let line = lines.next().expect("a log line").expect("text");
+        assert!(!line.contains("ERROR"), "{line}");
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .expect("the daemon answers");
+    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(health.text().await.unwrap(), r#"{"status":"ok"}"#);
+    let ready = client
+        .get(format!("http://{address}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ready.status().as_u16(),
+        200,
+        "the scheduler ticks in the real process"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0), "{rest:?}");
+    assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
+}
