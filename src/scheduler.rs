@@ -217,7 +217,7 @@ impl Scheduler {
         if let Some(transition) = &result.transition {
             tracing::info!(
                 domain = %result.domain,
-                from = ?transition.from.map(|status| status.as_str()),
+                from = transition.from.map_or("none", |status| status.as_str()),
                 to = transition.to.as_str(),
                 reason = %transition.reason,
                 "status changed"
