@@ -93,6 +93,7 @@ struct RawSchedule {
 #[serde(deny_unknown_fields)]
 struct RawLimits {
     max_body_bytes: Option<usize>,
+    max_message_bytes: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,12 +163,15 @@ impl Default for SchedulerConfig {
 pub struct Limits {
     /// The largest JSON request body.
     pub max_body_bytes: usize,
+    /// The largest raw message `POST /v1/dkim/verify` and `sendercheck dkim` take.
+    pub max_message_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_body_bytes: 1024 * 1024,
+            max_message_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -290,6 +294,16 @@ impl Config {
                 ));
             }
             self.limits.max_body_bytes = bytes;
+        }
+        if let Some(bytes) = raw.limits.max_message_bytes {
+            if !(1024..=256 * 1024 * 1024).contains(&bytes) {
+                return Err(invalid_number(
+                    "limits.max_message_bytes",
+                    bytes,
+                    "1024 to 268435456",
+                ));
+            }
+            self.limits.max_message_bytes = bytes;
         }
         self.profiles = Profiles::with_configured(raw.profiles)?;
         Ok(())

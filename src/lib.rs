@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dkim;
 pub mod dns;
 pub mod domain;
 pub mod probe;
@@ -71,6 +72,7 @@ impl App {
             profiles,
             api_token: config.server.api_token.clone().map(Arc::new),
             request_timeout: config.server.request_timeout,
+            limits: config.limits.clone(),
         };
         Ok(App {
             scheduler,

@@ -62,6 +62,11 @@ impl Scheduler {
         }
     }
 
+    /// The resolver every check uses, for other verdicts that need the same DNS.
+    pub fn resolver(&self) -> &Resolver {
+        &self.inner.resolver
+    }
+
     pub fn config(&self) -> &SchedulerConfig {
         &self.inner.config
     }

@@ -5,20 +5,43 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use super::AppState;
 use super::error::ApiError;
+
+/// Answers 413 at once when the declared Content-Length is over `limit`, before any of the
+/// body is read. (The body limit itself only counts bytes as they arrive.)
+pub fn refuse_declared_oversize(
+    request: &Request,
+    limit: usize,
+    what: &str,
+) -> Result<(), ApiError> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    match declared {
+        Some(length) if length > u64::try_from(limit).unwrap_or(u64::MAX) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the {what} is larger than the {limit}-byte limit"),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// A JSON body; an empty body stands for `T::default()`. Bodies over the configured limit are
 /// refused with 413 before they are read whole.
 pub struct JsonBody<T>(pub T);
 
-impl<T, S> FromRequest<S> for JsonBody<T>
+impl<T> FromRequest<AppState> for JsonBody<T>
 where
     T: DeserializeOwned + Default,
-    S: Send + Sync,
 {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        refuse_declared_oversize(&request, state.limits.max_body_bytes, "request body")?;
         let content_type = request
             .headers()
             .get(header::CONTENT_TYPE)

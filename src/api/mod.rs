@@ -1,6 +1,7 @@
 //! The HTTP API: the only module that knows HTTP and JSON. Routes, authentication, limits, and
 //! the mapping of every error to the contract's JSON body.
 
+mod dkim;
 mod domains;
 mod error;
 mod extract;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub profiles: Arc<Profiles>,
     pub api_token: Option<Arc<Secret>>,
     pub request_timeout: Duration,
+    pub limits: Limits,
 }
 
 /// The whole HTTP surface.
@@ -48,6 +50,10 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .route("/domains/{domain}/check", post(domains::check))
         .route("/domains/{domain}/history", get(domains::history))
         .route("/profiles", get(profiles::list))
+        .route(
+            "/dkim/verify",
+            post(dkim::verify).layer(DefaultBodyLimit::max(limits.max_message_bytes)),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()

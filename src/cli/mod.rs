@@ -2,6 +2,7 @@
 //! monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also bad usage).
 
 mod check;
+mod dkim;
 mod render;
 mod serve;
 
@@ -34,6 +35,26 @@ pub enum Command {
     Check(CheckArgs),
     /// Run the daemon: HTTP API, background re-checks, status history.
     Serve(ServeArgs),
+    /// The DKIM verdict for a raw message (RFC 5322), from FILE or standard input.
+    Dkim(DkimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DkimArgs {
+    /// The raw message; `-` or nothing reads standard input. Bare LF line ends are fine.
+    pub file: Option<PathBuf>,
+    /// Ask only this DNS server (repeatable), over UDP with TCP fallback.
+    #[arg(long = "nameserver", value_name = "IP:PORT")]
+    pub nameservers: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Config file (for DNS settings and limits.max_message_bytes).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Time one DNS query attempt may take, e.g. 2s or 500ms.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -99,7 +120,7 @@ pub fn main() -> ExitCode {
     };
     init_logging(match cli.command {
         Command::Serve(_) => "info",
-        Command::Check(_) => "warn",
+        Command::Check(_) | Command::Dkim(_) => "warn",
     });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -113,12 +134,13 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Check(args) => check::run(args).await,
-            Command::Serve(args) => serve::run(args).await,
+            Command::Check(args) => check::run(args).await.map(Outcome::exit_code),
+            Command::Serve(args) => serve::run(args).await.map(Outcome::exit_code),
+            Command::Dkim(args) => dkim::run(args).await,
         }
     });
     match result {
-        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("sendercheck: {error:#}");
             ExitCode::from(EXIT_UNKNOWN)

@@ -6,6 +6,8 @@ mod fixture_dns;
 
 mod check_cli;
 mod daemon;
+mod dkim;
 mod probe;
 mod serve_cli;
+mod signing;
 mod support;

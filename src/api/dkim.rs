@@ -1,0 +1,70 @@
+//! `POST /v1/dkim/verify`: the DKIM verdict for a raw message pasted by support staff.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::refuse_declared_oversize;
+use crate::dkim::{self, DkimVerdict};
+
+/// The raw message, refused with 413 as soon as it passes `limits.max_message_bytes` (the body
+/// is read through a limit, never buffered whole first).
+pub struct RawMessage(Bytes);
+
+impl FromRequest<AppState> for RawMessage {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        refuse_declared_oversize(&request, state.limits.max_message_bytes, "message")?;
+        Bytes::from_request(request, state)
+            .await
+            .map(RawMessage)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the message is larger than limits.max_message_bytes",
+                    )
+                } else {
+                    ApiError::bad_request("not_a_message", rejection.body_text())
+                }
+            })
+    }
+}
+
+/// Verifies every signature, then says for registered signing domains whether the selector is
+/// one their profile requires.
+#[tracing::instrument(skip_all, fields(bytes = message.len()))]
+pub async fn verify(
+    State(state): State<AppState>,
+    RawMessage(message): RawMessage,
+) -> Result<Json<DkimVerdict>, ApiError> {
+    let mut verdict = dkim::verify(state.scheduler.resolver(), &message)
+        .await
+        .map_err(|error| ApiError::bad_request("not_a_message", error.to_string()))?;
+    let mut registered = BTreeMap::new();
+    for signature in &verdict.signatures {
+        if signature.domain.is_empty() || registered.contains_key(&signature.domain) {
+            continue;
+        }
+        let requirement = state
+            .store
+            .get(&signature.domain)
+            .await?
+            .and_then(|record| {
+                let profile = state.profiles.get(&record.profile)?;
+                let selectors = profile.dkim.iter().map(|d| d.selector.clone()).collect();
+                Some((record.profile, selectors))
+            });
+        registered.insert(signature.domain.clone(), requirement);
+    }
+    verdict.annotate_registrations(|domain| registered.get(domain).cloned().flatten());
+    tracing::debug!(result = verdict.result.as_str(), "dkim verdict");
+    Ok(Json(verdict))
+}

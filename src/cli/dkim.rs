@@ -1,0 +1,136 @@
+//! `sendercheck dkim`: the DKIM verdict for a raw message from a file or standard input.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use super::{DkimArgs, Format, parse_nameservers};
+use crate::config::{Config, parse_duration};
+use crate::dkim::{self, Alignment, DkimVerdict, Verdict};
+use crate::dns::Resolver;
+
+/// Runs the command; the exit code is the verdict's (0 pass, 2 fail/permerror/none, 3
+/// temperror).
+pub async fn run(args: DkimArgs) -> anyhow::Result<u8> {
+    let mut config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
+    if !args.nameservers.is_empty() {
+        config.dns.nameservers = parse_nameservers(&args.nameservers)?;
+    }
+    if let Some(timeout) = &args.timeout {
+        config.dns.timeout = parse_duration("--timeout", timeout)?;
+    }
+    let limit = config.limits.max_message_bytes;
+    let raw = read_message(args.file.as_deref(), limit)?;
+    let resolver = Resolver::new(&config.dns)?;
+    let verdict = dkim::verify(&resolver, &raw).await?;
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&verdict)?)?,
+        Format::Text => write!(stdout, "{}", render(&verdict))?,
+    }
+    Ok(verdict.result.exit_code())
+}
+
+/// Reads at most `limit` bytes; a larger message is refused rather than read whole.
+fn read_message(file: Option<&Path>, limit: usize) -> anyhow::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    match file {
+        None => read_stdin(&mut raw, cap)?,
+        Some(path) if path == Path::new("-") => read_stdin(&mut raw, cap)?,
+        Some(path) => {
+            std::fs::File::open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?
+                .take(cap)
+                .read_to_end(&mut raw)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+        }
+    }
+    if raw.len() > limit {
+        bail!("the message is larger than limits.max_message_bytes ({limit} bytes)");
+    }
+    Ok(raw)
+}
+
+fn read_stdin(raw: &mut Vec<u8>, cap: u64) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("paste the raw message, then Ctrl-D");
+    }
+    stdin
+        .lock()
+        .take(cap)
+        .read_to_end(raw)
+        .context("cannot read the message from standard input")?;
+    Ok(())
+}
+
+fn render(verdict: &DkimVerdict) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "DKIM: {} ({} signature{}){}\n",
+        verdict.result.as_str(),
+        verdict.signatures.len(),
+        if verdict.signatures.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        verdict
+            .from_domain
+            .as_deref()
+            .map(|from| format!(", From domain {from}"))
+            .unwrap_or_default()
+    );
+    for signature in &verdict.signatures {
+        let key = signature
+            .key
+            .as_ref()
+            .map_or("key not fetched".to_string(), |key| {
+                let bits = key.bits.map_or("?".to_string(), |bits| bits.to_string());
+                format!("{} {bits} bits", key.key_type)
+            });
+        let aligned = match signature.alignment {
+            Alignment::Strict => "aligned with From (strict)",
+            Alignment::Relaxed => "aligned with From (relaxed)",
+            Alignment::None => "not aligned with From",
+        };
+        let _ = writeln!(
+            out,
+            "{:<10} d={} s={} a={}",
+            signature.result.as_str(),
+            signature.domain,
+            signature.selector,
+            signature.algorithm
+        );
+        let _ = writeln!(out, "           {}", signature.reason);
+        let _ = writeln!(out, "           {key}; {aligned}");
+        if let Some(registration) = &signature.registration {
+            let _ = writeln!(
+                out,
+                "           registered with profile {}; selector {}",
+                registration.profile,
+                if registration.selector_required {
+                    "is one it requires"
+                } else {
+                    "is not one it requires"
+                }
+            );
+        }
+        for warning in &signature.warnings {
+            let _ = writeln!(out, "           warning: {warning}");
+        }
+    }
+    if verdict.result == Verdict::None {
+        let _ = writeln!(out, "The message has no DKIM-Signature header.");
+    }
+    let _ = writeln!(
+        out,
+        "\nAuthentication-Results: {}",
+        verdict.authentication_results
+    );
+    out
+}

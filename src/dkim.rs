@@ -1,0 +1,706 @@
+//! DKIM verdicts for a raw message, as support staff paste it from "Show original".
+//!
+//! The keys are fetched once per distinct `selector._domainkey.domain` through `dns/` (the same
+//! nameservers as every check), then handed to mail-auth in a filled cache, so verification
+//! itself makes no query however many signatures the message carries. mail-auth's results are
+//! then mapped to the contract's words with a plain reason, and RFC 8301 (no rsa-sha1, no RSA
+//! key under 1024 bits) is enforced on top.
+
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use mail_auth::common::crypto::Algorithm;
+use mail_auth::common::parse::TxtRecordParser;
+use mail_auth::common::verify::DomainKey;
+use mail_auth::dkim::{DkimError, Signature};
+use mail_auth::{
+    AuthenticatedMessage, DkimResult, DnsError, Error as AuthError, MessageAuthenticator,
+    Parameters, ResolverCache, Txt,
+};
+use serde::Serialize;
+
+use crate::checks::dmarc::organizational_domain;
+use crate::checks::{Answer, LookupFailure, Query};
+use crate::dns::Resolver;
+
+/// The smallest RSA key RFC 8301 §3.2 lets a verifier accept.
+const MIN_RSA_BITS: usize = 1024;
+
+/// Why the input cannot be verified at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("the message is empty")]
+    Empty,
+    #[error("the message has no header block: it must start with header fields like 'From: …'")]
+    NoHeaders,
+}
+
+/// A verdict word of RFC 8601 for DKIM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Neutral,
+    Temperror,
+    Permerror,
+    None,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Neutral => "neutral",
+            Verdict::Temperror => "temperror",
+            Verdict::Permerror => "permerror",
+            Verdict::None => "none",
+        }
+    }
+
+    /// The exit code of `sendercheck dkim`: 0 pass, 3 temperror, 2 anything else.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Temperror => 3,
+            _ => 2,
+        }
+    }
+}
+
+/// What the signing key is, when it could be fetched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// Where the key was published.
+    pub name: String,
+    /// `rsa` or `ed25519`.
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// The key size; `None` when the key data does not decode.
+    pub bits: Option<usize>,
+    /// `t=y`: the domain is testing DKIM.
+    pub testing: bool,
+}
+
+/// How the signing domain relates to the From domain (RFC 7489 §3.1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Alignment {
+    /// d= equals the From domain.
+    Strict,
+    /// d= shares the From domain's organizational domain.
+    Relaxed,
+    /// Not aligned: this signature does not count for DMARC.
+    None,
+}
+
+/// When the signing domain is registered: whether this selector is one its profile requires.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Registration {
+    pub profile: String,
+    pub selector_required: bool,
+}
+
+/// The verdict on one DKIM-Signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignatureVerdict {
+    pub domain: String,
+    pub selector: String,
+    pub algorithm: String,
+    pub result: Verdict,
+    pub reason: String,
+    pub key: Option<KeyInfo>,
+    pub alignment: Alignment,
+    pub registration: Option<Registration>,
+    pub warnings: Vec<String>,
+}
+
+/// The contract's DKIM verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DkimVerdict {
+    pub result: Verdict,
+    pub signatures: Vec<SignatureVerdict>,
+    pub authentication_results: String,
+    /// The domain of the From address, when there is one.
+    pub from_domain: Option<String>,
+}
+
+impl DkimVerdict {
+    /// Marks each signature whose domain is registered, using `registered(domain)` to learn the
+    /// registration's profile name and required selectors.
+    pub fn annotate_registrations(
+        &mut self,
+        registered: impl Fn(&str) -> Option<(String, Vec<String>)>,
+    ) {
+        for signature in &mut self.signatures {
+            if let Some((profile, selectors)) = registered(&signature.domain) {
+                signature.registration = Some(Registration {
+                    selector_required: selectors
+                        .iter()
+                        .any(|required| required.eq_ignore_ascii_case(&signature.selector)),
+                    profile,
+                });
+            }
+        }
+    }
+}
+
+/// Turns pasted text into the bytes of an RFC 5322 message: bare LF becomes CRLF, and the
+/// message must open with a header field.
+pub fn normalize(raw: &[u8]) -> Result<Vec<u8>, MessageError> {
+    let start = raw
+        .iter()
+        .position(|byte| !byte.is_ascii_whitespace())
+        .ok_or(MessageError::Empty)?;
+    // Pasted text often starts with blank lines; a message never does.
+    let raw = &raw[start..];
+    let mut message = Vec::with_capacity(raw.len() + raw.len() / 32);
+    let mut previous = 0u8;
+    for &byte in raw {
+        if byte == b'\n' && previous != b'\r' {
+            message.push(b'\r');
+        }
+        message.push(byte);
+        previous = byte;
+    }
+    if !starts_with_header_field(&message) {
+        return Err(MessageError::NoHeaders);
+    }
+    Ok(message)
+}
+
+/// A header field name (printable ASCII but ':') followed by ':' on the first line.
+fn starts_with_header_field(message: &[u8]) -> bool {
+    let line_end = message
+        .windows(2)
+        .position(|pair| pair == b"\r\n")
+        .unwrap_or(message.len());
+    let line = &message[..line_end];
+    match line.iter().position(|&byte| byte == b':') {
+        Some(colon) if colon > 0 => line[..colon].iter().all(|&byte| (33..=126).contains(&byte)),
+        _ => false,
+    }
+}
+
+/// A TXT cache filled before verification; mail-auth reads from it instead of querying.
+#[derive(Default)]
+struct KeyCache {
+    entries: Mutex<HashMap<Box<str>, Txt>>,
+}
+
+impl KeyCache {
+    /// mail-auth asks with absolute, lower-case names (`sel._domainkey.d.`): store them so.
+    fn key(name: &str) -> Box<str> {
+        format!("{}.", name.trim_end_matches('.').to_ascii_lowercase()).into_boxed_str()
+    }
+
+    fn put(&self, name: &str, value: Txt) {
+        self.lock().insert(Self::key(name), value);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Txt>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl ResolverCache<Box<str>, Txt> for KeyCache {
+    fn get<Q>(&self, name: &Q) -> Option<Txt>
+    where
+        Box<str>: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lock().get(name).cloned()
+    }
+
+    fn remove<Q>(&self, name: &Q) -> Option<Txt>
+    where
+        Box<str>: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lock().remove(name)
+    }
+
+    fn insert(&self, key: Box<str>, value: Txt, _valid_until: std::time::Instant) {
+        self.lock().insert(Self::key(&key), value);
+    }
+}
+
+/// What one key lookup gave: the key record's facts, and why it failed if it did.
+struct FetchedKey {
+    info: Option<KeyInfo>,
+    /// A plain reason when there is no usable key.
+    problem: Option<(Verdict, String)>,
+}
+
+/// Reads a key record's tags for what support needs: type, size, test mode.
+fn key_info(name: &str, record: &str) -> KeyInfo {
+    let tags: BTreeMap<String, String> = record
+        .split(';')
+        .filter_map(|tag| tag.split_once('='))
+        .map(|(key, value)| {
+            (
+                key.trim().to_ascii_lowercase(),
+                value.split_whitespace().collect::<String>(),
+            )
+        })
+        .collect();
+    let key_type = tags
+        .get("k")
+        .map(|k| k.to_ascii_lowercase())
+        .unwrap_or_else(|| "rsa".to_string());
+    let bits = tags
+        .get("p")
+        .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
+        .and_then(|der| match key_type.as_str() {
+            "rsa" => rsa_bits(&der),
+            "ed25519" => (der.len() == 32).then_some(256),
+            _ => None,
+        });
+    let testing = tags
+        .get("t")
+        .is_some_and(|flags| flags.split(':').any(|flag| flag.eq_ignore_ascii_case("y")));
+    KeyInfo {
+        name: name.to_string(),
+        key_type,
+        bits,
+        testing,
+    }
+}
+
+/// The modulus size of an RSA public key, as SubjectPublicKeyInfo or bare PKCS#1.
+fn rsa_bits(der: &[u8]) -> Option<usize> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+    rsa::RsaPublicKey::from_public_key_der(der)
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_der(der))
+        .ok()
+        .map(|key| key.n().bits())
+}
+
+/// Turns one key lookup's answer into the cache entry mail-auth will read, and the facts.
+fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
+    let records = match answer.records() {
+        Err(failure) => {
+            cache.put(
+                name,
+                Txt::Error(AuthError::Dns(DnsError::Resolver(failure.to_string()))),
+            );
+            let reason = match failure {
+                LookupFailure::Timeout => format!("DNS timed out fetching the key at {name}"),
+                other => format!("DNS temporarily failed fetching the key at {name}: {other}"),
+            };
+            return FetchedKey {
+                info: None,
+                problem: Some((Verdict::Temperror, reason)),
+            };
+        }
+        Ok(records) => records,
+    };
+    if records.is_empty() {
+        cache.put(
+            name,
+            Txt::Error(AuthError::Dns(DnsError::InvalidRecordType)),
+        );
+        return FetchedKey {
+            info: None,
+            problem: Some((
+                Verdict::Permerror,
+                format!("key not found: no TXT record at {name}"),
+            )),
+        };
+    }
+    // As mail-auth does: the first record that parses as a key wins.
+    let mut last_error = AuthError::Dns(DnsError::InvalidRecordType);
+    for record in records {
+        match DomainKey::parse(record.as_bytes()) {
+            Ok(key) => {
+                cache.put(name, Txt::DomainKey(Arc::new(key)));
+                return FetchedKey {
+                    info: Some(key_info(name, record)),
+                    problem: None,
+                };
+            }
+            Err(error) => last_error = error,
+        }
+    }
+    let problem = match &last_error {
+        AuthError::Dkim(DkimError::RevokedPublicKey) => {
+            format!("key revoked: the record at {name} has an empty p=")
+        }
+        AuthError::Dkim(DkimError::UnsupportedKeyType) => {
+            format!("unsupported key type in the record at {name}")
+        }
+        _ => format!("bad key record at {name}: it is not a valid DKIM key"),
+    };
+    let info = records.first().map(|record| key_info(name, record));
+    cache.put(name, Txt::Error(last_error));
+    FetchedKey {
+        info,
+        problem: Some((Verdict::Permerror, problem)),
+    }
+}
+
+fn key_name(selector: &str, domain: &str) -> String {
+    format!("{selector}._domainkey.{domain}").to_ascii_lowercase()
+}
+
+fn algorithm_name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::RsaSha1 => "rsa-sha1",
+        Algorithm::RsaSha256 => "rsa-sha256",
+        Algorithm::Ed25519Sha256 => "ed25519-sha256",
+    }
+}
+
+/// Reads `tag=` from a DKIM-Signature mail-auth could not parse, to show which one it was.
+fn raw_tag(value: &[u8], tag: &str) -> String {
+    String::from_utf8_lossy(value)
+        .split(';')
+        .filter_map(|part| part.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case(tag))
+        .map(|(_, value)| value.split_whitespace().collect())
+        .unwrap_or_default()
+}
+
+fn alignment(signing_domain: &str, from_domain: Option<&str>) -> Alignment {
+    let Some(from) = from_domain else {
+        return Alignment::None;
+    };
+    let signing = signing_domain.to_ascii_lowercase();
+    if signing == from {
+        Alignment::Strict
+    } else if organizational_domain(&signing) == organizational_domain(from) {
+        Alignment::Relaxed
+    } else {
+        Alignment::None
+    }
+}
+
+/// mail-auth's result in the contract's words, with a reason support staff can act on.
+fn describe(result: &DkimResult, name: &str) -> (Verdict, String) {
+    match result {
+        DkimResult::Pass => (Verdict::Pass, "signature verified".to_string()),
+        // RFC 6376 §6.1.3: a body that no longer matches its hash fails, whatever the label.
+        DkimResult::Neutral(AuthError::Dkim(DkimError::FailedBodyHashMatch))
+        | DkimResult::Fail(AuthError::Dkim(DkimError::FailedBodyHashMatch)) => (
+            Verdict::Fail,
+            "body hash did not verify: the body was changed after signing".to_string(),
+        ),
+        DkimResult::Neutral(AuthError::Dkim(DkimError::SignatureExpired)) => (
+            Verdict::Fail,
+            "signature expired (its x= time has passed)".to_string(),
+        ),
+        DkimResult::Fail(AuthError::Dkim(DkimError::FailedAuidMatch)) => (
+            Verdict::Fail,
+            "i= is not within d=, which the key's t=s does not allow".to_string(),
+        ),
+        DkimResult::Fail(AuthError::Dkim(DkimError::SignatureLength)) => {
+            (Verdict::Fail, "l= is longer than the body".to_string())
+        }
+        DkimResult::Fail(_) => (
+            Verdict::Fail,
+            "signature did not verify: a signed header was changed after signing, or the key \
+             does not match"
+                .to_string(),
+        ),
+        DkimResult::Neutral(AuthError::Dkim(DkimError::UnsupportedAlgorithm))
+        | DkimResult::PermError(AuthError::Dkim(DkimError::UnsupportedAlgorithm)) => {
+            (Verdict::Permerror, "unsupported algorithm".to_string())
+        }
+        DkimResult::Neutral(error) => (
+            Verdict::Permerror,
+            format!("malformed DKIM-Signature: {error}"),
+        ),
+        DkimResult::PermError(AuthError::Dkim(DkimError::RevokedPublicKey)) => (
+            Verdict::Permerror,
+            format!("key revoked: the record at {name} has an empty p="),
+        ),
+        DkimResult::PermError(AuthError::Dkim(DkimError::UnsupportedKeyType)) => (
+            Verdict::Permerror,
+            format!("unsupported key type in the record at {name}"),
+        ),
+        DkimResult::PermError(error) => (
+            Verdict::Permerror,
+            format!("the key at {name} cannot be used: {error}"),
+        ),
+        DkimResult::TempError(error) => (
+            Verdict::Temperror,
+            format!("DNS temporarily failed fetching the key at {name}: {error}"),
+        ),
+        DkimResult::None => (Verdict::None, "no signature".to_string()),
+    }
+}
+
+/// Applies RFC 8301 to a signature mail-auth accepted.
+fn rfc8301(signature: &Signature, key: Option<&KeyInfo>) -> Option<String> {
+    if signature.a == Algorithm::RsaSha1 {
+        return Some("rsa-sha1 signatures are not accepted (RFC 8301 §3.1)".to_string());
+    }
+    match key {
+        Some(KeyInfo {
+            key_type,
+            bits: Some(bits),
+            ..
+        }) if key_type == "rsa" && *bits < MIN_RSA_BITS => Some(format!(
+            "the RSA key has {bits} bits, under the {MIN_RSA_BITS}-bit minimum (RFC 8301 §3.2)"
+        )),
+        _ => None,
+    }
+}
+
+fn signature_warnings(signature: &Signature, key: Option<&KeyInfo>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if signature.l > 0 {
+        warnings.push(format!(
+            "l={} signs only the first {} bytes of the body: anything appended later is \
+             unsigned",
+            signature.l, signature.l
+        ));
+    }
+    if key.is_some_and(|key| key.testing) {
+        warnings.push(
+            "the key is in test mode (t=y): receivers may treat this mail as unsigned".to_string(),
+        );
+    }
+    warnings
+}
+
+/// The overall verdict: pass when any signature passes, none when there is none; otherwise a
+/// DNS failure makes it temperror (a retry may pass), then fail, permerror, neutral.
+fn overall(signatures: &[SignatureVerdict]) -> Verdict {
+    let has = |verdict| {
+        signatures
+            .iter()
+            .any(|signature| signature.result == verdict)
+    };
+    if signatures.is_empty() {
+        Verdict::None
+    } else if has(Verdict::Pass) {
+        Verdict::Pass
+    } else if has(Verdict::Temperror) {
+        Verdict::Temperror
+    } else if has(Verdict::Fail) {
+        Verdict::Fail
+    } else if has(Verdict::Permerror) {
+        Verdict::Permerror
+    } else {
+        Verdict::Neutral
+    }
+}
+
+/// The `dkim=` clauses of an Authentication-Results header (RFC 8601), one per signature.
+fn authentication_results(signatures: &[SignatureVerdict], b_prefixes: &[String]) -> String {
+    if signatures.is_empty() {
+        return "dkim=none".to_string();
+    }
+    signatures
+        .iter()
+        .zip(b_prefixes)
+        .map(|(signature, b)| {
+            let mut clause = format!("dkim={}", signature.result.as_str());
+            if signature.result != Verdict::Pass {
+                clause.push_str(&format!(" ({})", signature.reason.replace(['(', ')'], "")));
+            }
+            if !signature.domain.is_empty() {
+                clause.push_str(&format!(" header.d={}", signature.domain));
+            }
+            if !signature.selector.is_empty() {
+                clause.push_str(&format!(" header.s={}", signature.selector));
+            }
+            if !signature.algorithm.is_empty() {
+                clause.push_str(&format!(" header.a={}", signature.algorithm));
+            }
+            if !b.is_empty() {
+                clause.push_str(&format!(" header.b={b}"));
+            }
+            clause
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Verifies every DKIM-Signature of a raw message.
+#[tracing::instrument(skip_all, fields(bytes = raw.len()))]
+pub async fn verify(resolver: &Resolver, raw: &[u8]) -> Result<DkimVerdict, MessageError> {
+    let message_bytes = normalize(raw)?;
+    // Not strict: a signature with l= is verified (and warned about) rather than refused.
+    let message = AuthenticatedMessage::parse_with_opts(&message_bytes, None, false)
+        .ok_or(MessageError::NoHeaders)?;
+    let from_domain = message
+        .from
+        .first()
+        .and_then(|address| address.rsplit_once('@'))
+        .map(|(_, domain)| domain.trim_end_matches('>').trim().to_ascii_lowercase());
+
+    // One query per distinct key, whatever the number of signatures.
+    let names: BTreeSet<String> = message
+        .dkim_headers
+        .iter()
+        .map(|header| key_name(&header.header.s, &header.header.d))
+        .collect();
+    let answers = resolver
+        .resolve_all(names.iter().map(|name| Query::txt(name)).collect())
+        .await;
+    let cache = KeyCache::default();
+    let keys: HashMap<String, FetchedKey> = answers
+        .iter()
+        .map(|(query, answer)| (query.name.clone(), prepare_key(&query.name, answer, &cache)))
+        .collect();
+
+    let authenticator = MessageAuthenticator(resolver.hickory().clone());
+    let outputs = authenticator
+        .verify_dkim(Parameters::new(&message).with_txt_cache(&cache))
+        .await;
+
+    let mut signatures = Vec::with_capacity(outputs.len() + message.errors.len());
+    let mut b_prefixes = Vec::with_capacity(signatures.capacity());
+    // DKIM-Signatures that do not parse. mail-auth reports only some of them, so every one is
+    // taken from the parse errors here, showing what the header named.
+    for header in &message.errors {
+        let (result, reason) = describe(&DkimResult::Neutral(header.header.clone()), "");
+        let domain = raw_tag(header.value, "d").to_ascii_lowercase();
+        signatures.push(SignatureVerdict {
+            alignment: alignment(&domain, from_domain.as_deref()),
+            domain,
+            selector: raw_tag(header.value, "s"),
+            algorithm: raw_tag(header.value, "a"),
+            result,
+            reason,
+            key: None,
+            registration: None,
+            warnings: Vec::new(),
+        });
+        b_prefixes.push(String::new());
+    }
+    for output in &outputs {
+        let Some(signature) = output.signature() else {
+            continue;
+        };
+        let name = key_name(&signature.s, &signature.d);
+        let fetched = keys.get(&name);
+        let key = fetched.and_then(|fetched| fetched.info.clone());
+        // Our own lookup knows why a key is missing or unreachable better than the error
+        // mail-auth read back from the cache.
+        let known_problem = fetched.and_then(|fetched| fetched.problem.clone());
+        let (mut result, mut reason) = match (output.result(), known_problem) {
+            (DkimResult::PermError(_) | DkimResult::TempError(_), Some(problem)) => problem,
+            (result, _) => describe(result, &name),
+        };
+        if result == Verdict::Pass
+            && let Some(violation) = rfc8301(signature, key.as_ref())
+        {
+            result = Verdict::Fail;
+            reason = violation;
+        }
+        let encoded_b = base64::engine::general_purpose::STANDARD.encode(&signature.b);
+        b_prefixes.push(encoded_b.chars().take(8).collect());
+        signatures.push(SignatureVerdict {
+            domain: signature.d.to_ascii_lowercase(),
+            selector: signature.s.clone(),
+            algorithm: algorithm_name(signature.a).to_string(),
+            result,
+            reason,
+            warnings: signature_warnings(signature, key.as_ref()),
+            key,
+            alignment: alignment(&signature.d, from_domain.as_deref()),
+            registration: None,
+        });
+    }
+    let result = overall(&signatures);
+    Ok(DkimVerdict {
+        result,
+        authentication_results: authentication_results(&signatures, &b_prefixes),
+        signatures,
+        from_domain,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_turns_bare_lf_into_crlf_and_keeps_crlf() {
+        let message = normalize(b"\n\nFrom: a@b.example\nSubject: x\r\n\nbody\n").unwrap();
+        assert_eq!(
+            message,
+            b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n".to_vec()
+        );
+    }
+
+    #[test]
+    fn normalize_refuses_what_is_not_a_message() {
+        assert_eq!(normalize(b""), Err(MessageError::Empty));
+        assert_eq!(normalize(b" \r\n\t"), Err(MessageError::Empty));
+        assert_eq!(normalize(b"hello world"), Err(MessageError::NoHeaders));
+        assert_eq!(normalize(b": no name\r\n"), Err(MessageError::NoHeaders));
+        assert_eq!(normalize(b"Bad Name: x\r\n"), Err(MessageError::NoHeaders));
+        assert_eq!(normalize(&[0xff, 0xfe, b':']), Err(MessageError::NoHeaders));
+    }
+
+    #[test]
+    fn key_facts_are_read_from_the_record() {
+        let ed = key_info(
+            "ed._domainkey.x",
+            "v=DKIM1; k=ed25519; t=y; p=TSfgOp0oj6ZHvfDw8r+NFV8HdH1q8woZNW8F39tkHB4=",
+        );
+        assert_eq!(
+            (ed.key_type.as_str(), ed.bits, ed.testing),
+            ("ed25519", Some(256), true)
+        );
+        let broken = key_info("k", "v=DKIM1; p=!!!");
+        assert_eq!((broken.key_type.as_str(), broken.bits), ("rsa", None));
+    }
+
+    #[test]
+    fn alignment_follows_the_organizational_domain() {
+        assert_eq!(
+            alignment("shop.example", Some("shop.example")),
+            Alignment::Strict
+        );
+        assert_eq!(
+            alignment("mail.shop.example", Some("shop.example")),
+            Alignment::Relaxed
+        );
+        assert_eq!(
+            alignment("mandrillapp.com", Some("shop.example")),
+            Alignment::None
+        );
+        assert_eq!(alignment("shop.example", None), Alignment::None);
+    }
+
+    #[test]
+    fn overall_result_prefers_pass_then_temperror() {
+        let signature = |result| SignatureVerdict {
+            domain: "d".into(),
+            selector: "s".into(),
+            algorithm: "rsa-sha256".into(),
+            result,
+            reason: String::new(),
+            key: None,
+            alignment: Alignment::None,
+            registration: None,
+            warnings: vec![],
+        };
+        assert_eq!(overall(&[]), Verdict::None);
+        assert_eq!(
+            overall(&[signature(Verdict::Fail), signature(Verdict::Pass)]),
+            Verdict::Pass
+        );
+        assert_eq!(
+            overall(&[signature(Verdict::Fail), signature(Verdict::Temperror)]),
+            Verdict::Temperror
+        );
+        assert_eq!(
+            overall(&[signature(Verdict::Permerror), signature(Verdict::Fail)]),
+            Verdict::Fail
+        );
+    }
+}
