@@ -1,6 +1,8 @@
 //! Signs test messages with the fixture keys of `fixtures/dkim/`, whose public halves the
 //! fixture DNS server publishes under `signer.example`.
 
+#![allow(dead_code)]
+
 use base64::Engine;
 use mail_auth::common::crypto::{Ed25519Key, RsaKey, Sha256};
 use mail_auth::common::headers::HeaderWriter;
@@ -50,6 +52,8 @@ pub struct Signing<'a> {
     pub selector: &'a str,
     pub canonicalization: Canonicalization,
     pub body_length: bool,
+    /// Seconds until x=; 0 for no expiry.
+    pub expires_in: u64,
 }
 
 impl<'a> Signing<'a> {
@@ -58,6 +62,7 @@ impl<'a> Signing<'a> {
             selector,
             canonicalization: Canonicalization::Relaxed,
             body_length: false,
+            expires_in: 0,
         }
     }
 
@@ -84,6 +89,7 @@ pub fn rsa_signature(message: &str, signing: Signing<'_>) -> String {
         .header_canonicalization(signing.canonicalization)
         .body_canonicalization(signing.canonicalization)
         .body_length(signing.body_length)
+        .expiration(signing.expires_in)
         .sign(message.as_bytes())
         .expect("signing works")
         .to_header()

@@ -1,0 +1,164 @@
+//! Messages DKIM-verified per second through `POST /v1/dkim/verify`, beside the same messages
+//! verified by mail-auth called directly in this process, both against the fixture DNS server
+//! on 127.0.0.1. Writes its table to BENCHMARKS.md.
+//!
+//! cargo bench --bench dkim_verify   (BENCH_MESSAGES=N to change the count, default 4000)
+
+#[path = "../tests/support/fixture_dns.rs"]
+mod fixture_dns;
+#[path = "support/report.rs"]
+mod report;
+#[path = "../tests/it/signing.rs"]
+mod signing;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator};
+use sendercheck::dns::{Resolver, ResolverSettings};
+use signing::{Signing, ed25519_signature, message, rsa_signature};
+
+const CONCURRENCY: usize = 16;
+const ROUNDS: usize = 3;
+
+/// Distinct signed messages: half RSA-2048, half Ed25519, each body different.
+fn messages(count: usize) -> Vec<Arc<Vec<u8>>> {
+    (0..count)
+        .map(|n| {
+            let text = message().replace("test message", &format!("test message number {n}"));
+            let signature = if n % 2 == 0 {
+                rsa_signature(&text, Signing::relaxed("rsa"))
+            } else {
+                ed25519_signature(&text, Signing::relaxed("ed"))
+            };
+            Arc::new(format!("{signature}{text}").into_bytes())
+        })
+        .collect()
+}
+
+/// mail-auth alone: parse, fetch the key with its own lookup, verify.
+async fn direct(authenticator: &MessageAuthenticator, messages: &[Arc<Vec<u8>>]) -> Duration {
+    let started = Instant::now();
+    let passed = futures_util::stream::iter(messages.iter().cloned())
+        .map(|raw| async move {
+            let message = AuthenticatedMessage::parse(&raw).expect("a message");
+            let outputs = authenticator.verify_dkim(&message).await;
+            outputs
+                .iter()
+                .any(|output| output.result() == &DkimResult::Pass)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .filter(|passed| std::future::ready(*passed))
+        .count()
+        .await;
+    assert_eq!(passed, messages.len(), "every message verifies directly");
+    started.elapsed()
+}
+
+/// The daemon's endpoint over HTTP, from a client in this process.
+async fn endpoint(client: &reqwest::Client, url: &str, messages: &[Arc<Vec<u8>>]) -> Duration {
+    let started = Instant::now();
+    let passed = futures_util::stream::iter(messages.iter().cloned())
+        .map(|raw| async move {
+            let response = client
+                .post(url)
+                .header("content-type", "message/rfc822")
+                .body(raw.as_ref().clone())
+                .send()
+                .await
+                .expect("the endpoint answers");
+            let verdict: serde_json::Value = response.json().await.expect("JSON");
+            verdict["result"] == "pass"
+        })
+        .buffer_unordered(CONCURRENCY)
+        .filter(|passed| std::future::ready(*passed))
+        .count()
+        .await;
+    assert_eq!(
+        passed,
+        messages.len(),
+        "every message verifies through the endpoint"
+    );
+    started.elapsed()
+}
+
+fn rate(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let count: usize = std::env::var("BENCH_MESSAGES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(4000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let dns = fixture_dns::FixtureDns::start(
+            &fixture_dns::zone_dir(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .expect("the fixture DNS server");
+        let settings = ResolverSettings {
+            nameservers: vec![dns.addr],
+            ..ResolverSettings::default()
+        };
+        let resolver = Resolver::new(&settings).expect("a resolver");
+        let authenticator = MessageAuthenticator(resolver.hickory().clone());
+
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = sendercheck::config::Config::default();
+        config.store.url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        config.dns = settings.clone();
+        config.scheduler.enabled = false;
+        let app = sendercheck::App::build(config, Arc::new(sendercheck::clock::SystemClock))
+            .await
+            .expect("the daemon builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1/dkim/verify", listener.local_addr().unwrap());
+        tokio::spawn(app.serve(listener, std::future::pending()));
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(CONCURRENCY)
+            .build()
+            .unwrap();
+
+        let messages = messages(count);
+        // Warm both paths (connections, caches of the allocator and the CPU).
+        direct(&authenticator, &messages[..count.min(200)]).await;
+        endpoint(&client, &url, &messages[..count.min(200)]).await;
+
+        let mut direct_rates = Vec::new();
+        let mut endpoint_rates = Vec::new();
+        for _ in 0..ROUNDS {
+            direct_rates.push(rate(count, direct(&authenticator, &messages).await));
+            endpoint_rates.push(rate(count, endpoint(&client, &url, &messages).await));
+        }
+        let direct_rate = median(direct_rates);
+        let endpoint_rate = median(endpoint_rates);
+        let ratio = endpoint_rate / direct_rate;
+        let verdict = if ratio >= 0.7 { "met" } else { "NOT met" };
+        let body = format!(
+            "## DKIM verification: endpoint vs. mail-auth directly\n\n\
+             `cargo bench --bench dkim_verify` — {count} distinct messages (half RSA-2048, half \
+             Ed25519, one signature each), {CONCURRENCY} at a time, median of {ROUNDS} rounds, \
+             keys served by the fixture DNS server on 127.0.0.1, client and daemon in one \
+             process.\n\n\
+             | path | messages/s |\n|---|---:|\n\
+             | mail-auth called directly (its own key lookup per message) | {direct_rate:.0} |\n\
+             | `POST /v1/dkim/verify` over HTTP | {endpoint_rate:.0} |\n\
+             | endpoint / direct | {ratio:.2} (target ≥ 0.70: {verdict}) |\n\n\
+             Machine: {}.\n",
+            report::machine()
+        );
+        report::write_section("dkim_verify", &body);
+    });
+}
