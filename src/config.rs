@@ -69,6 +69,8 @@ struct RawConfig {
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
+    metrics: RawMetrics,
+    #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
 }
 
@@ -87,6 +89,12 @@ struct RawSchedule {
     jitter: Option<f64>,
     propagation_window: Option<String>,
     fail_after: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    per_domain: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -190,6 +198,8 @@ pub struct Config {
     pub dns: ResolverSettings,
     pub scheduler: SchedulerConfig,
     pub limits: Limits,
+    /// Whether /metrics carries one series per registered domain (high cardinality).
+    pub per_domain_metrics: bool,
     pub profiles: Profiles,
 }
 
@@ -208,6 +218,7 @@ impl Default for Config {
             dns: ResolverSettings::default(),
             scheduler: SchedulerConfig::default(),
             limits: Limits::default(),
+            per_domain_metrics: false,
             profiles: Profiles::default(),
         }
     }
@@ -304,6 +315,9 @@ impl Config {
                 ));
             }
             self.limits.max_message_bytes = bytes;
+        }
+        if let Some(per_domain) = raw.metrics.per_domain {
+            self.per_domain_metrics = per_domain;
         }
         self.profiles = Profiles::with_configured(raw.profiles)?;
         Ok(())

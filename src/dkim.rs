@@ -39,7 +39,7 @@ pub enum MessageError {
 }
 
 /// A verdict word of RFC 8601 for DKIM.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -73,7 +73,7 @@ impl Verdict {
 }
 
 /// What the signing key is, when it could be fetched.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct KeyInfo {
     /// Where the key was published.
     pub name: String,
@@ -87,7 +87,7 @@ pub struct KeyInfo {
 }
 
 /// How the signing domain relates to the From domain (RFC 7489 §3.1.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Alignment {
     /// d= equals the From domain.
@@ -99,14 +99,14 @@ pub enum Alignment {
 }
 
 /// When the signing domain is registered: whether this selector is one its profile requires.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Registration {
     pub profile: String,
     pub selector_required: bool,
 }
 
 /// The verdict on one DKIM-Signature.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SignatureVerdict {
     pub domain: String,
     pub selector: String,
@@ -120,7 +120,7 @@ pub struct SignatureVerdict {
 }
 
 /// The contract's DKIM verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DkimVerdict {
     pub result: Verdict,
     pub signatures: Vec<SignatureVerdict>,

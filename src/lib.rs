@@ -14,6 +14,7 @@ pub mod profile;
 pub mod scheduler;
 pub mod status;
 pub mod store;
+pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ use crate::config::Config;
 use crate::dns::Resolver;
 use crate::scheduler::Scheduler;
 use crate::store::{SqliteStore, Store};
+use crate::telemetry::Metrics;
 
 /// Refuses an API without a token on an address other hosts can reach.
 pub fn ensure_safe_listen(listen: SocketAddr, config: &Config) -> anyhow::Result<()> {
@@ -59,11 +61,13 @@ impl App {
         let resolver = Resolver::new(&config.dns).context("cannot set up DNS")?;
         let profiles = Arc::new(config.profiles.clone());
         let dyn_store: Arc<dyn Store> = store.clone();
+        let metrics = Arc::new(Metrics::new(config.per_domain_metrics));
         let scheduler = Scheduler::new(
             dyn_store.clone(),
             resolver,
             profiles.clone(),
             clock,
+            metrics.clone(),
             config.scheduler.clone(),
         );
         let state = AppState {
@@ -73,6 +77,7 @@ impl App {
             api_token: config.server.api_token.clone().map(Arc::new),
             request_timeout: config.server.request_timeout,
             limits: config.limits.clone(),
+            metrics,
         };
         Ok(App {
             scheduler,

@@ -11,7 +11,7 @@ use crate::domain::DomainName;
 pub const TOKEN_PLACEHOLDER: &str = "{token}";
 
 /// One DKIM key the provider signs with, published by the customer as a CNAME.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DkimSelector {
     pub selector: String,

@@ -17,6 +17,7 @@ use crate::domain::DomainName;
 use crate::probe;
 use crate::profile::Profiles;
 use crate::store::{CheckResult, DomainRecord, Store, StoreError};
+use crate::telemetry::{CheckOutcome, Metrics};
 
 /// How long a claimed registration is held before another tick may take it again: longer than
 /// any check can run, so a check still running is never doubled, yet a check lost to a crash is
@@ -34,6 +35,7 @@ struct Inner {
     resolver: Resolver,
     profiles: Arc<Profiles>,
     clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
     config: SchedulerConfig,
     /// One permit per check allowed to run at once.
     permits: Arc<Semaphore>,
@@ -47,6 +49,7 @@ impl Scheduler {
         resolver: Resolver,
         profiles: Arc<Profiles>,
         clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
         config: SchedulerConfig,
     ) -> Self {
         Scheduler {
@@ -55,6 +58,7 @@ impl Scheduler {
                 resolver,
                 profiles,
                 clock,
+                metrics,
                 permits: Arc::new(Semaphore::new(config.concurrency)),
                 config,
                 last_tick: AtomicI64::new(0),
@@ -212,11 +216,21 @@ impl Scheduler {
             tracing::debug!("registration changed during the check; result dropped");
             return Ok(None);
         }
+        let outcome = if inconclusive {
+            CheckOutcome::Error
+        } else if result.ready {
+            CheckOutcome::Pass
+        } else {
+            CheckOutcome::Fail
+        };
+        inner
+            .metrics
+            .check_finished(outcome, probe.elapsed, &result.domain);
         tracing::debug!(
+            domain = %result.domain,
             duration_ms = probe.elapsed.as_millis() as u64,
+            outcome = outcome.as_str(),
             queries = probe.queries,
-            ready = result.ready,
-            inconclusive,
             "checked"
         );
         if let Some(transition) = &result.transition {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::checks::{DomainReport, RecordCheck, RecordStatus};
 
 /// Where a registered domain stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DomainStatus {
     /// Not yet passing, still inside the propagation window.

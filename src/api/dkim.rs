@@ -40,6 +40,24 @@ impl FromRequest<AppState> for RawMessage {
 
 /// Verifies every signature, then says for registered signing domains whether the selector is
 /// one their profile requires.
+#[utoipa::path(
+    post,
+    path = "/v1/dkim/verify",
+    tag = "dkim",
+    security(("bearer" = [])),
+    request_body(
+        content = String,
+        content_type = "message/rfc822",
+        description = "The raw message (RFC 5322); CRLF or bare LF; at most limits.max_message_bytes"
+    ),
+    responses(
+        (status = 200, description = "The DKIM verdict", body = DkimVerdict),
+        (status = 400, description = "Empty, or no header block (not_a_message)", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 413, description = "Larger than limits.max_message_bytes", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be read", body = super::openapi::ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(bytes = message.len()))]
 pub async fn verify(
     State(state): State<AppState>,
@@ -65,6 +83,7 @@ pub async fn verify(
         registered.insert(signature.domain.clone(), requirement);
     }
     verdict.annotate_registrations(|domain| registered.get(domain).cloned().flatten());
+    state.metrics.dkim_verdict(verdict.result.as_str());
     tracing::debug!(result = verdict.result.as_str(), "dkim verdict");
     Ok(Json(verdict))
 }

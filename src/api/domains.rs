@@ -38,17 +38,23 @@ fn rfc3339_opt<S: Serializer>(
 }
 
 /// The contract's domain object.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DomainObject {
+    /// Lower-case A-label, no trailing dot.
     pub domain: String,
     pub profile: String,
     pub status: DomainStatus,
+    /// True when every required record passed at the latest check.
     pub ready: bool,
     #[serde(serialize_with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub status_since: DateTime<Utc>,
+    /// Null before the first check.
     #[serde(serialize_with = "rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub checked_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub next_check_at: DateTime<Utc>,
     pub records: Vec<RecordCheck>,
 }
@@ -74,17 +80,36 @@ fn domain_from_path(raw: &str) -> Result<DomainName, ApiError> {
         .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))
 }
 
-/// The body of `PUT /v1/domains/{domain}`.
-#[derive(Debug, Default, Deserialize)]
+/// The body of `PUT /v1/domains/{domain}`; both fields may be left out, and so may the body.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
+    /// The profile whose requirements apply; `mandrill` when left out.
     #[serde(default)]
     pub profile: Option<String>,
+    /// The ownership token; without it the verification record is not judged.
     #[serde(default)]
     pub verification_token: Option<String>,
 }
 
 /// `PUT /v1/domains/{domain}`: registers or updates, and starts a first check at once.
+#[utoipa::path(
+    put,
+    path = "/v1/domains/{domain}",
+    tag = "domains",
+    security(("bearer" = [])),
+    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    request_body(content = RegisterBody, description = "May be empty"),
+    responses(
+        (status = 201, description = "Registered; the first check has started", body = DomainObject),
+        (status = 200, description = "Updated (starts over as pending) or unchanged", body = DomainObject),
+        (status = 400, description = "invalid_domain, unknown_profile, invalid_token, invalid_json, invalid_body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body over limits.max_body_bytes", body = super::openapi::ErrorBody),
+        (status = 415, description = "Body is not JSON", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(domain = %raw_domain))]
 pub async fn put(
     State(state): State<AppState>,
@@ -138,6 +163,20 @@ pub async fn put(
 }
 
 /// `GET /v1/domains/{domain}`: the latest status.
+#[utoipa::path(
+    get,
+    path = "/v1/domains/{domain}",
+    tag = "domains",
+    security(("bearer" = [])),
+    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    responses(
+        (status = 200, description = "The latest status and records", body = DomainObject),
+        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     DomainPath(raw_domain): DomainPath,
@@ -156,6 +195,20 @@ fn not_registered(domain: &DomainName) -> ApiError {
 }
 
 /// `DELETE /v1/domains/{domain}`: unregisters; history is kept.
+#[utoipa::path(
+    delete,
+    path = "/v1/domains/{domain}",
+    tag = "domains",
+    security(("bearer" = [])),
+    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    responses(
+        (status = 204, description = "Unregistered"),
+        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     DomainPath(raw_domain): DomainPath,
@@ -173,6 +226,20 @@ pub async fn delete(
 }
 
 /// `POST /v1/domains/{domain}/check`: checks now and answers with the result.
+#[utoipa::path(
+    post,
+    path = "/v1/domains/{domain}/check",
+    tag = "domains",
+    security(("bearer" = [])),
+    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    responses(
+        (status = 200, description = "Checked now; the stored result", body = DomainObject),
+        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be reached, or the check outlasted server.request_timeout", body = super::openapi::ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(domain = %raw_domain))]
 pub async fn check(
     State(state): State<AppState>,
@@ -196,10 +263,13 @@ pub async fn check(
     Ok(Json(DomainObject::from(checked)))
 }
 
-#[derive(Serialize)]
+/// One status change.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TransitionObject {
     #[serde(serialize_with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: DateTime<Utc>,
+    /// Null for the registration itself.
     pub from: Option<DomainStatus>,
     pub to: DomainStatus,
     pub reason: String,
@@ -216,12 +286,26 @@ impl From<Transition> for TransitionObject {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct History {
     pub transitions: Vec<TransitionObject>,
 }
 
 /// `GET /v1/domains/{domain}/history`: status changes, oldest first.
+#[utoipa::path(
+    get,
+    path = "/v1/domains/{domain}/history",
+    tag = "domains",
+    security(("bearer" = [])),
+    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    responses(
+        (status = 200, description = "Status changes, oldest first, each with a reason", body = History),
+        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+    )
+)]
 pub async fn history(
     State(state): State<AppState>,
     DomainPath(raw_domain): DomainPath,
@@ -236,7 +320,8 @@ pub async fn history(
     }))
 }
 
-#[derive(Serialize)]
+/// A page of domains; `next` is the `after` of the following page, null on the last one.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DomainList {
     pub domains: Vec<DomainObject>,
     pub next: Option<String>,
@@ -244,6 +329,23 @@ pub struct DomainList {
 
 /// `GET /v1/domains?status=S&limit=N&after=D`: a page in domain order; `next` is the `after`
 /// of the following page.
+#[utoipa::path(
+    get,
+    path = "/v1/domains",
+    tag = "domains",
+    security(("bearer" = [])),
+    params(
+        ("status" = Option<DomainStatus>, Query, description = "Only domains with this status"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"),
+        ("after" = Option<String>, Query, description = "Start after this domain: the previous page's next"),
+    ),
+    responses(
+        (status = 200, description = "A page in domain order", body = DomainList),
+        (status = 400, description = "invalid_parameter", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<BTreeMap<String, String>>, axum::extract::rejection::QueryRejection>,

@@ -8,11 +8,26 @@ use serde_json::{Value, json};
 use super::AppState;
 
 /// The process answers HTTP.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "Alive: `{\"status\": \"ok\"}`", body = Object))
+)]
 pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// The store answers and the scheduler is ticking: 200, else 503 saying which is not.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready: `{\"status\": \"ready\", \"store\": \"ok\", \"scheduler\": \"ok\"}`", body = Object),
+        (status = 503, description = "Not ready; says whether the store or the scheduler fails", body = Object),
+    )
+)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let store_ok = match state.store.ping().await {
         Ok(()) => true,

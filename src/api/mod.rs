@@ -1,22 +1,25 @@
-//! The HTTP API: the only module that knows HTTP and JSON. Routes, authentication, limits, and
-//! the mapping of every error to the contract's JSON body.
+//! The HTTP API: the only module that knows HTTP and JSON. Routes, authentication, limits,
+//! metrics of every request, the OpenAPI document, and the mapping of every error to the
+//! contract's JSON body.
 
 mod dkim;
 mod domains;
 mod error;
 mod extract;
 mod health;
+mod metrics;
+pub mod openapi;
 mod profiles;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tower_http::trace::TraceLayer;
@@ -27,6 +30,7 @@ use crate::config::{Limits, Secret};
 use crate::profile::Profiles;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
+use crate::telemetry::Metrics;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -37,33 +41,74 @@ pub struct AppState {
     pub api_token: Option<Arc<Secret>>,
     pub request_timeout: Duration,
     pub limits: Limits,
+    pub metrics: Arc<Metrics>,
+}
+
+/// One route of the API. The router and the OpenAPI completeness test are both built from
+/// `routes()`, so a route cannot exist without being checked against the document.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+fn route(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Route {
+    Route {
+        method,
+        path,
+        handler,
+    }
+}
+
+/// Every route the daemon serves.
+pub fn routes(limits: &Limits) -> Vec<Route> {
+    let message_limit = DefaultBodyLimit::max(limits.max_message_bytes);
+    vec![
+        route(Method::GET, "/healthz", get(health::healthz)),
+        route(Method::GET, "/readyz", get(health::readyz)),
+        route(Method::GET, "/metrics", get(metrics::scrape)),
+        route(Method::GET, "/openapi.json", get(openapi::document)),
+        route(Method::GET, "/v1/domains", get(domains::list)),
+        route(Method::PUT, "/v1/domains/{domain}", put(domains::put)),
+        route(Method::GET, "/v1/domains/{domain}", get(domains::get)),
+        route(
+            Method::DELETE,
+            "/v1/domains/{domain}",
+            delete(domains::delete),
+        ),
+        route(
+            Method::POST,
+            "/v1/domains/{domain}/check",
+            post(domains::check),
+        ),
+        route(
+            Method::GET,
+            "/v1/domains/{domain}/history",
+            get(domains::history),
+        ),
+        route(Method::GET, "/v1/profiles", get(profiles::list)),
+        route(
+            Method::POST,
+            "/v1/dkim/verify",
+            post(dkim::verify).layer(message_limit),
+        ),
+    ]
 }
 
 /// The whole HTTP surface.
 pub fn router(state: AppState, limits: &Limits) -> Router {
-    let v1 = Router::new()
-        .route("/domains", get(domains::list))
-        .route(
-            "/domains/{domain}",
-            put(domains::put).get(domains::get).delete(domains::delete),
-        )
-        .route("/domains/{domain}/check", post(domains::check))
-        .route("/domains/{domain}/history", get(domains::history))
-        .route("/profiles", get(profiles::list))
-        .route(
-            "/dkim/verify",
-            post(dkim::verify).layer(DefaultBodyLimit::max(limits.max_message_bytes)),
-        )
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest("/v1", v1)
+    let mut router = Router::new();
+    for route in routes(limits) {
+        router = router.route(route.path, route.handler);
+    }
+    router
+        .route_layer(middleware::from_fn(note_route))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), time_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), measure))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -88,11 +133,53 @@ async fn method_not_allowed(request: Request) -> ApiError {
     )
 }
 
-/// With a configured token, every request needs `Authorization: Bearer TOKEN`. The comparison
-/// is of SHA-256 digests in constant time, so neither the content nor the length of the token
-/// leaks through timing.
+/// Where the route template of a request is left for `measure` (routing happens inside it).
+#[derive(Clone, Default)]
+struct RouteSlot(Arc<Mutex<Option<String>>>);
+
+/// Runs after routing: records the matched template (`/v1/domains/{domain}`).
+async fn note_route(request: Request, next: Next) -> Response {
+    if let (Some(slot), Some(path)) = (
+        request.extensions().get::<RouteSlot>(),
+        request.extensions().get::<MatchedPath>(),
+    ) {
+        *slot
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(path.as_str().to_string());
+    }
+    next.run(request).await
+}
+
+/// Counts every request by route template, method and status, with its latency.
+async fn measure(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let slot = RouteSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    let route = slot
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take()
+        .unwrap_or_else(|| "unmatched".to_string());
+    state.metrics.http_request(
+        &route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// With a configured token, every `/v1/` request needs `Authorization: Bearer TOKEN`. The
+/// comparison is of SHA-256 digests in constant time, so neither the content nor the length of
+/// the token leaks through timing.
 async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(expected) = &state.api_token {
+    let path = request.uri().path();
+    let protected = path == "/v1" || path.starts_with("/v1/");
+    if let (true, Some(expected)) = (protected, &state.api_token) {
         let presented = request
             .headers()
             .get(header::AUTHORIZATION)

@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::AppState;
 use crate::profile::{DkimSelector, Profile};
 
-#[derive(Serialize)]
+/// What one provider profile requires.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProfileObject {
     pub name: String,
     pub spf_include: Option<String>,
@@ -28,11 +29,22 @@ impl From<&Profile> for ProfileObject {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProfileList {
     pub profiles: Vec<ProfileObject>,
 }
 
+/// Every profile and what it requires.
+#[utoipa::path(
+    get,
+    path = "/v1/profiles",
+    tag = "domains",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profiles", body = ProfileList),
+        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+    )
+)]
 pub async fn list(State(state): State<AppState>) -> Json<ProfileList> {
     Json(ProfileList {
         profiles: state.profiles.iter().map(ProfileObject::from).collect(),

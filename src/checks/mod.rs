@@ -18,7 +18,19 @@ use crate::profile::Profile;
 pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 
 /// The four kinds of record a profile can require.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordKind {
     Spf,
@@ -45,7 +57,7 @@ impl fmt::Display for RecordKind {
 }
 
 /// The verdict on one record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordStatus {
     /// The record is what the profile requires.
@@ -76,7 +88,7 @@ impl fmt::Display for RecordStatus {
 }
 
 /// The exact record a customer must publish.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fix {
     #[serde(rename = "type")]
     pub record_type: String,
@@ -85,7 +97,7 @@ pub struct Fix {
 }
 
 /// The verdict on one required record, in the contract's "record object" shape.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordCheck {
     pub kind: RecordKind,
     pub name: String,

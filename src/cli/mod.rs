@@ -25,8 +25,17 @@ pub const EXIT_UNKNOWN: u8 = 3;
     about = "Tells whether a sender domain's DNS records are ready for its email provider"
 )]
 pub struct Cli {
+    /// Log format on standard error: text for people, json (one object per line) for shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SENDERCHECK_LOG_FORMAT")]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,10 +127,11 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    init_logging(match cli.command {
+    let default_level = match cli.command {
         Command::Serve(_) => "info",
         Command::Check(_) | Command::Dkim(_) => "warn",
-    });
+    };
+    init_logging(default_level, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -149,17 +159,26 @@ pub fn main() -> ExitCode {
 }
 
 /// Logs to standard error, filtered by `SENDERCHECK_LOG` or `RUST_LOG`, else `default`.
-fn init_logging(default: &str) {
+fn init_logging(default: &str, format: LogFormat) {
     let filter = std::env::var("SENDERCHECK_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|spec| EnvFilter::try_new(spec).ok())
         .unwrap_or_else(|| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        // One JSON object per line, fields at the top level, as log shippers expect.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+    };
 }
 
 /// Parses `--nameserver` values.

@@ -372,3 +372,34 @@ fn a_profile_from_the_config_file_is_used() {
         stderr(&output)
     );
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let nameserver = crate::support::fixture_nameserver();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sendercheck"));
+    let output = command
+        .args([
+            "--log-format",
+            "json",
+            "check",
+            "good.example",
+            "--nameserver",
+            &nameserver,
+        ])
+        .env("SENDERCHECK_LOG", "sendercheck=debug")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let logs = stderr(&output);
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let checked = lines
+        .iter()
+        .find(|line| line["message"] == "checked")
+        .unwrap_or_else(|| panic!("no 'checked' event in {logs}"));
+    assert_eq!(checked["level"], "DEBUG");
+    assert_eq!(checked["span"]["domain"], "good.example");
+    assert!(checked["elapsed_ms"].is_u64());
+}

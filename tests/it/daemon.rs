@@ -511,3 +511,55 @@ async fn with_a_token_every_v1_request_needs_it_and_health_does_not() {
     assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_and_openapi_are_served() {
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..Default::default()
+    })
+    .await;
+    app.register("good.example", Some("GOODKEY")).await;
+    app.until_checked("good.example").await;
+    app.register("nothing-here.example", None).await;
+    app.until_checked("nothing-here.example").await;
+    app.get("/v1/domains/does-not-exist.example").await;
+
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    for expected in [
+        "sendercheck_domains{status=\"verified\"} 1",
+        "sendercheck_domains{status=\"pending\"} 1",
+        "sendercheck_domains{status=\"failing\"} 0",
+        "sendercheck_checks_total{outcome=\"pass\"} 1",
+        "sendercheck_checks_total{outcome=\"fail\"} 1",
+        "sendercheck_check_duration_seconds_count 2",
+        "sendercheck_dns_queries_total{outcome=\"answer\"}",
+        "sendercheck_dns_queries_total{outcome=\"nxdomain\"}",
+        "sendercheck_checks_in_flight 0",
+        "sendercheck_scheduler_lag_seconds 0",
+        "sendercheck_http_requests_total{route=\"/v1/domains/{domain}\",method=\"PUT\",status=\"201\"} 2",
+        "sendercheck_http_requests_total{route=\"/v1/domains/{domain}\",method=\"GET\",status=\"404\"} 1",
+        "sendercheck_http_request_duration_seconds_bucket{route=\"/v1/domains/{domain}\",method=\"GET\"",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(
+        !text.contains("good.example"),
+        "no per-domain series unless metrics.per_domain"
+    );
+
+    let (status, document) = app.get("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(document["paths"]["/v1/dkim/verify"]["post"].is_object());
+    app.stop().await;
+}

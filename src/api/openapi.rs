@@ -1,0 +1,145 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 document, generated from the handlers' annotations and
+//! the response types. A test fails when a route of the router is missing from it.
+
+use axum::Json;
+use serde::Serialize;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::{dkim, domains, health, metrics, profiles};
+
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code, e.g. `invalid_domain`, `unknown_profile`, `not_found`, `unauthorized`.
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sendercheck",
+        description = "Whether each customer's sender domain is ready to send: registrations, \
+                       record verdicts with the exact fix, status history, DKIM verdicts for raw \
+                       messages. When server.api_token is set, every /v1/ request needs \
+                       `Authorization: Bearer TOKEN`."
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        metrics::scrape,
+        document,
+        domains::list,
+        domains::put,
+        domains::get,
+        domains::delete,
+        domains::check,
+        domains::history,
+        profiles::list,
+        dkim::verify,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerToken),
+    tags(
+        (name = "domains", description = "Registered sender domains and their verdicts"),
+        (name = "dkim", description = "DKIM verdicts for raw messages"),
+        (name = "operations", description = "Health, readiness, metrics, this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
+)]
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Limits;
+
+    #[test]
+    fn every_route_of_the_router_is_documented() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert_eq!(document["openapi"], "3.1.0");
+        let paths = document["paths"].as_object().expect("paths");
+        let routes = super::super::routes(&Limits::default());
+        for route in &routes {
+            let method = route.method.as_str().to_ascii_lowercase();
+            let operation = paths
+                .get(route.path)
+                .and_then(|item| item.get(&method))
+                .unwrap_or_else(|| {
+                    panic!("{} {} is not in /openapi.json", route.method, route.path)
+                });
+            assert!(
+                operation["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{} {} documents no response",
+                route.method,
+                route.path
+            );
+        }
+        let documented: usize = paths
+            .values()
+            .map(|item| item.as_object().map_or(0, |methods| methods.len()))
+            .sum();
+        assert_eq!(
+            documented,
+            routes.len(),
+            "the document has routes the router lacks"
+        );
+    }
+
+    #[test]
+    fn v1_operations_declare_bearer_security_and_errors() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+        let get = &document["paths"]["/v1/domains/{domain}"]["get"];
+        assert!(get["security"].is_array());
+        for status in ["200", "400", "401", "404"] {
+            assert!(
+                get["responses"][status].is_object(),
+                "GET domain lacks {status}"
+            );
+        }
+        for schema in [
+            "DomainObject",
+            "RecordCheck",
+            "Fix",
+            "DkimVerdict",
+            "ErrorBody",
+        ] {
+            assert!(
+                document["components"]["schemas"][schema].is_object(),
+                "schema {schema} missing"
+            );
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Prometheus metrics. Each `Metrics` owns its registry (no process-global recorder), so several
+//! daemons in one test process never share series. Events are recorded as they happen; state
+//! the store and scheduler already hold (domains by status, lag, DNS counters) is read at
+//! scrape time, so it can never drift.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use metrics::{Key, Label, Level, Metadata, Recorder, SharedString, Unit};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+
+use crate::dns::QueryCounters;
+use crate::status::DomainStatus;
+
+const CHECK_DURATION: &str = "sendercheck_check_duration_seconds";
+const HTTP_DURATION: &str = "sendercheck_http_request_duration_seconds";
+
+/// DNS checks take milliseconds on a good day and seconds when servers time out.
+const CHECK_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+/// HTTP answers: sub-millisecond reads to checks that wait on DNS.
+const HTTP_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0,
+];
+
+static METADATA: Metadata<'static> = Metadata::new("sendercheck", Level::INFO, None);
+
+/// How a stored check came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// Every required record passes.
+    Pass,
+    /// A required record is definitely wrong or missing.
+    Fail,
+    /// DNS did not answer for some record: no verdict.
+    Error,
+}
+
+impl CheckOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Pass => "pass",
+            CheckOutcome::Fail => "fail",
+            CheckOutcome::Error => "error",
+        }
+    }
+}
+
+/// What a scrape reads from the rest of the daemon.
+pub struct ScrapeState<'a> {
+    pub domains_by_status: &'a [(DomainStatus, u64)],
+    pub checks_in_flight: usize,
+    /// Seconds the most overdue check is late (0 when nothing is overdue).
+    pub scheduler_lag_seconds: f64,
+    pub dns: &'a QueryCounters,
+}
+
+/// The daemon's metrics.
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    per_domain: bool,
+}
+
+impl Metrics {
+    /// A fresh registry; `per_domain` adds one series per registered domain (cardinality!).
+    pub fn new(per_domain: bool) -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(CHECK_DURATION.to_string()), &CHECK_BUCKETS)
+            .and_then(|builder| {
+                builder
+                    .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.to_string()), &HTTP_BUCKETS)
+            })
+            .expect("bucket lists are non-empty constants")
+            .build_recorder();
+        let handle = recorder.handle();
+        let metrics = Metrics {
+            recorder,
+            handle,
+            per_domain,
+        };
+        metrics.describe();
+        metrics
+    }
+
+    fn describe(&self) {
+        let counters = [
+            (
+                "sendercheck_checks_total",
+                "Checks stored, by outcome (pass, fail, error).",
+            ),
+            (
+                "sendercheck_dns_queries_total",
+                "DNS queries answered, by outcome (answer, nxdomain, nodata, timeout, servfail, refused, other).",
+            ),
+            (
+                "sendercheck_dkim_verdicts_total",
+                "DKIM verdicts given, by overall result.",
+            ),
+            (
+                "sendercheck_http_requests_total",
+                "HTTP requests answered, by route, method and status.",
+            ),
+        ];
+        for (name, help) in counters {
+            self.recorder
+                .describe_counter(name.into(), None, SharedString::from(help));
+        }
+        let gauges = [
+            (
+                "sendercheck_domains",
+                "Registered domains, by status.",
+                None,
+            ),
+            ("sendercheck_checks_in_flight", "Checks running now.", None),
+            (
+                "sendercheck_scheduler_lag_seconds",
+                "How late the most overdue check is.",
+                Some(Unit::Seconds),
+            ),
+            (
+                "sendercheck_domain_ready",
+                "1 when the domain's latest check passed (only with metrics.per_domain).",
+                None,
+            ),
+        ];
+        for (name, help, unit) in gauges {
+            self.recorder
+                .describe_gauge(name.into(), unit, SharedString::from(help));
+        }
+        self.recorder.describe_histogram(
+            CHECK_DURATION.into(),
+            Some(Unit::Seconds),
+            "How long one check of one domain took.".into(),
+        );
+        self.recorder.describe_histogram(
+            HTTP_DURATION.into(),
+            Some(Unit::Seconds),
+            "How long HTTP requests took to answer, by route and method.".into(),
+        );
+    }
+
+    fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
+        let labels: Vec<Label> = labels
+            .iter()
+            .map(|(key, value)| Label::new(*key, value.to_string()))
+            .collect();
+        Key::from_parts(name, labels)
+    }
+
+    /// Records one stored check.
+    pub fn check_finished(&self, outcome: CheckOutcome, duration: Duration, domain: &str) {
+        self.recorder
+            .register_counter(
+                &Self::key("sendercheck_checks_total", &[("outcome", outcome.as_str())]),
+                &METADATA,
+            )
+            .increment(1);
+        self.recorder
+            .register_histogram(&Self::key(CHECK_DURATION, &[]), &METADATA)
+            .record(duration.as_secs_f64());
+        if self.per_domain && outcome != CheckOutcome::Error {
+            let ready = if outcome == CheckOutcome::Pass {
+                1.0
+            } else {
+                0.0
+            };
+            self.recorder
+                .register_gauge(
+                    &Self::key("sendercheck_domain_ready", &[("domain", domain)]),
+                    &METADATA,
+                )
+                .set(ready);
+        }
+    }
+
+    /// Records one DKIM verdict.
+    pub fn dkim_verdict(&self, result: &str) {
+        self.recorder
+            .register_counter(
+                &Self::key("sendercheck_dkim_verdicts_total", &[("result", result)]),
+                &METADATA,
+            )
+            .increment(1);
+    }
+
+    /// Records one answered HTTP request. `route` is the route's template (never the raw path,
+    /// which would make a series per domain).
+    pub fn http_request(&self, route: &str, method: &str, status: u16, duration: Duration) {
+        let status = status.to_string();
+        self.recorder
+            .register_counter(
+                &Self::key(
+                    "sendercheck_http_requests_total",
+                    &[("route", route), ("method", method), ("status", &status)],
+                ),
+                &METADATA,
+            )
+            .increment(1);
+        self.recorder
+            .register_histogram(
+                &Self::key(HTTP_DURATION, &[("route", route), ("method", method)]),
+                &METADATA,
+            )
+            .record(duration.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition, with state read now.
+    pub fn render(&self, state: &ScrapeState<'_>) -> String {
+        for (status, count) in state.domains_by_status {
+            self.recorder
+                .register_gauge(
+                    &Self::key("sendercheck_domains", &[("status", status.as_str())]),
+                    &METADATA,
+                )
+                .set(*count as f64);
+        }
+        self.recorder
+            .register_gauge(&Self::key("sendercheck_checks_in_flight", &[]), &METADATA)
+            .set(state.checks_in_flight as f64);
+        self.recorder
+            .register_gauge(
+                &Self::key("sendercheck_scheduler_lag_seconds", &[]),
+                &METADATA,
+            )
+            .set(state.scheduler_lag_seconds);
+        let dns = state.dns;
+        for (outcome, counter) in [
+            ("answer", &dns.answer),
+            ("nxdomain", &dns.nxdomain),
+            ("nodata", &dns.nodata),
+            ("timeout", &dns.timeout),
+            ("servfail", &dns.servfail),
+            ("refused", &dns.refused),
+            ("other", &dns.other),
+        ] {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_dns_queries_total", &[("outcome", outcome)]),
+                    &METADATA,
+                )
+                .absolute(counter.load(Ordering::Relaxed));
+        }
+        self.handle.render()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_family_with_help_and_units() {
+        let metrics = Metrics::new(true);
+        metrics.check_finished(CheckOutcome::Pass, Duration::from_millis(20), "a.example");
+        metrics.check_finished(CheckOutcome::Error, Duration::from_secs(3), "b.example");
+        metrics.dkim_verdict("fail");
+        metrics.http_request(
+            "/v1/domains/{domain}",
+            "GET",
+            200,
+            Duration::from_micros(700),
+        );
+        let counters = QueryCounters::default();
+        counters.timeout.store(4, Ordering::Relaxed);
+        let text = metrics.render(&ScrapeState {
+            domains_by_status: &[(DomainStatus::Verified, 7), (DomainStatus::Pending, 0)],
+            checks_in_flight: 2,
+            scheduler_lag_seconds: 1.5,
+            dns: &counters,
+        });
+        for expected in [
+            "sendercheck_checks_total{outcome=\"pass\"} 1",
+            "sendercheck_checks_total{outcome=\"error\"} 1",
+            "sendercheck_check_duration_seconds_bucket{le=\"0.025\"} 1",
+            "sendercheck_check_duration_seconds_count 2",
+            "sendercheck_domains{status=\"verified\"} 7",
+            "sendercheck_domains{status=\"pending\"} 0",
+            "sendercheck_checks_in_flight 2",
+            "sendercheck_scheduler_lag_seconds 1.5",
+            "sendercheck_dns_queries_total{outcome=\"timeout\"} 4",
+            "sendercheck_dkim_verdicts_total{result=\"fail\"} 1",
+            "sendercheck_http_requests_total{route=\"/v1/domains/{domain}\",method=\"GET\",status=\"200\"} 1",
+            "sendercheck_domain_ready{domain=\"a.example\"} 1",
+            "# HELP sendercheck_checks_total Checks stored",
+            "# TYPE sendercheck_check_duration_seconds histogram",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+        assert!(
+            !text.contains("b.example"),
+            "inconclusive checks leave per-domain series alone"
+        );
+    }
+}
