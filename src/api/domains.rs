@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
@@ -338,9 +338,11 @@ pub struct DomainList {
         ("status" = Option<DomainStatus>, Query, description = "Only domains with this status"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"),
         ("after" = Option<String>, Query, description = "Start after this domain: the previous page's next"),
+        ("format" = Option<String>, Query, description = "`csv` exports every matching domain as CSV (as does `Accept: text/csv`); `json` (default) answers a page"),
     ),
     responses(
-        (status = 200, description = "A page in domain order", body = DomainList),
+        (status = 200, description = "A page in domain order (JSON), or every matching domain streamed as CSV: domain,profile,status,ready,checked_at,failing",
+         content((DomainList = "application/json"), (String = "text/csv"))),
         (status = 400, description = "invalid_parameter", body = super::openapi::ErrorBody),
         (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
         (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
@@ -348,12 +350,18 @@ pub struct DomainList {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<BTreeMap<String, String>>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<DomainList>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(params) = query?;
     let mut status = None;
-    let mut limit = DEFAULT_LIMIT;
+    let mut limit = None;
     let mut after = None;
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/csv"));
+    let mut csv = wants_csv;
     for (key, value) in &params {
         match key.as_str() {
             "status" => {
@@ -371,7 +379,20 @@ pub async fn list(
                             "invalid_parameter",
                             format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
                         )
-                    })?
+                    })
+                    .map(Some)?
+            }
+            "format" => {
+                csv = match value.as_str() {
+                    "csv" => true,
+                    "json" => false,
+                    other => {
+                        return Err(ApiError::bad_request(
+                            "invalid_parameter",
+                            format!("format {other:?} is not csv or json"),
+                        ));
+                    }
+                }
             }
             "after" => {
                 after = Some(
@@ -383,11 +404,15 @@ pub async fn list(
             other => {
                 return Err(ApiError::bad_request(
                     "invalid_parameter",
-                    format!("unknown parameter {other:?}; use status, limit and after"),
+                    format!("unknown parameter {other:?}; use status, limit, after and format"),
                 ));
             }
         }
     }
+    if csv {
+        return Ok(csv_export(state, status, after, limit));
+    }
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
     // One row more than asked tells whether a next page exists.
     let mut records = state
         .store
@@ -402,5 +427,118 @@ pub async fn list(
     Ok(Json(DomainList {
         domains: records.into_iter().map(DomainObject::from).collect(),
         next,
-    }))
+    })
+    .into_response())
+}
+
+/// Rows read from the store per chunk of a CSV export.
+const CSV_PAGE: u32 = 1000;
+
+/// Every matching domain as CSV, streamed: the store is read a page at a time as the client
+/// reads, so an export of any size holds one page in memory. `limit`, when given, caps the rows.
+fn csv_export(
+    state: AppState,
+    status: Option<DomainStatus>,
+    after: Option<String>,
+    limit: Option<u32>,
+) -> Response {
+    struct Cursor {
+        state: AppState,
+        after: Option<String>,
+        left: u64,
+        header_sent: bool,
+        done: bool,
+    }
+    let cursor = Cursor {
+        state,
+        after,
+        left: limit.map_or(u64::MAX, u64::from),
+        header_sent: false,
+        done: false,
+    };
+    let chunks = futures_util::stream::unfold(cursor, move |mut cursor| async move {
+        if !cursor.header_sent {
+            cursor.header_sent = true;
+            let header = "domain,profile,status,ready,checked_at,failing\r\n".to_string();
+            return Some((Ok::<_, std::io::Error>(header), cursor));
+        }
+        if cursor.done || cursor.left == 0 {
+            return None;
+        }
+        let page = CSV_PAGE.min(u32::try_from(cursor.left).unwrap_or(u32::MAX));
+        match cursor
+            .state
+            .store
+            .list(status, cursor.after.as_deref(), page)
+            .await
+        {
+            Ok(records) => {
+                if records.is_empty() {
+                    return None;
+                }
+                cursor.done = records.len() < page as usize;
+                cursor.left -= records.len() as u64;
+                cursor.after = records.last().map(|record| record.domain.clone());
+                let mut chunk = String::with_capacity(records.len() * 80);
+                for record in &records {
+                    csv_row(&mut chunk, record);
+                }
+                Some((Ok(chunk), cursor))
+            }
+            Err(error) => {
+                // The status line is gone already: end the body early, which clients see as a
+                // truncated transfer, and say why in the log.
+                tracing::error!(error = %anyhow::Error::from(error), "CSV export stopped");
+                cursor.done = true;
+                Some((Err(std::io::Error::other("the store failed")), cursor))
+            }
+        }
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"domains.csv\"",
+            ),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
+/// One CSV line (RFC 4180): failing record kinds are joined with ';'.
+fn csv_row(out: &mut String, record: &DomainRecord) {
+    let checked_at = record
+        .checked_at
+        .map(|time| time.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default();
+    let mut failing: Vec<&str> = record
+        .records
+        .iter()
+        .filter(|check| check.status != crate::checks::RecordStatus::Pass)
+        .map(|check| check.kind.as_str())
+        .collect();
+    failing.dedup();
+    let fields = [
+        record.domain.as_str(),
+        record.profile.as_str(),
+        record.lifecycle.status.as_str(),
+        if record.ready { "true" } else { "false" },
+        checked_at.as_str(),
+        &failing.join(";"),
+    ];
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push_str("\r\n");
 }

@@ -86,6 +86,15 @@ pub trait Store: Send + Sync + 'static {
         first_check_at: DateTime<Utc>,
     ) -> Result<(Registered, DomainRecord), StoreError>;
 
+    /// Registers many domains in one transaction (imports, benchmarks): each as `register`
+    /// would, but one commit for all. Returns how many were created or changed.
+    async fn register_all(
+        &self,
+        registrations: &[Registration],
+        now: DateTime<Utc>,
+        first_check_at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// An active registration.
     async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError>;
 

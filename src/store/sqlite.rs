@@ -140,6 +140,81 @@ async fn insert_transition(
     Ok(())
 }
 
+/// Creates or updates one registration inside a write transaction, with its history row.
+async fn register_in(
+    connection: &mut sqlx::SqliteConnection,
+    registration: &Registration,
+    now: DateTime<Utc>,
+    first_check_at: DateTime<Utc>,
+) -> Result<Registered, StoreError> {
+    let existing = sqlx::query(
+        "SELECT active, profile, token, generation, status FROM domains WHERE domain = ?",
+    )
+    .bind(&registration.domain)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let (outcome, from, reason) = match &existing {
+        None => (Registered::Created, None, "registered".to_string()),
+        Some(row) => {
+            let active: bool = row.try_get("active")?;
+            let profile: String = row.try_get("profile")?;
+            let token: Option<String> = row.try_get("token")?;
+            let status: String = row.try_get("status")?;
+            let status = DomainStatus::from_str(&status).ok();
+            if !active {
+                (Registered::Created, None, "registered again".to_string())
+            } else if profile == registration.profile && token == registration.token {
+                (Registered::Unchanged, status, String::new())
+            } else if profile != registration.profile {
+                (
+                    Registered::Updated,
+                    status,
+                    format!("profile changed from {profile} to {}", registration.profile),
+                )
+            } else {
+                (
+                    Registered::Updated,
+                    status,
+                    "verification token changed".to_string(),
+                )
+            }
+        }
+    };
+    if outcome == Registered::Unchanged {
+        return Ok(outcome);
+    }
+    sqlx::query(
+        "INSERT INTO domains (domain, profile, token, active, generation, created_at, \
+         updated_at, status, status_since, consecutive_failures, checked_at, \
+         next_check_at, ready, records) \
+         VALUES (?, ?, ?, TRUE, 1, ?, ?, 'pending', ?, 0, NULL, ?, FALSE, '[]') \
+         ON CONFLICT (domain) DO UPDATE SET profile = excluded.profile, \
+         token = excluded.token, active = TRUE, generation = domains.generation + 1, \
+         created_at = CASE WHEN domains.active THEN domains.created_at \
+         ELSE excluded.created_at END, updated_at = excluded.updated_at, \
+         status = 'pending', status_since = excluded.status_since, \
+         consecutive_failures = 0, checked_at = NULL, \
+         next_check_at = excluded.next_check_at, ready = FALSE, records = '[]'",
+    )
+    .bind(&registration.domain)
+    .bind(&registration.profile)
+    .bind(&registration.token)
+    .bind(millis(now))
+    .bind(millis(now))
+    .bind(millis(now))
+    .bind(millis(first_check_at))
+    .execute(&mut *connection)
+    .await?;
+    let transition = Transition {
+        at: now,
+        from,
+        to: DomainStatus::Pending,
+        reason,
+    };
+    insert_transition(connection, &registration.domain, &transition).await?;
+    Ok(outcome)
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -154,70 +229,7 @@ impl Store for SqliteStore {
         first_check_at: DateTime<Utc>,
     ) -> Result<(Registered, DomainRecord), StoreError> {
         let mut tx = self.pool.begin_with(WRITE_TRANSACTION).await?;
-        let existing = sqlx::query(
-            "SELECT active, profile, token, generation, status FROM domains WHERE domain = ?",
-        )
-        .bind(&registration.domain)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (outcome, from, reason) = match &existing {
-            None => (Registered::Created, None, "registered".to_string()),
-            Some(row) => {
-                let active: bool = row.try_get("active")?;
-                let profile: String = row.try_get("profile")?;
-                let token: Option<String> = row.try_get("token")?;
-                let status: String = row.try_get("status")?;
-                let status = DomainStatus::from_str(&status).ok();
-                if !active {
-                    (Registered::Created, None, "registered again".to_string())
-                } else if profile == registration.profile && token == registration.token {
-                    (Registered::Unchanged, status, String::new())
-                } else if profile != registration.profile {
-                    (
-                        Registered::Updated,
-                        status,
-                        format!("profile changed from {profile} to {}", registration.profile),
-                    )
-                } else {
-                    (
-                        Registered::Updated,
-                        status,
-                        "verification token changed".to_string(),
-                    )
-                }
-            }
-        };
-        if outcome != Registered::Unchanged {
-            sqlx::query(
-                "INSERT INTO domains (domain, profile, token, active, generation, created_at, \
-                 updated_at, status, status_since, consecutive_failures, checked_at, \
-                 next_check_at, ready, records) \
-                 VALUES (?, ?, ?, TRUE, 1, ?, ?, 'pending', ?, 0, NULL, ?, FALSE, '[]') \
-                 ON CONFLICT (domain) DO UPDATE SET profile = excluded.profile, \
-                 token = excluded.token, active = TRUE, generation = domains.generation + 1, \
-                 created_at = CASE WHEN domains.active THEN domains.created_at \
-                 ELSE excluded.created_at END, updated_at = excluded.updated_at, \
-                 status = 'pending', status_since = excluded.status_since, \
-                 consecutive_failures = 0, checked_at = NULL, \
-                 next_check_at = excluded.next_check_at, ready = FALSE, records = '[]'",
-            )
-            .bind(&registration.domain)
-            .bind(&registration.profile)
-            .bind(&registration.token)
-            .bind(millis(now))
-            .bind(millis(now))
-            .bind(millis(now))
-            .bind(millis(first_check_at))
-            .execute(&mut *tx)
-            .await?;
-            let transition = Transition {
-                at: now,
-                from,
-                to: DomainStatus::Pending,
-                reason,
-            };
-            insert_transition(&mut tx, &registration.domain, &transition).await?;
-        }
+        let outcome = register_in(&mut tx, registration, now, first_check_at).await?;
         let row = sqlx::query(concat!(
             "SELECT ",
             columns!(),
@@ -229,6 +241,25 @@ impl Store for SqliteStore {
         let record = to_record(&row)?;
         tx.commit().await?;
         Ok((outcome, record))
+    }
+
+    async fn register_all(
+        &self,
+        registrations: &[Registration],
+        now: DateTime<Utc>,
+        first_check_at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin_with(WRITE_TRANSACTION).await?;
+        let mut changed = 0;
+        for registration in registrations {
+            if register_in(&mut tx, registration, now, first_check_at).await?
+                != Registered::Unchanged
+            {
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError> {

@@ -563,3 +563,87 @@ async fn metrics_and_openapi_are_served() {
     assert!(document["paths"]["/v1/dkim/verify"]["post"].is_object());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn csv_export_streams_every_matching_domain_in_order() {
+    use sendercheck::store::{Registration, SqliteStore, Store};
+    let (db_url, _dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url.clone()),
+        ..Default::default()
+    })
+    .await;
+    app.register("good.example", Some("GOODKEY")).await;
+    app.until_checked("good.example").await;
+    app.register("broken-spf.example", None).await;
+    app.until_checked("broken-spf.example").await;
+    // More than two pages of the export, written straight to the same database.
+    let store = SqliteStore::connect(&db_url).await.unwrap();
+    let bulk: Vec<Registration> = (0..2500)
+        .map(|n| Registration {
+            domain: format!("bulk{n:05}.example"),
+            profile: "mandrill".into(),
+            token: None,
+        })
+        .collect();
+    let far = chrono::Utc::now() + chrono::Duration::days(1);
+    assert_eq!(
+        store
+            .register_all(&bulk, chrono::Utc::now(), far)
+            .await
+            .unwrap(),
+        2500
+    );
+
+    let response = app
+        .client
+        .get(app.url("/v1/domains?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|line| !line.is_empty()).collect();
+    assert_eq!(lines[0], "domain,profile,status,ready,checked_at,failing");
+    assert_eq!(lines.len(), 1 + 2502);
+    assert!(
+        lines[1].starts_with("broken-spf.example,mandrill,pending,false,20"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(",spf"), "{}", lines[1]);
+    assert_eq!(lines[2], "bulk00000.example,mandrill,pending,false,,");
+    assert!(
+        lines[2502].starts_with("good.example,mandrill,verified,true,20"),
+        "{}",
+        lines[2502]
+    );
+    let mut sorted = lines[1..].to_vec();
+    sorted.sort();
+    assert_eq!(sorted, lines[1..], "in domain order");
+
+    let verified = app
+        .client
+        .get(app.url("/v1/domains?status=verified"))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(verified.lines().count(), 2);
+    let capped = app
+        .client
+        .get(app.url("/v1/domains?format=csv&limit=10"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(capped.text().await.unwrap().lines().count(), 11);
+    assert_eq!(app.get("/v1/domains?format=xml").await.0, 400);
+    app.stop().await;
+}

@@ -81,3 +81,38 @@ async fn serves_then_stops_cleanly_on_sigterm() {
     assert_eq!(exit.code(), Some(0), "{rest:?}");
     assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
 }
+
+#[test]
+fn the_systemd_unit_is_hardened_and_its_command_line_parses() {
+    use clap::Parser;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/sendercheck.service");
+    let unit = std::fs::read_to_string(path).unwrap();
+    let settings: Vec<(&str, &str)> = unit
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .collect();
+    for required in [
+        ("DynamicUser", "yes"),
+        ("StateDirectory", "sendercheck"),
+        ("NoNewPrivileges", "yes"),
+        ("ProtectSystem", "strict"),
+        ("ProtectHome", "yes"),
+        ("PrivateTmp", "yes"),
+        ("CapabilityBoundingSet", ""),
+        ("RestrictAddressFamilies", "AF_INET AF_INET6"),
+        ("KillSignal", "SIGTERM"),
+    ] {
+        assert!(
+            settings.contains(&required),
+            "{required:?} missing from the unit"
+        );
+    }
+    let exec = settings
+        .iter()
+        .find(|(key, _)| *key == "ExecStart")
+        .map(|(_, value)| value.split_whitespace().collect::<Vec<_>>())
+        .expect("ExecStart");
+    let cli = sendercheck::cli::Cli::try_parse_from(&exec).expect("ExecStart parses");
+    assert!(matches!(cli.command, sendercheck::cli::Command::Serve(_)));
+}
