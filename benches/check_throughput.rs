@@ -31,7 +31,11 @@ const ROUNDS: usize = 3;
 
 /// Checks every domain as the daemon's scheduler does: each check its own task, so checks run
 /// on every worker thread. The elapsed time and the DNS queries made.
-async fn checker(resolver: &Resolver, domains: &[DomainName], profile: &Profile) -> (Duration, u64) {
+async fn checker(
+    resolver: &Resolver,
+    domains: &[DomainName],
+    profile: &Profile,
+) -> (Duration, u64) {
     let before = resolver.counters().total();
     let started = Instant::now();
     let ready = futures_util::stream::iter(domains.iter().cloned())
@@ -57,7 +61,12 @@ async fn checker(resolver: &Resolver, domains: &[DomainName], profile: &Profile)
 /// UDP, until `total` answers came back. The queries are the ones a check asks. With
 /// `fresh_socket`, each query goes out from a new socket on a new port, as a resolver that
 /// randomises source ports (RFC 5452) does.
-async fn raw_capacity(server: SocketAddr, total: usize, domains: usize, fresh_socket: bool) -> Duration {
+async fn raw_capacity(
+    server: SocketAddr,
+    total: usize,
+    domains: usize,
+    fresh_socket: bool,
+) -> Duration {
     let sent = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -75,12 +84,22 @@ async fn raw_capacity(server: SocketAddr, total: usize, domains: usize, fresh_so
                 }
                 let (name, record_type) = match n % 5 {
                     0 => (format!("{}.", zones::domain(n % domains)), RecordType::TXT),
-                    1 => (format!("mte1._domainkey.{}.", zones::domain(n % domains)), RecordType::CNAME),
-                    2 => (format!("mte2._domainkey.{}.", zones::domain(n % domains)), RecordType::CNAME),
-                    3 => (format!("_dmarc.{}.", zones::domain(n % domains)), RecordType::TXT),
+                    1 => (
+                        format!("mte1._domainkey.{}.", zones::domain(n % domains)),
+                        RecordType::CNAME,
+                    ),
+                    2 => (
+                        format!("mte2._domainkey.{}.", zones::domain(n % domains)),
+                        RecordType::CNAME,
+                    ),
+                    3 => (
+                        format!("_dmarc.{}.", zones::domain(n % domains)),
+                        RecordType::TXT,
+                    ),
                     _ => ("spf.mandrillapp.com.".to_string(), RecordType::TXT),
                 };
-                let mut message = Message::new((n % 65536) as u16, MessageType::Query, OpCode::Query);
+                let mut message =
+                    Message::new((n % 65536) as u16, MessageType::Query, OpCode::Query);
                 message.metadata.recursion_desired = true;
                 message.add_query(Query::query(Name::from_ascii(&name).unwrap(), record_type));
                 socket.send(&message.to_vec().unwrap()).await.unwrap();
@@ -134,7 +153,10 @@ fn main() {
     zones::write(dir.path(), count);
     let server = fixture_dns::FixtureDns::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
         .expect("the DNS server");
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let resolver = Resolver::new(&ResolverSettings {
             nameservers: vec![server.addr],

@@ -256,20 +256,36 @@ impl Scheduler {
         }))
     }
 
-    /// The background loop: a tick every `tick` until `shutdown` turns true, then waits up to
-    /// `grace` for running checks to store their results.
+    /// The background loop until `shutdown` turns true, then waits up to `grace` for running
+    /// checks to store their results. Every `tick` it takes what is due; while a tick fills
+    /// every free check slot (so more may be due), it takes more as soon as a check finishes,
+    /// rather than idling until the next tick.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) {
         let mut interval = tokio::time::interval(self.inner.config.tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        'ticks: loop {
             tokio::select! {
                 _ = interval.tick() => {}
                 _ = shutdown.changed() => break,
             }
-            match self.tick().await {
-                Ok(_) => self.mark_alive(),
-                Err(error) => {
-                    tracing::error!(error = %anyhow::Error::from(error), "scheduler tick failed")
+            loop {
+                let free = self.inner.permits.available_permits();
+                let started = match self.tick().await {
+                    Ok(started) => started.len(),
+                    Err(error) => {
+                        tracing::error!(error = %anyhow::Error::from(error), "scheduler tick failed");
+                        continue 'ticks;
+                    }
+                };
+                self.mark_alive();
+                if started < free {
+                    // Everything due was taken: wait for the next tick.
+                    continue 'ticks;
+                }
+                // A backlog: wait for a slot, then take more.
+                tokio::select! {
+                    permit = self.inner.permits.acquire() => drop(permit),
+                    _ = shutdown.changed() => break 'ticks,
                 }
             }
         }

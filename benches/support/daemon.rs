@@ -32,7 +32,11 @@ impl Daemon {
                 .expect("the daemon logs its address")
                 .expect("text");
             if let Some(rest) = line.split("address=").nth(1) {
-                break rest.split_whitespace().next().unwrap_or_default().to_string();
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
             }
         };
         // Keep draining its log so it never blocks on a full pipe.

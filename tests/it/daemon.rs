@@ -647,3 +647,44 @@ async fn csv_export_streams_every_matching_domain_in_order() {
     assert_eq!(app.get("/v1/domains?format=xml").await.0, 400);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_backlog_is_worked_off_without_waiting_for_ticks() {
+    use sendercheck::store::{Registration, SqliteStore, Store};
+    let (db_url, _dir) = temp_db();
+    // Six domains due now, two check slots, and a tick once an hour: only taking more work as
+    // slots free up gets through them.
+    let store = SqliteStore::connect(&db_url).await.unwrap();
+    let due: Vec<Registration> = (0..6)
+        .map(|n| Registration {
+            domain: format!("backlog{n}.example"),
+            profile: "mandrill".into(),
+            token: None,
+        })
+        .collect();
+    let now = chrono::Utc::now();
+    store
+        .register_all(
+            &due,
+            now - chrono::Duration::minutes(1),
+            now - chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let scheduler = sendercheck::config::SchedulerConfig {
+        tick: HOUR,
+        concurrency: 2,
+        ..Default::default()
+    };
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        scheduler: Some(scheduler),
+        ..Default::default()
+    })
+    .await;
+    for n in 0..6 {
+        app.until_checked(&format!("backlog{n}.example")).await;
+    }
+    app.stop().await;
+}

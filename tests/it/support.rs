@@ -94,6 +94,9 @@ pub struct AppOptions {
     pub nameserver: Option<std::net::SocketAddr>,
     pub db_url: Option<String>,
     pub clock: Option<std::sync::Arc<sendercheck::clock::ManualClock>>,
+    /// Runs the scheduler's own loop with this config (tick, concurrency), instead of ticks
+    /// driven by the test.
+    pub scheduler: Option<sendercheck::config::SchedulerConfig>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -131,6 +134,9 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     config.dns.timeout = Duration::from_millis(300);
     config.dns.attempts = 1;
     config.scheduler.enabled = false;
+    if let Some(scheduler) = options.scheduler {
+        config.scheduler = scheduler;
+    }
     config.server.api_token = options.api_token.map(sendercheck::config::Secret::new);
     let clock = options.clock.unwrap_or_else(|| {
         let start = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
