@@ -63,6 +63,9 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            // Each sqlx SQLite connection lives on its own thread, so a ping before every use
+            // doubles the thread hand-offs of a read; a local file connection does not go stale.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
