@@ -53,7 +53,11 @@ async fn load(
             let mut n = worker;
             while started.elapsed() < duration {
                 let sent = Instant::now();
-                let response = client.get(format!("{base}{}", path(n))).send().await.unwrap();
+                let response = client
+                    .get(format!("{base}{}", path(n)))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status().as_u16(), 200);
                 let _ = response.bytes().await.unwrap();
                 latencies.push(sent.elapsed());
@@ -120,7 +124,10 @@ fn main() {
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let record_bytes = runtime.block_on(async {
         // 100k registrations, each holding the records of a real check (five records with
         // messages and warnings), as a verified platform's database does.
@@ -131,9 +138,10 @@ fn main() {
         .unwrap();
         let domain = DomainName::parse("good.example").unwrap();
         let profile = Profile::mandrill();
-        let report = sendercheck::probe::check(&resolver, &Plan::new(&domain, &profile, Some("GOODKEY")))
-            .await
-            .report;
+        let report =
+            sendercheck::probe::check(&resolver, &Plan::new(&domain, &profile, Some("GOODKEY")))
+                .await
+                .report;
         let records = if std::env::var_os("BENCH_EMPTY_RECORDS").is_some() {
             "[]".to_string()
         } else {
@@ -194,7 +202,11 @@ fn main() {
     let ratio = read_rate / noop_rate;
     let predicted = 1.0 / (1.0 / noop_rate + 1.0 / store_rate);
     let rate_target = if ratio >= 0.7 { "met" } else { "NOT met" };
-    let latency_target = if reads.p99_ms <= 5.0 { "met" } else { "NOT met" };
+    let latency_target = if reads.p99_ms <= 5.0 {
+        "met"
+    } else {
+        "NOT met"
+    };
     let body = format!(
         "## Status reads\n\n\
          `cargo bench --bench status_reads` — the release daemon with {DOMAINS} domains stored, \
