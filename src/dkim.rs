@@ -526,9 +526,23 @@ fn authentication_results(signatures: &[SignatureVerdict], b_prefixes: &[String]
         .join("; ")
 }
 
-/// Verifies every DKIM-Signature of a raw message.
+/// Verifies every DKIM-Signature of a raw message, fetching the keys through `resolver`.
 #[tracing::instrument(skip_all, fields(bytes = raw.len()))]
 pub async fn verify(resolver: &Resolver, raw: &[u8]) -> Result<DkimVerdict, MessageError> {
+    verify_with(resolver, raw, |queries| resolver.resolve_all(queries)).await
+}
+
+/// As `verify`, with the key lookups answered by `fetch` (the fuzz target answers from its
+/// input). `resolver` only builds mail-auth's authenticator, which reads keys from the cache.
+pub async fn verify_with<F, Fut>(
+    resolver: &Resolver,
+    raw: &[u8],
+    fetch: F,
+) -> Result<DkimVerdict, MessageError>
+where
+    F: FnOnce(Vec<Query>) -> Fut,
+    Fut: std::future::Future<Output = Vec<(Query, Answer)>>,
+{
     let message_bytes = normalize(raw)?;
     // Not strict: a signature with l= is verified (and warned about) rather than refused.
     let message = AuthenticatedMessage::parse_with_opts(&message_bytes, None, false)
@@ -545,9 +559,7 @@ pub async fn verify(resolver: &Resolver, raw: &[u8]) -> Result<DkimVerdict, Mess
         .iter()
         .map(|header| key_name(&header.header.s, &header.header.d))
         .collect();
-    let answers = resolver
-        .resolve_all(names.iter().map(|name| Query::txt(name)).collect())
-        .await;
+    let answers = fetch(names.iter().map(|name| Query::txt(name)).collect()).await;
     let cache = KeyCache::default();
     let keys: HashMap<String, FetchedKey> = answers
         .iter()

@@ -35,8 +35,10 @@ pub fn dmarc_records(txt_records: &[String]) -> Vec<&str> {
                 .take(12)
                 .filter(|c| !c.is_whitespace())
                 .collect();
-            compact.starts_with("v=DMARC1")
-                && compact[8..].chars().next().is_none_or(|next| next == ';')
+            // The prefix is ASCII, so what follows it starts on a character boundary.
+            compact
+                .strip_prefix("v=DMARC1")
+                .is_some_and(|rest| rest.chars().next().is_none_or(|next| next == ';'))
         })
         .collect()
 }
@@ -242,7 +244,12 @@ fn validate(record: &str) -> Result<(Dmarc, Vec<String>), String> {
                 .all(|option| matches!(option.trim(), "0" | "1" | "d" | "s")),
             "rua" | "ruf" => value.split(',').all(|uri| {
                 let uri = uri.trim();
-                uri.len() > 7 && uri[..7].eq_ignore_ascii_case("mailto:") && uri.contains('@')
+                uri.len() > 7
+                    && uri
+                        .as_bytes()
+                        .get(..7)
+                        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"mailto:"))
+                    && uri.contains('@')
             }),
             _ => true,
         };
@@ -316,6 +323,13 @@ mod tests {
             );
             assert_eq!(result.fix.unwrap().value, DEFAULT_RECORD);
         }
+    }
+
+    #[test]
+    fn non_ascii_values_are_invalid_not_a_crash() {
+        let result = one("v=DMARC1; p=none; rua=mailt\u{e9}:x@y");
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert_eq!(one("v=DMARC1\u{e9}; p=none").status, RecordStatus::Missing);
     }
 
     #[test]

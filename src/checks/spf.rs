@@ -60,8 +60,16 @@ fn is_all(term: &str) -> bool {
     split_qualifier(term).1.eq_ignore_ascii_case("all")
 }
 
+/// Whether `text` starts with the ASCII `prefix`, compared without case. On bytes: a record may
+/// hold any UTF-8, and slicing it at a fixed byte offset could split a character.
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 fn is_redirect(term: &str) -> bool {
-    term.len() > 9 && term[..9].eq_ignore_ascii_case("redirect=")
+    term.len() > 9 && starts_with_ignore_case(term, "redirect=")
 }
 
 /// A modifier is `name=value`, where the name comes before any ':' or '/'.
@@ -73,10 +81,11 @@ fn is_modifier(term: &str) -> bool {
 /// The include target named by a term, if it is an include.
 fn include_target(term: &str) -> Option<(Option<char>, String)> {
     let (qualifier, rest) = split_qualifier(term);
-    let target = rest
-        .get(8..)
-        .filter(|_| rest[..8].eq_ignore_ascii_case("include:"))?;
-    Some((qualifier, normalize_name(target)))
+    if !starts_with_ignore_case(rest, "include:") {
+        return None;
+    }
+    // The prefix is ASCII, so byte 8 is a character boundary.
+    Some((qualifier, normalize_name(&rest[8..])))
 }
 
 /// Why a single term makes the record invalid, or `None` when it is valid. mail-auth parses the
@@ -1111,6 +1120,18 @@ mod tests {
         )]));
         assert_eq!(sender.status, RecordStatus::Pass);
         assert!(sender.warnings.iter().any(|w| w.contains("not followed")));
+    }
+
+    #[test]
+    fn non_ascii_terms_are_invalid_not_a_crash() {
+        // Found by the fuzzer: a multi-byte character where a prefix was sliced by bytes.
+        let result = check(zone(&[("shop.example", &["v=spf1 redirec\u{fffd}x -all"])]));
+        assert_eq!(result.status, RecordStatus::Fail);
+        let result = check(zone(&[(
+            "shop.example",
+            &["v=spf1 includ\u{e9}:x.example -all"],
+        )]));
+        assert_eq!(result.status, RecordStatus::Fail);
     }
 
     #[test]

@@ -1,0 +1,125 @@
+//! The fuzz harnesses, shared by the cargo-fuzz targets in `fuzz_targets/` and by
+//! `tests/it/fuzz_regressions.rs`, which replays every input kept in `fuzz/regressions/`.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use sendercheck::checks::{Answer, DnsSnapshot, LookupFailure, Plan, Query, RecordStatus};
+use sendercheck::dns::{Resolver, ResolverSettings};
+use sendercheck::domain::DomainName;
+use sendercheck::profile::Profile;
+
+/// Answers a query from the input's records: which records, or which kind of empty or failed
+/// answer, depends on the query's name and the round, so different queries see different data.
+fn answer(records: &[&str], salt: usize, query: &Query) -> Answer {
+    let pick = query.name.bytes().fold(salt, |acc, byte| {
+        acc.wrapping_mul(31).wrapping_add(byte as usize)
+    });
+    if records.is_empty() {
+        return Answer::NxDomain;
+    }
+    match pick % (records.len() + 4) {
+        0 => Answer::NxDomain,
+        1 => Answer::NoData,
+        2 => Answer::Failed(LookupFailure::Timeout),
+        3 => Answer::Records(records.iter().map(|r| r.to_string()).collect()),
+        n => Answer::Records(vec![records[n - 4].to_string()]),
+    }
+}
+
+/// SPF, DMARC, DKIM delegation and verification over a snapshot built from the input, one
+/// record per line, following every query the checks ask for.
+pub fn checks(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let records: Vec<&str> = text.lines().collect();
+    let domain = DomainName::parse("shop.example").unwrap();
+    let profile = Profile::mandrill();
+    let plan = Plan::new(&domain, &profile, Some("KEY"));
+    let mut snapshot = DnsSnapshot::new();
+    for round in 0..20 {
+        let queries = plan.queries(&snapshot);
+        if queries.is_empty() {
+            break;
+        }
+        for (index, query) in queries.into_iter().enumerate() {
+            let answer = answer(&records, round * 31 + index, &query);
+            snapshot.insert(query, answer);
+        }
+    }
+    let report = plan.evaluate(&snapshot);
+    for record in &report.records {
+        // A fix exactly when the record is wrong or absent.
+        let wrong = matches!(record.status, RecordStatus::Fail | RecordStatus::Missing);
+        assert_eq!(record.fix.is_some(), wrong, "{record:?}");
+    }
+    let fixed = sendercheck::checks::spf::fixed_record(&records, "spf.mandrillapp.com");
+    assert!(fixed.value.starts_with("v=spf1"));
+}
+
+/// Domain normalisation: refused with a reason, or a name that parses to itself again.
+pub fn domain(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(domain) = DomainName::parse(text) {
+        let again = DomainName::parse(domain.as_str()).expect("a normalised name parses");
+        assert_eq!(again, domain, "normalisation is idempotent");
+        assert!(domain.as_str().len() <= 253);
+        assert!(
+            domain.as_str().bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+            })
+        );
+    }
+}
+
+struct Fixture {
+    runtime: tokio::runtime::Runtime,
+    resolver: Resolver,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // Never asked: every key comes from the input through `verify_with`.
+        let resolver = runtime.block_on(async {
+            Resolver::new(&ResolverSettings {
+                nameservers: vec!["127.0.0.1:9".parse().unwrap()],
+                ..ResolverSettings::default()
+            })
+            .unwrap()
+        });
+        Fixture { runtime, resolver }
+    })
+}
+
+/// The raw-message DKIM path; key lookups are answered with the input's last line.
+pub fn dkim_message(data: &[u8]) {
+    let fixture = fixture();
+    let key = data
+        .rsplit(|&byte| byte == b'\n')
+        .next()
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .unwrap_or_default();
+    let verdict = fixture.runtime.block_on(sendercheck::dkim::verify_with(
+        &fixture.resolver,
+        data,
+        |queries| async move {
+            queries
+                .into_iter()
+                .map(|query| (query, Answer::Records(vec![key.clone()])))
+                .collect()
+        },
+    ));
+    if let Ok(verdict) = verdict {
+        assert_eq!(
+            verdict.result == sendercheck::dkim::Verdict::None,
+            verdict.signatures.is_empty()
+        );
+    }
+}
