@@ -711,9 +711,11 @@ pub fn fixed_record(records: &[&str], include: &str) -> FixedRecord {
     if !well_placed_include {
         value.push(&include_term);
     }
-    // RFC 7208 §6.1: with `all` present a redirect has no effect, so it is left out.
+    // RFC 7208 §6.1: with `all` present a redirect has no effect; it is kept (the customer's
+    // term), after `all`, where it stays as harmless as it was.
     match (terminal_all, redirect) {
-        (Some(all), _) => value.push(all),
+        (Some(all), Some(redirect)) => value.extend([all, redirect]),
+        (Some(all), None) => value.push(all),
         (None, Some(redirect)) => value.push(redirect),
         (None, None) => {}
     }
@@ -867,7 +869,7 @@ mod tests {
         assert_status(&result, RecordStatus::Fail, "does not include");
         assert_eq!(
             fix_value(&result),
-            "v=spf1 include:spf.mandrillapp.com -all"
+            "v=spf1 include:spf.mandrillapp.com -all redirect=_spf.shop.example"
         );
     }
 
@@ -1145,5 +1147,93 @@ mod tests {
         let no_all = fixed_record(&["v=spf1 a"], MANDRILL).value;
         assert_eq!(no_all, "v=spf1 a include:spf.mandrillapp.com");
         assert_eq!(fixed_record(&[&no_all], MANDRILL).value, no_all);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const INCLUDE: &str = "spf.mandrillapp.com";
+
+        fn qualifier() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec!["", "+", "-", "~", "?"])
+        }
+
+        fn host() -> impl Strategy<Value = String> {
+            "[a-z]{1,8}\\.(example|test|net)".prop_map(|host| host.to_string())
+        }
+
+        /// One mechanism other than `all` and other than the required include.
+        fn mechanism() -> impl Strategy<Value = String> {
+            prop_oneof![
+                (qualifier(), prop::option::of(host())).prop_map(|(q, h)| format!(
+                    "{q}a{}",
+                    h.map(|h| format!(":{h}")).unwrap_or_default()
+                )),
+                (qualifier(), prop::option::of(host()), 8u8..=32).prop_map(|(q, h, n)| format!(
+                    "{q}mx{}/{n}",
+                    h.map(|h| format!(":{h}")).unwrap_or_default()
+                )),
+                (qualifier(), any::<[u8; 4]>(), 0u8..=32).prop_map(|(q, a, n)| format!(
+                    "{q}ip4:{}.{}.{}.{}/{n}",
+                    a[0], a[1], a[2], a[3]
+                )),
+                (qualifier(), any::<u16>()).prop_map(|(q, n)| format!("{q}ip6:2001:db8::{n:x}/64")),
+                (qualifier(), host()).prop_map(|(q, h)| format!("{q}include:{h}")),
+                (qualifier(), host()).prop_map(|(q, h)| format!("{q}exists:%{{i}}.{h}")),
+            ]
+        }
+
+        /// A valid SPF record: mechanisms, maybe a terminal `all`, maybe a redirect and an exp.
+        fn record() -> impl Strategy<Value = (String, Option<String>)> {
+            (
+                prop::collection::vec(mechanism(), 0..8),
+                prop::option::of(qualifier()),
+                prop::option::of(host()),
+                prop::option::of(host()),
+            )
+                .prop_map(|(mechanisms, all, redirect, exp)| {
+                    let all_term = all.map(|q| format!("{q}all"));
+                    let mut terms = mechanisms;
+                    terms.extend(all_term.clone());
+                    terms.extend(redirect.map(|h| format!("redirect={h}")));
+                    terms.extend(exp.map(|h| format!("exp={h}")));
+                    (
+                        format!("v=spf1 {}", terms.join(" ")).trim_end().to_string(),
+                        all_term,
+                    )
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn the_fixed_record_is_valid_complete_and_idempotent((original, all) in record()) {
+                let fixed = fixed_record(&[&original], INCLUDE);
+                prop_assert!(fixed.dropped.is_empty(), "valid terms were dropped: {:?}", fixed.dropped);
+                // It parses, with sendercheck's term checks and with mail-auth.
+                prop_assert!(parse_record(&fixed.value).is_ok(), "{}", fixed.value);
+                let fixed_terms: Vec<&str> = terms(&fixed.value).collect();
+                // The include exactly once.
+                let includes = fixed_terms
+                    .iter()
+                    .filter(|term| include_target(term).is_some_and(|(_, t)| t == INCLUDE))
+                    .count();
+                prop_assert_eq!(includes, 1);
+                // Every original term is still there.
+                for term in terms(&original) {
+                    prop_assert!(
+                        fixed_terms.iter().any(|kept| kept.eq_ignore_ascii_case(term)),
+                        "{} lost {}", fixed.value, term
+                    );
+                }
+                // The original all, with its qualifier, is the terminal mechanism.
+                if let Some(all) = all {
+                    let last_mechanism = fixed_terms.iter().rev().find(|term| !is_modifier(term));
+                    prop_assert_eq!(last_mechanism.copied(), Some(all.as_str()));
+                }
+                // Fixing the fixed record changes nothing.
+                prop_assert_eq!(fixed_record(&[&fixed.value], INCLUDE).value, fixed.value.clone());
+            }
+        }
     }
 }
