@@ -7,6 +7,7 @@ mod fixture_dns;
 mod check_cli;
 mod daemon;
 mod dkim;
+mod faults;
 mod fuzz_regressions;
 mod probe;
 mod serve_cli;

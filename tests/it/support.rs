@@ -97,6 +97,8 @@ pub struct AppOptions {
     /// Runs the scheduler's own loop with this config (tick, concurrency), instead of ticks
     /// driven by the test.
     pub scheduler: Option<sendercheck::config::SchedulerConfig>,
+    /// One DNS attempt's limit (default 300 ms, one attempt).
+    pub dns_timeout: Option<Duration>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -131,7 +133,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
             .nameserver
             .unwrap_or_else(|| FixtureDns::shared().addr),
     ];
-    config.dns.timeout = Duration::from_millis(300);
+    config.dns.timeout = options.dns_timeout.unwrap_or(Duration::from_millis(300));
     config.dns.attempts = 1;
     config.scheduler.enabled = false;
     if let Some(scheduler) = options.scheduler {

@@ -4,18 +4,113 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use hickory_server::Server;
+use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
+use hickory_server::proto::op::{Metadata, ResponseCode};
 use hickory_server::proto::rr::rdata::TXT;
 use hickory_server::proto::rr::{LowerName, Name, RData, Record};
 use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
-use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
+use hickory_server::zone_handler::{
+    AxfrPolicy, Catalog, MessageResponseBuilder, ZoneHandler, ZoneType,
+};
+
+/// A way for the server to misbehave for a name and everything under it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Never answer (over UDP and TCP).
+    Timeout,
+    /// Answer SERVFAIL.
+    ServFail,
+    /// Answer REFUSED.
+    Refused,
+    /// Answer NXDOMAIN, as if the name were deleted.
+    NxDomain,
+    /// Over UDP, answer an empty truncated reply (TC set), forcing the client to TCP.
+    TruncateUdp,
+    /// Answer correctly, after a delay.
+    Slow(Duration),
+}
+
+type Faults = Arc<RwLock<HashMap<String, Fault>>>;
+
+/// The zones' catalog with faults injected in front of it.
+struct FaultyCatalog {
+    catalog: Catalog,
+    faults: Faults,
+}
+
+impl FaultyCatalog {
+    fn fault_for(&self, request: &Request) -> Option<Fault> {
+        let name = request.queries.queries().first()?.name().to_string();
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let faults = self
+            .faults
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        faults
+            .iter()
+            .find(|(faulty, _)| name == **faulty || name.ends_with(&format!(".{faulty}")))
+            .map(|(_, fault)| *fault)
+    }
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for FaultyCatalog {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let respond_with = |code: ResponseCode, truncated: bool| {
+            let mut metadata = Metadata::response_from_request(&request.metadata);
+            metadata.response_code = code;
+            metadata.truncation = truncated;
+            metadata
+        };
+        let metadata = match self.fault_for(request) {
+            None => {
+                return self
+                    .catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await;
+            }
+            Some(Fault::Timeout) => return std::future::pending().await,
+            Some(Fault::Slow(delay)) => {
+                tokio::time::sleep(delay).await;
+                return self
+                    .catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await;
+            }
+            Some(Fault::TruncateUdp) if request.protocol() != Protocol::Udp => {
+                return self
+                    .catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await;
+            }
+            Some(Fault::TruncateUdp) => respond_with(ResponseCode::NoError, true),
+            Some(Fault::ServFail) => respond_with(ResponseCode::ServFail, false),
+            Some(Fault::Refused) => respond_with(ResponseCode::Refused, false),
+            Some(Fault::NxDomain) => respond_with(ResponseCode::NXDomain, false),
+        };
+        let response = MessageResponseBuilder::new(&request.queries, request.edns.as_ref())
+            .build_no_records(metadata);
+        match response_handle.send_response(response).await {
+            Ok(info) => info,
+            // The client went away; there is no one to answer.
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
 
 /// The directory of the zone files the tests serve.
 pub fn zone_dir() -> PathBuf {
@@ -27,6 +122,7 @@ pub fn zone_dir() -> PathBuf {
 pub struct FixtureDns {
     pub addr: SocketAddr,
     zones: BTreeMap<String, Arc<InMemoryZoneHandler>>,
+    faults: Faults,
 }
 
 impl FixtureDns {
@@ -59,6 +155,11 @@ impl FixtureDns {
             );
             zones.insert(origin.to_ascii().to_ascii_lowercase(), handler);
         }
+        let faults = Faults::default();
+        let handler = FaultyCatalog {
+            catalog,
+            faults: faults.clone(),
+        };
         let (udp, tcp) = bind_pair(listen)?;
         let addr = udp.local_addr()?;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -70,7 +171,7 @@ impl FixtureDns {
                     .build()
                     .expect("a runtime for the fixture DNS server");
                 runtime.block_on(async move {
-                    let mut server = Server::new(catalog);
+                    let mut server = Server::new(handler);
                     server.register_socket(
                         tokio::net::UdpSocket::from_std(udp).expect("UDP socket to tokio"),
                     );
@@ -86,7 +187,31 @@ impl FixtureDns {
         ready_rx
             .recv()
             .map_err(|_| invalid("the fixture DNS server did not start".to_string()))?;
-        Ok(FixtureDns { addr, zones })
+        Ok(FixtureDns {
+            addr,
+            zones,
+            faults,
+        })
+    }
+
+    /// Makes the server misbehave for `name` and every name under it (`None` heals it). Use a
+    /// server of the test's own (`start`), not the shared one.
+    pub fn set_fault(&self, name: &str, fault: Option<Fault>) {
+        let mut faults = self
+            .faults
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        match fault {
+            Some(fault) => faults.insert(name, fault),
+            None => faults.remove(&name),
+        };
+    }
+
+    /// A server of one test's own, on a random port, serving the fixture zones.
+    pub fn start_own() -> FixtureDns {
+        FixtureDns::start(&zone_dir(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("a fixture DNS server")
     }
 
     /// The server every test of this process shares, on a random port.
