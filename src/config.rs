@@ -111,6 +111,9 @@ struct RawServer {
     api_token: Option<String>,
     request_timeout: Option<String>,
     shutdown_grace: Option<String>,
+    header_timeout: Option<String>,
+    body_timeout: Option<String>,
+    max_connections: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,6 +140,12 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// How long in-flight requests and checks may finish after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// The longest a client may take to send a request's headers (slow-drip clients are cut).
+    pub header_timeout: Duration,
+    /// The longest a client may take to send a request body; then 408.
+    pub body_timeout: Duration,
+    /// Connections open at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
 }
 
 /// The scheduler's settings and the lifecycle rules it applies.
@@ -211,6 +220,9 @@ impl Default for Config {
                 api_token: None,
                 request_timeout: Duration::from_secs(30),
                 shutdown_grace: Duration::from_secs(10),
+                header_timeout: Duration::from_secs(10),
+                body_timeout: Duration::from_secs(10),
+                max_connections: 1024,
             },
             store: StoreConfig {
                 url: "sqlite://sendercheck.db".to_string(),
@@ -272,6 +284,22 @@ impl Config {
         }
         if let Some(grace) = raw.server.shutdown_grace {
             self.server.shutdown_grace = parse_duration("server.shutdown_grace", &grace)?;
+        }
+        if let Some(timeout) = raw.server.header_timeout {
+            self.server.header_timeout = parse_duration("server.header_timeout", &timeout)?;
+        }
+        if let Some(timeout) = raw.server.body_timeout {
+            self.server.body_timeout = parse_duration("server.body_timeout", &timeout)?;
+        }
+        if let Some(connections) = raw.server.max_connections {
+            if !(1..=1_000_000).contains(&connections) {
+                return Err(invalid_number(
+                    "server.max_connections",
+                    connections,
+                    "1 to 1000000",
+                ));
+            }
+            self.server.max_connections = connections;
         }
         if let Some(url) = raw.store.url {
             self.store.url = url;

@@ -77,6 +77,7 @@ impl App {
             api_token: config.server.api_token.clone().map(Arc::new),
             request_timeout: config.server.request_timeout,
             limits: config.limits.clone(),
+            body_timeout: config.server.body_timeout,
             metrics,
         };
         Ok(App {
@@ -105,20 +106,21 @@ impl App {
             tokio::spawn(self.scheduler.clone().run(stop_rx.clone(), grace))
         });
         tracing::info!(%address, "listening");
-        let mut stopping = stop_rx;
-        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: no new connections");
-            let _ = stop_tx.send(true);
-        });
-        let grace_timer = async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-            tokio::time::sleep(grace).await;
+        let limits = api::server::ConnectionLimits {
+            max_connections: self.config.server.max_connections,
+            header_timeout: self.config.server.header_timeout,
         };
-        tokio::select! {
-            result = server => result.context("the HTTP server failed")?,
-            _ = grace_timer => tracing::warn!("requests still in flight after the shutdown grace"),
-        }
+        api::server::serve(
+            listener,
+            router,
+            limits,
+            async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            },
+            grace,
+        )
+        .await;
         if let Some(task) = scheduler_task {
             let _ = task.await;
         } else {

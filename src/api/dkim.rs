@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::refuse_declared_oversize;
+use super::extract::{body_too_slow, refuse_declared_oversize};
 use crate::dkim::{self, DkimVerdict};
 
 /// The raw message, refused with 413 as soon as it passes `limits.max_message_bytes` (the body
@@ -21,8 +21,9 @@ impl FromRequest<AppState> for RawMessage {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         refuse_declared_oversize(&request, state.limits.max_message_bytes, "message")?;
-        Bytes::from_request(request, state)
+        tokio::time::timeout(state.body_timeout, Bytes::from_request(request, state))
             .await
+            .map_err(|_| body_too_slow())?
             .map(RawMessage)
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {

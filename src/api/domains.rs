@@ -120,10 +120,17 @@ pub async fn put(
     let profile = body.profile.unwrap_or_else(|| "mandrill".to_string());
     if state.profiles.get(&profile).is_none() {
         let known: Vec<&str> = state.profiles.names().collect();
+        // Echo at most a short prefix: the value is the client's, and may be huge.
+        let shown: String = profile.chars().take(64).collect();
+        let more = if shown.len() < profile.len() {
+            "…"
+        } else {
+            ""
+        };
         return Err(ApiError::bad_request(
             "unknown_profile",
             format!(
-                "unknown profile {profile:?}; known profiles: {}",
+                "unknown profile {shown:?}{more}; known profiles: {}",
                 known.join(", ")
             ),
         ));

@@ -8,6 +8,15 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use super::error::ApiError;
 
+/// The answer to a client that sends its body too slowly: its fault, so 408, not a 5xx.
+pub fn body_too_slow() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        "the request body did not arrive within server.body_timeout",
+    )
+}
+
 /// Answers 413 at once when the declared Content-Length is over `limit`, before any of the
 /// body is read. (The body limit itself only counts bytes as they arrive.)
 pub fn refuse_declared_oversize(
@@ -54,8 +63,10 @@ where
                     .trim()
                     .to_ascii_lowercase()
             });
-        let bytes = Bytes::from_request(request, state)
+        let reading = Bytes::from_request(request, state);
+        let bytes = tokio::time::timeout(state.body_timeout, reading)
             .await
+            .map_err(|_| body_too_slow())?
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(

@@ -10,6 +10,7 @@ mod health;
 mod metrics;
 pub mod openapi;
 mod profiles;
+pub mod server;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -41,6 +42,8 @@ pub struct AppState {
     pub api_token: Option<Arc<Secret>>,
     pub request_timeout: Duration,
     pub limits: Limits,
+    /// The longest a client may take to send a request body.
+    pub body_timeout: Duration,
     pub metrics: Arc<Metrics>,
 }
 

@@ -116,3 +116,73 @@ fn the_systemd_unit_is_hardened_and_its_command_line_parses() {
     let cli = sendercheck::cli::Cli::try_parse_from(&exec).expect("ExecStart parses");
     assert!(matches!(cli.command, sendercheck::cli::Command::Serve(_)));
 }
+
+#[tokio::test]
+async fn every_acknowledged_registration_survives_sigkill() {
+    use crate::support::{signal, start_daemon_process};
+    use std::sync::{Arc, Mutex};
+    let (db_url, _dir) = temp_db();
+    let (mut child, base) = start_daemon_process(&db_url);
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let client = reqwest::Client::new();
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let (client, base, acknowledged) = (client.clone(), base.clone(), acknowledged.clone());
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let domain = format!("crash{writer}-{n}.example");
+                let token = format!("token-{writer}-{n}");
+                let sent = client
+                    .put(format!("{base}/v1/domains/{domain}"))
+                    .json(&serde_json::json!({"profile": "mandrill", "verification_token": token}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status().is_success() => {
+                        acknowledged.lock().unwrap().push((domain, token));
+                    }
+                    // The daemon is gone: stop writing.
+                    _ => break,
+                }
+            }
+        }));
+    }
+    // Kill it mid-stream, once a good number of writes were acknowledged.
+    while acknowledged.lock().unwrap().len() < 200 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    signal(&child, "-KILL");
+    child.wait().unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 200);
+
+    // Restarted on the same file, every acknowledged registration is there, data intact.
+    let (mut child, base) = start_daemon_process(&db_url);
+    for (domain, _) in &acknowledged {
+        let response = client
+            .get(format!("{base}/v1/domains/{domain}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{domain} was lost");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["profile"], "mandrill");
+    }
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let store = sendercheck::store::SqliteStore::connect(&db_url)
+        .await
+        .unwrap();
+    use sendercheck::store::Store;
+    for (domain, token) in &acknowledged {
+        let record = store.get(domain).await.unwrap().expect("present");
+        assert_eq!(
+            record.token.as_deref(),
+            Some(token.as_str()),
+            "{domain}'s token"
+        );
+    }
+}

@@ -241,3 +241,36 @@ impl TestApp {
         }
     }
 }
+
+/// The real `sendercheck serve` binary on 127.0.0.1:0 with `db_url`, asking the shared fixture
+/// DNS server; returns the child and its base URL once it listens.
+pub fn start_daemon_process(db_url: &str) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SENDERCHECK_STORE_URL", db_url)
+        .env("SENDERCHECK_DNS_NAMESERVERS", fixture_nameserver())
+        .env("SENDERCHECK_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("a log line").expect("text");
+        if let Some(rest) = line.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, format!("http://{address}"))
+}
+
+/// Sends a signal to a child process.
+pub fn signal(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
