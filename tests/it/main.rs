@@ -9,6 +9,7 @@ mod daemon;
 mod dkim;
 mod faults;
 mod fuzz_regressions;
+mod hostile;
 mod probe;
 mod serve_cli;
 mod signing;

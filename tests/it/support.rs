@@ -99,6 +99,8 @@ pub struct AppOptions {
     pub scheduler: Option<sendercheck::config::SchedulerConfig>,
     /// One DNS attempt's limit (default 300 ms, one attempt).
     pub dns_timeout: Option<Duration>,
+    /// Connection-layer limits: (max connections, header timeout, body timeout).
+    pub connections: Option<(usize, Duration, Duration)>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -134,6 +136,11 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
             .unwrap_or_else(|| FixtureDns::shared().addr),
     ];
     config.dns.timeout = options.dns_timeout.unwrap_or(Duration::from_millis(300));
+    if let Some((max_connections, header_timeout, body_timeout)) = options.connections {
+        config.server.max_connections = max_connections;
+        config.server.header_timeout = header_timeout;
+        config.server.body_timeout = body_timeout;
+    }
     config.dns.attempts = 1;
     config.scheduler.enabled = false;
     if let Some(scheduler) = options.scheduler {
