@@ -1,7 +1,6 @@
 //! The HTTP server loop: hyper with a timer, so slow-drip headers are cut off; a cap on open
 //! connections; graceful shutdown. (`axum::serve` sets neither a header timeout nor a cap.)
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,7 +65,7 @@ pub async fn serve(
         let router = router.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let router = router.clone();
-            async move { Ok::<_, Infallible>(router.oneshot(request.map(Body::new)).await?) }
+            async move { router.oneshot(request.map(Body::new)).await }
         });
         let builder = builder.clone();
         let watcher = graceful.watcher();
