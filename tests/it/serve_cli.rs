@@ -186,3 +186,83 @@ async fn every_acknowledged_registration_survives_sigkill() {
         );
     }
 }
+
+#[tokio::test]
+async fn no_token_ever_appears_in_logs_errors_or_metrics() {
+    use std::io::Read;
+    let (db_url, _dir) = temp_db();
+    let api_token = "api-SECRET-4f1c9a";
+    let verification_token = "verify-SECRET-77b2";
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SENDERCHECK_STORE_URL", &db_url)
+        .env(
+            "SENDERCHECK_DNS_NAMESERVERS",
+            crate::support::fixture_nameserver(),
+        )
+        .env("SENDERCHECK_API_TOKEN", api_token)
+        .env("SENDERCHECK_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let address = loop {
+        let mut text = String::new();
+        log.reopen().unwrap().read_to_string(&mut text).unwrap();
+        if let Some(rest) = text.split("address=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let client = reqwest::Client::new();
+    let base = format!("http://{address}");
+    let mut bodies = String::new();
+    for (token, domain) in [(api_token, "good.example"), ("wrong-token", "x.example")] {
+        let response = client
+            .put(format!("{base}/v1/domains/{domain}"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"verification_token": verification_token}))
+            .send()
+            .await
+            .unwrap();
+        bodies.push_str(&response.text().await.unwrap());
+        let bad = client
+            .put(format!("{base}/v1/domains/{domain}"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"verification_token": format!("{verification_token} x")}))
+            .send()
+            .await
+            .unwrap();
+        bodies.push_str(&bad.text().await.unwrap());
+    }
+    let check = client
+        .post(format!("{base}/v1/domains/good.example/check"))
+        .bearer_auth(api_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status().as_u16(), 200);
+    bodies.push_str(
+        &client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    crate::support::signal(&child, "-TERM");
+    child.wait().unwrap();
+    let mut logs = String::new();
+    log.reopen().unwrap().read_to_string(&mut logs).unwrap();
+    assert!(logs.contains("listening"), "the log was captured");
+    for secret in [api_token, verification_token] {
+        assert!(!logs.contains(secret), "{secret} is in the logs");
+        assert!(
+            !bodies.contains(secret),
+            "{secret} is in an error body or /metrics"
+        );
+    }
+}
