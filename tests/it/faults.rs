@@ -164,3 +164,15 @@ async fn a_hanging_check_ends_at_its_deadline_while_others_are_served() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn answers_in_odd_case_are_judged_like_any_other() {
+    let server = FixtureDns::start_own();
+    let report = check(&resolver(&server), "OddCase.Example").await;
+    assert_eq!(report.domain, "oddcase.example");
+    for record in &report.records {
+        if record.kind != sendercheck::checks::RecordKind::Verification {
+            assert_eq!(record.status, RecordStatus::Pass, "{record:#?}");
+        }
+    }
+}
