@@ -1,6 +1,5 @@
 //! The real `sendercheck serve` process: start-up refusals, signals, clean exit.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::support::{exit_code, run, stderr, temp_db};
@@ -31,53 +30,25 @@ fn refuses_a_bad_config_with_the_key_named() {
 #[tokio::test]
 async fn serves_then_stops_cleanly_on_sigterm() {
     let (db_url, _dir) = temp_db();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("SENDERCHECK_STORE_URL", &db_url)
-        .env(
-            "SENDERCHECK_DNS_NAMESERVERS",
-            crate::support::fixture_nameserver(),
-        )
-        .env("SENDERCHECK_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    // The first log line names the bound address.
-    let address = loop {
-        let line = lines.next().expect("a log line").expect("text");
-        assert!(!line.contains("ERROR"), "{line}");
-        if let Some(rest) = line.split("address=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
+    let (mut child, base, logs) = crate::support::start_daemon_process_with_logs(&db_url);
     let client = reqwest::Client::new();
     let health = client
-        .get(format!("http://{address}/healthz"))
+        .get(format!("{base}/healthz"))
         .send()
         .await
         .expect("the daemon answers");
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(health.text().await.unwrap(), r#"{"status":"ok"}"#);
-    let ready = client
-        .get(format!("http://{address}/readyz"))
-        .send()
-        .await
-        .unwrap();
+    let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(
         ready.status().as_u16(),
         200,
         "the scheduler ticks in the real process"
     );
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    crate::support::signal(&child, "-TERM");
     let exit = child.wait().unwrap();
+    let rest: Vec<String> = logs.iter().collect();
     assert_eq!(exit.code(), Some(0), "{rest:?}");
     assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
 }

@@ -252,6 +252,18 @@ impl TestApp {
 /// The real `sendercheck serve` binary on 127.0.0.1:0 with `db_url`, asking the shared fixture
 /// DNS server; returns the child and its base URL once it listens.
 pub fn start_daemon_process(db_url: &str) -> (std::process::Child, String) {
+    let (child, base, _logs) = start_daemon_process_with_logs(db_url);
+    (child, base)
+}
+
+/// As `start_daemon_process`, also handing back the log lines written after start-up.
+pub fn start_daemon_process_with_logs(
+    db_url: &str,
+) -> (
+    std::process::Child,
+    String,
+    std::sync::mpsc::Receiver<String>,
+) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -265,12 +277,19 @@ pub fn start_daemon_process(db_url: &str) -> (std::process::Child, String) {
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let address = loop {
         let line = lines.next().expect("a log line").expect("text");
+        assert!(!line.contains("ERROR"), "{line}");
         if let Some(rest) = line.split("address=").nth(1) {
             break rest.split_whitespace().next().unwrap().to_string();
         }
     };
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    (child, format!("http://{address}"))
+    // Keep draining the log so the daemon never blocks on a full pipe.
+    let (sender, logs) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    (child, format!("http://{address}"), logs)
 }
 
 /// Sends a signal to a child process.
