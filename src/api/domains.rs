@@ -74,12 +74,6 @@ impl From<DomainRecord> for DomainObject {
     }
 }
 
-/// A domain from the path: Unicode, upper case and a trailing dot are accepted.
-fn domain_from_path(raw: &str) -> Result<DomainName, ApiError> {
-    DomainName::parse(raw)
-        .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))
-}
-
 /// The body of `PUT /v1/domains/{domain}`; both fields may be left out, and so may the body.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,13 +104,12 @@ pub struct RegisterBody {
         (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(domain = %raw_domain))]
+#[tracing::instrument(skip_all, fields(domain = %domain))]
 pub async fn put(
     State(state): State<AppState>,
-    DomainPath(raw_domain): DomainPath,
+    DomainPath(domain): DomainPath,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
-    let domain = domain_from_path(&raw_domain)?;
     let profile = body.profile.unwrap_or_else(|| "mandrill".to_string());
     if state.profiles.get(&profile).is_none() {
         let known: Vec<&str> = state.profiles.names().collect();
@@ -186,9 +179,8 @@ pub async fn put(
 )]
 pub async fn get(
     State(state): State<AppState>,
-    DomainPath(raw_domain): DomainPath,
+    DomainPath(domain): DomainPath,
 ) -> Result<Json<DomainObject>, ApiError> {
-    let domain = domain_from_path(&raw_domain)?;
     let record = state
         .store
         .get(domain.as_str())
@@ -218,9 +210,8 @@ fn not_registered(domain: &DomainName) -> ApiError {
 )]
 pub async fn delete(
     State(state): State<AppState>,
-    DomainPath(raw_domain): DomainPath,
+    DomainPath(domain): DomainPath,
 ) -> Result<StatusCode, ApiError> {
-    let domain = domain_from_path(&raw_domain)?;
     if state
         .store
         .unregister(domain.as_str(), state.scheduler.now())
@@ -247,12 +238,11 @@ pub async fn delete(
         (status = 503, description = "The store could not be reached, or the check outlasted server.request_timeout", body = super::openapi::ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(domain = %raw_domain))]
+#[tracing::instrument(skip_all, fields(domain = %domain))]
 pub async fn check(
     State(state): State<AppState>,
-    DomainPath(raw_domain): DomainPath,
+    DomainPath(domain): DomainPath,
 ) -> Result<Json<DomainObject>, ApiError> {
-    let domain = domain_from_path(&raw_domain)?;
     let record = state
         .store
         .get(domain.as_str())
@@ -315,9 +305,8 @@ pub struct History {
 )]
 pub async fn history(
     State(state): State<AppState>,
-    DomainPath(raw_domain): DomainPath,
+    DomainPath(domain): DomainPath,
 ) -> Result<Json<History>, ApiError> {
-    let domain = domain_from_path(&raw_domain)?;
     if state.store.get(domain.as_str()).await?.is_none() {
         return Err(not_registered(&domain));
     }

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::domain::DomainName;
 
 /// The answer to a client that sends its body too slowly: its fault, so 408, not a 5xx.
 pub fn body_too_slow() -> ApiError {
@@ -111,8 +112,9 @@ where
     }
 }
 
-/// The `{domain}` path segment, percent-decoded. Anything axum cannot decode is a JSON 400.
-pub struct DomainPath(pub String);
+/// The `{domain}` path segment, percent-decoded and validated: Unicode, upper case and a
+/// trailing dot are accepted and normalised. Anything else is a JSON 400 `invalid_domain`.
+pub struct DomainPath(pub DomainName);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DomainPath {
     type Rejection = ApiError;
@@ -121,9 +123,14 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DomainPath {
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(domain)| DomainPath(domain))
-            .map_err(|rejection| ApiError::bad_request("invalid_domain", rejection.body_text()))
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| {
+                    ApiError::bad_request("invalid_domain", rejection.body_text())
+                })?;
+        DomainName::parse(&raw)
+            .map(DomainPath)
+            .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))
     }
 }
