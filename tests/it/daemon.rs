@@ -28,9 +28,7 @@ fn statuses(history: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn register_then_poll_until_the_first_check_verifies_it() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -69,9 +67,7 @@ async fn register_then_poll_until_the_first_check_verifies_it() {
 
 #[tokio::test]
 async fn a_pending_domain_is_verified_by_the_scheduler_after_its_record_is_fixed() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -101,9 +97,7 @@ async fn a_pending_domain_is_verified_by_the_scheduler_after_its_record_is_fixed
 
 #[tokio::test]
 async fn a_verified_domain_fails_only_after_fail_after_definitive_failures() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -145,9 +139,7 @@ async fn a_verified_domain_fails_only_after_fail_after_definitive_failures() {
 
 #[tokio::test]
 async fn a_pending_domain_fails_when_the_propagation_window_runs_out() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -220,9 +212,7 @@ async fn dns_timeouts_change_no_status_and_a_restart_keeps_every_answer() {
 
 #[tokio::test]
 async fn lists_filter_by_status_and_page_by_domain() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -292,9 +282,7 @@ async fn lists_filter_by_status_and_page_by_domain() {
 
 #[tokio::test]
 async fn check_now_delete_and_profiles() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -341,9 +329,7 @@ async fn check_now_delete_and_profiles() {
 
 #[tokio::test]
 async fn bad_requests_get_the_contract_error_body() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -463,9 +449,7 @@ async fn bad_requests_get_the_contract_error_body() {
 
 #[tokio::test]
 async fn with_a_token_every_v1_request_needs_it_and_health_does_not() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         api_token: Some("s3cret-token".into()),
         ..Default::default()
     })
@@ -514,9 +498,7 @@ async fn with_a_token_every_v1_request_needs_it_and_health_does_not() {
 
 #[tokio::test]
 async fn metrics_and_openapi_are_served() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::fixture_dns::SilentDns;
 use crate::signing::{Signing, ed25519_signature, message, rsa_sha1_signature, rsa_signature};
-use crate::support::{AppOptions, TestApp, exit_code, fixture_nameserver, run, spawn_app, temp_db};
+use crate::support::{AppOptions, TestApp, exit_code, fixture_nameserver, run, spawn_app};
 
 /// Runs `sendercheck dkim --format json` on `raw`; the exit code and the JSON.
 fn cli(raw: &[u8], nameserver: &str) -> (i32, Value) {
@@ -208,9 +208,7 @@ fn cases() -> Vec<Case> {
 
 #[tokio::test]
 async fn every_case_gets_the_same_verdict_from_the_cli_and_the_api() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -317,9 +315,7 @@ async fn a_passing_signature_reports_key_alignment_and_authentication_results() 
 
 #[tokio::test]
 async fn registered_signing_domains_say_whether_the_selector_is_required() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -345,9 +341,7 @@ async fn registered_signing_domains_say_whether_the_selector_is_required() {
 
 #[tokio::test]
 async fn bad_input_is_a_400_or_413_and_the_cli_exits_3() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -372,9 +366,7 @@ async fn bad_input_is_a_400_or_413_and_the_cli_exits_3() {
 
 #[tokio::test]
 async fn an_oversized_message_is_refused_before_it_is_sent_whole() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;

@@ -11,7 +11,7 @@ use sendercheck::probe;
 use sendercheck::profile::Profile;
 
 use crate::fixture_dns::{Fault, FixtureDns};
-use crate::support::{AppOptions, spawn_app, temp_db};
+use crate::support::{AppOptions, spawn_app};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -75,9 +75,7 @@ async fn truncated_udp_answers_are_retried_over_tcp_and_slow_ones_awaited() {
 #[tokio::test]
 async fn a_verified_domain_stays_verified_through_100_inconclusive_checks() {
     let server = FixtureDns::start_own();
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         nameserver: Some(server.addr),
         ..Default::default()
     })
@@ -121,7 +119,6 @@ async fn a_verified_domain_stays_verified_through_100_inconclusive_checks() {
 #[tokio::test]
 async fn a_hanging_check_ends_at_its_deadline_while_others_are_served() {
     let server = FixtureDns::start_own();
-    let (db_url, _dir) = temp_db();
     let scheduler = sendercheck::config::SchedulerConfig {
         enabled: false,
         concurrency: 4,
@@ -129,7 +126,6 @@ async fn a_hanging_check_ends_at_its_deadline_while_others_are_served() {
         ..Default::default()
     };
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         nameserver: Some(server.addr),
         scheduler: Some(scheduler),
         // Far longer than the check deadline: only the deadline can end these checks.

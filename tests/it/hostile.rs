@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{AppOptions, TestApp, spawn_app, temp_db};
+use crate::support::{AppOptions, TestApp, spawn_app};
 
 fn address(app: &TestApp) -> String {
     app.base.trim_start_matches("http://").to_string()
@@ -38,9 +38,7 @@ fn status_and_json(answer: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn malformed_bodies_get_a_4xx_json_error() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -95,9 +93,7 @@ async fn malformed_bodies_get_a_4xx_json_error() {
 
 #[tokio::test]
 async fn odd_domains_in_the_path_get_a_4xx_json_error() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         ..Default::default()
     })
     .await;
@@ -130,10 +126,8 @@ async fn odd_domains_in_the_path_get_a_4xx_json_error() {
 
 #[tokio::test]
 async fn slow_drip_headers_and_bodies_are_cut_off() {
-    let (db_url, _dir) = temp_db();
     let second = Duration::from_secs(1);
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         connections: Some((64, second, second)),
         ..Default::default()
     })
@@ -196,9 +190,7 @@ fn address_of(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn thousands_of_connections_are_held_to_the_cap_and_service_resumes() {
-    let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
-        db_url: Some(db_url),
         connections: Some((500, Duration::from_secs(1), Duration::from_secs(1))),
         ..Default::default()
     })

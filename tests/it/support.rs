@@ -85,6 +85,8 @@ pub struct TestApp {
     pub clock: std::sync::Arc<sendercheck::clock::ManualClock>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The temporary database made when the test gave none; removed with the app.
+    _db_dir: Option<tempfile::TempDir>,
 }
 
 /// What a test changes in the daemon's configuration.
@@ -92,6 +94,7 @@ pub struct TestApp {
 pub struct AppOptions {
     pub api_token: Option<String>,
     pub nameserver: Option<std::net::SocketAddr>,
+    /// The database; a fresh temporary one when `None`.
     pub db_url: Option<String>,
     pub clock: Option<std::sync::Arc<sendercheck::clock::ManualClock>>,
     /// Runs the scheduler's own loop with this config (tick, concurrency), instead of ticks
@@ -129,7 +132,15 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     use sendercheck::clock::ManualClock;
     init_test_logging();
     let mut config = sendercheck::config::Config::default();
-    config.store.url = options.db_url.expect("a database URL");
+    // A test that restarts on the same file passes its own; others get a fresh one.
+    let (db_url, db_dir) = match options.db_url {
+        Some(url) => (url, None),
+        None => {
+            let (url, dir) = temp_db();
+            (url, Some(dir))
+        }
+    };
+    config.store.url = db_url;
     config.dns.nameservers = vec![
         options
             .nameserver
@@ -170,6 +181,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         clock,
         stop: Some(stop),
         task: Some(task),
+        _db_dir: db_dir,
     }
 }
 
