@@ -34,11 +34,7 @@ pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -
         expected: format!("CNAME to {target}"),
         found: Vec::new(),
         message: String::new(),
-        fix: Some(Fix {
-            record_type: "CNAME".to_string(),
-            name: name.clone(),
-            value: target.clone(),
-        }),
+        fix: Some(Fix::cname(&name, &target)),
         warnings: Vec::new(),
     };
     let cname_query = Query::cname(&name);

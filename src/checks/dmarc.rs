@@ -72,11 +72,7 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
         expected: "one valid v=DMARC1 record with p=none, quarantine or reject".to_string(),
         found: Vec::new(),
         message: String::new(),
-        fix: Some(Fix {
-            record_type: "TXT".to_string(),
-            name: own_name.clone(),
-            value: DEFAULT_RECORD.to_string(),
-        }),
+        fix: Some(Fix::txt(&own_name, DEFAULT_RECORD)),
         warnings: Vec::new(),
     };
     let own_records = match lookup(&mut check, snapshot, &own_name) {

@@ -87,13 +87,181 @@ impl fmt::Display for RecordStatus {
     }
 }
 
-/// The exact record a customer must publish.
+/// The exact record a customer must publish, and everything else they must do for it to take
+/// effect (remove a second record, replace the old one).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fix {
     #[serde(rename = "type")]
     pub record_type: String,
     pub name: String,
     pub value: String,
+    /// The value as DNS character-strings of at most 255 bytes each: what a zone file and most
+    /// DNS panels need for a TXT record longer than 255 bytes.
+    #[serde(default)]
+    pub strings: Vec<String>,
+    /// The record as one valid zone-file line (absolute names, quoted strings).
+    #[serde(default)]
+    pub zone: String,
+    /// Every change to make, in order: the publish above plus any removal.
+    #[serde(default)]
+    pub actions: Vec<FixAction>,
+}
+
+/// What to do with one DNS record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    /// Add this record.
+    Publish,
+    /// Replace the record `replaces` with this one.
+    Replace,
+    /// Delete this record.
+    Remove,
+}
+
+/// One change to a zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FixAction {
+    pub action: ActionKind,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub name: String,
+    pub value: String,
+    /// For `replace`: the record's current value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    pub zone: String,
+}
+
+/// Longest DNS character-string (RFC 1035 §3.3).
+const MAX_CHARACTER_STRING: usize = 255;
+
+impl Fix {
+    /// Publish `value` as a TXT record at `name`.
+    pub fn txt(name: &str, value: &str) -> Self {
+        Self::record("TXT", name, value)
+    }
+
+    /// Publish a CNAME from `name` to `target`.
+    pub fn cname(name: &str, target: &str) -> Self {
+        Self::record("CNAME", name, target)
+    }
+
+    fn record(record_type: &str, name: &str, value: &str) -> Self {
+        let strings = if record_type == "TXT" {
+            character_strings(value)
+        } else {
+            Vec::new()
+        };
+        let zone = zone_line(record_type, name, value);
+        Fix {
+            record_type: record_type.to_string(),
+            name: name.to_string(),
+            value: value.to_string(),
+            strings,
+            actions: vec![FixAction {
+                action: ActionKind::Publish,
+                record_type: record_type.to_string(),
+                name: name.to_string(),
+                value: value.to_string(),
+                replaces: None,
+                zone: zone.clone(),
+            }],
+            zone,
+        }
+    }
+
+    /// The publish replaces `old`, a record of the same type and name.
+    pub fn replacing(mut self, old: &str) -> Self {
+        if let Some(publish) = self.actions.first_mut() {
+            publish.action = ActionKind::Replace;
+            publish.replaces = Some(old.to_string());
+        }
+        self
+    }
+
+    /// Also delete the record `value` of this fix's type at `name`.
+    pub fn removing(mut self, name: &str, value: &str) -> Self {
+        self.actions.push(FixAction {
+            action: ActionKind::Remove,
+            record_type: self.record_type.clone(),
+            name: name.to_string(),
+            value: value.to_string(),
+            replaces: None,
+            zone: zone_line(&self.record_type, name, value),
+        });
+        self
+    }
+
+    /// The same fix at another owner name (a CNAME's target, the organizational domain).
+    pub fn moved_to(self, name: &str) -> Self {
+        let mut moved = Self::record(&self.record_type, name, &self.value);
+        for (index, action) in self.actions.into_iter().enumerate() {
+            if index == 0 {
+                if let Some(old) = action.replaces {
+                    moved = moved.replacing(&old);
+                }
+            } else if action.action == ActionKind::Remove {
+                moved = moved.removing(name, &action.value);
+            }
+        }
+        moved
+    }
+}
+
+/// Splits a TXT value into character-strings of at most 255 bytes, never inside a character.
+pub fn character_strings(value: &str) -> Vec<String> {
+    let mut strings = Vec::new();
+    let mut current = String::new();
+    for character in value.chars() {
+        if current.len() + character.len_utf8() > MAX_CHARACTER_STRING {
+            strings.push(std::mem::take(&mut current));
+        }
+        current.push(character);
+    }
+    if !current.is_empty() || strings.is_empty() {
+        strings.push(current);
+    }
+    strings
+}
+
+/// One zone-file line (RFC 1035 §5.1): absolute owner, type, and the data; TXT data quoted in
+/// character-strings with `"` and `\` escaped, names with a trailing dot.
+pub fn zone_line(record_type: &str, name: &str, value: &str) -> String {
+    let owner = absolute(name);
+    if record_type == "TXT" {
+        let quoted: Vec<String> = character_strings(value)
+            .iter()
+            .map(|string| {
+                let mut escaped = String::with_capacity(string.len() + 2);
+                escaped.push('"');
+                for character in string.chars() {
+                    match character {
+                        '"' | '\\' => {
+                            escaped.push('\\');
+                            escaped.push(character);
+                        }
+                        c if c.is_ascii_graphic() || c == ' ' => escaped.push(c),
+                        c => {
+                            let mut buffer = [0u8; 4];
+                            for byte in c.encode_utf8(&mut buffer).bytes() {
+                                escaped.push_str(&format!("\\{byte:03}"));
+                            }
+                        }
+                    }
+                }
+                escaped.push('"');
+                escaped
+            })
+            .collect();
+        format!("{owner} IN TXT {}", quoted.join(" "))
+    } else {
+        format!("{owner} IN {record_type} {}", absolute(value))
+    }
+}
+
+fn absolute(name: &str) -> String {
+    format!("{}.", name.trim_end_matches('.'))
 }
 
 /// The verdict on one required record, in the contract's "record object" shape.

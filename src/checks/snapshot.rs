@@ -11,6 +11,7 @@ pub enum QueryType {
     A,
     Aaaa,
     Mx,
+    Ptr,
 }
 
 impl fmt::Display for QueryType {
@@ -21,6 +22,7 @@ impl fmt::Display for QueryType {
             QueryType::A => "A",
             QueryType::Aaaa => "AAAA",
             QueryType::Mx => "MX",
+            QueryType::Ptr => "PTR",
         })
     }
 }
@@ -57,7 +59,7 @@ impl fmt::Display for Query {
 
 /// Lower-cases a DNS name and drops one trailing dot, so names compare as DNS compares them.
 pub fn normalize_name(name: &str) -> String {
-    name.trim().trim_end_matches('.').to_ascii_lowercase()
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// Why DNS gave no verdict. Never to be read as "no such record".

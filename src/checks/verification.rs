@@ -18,11 +18,7 @@ pub fn evaluate(domain: &str, template: &str, token: &str, snapshot: &DnsSnapsho
         expected: expected_value.clone(),
         found: Vec::new(),
         message: String::new(),
-        fix: Some(Fix {
-            record_type: "TXT".to_string(),
-            name: domain.to_string(),
-            value: expected_value.clone(),
-        }),
+        fix: Some(Fix::txt(domain, &expected_value)),
         warnings: Vec::new(),
     };
     let query = Query::txt(domain);

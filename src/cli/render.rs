@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::io::IsTerminal;
 
-use crate::checks::{DomainReport, RecordCheck, RecordStatus};
+use crate::checks::{ActionKind, DomainReport, RecordCheck, RecordStatus};
 
 /// Whether to colour the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,14 +115,22 @@ fn details(out: &mut String, record: &RecordCheck, style: Style) {
         let _ = writeln!(out, "{INDENT}expected: {}", record.expected);
     }
     if let Some(fix) = &record.fix {
-        let _ = writeln!(
-            out,
-            "{INDENT}{} {} {} \"{}\"",
-            style.paint("fix: publish", "1"),
-            fix.record_type,
-            fix.name,
-            fix.value
-        );
+        // Each change as a zone-file line, ready to paste into a zone or to read into a panel.
+        if fix.actions.is_empty() {
+            let zone = crate::checks::zone_line(&fix.record_type, &fix.name, &fix.value);
+            let _ = writeln!(out, "{INDENT}{} {zone}", style.paint("fix: publish", "1"));
+        }
+        for action in &fix.actions {
+            let verb = match action.action {
+                ActionKind::Publish => "fix: publish",
+                ActionKind::Replace => "fix: replace",
+                ActionKind::Remove => "fix: remove ",
+            };
+            let _ = writeln!(out, "{INDENT}{} {}", style.paint(verb, "1"), action.zone);
+            if let Some(old) = &action.replaces {
+                let _ = writeln!(out, "{INDENT}    (in place of \"{old}\")");
+            }
+        }
     }
     for warning in &record.warnings {
         let _ = writeln!(out, "{INDENT}{} {warning}", style.paint("warning:", "33"));
@@ -178,11 +186,8 @@ mod tests {
             expected: "something".into(),
             found: vec!["v=spf1 a -all".into()],
             message: "SPF record does not include spf.mandrillapp.com".into(),
-            fix: (status != RecordStatus::Pass).then(|| Fix {
-                record_type: "TXT".into(),
-                name: name.into(),
-                value: "v=spf1 a include:spf.mandrillapp.com -all".into(),
-            }),
+            fix: (status != RecordStatus::Pass)
+                .then(|| Fix::txt(name, "v=spf1 a include:spf.mandrillapp.com -all")),
             warnings: vec![],
         }
     }
@@ -203,9 +208,13 @@ mod tests {
             text.contains("spf    shop.example         fail     v=spf1 a -all"),
             "{text}"
         );
-        assert!(text.contains(
-            "fix: publish TXT shop.example \"v=spf1 a include:spf.mandrillapp.com -all\""
-        ));
+        // The fix is a zone-file line: absolute owner, class, type, quoted data.
+        assert!(
+            text.contains(
+                "fix: publish shop.example. IN TXT \"v=spf1 a include:spf.mandrillapp.com -all\""
+            ),
+            "{text}"
+        );
         assert!(!text.contains('\x1b'));
         let line = summary_line(&report, Style::plain());
         assert_eq!(line, "shop.example  not-ready  spf=fail  dmarc=pass");

@@ -168,7 +168,14 @@ impl Resolver {
 
     async fn lookup(&self, query: &Query) -> Answer {
         // Absolute names only: no search domain may ever be appended.
-        let name = match Name::from_ascii(format!("{}.", query.name)) {
+        // A name SPF may expand to can hold any octet in a label (`foo:bar`, `x%20y`): such a
+        // name is sent as raw labels, as the wire format allows.
+        let name = match Name::from_ascii(format!("{}.", query.name)).or_else(|_| {
+            Name::from_labels(query.name.split('.').map(str::as_bytes)).map(|mut name| {
+                name.set_fqdn(true);
+                name
+            })
+        }) {
             Ok(name) => name,
             Err(error) => {
                 return Answer::Failed(LookupFailure::Other(format!(
@@ -183,6 +190,7 @@ impl Resolver {
             QueryType::A => RecordType::A,
             QueryType::Aaaa => RecordType::AAAA,
             QueryType::Mx => RecordType::MX,
+            QueryType::Ptr => RecordType::PTR,
         };
         match self.inner.lookup(name, record_type).await {
             Ok(lookup) => {
@@ -232,6 +240,7 @@ fn rdata_text(data: &RData) -> Option<String> {
         }
         RData::CNAME(cname) => Some(absolute_free(&cname.0)),
         RData::MX(mx) => Some(absolute_free(&mx.exchange)),
+        RData::PTR(ptr) => Some(absolute_free(&ptr.0)),
         RData::A(a) => Some(a.0.to_string()),
         RData::AAAA(aaaa) => Some(aaaa.0.to_string()),
         _ => None,

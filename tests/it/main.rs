@@ -5,6 +5,7 @@
 mod fixture_dns;
 
 mod check_cli;
+mod conformance;
 mod daemon;
 mod dkim;
 mod faults;

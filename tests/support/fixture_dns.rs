@@ -15,7 +15,7 @@ use hickory_server::net::runtime::Time;
 use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::{Metadata, ResponseCode};
 use hickory_server::proto::rr::rdata::TXT;
-use hickory_server::proto::rr::{LowerName, Name, RData, Record};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType, RrKey};
 use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
@@ -238,6 +238,36 @@ impl FixtureDns {
             .expect("a zone that holds the name");
         let record = Record::from_rdata(name, 60, RData::TXT(TXT::new(vec![value.to_string()])));
         assert!(zone.upsert(record, 2).await, "the record was added");
+    }
+}
+
+impl FixtureDns {
+    /// Replaces every TXT record at `name` with `values`, each given as its character-strings
+    /// (none: the name keeps no TXT record), as a customer publishing a fix would.
+    pub async fn replace_txt(&self, name: &str, values: &[Vec<String>]) {
+        let name = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).expect("a name");
+        let zone = self.zone_of(&name);
+        {
+            let mut records = zone.records_mut().await;
+            records.remove(&RrKey::new(LowerName::new(&name), RecordType::TXT));
+        }
+        for strings in values {
+            let record =
+                Record::from_rdata(name.clone(), 60, RData::TXT(TXT::new(strings.clone())));
+            assert!(zone.upsert(record, 3).await, "the record was added");
+        }
+    }
+
+    fn zone_of(&self, name: &Name) -> Arc<InMemoryZoneHandler> {
+        self.zones
+            .iter()
+            .filter(|(origin, _)| {
+                let origin = Name::from_ascii(origin.as_str()).expect("an origin");
+                origin.zone_of(name)
+            })
+            .max_by_key(|(origin, _)| origin.len())
+            .map(|(_, zone)| zone.clone())
+            .expect("a zone that holds the name")
     }
 }
 

@@ -1,0 +1,586 @@
+//! SPF (RFC 7208): is the record one receivers accept for every sender, and does the
+//! provider's mail pass it?
+//!
+//! Three parts, each pure: `parse` reads a record by the §12 grammar into terms with positions;
+//! `eval` runs `check_host()` (§4) over a DNS snapshot; `fix` builds the record to publish and
+//! proves it by evaluating it the same way. A record passes only when both hold:
+//!
+//! 1. it is valid on its worst path: parsed whole, and evaluated for a client that matches
+//!    nothing (IPv4 and IPv6), so every limit is counted over every term a receiver can reach
+//!    for the domain's other senders;
+//! 2. the provider's mail passes: `check_host(ip, domain, postmaster@domain)` is `pass` for a
+//!    sample address from each network the provider's own record publishes.
+
+pub mod eval;
+pub mod fix;
+pub mod parse;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::snapshot::{Answer, DnsSnapshot, LookupFailure, Query, normalize_name};
+use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+pub use eval::{Client, Evaluation, Family, MAX_LOOKUPS, MAX_VOID_LOOKUPS, SpfResult};
+pub use parse::{is_spf_record, spf_records};
+
+/// From this many lookups on, one more include breaks the record: warn.
+const WARN_LOOKUPS: usize = 9;
+/// Longer records risk UDP truncation and some providers' TXT limits.
+const WARN_RECORD_BYTES: usize = 450;
+/// How many of the provider's addresses are tried.
+const MAX_SAMPLES: usize = 32;
+/// How many records of the provider's own tree are read for addresses.
+const MAX_PROVIDER_RECORDS: usize = 12;
+/// Stands in for the provider when its record lists no address (it authorises by `a`, `mx` or
+/// `exists`): an address from 240.0.0.0/4, reserved and never in a customer's record.
+const STAND_IN: Ipv4Addr = Ipv4Addr::new(240, 0, 0, 1);
+
+/// The provider's sending addresses, read from the record it publishes.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderAddresses {
+    pub samples: Vec<IpAddr>,
+    pub needed: Vec<Query>,
+    pub failures: Vec<(Query, LookupFailure)>,
+}
+
+/// One sample address from each network the provider's record (and its includes) authorise.
+pub fn provider_addresses(snapshot: &DnsSnapshot, provider: &str) -> ProviderAddresses {
+    let mut found = ProviderAddresses::default();
+    let mut queue = vec![normalize_name(provider)];
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(host) = queue.pop() {
+        if seen.contains(&host) || seen.len() >= MAX_PROVIDER_RECORDS {
+            continue;
+        }
+        seen.push(host.clone());
+        let query = Query::txt(&host);
+        let records = match snapshot.get(&query) {
+            None => {
+                found.needed.push(query);
+                continue;
+            }
+            Some(Answer::Failed(failure)) => {
+                found.failures.push((query, failure.clone()));
+                continue;
+            }
+            Some(answer) => answer.records().unwrap_or_default(),
+        };
+        let spf = spf_records(records);
+        let [record] = spf.as_slice() else {
+            continue;
+        };
+        let Ok(parsed) = parse::parse(record) else {
+            continue;
+        };
+        let mut nested = Vec::new();
+        for term in &parsed.terms {
+            match &term.kind {
+                parse::TermKind::Directive {
+                    qualifier: parse::Qualifier::Pass,
+                    mechanism,
+                } => match mechanism {
+                    parse::Mechanism::Ip4 { network, .. } => {
+                        found.samples.push(IpAddr::V4(*network));
+                    }
+                    parse::Mechanism::Ip6 { network, .. } => {
+                        found.samples.push(IpAddr::V6(*network));
+                    }
+                    parse::Mechanism::Include(spec) => {
+                        nested.extend(eval::static_target(spec, &host))
+                    }
+                    _ => {}
+                },
+                parse::TermKind::Modifier(parse::Modifier::Redirect(spec)) if !parsed.has_all() => {
+                    nested.extend(eval::static_target(spec, &host));
+                }
+                _ => {}
+            }
+        }
+        // Depth first, in record order.
+        nested.reverse();
+        queue.extend(nested);
+    }
+    found.samples.dedup();
+    found.samples.truncate(MAX_SAMPLES);
+    found
+}
+
+/// What the snapshot says about the name's own TXT records.
+enum Apex<'s> {
+    Needed(Query),
+    Failed(LookupFailure),
+    Records(&'s [String]),
+}
+
+/// Everything judged about one domain's SPF.
+struct Analysis<'s> {
+    apex: Apex<'s>,
+    /// The CNAME the domain's name holds, if any: its TXT records are the target's.
+    cname: Option<String>,
+    records: Vec<&'s str>,
+    syntax_errors: Vec<Vec<parse::SyntaxError>>,
+    worst: Vec<Evaluation>,
+    provider: ProviderAddresses,
+    /// Whether `provider.samples` were replaced by the stand-in address.
+    stand_in: bool,
+    provider_results: Vec<(IpAddr, Evaluation)>,
+    fix: Option<fix::Proposal>,
+}
+
+impl Analysis<'_> {
+    fn needed(&self) -> Vec<Query> {
+        let mut needed = Vec::new();
+        if let Apex::Needed(query) = &self.apex {
+            needed.push(query.clone());
+        }
+        for evaluation in self.worst.iter().chain(
+            self.provider_results
+                .iter()
+                .map(|(_, evaluation)| evaluation),
+        ) {
+            needed.extend(evaluation.needed.iter().cloned());
+        }
+        needed.extend(self.provider.needed.iter().cloned());
+        if let Some(fix) = &self.fix {
+            needed.extend(fix.needed.iter().cloned());
+        }
+        needed.sort();
+        needed.dedup();
+        needed
+    }
+}
+
+fn analyse<'s>(domain: &str, provider: &str, snapshot: &'s DnsSnapshot) -> Analysis<'s> {
+    let provider = normalize_name(provider);
+    let cname_query = Query::cname(domain);
+    let cname = match snapshot.get(&cname_query) {
+        Some(Answer::Records(targets)) => targets.first().map(|target| normalize_name(target)),
+        _ => None,
+    };
+    let apex_query = Query::txt(domain);
+    let apex = match snapshot.get(&apex_query) {
+        None => Apex::Needed(apex_query),
+        Some(Answer::Failed(failure)) => Apex::Failed(failure.clone()),
+        Some(answer) => Apex::Records(answer.records().unwrap_or_default()),
+    };
+    let mut analysis = Analysis {
+        apex,
+        cname,
+        records: Vec::new(),
+        syntax_errors: Vec::new(),
+        worst: Vec::new(),
+        provider: ProviderAddresses::default(),
+        stand_in: false,
+        provider_results: Vec::new(),
+        fix: None,
+    };
+    let Apex::Records(txt_records) = analysis.apex else {
+        return analysis;
+    };
+    analysis.records = spf_records(txt_records);
+    analysis.provider = provider_addresses(snapshot, &provider);
+    if !analysis.provider.needed.is_empty() {
+        return analysis;
+    }
+    // A provider whose record lists no address is stood in for by one that only its record
+    // authorises, so reach is still decided by evaluation.
+    let stand_in_snapshot;
+    let provider_snapshot = if analysis.provider.samples.is_empty() {
+        analysis.stand_in = true;
+        analysis.provider.samples.push(IpAddr::V4(STAND_IN));
+        let mut replaced = snapshot.clone();
+        replaced.insert(
+            Query::txt(&provider),
+            Answer::Records(vec![format!("v=spf1 ip4:{STAND_IN} -all")]),
+        );
+        stand_in_snapshot = replaced;
+        &stand_in_snapshot
+    } else {
+        snapshot
+    };
+    if let [record] = analysis.records.as_slice() {
+        match parse::parse(record) {
+            Ok(_) => {
+                analysis.worst = [Family::V4, Family::V6]
+                    .into_iter()
+                    .map(|family| eval::check_host(snapshot, domain, Client::Unmatched(family)))
+                    .collect();
+                analysis.provider_results = analysis
+                    .provider
+                    .samples
+                    .iter()
+                    .map(|ip| {
+                        (
+                            *ip,
+                            eval::check_host(provider_snapshot, domain, Client::Address(*ip)),
+                        )
+                    })
+                    .collect();
+            }
+            Err(errors) => analysis.syntax_errors.push(errors),
+        }
+    } else {
+        for record in &analysis.records {
+            if let Err(errors) = parse::parse(record) {
+                analysis.syntax_errors.push(errors);
+            }
+        }
+    }
+    let evaluations_needed = analysis
+        .worst
+        .iter()
+        .chain(analysis.provider_results.iter().map(|(_, e)| e))
+        .any(|evaluation| !evaluation.complete());
+    let passes = analysis.records.len() == 1
+        && analysis.syntax_errors.is_empty()
+        && analysis
+            .worst
+            .iter()
+            .all(|e| !matches!(e.result(), SpfResult::PermError | SpfResult::TempError))
+        && analysis
+            .provider_results
+            .iter()
+            .all(|(_, e)| e.result() == SpfResult::Pass);
+    if !evaluations_needed && !passes {
+        // With no SPF record, a TXT record meant as one (a TAB after the version, a leading
+        // byte-order mark) still holds the customer's terms: start from it.
+        let lookalikes: Vec<&str> = txt_records
+            .iter()
+            .filter(|record| analysis.records.is_empty() && looks_like_spf(record))
+            .map(|record| {
+                record
+                    .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"')
+            })
+            .collect();
+        let base = if analysis.records.is_empty() {
+            &lookalikes
+        } else {
+            &analysis.records
+        };
+        analysis.fix = Some(fix::propose(
+            domain,
+            base,
+            &provider,
+            &analysis.provider.samples,
+            provider_snapshot,
+        ));
+    }
+    analysis
+}
+
+/// The queries SPF still needs for `domain`, given the snapshot.
+pub fn queries(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
+    let mut needed = analyse(domain, provider, snapshot).needed();
+    // Asked from the first round on: whether the name is a CNAME, and the provider's record
+    // (its addresses are what the record must pass).
+    for query in [Query::cname(domain), Query::txt(provider)] {
+        if !snapshot.contains(&query) && !needed.contains(&query) {
+            needed.push(query);
+        }
+    }
+    needed
+}
+
+/// Judges the SPF record(s) at `domain` for the provider whose record is at `provider`.
+pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordCheck {
+    let provider = normalize_name(provider);
+    let analysis = analyse(domain, &provider, snapshot);
+    let mut check = RecordCheck {
+        kind: RecordKind::Spf,
+        name: domain.to_string(),
+        record_type: "TXT".to_string(),
+        status: RecordStatus::Pass,
+        expected: format!("include:{provider} in the SPF record"),
+        found: Vec::new(),
+        message: String::new(),
+        fix: None,
+        warnings: Vec::new(),
+    };
+    let txt_records = match &analysis.apex {
+        Apex::Needed(query) => return check.not_looked_up(query),
+        Apex::Failed(failure) => {
+            return RecordCheck::lookup_failed(
+                RecordKind::Spf,
+                domain,
+                "TXT",
+                check.expected,
+                &Query::txt(domain),
+                failure,
+            );
+        }
+        Apex::Records(records) => *records,
+    };
+    if let Some(target) = &analysis.cname {
+        check.warnings.push(format!(
+            "{domain} is a CNAME to {target}: receivers read the SPF record of {target}, and no \
+             TXT record can be published beside a CNAME (RFC 2181 §10.1); publish the record \
+             at {target}, or replace the CNAME with address records and publish it at {domain}"
+        ));
+    }
+    if analysis.records.is_empty() {
+        check.status = RecordStatus::Missing;
+        let lookalikes: Vec<&String> = txt_records
+            .iter()
+            .filter(|record| looks_like_spf(record))
+            .collect();
+        check.message = match lookalikes.first() {
+            Some(record) => {
+                check.found = lookalikes.iter().map(|r| r.to_string()).collect();
+                format!(
+                    "no SPF record at {domain}: \"{}\" is not one, because an SPF record must \
+                     start with exactly \"v=spf1\" followed by a space (RFC 7208 §4.5)",
+                    parse::printable(record)
+                )
+            }
+            None => format!("no SPF record at {domain}"),
+        };
+        let value = match &analysis.fix {
+            Some(proposal) => proposal.value.clone(),
+            None => format!("v=spf1 include:{provider} -all"),
+        };
+        let mut fix = Fix::txt(domain, &value);
+        if let Some(old) = lookalikes.first() {
+            fix = fix.replacing(old);
+        }
+        check.fix = Some(at_cname_target(fix, analysis.cname.as_deref()));
+        return check;
+    }
+    check.found = analysis.records.iter().map(|r| r.to_string()).collect();
+    check
+        .warnings
+        .extend(top_level_warnings(&analysis.records, domain));
+
+    let mut problems = Vec::new();
+    if analysis.records.len() > 1 {
+        problems.push(format!(
+            "{domain} has {} SPF records; receivers treat that as a permanent error \
+             (RFC 7208 §4.5): publish one",
+            analysis.records.len()
+        ));
+    }
+    for errors in &analysis.syntax_errors {
+        let described: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        problems.push(format!(
+            "SPF record is invalid, so receivers return permerror for all mail: {}",
+            described.join("; ")
+        ));
+    }
+    let mut failures: Vec<(Query, LookupFailure)> = Vec::new();
+    for evaluation in &analysis.worst {
+        if let Some(problem) = &evaluation.problem
+            && !problems.contains(&problem.message)
+        {
+            problems.push(problem.message.clone());
+        }
+        failures.extend(evaluation.failures.iter().cloned());
+    }
+    for (_, evaluation) in &analysis.provider_results {
+        failures.extend(evaluation.failures.iter().cloned());
+    }
+    failures.extend(analysis.provider.failures.iter().cloned());
+    failures.sort_by(|a, b| a.0.cmp(&b.0));
+    failures.dedup_by(|a, b| a.0 == b.0);
+
+    let needed = analysis.needed();
+    if problems.is_empty() && !needed.is_empty() {
+        return not_looked_up(check, &needed);
+    }
+    if problems.is_empty() && !failures.is_empty() {
+        check.status = RecordStatus::Error;
+        check.message = failures_message(&failures);
+        return check;
+    }
+    let lookups = analysis.worst.iter().map(|e| e.lookups).max().unwrap_or(0);
+    for evaluation in &analysis.worst {
+        let unfollowed = evaluation.unfollowed.iter().map(|term| {
+            format!(
+                "{term} depends on the sender or the connecting address: its target and its own \
+                 lookups are not known in advance and are not counted here"
+            )
+        });
+        for warning in evaluation.notes.iter().cloned().chain(unfollowed) {
+            if !check.warnings.contains(&warning) {
+                check.warnings.push(warning);
+            }
+        }
+    }
+    if problems.is_empty() {
+        let not_passing: Vec<&(IpAddr, Evaluation)> = analysis
+            .provider_results
+            .iter()
+            .filter(|(_, evaluation)| evaluation.result() != SpfResult::Pass)
+            .collect();
+        let mentioned = analysis
+            .records
+            .iter()
+            .any(|record| mentions(record, &provider));
+        let none_pass = not_passing.len() == analysis.provider_results.len();
+        if none_pass && !mentioned && !reached_anywhere(&analysis, &provider) {
+            problems.push(format!("SPF record does not include {provider}"));
+        } else if let Some((ip, evaluation)) = not_passing.first() {
+            problems.push(reach_problem(
+                domain,
+                &provider,
+                *ip,
+                evaluation,
+                analysis.stand_in,
+                not_passing.len(),
+                analysis.provider_results.len(),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        let samples = analysis.provider_results.len();
+        check.message = if analysis.stand_in {
+            format!("SPF authorises {provider} ({lookups} of {MAX_LOOKUPS} DNS lookups)")
+        } else {
+            format!(
+                "SPF passes mail from {provider}'s addresses ({samples} of {samples} tried; \
+                 {lookups} of {MAX_LOOKUPS} DNS lookups)"
+            )
+        };
+        let reached = analysis.worst.iter().any(|e| e.targets.contains(&provider));
+        if !reached && !analysis.stand_in {
+            check.warnings.push(format!(
+                "the record authorises {provider}'s current addresses without \
+                 include:{provider}: when the provider adds addresses, mail from them fails; \
+                 use include:{provider}"
+            ));
+        }
+        if lookups >= WARN_LOOKUPS {
+            check.warnings.push(format!(
+                "SPF uses {lookups} of {MAX_LOOKUPS} DNS lookups: one more include breaks it"
+            ));
+        }
+        return check;
+    }
+
+    check.status = RecordStatus::Fail;
+    check.message = problems.join("; ");
+    if !failures.is_empty() {
+        check
+            .message
+            .push_str(&format!(" (also: {})", failures_message(&failures)));
+    }
+    if let Some(proposal) = &analysis.fix {
+        check.warnings.extend(proposal.warnings.iter().cloned());
+        let mut fix = Fix::txt(domain, &proposal.value).replacing(analysis.records[0]);
+        for extra in &analysis.records[1..] {
+            fix = fix.removing(domain, extra);
+        }
+        check.fix = Some(at_cname_target(fix, analysis.cname.as_deref()));
+    }
+    check
+}
+
+/// Whether a record names `include:provider` among its own terms (wherever it stands).
+fn mentions(record: &str, provider: &str) -> bool {
+    parse::parse(record).is_ok_and(|parsed| {
+        parsed.terms.iter().any(|term| match &term.kind {
+            parse::TermKind::Directive {
+                mechanism: parse::Mechanism::Include(spec),
+                ..
+            } => eval::static_target(spec, "example.invalid").is_some_and(|t| t == provider),
+            _ => false,
+        })
+    })
+}
+
+/// Whether any evaluation reached the provider's record.
+fn reached_anywhere(analysis: &Analysis<'_>, provider: &str) -> bool {
+    analysis
+        .worst
+        .iter()
+        .chain(analysis.provider_results.iter().map(|(_, e)| e))
+        .any(|evaluation| evaluation.targets.iter().any(|t| t == provider))
+}
+
+/// A fix for a name that holds a CNAME can only be published at the CNAME's target.
+fn at_cname_target(fix: Fix, cname: Option<&str>) -> Fix {
+    match cname {
+        Some(target) => fix.moved_to(target),
+        None => fix,
+    }
+}
+
+/// A TXT record that was meant as SPF but is not one: a leading space or byte-order mark, a
+/// TAB after the version, a missing space, a quote.
+fn looks_like_spf(record: &str) -> bool {
+    let trimmed =
+        record.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"');
+    trimmed
+        .as_bytes()
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case(b"v=spf"))
+        || record
+            .as_bytes()
+            .get(..4)
+            .is_some_and(|head| head.eq_ignore_ascii_case(b"spf1"))
+}
+
+fn reach_problem(
+    domain: &str,
+    provider: &str,
+    ip: IpAddr,
+    evaluation: &Evaluation,
+    stand_in: bool,
+    failing: usize,
+    tried: usize,
+) -> String {
+    let result = evaluation.result().as_str();
+    let whose = if stand_in {
+        format!("mail from {provider}")
+    } else {
+        format!("mail from {provider} ({ip}; {failing} of {tried} of its addresses tried)")
+    };
+    match &evaluation.decision {
+        Some(decision) => format!(
+            "{whose} gets '{result}' at {domain}: term {} \"{}\" matches it first, so the \
+             provider is not authorised",
+            decision.term, decision.text
+        ),
+        None => format!(
+            "{whose} gets '{result}' at {domain}: no term authorises it (the SPF record does \
+             not include {provider})"
+        ),
+    }
+}
+
+fn not_looked_up(mut check: RecordCheck, needed: &[Query]) -> RecordCheck {
+    check.status = RecordStatus::Error;
+    let names: Vec<String> = needed.iter().map(Query::to_string).collect();
+    check.message = format!("SPF lookups did not complete: {}", names.join(", "));
+    check
+}
+
+fn failures_message(failures: &[(Query, LookupFailure)]) -> String {
+    let described: Vec<String> = failures
+        .iter()
+        .map(|(query, failure)| format!("{query}: {failure}"))
+        .collect();
+    format!("DNS lookups failed: {}", described.join(", "))
+}
+
+fn top_level_warnings(records: &[&str], domain: &str) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for record in records {
+        let terms: Vec<&str> = record.split(' ').skip(1).collect();
+        if terms.iter().any(|term| term.eq_ignore_ascii_case("+all")) {
+            warnings.push(format!(
+                "'+all' lets every server on the internet send as {domain}"
+            ));
+        } else if terms.iter().any(|term| term.eq_ignore_ascii_case("all")) {
+            warnings.push(format!(
+                "'all' without a qualifier means '+all': every server on the internet may send \
+                 as {domain}"
+            ));
+        }
+        if record.len() > WARN_RECORD_BYTES {
+            warnings.push(format!(
+                "the SPF record is {} bytes long; over {WARN_RECORD_BYTES} it risks truncated \
+                 DNS answers (RFC 7208 §3.4)",
+                record.len()
+            ));
+        }
+    }
+    warnings
+}
