@@ -1,18 +1,16 @@
 //! DMARC (RFC 7489): exactly one valid record at `_dmarc.DOMAIN`, or at the organizational
 //! domain's `_dmarc` when the domain has none (§6.6.3).
-
-use mail_auth::common::parse::TxtRecordParser;
-use mail_auth::dmarc::{Dmarc, Policy};
+//!
+//! §6.3 decides what is fatal: `v` and `p` must be present, in that order, with valid values
+//! (an invalid `sp` is treated like an invalid `p`, §6.6.3); a syntax error anywhere else is
+//! ignored by receivers, who use the tag's default. So those are warnings here, each saying
+//! what receivers do instead, and a fix keeps every valid tag and repairs only what is broken.
 
 use super::snapshot::{Answer, DnsSnapshot, Query};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 
 /// The record published when there is none: monitoring only, which the providers require.
 pub const DEFAULT_RECORD: &str = "v=DMARC1; p=none;";
-
-const KNOWN_TAGS: [&str; 14] = [
-    "v", "p", "sp", "np", "adkim", "aspf", "fo", "rua", "ruf", "rf", "ri", "pct", "psd", "t",
-];
 
 /// The organizational domain of `domain`, from the public suffix list (RFC 7489 §3.2).
 pub fn organizational_domain(domain: &str) -> String {
@@ -23,41 +21,410 @@ fn policy_name(domain: &str) -> String {
     format!("_dmarc.{domain}")
 }
 
-/// The DMARC records among TXT records: those that start with `v=DMARC1` (§6.6.3 discards the
-/// rest).
+/// The DMARC records among TXT records: those whose first tag is `v=DMARC1` (§6.6.3 discards
+/// the rest). White space may surround the `=` (§6.4 `dmarc-version`).
 pub fn dmarc_records(txt_records: &[String]) -> Vec<&str> {
     txt_records
         .iter()
-        .map(|record| record.trim())
-        .filter(|record| {
-            let compact: String = record
-                .chars()
-                .take(12)
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            // The prefix is ASCII, so what follows it starts on a character boundary.
-            compact
-                .strip_prefix("v=DMARC1")
-                .is_some_and(|rest| rest.chars().next().is_none_or(|next| next == ';'))
-        })
+        .map(String::as_str)
+        .filter(|record| is_dmarc_record(record))
         .collect()
 }
 
-/// The queries still needed: the domain's record, then the organizational domain's when the
-/// domain has none.
-pub fn queries(domain: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
-    let own = Query::txt(&policy_name(domain));
-    match snapshot.get(&own).map(Answer::records) {
-        None => vec![own],
-        Some(Ok(records)) if dmarc_records(records).is_empty() => {
-            let organizational = organizational_domain(domain);
-            if organizational == domain {
-                Vec::new()
+fn is_dmarc_record(record: &str) -> bool {
+    let first = record.split(';').next().unwrap_or_default();
+    let Some((tag, value)) = first.split_once('=') else {
+        return false;
+    };
+    // No white space before `v` (§6.4 `dmarc-version = "v" *WSP "=" *WSP "DMARC1"`), and the
+    // version's letters are given as hex in the ABNF: upper-case exactly.
+    tag.trim_end_matches(is_wsp).eq_ignore_ascii_case("v") && value.trim_matches(is_wsp) == "DMARC1"
+}
+
+fn is_wsp(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// A requested policy (§6.3 `p`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    None,
+    Quarantine,
+    Reject,
+}
+
+impl Policy {
+    fn parse(value: &str) -> Option<Policy> {
+        match value.to_ascii_lowercase().as_str() {
+            "none" => Some(Policy::None),
+            "quarantine" => Some(Policy::Quarantine),
+            "reject" => Some(Policy::Reject),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Policy::None => "none",
+            Policy::Quarantine => "quarantine",
+            Policy::Reject => "reject",
+        }
+    }
+}
+
+/// One `tag=value` of a record, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tag {
+    name: String,
+    value: String,
+    text: String,
+}
+
+/// A DMARC record read by §6.3's rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    tags: Vec<Tag>,
+    /// What makes the record unusable: receivers apply no DMARC (or only p=none).
+    pub errors: Vec<String>,
+    /// What receivers ignore, with the default they use instead.
+    pub warnings: Vec<String>,
+    pub policy: Option<Policy>,
+    pub subdomain_policy: Option<Policy>,
+    /// Report addresses that are `mailto:` URIs: (tag, address domain).
+    pub report_domains: Vec<(String, String)>,
+    /// Tags whose value receivers ignore (invalid), and report URIs they ignore.
+    ignored_tags: Vec<String>,
+    ignored_uris: Vec<String>,
+}
+
+/// Reads a DMARC record (one that `is_dmarc_record`).
+pub fn parse(record: &str) -> Record {
+    let mut parsed = Record::default();
+    for part in record.split(';') {
+        let text = part.trim_matches(is_wsp);
+        if text.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = text.split_once('=') else {
+            parsed.warnings.push(format!(
+                "\"{text}\" is not a tag=value pair; receivers ignore it (RFC 7489 §6.3)"
+            ));
+            continue;
+        };
+        let name = name.trim_matches(is_wsp).to_ascii_lowercase();
+        let value = value.trim_matches(is_wsp).to_string();
+        if parsed.tags.iter().any(|tag| tag.name == name) {
+            let problem = format!("tag '{name}' appears twice");
+            if name == "v" || name == "p" || name == "sp" {
+                parsed
+                    .errors
+                    .push(format!("{problem}, so its value is ambiguous"));
             } else {
-                vec![Query::txt(&policy_name(&organizational))]
+                parsed
+                    .warnings
+                    .push(format!("{problem}; receivers may use either value"));
+            }
+            continue;
+        }
+        parsed.tags.push(Tag {
+            name,
+            value,
+            text: text.to_string(),
+        });
+    }
+    let names: Vec<&str> = parsed.tags.iter().map(|tag| tag.name.as_str()).collect();
+    if names.first() != Some(&"v") {
+        parsed
+            .errors
+            .push("the record must start with v=DMARC1 (RFC 7489 §6.3)".to_string());
+    }
+    match names.iter().position(|name| *name == "p") {
+        None => parsed.errors.push(
+            "the required p= tag is missing (RFC 7489 §6.3): receivers apply no DMARC, or \
+             only p=none when rua= is valid (§6.6.3)"
+                .to_string(),
+        ),
+        Some(1) => {}
+        Some(_) => parsed.errors.push(
+            "p= must be the second tag, right after v=DMARC1 (RFC 7489 §6.3); many receivers \
+             then ignore the policy"
+                .to_string(),
+        ),
+    }
+    let tags = parsed.tags.clone();
+    for tag in &tags {
+        check_tag(&mut parsed, tag);
+    }
+    parsed
+}
+
+/// Judges one tag's value by §6.4's grammar.
+fn check_tag(parsed: &mut Record, tag: &Tag) {
+    let value = tag.value.as_str();
+    let warnings_before = parsed.warnings.len();
+    let ignored = |default: &str| {
+        format!(
+            "'{}' is not a valid value: receivers ignore it and use {default} (RFC 7489 §6.3)",
+            tag.text
+        )
+    };
+    check_value(parsed, tag, value, ignored);
+    let ignores_value = parsed.warnings[warnings_before..]
+        .iter()
+        .any(|warning| warning.contains("receivers ignore it and use"));
+    if ignores_value {
+        parsed.ignored_tags.push(tag.name.clone());
+    }
+}
+
+fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&str) -> String) {
+    match tag.name.as_str() {
+        "v" => {}
+        "p" => match Policy::parse(value) {
+            Some(policy) => parsed.policy = Some(policy),
+            None => parsed.errors.push(format!(
+                "'{}' is not a valid policy (none, quarantine or reject): receivers apply no \
+                 DMARC, or only p=none when rua= is valid (RFC 7489 §6.6.3)",
+                tag.text
+            )),
+        },
+        "sp" => match Policy::parse(value) {
+            Some(policy) => parsed.subdomain_policy = Some(policy),
+            None => parsed.errors.push(format!(
+                "'{}' is not a valid subdomain policy: receivers treat the record as if p= \
+                 were invalid (RFC 7489 §6.6.3)",
+                tag.text
+            )),
+        },
+        "np" => {
+            if Policy::parse(value).is_none() {
+                parsed.warnings.push(ignored("the sp= or p= policy"));
             }
         }
-        Some(_) => Vec::new(),
+        "adkim" | "aspf" => {
+            if !matches!(value.to_ascii_lowercase().as_str(), "r" | "s") {
+                parsed.warnings.push(ignored("relaxed alignment (r)"));
+            }
+        }
+        "pct" => match value.parse::<u8>() {
+            Ok(pct)
+                if pct <= 100 && value.len() <= 3 && value.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                if pct < 100 {
+                    parsed.warnings.push(format!(
+                        "pct={pct}: the policy applies to only {pct}% of failing mail{}",
+                        if pct == 0 {
+                            "; pct=0 enforces nothing"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+            _ => parsed.warnings.push(ignored("pct=100")),
+        },
+        "ri" => {
+            let valid = !value.is_empty()
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && value.parse::<u32>().is_ok();
+            if !valid {
+                parsed
+                    .warnings
+                    .push(ignored("the default interval of 86400 seconds"));
+            }
+        }
+        "fo" => {
+            let valid = value
+                .split(':')
+                .all(|option| matches!(option.trim_matches(is_wsp), "0" | "1" | "d" | "s"));
+            if !valid {
+                parsed.warnings.push(ignored("fo=0"));
+            }
+        }
+        "rf" => {
+            let formats: Vec<&str> = value.split(':').map(|f| f.trim_matches(is_wsp)).collect();
+            if !formats
+                .iter()
+                .any(|format| format.eq_ignore_ascii_case("afrf"))
+            {
+                parsed
+                    .warnings
+                    .push(ignored("rf=afrf, the only report format defined"));
+            }
+        }
+        "rua" | "ruf" => check_uris(parsed, tag),
+        "psd" | "t" => {}
+        unknown => parsed.warnings.push(format!(
+            "unknown tag '{unknown}' is ignored by receivers (RFC 7489 §6.3)"
+        )),
+    }
+}
+
+/// `dmarc-uri *(*WSP "," *WSP dmarc-uri)`, `dmarc-uri = URI [ "!" 1*DIGIT [ "k"/"m"/"g"/"t" ] ]`.
+fn check_uris(parsed: &mut Record, tag: &Tag) {
+    for uri in tag.value.split(',') {
+        let uri = uri.trim_matches(is_wsp);
+        let (address, size) = match uri.rsplit_once('!') {
+            Some((address, size)) => (address, Some(size)),
+            None => (uri, None),
+        };
+        let size_ok = size.is_none_or(|size| {
+            let digits = size.trim_end_matches(['k', 'm', 'g', 't', 'K', 'M', 'G', 'T']);
+            !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && size.len() - digits.len() <= 1
+        });
+        let Some((scheme, rest)) = address.split_once(':') else {
+            parsed.warnings.push(format!(
+                "{}=\"{uri}\" is not a URI (it needs a scheme such as mailto:): receivers \
+                 ignore it and send no {} reports there (RFC 7489 §6.4)",
+                tag.name,
+                report_kind(&tag.name)
+            ));
+            parsed.ignored_uris.push(uri.to_string());
+            continue;
+        };
+        let scheme_ok = scheme
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphabetic)
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        let characters_ok = address.bytes().all(|b| b.is_ascii_graphic());
+        if !scheme_ok || !characters_ok || !size_ok || rest.is_empty() {
+            parsed.warnings.push(format!(
+                "{}=\"{uri}\" is not a valid URI: receivers ignore it (RFC 7489 §6.4)",
+                tag.name
+            ));
+            parsed.ignored_uris.push(uri.to_string());
+            continue;
+        }
+        if !scheme.eq_ignore_ascii_case("mailto") {
+            parsed.warnings.push(format!(
+                "{}=\"{uri}\": receivers send {} reports only to mailto: addresses, so none \
+                 arrive there (RFC 7489 §6.2)",
+                tag.name,
+                report_kind(&tag.name)
+            ));
+            continue;
+        }
+        match rest.rsplit_once('@') {
+            Some((local, host)) if !local.is_empty() && host.contains('.') => {
+                let host = host.split('?').next().unwrap_or(host).to_ascii_lowercase();
+                parsed
+                    .report_domains
+                    .push((tag.name.clone(), host.trim_end_matches('.').to_string()));
+            }
+            _ => parsed.warnings.push(format!(
+                "{}=\"{uri}\" is not a mail address: receivers send no {} reports there",
+                tag.name,
+                report_kind(&tag.name)
+            )),
+        }
+    }
+}
+
+fn report_kind(tag: &str) -> &'static str {
+    if tag == "rua" { "aggregate" } else { "failure" }
+}
+
+/// The record with every valid tag kept, in order, and only what is broken repaired: `v`
+/// first, a valid `p` second (`none` when it was missing or invalid), broken and repeated tags
+/// left out.
+pub fn repaired(record: &str) -> String {
+    let parsed = parse(record);
+    let mut parts = vec!["v=DMARC1".to_string()];
+    parts.push(format!(
+        "p={}",
+        parsed.policy.unwrap_or(Policy::None).as_str()
+    ));
+    for tag in &parsed.tags {
+        match tag.name.as_str() {
+            "v" | "p" => {}
+            "sp" if Policy::parse(&tag.value).is_none() => {}
+            name if parsed.ignored_tags.iter().any(|ignored| ignored == name) => {}
+            "rua" | "ruf" => {
+                let kept: Vec<&str> = tag
+                    .value
+                    .split(',')
+                    .map(|uri| uri.trim_matches(is_wsp))
+                    .filter(|uri| !parsed.ignored_uris.iter().any(|bad| bad == uri))
+                    .collect();
+                if !kept.is_empty() {
+                    parts.push(format!("{}={}", tag.name, kept.join(",")));
+                }
+            }
+            _ => parts.push(format!("{}={}", tag.name, tag.value)),
+        }
+    }
+    format!("{};", parts.join("; "))
+}
+
+/// The name where `report_domain` authorises reports about `domain` (§7.1).
+pub fn report_authorization_name(domain: &str, report_domain: &str) -> String {
+    format!("{domain}._report._dmarc.{report_domain}")
+}
+
+/// Report addresses in another organizational domain than `domain`'s: those need the
+/// destination's authorisation record (§7.1).
+fn external_destinations(domain: &str, record: &Record) -> Vec<(String, String)> {
+    let own = organizational_domain(domain);
+    let mut external: Vec<(String, String)> = record
+        .report_domains
+        .iter()
+        .filter(|(_, host)| organizational_domain(host) != own)
+        .cloned()
+        .collect();
+    external.sort();
+    external.dedup();
+    external
+}
+
+/// Where the applicable record is, once known: the name it was found at and the records there.
+fn applicable<'s>(
+    domain: &str,
+    snapshot: &'s DnsSnapshot,
+) -> Result<Option<(String, Vec<&'s str>)>, Query> {
+    let own = policy_name(domain);
+    match snapshot.get(&Query::txt(&own)).map(Answer::records) {
+        None => return Err(Query::txt(&own)),
+        Some(Err(_)) => return Ok(None),
+        Some(Ok(records)) => {
+            let found = dmarc_records(records);
+            if !found.is_empty() {
+                return Ok(Some((own, found)));
+            }
+        }
+    }
+    let organizational = organizational_domain(domain);
+    if organizational == domain {
+        return Ok(None);
+    }
+    let org = policy_name(&organizational);
+    match snapshot.get(&Query::txt(&org)).map(Answer::records) {
+        None => Err(Query::txt(&org)),
+        Some(Ok(records)) if !dmarc_records(records).is_empty() => {
+            Ok(Some((org, dmarc_records(records))))
+        }
+        Some(_) => Ok(None),
+    }
+}
+
+/// The queries still needed: the domain's record, the organizational domain's when the domain
+/// has none, and the authorisation of each external report destination.
+pub fn queries(domain: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
+    match applicable(domain, snapshot) {
+        Err(query) => vec![query],
+        Ok(Some((name, records))) if records.len() == 1 => {
+            let policy_domain = name.trim_start_matches("_dmarc.");
+            external_destinations(policy_domain, &parse(records[0]))
+                .into_iter()
+                .map(|(_, host)| Query::txt(&report_authorization_name(policy_domain, &host)))
+                .filter(|query| !snapshot.contains(query))
+                .collect()
+        }
+        Ok(_) => Vec::new(),
     }
 }
 
@@ -76,11 +443,12 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
         warnings: Vec::new(),
     };
     let own_records = match lookup(&mut check, snapshot, &own_name) {
-        Some(records) => dmarc_records(records),
+        Some(records) => records,
         None => return check,
     };
-    if !own_records.is_empty() {
-        judge(&mut check, &own_records, &own_name, false);
+    let own_dmarc = dmarc_records(own_records);
+    if !own_dmarc.is_empty() {
+        judge(&mut check, snapshot, &own_dmarc, &own_name, false);
         return check;
     }
     let organizational = organizational_domain(domain);
@@ -92,13 +460,7 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
         };
         if !org_records.is_empty() {
             check.name = org_name.clone();
-            judge(&mut check, &org_records, &org_name, true);
-            if check.status != RecordStatus::Pass {
-                // The broken record is the organizational domain's: fix it there.
-                if let Some(fix) = &mut check.fix {
-                    fix.name = org_name;
-                }
-            }
+            judge(&mut check, snapshot, &org_records, &org_name, true);
             return check;
         }
     }
@@ -111,6 +473,25 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
             policy_name(&organizational)
         )
     };
+    // A TXT record at _dmarc that is not DMARC: say what it is, so the customer sees why.
+    if let Some(other) = own_records.first() {
+        check.found = own_records.to_vec();
+        let what = if super::spf::is_spf_record(other) {
+            " (an SPF record, which belongs at the domain itself, not at _dmarc)"
+        } else {
+            ""
+        };
+        check.message = format!(
+            "{}; the TXT record at {own_name}, \"{other}\", is not a DMARC record{what}: a DMARC \
+             record starts with v=DMARC1",
+            check.message
+        );
+        if super::spf::is_spf_record(other)
+            && let Some(fix) = check.fix.take()
+        {
+            check.fix = Some(fix.removing(&own_name, other));
+        }
+    }
     check
 }
 
@@ -143,7 +524,13 @@ fn lookup<'s>(
 
 /// Judges the DMARC records found at `name`; `inherited` when they are the organizational
 /// domain's.
-fn judge(check: &mut RecordCheck, records: &[&str], name: &str, inherited: bool) {
+fn judge(
+    check: &mut RecordCheck,
+    snapshot: &DnsSnapshot,
+    records: &[&str],
+    name: &str,
+    inherited: bool,
+) {
     check.found = records.iter().map(|record| record.to_string()).collect();
     if records.len() > 1 {
         check.status = RecordStatus::Fail;
@@ -151,256 +538,164 @@ fn judge(check: &mut RecordCheck, records: &[&str], name: &str, inherited: bool)
             "{name} has {} DMARC records; receivers then apply no DMARC at all (RFC 7489 §6.6.3)",
             records.len()
         );
-        // Keep the first valid one, so the customer's policy and reports survive.
+        // Keep the best record, repaired, so the customer's policy and reports survive.
         let keep = records
             .iter()
-            .find(|record| validate(record).is_ok())
-            .map_or(DEFAULT_RECORD, |record| record);
-        if let Some(fix) = &mut check.fix {
-            fix.value = keep.to_string();
+            .find(|record| parse(record).errors.is_empty())
+            .unwrap_or(&records[0]);
+        let mut fix = Fix::txt(name, &repaired(keep)).replacing(keep);
+        for other in records.iter().filter(|record| *record != keep) {
+            fix = fix.removing(name, other);
         }
+        check.fix = Some(fix);
         return;
     }
     let record = records[0];
-    match validate(record) {
-        Err(problem) => {
-            check.status = RecordStatus::Fail;
-            check.message = format!("DMARC record at {name} is invalid: {problem}");
+    let parsed = parse(record);
+    check.warnings.extend(parsed.warnings.iter().cloned());
+    if !parsed.errors.is_empty() {
+        check.status = RecordStatus::Fail;
+        check.message = format!(
+            "DMARC record at {name} is invalid: {}",
+            parsed.errors.join("; ")
+        );
+        check.fix = Some(Fix::txt(name, &repaired(record)).replacing(record));
+        return;
+    }
+    check.fix = None;
+    let policy_domain = name.trim_start_matches("_dmarc.");
+    for (tag, host) in external_destinations(policy_domain, &parsed) {
+        let authorization = report_authorization_name(policy_domain, &host);
+        match snapshot
+            .get(&Query::txt(&authorization))
+            .map(Answer::records)
+        {
+            Some(Ok(records)) if !dmarc_records(records).is_empty() => {}
+            Some(Ok(_)) => check.warnings.push(format!(
+                "{tag} sends reports to {host}, another organization, which has not authorised \
+                 them: receivers send none until {host} publishes TXT \"v=DMARC1\" at \
+                 {authorization} (RFC 7489 §7.1)"
+            )),
+            Some(Err(failure)) => check.warnings.push(format!(
+                "could not tell whether {host} accepts reports for {policy_domain}: the lookup \
+                 of {authorization} failed ({failure})"
+            )),
+            None => check.warnings.push(format!(
+                "{authorization} was not looked up, so whether {host} accepts reports for \
+                 {policy_domain} is unknown"
+            )),
         }
-        Ok((dmarc, unknown_tags)) => {
-            check.fix = None;
-            for tag in unknown_tags {
-                check
-                    .warnings
-                    .push(format!("unknown tag '{tag}' is ignored by receivers"));
-            }
-            let applied = if inherited { dmarc.sp } else { dmarc.p };
-            let policy = policy_word(applied);
-            check.message = if inherited {
-                format!(
-                    "no record at _dmarc of the domain itself; the organizational domain's record \
-                     at {name} applies to it (policy {policy})"
-                )
-            } else {
-                format!("DMARC record at {name} (policy {policy})")
-            };
-            if applied == Policy::None {
-                check.warnings.push(
-                    "policy none only monitors: receivers still deliver mail that fails \
-                     DMARC, so it does not protect the domain from spoofing"
-                        .to_string(),
-                );
-            }
-        }
+    }
+    let applied = if inherited {
+        parsed.subdomain_policy.or(parsed.policy)
+    } else {
+        parsed.policy
+    }
+    .unwrap_or(Policy::None);
+    let policy = applied.as_str();
+    check.message = if inherited {
+        format!(
+            "no record at _dmarc of the domain itself; the organizational domain's record at \
+             {name} applies to it (policy {policy})"
+        )
+    } else {
+        format!("DMARC record at {name} (policy {policy})")
+    };
+    if applied == Policy::None {
+        check.warnings.push(
+            "policy none only monitors: receivers still deliver mail that fails DMARC, so it \
+             does not protect the domain from spoofing"
+                .to_string(),
+        );
     }
 }
 
-fn policy_word(policy: Policy) -> &'static str {
-    match policy {
-        Policy::None | Policy::Unspecified => "none",
-        Policy::Quarantine => "quarantine",
-        Policy::Reject => "reject",
+/// The alignment mode a From domain's DMARC record asks for DKIM: `true` for strict
+/// (`adkim=s`), `false` for relaxed, the default (§6.3).
+pub fn strict_dkim_alignment(record: &str) -> bool {
+    parse(record)
+        .tags
+        .iter()
+        .any(|tag| tag.name == "adkim" && tag.value.eq_ignore_ascii_case("s"))
+}
+
+/// The DMARC record that applies to `domain` in `snapshot`, if exactly one is found.
+pub fn applicable_record<'s>(domain: &str, snapshot: &'s DnsSnapshot) -> Option<&'s str> {
+    match applicable(domain, snapshot) {
+        Ok(Some((_, records))) if records.len() == 1 => Some(records[0]),
+        _ => None,
     }
 }
 
-/// Parses a record with mail-auth and checks the tags it passes over, naming the first problem.
-/// Returns the record and any unknown tags.
-fn validate(record: &str) -> Result<(Dmarc, Vec<String>), String> {
-    let mut unknown = Vec::new();
-    let mut seen = Vec::new();
-    for (index, part) in record.split(';').enumerate() {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let Some((tag, value)) = part.split_once('=') else {
-            return Err(format!("'{part}' is not a tag=value pair"));
-        };
-        let (tag, value) = (tag.trim().to_ascii_lowercase(), value.trim());
-        if index == 0 && tag != "v" {
-            return Err("the record must start with v=DMARC1".to_string());
-        }
-        if seen.contains(&tag) {
-            return Err(format!("tag '{tag}' appears twice"));
-        }
-        seen.push(tag.clone());
-        let valid = match tag.as_str() {
-            "p" | "sp" | "np" => matches!(
-                value.to_ascii_lowercase().as_str(),
-                "none" | "quarantine" | "reject"
-            ),
-            "adkim" | "aspf" => matches!(value.to_ascii_lowercase().as_str(), "r" | "s"),
-            "pct" => value.parse::<u8>().is_ok_and(|pct| pct <= 100),
-            "ri" => value.parse::<u32>().is_ok(),
-            "rf" => value
-                .split(':')
-                .all(|format| format.trim().eq_ignore_ascii_case("afrf")),
-            "fo" => value
-                .split(':')
-                .all(|option| matches!(option.trim(), "0" | "1" | "d" | "s")),
-            "rua" | "ruf" => value.split(',').all(|uri| {
-                let uri = uri.trim();
-                uri.len() > 7
-                    && uri
-                        .as_bytes()
-                        .get(..7)
-                        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"mailto:"))
-                    && uri.contains('@')
-            }),
-            _ => true,
-        };
-        if !valid {
-            return Err(format!("'{tag}={value}' is not a valid value"));
-        }
-        if !KNOWN_TAGS.contains(&tag.as_str()) {
-            unknown.push(tag);
-        }
-    }
-    let dmarc =
-        Dmarc::parse(record.as_bytes()).map_err(|error| format!("it does not parse ({error})"))?;
-    if dmarc.p == Policy::Unspecified {
-        return Err("the required p= tag is missing".to_string());
-    }
-    Ok((dmarc, unknown))
+/// The queries that find the DMARC record applying to `domain`.
+pub fn record_queries(domain: &str, snapshot: &DnsSnapshot) -> Option<Query> {
+    applicable(domain, snapshot).err()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::snapshot::LookupFailure;
-
-    /// Evaluates `domain` after answering the queries it asks for from `zone`.
-    fn check(domain: &str, zone: DnsSnapshot) -> RecordCheck {
-        let mut snapshot = DnsSnapshot::new();
-        for _ in 0..3 {
-            for query in queries(domain, &snapshot) {
-                let answer = zone.get(&query).cloned().unwrap_or(Answer::NxDomain);
-                snapshot.insert(query, answer);
-            }
-        }
-        evaluate(domain, &snapshot)
-    }
-
-    fn one(record: &str) -> RecordCheck {
-        check(
-            "shop.example",
-            DnsSnapshot::new().with_txt("_dmarc.shop.example", &[record]),
-        )
-    }
 
     #[test]
-    fn valid_records_pass_and_p_none_warns() {
-        let reject = one("v=DMARC1; p=reject; rua=mailto:d@shop.example; pct=100");
-        assert_eq!(reject.status, RecordStatus::Pass, "{reject:#?}");
-        assert!(reject.warnings.is_empty());
-        assert_eq!(reject.fix, None);
-        let none = one("v=DMARC1; p=none;");
-        assert_eq!(none.status, RecordStatus::Pass);
-        assert!(none.warnings[0].contains("does not protect"));
-    }
-
-    #[test]
-    fn invalid_records_fail_naming_the_problem() {
-        for (record, problem) in [
-            ("v=DMARC1; p=maybe", "'p=maybe'"),
-            ("v=DMARC1; rua=mailto:d@shop.example", "p= tag is missing"),
-            ("v=DMARC1; p=none; pct=150", "'pct=150'"),
-            ("v=DMARC1; p=none; adkim=x", "'adkim=x'"),
-            ("v=DMARC1; p=none; p=reject", "appears twice"),
-            ("v=DMARC1; p=none; rua=https://x", "'rua=https://x'"),
-            ("v=DMARC1; p=none; garbage", "not a tag=value"),
-        ] {
-            let result = one(record);
-            assert_eq!(result.status, RecordStatus::Fail, "{record}");
-            assert!(
-                result.message.contains(problem),
-                "{record}: {}",
-                result.message
-            );
-            assert_eq!(result.fix.unwrap().value, DEFAULT_RECORD);
-        }
-    }
-
-    #[test]
-    fn non_ascii_values_are_invalid_not_a_crash() {
-        let result = one("v=DMARC1; p=none; rua=mailt\u{e9}:x@y");
-        assert_eq!(result.status, RecordStatus::Fail);
-        assert_eq!(one("v=DMARC1\u{e9}; p=none").status, RecordStatus::Missing);
-    }
-
-    #[test]
-    fn unknown_tags_warn() {
-        let result = one("v=DMARC1; p=quarantine; foo=bar");
-        assert_eq!(result.status, RecordStatus::Pass);
-        assert!(result.warnings[0].contains("'foo'"));
-    }
-
-    #[test]
-    fn non_dmarc_txt_is_missing() {
-        let result = one("some-other-verification=1");
-        assert_eq!(result.status, RecordStatus::Missing);
-        assert_eq!(result.fix.unwrap().value, DEFAULT_RECORD);
-        assert_eq!(
-            check("shop.example", DnsSnapshot::new()).status,
-            RecordStatus::Missing
-        );
-    }
-
-    #[test]
-    fn two_records_fail_and_the_fix_keeps_the_valid_one() {
-        let result = check(
-            "shop.example",
-            DnsSnapshot::new().with_txt(
-                "_dmarc.shop.example",
-                &[
-                    "v=DMARC1; p=bogus",
-                    "v=DMARC1; p=reject; rua=mailto:d@shop.example",
-                ],
+    fn only_v_and_p_are_fatal() {
+        for (record, fatal) in [
+            ("v=DMARC1; p=reject", false),
+            (
+                "v=DMARC1; p=reject; pct=150; adkim=x; rua=https://x.example",
+                false,
             ),
-        );
-        assert_eq!(result.status, RecordStatus::Fail);
-        assert!(result.message.contains("2 DMARC records"));
+            ("v=DMARC1; p=maybe", true),
+            ("v=DMARC1; rua=mailto:d@shop.example", true),
+            ("v=DMARC1; sp=none; p=reject", true),
+            ("v=DMARC1; p=reject; sp=bogus", true),
+        ] {
+            assert_eq!(!parse(record).errors.is_empty(), fatal, "{record}");
+        }
+    }
+
+    #[test]
+    fn the_repair_keeps_every_valid_tag() {
         assert_eq!(
-            result.fix.unwrap().value,
-            "v=DMARC1; p=reject; rua=mailto:d@shop.example"
+            repaired("v=DMARC1; rua=mailto:d@shop.example; p=reject; pct=150; fo=1"),
+            "v=DMARC1; p=reject; rua=mailto:d@shop.example; fo=1;"
+        );
+        assert_eq!(repaired("v=DMARC1; p=bogus"), "v=DMARC1; p=none;");
+        assert_eq!(
+            repaired("v=DMARC1; p=quarantine; pct=25; rua=https://r.example"),
+            "v=DMARC1; p=quarantine; pct=25; rua=https://r.example;"
         );
     }
 
     #[test]
-    fn a_subdomain_inherits_the_organizational_record() {
-        let zone = DnsSnapshot::new().with_txt(
-            "_dmarc.shop.example",
-            &["v=DMARC1; p=reject; sp=quarantine"],
+    fn selection_wants_v_first_and_dmarc1_exactly() {
+        let records: Vec<String> = [
+            "v=DMARC1; p=none",
+            "v = DMARC1;p=none",
+            "v=dmarc1; p=none",
+            " v=DMARC1",
+            "p=none; v=DMARC1",
+        ]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+        assert_eq!(
+            dmarc_records(&records),
+            vec!["v=DMARC1; p=none", "v = DMARC1;p=none"]
         );
-        let result = check("news.shop.example", zone);
-        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
-        assert_eq!(result.name, "_dmarc.shop.example");
-        assert!(result.message.contains("organizational domain"));
-        assert!(result.message.contains("quarantine"));
-        let co_uk = DnsSnapshot::new().with_txt("_dmarc.shop.co.uk", &["v=DMARC1; p=none"]);
-        assert_eq!(check("mail.shop.co.uk", co_uk).status, RecordStatus::Pass);
     }
 
     #[test]
-    fn public_suffix_list_gives_organizational_domains() {
-        assert_eq!(organizational_domain("a.b.shop.co.uk"), "shop.co.uk");
-        assert_eq!(organizational_domain("news.shop.example"), "shop.example");
-        assert_eq!(organizational_domain("shop.example"), "shop.example");
-    }
-
-    #[test]
-    fn lookup_failures_are_errors_at_either_level() {
-        let failing = DnsSnapshot::new().with(
-            "_dmarc.shop.example",
-            crate::checks::QueryType::Txt,
-            Answer::Failed(LookupFailure::Timeout),
+    fn external_report_destinations_are_found_by_organizational_domain() {
+        let record = parse(
+            "v=DMARC1; p=none; rua=mailto:a@shop.example,mailto:b@reports.shop.example,mailto:c@agg.example.net",
         );
         assert_eq!(
-            check("shop.example", failing.clone()).status,
-            RecordStatus::Error
+            external_destinations("shop.example", &record),
+            vec![("rua".to_string(), "agg.example.net".to_string())]
         );
-        let org_failing = failing.with_txt("_dmarc.news.shop.example", &[]);
-        let result = check("news.shop.example", org_failing);
-        assert_eq!(result.status, RecordStatus::Error, "{result:#?}");
+        assert_eq!(
+            report_authorization_name("shop.example", "agg.example.net"),
+            "shop.example._report._dmarc.agg.example.net"
+        );
     }
 }

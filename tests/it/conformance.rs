@@ -296,3 +296,8 @@ async fn run_suite(file: &str, kind: RecordKind, minimum: usize) {
 async fn spf_conformance() {
     run_suite("spf.toml", RecordKind::Spf, 300).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dmarc_conformance() {
+    run_suite("dmarc.toml", RecordKind::Dmarc, 60).await;
+}
