@@ -127,11 +127,14 @@ pub fn dkim_message(data: &[u8]) {
     let verdict = fixture.runtime.block_on(sendercheck::dkim::verify_with(
         &fixture.resolver,
         data,
-        |queries| async move {
-            queries
-                .into_iter()
-                .map(|query| (query, Answer::Records(vec![key.clone()])))
-                .collect()
+        |queries| {
+            let key = key.clone();
+            async move {
+                queries
+                    .into_iter()
+                    .map(|query| (query, Answer::Records(vec![key.clone()])))
+                    .collect()
+            }
         },
     ));
     if let Ok(verdict) = verdict {

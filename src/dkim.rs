@@ -22,8 +22,8 @@ use mail_auth::{
 };
 use serde::Serialize;
 
-use crate::checks::dmarc::organizational_domain;
-use crate::checks::{Answer, LookupFailure, Query};
+use crate::checks::dmarc::{self, organizational_domain};
+use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query};
 use crate::dns::Resolver;
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept.
@@ -115,6 +115,9 @@ pub struct SignatureVerdict {
     pub reason: String,
     pub key: Option<KeyInfo>,
     pub alignment: Alignment,
+    /// Whether `d=` aligns with the From domain in the mode the From domain's DMARC record asks
+    /// (`adkim=s` strict, else relaxed): only then does a pass count for DMARC.
+    pub aligned: bool,
     pub registration: Option<Registration>,
     pub warnings: Vec<String>,
 }
@@ -127,6 +130,8 @@ pub struct DkimVerdict {
     pub authentication_results: String,
     /// The domain of the From address, when there is one.
     pub from_domain: Option<String>,
+    /// Some signature passes and is aligned: DKIM alone satisfies DMARC for this message.
+    pub aligned_pass: bool,
 }
 
 impl DkimVerdict {
@@ -234,6 +239,8 @@ impl ResolverCache<Box<str>, Txt> for KeyCache {
 /// What one key lookup gave: the key record's facts, and why it failed if it did.
 struct FetchedKey {
     info: Option<KeyInfo>,
+    /// The key record mail-auth uses, for the tag checks it does not make.
+    record: Option<String>,
     /// A plain reason when there is no usable key.
     problem: Option<(Verdict, String)>,
 }
@@ -298,6 +305,7 @@ fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
             };
             return FetchedKey {
                 info: None,
+                record: None,
                 problem: Some((Verdict::Temperror, reason)),
             };
         }
@@ -310,6 +318,7 @@ fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
         );
         return FetchedKey {
             info: None,
+            record: None,
             problem: Some((
                 Verdict::Permerror,
                 format!("key not found: no TXT record at {name}"),
@@ -324,6 +333,7 @@ fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
                 cache.put(name, Txt::DomainKey(Arc::new(key)));
                 return FetchedKey {
                     info: Some(key_info(name, record)),
+                    record: Some(record.clone()),
                     problem: None,
                 };
             }
@@ -343,8 +353,140 @@ fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
     cache.put(name, Txt::Error(last_error));
     FetchedKey {
         info,
+        record: None,
         problem: Some((Verdict::Permerror, problem)),
     }
+}
+
+/// A tag-list (RFC 6376 §3.2) as written: names kept exactly (tags are case-sensitive), values
+/// with folding white space removed. `Err` names the first syntax problem.
+fn tag_list(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    let parts: Vec<&str> = text.split(';').collect();
+    for (index, part) in parts.iter().enumerate() {
+        let part = part.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n');
+        if part.is_empty() {
+            if index + 1 == parts.len() {
+                continue;
+            }
+            return Err("an empty tag between two ';'".to_string());
+        }
+        let Some((name, value)) = part.split_once('=') else {
+            return Err(format!("\"{part}\" is not a tag=value pair"));
+        };
+        let name = name.trim_end_matches(|c: char| c.is_ascii_whitespace());
+        let name_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !name_ok {
+            return Err(format!("\"{name}\" is not a tag name"));
+        }
+        if tags.iter().any(|(seen, _)| seen == name) {
+            return Err(format!("tag {name}= appears twice"));
+        }
+        let value: String = value.split_ascii_whitespace().collect();
+        tags.push((name.to_string(), value));
+    }
+    Ok(tags)
+}
+
+fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
+    tags.iter()
+        .find(|(tag, _)| tag == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// What RFC 6376 makes a permanent error in a DKIM-Signature that mail-auth lets through.
+fn signature_problem(value: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(value);
+    let tags = match tag_list(&text) {
+        Ok(tags) => tags,
+        Err(problem) => {
+            return Some(format!(
+                "malformed DKIM-Signature: {problem} (RFC 6376 §3.2)"
+            ));
+        }
+    };
+    if tag(&tags, "v") != Some("1") {
+        return Some("the signature's v= must be 1 (RFC 6376 §3.5)".to_string());
+    }
+    let signs_from = tag(&tags, "h").is_some_and(|h| {
+        h.split(':')
+            .any(|field| field.trim().eq_ignore_ascii_case("from"))
+    });
+    if !signs_from {
+        return Some(
+            "h= does not list From: a signature that does not sign From must be ignored \
+             (RFC 6376 §6.1.1)"
+                .to_string(),
+        );
+    }
+    if let (Some(identity), Some(domain)) = (tag(&tags, "i"), tag(&tags, "d")) {
+        let identity_domain = identity
+            .rsplit_once('@')
+            .map_or("", |(_, d)| d)
+            .to_ascii_lowercase();
+        let domain = domain.to_ascii_lowercase();
+        if identity_domain != domain && !identity_domain.ends_with(&format!(".{domain}")) {
+            return Some(format!(
+                "i={identity} is not within d={domain} (RFC 6376 §6.1.1)"
+            ));
+        }
+    }
+    None
+}
+
+/// What RFC 6376 §3.6.1 makes a permanent error in a key record for this signature.
+fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<String> {
+    let tags = match tag_list(record) {
+        Ok(tags) => tags,
+        Err(problem) => {
+            return Some(format!(
+                "bad key record at {name}: {problem} (RFC 6376 §3.2)"
+            ));
+        }
+    };
+    if let Some(position) = tags.iter().position(|(tag, _)| tag == "v")
+        && (position != 0 || tags[position].1 != "DKIM1")
+    {
+        return Some(format!(
+            "bad key record at {name}: v= must come first and be DKIM1 (RFC 6376 §3.6.1)"
+        ));
+    }
+    let hash = match algorithm {
+        Algorithm::RsaSha1 => "sha1",
+        Algorithm::RsaSha256 | Algorithm::Ed25519Sha256 => "sha256",
+    };
+    if let Some(hashes) = tag(&tags, "h")
+        && !hashes
+            .split(':')
+            .any(|h| h.trim().eq_ignore_ascii_case(hash))
+    {
+        return Some(format!(
+            "the key at {name} allows only h={hashes}, not the signature's {hash} \
+             (RFC 6376 §3.6.1)"
+        ));
+    }
+    if let Some(services) = tag(&tags, "s")
+        && !services
+            .split(':')
+            .any(|service| matches!(service.trim(), "*" | "email"))
+    {
+        return Some(format!(
+            "the key at {name} is for s={services}, not email (RFC 6376 §3.6.1)"
+        ));
+    }
+    let key_type = tag(&tags, "k").unwrap_or("rsa").to_ascii_lowercase();
+    let expected = match algorithm {
+        Algorithm::Ed25519Sha256 => "ed25519",
+        _ => "rsa",
+    };
+    if key_type != expected {
+        return Some(format!(
+            "the key at {name} is k={key_type}, which cannot verify {} (RFC 6376 §6.1.2)",
+            algorithm_name(algorithm)
+        ));
+    }
+    None
 }
 
 fn key_name(selector: &str, domain: &str) -> String {
@@ -380,6 +522,16 @@ fn alignment(signing_domain: &str, from_domain: Option<&str>) -> Alignment {
         Alignment::Relaxed
     } else {
         Alignment::None
+    }
+}
+
+/// Whether `d=` aligns with the From domain: strict needs the same name, relaxed the same
+/// organizational domain (RFC 7489 §3.1.1).
+fn aligned(signing_domain: &str, from_domain: Option<&str>, strict: bool) -> bool {
+    match alignment(signing_domain, from_domain) {
+        Alignment::Strict => true,
+        Alignment::Relaxed => !strict,
+        Alignment::None => false,
     }
 }
 
@@ -537,10 +689,10 @@ pub async fn verify(resolver: &Resolver, raw: &[u8]) -> Result<DkimVerdict, Mess
 pub async fn verify_with<F, Fut>(
     resolver: &Resolver,
     raw: &[u8],
-    fetch: F,
+    mut fetch: F,
 ) -> Result<DkimVerdict, MessageError>
 where
-    F: FnOnce(Vec<Query>) -> Fut,
+    F: FnMut(Vec<Query>) -> Fut,
     Fut: std::future::Future<Output = Vec<(Query, Answer)>>,
 {
     let message_bytes = normalize(raw)?;
@@ -553,18 +705,39 @@ where
         .and_then(|address| address.rsplit_once('@'))
         .map(|(_, domain)| domain.trim_end_matches('>').trim().to_ascii_lowercase());
 
-    // One query per distinct key, whatever the number of signatures.
+    // One query per distinct key, whatever the number of signatures, and beside them the From
+    // domain's DMARC record (its adkim= decides strict or relaxed alignment).
     let names: BTreeSet<String> = message
         .dkim_headers
         .iter()
         .map(|header| key_name(&header.header.s, &header.header.d))
         .collect();
-    let answers = fetch(names.iter().map(|name| Query::txt(name)).collect()).await;
+    let mut snapshot = DnsSnapshot::new();
+    let mut queries: Vec<Query> = names.iter().map(|name| Query::txt(name)).collect();
+    queries.extend(
+        from_domain
+            .as_deref()
+            .and_then(|from| dmarc::record_queries(from, &snapshot)),
+    );
+    let answers = fetch(queries).await;
     let cache = KeyCache::default();
     let keys: HashMap<String, FetchedKey> = answers
         .iter()
+        .filter(|(query, _)| names.contains(&query.name))
         .map(|(query, answer)| (query.name.clone(), prepare_key(&query.name, answer, &cache)))
         .collect();
+    snapshot.extend(answers);
+    // A From domain without its own record inherits its organizational domain's.
+    if let Some(query) = from_domain
+        .as_deref()
+        .and_then(|from| dmarc::record_queries(from, &snapshot))
+    {
+        snapshot.extend(fetch(vec![query]).await);
+    }
+    let strict = from_domain
+        .as_deref()
+        .and_then(|from| dmarc::applicable_record(from, &snapshot))
+        .is_some_and(dmarc::strict_dkim_alignment);
 
     let authenticator = MessageAuthenticator(resolver.hickory().clone());
     let outputs = authenticator
@@ -576,10 +749,16 @@ where
     // DKIM-Signatures that do not parse. mail-auth reports only some of them, so every one is
     // taken from the parse errors here, showing what the header named.
     for header in &message.errors {
-        let (result, reason) = describe(&DkimResult::Neutral(header.header.clone()), "");
+        let (result, mut reason) = describe(&DkimResult::Neutral(header.header.clone()), "");
+        if let Some(problem) = signature_problem(header.value)
+            && !problem.starts_with("malformed")
+        {
+            reason = format!("{reason}; also, {problem}");
+        }
         let domain = raw_tag(header.value, "d").to_ascii_lowercase();
         signatures.push(SignatureVerdict {
             alignment: alignment(&domain, from_domain.as_deref()),
+            aligned: aligned(&domain, from_domain.as_deref(), strict),
             domain,
             selector: raw_tag(header.value, "s"),
             algorithm: raw_tag(header.value, "a"),
@@ -605,6 +784,23 @@ where
             (DkimResult::PermError(_) | DkimResult::TempError(_), Some(problem)) => problem,
             (result, _) => describe(result, &name),
         };
+        // What mail-auth does not check: the signature's own tags, then the key's.
+        let tag_problem = message
+            .dkim_headers
+            .iter()
+            .find(|header| header.header.b == signature.b && header.header.d == signature.d)
+            .and_then(|header| signature_problem(header.value))
+            .or_else(|| {
+                fetched
+                    .and_then(|fetched| fetched.record.as_deref())
+                    .and_then(|record| key_problem(record, &name, signature.a))
+            });
+        if let Some(problem) = tag_problem
+            && result != Verdict::Temperror
+        {
+            result = Verdict::Permerror;
+            reason = problem;
+        }
         if result == Verdict::Pass
             && let Some(violation) = rfc8301(signature, key.as_ref())
         {
@@ -622,15 +818,20 @@ where
             warnings: signature_warnings(signature, key.as_ref()),
             key,
             alignment: alignment(&signature.d, from_domain.as_deref()),
+            aligned: aligned(&signature.d, from_domain.as_deref(), strict),
             registration: None,
         });
     }
     let result = overall(&signatures);
+    let aligned_pass = signatures
+        .iter()
+        .any(|signature| signature.result == Verdict::Pass && signature.aligned);
     Ok(DkimVerdict {
         result,
         authentication_results: authentication_results(&signatures, &b_prefixes),
         signatures,
         from_domain,
+        aligned_pass,
     })
 }
 
@@ -698,6 +899,7 @@ mod tests {
             reason: String::new(),
             key: None,
             alignment: Alignment::None,
+            aligned: false,
             registration: None,
             warnings: vec![],
         };

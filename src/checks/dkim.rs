@@ -10,16 +10,59 @@ pub fn key_name(domain: &str, selector: &DkimSelector) -> String {
     format!("{}._domainkey.{domain}", selector.selector)
 }
 
-/// The queries still needed: the CNAME first; only when the name has no CNAME, its TXT and the
-/// provider's TXT, to recognise a flattened CNAME.
+/// CNAMEs followed after the first, as resolvers do for a chain.
+const MAX_CHAIN: usize = 8;
+
+/// The queries still needed: the CNAME first (and each further CNAME of a chain); only when the
+/// name has no CNAME, its TXT and the provider's TXT, to recognise a flattened CNAME.
 pub fn queries(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -> Vec<Query> {
     let name = key_name(domain, selector);
     let cname = Query::cname(&name);
     match snapshot.get(&cname) {
         None => vec![cname],
         Some(Answer::NoData) => vec![Query::txt(&name), Query::txt(&selector.cname)],
+        Some(Answer::Records(_)) => {
+            match chain(&name, &normalize_name(&selector.cname), snapshot) {
+                Chain::Needs(query) => vec![query],
+                _ => Vec::new(),
+            }
+        }
         Some(_) => Vec::new(),
     }
+}
+
+/// Where a CNAME chain from a selector's name leads.
+enum Chain {
+    /// Through these names (the first hop first) to the provider's target.
+    Reaches(Vec<String>),
+    /// Ends elsewhere: the names it went through.
+    EndsAt(Vec<String>),
+    Needs(Query),
+}
+
+fn chain(name: &str, target: &str, snapshot: &DnsSnapshot) -> Chain {
+    let mut hops: Vec<String> = Vec::new();
+    let mut current = name.to_string();
+    for _ in 0..=MAX_CHAIN {
+        match snapshot.get(&Query::cname(&current)) {
+            None => return Chain::Needs(Query::cname(&current)),
+            Some(Answer::Records(targets)) => {
+                let Some(next) = targets.first().map(|t| normalize_name(t)) else {
+                    return Chain::EndsAt(hops);
+                };
+                if hops.contains(&next) || next == name {
+                    return Chain::EndsAt(hops);
+                }
+                hops.push(next.clone());
+                if next == target {
+                    return Chain::Reaches(hops);
+                }
+                current = next;
+            }
+            Some(_) => return Chain::EndsAt(hops),
+        }
+    }
+    Chain::EndsAt(hops)
 }
 
 /// Judges one required selector.
@@ -56,10 +99,27 @@ pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -
             if found.contains(&target) {
                 check.message = format!("{name} is a CNAME to {target}");
                 check.fix = None;
+            } else if let Chain::Reaches(hops) = chain(&name, &target, snapshot) {
+                // Resolvers follow the chain, so receivers find the provider's key.
+                check.message = format!("{name} reaches {target} through a chain of CNAMEs");
+                check.warnings.push(format!(
+                    "{name} is a chain of CNAMEs: {name} → {}; receivers follow it, but every \
+                     hop is one more record that can break: point {name} at {target} directly",
+                    hops.join(" → ")
+                ));
+                check.fix = None;
             } else {
                 check.status = RecordStatus::Fail;
                 check.message =
                     format!("{name} is a CNAME to {}, not to {target}", found.join(", "));
+                if let Chain::EndsAt(hops) = chain(&name, &target, snapshot)
+                    && hops.len() > 1
+                {
+                    check.message.push_str(&format!(
+                        " (it goes on {} and ends there)",
+                        hops.join(" → ")
+                    ));
+                }
             }
             check.found = found;
         }
@@ -227,5 +287,42 @@ mod tests {
                 ),
         );
         assert_eq!(target_failed.status, RecordStatus::Error);
+    }
+
+    #[test]
+    fn a_cname_chain_that_reaches_the_provider_passes_with_a_warning() {
+        let mut snapshot = DnsSnapshot::new()
+            .with(
+                "mte1._domainkey.shop.example",
+                QueryType::Cname,
+                Answer::Records(vec!["keys.shop.example".into()]),
+            )
+            .with(
+                "keys.shop.example",
+                QueryType::Cname,
+                Answer::Records(vec!["dkim1.mandrillapp.com".into()]),
+            );
+        assert!(queries("shop.example", &mte1(), &snapshot).is_empty());
+        let result = evaluate("shop.example", &mte1(), &snapshot);
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert!(result.warnings[0].contains("keys.shop.example → dkim1.mandrillapp.com"));
+
+        snapshot.insert(
+            Query::cname("keys.shop.example"),
+            Answer::Records(vec!["dkim1.other.example".into()]),
+        );
+        snapshot.insert(Query::cname("dkim1.other.example"), Answer::NoData);
+        let result = evaluate("shop.example", &mte1(), &snapshot);
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert!(result.message.contains("goes on"), "{}", result.message);
+        let unknown = DnsSnapshot::new().with(
+            "mte1._domainkey.shop.example",
+            QueryType::Cname,
+            Answer::Records(vec!["keys.shop.example".into()]),
+        );
+        assert_eq!(
+            queries("shop.example", &mte1(), &unknown),
+            vec![Query::cname("keys.shop.example")]
+        );
     }
 }

@@ -12,8 +12,37 @@ use crate::dkim::{self, Alignment, DkimVerdict, Verdict};
 use crate::dns::Resolver;
 
 /// Runs the command; the exit code is the verdict's (0 pass, 2 fail/permerror/none, 3
-/// temperror).
+/// temperror). With `--format json` every outcome is one JSON object on standard output: the
+/// verdict, or `{"error": {"code", "message"}}` (exit 3) when there is nothing to verify.
 pub async fn run(args: DkimArgs) -> anyhow::Result<u8> {
+    let format = args.format;
+    let outcome = verdict(args).await;
+    let mut stdout = std::io::stdout().lock();
+    match (format, outcome) {
+        (Format::Json, Ok(verdict)) => {
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&verdict)?)?;
+            Ok(verdict.result.exit_code())
+        }
+        (Format::Text, Ok(verdict)) => {
+            write!(stdout, "{}", render(&verdict))?;
+            Ok(verdict.result.exit_code())
+        }
+        (Format::Json, Err(error)) => {
+            let code = match error.downcast_ref::<dkim::MessageError>() {
+                Some(_) => "not_a_message",
+                None => "cannot_verify",
+            };
+            let body = serde_json::json!({
+                "error": {"code": code, "message": format!("{error:#}")}
+            });
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&body)?)?;
+            Ok(super::EXIT_UNKNOWN)
+        }
+        (Format::Text, Err(error)) => Err(error),
+    }
+}
+
+async fn verdict(args: DkimArgs) -> anyhow::Result<DkimVerdict> {
     let mut config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
     if !args.nameservers.is_empty() {
         config.dns.nameservers = parse_nameservers(&args.nameservers)?;
@@ -24,13 +53,7 @@ pub async fn run(args: DkimArgs) -> anyhow::Result<u8> {
     let limit = config.limits.max_message_bytes;
     let raw = read_message(args.file.as_deref(), limit)?;
     let resolver = Resolver::new(&config.dns)?;
-    let verdict = dkim::verify(&resolver, &raw).await?;
-    let mut stdout = std::io::stdout().lock();
-    match args.format {
-        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&verdict)?)?,
-        Format::Text => write!(stdout, "{}", render(&verdict))?,
-    }
-    Ok(verdict.result.exit_code())
+    Ok(dkim::verify(&resolver, &raw).await?)
 }
 
 /// Reads at most `limit` bytes; a larger message is refused rather than read whole.
@@ -85,6 +108,18 @@ fn render(verdict: &DkimVerdict) -> String {
             .map(|from| format!(", From domain {from}"))
             .unwrap_or_default()
     );
+    if !verdict.signatures.is_empty() {
+        let _ = writeln!(
+            out,
+            "DMARC: {}\n",
+            if verdict.aligned_pass {
+                "DKIM alone satisfies DMARC (a passing signature is aligned with From)"
+            } else {
+                "DKIM does not satisfy DMARC for this message (no passing signature is aligned \
+                 with From)"
+            }
+        );
+    }
     for signature in &verdict.signatures {
         let key = signature
             .key
@@ -93,10 +128,13 @@ fn render(verdict: &DkimVerdict) -> String {
                 let bits = key.bits.map_or("?".to_string(), |bits| bits.to_string());
                 format!("{} {bits} bits", key.key_type)
             });
-        let aligned = match signature.alignment {
-            Alignment::Strict => "aligned with From (strict)",
-            Alignment::Relaxed => "aligned with From (relaxed)",
-            Alignment::None => "not aligned with From",
+        let aligned = match (signature.alignment, signature.aligned) {
+            (Alignment::Strict, _) => "aligned with From (strict)",
+            (Alignment::Relaxed, true) => "aligned with From (relaxed)",
+            (Alignment::Relaxed, false) => {
+                "not aligned: the From domain's DMARC asks adkim=s and d= is only relaxed-aligned"
+            }
+            (Alignment::None, _) => "not aligned with From: it does nothing for DMARC",
         };
         let _ = writeln!(
             out,

@@ -8,6 +8,7 @@ mod check_cli;
 mod conformance;
 mod daemon;
 mod dkim;
+mod dkim_conformance;
 mod faults;
 mod fuzz_regressions;
 mod hostile;

@@ -25,7 +25,7 @@ pub fn message() -> String {
         .to_string()
 }
 
-fn pem_der(name: &str) -> Vec<u8> {
+pub fn pem_der(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/dkim")
         .join(name);
@@ -39,7 +39,7 @@ fn pem_der(name: &str) -> Vec<u8> {
         .expect("PEM base64")
 }
 
-fn rsa_key(name: &str) -> RsaKey<Sha256> {
+pub fn rsa_key(name: &str) -> RsaKey<Sha256> {
     RsaKey::<Sha256>::from_key_der(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pem_der(
         name,
     ))))
