@@ -97,6 +97,16 @@ fn load(file: &str) -> Vec<Case> {
 
 /// Serves the fixture zones plus one zone holding every case.
 fn serve(cases: &[&Case]) -> (FixtureDns, tempfile::TempDir) {
+    let body: String = cases
+        .iter()
+        .map(|case| format!("$ORIGIN {}.{SUFFIX}.\n{}\n", case.id, case.zone))
+        .collect();
+    serve_zone(&body)
+}
+
+/// Serves the fixture zones plus a `conformance.` zone whose records are `body` (zone-file
+/// text; each case sets its own `$ORIGIN`). The directory must outlive the server's start.
+pub fn serve_zone(body: &str) -> (FixtureDns, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     for entry in std::fs::read_dir(zone_dir()).expect("the fixture zones") {
         let path = entry.expect("an entry").path();
@@ -108,22 +118,19 @@ fn serve(cases: &[&Case]) -> (FixtureDns, tempfile::TempDir) {
             .expect("a copied zone");
         }
     }
-    let mut zone = format!(
-        "$ORIGIN {SUFFIX}.\n$TTL 300\n@ IN SOA ns1.{SUFFIX}. hostmaster.{SUFFIX}. ( 1 3600 600 86400 300 )\n\
-         @ IN NS ns1.{SUFFIX}.\nns1 IN A 127.0.0.1\n"
-    );
-    for case in cases {
-        zone.push_str(&format!("$ORIGIN {}.{SUFFIX}.\n{}\n", case.id, case.zone));
-    }
     // The parser takes the last $ORIGIN as the zone's own.
-    zone.push_str(&format!("$ORIGIN {SUFFIX}.\n"));
+    let zone = format!(
+        "$ORIGIN {SUFFIX}.\n$TTL 300\n@ IN SOA ns1.{SUFFIX}. hostmaster.{SUFFIX}. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns1.{SUFFIX}.\nns1 IN A 127.0.0.1\n{body}\n$ORIGIN {SUFFIX}.\n"
+    );
     std::fs::write(dir.path().join("conformance.zone"), zone).expect("the case zone");
     let server = FixtureDns::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
         .expect("the conformance DNS server");
     (server, dir)
 }
 
-fn resolver(server: &FixtureDns) -> Resolver {
+/// A resolver that asks only `server`.
+pub fn resolver(server: &FixtureDns) -> Resolver {
     Resolver::new(&ResolverSettings {
         nameservers: vec![server.addr],
         timeout: Duration::from_secs(2),

@@ -4,9 +4,7 @@
 //! rule on purpose), its key served by a real DNS server, and the verdict taken from
 //! `sendercheck::dkim::verify` as the CLI and the API take it.
 
-use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use base64::Engine;
 use mail_auth::common::crypto::{Ed25519Key, SigningKey};
@@ -15,9 +13,9 @@ use serde::Deserialize;
 use sha2::Digest;
 
 use sendercheck::dkim::verify;
-use sendercheck::dns::{Resolver, ResolverSettings};
 
-use crate::fixture_dns::{FixtureDns, zone_dir};
+use crate::conformance::{resolver, serve_zone};
+use crate::fixture_dns::zone_dir;
 use crate::signing::{pem_der, rsa_key};
 
 const SUFFIX: &str = "conformance";
@@ -279,17 +277,7 @@ async fn dkim_conformance() {
         toml::from_str(&std::fs::read_to_string(&path).expect("dkim.toml")).expect("valid TOML");
     assert!(suite.case.len() >= 50, "the suite needs at least 50 cases");
     let keys = public_keys();
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    for entry in std::fs::read_dir(zone_dir()).expect("zones") {
-        let path = entry.expect("an entry").path();
-        if path.extension().is_some_and(|ext| ext == "zone") {
-            std::fs::copy(&path, dir.path().join(path.file_name().expect("a name"))).expect("copy");
-        }
-    }
-    let mut zone = format!(
-        "$ORIGIN {SUFFIX}.\n$TTL 300\n@ IN SOA ns1.{SUFFIX}. hostmaster.{SUFFIX}. ( 1 3600 600 86400 300 )\n\
-         @ IN NS ns1.{SUFFIX}.\nns1 IN A 127.0.0.1\n"
-    );
+    let mut zone = String::new();
     for case in &suite.case {
         zone.push_str(&format!("$ORIGIN {}.\n", case.domain()));
         if let Some(key) = &case.key {
@@ -319,16 +307,8 @@ async fn dkim_conformance() {
         zone.push_str(&lines);
         zone.push('\n');
     }
-    zone.push_str(&format!("$ORIGIN {SUFFIX}.\n"));
-    std::fs::write(dir.path().join("conformance.zone"), zone).expect("the zone");
-    let server = FixtureDns::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
-        .expect("the DNS server");
-    let resolver = Resolver::new(&ResolverSettings {
-        nameservers: vec![server.addr],
-        timeout: Duration::from_secs(2),
-        attempts: 2,
-    })
-    .expect("a resolver");
+    let (server, _dir) = serve_zone(&zone);
+    let resolver = resolver(&server);
 
     let mut failures = Vec::new();
     for case in &suite.case {
