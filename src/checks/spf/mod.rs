@@ -40,6 +40,8 @@ pub struct ProviderAddresses {
     pub samples: Vec<IpAddr>,
     pub needed: Vec<Query>,
     pub failures: Vec<(Query, LookupFailure)>,
+    /// Whether the provider's own name publishes exactly one valid SPF record.
+    pub record_valid: bool,
 }
 
 /// One sample address from each network the provider's record (and its includes) authorise.
@@ -71,6 +73,9 @@ pub fn provider_addresses(snapshot: &DnsSnapshot, provider: &str) -> ProviderAdd
         let Ok(parsed) = parse::parse(record) else {
             continue;
         };
+        if seen.len() == 1 {
+            found.record_valid = true;
+        }
         let mut nested = Vec::new();
         for term in &parsed.terms {
             match &term.kind {
@@ -184,6 +189,12 @@ fn analyse<'s>(domain: &str, provider: &str, snapshot: &'s DnsSnapshot) -> Analy
     // A provider whose record lists no address is stood in for by one that only its record
     // authorises, so reach is still decided by evaluation.
     let stand_in_snapshot;
+    // A provider name that publishes no valid record is not stood in for: an include of it is
+    // a permerror, and the evaluation over the real answers must say so.
+    if analysis.provider.samples.is_empty() && !analysis.provider.record_valid {
+        analysis.stand_in = true;
+        analysis.provider.samples.push(IpAddr::V4(STAND_IN));
+    }
     let provider_snapshot = if analysis.provider.samples.is_empty() {
         analysis.stand_in = true;
         analysis.provider.samples.push(IpAddr::V4(STAND_IN));
@@ -583,4 +594,183 @@ fn top_level_warnings(records: &[&str], domain: &str) -> Vec<String> {
         }
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::QueryType;
+
+    /// Evaluates `domain` after answering every query it asks from `zone` (NXDOMAIN when the
+    /// zone has no answer), round by round as the probe does.
+    fn check(domain: &str, provider: &str, zone: &DnsSnapshot) -> RecordCheck {
+        let mut snapshot = DnsSnapshot::new();
+        for _ in 0..16 {
+            let needed = queries(domain, provider, &snapshot);
+            if needed.is_empty() {
+                break;
+            }
+            for query in needed {
+                let answer = zone.get(&query).cloned().unwrap_or(Answer::NxDomain);
+                snapshot.insert(query, answer);
+            }
+        }
+        evaluate(domain, provider, &snapshot)
+    }
+
+    #[test]
+    fn a_provider_name_without_a_record_is_never_ready() {
+        let zone = DnsSnapshot::new()
+            .with_txt("shop.example", &["v=spf1 include:spf.nowhere.example -all"]);
+        let result = check("shop.example", "spf.nowhere.example", &zone);
+        assert_eq!(result.status, RecordStatus::Fail, "{result:#?}");
+        assert!(
+            result.message.contains("no SPF record"),
+            "{}",
+            result.message
+        );
+    }
+
+    #[test]
+    fn a_provider_that_lists_no_address_is_judged_by_a_stand_in() {
+        let provider =
+            DnsSnapshot::new().with_txt("spf.esp.example", &["v=spf1 a:out.esp.example -all"]);
+        let included = provider
+            .clone()
+            .with_txt("shop.example", &["v=spf1 mx include:spf.esp.example -all"]);
+        let result = check("shop.example", "spf.esp.example", &included);
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        let caught = provider.with_txt("shop.example", &["v=spf1 -include:spf.esp.example -all"]);
+        let result = check("shop.example", "spf.esp.example", &caught);
+        assert_eq!(result.status, RecordStatus::Fail, "{result:#?}");
+        assert!(result.message.contains("gets 'fail'"), "{}", result.message);
+    }
+
+    #[test]
+    fn a_provider_record_that_cannot_be_fetched_is_an_error_not_a_pass() {
+        let zone = DnsSnapshot::new()
+            .with_txt("shop.example", &["v=spf1 include:spf.esp.example -all"])
+            .with(
+                "spf.esp.example",
+                QueryType::Txt,
+                Answer::Failed(LookupFailure::Timeout),
+            );
+        let result = check("shop.example", "spf.esp.example", &zone);
+        assert_eq!(result.status, RecordStatus::Error, "{result:#?}");
+        assert_eq!(result.fix, None);
+    }
+
+    #[test]
+    fn a_long_fix_is_split_into_character_strings() {
+        let mut zone =
+            DnsSnapshot::new().with_txt("spf.esp.example", &["v=spf1 ip4:198.51.100.0/24 -all"]);
+        let long: Vec<String> = (0..40).map(|n| format!("ip4:192.0.2.{n}")).collect();
+        zone = zone.with_txt(
+            "shop.example",
+            &[&format!("v=spf1 {} -all", long.join(" "))],
+        );
+        let result = check("shop.example", "spf.esp.example", &zone);
+        let fix = result.fix.expect("a fix");
+        assert!(fix.value.len() > 255);
+        assert_eq!(fix.strings.concat(), fix.value);
+        assert!(fix.strings.iter().all(|string| string.len() <= 255));
+        assert!(
+            fix.zone.starts_with("shop.example. IN TXT \"v=spf1 "),
+            "{}",
+            fix.zone
+        );
+        assert_eq!(fix.zone.matches("\" \"").count(), fix.strings.len() - 1);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const PROVIDER: &str = "spf.esp.example";
+
+        fn qualifier() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec!["", "+", "-", "~", "?"])
+        }
+
+        fn host() -> impl Strategy<Value = String> {
+            "[a-z]{1,8}\\.(example|test|net)".prop_map(|host| host.to_string())
+        }
+
+        /// One mechanism other than `all` and other than the provider's include.
+        fn mechanism() -> impl Strategy<Value = String> {
+            prop_oneof![
+                (qualifier(), prop::option::of(host())).prop_map(|(q, h)| format!(
+                    "{q}a{}",
+                    h.map(|h| format!(":{h}")).unwrap_or_default()
+                )),
+                (qualifier(), any::<[u8; 4]>(), 0u8..=32).prop_map(|(q, a, n)| format!(
+                    "{q}ip4:{}.{}.{}.{}/{n}",
+                    a[0], a[1], a[2], a[3]
+                )),
+                (qualifier(), any::<u16>()).prop_map(|(q, n)| format!("{q}ip6:2001:db8::{n:x}/64")),
+                (qualifier(), host()).prop_map(|(q, h)| format!("{q}include:{h}")),
+                (qualifier(), host()).prop_map(|(q, h)| format!("{q}exists:%{{i}}.{h}")),
+            ]
+        }
+
+        fn record() -> impl Strategy<Value = String> {
+            (
+                prop::collection::vec(mechanism(), 0..6),
+                prop::option::of(qualifier()),
+                prop::option::of(host()),
+            )
+                .prop_map(|(mechanisms, all, exp)| {
+                    let mut terms = mechanisms;
+                    terms.extend(all.map(|q| format!("{q}all")));
+                    terms.extend(exp.map(|h| format!("exp={h}")));
+                    format!("v=spf1 {}", terms.join(" ")).trim_end().to_string()
+                })
+        }
+
+        /// Every host a record names publishes a small record; the provider lists addresses.
+        fn zone(record: &str) -> DnsSnapshot {
+            let mut zone = DnsSnapshot::new()
+                .with_txt("shop.example", &[record])
+                .with_txt(
+                    PROVIDER,
+                    &["v=spf1 ip4:198.51.100.0/24 ip6:2001:db8:ff::/48 -all"],
+                );
+            for term in record.split(' ') {
+                if let Some((_, host)) = term.split_once("include:") {
+                    zone = zone.with_txt(host, &["v=spf1 ip4:192.0.2.0/24 -all"]);
+                }
+            }
+            zone
+        }
+
+        proptest! {
+            #[test]
+            fn every_fix_passes_keeps_the_customers_terms_and_is_stable(record in record()) {
+                let zone = zone(&record);
+                let first = super::check("shop.example", PROVIDER, &zone);
+                if first.status == RecordStatus::Pass {
+                    prop_assert!(first.fix.is_none());
+                    return Ok(());
+                }
+                let fix = first.fix.clone().expect("a failing record has a fix");
+                let unfixable = first.warnings.iter().any(|w| w.contains("no single record"));
+                let fixed_zone = zone.clone().with_txt("shop.example", &[&fix.value]);
+                let again = super::check("shop.example", PROVIDER, &fixed_zone);
+                prop_assert!(
+                    again.status == RecordStatus::Pass || unfixable,
+                    "{} -> {}: {:?} {}", record, fix.value, again.status, again.message
+                );
+                // Every term of the original is kept, or a warning names it and says why.
+                for term in record.split(' ').skip(1) {
+                    let kept = fix.value.split(' ').any(|kept| kept.eq_ignore_ascii_case(term));
+                    let explained = first.warnings.iter().any(|w| w.contains(&format!("\"{term}\"")));
+                    prop_assert!(kept || explained, "{} lost {}: {:?}", fix.value, term, first.warnings);
+                }
+                prop_assert_eq!(
+                    fix.value.matches(&format!("include:{PROVIDER}")).count(),
+                    1
+                );
+            }
+        }
+    }
 }
