@@ -102,7 +102,9 @@ pub struct Fix {
     /// The record as one valid zone-file line (absolute names, quoted strings).
     #[serde(default)]
     pub zone: String,
-    /// Every change to make, in order: the publish above plus any removal.
+    /// Every change to make, in order: the publish above plus any removal. Empty when no
+    /// single record can repair the finding (its warnings say why): `value` is then the
+    /// record as it stands.
     #[serde(default)]
     pub actions: Vec<FixAction>,
 }

@@ -117,8 +117,11 @@ fn details(out: &mut String, record: &RecordCheck, style: Style) {
     if let Some(fix) = &record.fix {
         // Each change as a zone-file line, ready to paste into a zone or to read into a panel.
         if fix.actions.is_empty() {
-            let zone = crate::checks::zone_line(&fix.record_type, &fix.name, &fix.value);
-            let _ = writeln!(out, "{INDENT}{} {zone}", style.paint("fix: publish", "1"));
+            let _ = writeln!(
+                out,
+                "{INDENT}{} no single record can fix this; see the warnings",
+                style.paint("fix:", "1")
+            );
         }
         for action in &fix.actions {
             let verb = match action.action {

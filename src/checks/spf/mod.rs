@@ -478,6 +478,10 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         for extra in &analysis.records[1..] {
             fix = fix.removing(domain, extra);
         }
+        if analysis.records == [proposal.value.as_str()] {
+            // Nothing a single record can change: the warnings say why.
+            fix.actions.clear();
+        }
         check.fix = Some(at_cname_target(fix, analysis.cname.as_deref()));
     }
     check
