@@ -1,12 +1,16 @@
 //! Background re-checking: each tick takes the due registrations from the store (an indexed
 //! query), checks them with bounded concurrency, and stores results and status transitions.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
+
 use chrono::{DateTime, Utc};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::checks::Plan;
@@ -16,7 +20,7 @@ use crate::dns::Resolver;
 use crate::domain::DomainName;
 use crate::probe;
 use crate::profile::Profiles;
-use crate::store::{CheckResult, DomainRecord, Store, StoreError};
+use crate::store::{Basis, CheckResult, DomainRecord, Store, StoreError};
 use crate::telemetry::{CheckOutcome, Metrics};
 
 /// How long a claimed registration is held before another tick may take it again: longer than
@@ -41,7 +45,13 @@ struct Inner {
     permits: Arc<Semaphore>,
     /// When the background loop last completed a tick (ms since the epoch), for readiness.
     last_tick: AtomicI64,
+    /// The check running for each domain: a second caller awaits it instead of starting one.
+    flights: Mutex<HashMap<String, Flight>>,
 }
+
+/// What a check comes to, shared by everyone who asked for it while it ran.
+type FlightResult = Result<Option<DomainRecord>, Arc<StoreError>>;
+type Flight = Shared<BoxFuture<'static, FlightResult>>;
 
 impl Scheduler {
     pub fn new(
@@ -62,6 +72,7 @@ impl Scheduler {
                 permits: Arc::new(Semaphore::new(config.concurrency)),
                 config,
                 last_tick: AtomicI64::new(0),
+                flights: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -107,11 +118,16 @@ impl Scheduler {
             .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
     }
 
-    /// One tick: claims as many due registrations as there are free check slots and starts a
-    /// check for each. Returns the started checks, so a caller (a test) can wait for them.
+    /// One tick: takes every free check slot, claims that many due registrations, and starts
+    /// a check for each in a slot already held, so a claimed row never waits for a slot (and
+    /// never outlives its lease unchecked). Returns the started checks, so a caller (a test)
+    /// can wait for them.
     pub async fn tick(&self) -> Result<Vec<JoinHandle<()>>, StoreError> {
-        let free = self.inner.permits.available_permits();
-        if free == 0 {
+        let mut slots = Vec::new();
+        while let Ok(permit) = self.inner.permits.clone().try_acquire_owned() {
+            slots.push(permit);
+        }
+        if slots.is_empty() {
             return Ok(Vec::new());
         }
         let now = self.now();
@@ -121,12 +137,13 @@ impl Scheduler {
             .claim_due(
                 now,
                 self.lease_until(now),
-                u32::try_from(free).unwrap_or(u32::MAX),
+                u32::try_from(slots.len()).unwrap_or(u32::MAX),
             )
             .await?;
+        // Slots not needed are released as `slots` drops.
         let mut started = Vec::with_capacity(due.len());
-        for record in due {
-            started.push(self.spawn_check(record));
+        for (record, permit) in due.into_iter().zip(slots.drain(..)) {
+            started.push(self.spawn_flight(record, Some(permit)).1);
         }
         Ok(started)
     }
@@ -141,29 +158,87 @@ impl Scheduler {
         Ok(count)
     }
 
-    /// Starts a check of one registration in the background, within the concurrency bound.
+    /// Starts a check of one registration in the background, within the concurrency bound
+    /// (or joins the one already running for it).
     pub fn spawn_check(&self, record: DomainRecord) -> JoinHandle<()> {
-        let scheduler = self.clone();
-        tokio::spawn(async move {
-            let domain = record.domain.clone();
-            if let Err(error) = scheduler.check(record).await {
-                tracing::error!(%domain, error = %anyhow::Error::from(error), "check not stored");
-            }
-        })
+        self.spawn_flight(record, None).1
     }
 
     /// Checks one registration now, within the concurrency bound, and stores the result.
     /// Returns the registration as stored after the check, or `None` when it changed or went
-    /// away meanwhile (the result was then dropped).
+    /// away meanwhile (the result was then dropped). When a check of the same domain is already
+    /// running, this awaits that one's result instead of starting another.
     pub async fn check(&self, record: DomainRecord) -> Result<Option<DomainRecord>, StoreError> {
-        let _permit = self
+        let (flight, _) = self.spawn_flight(record, None);
+        flight.await.map_err(StoreError::Shared)
+    }
+
+    /// The flight checking `record.domain`: the running one, or a new task that takes a slot
+    /// (unless `permit` is one already held), checks, stores and leaves the map. The task runs
+    /// to its end even if every caller stops waiting, so the map never keeps a dead flight.
+    fn spawn_flight(
+        &self,
+        record: DomainRecord,
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> (Flight, JoinHandle<()>) {
+        let mut flights = self
             .inner
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the scheduler's semaphore is never closed");
-        self.check_unbounded(record).await
+            .flights
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(running) = flights.get(&record.domain) {
+            let running = running.clone();
+            let waiter = running.clone();
+            // A claimed row whose domain is already being checked: the running check's result
+            // is stored for it, and the slot is released.
+            drop(permit);
+            return (
+                running,
+                tokio::spawn(async move {
+                    let _ = waiter.await;
+                }),
+            );
+        }
+        let domain = record.domain.clone();
+        let scheduler = self.clone();
+        let (sender, receiver) = tokio::sync::oneshot::channel::<FlightResult>();
+        let flight: Flight = async move {
+            receiver.await.unwrap_or_else(|_| {
+                Err(Arc::new(StoreError::Corrupt {
+                    domain: String::new(),
+                    reason: "the check task ended without a result".to_string(),
+                }))
+            })
+        }
+        .boxed()
+        .shared();
+        flights.insert(domain.clone(), flight.clone());
+        drop(flights);
+        let handle = tokio::spawn(async move {
+            let permit = match permit {
+                Some(permit) => permit,
+                None => scheduler
+                    .inner
+                    .permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the scheduler's semaphore is never closed"),
+            };
+            let result = scheduler.check_unbounded(record).await.map_err(Arc::new);
+            drop(permit);
+            if let Err(error) = &result {
+                tracing::error!(%domain, error = %anyhow::Error::from(StoreError::Shared(error.clone())), "check not stored");
+            }
+            scheduler
+                .inner
+                .flights
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .remove(&domain);
+            let _ = sender.send(result);
+        });
+        (flight, handle)
     }
 
     #[tracing::instrument(skip_all, fields(domain = %record.domain))]
@@ -181,6 +256,7 @@ impl Scheduler {
             tracing::warn!(profile = %record.profile, "registration's profile is not configured");
             let now = self.now();
             let result = CheckResult {
+                basis: Basis::of(&record),
                 next_check_at: record
                     .lifecycle
                     .next_check_at(&record.domain, now, schedule),
@@ -205,6 +281,7 @@ impl Scheduler {
         let result = CheckResult {
             domain: record.domain.clone(),
             generation: record.generation,
+            basis: Basis::of(&record),
             next_check_at: lifecycle.next_check_at(&record.domain, now, schedule),
             lifecycle,
             checked_at: now,
@@ -213,7 +290,7 @@ impl Scheduler {
             transition,
         };
         if !inner.store.save_result(&result).await? {
-            tracing::debug!("registration changed during the check; result dropped");
+            tracing::debug!("registration or its state changed during the check; result dropped");
             return Ok(None);
         }
         let outcome = if inconclusive {

@@ -22,6 +22,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored row for {domain} is corrupt: {reason}")]
     Corrupt { domain: String, reason: String },
+    /// The failure of a check another caller was running, shared with those who awaited it.
+    #[error(transparent)]
+    Shared(std::sync::Arc<StoreError>),
 }
 
 /// A registration and its latest state.
@@ -57,12 +60,36 @@ pub enum Registered {
     Unchanged,
 }
 
+/// The stored state a check started from. A result is written only while the row still holds
+/// exactly this state (compare-and-set), so two checks computed from one state never both
+/// apply: no duplicated transition, no failure counted once for two checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Basis {
+    pub status: DomainStatus,
+    pub status_since: DateTime<Utc>,
+    pub consecutive_failures: u32,
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+impl Basis {
+    pub fn of(record: &DomainRecord) -> Self {
+        Basis {
+            status: record.lifecycle.status,
+            status_since: record.lifecycle.status_since,
+            consecutive_failures: record.lifecycle.consecutive_failures,
+            checked_at: record.checked_at,
+        }
+    }
+}
+
 /// One check's outcome, written in one transaction with its transition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckResult {
     pub domain: String,
     /// The registration generation the check was run for; a newer one wins.
     pub generation: i64,
+    /// The state the check was computed from; the write is dropped when the row moved on.
+    pub basis: Basis,
     pub lifecycle: Lifecycle,
     pub checked_at: DateTime<Utc>,
     pub next_check_at: DateTime<Utc>,

@@ -373,7 +373,9 @@ impl Store for SqliteStore {
         let updated = sqlx::query(
             "UPDATE domains SET status = ?, status_since = ?, consecutive_failures = ?, \
              checked_at = ?, next_check_at = ?, ready = ?, records = ? \
-             WHERE domain = ? AND active AND generation = ?",
+             WHERE domain = ? AND active AND generation = ? \
+             AND status = ? AND status_since = ? AND consecutive_failures = ? \
+             AND checked_at IS ?",
         )
         .bind(result.lifecycle.status.as_str())
         .bind(millis(result.lifecycle.status_since))
@@ -384,6 +386,10 @@ impl Store for SqliteStore {
         .bind(records)
         .bind(&result.domain)
         .bind(result.generation)
+        .bind(result.basis.status.as_str())
+        .bind(millis(result.basis.status_since))
+        .bind(i64::from(result.basis.consecutive_failures))
+        .bind(result.basis.checked_at.map(millis))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -434,6 +440,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Basis;
 
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
@@ -518,6 +525,7 @@ mod tests {
         let mut result = CheckResult {
             domain: "a.example".into(),
             generation: claimed[0].generation,
+            basis: Basis::of(&claimed[0]),
             lifecycle: claimed[0].lifecycle.clone(),
             checked_at: at(11),
             next_check_at: at(200),
@@ -539,6 +547,59 @@ mod tests {
             !store.save_result(&result).await.unwrap(),
             "a stale generation is dropped"
         );
+    }
+
+    #[tokio::test]
+    async fn a_result_computed_from_a_state_that_moved_on_is_dropped() {
+        let (store, _dir) = store().await;
+        store
+            .register(&registration("a.example", "mandrill", None), at(0), at(0))
+            .await
+            .unwrap();
+        let before = store.get("a.example").await.unwrap().unwrap();
+        let mut first = CheckResult {
+            domain: "a.example".into(),
+            generation: before.generation,
+            basis: Basis::of(&before),
+            lifecycle: before.lifecycle.clone(),
+            checked_at: at(5),
+            next_check_at: at(100),
+            ready: true,
+            records: vec![],
+            transition: None,
+        };
+        first.lifecycle.status = DomainStatus::Verified;
+        first.transition = Some(Transition {
+            at: at(5),
+            from: Some(DomainStatus::Pending),
+            to: DomainStatus::Verified,
+            reason: "every required record passes".into(),
+        });
+        // Two checks computed from the same state: only the first applies.
+        let second = CheckResult {
+            checked_at: at(6),
+            ..first.clone()
+        };
+        assert!(store.save_result(&first).await.unwrap());
+        assert!(
+            !store.save_result(&second).await.unwrap(),
+            "the basis moved on"
+        );
+        let history = store.history("a.example").await.unwrap();
+        assert_eq!(
+            history.len(),
+            2,
+            "one registration, one transition: {history:?}"
+        );
+        // A check computed from the state after the first applies.
+        let after = store.get("a.example").await.unwrap().unwrap();
+        let third = CheckResult {
+            basis: Basis::of(&after),
+            checked_at: at(7),
+            transition: None,
+            ..first
+        };
+        assert!(store.save_result(&third).await.unwrap());
     }
 
     #[tokio::test]

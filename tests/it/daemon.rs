@@ -6,25 +6,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::fixture_dns::{FixtureDns, SilentDns};
-use crate::support::{AppOptions, spawn_app, temp_db};
+use crate::support::{AppOptions, spawn_app, statuses, temp_db};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
-
-fn statuses(history: &Value) -> Vec<String> {
-    history["transitions"]
-        .as_array()
-        .expect("transitions")
-        .iter()
-        .map(|t| {
-            format!(
-                "{}->{}",
-                t["from"].as_str().unwrap_or("none"),
-                t["to"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn register_then_poll_until_the_first_check_verifies_it() {

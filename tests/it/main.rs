@@ -15,4 +15,5 @@ mod hostile;
 mod probe;
 mod serve_cli;
 mod signing;
+mod state;
 mod support;

@@ -312,3 +312,19 @@ pub fn signal(child: &std::process::Child, signal: &str) {
         .expect("kill runs");
     assert!(status.success());
 }
+
+/// A history's transitions as `from->to` strings.
+pub fn statuses(history: &serde_json::Value) -> Vec<String> {
+    history["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .map(|t| {
+            format!(
+                "{}->{}",
+                t["from"].as_str().unwrap_or("none"),
+                t["to"].as_str().unwrap()
+            )
+        })
+        .collect()
+}

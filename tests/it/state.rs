@@ -1,0 +1,118 @@
+//! Trustworthy state: concurrent checks of one domain write one transition per real change.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde_json::Value;
+
+use crate::fixture_dns::FixtureDns;
+use crate::support::{AppOptions, TestApp, spawn_app, statuses};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// `count` concurrent `POST /v1/domains/DOMAIN/check`, each answer's status and body.
+async fn check_at_once(app: &TestApp, domain: &str, count: usize) -> Vec<(u16, Value)> {
+    let path = format!("/v1/domains/{domain}/check");
+    join_all((0..count).map(|_| app.call(reqwest::Method::POST, &path, None))).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_and_ticks_of_one_domain_write_one_transition_per_change() {
+    let app = spawn_app(AppOptions::default()).await;
+    app.register("chaos.example", None).await;
+    assert_eq!(
+        app.until_checked("chaos.example").await["status"],
+        "pending"
+    );
+
+    FixtureDns::shared()
+        .add_txt("chaos.example", "v=spf1 include:spf.mandrillapp.com -all")
+        .await;
+    // Twelve callers and three scheduler ticks at once, after DNS was fixed.
+    app.clock.advance(HOUR);
+    let posts = check_at_once(&app, "chaos.example", 12);
+    let ticks = join_all((0..3).map(|_| app.scheduler.tick_and_wait()));
+    let (answers, ticked) = tokio::join!(posts, ticks);
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body["status"], "verified", "{body}");
+    }
+    for tick in ticked {
+        tick.expect("a tick");
+    }
+    let (_, history) = app.get("/v1/domains/chaos.example/history").await;
+    assert_eq!(
+        statuses(&history),
+        ["none->pending", "pending->verified"],
+        "{history:#}"
+    );
+
+    // Broken: a second SPF record. Concurrent callers share a running check; whatever
+    // overlaps, each real check counts once and the domain is demoted exactly once.
+    FixtureDns::shared()
+        .add_txt("chaos.example", "v=spf1 ip4:192.0.2.1 -all")
+        .await;
+    for _ in 0..4 {
+        app.clock.advance(HOUR);
+        let answers = check_at_once(&app, "chaos.example", 6).await;
+        for (status, body) in &answers {
+            assert_eq!(*status, 200, "{body}");
+            assert_eq!(body["ready"], false, "{body}");
+        }
+    }
+    let (_, body) = app.get("/v1/domains/chaos.example").await;
+    assert_eq!(body["status"], "failing", "{body:#}");
+    let (_, history) = app.get("/v1/domains/chaos.example/history").await;
+    assert_eq!(
+        statuses(&history),
+        ["none->pending", "pending->verified", "verified->failing"],
+        "{history:#}"
+    );
+    app.stop().await;
+}
+
+/// The number of checks the daemon has run, from its metrics.
+async fn checks_run(app: &TestApp) -> u64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("a body");
+    text.lines()
+        .filter(|line| line.starts_with("sendercheck_checks_total{"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_that_overlap_share_one_running_check() {
+    let dns = FixtureDns::start_own();
+    // Every answer for the domain takes a while, so the callers surely overlap.
+    dns.set_fault(
+        "chaos.example",
+        Some(crate::fixture_dns::Fault::Slow(Duration::from_millis(300))),
+    );
+    let app = spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        dns_timeout: Some(Duration::from_secs(2)),
+        ..AppOptions::default()
+    })
+    .await;
+    app.register("chaos.example", None).await;
+    app.until_checked("chaos.example").await;
+    let before = checks_run(&app).await;
+    let answers = check_at_once(&app, "chaos.example", 8).await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+    }
+    assert_eq!(
+        checks_run(&app).await - before,
+        1,
+        "one check ran for eight callers"
+    );
+    app.stop().await;
+}
