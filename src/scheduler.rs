@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinHandle;
 
-use crate::checks::Plan;
+use crate::checks::{LastConclusive, Plan, RecordCheck, RecordStatus};
 use crate::clock::Clock;
 use crate::config::SchedulerConfig;
 use crate::dns::Resolver;
@@ -278,6 +278,22 @@ impl Scheduler {
         let mut lifecycle = record.lifecycle.clone();
         let transition = lifecycle.apply(&probe.report, &record.records, now, schedule);
         let inconclusive = probe.report.has_errors();
+        // An outage is not a verdict: `ready` follows the last conclusive one unless a record
+        // now definitely fails, and each unanswered record keeps its last conclusive status.
+        let ready = if probe.report.has_failures() {
+            false
+        } else if inconclusive {
+            record.ready
+        } else {
+            probe.report.ready
+        };
+        let mut records = probe.report.records;
+        for check in records
+            .iter_mut()
+            .filter(|check| check.status == RecordStatus::Error)
+        {
+            check.last_conclusive = last_conclusive(&record, check);
+        }
         let result = CheckResult {
             domain: record.domain.clone(),
             generation: record.generation,
@@ -285,8 +301,8 @@ impl Scheduler {
             next_check_at: lifecycle.next_check_at(&record.domain, now, schedule),
             lifecycle,
             checked_at: now,
-            ready: probe.report.ready,
-            records: probe.report.records,
+            ready,
+            records,
             transition,
         };
         if !inner.store.save_result(&result).await? {
@@ -379,5 +395,22 @@ impl Scheduler {
                 "checks still running at shutdown; their registrations are retried at restart"
             ),
         }
+    }
+}
+
+/// The last conclusive verdict on the record `check` stands for, from the stored state: the
+/// stored record's own when DNS answered then, or the one it carried.
+fn last_conclusive(stored: &DomainRecord, check: &RecordCheck) -> Option<LastConclusive> {
+    let previous = stored
+        .records
+        .iter()
+        .find(|previous| previous.kind == check.kind && previous.name == check.name)?;
+    if previous.status == RecordStatus::Error {
+        previous.last_conclusive.clone()
+    } else {
+        Some(LastConclusive {
+            status: previous.status,
+            checked_at: stored.checked_at?,
+        })
     }
 }

@@ -281,6 +281,7 @@ mod tests {
             message: String::new(),
             fix: None,
             warnings: vec![],
+            last_conclusive: None,
         }
     }
 

@@ -337,7 +337,7 @@ pub struct DomainList {
         ("format" = Option<String>, Query, description = "`csv` exports every matching domain as CSV (as does `Accept: text/csv`); `json` (default) answers a page"),
     ),
     responses(
-        (status = 200, description = "A page in domain order (JSON), or every matching domain streamed as CSV: domain,profile,status,ready,checked_at,failing",
+        (status = 200, description = "A page in domain order (JSON), or every matching domain streamed as CSV: domain,profile,status,ready,checked_at,failing,dns_errors",
          content((DomainList = "application/json"), (String = "text/csv"))),
         (status = 400, description = "invalid_parameter", body = super::openapi::ErrorBody),
         (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
@@ -455,7 +455,8 @@ fn csv_export(
     let chunks = futures_util::stream::unfold(cursor, move |mut cursor| async move {
         if !cursor.header_sent {
             cursor.header_sent = true;
-            let header = "domain,profile,status,ready,checked_at,failing\r\n".to_string();
+            let header =
+                "domain,profile,status,ready,checked_at,failing,dns_errors\r\n".to_string();
             return Some((Ok::<_, std::io::Error>(header), cursor));
         }
         if cursor.done || cursor.left == 0 {
@@ -509,20 +510,33 @@ fn csv_row(out: &mut String, record: &DomainRecord) {
         .checked_at
         .map(|time| time.to_rfc3339_opts(SecondsFormat::Secs, true))
         .unwrap_or_default();
-    let mut failing: Vec<&str> = record
-        .records
-        .iter()
-        .filter(|check| check.status != crate::checks::RecordStatus::Pass)
-        .map(|check| check.kind.as_str())
-        .collect();
-    failing.dedup();
+    // A record that is wrong or absent, and one DNS did not answer for, are told apart: an
+    // outage is not a broken record.
+    let kinds = |wanted: &dyn Fn(crate::checks::RecordStatus) -> bool| {
+        let mut kinds: Vec<&str> = record
+            .records
+            .iter()
+            .filter(|check| wanted(check.status))
+            .map(|check| check.kind.as_str())
+            .collect();
+        kinds.dedup();
+        kinds.join(";")
+    };
+    let failing = kinds(&|status| {
+        matches!(
+            status,
+            crate::checks::RecordStatus::Fail | crate::checks::RecordStatus::Missing
+        )
+    });
+    let dns_errors = kinds(&|status| status == crate::checks::RecordStatus::Error);
     let fields = [
         record.domain.as_str(),
         record.profile.as_str(),
         record.lifecycle.status.as_str(),
         if record.ready { "true" } else { "false" },
         checked_at.as_str(),
-        &failing.join(";"),
+        &failing,
+        &dns_errors,
     ];
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {

@@ -79,6 +79,7 @@ pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -
         message: String::new(),
         fix: Some(Fix::cname(&name, &target)),
         warnings: Vec::new(),
+        last_conclusive: None,
     };
     let cname_query = Query::cname(&name);
     let failed = |check: RecordCheck, query: &Query, failure| {

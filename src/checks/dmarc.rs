@@ -441,6 +441,7 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
         message: String::new(),
         fix: Some(Fix::txt(&own_name, DEFAULT_RECORD)),
         warnings: Vec::new(),
+        last_conclusive: None,
     };
     let own_records = match lookup(&mut check, snapshot, &own_name) {
         Some(records) => records,

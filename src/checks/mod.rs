@@ -279,6 +279,18 @@ pub struct RecordCheck {
     pub message: String,
     pub fix: Option<Fix>,
     pub warnings: Vec<String>,
+    /// When this check got no answer from DNS (`error`): the last conclusive verdict on the
+    /// record and when it was reached, so an outage is told from a broken record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_conclusive: Option<LastConclusive>,
+}
+
+/// The last verdict on a record that DNS answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LastConclusive {
+    pub status: RecordStatus,
+    #[schema(value_type = String, format = DateTime)]
+    pub checked_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl RecordCheck {
@@ -301,6 +313,7 @@ impl RecordCheck {
             message: format!("DNS lookup of {query} failed: {failure}"),
             fix: None,
             warnings: Vec::new(),
+            last_conclusive: None,
         }
     }
 }

@@ -20,6 +20,7 @@ pub fn evaluate(domain: &str, template: &str, token: &str, snapshot: &DnsSnapsho
         message: String::new(),
         fix: Some(Fix::txt(domain, &expected_value)),
         warnings: Vec::new(),
+        last_conclusive: None,
     };
     let query = Query::txt(domain);
     let records = match snapshot.get(&query).map(Answer::records) {

@@ -192,6 +192,7 @@ mod tests {
             fix: (status != RecordStatus::Pass)
                 .then(|| Fix::txt(name, "v=spf1 a include:spf.mandrillapp.com -all")),
             warnings: vec![],
+            last_conclusive: None,
         }
     }
 

@@ -184,10 +184,32 @@ async fn dns_timeouts_change_no_status_and_a_restart_keeps_every_answer() {
     }
     let (_, body) = app.get("/v1/domains/good.example").await;
     assert_eq!(body["status"], "verified", "{body:#}");
-    assert_eq!(body["ready"], false);
+    // Operators gate sending on `ready`: an outage keeps the last conclusive verdict.
+    assert_eq!(body["ready"], true, "{body:#}");
     for record in body["records"].as_array().unwrap() {
         assert_eq!(record["status"], "error", "{record:#}");
+        assert_eq!(
+            record["last_conclusive"],
+            serde_json::json!({"status": "pass", "checked_at": verified["checked_at"]}),
+            "{record:#}"
+        );
     }
+    // The CSV tells the outage from a broken record.
+    let csv = app
+        .client
+        .get(app.url("/v1/domains?format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = csv.lines().nth(1).expect("a row");
+    assert!(
+        row.starts_with("good.example,mandrill,verified,true,"),
+        "{csv}"
+    );
+    assert!(row.ends_with(",,spf;dkim;dmarc;verification"), "{csv}");
     assert_eq!(
         app.get("/v1/domains/good.example/history").await.1,
         history_before
@@ -575,15 +597,18 @@ async fn csv_export_streams_every_matching_domain_in_order() {
     );
     let text = response.text().await.unwrap();
     let lines: Vec<&str> = text.split("\r\n").filter(|line| !line.is_empty()).collect();
-    assert_eq!(lines[0], "domain,profile,status,ready,checked_at,failing");
+    assert_eq!(
+        lines[0],
+        "domain,profile,status,ready,checked_at,failing,dns_errors"
+    );
     assert_eq!(lines.len(), 1 + 2502);
     assert!(
         lines[1].starts_with("broken-spf.example,mandrill,pending,false,20"),
         "{}",
         lines[1]
     );
-    assert!(lines[1].ends_with(",spf"), "{}", lines[1]);
-    assert_eq!(lines[2], "bulk00000.example,mandrill,pending,false,,");
+    assert!(lines[1].ends_with(",spf,"), "{}", lines[1]);
+    assert_eq!(lines[2], "bulk00000.example,mandrill,pending,false,,,");
     assert!(
         lines[2502].starts_with("good.example,mandrill,verified,true,20"),
         "{}",

@@ -305,6 +305,7 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         message: String::new(),
         fix: None,
         warnings: Vec::new(),
+        last_conclusive: None,
     };
     let txt_records = match &analysis.apex {
         Apex::Needed(query) => return check.not_looked_up(query),
