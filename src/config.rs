@@ -486,8 +486,15 @@ pub fn parse_duration(key: &str, value: &str) -> Result<Duration, ConfigError> {
     if duration.is_zero() {
         return Err(invalid("must be longer than zero"));
     }
+    if duration > MAX_DURATION {
+        return Err(invalid("must be at most 366d"));
+    }
     Ok(duration)
 }
+
+/// The longest duration any setting takes: a year and a day. Longer values are mistakes, and
+/// bounding them keeps every time computed from them representable.
+const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 60 * 60);
 
 #[cfg(test)]
 mod tests {
@@ -548,6 +555,9 @@ mod tests {
         assert!(error("[schedule]\nconcurrency = 0").contains("1 to 4096"));
         assert!(error("[schedule]\njitter = 2.0").contains("fraction"));
         assert!(error("[schedule]\nverified_interval = \"0s\"").contains("longer than zero"));
+        // Found by an operator: a value this large made every check panic in chrono.
+        assert!(error("[schedule]\nverified_interval = \"1000000y\"").contains("at most 366d"));
+        assert!(error("[server]\nrequest_timeout = \"400d\"").contains("at most 366d"));
         assert!(error("[limits]\nmax_body_bytes = 1").contains("limits.max_body_bytes"));
         assert!(error("[profiles.x]\ndmarc = false").contains("requires nothing"));
         assert!(error("[profiles.x]\ndmarc = \"yes\"").contains("bad.toml"));

@@ -93,7 +93,7 @@ impl Scheduler {
 
     /// When a registration made now should get its first check if nobody checks it sooner.
     pub fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::MAX)
+        crate::status::add_saturating(now, LEASE)
     }
 
     /// Checks currently running.

@@ -226,8 +226,16 @@ impl Lifecycle {
         let spread = (hasher.finish() % 2001) as f64 / 1000.0 - 1.0;
         let factor = 1.0 + schedule.jitter.clamp(0.0, 0.5) * spread;
         let jittered = interval.mul_f64(factor);
-        now + chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::MAX)
+        add_saturating(now, jittered)
     }
+}
+
+/// `time + duration`, or the latest representable time instead of an overflow panic.
+pub fn add_saturating(time: DateTime<Utc>, duration: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(duration)
+        .ok()
+        .and_then(|duration| time.checked_add_signed(duration))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// "spf shop.example: fail, dkim mte1._domainkey.shop.example: missing".
@@ -316,6 +324,27 @@ mod tests {
             "every required record passes (spf shop.example: fail → pass)"
         );
         assert_eq!(life.status_since, at(2));
+    }
+
+    #[test]
+    fn absurd_intervals_saturate_instead_of_panicking() {
+        let schedule = Schedule {
+            verified_interval: std::time::Duration::from_secs(u64::MAX / 4),
+            ..Schedule::default()
+        };
+        let life = Lifecycle {
+            status: DomainStatus::Verified,
+            status_since: at(0),
+            consecutive_failures: 0,
+        };
+        assert_eq!(
+            life.next_check_at("shop.example", at(1), &schedule),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            add_saturating(DateTime::<Utc>::MAX_UTC, std::time::Duration::from_secs(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
     }
 
     #[test]

@@ -17,12 +17,16 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// The longest error message sent: messages quote client input (an unknown JSON key, a bad
+/// domain), and an error must never echo a megabyte back.
+const MAX_MESSAGE_CHARS: usize = 300;
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
-            message: message.into(),
+            message: truncated(message.into()),
         }
     }
 
@@ -40,6 +44,14 @@ impl ApiError {
             "unauthorized",
             "this API needs the header Authorization: Bearer TOKEN with the configured token",
         )
+    }
+}
+
+/// `message` cut to `MAX_MESSAGE_CHARS` characters, marked as cut.
+fn truncated(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message,
+        Some((end, _)) => format!("{}… (message truncated)", &message[..end]),
     }
 }
 
@@ -70,5 +82,20 @@ impl From<StoreError> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError::bad_request("invalid_parameter", rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoed_input_is_truncated_on_a_character_boundary() {
+        let long = format!("unknown field `{}`", "é".repeat(500_000));
+        let error = ApiError::bad_request("invalid_body", long);
+        assert!(error.message.chars().count() <= MAX_MESSAGE_CHARS + 24);
+        assert!(error.message.ends_with("(message truncated)"));
+        let short = ApiError::bad_request("invalid_body", "short");
+        assert_eq!(short.message, "short");
     }
 }

@@ -74,6 +74,11 @@ async fn malformed_bodies_get_a_4xx_json_error() {
             "invalid_body",
         ),
         (huge_profile.into_bytes(), "unknown_profile"),
+        // Found by schema fuzzing: an unknown key of 500k characters came back whole.
+        (
+            format!("{{\"{}\": 1}}", "k".repeat(500_000)).into_bytes(),
+            "invalid_body",
+        ),
         (
             format!("{{\"verification_token\": \"{}\"}}", "t".repeat(10_000)).into_bytes(),
             "invalid_token",
