@@ -32,10 +32,19 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     let store_ok = match state.store.ping().await {
         Ok(()) => true,
         Err(error) => {
-            tracing::warn!(error = %anyhow::Error::from(error), "readiness: store unreachable");
+            tracing::warn!(error = %format!("{:#}", anyhow::Error::from(error)), "readiness: store unreachable");
             false
         }
     };
+    // A store that answers but cannot write (a full disk) is not ready either.
+    let store_ok = store_ok
+        && match state.store.writable().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(error = %format!("{:#}", anyhow::Error::from(error)), "readiness: store cannot write");
+                false
+            }
+        };
     let scheduler_ok = state.scheduler.is_alive();
     let word = |ok: bool| if ok { "ok" } else { "failing" };
     let body = json!({

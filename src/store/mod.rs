@@ -14,7 +14,7 @@ pub use sqlite::SqliteStore;
 /// Why the store could not do what was asked. Never "the domain is wrong": that is data.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error")]
+    #[error("database error: {}", database_cause(.0))]
     Database(#[from] sqlx::Error),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -25,6 +25,53 @@ pub enum StoreError {
     /// The failure of a check another caller was running, shared with those who awaited it.
     #[error(transparent)]
     Shared(std::sync::Arc<StoreError>),
+}
+
+/// What went wrong with the database, in the words an operator acts on.
+fn database_cause(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(database) => {
+            // SQLite's extended result code; the primary code is its low byte.
+            let code = database
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .map(|code| code & 0xff);
+            let cause = match code {
+                Some(13) => "disk full",
+                Some(8) => "database is read-only",
+                Some(5) | Some(6) => "database is locked",
+                Some(10) => "disk I/O error",
+                Some(14) => "cannot open the database file",
+                Some(11) | Some(26) => "database file is corrupt",
+                _ => "",
+            };
+            if cause.is_empty() {
+                database.message().to_string()
+            } else {
+                format!("{cause} ({})", database.message())
+            }
+        }
+        sqlx::Error::PoolTimedOut => "every connection is busy (pool exhausted)".to_string(),
+        sqlx::Error::PoolClosed => "the store is closed".to_string(),
+        sqlx::Error::Io(io) => format!("I/O error ({io})"),
+        other => other.to_string(),
+    }
+}
+
+impl StoreError {
+    /// Whether the failure is about writing (the disk, permissions), as opposed to a busy or
+    /// closed store.
+    fn is_write_failure(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(database)) => database
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 8 | 10 | 13 | 14)),
+            StoreError::Database(sqlx::Error::Io(_)) => true,
+            StoreError::Shared(inner) => inner.is_write_failure(),
+            _ => false,
+        }
+    }
 }
 
 /// A registration and its latest state.
@@ -103,6 +150,10 @@ pub struct CheckResult {
 pub trait Store: Send + Sync + 'static {
     /// Cheap round trip, for readiness.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Whether the store can write: after a write failed for lack of space or permission, a
+    /// small write is tried again, so readiness follows the disk.
+    async fn writable(&self) -> Result<(), StoreError>;
 
     /// Creates or updates a registration. A new one (or one whose profile or token changed)
     /// starts pending at `now`, due at `first_check_at`, with a history row.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -35,6 +36,61 @@ fn migrator() -> Migrator {
 /// instead of applying the busy timeout.
 const WRITE_TRANSACTION: &str = "BEGIN IMMEDIATE";
 
+/// A write transaction on a connection of its own. Committed, the connection goes back to the
+/// pool; dropped for any other reason (an error anywhere, a failed COMMIT on a full disk), the
+/// connection is closed instead, so a transaction SQLite or sqlx left half open can never
+/// poison the next write: writes work again as soon as the cause is gone.
+struct WriteTx {
+    connection: PoolConnection<Sqlite>,
+    committed: bool,
+}
+
+impl WriteTx {
+    async fn begin(pool: &SqlitePool) -> Result<WriteTx, StoreError> {
+        let mut connection = pool.acquire().await?;
+        if let Err(error) = sqlx::query(WRITE_TRANSACTION)
+            .execute(&mut *connection)
+            .await
+        {
+            connection.close_on_drop();
+            return Err(error.into());
+        }
+        Ok(WriteTx {
+            connection,
+            committed: false,
+        })
+    }
+
+    async fn commit(mut self) -> Result<(), StoreError> {
+        sqlx::query("COMMIT").execute(&mut *self.connection).await?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.connection
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.connection
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Closing the connection rolls back whatever is still open on it.
+            self.connection.close_on_drop();
+        }
+    }
+}
+
 macro_rules! columns {
     () => {
         "domain, profile, token, generation, created_at, status, status_since, \
@@ -46,6 +102,8 @@ macro_rules! columns {
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The last write that failed for lack of space or permission, until a write succeeds.
+    write_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl SqliteStore {
@@ -69,12 +127,147 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            write_failure: Default::default(),
+        })
     }
 
     /// Closes every connection, checkpointing the WAL.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    async fn register_now(
+        &self,
+        registration: &Registration,
+        now: DateTime<Utc>,
+        first_check_at: DateTime<Utc>,
+    ) -> Result<(Registered, DomainRecord), StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let outcome = register_in(&mut tx, registration, now, first_check_at).await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM domains WHERE domain = ?"
+        ))
+        .bind(&registration.domain)
+        .fetch_one(&mut *tx)
+        .await?;
+        let record = to_record(&row)?;
+        tx.commit().await?;
+        Ok((outcome, record))
+    }
+
+    async fn register_all_now(
+        &self,
+        registrations: &[Registration],
+        now: DateTime<Utc>,
+        first_check_at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let mut changed = 0;
+        for registration in registrations {
+            if register_in(&mut tx, registration, now, first_check_at).await?
+                != Registered::Unchanged
+            {
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn unregister_now(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE domains SET active = FALSE, generation = generation + 1, updated_at = ? \
+             WHERE domain = ? AND active",
+        )
+        .bind(millis(now))
+        .bind(domain)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn claim_due_now(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        // The inner SELECT walks the partial index domains_due from its oldest entry and stops
+        // after `limit` rows: its cost depends on the due set, not on how many rows there are.
+        let rows = sqlx::query(concat!(
+            "UPDATE domains SET next_check_at = ? WHERE domain IN (",
+            "SELECT domain FROM domains WHERE active AND next_check_at <= ? ",
+            "ORDER BY next_check_at LIMIT ?) RETURNING ",
+            columns!()
+        ))
+        .bind(millis(lease_until))
+        .bind(millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut records = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+        records.sort_by(|a, b| a.domain.cmp(&b.domain));
+        Ok(records)
+    }
+
+    async fn save_result_now(&self, result: &CheckResult) -> Result<bool, StoreError> {
+        let records =
+            serde_json::to_string(&result.records).map_err(|error| StoreError::Corrupt {
+                domain: result.domain.clone(),
+                reason: format!("records do not serialise: {error}"),
+            })?;
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let updated = sqlx::query(
+            "UPDATE domains SET status = ?, status_since = ?, consecutive_failures = ?, \
+             checked_at = ?, next_check_at = ?, ready = ?, records = ? \
+             WHERE domain = ? AND active AND generation = ? \
+             AND status = ? AND status_since = ? AND consecutive_failures = ? \
+             AND checked_at IS ?",
+        )
+        .bind(result.lifecycle.status.as_str())
+        .bind(millis(result.lifecycle.status_since))
+        .bind(i64::from(result.lifecycle.consecutive_failures))
+        .bind(millis(result.checked_at))
+        .bind(millis(result.next_check_at))
+        .bind(result.ready)
+        .bind(records)
+        .bind(&result.domain)
+        .bind(result.generation)
+        .bind(result.basis.status.as_str())
+        .bind(millis(result.basis.status_since))
+        .bind(i64::from(result.basis.consecutive_failures))
+        .bind(result.basis.checked_at.map(millis))
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            // Nothing was written: the transaction ends empty.
+            tx.commit().await?;
+            return Ok(false);
+        }
+        if let Some(transition) = &result.transition {
+            insert_transition(&mut tx, &result.domain, transition).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Passes a write's result through, remembering whether writes currently fail for a
+    /// reason of the disk (full, read-only, I/O) so readiness can say so.
+    fn noted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut failure = self
+            .write_failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &result {
+            Ok(_) => *failure = None,
+            Err(error) if error.is_write_failure() => *failure = Some(error.to_string()),
+            Err(_) => {}
+        }
+        result
     }
 }
 
@@ -225,25 +418,39 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn writable(&self) -> Result<(), StoreError> {
+        let failed = self
+            .write_failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some();
+        if !failed {
+            return Ok(());
+        }
+        // Rewriting the schema cookie's neighbour, user_version, with its own value is a real
+        // write (a WAL frame) that changes nothing.
+        let probe = async {
+            let mut tx = WriteTx::begin(&self.pool).await?;
+            let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA user_version = {version}"
+            )))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        };
+        self.noted(probe.await)
+    }
+
     async fn register(
         &self,
         registration: &Registration,
         now: DateTime<Utc>,
         first_check_at: DateTime<Utc>,
     ) -> Result<(Registered, DomainRecord), StoreError> {
-        let mut tx = self.pool.begin_with(WRITE_TRANSACTION).await?;
-        let outcome = register_in(&mut tx, registration, now, first_check_at).await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM domains WHERE domain = ?"
-        ))
-        .bind(&registration.domain)
-        .fetch_one(&mut *tx)
-        .await?;
-        let record = to_record(&row)?;
-        tx.commit().await?;
-        Ok((outcome, record))
+        self.noted(self.register_now(registration, now, first_check_at).await)
     }
 
     async fn register_all(
@@ -252,17 +459,10 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         first_check_at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin_with(WRITE_TRANSACTION).await?;
-        let mut changed = 0;
-        for registration in registrations {
-            if register_in(&mut tx, registration, now, first_check_at).await?
-                != Registered::Unchanged
-            {
-                changed += 1;
-            }
-        }
-        tx.commit().await?;
-        Ok(changed)
+        self.noted(
+            self.register_all_now(registrations, now, first_check_at)
+                .await,
+        )
     }
 
     async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError> {
@@ -299,15 +499,7 @@ impl Store for SqliteStore {
     }
 
     async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE domains SET active = FALSE, generation = generation + 1, updated_at = ? \
-             WHERE domain = ? AND active",
-        )
-        .bind(millis(now))
-        .bind(domain)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        self.noted(self.unregister_now(domain, now).await)
     }
 
     async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError> {
@@ -345,62 +537,11 @@ impl Store for SqliteStore {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<DomainRecord>, StoreError> {
-        // The inner SELECT walks the partial index domains_due from its oldest entry and stops
-        // after `limit` rows: its cost depends on the due set, not on how many rows there are.
-        let rows = sqlx::query(concat!(
-            "UPDATE domains SET next_check_at = ? WHERE domain IN (",
-            "SELECT domain FROM domains WHERE active AND next_check_at <= ? ",
-            "ORDER BY next_check_at LIMIT ?) RETURNING ",
-            columns!()
-        ))
-        .bind(millis(lease_until))
-        .bind(millis(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut records = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
-        records.sort_by(|a, b| a.domain.cmp(&b.domain));
-        Ok(records)
+        self.noted(self.claim_due_now(now, lease_until, limit).await)
     }
 
     async fn save_result(&self, result: &CheckResult) -> Result<bool, StoreError> {
-        let records =
-            serde_json::to_string(&result.records).map_err(|error| StoreError::Corrupt {
-                domain: result.domain.clone(),
-                reason: format!("records do not serialise: {error}"),
-            })?;
-        let mut tx = self.pool.begin_with(WRITE_TRANSACTION).await?;
-        let updated = sqlx::query(
-            "UPDATE domains SET status = ?, status_since = ?, consecutive_failures = ?, \
-             checked_at = ?, next_check_at = ?, ready = ?, records = ? \
-             WHERE domain = ? AND active AND generation = ? \
-             AND status = ? AND status_since = ? AND consecutive_failures = ? \
-             AND checked_at IS ?",
-        )
-        .bind(result.lifecycle.status.as_str())
-        .bind(millis(result.lifecycle.status_since))
-        .bind(i64::from(result.lifecycle.consecutive_failures))
-        .bind(millis(result.checked_at))
-        .bind(millis(result.next_check_at))
-        .bind(result.ready)
-        .bind(records)
-        .bind(&result.domain)
-        .bind(result.generation)
-        .bind(result.basis.status.as_str())
-        .bind(millis(result.basis.status_since))
-        .bind(i64::from(result.basis.consecutive_failures))
-        .bind(result.basis.checked_at.map(millis))
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        if let Some(transition) = &result.transition {
-            insert_transition(&mut tx, &result.domain, transition).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        self.noted(self.save_result_now(result).await)
     }
 
     async fn count_by_status(&self) -> Result<Vec<(DomainStatus, u64)>, StoreError> {

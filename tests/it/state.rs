@@ -116,3 +116,97 @@ async fn callers_that_overlap_share_one_running_check() {
     );
     app.stop().await;
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// `None` (with the reason printed) where this machine cannot mount one.
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().expect("a directory");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::piped())
+            .output();
+        match status {
+            Ok(output) if output.status.success() => Some(SmallDisk { dir }),
+            Ok(output) => {
+                eprintln!(
+                    "SKIPPED: cannot mount a tmpfs here ({}); the disk-full test needs root",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                );
+                None
+            }
+            Err(error) => {
+                eprintln!("SKIPPED: no mount command ({error})");
+                None
+            }
+        }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Fills the disk with one file; returns its path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).expect("the filler");
+        let block = vec![0u8; 16 * 1024];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.write_all(&[0u8; 512]);
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_work_again_as_soon_as_the_disk_has_room_and_readyz_tells_meanwhile() {
+    let Some(disk) = SmallDisk::mount("4m") else {
+        return;
+    };
+    let db_url = format!("sqlite://{}", disk.path().join("sendercheck.db").display());
+    let app = spawn_app(AppOptions {
+        db_url: Some(db_url),
+        ..AppOptions::default()
+    })
+    .await;
+    assert_eq!(app.register("good.example", Some("GOODKEY")).await.0, 201);
+    app.until_checked("good.example").await;
+    assert_eq!(app.get("/readyz").await.0, 200);
+
+    let filler = disk.fill();
+    // Writes fail while the disk is full, with the cause named.
+    let mut refused = 0;
+    for n in 0..20 {
+        let (status, body) = app.register(&format!("full{n}.example"), None).await;
+        if status == 503 {
+            refused += 1;
+            assert_eq!(body["error"]["code"], "store_unavailable", "{body}");
+        }
+    }
+    assert!(refused > 0, "a full disk refused no write");
+    let (ready, body) = app.get("/readyz").await;
+    assert_eq!(ready, 503, "a store that cannot write is not ready: {body}");
+
+    // Room again: the next writes work, with no restart.
+    std::fs::remove_file(filler).expect("the filler goes");
+    let (status, body) = app.register("after.example", None).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app.register("after2.example", None).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(app.get("/readyz").await.0, 200);
+    app.stop().await;
+}
