@@ -276,7 +276,13 @@ impl Config {
         if let Some(listen) = raw.server.listen {
             self.server.listen = parse_socket_addr("server.listen", &listen)?;
         }
-        if let Some(token) = raw.server.api_token.filter(|token| !token.is_empty()) {
+        // A blank token would lock every client out while letting the daemon listen publicly:
+        // it means no token.
+        if let Some(token) = raw
+            .server
+            .api_token
+            .filter(|token| !token.trim().is_empty())
+        {
             self.server.api_token = Some(Secret::new(token));
         }
         if let Some(timeout) = raw.server.request_timeout {
@@ -436,7 +442,7 @@ impl Config {
         if let Some(listen) = env("SENDERCHECK_LISTEN") {
             self.server.listen = parse_socket_addr("SENDERCHECK_LISTEN", &listen)?;
         }
-        if let Some(token) = env("SENDERCHECK_API_TOKEN").filter(|token| !token.is_empty()) {
+        if let Some(token) = env("SENDERCHECK_API_TOKEN").filter(|token| !token.trim().is_empty()) {
             self.server.api_token = Some(Secret::new(token));
         }
         if let Some(url) = env("SENDERCHECK_STORE_URL") {

@@ -30,6 +30,13 @@ pub enum DomainError {
     SingleLabel { input: String },
     #[error("domain {input:?} ends in a numeric label: an IP address is not a domain")]
     NumericTld { input: String },
+    #[error(
+        "domain {input:?} has a character IDNA2008 does not allow ({character}): only letters, \
+         marks and digits (RFC 5892)"
+    )]
+    DisallowedCharacter { input: String, character: String },
+    #[error("{input:?} is a public suffix: mail is sent from a domain registered under it")]
+    PublicSuffix { input: String },
 }
 
 /// A sender domain: lower-case ASCII (IDNA A-label), no trailing dot, a valid host name.
@@ -83,7 +90,33 @@ impl DomainName {
         {
             return Err(DomainError::NumericTld { input: shown() });
         }
+        // UTS #46 maps more than IDNA2008 allows (emoji, symbols): every character of a
+        // U-label must be a letter, a mark, a digit or a hyphen (RFC 5892's PVALID core).
+        for label in &labels {
+            let Some(encoded) = label.strip_prefix("xn--") else {
+                continue;
+            };
+            let decoded = idna::punycode::decode_to_string(encoded)
+                .ok_or_else(|| DomainError::InvalidCharacters { input: shown() })?;
+            if let Some(bad) = decoded.chars().find(|c| !idna2008_allowed(*c)) {
+                return Err(DomainError::DisallowedCharacter {
+                    input: shown(),
+                    character: format!("U+{:04X}", u32::from(bad)),
+                });
+            }
+        }
         Ok(DomainName(ascii))
+    }
+
+    /// As `parse`, for a domain mail is sent from: a public suffix (`co.uk`) is refused.
+    pub fn parse_sender(input: &str) -> Result<Self, DomainError> {
+        let domain = Self::parse(input)?;
+        if psl::suffix_str(domain.as_str()) == Some(domain.as_str()) {
+            return Err(DomainError::PublicSuffix {
+                input: domain.into_string(),
+            });
+        }
+        Ok(domain)
     }
 
     pub fn as_str(&self) -> &str {
@@ -93,6 +126,22 @@ impl DomainName {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// Whether a character may stand in an IDNA2008 label: lower-case and other letters, marks,
+/// decimal digits, or the hyphen.
+fn idna2008_allowed(character: char) -> bool {
+    use unicode_general_category::{GeneralCategory, get_general_category};
+    character == '-'
+        || matches!(
+            get_general_category(character),
+            GeneralCategory::LowercaseLetter
+                | GeneralCategory::OtherLetter
+                | GeneralCategory::ModifierLetter
+                | GeneralCategory::NonspacingMark
+                | GeneralCategory::SpacingMark
+                | GeneralCategory::DecimalNumber
+        )
 }
 
 impl fmt::Display for DomainName {
@@ -185,6 +234,37 @@ mod tests {
             matches!(e, DomainError::SingleLabel { .. })
         });
         rejects("192.0.2.1", |e| matches!(e, DomainError::NumericTld { .. }));
+        // UTS #46 maps these, IDNA2008 does not allow them.
+        rejects("\u{1F600}.example", |e| {
+            matches!(e, DomainError::DisallowedCharacter { .. })
+        });
+        rejects("xn--e28h.example", |e| {
+            matches!(e, DomainError::DisallowedCharacter { .. })
+        });
+        rejects("a\u{2665}b.example", |e| {
+            matches!(e, DomainError::DisallowedCharacter { .. })
+        });
+    }
+
+    #[test]
+    fn letters_and_marks_of_every_script_are_accepted() {
+        accepts("пример.example", "xn--e1afmkfd.example");
+        accepts("उदाहरण.example", "xn--p1b6ci4b4b3a.example");
+        accepts("例え.example", "xn--r8jz45g.example");
+    }
+
+    #[test]
+    fn a_sender_domain_is_not_a_public_suffix() {
+        assert!(matches!(
+            DomainName::parse_sender("co.uk"),
+            Err(DomainError::PublicSuffix { .. })
+        ));
+        assert!(
+            DomainName::parse("co.uk").is_ok(),
+            "a host name all the same"
+        );
+        assert!(DomainName::parse_sender("shop.co.uk").is_ok());
+        assert!(DomainName::parse_sender("shop.example").is_ok());
     }
 
     #[test]

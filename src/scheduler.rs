@@ -47,6 +47,8 @@ struct Inner {
     last_tick: AtomicI64,
     /// The check running for each domain: a second caller awaits it instead of starting one.
     flights: Mutex<HashMap<String, Flight>>,
+    /// Woken whenever a flight ends, for the shutdown drain.
+    flight_ended: tokio::sync::Notify,
 }
 
 /// What a check comes to, shared by everyone who asked for it while it ran.
@@ -73,6 +75,7 @@ impl Scheduler {
                 config,
                 last_tick: AtomicI64::new(0),
                 flights: Mutex::new(HashMap::new()),
+                flight_ended: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -237,6 +240,7 @@ impl Scheduler {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .remove(&domain);
             let _ = sender.send(result);
+            scheduler.inner.flight_ended.notify_waiters();
         });
         (flight, handle)
     }
@@ -385,15 +389,28 @@ impl Scheduler {
         self.drain(grace).await;
     }
 
-    /// Waits until no check is running, or `grace` has passed.
+    /// Waits until no check is running or waiting for a slot (every check a tick, a `PUT` or
+    /// a `POST …/check` started has stored its result), or `grace` has passed.
     pub async fn drain(&self, grace: Duration) {
-        let all = u32::try_from(self.inner.config.concurrency).unwrap_or(u32::MAX);
-        match tokio::time::timeout(grace, self.inner.permits.acquire_many(all)).await {
-            Ok(Ok(permits)) => drop(permits),
-            _ => tracing::warn!(
-                in_flight = self.in_flight(),
-                "checks still running at shutdown; their registrations are retried at restart"
-            ),
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            let ended = self.inner.flight_ended.notified();
+            let running = self
+                .inner
+                .flights
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .len();
+            if running == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                tracing::warn!(
+                    in_flight = running,
+                    "checks still running at shutdown; their registrations are retried at restart"
+                );
+                return;
+            }
         }
     }
 }

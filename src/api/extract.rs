@@ -129,7 +129,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DomainPath {
                 .map_err(|rejection| {
                     ApiError::bad_request("invalid_domain", rejection.body_text())
                 })?;
-        DomainName::parse(&raw)
+        DomainName::parse_sender(&raw)
             .map(DomainPath)
             .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))
     }

@@ -117,6 +117,14 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
 }
 
 async fn not_found(request: Request) -> ApiError {
+    // `/v1/domains/` with the domain left out (`PUT /v1/domains/`, `/v1/domains//check`) is a
+    // request about a domain, not an unknown route: say what is wrong with it.
+    let path = request.uri().path();
+    if let Some(rest) = path.strip_prefix("/v1/domains/")
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        return ApiError::bad_request("invalid_domain", "the domain is missing from the path");
+    }
     ApiError::not_found(format!(
         "no route {} {}",
         request.method(),

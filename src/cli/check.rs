@@ -70,7 +70,7 @@ async fn check_one(
     format: Format,
     style: Style,
 ) -> anyhow::Result<Outcome> {
-    let domain = match DomainName::parse(input) {
+    let domain = match DomainName::parse_sender(input) {
         Ok(domain) => domain,
         Err(error) => {
             if format == Format::Json {
@@ -125,7 +125,7 @@ fn parse_lines(text: &str) -> Vec<Line<'_>> {
                     message: format!("expected DOMAIN [TOKEN], got {line:?}"),
                 };
             }
-            match DomainName::parse(input) {
+            match DomainName::parse_sender(input) {
                 Ok(domain) => Line::Domain { domain, token },
                 Err(error) => Line::Invalid {
                     input,

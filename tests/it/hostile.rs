@@ -126,6 +126,34 @@ async fn odd_domains_in_the_path_get_a_4xx_json_error() {
         assert!((400..500).contains(&status), "{path}: {status} {json}");
         assert!(json["error"]["code"].is_string(), "{path}: {json}");
     }
+    // Not a domain at all: an emoji (UTS #46 maps it, IDNA2008 forbids it), a public suffix,
+    // and no domain in the path.
+    for path in ["/v1/domains/%F0%9F%98%80.example", "/v1/domains/co.uk"] {
+        let (status, json) = app
+            .call(
+                reqwest::Method::PUT,
+                path,
+                Some(serde_json::json!({"profile": "mandrill"})),
+            )
+            .await;
+        assert_eq!(
+            (status, json["error"]["code"].as_str()),
+            (400, Some("invalid_domain")),
+            "{path}: {json}"
+        );
+    }
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::GET,
+        reqwest::Method::DELETE,
+    ] {
+        let (status, json) = app.call(method.clone(), "/v1/domains/", None).await;
+        assert_eq!(
+            (status, json["error"]["code"].as_str()),
+            (400, Some("invalid_domain")),
+            "{method}: {json}"
+        );
+    }
     app.stop().await;
 }
 

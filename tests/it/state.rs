@@ -210,3 +210,39 @@ async fn writes_work_again_as_soon_as_the_disk_has_room_and_readyz_tells_meanwhi
     assert_eq!(app.get("/readyz").await.0, 200);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_waits_for_a_check_that_a_put_started() {
+    let dns = FixtureDns::start_own();
+    dns.set_fault(
+        "good.example",
+        Some(crate::fixture_dns::Fault::Slow(Duration::from_millis(200))),
+    );
+    let (db_url, _dir) = crate::support::temp_db();
+    // One check slot: the second PUT's check waits for the first one's slot.
+    let mut scheduler = sendercheck::config::SchedulerConfig::default();
+    scheduler.enabled = false;
+    scheduler.concurrency = 1;
+    let options = AppOptions {
+        db_url: Some(db_url),
+        nameserver: Some(dns.addr),
+        dns_timeout: Some(Duration::from_secs(2)),
+        scheduler: Some(scheduler),
+        ..AppOptions::default()
+    };
+    let app = spawn_app(options.clone()).await;
+    assert_eq!(app.register("good.example", Some("GOODKEY")).await.0, 201);
+    assert_eq!(app.register("split.example", None).await.0, 201);
+    // Stop at once: one check waits on DNS, the other for a slot.
+    app.stop().await;
+
+    let app = spawn_app(options).await;
+    for domain in ["good.example", "split.example"] {
+        let (_, body) = app.get(&format!("/v1/domains/{domain}")).await;
+        assert!(
+            !body["checked_at"].is_null(),
+            "the check was drained and stored before the store closed: {body:#}"
+        );
+    }
+    app.stop().await;
+}
