@@ -220,9 +220,11 @@ async fn shutdown_waits_for_a_check_that_a_put_started() {
     );
     let (db_url, _dir) = crate::support::temp_db();
     // One check slot: the second PUT's check waits for the first one's slot.
-    let mut scheduler = sendercheck::config::SchedulerConfig::default();
-    scheduler.enabled = false;
-    scheduler.concurrency = 1;
+    let scheduler = sendercheck::config::SchedulerConfig {
+        enabled: false,
+        concurrency: 1,
+        ..Default::default()
+    };
     let options = AppOptions {
         db_url: Some(db_url),
         nameserver: Some(dns.addr),
