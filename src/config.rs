@@ -313,7 +313,7 @@ impl Config {
         if let Some(nameservers) = raw.dns.nameservers {
             self.dns.nameservers = nameservers
                 .iter()
-                .map(|server| parse_socket_addr("dns.nameservers", server))
+                .map(|server| parse_nameserver("dns.nameservers", server))
                 .collect::<Result<_, _>>()?;
         }
         if let Some(timeout) = raw.dns.timeout {
@@ -453,7 +453,7 @@ impl Config {
                 .split(',')
                 .map(str::trim)
                 .filter(|server| !server.is_empty())
-                .map(|server| parse_socket_addr("SENDERCHECK_DNS_NAMESERVERS", server))
+                .map(|server| parse_nameserver("SENDERCHECK_DNS_NAMESERVERS", server))
                 .collect::<Result<_, _>>()?;
         }
         if let Some(timeout) = env("SENDERCHECK_DNS_TIMEOUT") {
@@ -472,6 +472,14 @@ fn invalid_number(key: &str, value: usize, range: &str) -> ConfigError {
 }
 
 /// Parses `IP:PORT` (IPv6 as `[::1]:53`).
+/// A DNS server: `IP:PORT`, or a bare IP meaning port 53.
+pub fn parse_nameserver(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
+    match value.trim().parse::<std::net::IpAddr>() {
+        Ok(ip) => Ok(SocketAddr::new(ip, 53)),
+        Err(_) => parse_socket_addr(key, value),
+    }
+}
+
 pub fn parse_socket_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError::Invalid {
         key: key.to_string(),
@@ -556,6 +564,16 @@ mod tests {
         };
         assert!(error("[server]\nlisten_on = \"x\"").contains("unknown field"));
         assert!(error("[dns]\nnameservers = [\"localhost\"]").contains("IP:PORT"));
+        // A bare address means port 53.
+        let bare = Config::from_toml(
+            "[dns]\nnameservers = [\"127.0.0.1\", \"::1\"]",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(
+            bare.dns.nameservers,
+            vec!["127.0.0.1:53".parse().unwrap(), "[::1]:53".parse().unwrap()]
+        );
         assert!(error("[dns]\ntimeout = \"soon\"").contains("duration"));
         assert!(error("[dns]\nattempts = 0").contains("1 to 10"));
         assert!(error("[schedule]\nconcurrency = 0").contains("1 to 4096"));

@@ -74,16 +74,29 @@ impl From<DomainRecord> for DomainObject {
     }
 }
 
-/// The body of `PUT /v1/domains/{domain}`; both fields may be left out, and so may the body.
+/// The body of `PUT /v1/domains/{domain}`: a JSON object whose fields may each be left out. A
+/// field left out keeps the stored value (or the default for a new domain); an explicit
+/// `"verification_token": null` removes the token.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
-    /// The profile whose requirements apply; `mandrill` when left out.
+    /// The profile whose requirements apply; kept when left out, `mandrill` for a new domain.
     #[serde(default)]
     pub profile: Option<String>,
-    /// The ownership token; without it the verification record is not judged.
-    #[serde(default)]
-    pub verification_token: Option<String>,
+    /// The ownership token; without it the verification record is not judged. Left out: kept;
+    /// `null`: removed.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub verification_token: Option<Option<String>>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// `PUT /v1/domains/{domain}`: registers or updates, and starts a first check at once.
@@ -93,7 +106,7 @@ pub struct RegisterBody {
     tag = "domains",
     security(("bearer" = [])),
     params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
-    request_body(content = RegisterBody, description = "May be empty"),
+    request_body(content = RegisterBody, description = "A JSON object; `{}` keeps what is stored"),
     responses(
         (status = 201, description = "Registered; the first check has started", body = DomainObject),
         (status = 200, description = "Updated (starts over as pending) or unchanged", body = DomainObject),
@@ -110,7 +123,11 @@ pub async fn put(
     DomainPath(domain): DomainPath,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
-    let profile = body.profile.unwrap_or_else(|| "mandrill".to_string());
+    let stored = state.store.get(domain.as_str()).await?;
+    let profile = body
+        .profile
+        .or_else(|| stored.as_ref().map(|record| record.profile.clone()))
+        .unwrap_or_else(|| "mandrill".to_string());
     if state.profiles.get(&profile).is_none() {
         let known: Vec<&str> = state.profiles.names().collect();
         // Echo at most a short prefix: the value is the client's, and may be huge.
@@ -128,7 +145,10 @@ pub async fn put(
             ),
         ));
     }
-    let token = body.verification_token.filter(|token| !token.is_empty());
+    let token = match body.verification_token {
+        None => stored.and_then(|record| record.token),
+        Some(token) => token.filter(|token| !token.is_empty()),
+    };
     if let Some(token) = &token {
         let printable = token.bytes().all(|byte| byte.is_ascii_graphic());
         if token.len() > MAX_TOKEN_LEN || !printable {

@@ -40,13 +40,13 @@ pub fn refuse_declared_oversize(
     }
 }
 
-/// A JSON body; an empty body stands for `T::default()`. Bodies over the configured limit are
-/// refused with 413 before they are read whole.
+/// A JSON object body (`{}` at least: an empty body, an array or a scalar is refused). Bodies
+/// over the configured limit are refused with 413 before they are read whole.
 pub struct JsonBody<T>(pub T);
 
 impl<T> FromRequest<AppState> for JsonBody<T>
 where
-    T: DeserializeOwned + Default,
+    T: DeserializeOwned,
 {
     type Rejection = ApiError;
 
@@ -80,7 +80,10 @@ where
                 }
             })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonBody(T::default()));
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                "the body is empty: send a JSON object, at least {}",
+            ));
         }
         // curl -d sends form-encoded by default; a JSON body under that label is accepted.
         if let Some(content_type) = content_type
@@ -98,6 +101,16 @@ where
         }
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| ApiError::bad_request("invalid_json", "the body is not valid UTF-8"))?;
+        // An object, never an array: serde would read `["mandrill"]` as a positional struct.
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|error| {
+            ApiError::bad_request("invalid_json", format!("the body is not JSON: {error}"))
+        })?;
+        if !value.is_object() {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                "the body must be a JSON object, like {\"profile\": \"mandrill\"}",
+            ));
+        }
         serde_json::from_str(text).map(JsonBody).map_err(|error| {
             let code = if error.is_data() {
                 "invalid_body"

@@ -186,7 +186,7 @@ fn parse_nameservers(values: &[String]) -> anyhow::Result<Vec<SocketAddr>> {
     values
         .iter()
         .map(|value| {
-            crate::config::parse_socket_addr("--nameserver", value).map_err(anyhow::Error::from)
+            crate::config::parse_nameserver("--nameserver", value).map_err(anyhow::Error::from)
         })
         .collect()
 }

@@ -446,11 +446,74 @@ async fn bad_requests_get_the_contract_error_body() {
         "method_not_allowed",
     );
 
-    // An empty body registers with the default profile.
+    // The body is a JSON object: not empty, not an array, not a positional struct.
+    expect(
+        app.call(Method::PUT, "/v1/domains/empty-body.example", None)
+            .await,
+        400,
+        "invalid_body",
+    );
+    for body in [
+        json!([]),
+        json!(["mandrill"]),
+        json!("mandrill"),
+        json!(null),
+    ] {
+        expect(
+            app.call(Method::PUT, "/v1/domains/array.example", Some(body))
+                .await,
+            400,
+            "invalid_body",
+        );
+    }
+    // `{}` registers with the default profile.
     let (status, body) = app
-        .call(Method::PUT, "/v1/domains/empty-body.example", None)
+        .call(
+            Method::PUT,
+            "/v1/domains/empty-body.example",
+            Some(json!({})),
+        )
         .await;
     assert_eq!((status, body["profile"].as_str()), (201, Some("mandrill")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_field_left_out_of_a_put_keeps_its_stored_value_and_null_removes_it() {
+    let app = spawn_app(AppOptions::default()).await;
+    let put =
+        |body: serde_json::Value| app.call(Method::PUT, "/v1/domains/good.example", Some(body));
+    assert_eq!(put(json!({"verification_token": "GOODKEY"})).await.0, 201);
+    app.until_checked("good.example").await;
+    // `{}` changes nothing: the token stays, so the registration does not start over.
+    let (status, body) = put(json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "verified", "{body:#}");
+    let kinds: Vec<&str> = body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|record| record["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"verification"),
+        "the token is still judged: {kinds:?}"
+    );
+    let (_, history) = app.get("/v1/domains/good.example/history").await;
+    assert_eq!(
+        history["transitions"].as_array().unwrap().len(),
+        2,
+        "{history:#}"
+    );
+    // An explicit null removes it: the registration changes.
+    let (status, body) = put(json!({"verification_token": null})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "pending", "{body:#}");
+    let (_, history) = app.get("/v1/domains/good.example/history").await;
+    assert_eq!(
+        history["transitions"][2]["reason"], "verification token changed",
+        "{history:#}"
+    );
     app.stop().await;
 }
 

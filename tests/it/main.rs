@@ -13,6 +13,7 @@ mod faults;
 mod fuzz_regressions;
 mod hostile;
 mod probe;
+mod readme;
 mod serve_cli;
 mod signing;
 mod state;
