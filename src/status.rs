@@ -21,6 +21,8 @@ pub enum DomainStatus {
     Verified,
     /// A required record fails: the window ran out, or a verified domain failed repeatedly.
     Failing,
+    /// Only in history: the registration was deleted (a domain object never has it).
+    Unregistered,
 }
 
 impl DomainStatus {
@@ -35,6 +37,7 @@ impl DomainStatus {
             DomainStatus::Pending => "pending",
             DomainStatus::Verified => "verified",
             DomainStatus::Failing => "failing",
+            DomainStatus::Unregistered => "unregistered",
         }
     }
 }
@@ -56,6 +59,7 @@ impl FromStr for DomainStatus {
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         DomainStatus::ALL
             .into_iter()
+            .chain([DomainStatus::Unregistered])
             .find(|status| status.as_str() == value)
             .ok_or_else(|| UnknownStatus(value.to_string()))
     }
@@ -140,7 +144,8 @@ impl Lifecycle {
             self.consecutive_failures = 0;
             match self.status {
                 DomainStatus::Verified => return None,
-                DomainStatus::Pending => (
+                // A registration is never stored unregistered; were one checked, it is new.
+                DomainStatus::Pending | DomainStatus::Unregistered => (
                     DomainStatus::Verified,
                     format!("every required record passes{}", changes(report, previous)),
                 ),
@@ -155,7 +160,7 @@ impl Lifecycle {
         } else {
             match self.status {
                 DomainStatus::Failing => return None,
-                DomainStatus::Pending => {
+                DomainStatus::Pending | DomainStatus::Unregistered => {
                     let pending_for = (now - self.status_since).to_std().unwrap_or_default();
                     if pending_for < schedule.propagation_window {
                         return None;
@@ -209,7 +214,7 @@ impl Lifecycle {
         schedule: &Schedule,
     ) -> DateTime<Utc> {
         let interval = match self.status {
-            DomainStatus::Pending => {
+            DomainStatus::Pending | DomainStatus::Unregistered => {
                 let pending_for = (now - self.status_since).to_std().unwrap_or_default();
                 if pending_for < schedule.pending_fast_for {
                     schedule.pending_interval

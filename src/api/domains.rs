@@ -327,10 +327,11 @@ pub async fn history(
     State(state): State<AppState>,
     DomainPath(domain): DomainPath,
 ) -> Result<Json<History>, ApiError> {
-    if state.store.get(domain.as_str()).await?.is_none() {
+    // A deleted registration's history stays readable; only a domain never registered is 404.
+    let transitions = state.store.history(domain.as_str()).await?;
+    if transitions.is_empty() {
         return Err(not_registered(&domain));
     }
-    let transitions = state.store.history(domain.as_str()).await?;
     Ok(Json(History {
         transitions: transitions.into_iter().map(Into::into).collect(),
     }))

@@ -179,15 +179,29 @@ impl SqliteStore {
     }
 
     async fn unregister_now(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let status: Option<String> = sqlx::query_scalar(
             "UPDATE domains SET active = FALSE, generation = generation + 1, updated_at = ? \
-             WHERE domain = ? AND active",
+             WHERE domain = ? AND active RETURNING status",
         )
         .bind(millis(now))
         .bind(domain)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let Some(status) = status else {
+            tx.commit().await?;
+            return Ok(false);
+        };
+        // The history stays readable, ending with the unregistration.
+        let transition = Transition {
+            at: now,
+            from: DomainStatus::from_str(&status).ok(),
+            to: DomainStatus::Unregistered,
+            reason: "unregistered".to_string(),
+        };
+        insert_transition(&mut tx, domain, &transition).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn claim_due_now(
@@ -638,7 +652,10 @@ mod tests {
         assert_eq!(store.claim_due(at(10), at(20), 10).await.unwrap(), vec![]);
         let (outcome, _) = store.register(&shop, at(3), at(3)).await.unwrap();
         assert_eq!(outcome, Registered::Created);
-        assert_eq!(store.history("shop.example").await.unwrap().len(), 2);
+        let history = store.history("shop.example").await.unwrap();
+        assert_eq!(history.len(), 3, "{history:?}");
+        assert_eq!(history[1].to, DomainStatus::Unregistered);
+        assert_eq!(history[1].from, Some(DomainStatus::Pending));
     }
 
     #[tokio::test]

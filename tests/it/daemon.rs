@@ -323,6 +323,23 @@ async fn check_now_delete_and_profiles() {
             .0,
         404
     );
+    // Its history is kept and stays readable, ending with the unregistration.
+    let (status, history) = app.get("/v1/domains/broken-spf.example/history").await;
+    assert_eq!(status, 200, "{history}");
+    let last = history["transitions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            last["from"].as_str(),
+            last["to"].as_str(),
+            last["reason"].as_str()
+        ),
+        (Some("pending"), Some("unregistered"), Some("unregistered"))
+    );
 
     let (status, profiles) = app.get("/v1/profiles").await;
     assert_eq!(status, 200);
