@@ -28,6 +28,9 @@ use crate::dns::Resolver;
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept.
 const MIN_RSA_BITS: usize = 1024;
+/// Signatures verified per message; the rest are reported as skipped. A 10 MiB paste may carry
+/// thousands, each a DNS query and an RSA operation.
+pub const MAX_SIGNATURES: usize = 16;
 
 /// Why the input cannot be verified at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -697,8 +700,28 @@ where
 {
     let message_bytes = normalize(raw)?;
     // Not strict: a signature with l= is verified (and warned about) rather than refused.
-    let message = AuthenticatedMessage::parse_with_opts(&message_bytes, None, false)
+    let mut message = AuthenticatedMessage::parse_with_opts(&message_bytes, None, false)
         .ok_or(MessageError::NoHeaders)?;
+    let skipped: Vec<SignatureVerdict> = message
+        .dkim_headers
+        .iter()
+        .skip(MAX_SIGNATURES)
+        .map(|header| SignatureVerdict {
+            domain: header.header.d.to_ascii_lowercase(),
+            selector: header.header.s.clone(),
+            algorithm: algorithm_name(header.header.a).to_string(),
+            result: Verdict::Neutral,
+            reason: format!(
+                "skipped: only the first {MAX_SIGNATURES} signatures of a message are verified"
+            ),
+            key: None,
+            alignment: Alignment::None,
+            aligned: false,
+            registration: None,
+            warnings: Vec::new(),
+        })
+        .collect();
+    message.dkim_headers.truncate(MAX_SIGNATURES);
     let from_domain = message
         .from
         .first()
@@ -739,89 +762,107 @@ where
         .and_then(|from| dmarc::applicable_record(from, &snapshot))
         .is_some_and(dmarc::strict_dkim_alignment);
 
+    // RSA is CPU work: verify on the blocking pool, not on the threads that serve requests.
+    // The message is parsed again there, from bytes it owns.
+    drop(message);
     let authenticator = MessageAuthenticator(resolver.hickory().clone());
-    let outputs = authenticator
-        .verify_dkim(Parameters::new(&message).with_txt_cache(&cache))
-        .await;
+    let runtime = tokio::runtime::Handle::current();
+    let from = from_domain.clone();
+    let verified = tokio::task::spawn_blocking(move || {
+        let mut message = AuthenticatedMessage::parse_with_opts(&message_bytes, None, false)?;
+        message.dkim_headers.truncate(MAX_SIGNATURES);
+        let from_domain = from;
+        let outputs = runtime
+            .block_on(authenticator.verify_dkim(Parameters::new(&message).with_txt_cache(&cache)));
 
-    let mut signatures = Vec::with_capacity(outputs.len() + message.errors.len());
-    let mut b_prefixes = Vec::with_capacity(signatures.capacity());
-    // DKIM-Signatures that do not parse. mail-auth reports only some of them, so every one is
-    // taken from the parse errors here, showing what the header named.
-    for header in &message.errors {
-        let (result, mut reason) = describe(&DkimResult::Neutral(header.header.clone()), "");
-        if let Some(problem) = signature_problem(header.value)
-            && !problem.starts_with("malformed")
-        {
-            reason = format!("{reason}; also, {problem}");
-        }
-        let domain = raw_tag(header.value, "d").to_ascii_lowercase();
-        signatures.push(SignatureVerdict {
-            alignment: alignment(&domain, from_domain.as_deref()),
-            aligned: aligned(&domain, from_domain.as_deref(), strict),
-            domain,
-            selector: raw_tag(header.value, "s"),
-            algorithm: raw_tag(header.value, "a"),
-            result,
-            reason,
-            key: None,
-            registration: None,
-            warnings: Vec::new(),
-        });
-        b_prefixes.push(String::new());
-    }
-    for output in &outputs {
-        let Some(signature) = output.signature() else {
-            continue;
-        };
-        let name = key_name(&signature.s, &signature.d);
-        let fetched = keys.get(&name);
-        let key = fetched.and_then(|fetched| fetched.info.clone());
-        // Our own lookup knows why a key is missing or unreachable better than the error
-        // mail-auth read back from the cache.
-        let known_problem = fetched.and_then(|fetched| fetched.problem.clone());
-        let (mut result, mut reason) = match (output.result(), known_problem) {
-            (DkimResult::PermError(_) | DkimResult::TempError(_), Some(problem)) => problem,
-            (result, _) => describe(result, &name),
-        };
-        // What mail-auth does not check: the signature's own tags, then the key's.
-        let tag_problem = message
-            .dkim_headers
-            .iter()
-            .find(|header| header.header.b == signature.b && header.header.d == signature.d)
-            .and_then(|header| signature_problem(header.value))
-            .or_else(|| {
-                fetched
-                    .and_then(|fetched| fetched.record.as_deref())
-                    .and_then(|record| key_problem(record, &name, signature.a))
+        let mut signatures = Vec::with_capacity(outputs.len() + message.errors.len());
+        let mut b_prefixes = Vec::with_capacity(signatures.capacity());
+        // DKIM-Signatures that do not parse. mail-auth reports only some of them, so every one is
+        // taken from the parse errors here, showing what the header named.
+        for header in &message.errors {
+            let (result, mut reason) = describe(&DkimResult::Neutral(header.header.clone()), "");
+            if let Some(problem) = signature_problem(header.value)
+                && !problem.starts_with("malformed")
+            {
+                reason = format!("{reason}; also, {problem}");
+            }
+            let domain = raw_tag(header.value, "d").to_ascii_lowercase();
+            signatures.push(SignatureVerdict {
+                alignment: alignment(&domain, from_domain.as_deref()),
+                aligned: aligned(&domain, from_domain.as_deref(), strict),
+                domain,
+                selector: raw_tag(header.value, "s"),
+                algorithm: raw_tag(header.value, "a"),
+                result,
+                reason,
+                key: None,
+                registration: None,
+                warnings: Vec::new(),
             });
-        if let Some(problem) = tag_problem
-            && result != Verdict::Temperror
-        {
-            result = Verdict::Permerror;
-            reason = problem;
+            b_prefixes.push(String::new());
         }
-        if result == Verdict::Pass
-            && let Some(violation) = rfc8301(signature, key.as_ref())
-        {
-            result = Verdict::Fail;
-            reason = violation;
+        for output in &outputs {
+            let Some(signature) = output.signature() else {
+                continue;
+            };
+            let name = key_name(&signature.s, &signature.d);
+            let fetched = keys.get(&name);
+            let key = fetched.and_then(|fetched| fetched.info.clone());
+            // Our own lookup knows why a key is missing or unreachable better than the error
+            // mail-auth read back from the cache.
+            let known_problem = fetched.and_then(|fetched| fetched.problem.clone());
+            let (mut result, mut reason) = match (output.result(), known_problem) {
+                (DkimResult::PermError(_) | DkimResult::TempError(_), Some(problem)) => problem,
+                (result, _) => describe(result, &name),
+            };
+            // What mail-auth does not check: the signature's own tags, then the key's.
+            let tag_problem = message
+                .dkim_headers
+                .iter()
+                .find(|header| header.header.b == signature.b && header.header.d == signature.d)
+                .and_then(|header| signature_problem(header.value))
+                .or_else(|| {
+                    fetched
+                        .and_then(|fetched| fetched.record.as_deref())
+                        .and_then(|record| key_problem(record, &name, signature.a))
+                });
+            if let Some(problem) = tag_problem
+                && result != Verdict::Temperror
+            {
+                result = Verdict::Permerror;
+                reason = problem;
+            }
+            if result == Verdict::Pass
+                && let Some(violation) = rfc8301(signature, key.as_ref())
+            {
+                result = Verdict::Fail;
+                reason = violation;
+            }
+            let encoded_b = base64::engine::general_purpose::STANDARD.encode(&signature.b);
+            b_prefixes.push(encoded_b.chars().take(8).collect());
+            signatures.push(SignatureVerdict {
+                domain: signature.d.to_ascii_lowercase(),
+                selector: signature.s.clone(),
+                algorithm: algorithm_name(signature.a).to_string(),
+                result,
+                reason,
+                warnings: signature_warnings(signature, key.as_ref()),
+                key,
+                alignment: alignment(&signature.d, from_domain.as_deref()),
+                aligned: aligned(&signature.d, from_domain.as_deref(), strict),
+                registration: None,
+            });
         }
-        let encoded_b = base64::engine::general_purpose::STANDARD.encode(&signature.b);
-        b_prefixes.push(encoded_b.chars().take(8).collect());
-        signatures.push(SignatureVerdict {
-            domain: signature.d.to_ascii_lowercase(),
-            selector: signature.s.clone(),
-            algorithm: algorithm_name(signature.a).to_string(),
-            result,
-            reason,
-            warnings: signature_warnings(signature, key.as_ref()),
-            key,
-            alignment: alignment(&signature.d, from_domain.as_deref()),
-            aligned: aligned(&signature.d, from_domain.as_deref(), strict),
-            registration: None,
-        });
-    }
+        Some((signatures, b_prefixes))
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some((mut signatures, mut b_prefixes)) = verified else {
+        return Err(MessageError::NoHeaders);
+    };
+    b_prefixes.extend(skipped.iter().map(|_| String::new()));
+    signatures.extend(skipped);
     let result = overall(&signatures);
     let aligned_pass = signatures
         .iter()

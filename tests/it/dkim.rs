@@ -426,6 +426,35 @@ fn a_key_lookup_that_times_out_is_temperror_and_exit_3() {
 }
 
 #[tokio::test]
+async fn only_the_first_sixteen_signatures_are_verified() {
+    let msg = message();
+    let mut raw = String::new();
+    // Twenty signatures, each with a selector of its own: twenty keys to fetch.
+    for n in 0..20 {
+        raw.push_str(&rsa_signature(&msg, Signing::relaxed(&format!("s{n}"))));
+    }
+    raw.push_str(&msg);
+    let resolver = crate::support::fixture_resolver();
+    let verdict = sendercheck::dkim::verify(&resolver, raw.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(verdict.signatures.len(), 20);
+    let skipped: Vec<_> = verdict
+        .signatures
+        .iter()
+        .filter(|signature| signature.reason.starts_with("skipped"))
+        .collect();
+    assert_eq!(skipped.len(), 4);
+    assert!(
+        skipped
+            .iter()
+            .all(|s| s.result == sendercheck::dkim::Verdict::Neutral)
+    );
+    // Sixteen keys and the From domain's DMARC record: the skipped ones cost nothing.
+    assert_eq!(resolver.counters().total(), 17);
+}
+
+#[tokio::test]
 async fn fifty_signatures_cost_one_query_per_distinct_key() {
     let msg = message();
     let rsa = rsa_signature(&msg, Signing::relaxed("rsa"));
