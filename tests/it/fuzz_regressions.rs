@@ -21,7 +21,8 @@ fn replay(target: &str, harness: fn(&[u8])) -> usize {
 
 #[test]
 fn kept_fuzz_inputs_no_longer_fail() {
+    // Every target replays something: a folder holding only .keep would test nothing.
     assert!(replay("checks", harness::checks) >= 1);
-    replay("domain", harness::domain);
-    replay("dkim_message", harness::dkim_message);
+    assert!(replay("domain", harness::domain) >= 1);
+    assert!(replay("dkim_message", harness::dkim_message) >= 1);
 }

@@ -178,13 +178,18 @@ async fn no_token_ever_appears_in_logs_errors_or_metrics() {
         .stderr(log.reopen().unwrap())
         .spawn()
         .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let address = loop {
         let mut text = String::new();
         log.reopen().unwrap().read_to_string(&mut text).unwrap();
         if let Some(rest) = text.split("address=").nth(1) {
             break rest.split_whitespace().next().unwrap().to_string();
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon logged no address within 30 s: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     let client = reqwest::Client::new();
     let base = format!("http://{address}");
