@@ -53,10 +53,10 @@ impl FromRequest<AppState> for RawMessage {
     ),
     responses(
         (status = 200, description = "The DKIM verdict", body = DkimVerdict),
-        (status = 400, description = "Empty, or no header block (not_a_message)", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
-        (status = 413, description = "Larger than limits.max_message_bytes", body = super::openapi::ErrorBody),
-        (status = 503, description = "The store could not be read", body = super::openapi::ErrorBody),
+        (status = 400, description = "Empty, or no header block (not_a_message)", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 413, description = "Larger than limits.max_message_bytes", body = super::error::ErrorBody),
+        (status = 503, description = "The store could not be read", body = super::error::ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(bytes = message.len()))]

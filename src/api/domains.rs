@@ -86,7 +86,7 @@ pub struct RegisterBody {
     /// The ownership token; without it the verification record is not judged. Left out: kept;
     /// `null`: removed.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 255, pattern = "^[!-~]*$")]
     pub verification_token: Option<Option<String>>,
 }
 
@@ -105,16 +105,16 @@ where
     path = "/v1/domains/{domain}",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
     request_body(content = RegisterBody, description = "A JSON object; `{}` keeps what is stored"),
     responses(
         (status = 201, description = "Registered; the first check has started", body = DomainObject),
         (status = 200, description = "Updated (starts over as pending) or unchanged", body = DomainObject),
-        (status = 400, description = "invalid_domain, unknown_profile, invalid_token, invalid_json, invalid_body", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
-        (status = 413, description = "Body over limits.max_body_bytes", body = super::openapi::ErrorBody),
-        (status = 415, description = "Body is not JSON", body = super::openapi::ErrorBody),
-        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+        (status = 400, description = "invalid_domain, unknown_profile, invalid_token, invalid_json, invalid_body", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 413, description = "Body over limits.max_body_bytes", body = super::error::ErrorBody),
+        (status = 415, description = "Body is not JSON", body = super::error::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::error::ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(domain = %domain))]
@@ -188,13 +188,13 @@ pub async fn put(
     path = "/v1/domains/{domain}",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
     responses(
         (status = 200, description = "The latest status and records", body = DomainObject),
-        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
-        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
-        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+        (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 404, description = "Not registered", body = super::error::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::error::ErrorBody),
     )
 )]
 pub async fn get(
@@ -219,13 +219,13 @@ fn not_registered(domain: &DomainName) -> ApiError {
     path = "/v1/domains/{domain}",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
     responses(
         (status = 204, description = "Unregistered"),
-        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
-        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
-        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+        (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 404, description = "Not registered", body = super::error::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::error::ErrorBody),
     )
 )]
 pub async fn delete(
@@ -249,13 +249,13 @@ pub async fn delete(
     path = "/v1/domains/{domain}/check",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
     responses(
         (status = 200, description = "Checked now; the stored result", body = DomainObject),
-        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
-        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
-        (status = 503, description = "The store could not be reached, or the check outlasted server.request_timeout", body = super::openapi::ErrorBody),
+        (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 404, description = "Not registered", body = super::error::ErrorBody),
+        (status = 503, description = "The store could not be reached, or the check outlasted server.request_timeout", body = super::error::ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(domain = %domain))]
@@ -314,13 +314,13 @@ pub struct History {
     path = "/v1/domains/{domain}/history",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
     responses(
         (status = 200, description = "Status changes, oldest first, each with a reason", body = History),
-        (status = 400, description = "invalid_domain", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
-        (status = 404, description = "Not registered", body = super::openapi::ErrorBody),
-        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+        (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 404, description = "Not registered", body = super::error::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::error::ErrorBody),
     )
 )]
 pub async fn history(
@@ -353,16 +353,16 @@ pub struct DomainList {
     security(("bearer" = [])),
     params(
         ("status" = Option<DomainStatus>, Query, description = "Only domains with this status"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 100)"),
         ("after" = Option<String>, Query, description = "Start after this domain: the previous page's next"),
-        ("format" = Option<String>, Query, description = "`csv` exports every matching domain as CSV (as does `Accept: text/csv`); `json` (default) answers a page"),
+        ("format" = Option<String>, Query, pattern = "^(csv|json)$", description = "`csv` exports every matching domain as CSV (as does `Accept: text/csv`); `json` (default) answers a page"),
     ),
     responses(
         (status = 200, description = "A page in domain order (JSON), or every matching domain streamed as CSV: domain,profile,status,ready,checked_at,failing,dns_errors",
          content((DomainList = "application/json"), (String = "text/csv"))),
-        (status = 400, description = "invalid_parameter", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
-        (status = 503, description = "The store could not be reached", body = super::openapi::ErrorBody),
+        (status = 400, description = "invalid_parameter", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 503, description = "The store could not be reached", body = super::error::ErrorBody),
     )
 )]
 pub async fn list(

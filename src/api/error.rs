@@ -9,6 +9,20 @@ use serde_json::json;
 
 use crate::store::StoreError;
 
+/// The body of every error answer, as the OpenAPI document shows it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code, e.g. `invalid_domain`, `unknown_profile`, `not_found`, `unauthorized`.
+    pub code: String,
+    /// What went wrong, for people (at most 300 characters of it).
+    pub message: String,
+}
+
 /// An error the API answers with.
 #[derive(Debug)]
 pub struct ApiError {

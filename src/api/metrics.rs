@@ -16,7 +16,7 @@ use crate::telemetry::ScrapeState;
     responses(
         (status = 200, description = "Prometheus text exposition format 0.0.4", body = String,
          content_type = "text/plain"),
-        (status = 503, description = "The store could not be read", body = super::openapi::ErrorBody),
+        (status = 503, description = "The store could not be read", body = super::error::ErrorBody),
     )
 )]
 pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError> {

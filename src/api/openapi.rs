@@ -2,25 +2,11 @@
 //! the response types. A test fails when a route of the router is missing from it.
 
 use axum::Json;
-use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
+use super::error::{ErrorBody, ErrorDetail};
 use super::{dkim, domains, health, metrics, profiles};
-
-/// The body of every error answer.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// A stable code, e.g. `invalid_domain`, `unknown_profile`, `not_found`, `unauthorized`.
-    pub code: String,
-    /// What went wrong, for people.
-    pub message: String,
-}
 
 struct BearerToken;
 
@@ -139,6 +125,34 @@ mod tests {
             assert!(
                 document["components"]["schemas"][schema].is_object(),
                 "schema {schema} missing"
+            );
+        }
+    }
+
+    #[test]
+    fn the_document_states_the_limits_the_server_enforces() {
+        // A schema-driven client must not generate values the server then refuses.
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let list = &document["paths"]["/v1/domains"]["get"]["parameters"];
+        let limit = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == "limit")
+            .expect("limit");
+        assert_eq!(limit["schema"]["minimum"], 1, "{limit}");
+        assert_eq!(limit["schema"]["maximum"], 1000, "{limit}");
+        let put = &document["paths"]["/v1/domains/{domain}"]["put"]["parameters"][0];
+        assert_eq!(put["schema"]["maxLength"], 254, "{put}");
+        let token =
+            &document["components"]["schemas"]["RegisterBody"]["properties"]["verification_token"];
+        assert_eq!(token["maxLength"], 255, "{token}");
+        assert_eq!(token["pattern"], "^[!-~]*$", "{token}");
+        let statuses = &document["components"]["schemas"]["DomainStatus"]["enum"];
+        for status in ["pending", "verified", "failing"] {
+            assert!(
+                statuses.as_array().unwrap().iter().any(|s| s == status),
+                "{statuses}"
             );
         }
     }

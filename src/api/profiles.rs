@@ -42,7 +42,7 @@ pub struct ProfileList {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profiles", body = ProfileList),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
     )
 )]
 pub async fn list(State(state): State<AppState>) -> Json<ProfileList> {
