@@ -114,6 +114,7 @@ struct RawServer {
     header_timeout: Option<String>,
     body_timeout: Option<String>,
     max_connections: Option<usize>,
+    max_connections_per_client: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,8 +145,11 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// The longest a client may take to send a request body; then 408.
     pub body_timeout: Duration,
-    /// Connections open at once; more wait in the kernel's accept queue.
+    /// Connections served at once; past it (or past a client's share), a connection is served
+    /// only health, readiness and metrics, and 503 with Retry-After for anything else.
     pub max_connections: usize,
+    /// Connections one client address may hold, so one client cannot take every slot.
+    pub max_connections_per_client: usize,
 }
 
 /// The scheduler's settings and the lifecycle rules it applies.
@@ -223,6 +227,7 @@ impl Default for Config {
                 header_timeout: Duration::from_secs(10),
                 body_timeout: Duration::from_secs(10),
                 max_connections: 1024,
+                max_connections_per_client: 256,
             },
             store: StoreConfig {
                 url: "sqlite://sendercheck.db".to_string(),
@@ -306,6 +311,16 @@ impl Config {
                 ));
             }
             self.server.max_connections = connections;
+        }
+        if let Some(connections) = raw.server.max_connections_per_client {
+            if !(1..=1_000_000).contains(&connections) {
+                return Err(invalid_number(
+                    "server.max_connections_per_client",
+                    connections,
+                    "1 to 1000000",
+                ));
+            }
+            self.server.max_connections_per_client = connections;
         }
         if let Some(url) = raw.store.url {
             self.store.url = url;

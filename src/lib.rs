@@ -108,6 +108,7 @@ impl App {
         tracing::info!(%address, "listening");
         let limits = api::server::ConnectionLimits {
             max_connections: self.config.server.max_connections,
+            max_connections_per_client: self.config.server.max_connections_per_client,
             header_timeout: self.config.server.header_timeout,
         };
         api::server::serve(

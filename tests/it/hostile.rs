@@ -259,3 +259,102 @@ async fn thousands_of_connections_are_held_to_the_cap_and_service_resumes() {
     assert_eq!(status_and_json(&raw_answer).0, 200);
     app.stop().await;
 }
+
+/// Opens `count` connections that never send a byte.
+async fn silent_connections(app: &crate::support::TestApp, count: usize) -> Vec<TcpStream> {
+    let address: std::net::SocketAddr = address(app).parse().unwrap();
+    let held: Vec<TcpStream> = tokio::task::spawn_blocking(move || {
+        (0..count)
+            .filter_map(|_| TcpStream::connect_timeout(&address, Duration::from_secs(1)).ok())
+            .collect()
+    })
+    .await
+    .unwrap();
+    held
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics_are_answered_when_every_slot_is_taken() {
+    let ten = Duration::from_secs(10);
+    let app = spawn_app(AppOptions {
+        connections: Some((32, ten, ten)),
+        per_client: Some(10_000),
+        ..Default::default()
+    })
+    .await;
+    // Every slot held by a silent client, and more waiting behind it.
+    let held = silent_connections(&app, 32 + 300).await;
+    assert!(held.len() > 32, "only {} connections opened", held.len());
+    let fresh = reqwest::Client::new();
+    for path in ["/healthz", "/metrics"] {
+        let response = fresh
+            .get(app.url(path))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{path} was not answered: {error}"));
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+    let response = fresh
+        .get(app.url("/v1/domains"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "overloaded");
+    drop(held);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_cannot_take_every_slot() {
+    let ten = Duration::from_secs(10);
+    let app = spawn_app(AppOptions {
+        connections: Some((500, ten, ten)),
+        per_client: Some(8),
+        ..Default::default()
+    })
+    .await;
+    let held = silent_connections(&app, 8).await;
+    assert_eq!(held.len(), 8);
+    // This client's share is used up: its next connection is in overload mode.
+    let fresh = reqwest::Client::new();
+    let response = fresh
+        .get(app.url("/v1/domains"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 503);
+    let response = fresh
+        .get(app.url("/healthz"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 200);
+    // Its share back, it is served again.
+    drop(held);
+    let mut served = false;
+    for _ in 0..100 {
+        let response = reqwest::Client::new()
+            .get(app.url("/v1/domains"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .expect("an answer");
+        if response.status().as_u16() == 200 {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        served,
+        "the client was not served after closing its connections"
+    );
+    app.stop().await;
+}

@@ -104,6 +104,8 @@ pub struct AppOptions {
     pub dns_timeout: Option<Duration>,
     /// Connection-layer limits: (max connections, header timeout, body timeout).
     pub connections: Option<(usize, Duration, Duration)>,
+    /// Connections one client address may hold.
+    pub per_client: Option<usize>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -151,6 +153,9 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         config.server.max_connections = max_connections;
         config.server.header_timeout = header_timeout;
         config.server.body_timeout = body_timeout;
+    }
+    if let Some(per_client) = options.per_client {
+        config.server.max_connections_per_client = per_client;
     }
     config.dns.attempts = 1;
     config.scheduler.enabled = false;
