@@ -73,6 +73,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code, "message": self.message}});
         let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // Overload and an unreachable store both pass: say when to come back.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -84,6 +90,14 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        if error.is_overload() {
+            tracing::warn!(error = %anyhow::Error::from(error), "store overloaded");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "too many requests are writing at once; retry in a second",
+            );
+        }
         tracing::error!(error = %anyhow::Error::from(error), "store failed");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -1,6 +1,7 @@
 //! Persistence: the only module that knows SQL. A `Store` trait and its SQLite implementation;
 //! the schema lives in `migrations/` and is applied at start.
 
+mod readmodel;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -59,6 +60,15 @@ fn database_cause(error: &sqlx::Error) -> String {
 }
 
 impl StoreError {
+    /// Whether the store is only busy: every connection was taken for longer than the wait.
+    pub fn is_overload(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Shared(inner) => inner.is_overload(),
+            _ => false,
+        }
+    }
+
     /// Whether the failure is about writing (the disk, permissions), as opposed to a busy or
     /// closed store.
     fn is_write_failure(&self) -> bool {

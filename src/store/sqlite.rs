@@ -14,8 +14,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{Row, Sqlite};
 
+use super::readmodel::ReadModel;
 use super::{CheckResult, DomainRecord, Registered, Registration, Store, StoreError};
 use crate::checks::RecordCheck;
 use crate::status::{DomainStatus, Lifecycle, Transition};
@@ -104,6 +105,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The last write that failed for lack of space or permission, until a write succeeds.
     write_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// Every active registration, for reads that need no connection.
+    model: std::sync::Arc<ReadModel>,
 }
 
 impl SqliteStore {
@@ -120,16 +123,23 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
+            // Reads never wait here (they use the read model); a write that cannot get a
+            // connection within a second is answered 503 overloaded rather than queued on.
+            .acquire_timeout(Duration::from_secs(1))
             // Each sqlx SQLite connection lives on its own thread, so a ping before every use
             // doubles the thread hand-offs of a read; a local file connection does not go stale.
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
+        let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE active"))
+            .fetch_all(&pool)
+            .await?;
+        let records = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
         Ok(SqliteStore {
             pool,
             write_failure: Default::default(),
+            model: std::sync::Arc::new(ReadModel::new(records)),
         })
     }
 
@@ -155,7 +165,9 @@ impl SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         let record = to_record(&row)?;
+        let sequence = self.model.next_sequence();
         tx.commit().await?;
+        self.model.put(sequence, record.clone());
         Ok((outcome, record))
     }
 
@@ -166,16 +178,29 @@ impl SqliteStore {
         first_check_at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
-        let mut changed = 0;
+        let mut changed = Vec::new();
         for registration in registrations {
             if register_in(&mut tx, registration, now, first_check_at).await?
                 != Registered::Unchanged
             {
-                changed += 1;
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    columns!(),
+                    " FROM domains WHERE domain = ?"
+                ))
+                .bind(&registration.domain)
+                .fetch_one(&mut *tx)
+                .await?;
+                changed.push(to_record(&row)?);
             }
         }
+        let sequence = self.model.next_sequence();
         tx.commit().await?;
-        Ok(changed)
+        let count = changed.len() as u64;
+        for record in changed {
+            self.model.put(sequence, record);
+        }
+        Ok(count)
     }
 
     async fn unregister_now(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -200,7 +225,9 @@ impl SqliteStore {
             reason: "unregistered".to_string(),
         };
         insert_transition(&mut tx, domain, &transition).await?;
+        let sequence = self.model.next_sequence();
         tx.commit().await?;
+        self.model.remove(sequence, domain);
         Ok(true)
     }
 
@@ -212,6 +239,7 @@ impl SqliteStore {
     ) -> Result<Vec<DomainRecord>, StoreError> {
         // The inner SELECT walks the partial index domains_due from its oldest entry and stops
         // after `limit` rows: its cost depends on the due set, not on how many rows there are.
+        let mut tx = WriteTx::begin(&self.pool).await?;
         let rows = sqlx::query(concat!(
             "UPDATE domains SET next_check_at = ? WHERE domain IN (",
             "SELECT domain FROM domains WHERE active AND next_check_at <= ? ",
@@ -221,10 +249,15 @@ impl SqliteStore {
         .bind(millis(lease_until))
         .bind(millis(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
         let mut records = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+        let sequence = self.model.next_sequence();
+        tx.commit().await?;
         records.sort_by(|a, b| a.domain.cmp(&b.domain));
+        for record in &records {
+            self.model.put(sequence, record.clone());
+        }
         Ok(records)
     }
 
@@ -265,7 +298,18 @@ impl SqliteStore {
         if let Some(transition) = &result.transition {
             insert_transition(&mut tx, &result.domain, transition).await?;
         }
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM domains WHERE domain = ?"
+        ))
+        .bind(&result.domain)
+        .fetch_one(&mut *tx)
+        .await?;
+        let record = to_record(&row)?;
+        let sequence = self.model.next_sequence();
         tx.commit().await?;
+        self.model.put(sequence, record);
         Ok(true)
     }
 
@@ -480,15 +524,7 @@ impl Store for SqliteStore {
     }
 
     async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM domains WHERE domain = ? AND active"
-        ))
-        .bind(domain)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(to_record).transpose()
+        Ok(self.model.get(domain))
     }
 
     async fn list(
@@ -497,19 +533,9 @@ impl Store for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<DomainRecord>, StoreError> {
-        let mut query: QueryBuilder<Sqlite> =
-            QueryBuilder::new(concat!("SELECT ", columns!(), " FROM domains WHERE active"));
-        if let Some(status) = status {
-            query.push(" AND status = ").push_bind(status.as_str());
-        }
-        if let Some(after) = after {
-            query.push(" AND domain > ").push_bind(after.to_string());
-        }
-        query
-            .push(" ORDER BY domain LIMIT ")
-            .push_bind(i64::from(limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
-        rows.iter().map(to_record).collect()
+        Ok(self
+            .model
+            .list(status, after, usize::try_from(limit).unwrap_or(usize::MAX)))
     }
 
     async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {

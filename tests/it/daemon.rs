@@ -635,7 +635,7 @@ async fn metrics_and_openapi_are_served() {
 
 #[tokio::test]
 async fn csv_export_streams_every_matching_domain_in_order() {
-    use sendercheck::store::{Registration, SqliteStore, Store};
+    use sendercheck::store::{Registration, Store};
     let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
         db_url: Some(db_url.clone()),
@@ -646,8 +646,8 @@ async fn csv_export_streams_every_matching_domain_in_order() {
     app.until_checked("good.example").await;
     app.register("broken-spf.example", None).await;
     app.until_checked("broken-spf.example").await;
-    // More than two pages of the export, written straight to the same database.
-    let store = SqliteStore::connect(&db_url).await.unwrap();
+    // More than two pages of the export, written straight through the daemon's store.
+    let store = app.store.clone();
     let bulk: Vec<Registration> = (0..2500)
         .map(|n| Registration {
             domain: format!("bulk{n:05}.example"),

@@ -248,3 +248,34 @@ async fn shutdown_waits_for_a_check_that_a_put_started() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_readers_never_see_the_database_as_down() {
+    let ten = Duration::from_secs(10);
+    let app = spawn_app(AppOptions {
+        connections: Some((4096, ten, ten)),
+        per_client: Some(10_000),
+        ..AppOptions::default()
+    })
+    .await;
+    app.register("good.example", Some("GOODKEY")).await;
+    app.until_checked("good.example").await;
+    // Status reads come from memory: a burst of them needs no database connection at all.
+    let answers = join_all((0..1000).map(|n| {
+        let path = if n % 2 == 0 {
+            "/v1/domains?limit=10".to_string()
+        } else {
+            "/v1/domains/good.example".to_string()
+        };
+        let client = app.client.clone();
+        let url = app.url(&path);
+        async move {
+            let response = client.get(url).send().await.expect("an answer");
+            response.status().as_u16()
+        }
+    }))
+    .await;
+    let failed = answers.iter().filter(|status| **status != 200).count();
+    assert_eq!(failed, 0, "{failed} of 1000 reads failed");
+    app.stop().await;
+}

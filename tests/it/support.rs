@@ -82,6 +82,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub scheduler: sendercheck::scheduler::Scheduler,
+    /// The daemon's own store, for tests that write many rows at once.
+    pub store: std::sync::Arc<sendercheck::store::SqliteStore>,
     pub clock: std::sync::Arc<sendercheck::clock::ManualClock>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -171,6 +173,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         .await
         .expect("the app builds");
     let scheduler = app.scheduler.clone();
+    let store = app.store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -183,6 +186,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         base,
         client: reqwest::Client::new(),
         scheduler,
+        store,
         clock,
         stop: Some(stop),
         task: Some(task),
