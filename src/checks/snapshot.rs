@@ -68,6 +68,8 @@ pub enum LookupFailure {
     Timeout,
     ServFail,
     Refused,
+    /// No DNS server listens at the configured addresses (UDP timed out, TCP refused).
+    Unreachable(String),
     Other(String),
 }
 
@@ -77,6 +79,10 @@ impl fmt::Display for LookupFailure {
             LookupFailure::Timeout => f.write_str("timed out"),
             LookupFailure::ServFail => f.write_str("SERVFAIL"),
             LookupFailure::Refused => f.write_str("REFUSED"),
+            LookupFailure::Unreachable(servers) => write!(
+                f,
+                "no DNS server listens at {servers} (UDP timed out, TCP connection refused)"
+            ),
             LookupFailure::Other(reason) => f.write_str(reason),
         }
     }

@@ -69,6 +69,7 @@ impl QueryCounters {
             Answer::Failed(LookupFailure::Timeout) => &self.timeout,
             Answer::Failed(LookupFailure::ServFail) => &self.servfail,
             Answer::Failed(LookupFailure::Refused) => &self.refused,
+            Answer::Failed(LookupFailure::Unreachable(_)) => &self.other,
             Answer::Failed(LookupFailure::Other(_)) => &self.other,
         };
         counter.fetch_add(1, Ordering::Relaxed);
@@ -98,7 +99,14 @@ pub struct Resolver {
     /// Hard stop for one query, whatever hickory's retries do.
     deadline: Duration,
     counters: Arc<QueryCounters>,
+    /// The configured servers (empty: the system's), to tell "nothing listens" from a timeout.
+    nameservers: Arc<Vec<SocketAddr>>,
+    /// When the servers were last found refusing connections; rechecked after a few seconds.
+    refused_at: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
 }
+
+/// How long a "nothing listens there" finding is reused before the servers are probed again.
+const REFUSAL_MEMORY: Duration = Duration::from_secs(5);
 
 impl Resolver {
     pub fn new(settings: &ResolverSettings) -> Result<Self, ResolverError> {
@@ -136,6 +144,8 @@ impl Resolver {
             inner,
             deadline: settings.timeout.saturating_mul(attempts) + Duration::from_millis(250),
             counters: Arc::new(QueryCounters::default()),
+            nameservers: Arc::new(settings.nameservers.clone()),
+            refused_at: Arc::default(),
         })
     }
 
@@ -157,13 +167,49 @@ impl Resolver {
 
     /// Asks one query. Never fails: a DNS failure is an `Answer::Failed`.
     pub async fn resolve(&self, query: &Query) -> Answer {
-        let answer = match tokio::time::timeout(self.deadline, self.lookup(query)).await {
+        let mut answer = match tokio::time::timeout(self.deadline, self.lookup(query)).await {
             Ok(answer) => answer,
             Err(_) => Answer::Failed(LookupFailure::Timeout),
         };
+        if answer == Answer::Failed(LookupFailure::Timeout) && self.nothing_listens().await {
+            let servers: Vec<String> = self.nameservers.iter().map(ToString::to_string).collect();
+            answer = Answer::Failed(LookupFailure::Unreachable(servers.join(", ")));
+        }
         self.counters.count(&answer);
         tracing::trace!(%query, ?answer, "dns answer");
         answer
+    }
+
+    /// Whether every configured server refuses TCP connections: UDP cannot tell a silent
+    /// server from an absent one, but a refused TCP connection says nothing listens there.
+    /// Probed at most once per `REFUSAL_MEMORY`, so an outage costs no extra traffic.
+    async fn nothing_listens(&self) -> bool {
+        if self.nameservers.is_empty() {
+            return false;
+        }
+        let remembered = *self
+            .refused_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((at, refused)) = remembered
+            && at.elapsed() < REFUSAL_MEMORY
+        {
+            return refused;
+        }
+        let mut refused = true;
+        for server in self.nameservers.iter() {
+            let connect = tokio::net::TcpStream::connect(server);
+            match tokio::time::timeout(Duration::from_millis(500), connect).await {
+                Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {}
+                _ => refused = false,
+            }
+        }
+        *self
+            .refused_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((std::time::Instant::now(), refused));
+        refused
     }
 
     async fn lookup(&self, query: &Query) -> Answer {

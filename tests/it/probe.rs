@@ -112,3 +112,34 @@ fn the_cli_exits_3_when_dns_never_answers() {
         assert_eq!(record["status"], "error");
     }
 }
+
+#[test]
+fn nothing_listening_is_told_from_a_timeout() {
+    // A port nothing listens on: UDP queries vanish, TCP connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let nameserver = format!("127.0.0.1:{port}");
+    let output = run(
+        &[
+            "check",
+            "good.example",
+            "--nameserver",
+            &nameserver,
+            "--timeout",
+            "200ms",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(exit_code(&output), 3);
+    let report = json(&output);
+    let message = report["records"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("no DNS server listens at {nameserver}")),
+        "{message}"
+    );
+}
