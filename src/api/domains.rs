@@ -105,7 +105,7 @@ where
     path = "/v1/domains/{domain}",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, pattern = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$", description = "The sender domain, at least two labels, not a public suffix. The pattern is the ASCII form; Unicode (IDNA2008), upper case and a trailing dot are accepted too and normalised to the A-label")),
     request_body(content = RegisterBody, description = "A JSON object; `{}` keeps what is stored"),
     responses(
         (status = 201, description = "Registered; the first check has started", body = DomainObject),
@@ -188,7 +188,7 @@ pub async fn put(
     path = "/v1/domains/{domain}",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, pattern = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$", description = "The sender domain, at least two labels, not a public suffix. The pattern is the ASCII form; Unicode (IDNA2008), upper case and a trailing dot are accepted too and normalised to the A-label")),
     responses(
         (status = 200, description = "The latest status and records", body = DomainObject),
         (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
@@ -219,7 +219,7 @@ fn not_registered(domain: &DomainName) -> ApiError {
     path = "/v1/domains/{domain}",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, pattern = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$", description = "The sender domain, at least two labels, not a public suffix. The pattern is the ASCII form; Unicode (IDNA2008), upper case and a trailing dot are accepted too and normalised to the A-label")),
     responses(
         (status = 204, description = "Unregistered"),
         (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
@@ -249,7 +249,7 @@ pub async fn delete(
     path = "/v1/domains/{domain}/check",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, pattern = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$", description = "The sender domain, at least two labels, not a public suffix. The pattern is the ASCII form; Unicode (IDNA2008), upper case and a trailing dot are accepted too and normalised to the A-label")),
     responses(
         (status = 200, description = "Checked now; the stored result", body = DomainObject),
         (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
@@ -314,7 +314,7 @@ pub struct History {
     path = "/v1/domains/{domain}/history",
     tag = "domains",
     security(("bearer" = [])),
-    params(("domain" = String, Path, min_length = 1, max_length = 254, description = "The sender domain; Unicode, upper case and a trailing dot are accepted")),
+    params(("domain" = String, Path, min_length = 1, max_length = 254, pattern = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$", description = "The sender domain, at least two labels, not a public suffix. The pattern is the ASCII form; Unicode (IDNA2008), upper case and a trailing dot are accepted too and normalised to the A-label")),
     responses(
         (status = 200, description = "Status changes, oldest first, each with a reason", body = History),
         (status = 400, description = "invalid_domain", body = super::error::ErrorBody),

@@ -2,6 +2,9 @@
 //! the response types. A test fails when a route of the router is missing from it.
 
 use axum::Json;
+use axum::extract::State;
+
+use super::AppState;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -60,8 +63,19 @@ pub struct ApiDoc;
     tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
 )]
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    // The profiles are configuration: this daemon's names are the only values `profile` takes.
+    let mut names: Vec<serde_json::Value> = state.profiles.names().map(Into::into).collect();
+    // Left out or null: the stored profile (mandrill for a new domain).
+    names.push(serde_json::Value::Null);
+    if let Some(profile) = document
+        .pointer_mut("/components/schemas/RegisterBody/properties/profile")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        profile.insert("enum".to_string(), serde_json::json!(names));
+    }
+    Json(document)
 }
 
 #[cfg(test)]

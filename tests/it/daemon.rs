@@ -630,6 +630,12 @@ async fn metrics_and_openapi_are_served() {
     assert_eq!(status, 200);
     assert_eq!(document["openapi"], "3.1.0");
     assert!(document["paths"]["/v1/dkim/verify"]["post"].is_object());
+    // The profiles this daemon knows are the only values `profile` takes (schemathesis found
+    // "" and other strings documented as valid, then refused).
+    assert_eq!(
+        document["components"]["schemas"]["RegisterBody"]["properties"]["profile"]["enum"],
+        json!(["mandrill", null])
+    );
     app.stop().await;
 }
 
