@@ -546,7 +546,7 @@ fn reach_problem(
     let whose = if stand_in {
         format!("mail from {provider}")
     } else {
-        format!("mail from {provider} ({ip}; {failing} of {tried} of its addresses tried)")
+        format!("mail from {provider} ({failing} of the {tried} addresses tried, e.g. {ip})")
     };
     match &evaluation.decision {
         Some(decision) => format!(
