@@ -145,7 +145,7 @@ fn main() {
         let records = if std::env::var_os("BENCH_EMPTY_RECORDS").is_some() {
             "[]".to_string()
         } else {
-            serde_json::to_string(&report.records).unwrap()
+            sendercheck::store::rows::encode(&report.records).unwrap()
         };
         let store = SqliteStore::connect(&url).await.unwrap();
         let later = Utc::now() + chrono::Duration::days(1);

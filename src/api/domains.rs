@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{DomainPath, JsonBody};
-use crate::checks::RecordCheck;
+use super::wire::RecordObject;
 use crate::domain::DomainName;
 use crate::status::{DomainStatus, Transition};
 use crate::store::{DomainRecord, Registered, Registration};
@@ -56,7 +56,7 @@ pub struct DomainObject {
     #[serde(serialize_with = "rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub next_check_at: DateTime<Utc>,
-    pub records: Vec<RecordCheck>,
+    pub records: Vec<RecordObject>,
 }
 
 impl From<DomainRecord> for DomainObject {
@@ -69,7 +69,7 @@ impl From<DomainRecord> for DomainObject {
             status_since: record.lifecycle.status_since,
             checked_at: record.checked_at,
             next_check_at: record.next_check_at,
-            records: record.records,
+            records: super::wire::records(&record.records),
         }
     }
 }

@@ -11,6 +11,7 @@ mod metrics;
 pub mod openapi;
 mod profiles;
 pub mod server;
+pub mod wire;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

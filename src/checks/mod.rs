@@ -10,7 +10,6 @@ pub mod snapshot;
 pub mod spf;
 pub mod verification;
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::domain::DomainName;
@@ -18,20 +17,7 @@ use crate::profile::Profile;
 pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 
 /// The four kinds of record a profile can require.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordKind {
     Spf,
     Dkim,
@@ -57,8 +43,7 @@ impl fmt::Display for RecordKind {
 }
 
 /// The verdict on one record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RecordStatus {
     /// The record is what the profile requires.
     Pass,
@@ -89,29 +74,24 @@ impl fmt::Display for RecordStatus {
 
 /// The exact record a customer must publish, and everything else they must do for it to take
 /// effect (remove a second record, replace the old one).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
-    #[serde(rename = "type")]
     pub record_type: String,
     pub name: String,
     pub value: String,
     /// The value as DNS character-strings of at most 255 bytes each: what a zone file and most
     /// DNS panels need for a TXT record longer than 255 bytes.
-    #[serde(default)]
     pub strings: Vec<String>,
     /// The record as one valid zone-file line (absolute names, quoted strings).
-    #[serde(default)]
     pub zone: String,
     /// Every change to make, in order: the publish above plus any removal. Empty when no
     /// single record can repair the finding (its warnings say why): `value` is then the
     /// record as it stands.
-    #[serde(default)]
     pub actions: Vec<FixAction>,
 }
 
 /// What to do with one DNS record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActionKind {
     /// Add this record.
     Publish,
@@ -122,15 +102,13 @@ pub enum ActionKind {
 }
 
 /// One change to a zone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FixAction {
     pub action: ActionKind,
-    #[serde(rename = "type")]
     pub record_type: String,
     pub name: String,
     pub value: String,
     /// For `replace`: the record's current value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
     pub zone: String,
 }
@@ -267,11 +245,10 @@ fn absolute(name: &str) -> String {
 }
 
 /// The verdict on one required record, in the contract's "record object" shape.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordCheck {
     pub kind: RecordKind,
     pub name: String,
-    #[serde(rename = "type")]
     pub record_type: String,
     pub status: RecordStatus,
     pub expected: String,
@@ -281,15 +258,13 @@ pub struct RecordCheck {
     pub warnings: Vec<String>,
     /// When this check got no answer from DNS (`error`): the last conclusive verdict on the
     /// record and when it was reached, so an outage is told from a broken record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_conclusive: Option<LastConclusive>,
 }
 
 /// The last verdict on a record that DNS answered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LastConclusive {
     pub status: RecordStatus,
-    #[schema(value_type = String, format = DateTime)]
     pub checked_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -400,7 +375,7 @@ impl<'a> Plan<'a> {
 }
 
 /// The verdict on a whole domain: the contract's check JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DomainReport {
     pub domain: String,
     pub profile: String,

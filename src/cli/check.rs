@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::render::{self, Style};
 use super::{CheckArgs, Format, parse_nameservers, worst};
+use crate::api::wire::ReportObject;
 use crate::checks::{Outcome, Plan};
 use crate::config::{Config, parse_duration};
 use crate::dns::Resolver;
@@ -83,7 +84,11 @@ async fn check_one(
     let probe = probe::check(resolver, &plan).await;
     let mut stdout = std::io::stdout().lock();
     match format {
-        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&probe.report)?)?,
+        Format::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&ReportObject::from(&probe.report))?
+        )?,
         Format::Text => {
             write!(stdout, "{}", render::report(&probe.report, style))?;
             if token.is_none() && profile.verification.is_some() {
@@ -170,7 +175,11 @@ async fn check_many(
             Ok(report) => {
                 outcomes.push(report.outcome());
                 match format {
-                    Format::Json => writeln!(stdout, "{}", serde_json::to_string(&report)?)?,
+                    Format::Json => writeln!(
+                        stdout,
+                        "{}",
+                        serde_json::to_string(&ReportObject::from(&report))?
+                    )?,
                     Format::Text => writeln!(stdout, "{}", render::summary_line(&report, style))?,
                 }
             }

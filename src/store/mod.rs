@@ -2,6 +2,7 @@
 //! the schema lives in `migrations/` and is applied at start.
 
 mod readmodel;
+pub mod rows;
 mod sqlite;
 
 use async_trait::async_trait;

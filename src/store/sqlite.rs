@@ -17,19 +17,28 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite};
 
 use super::readmodel::ReadModel;
+use super::rows;
 use super::{CheckResult, DomainRecord, Registered, Registration, Store, StoreError};
-use crate::checks::RecordCheck;
 use crate::status::{DomainStatus, Lifecycle, Transition};
 
 /// The schema, embedded so the binary needs no files beside it.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        sqlx::AssertSqlSafe(include_str!("migrations/0001_init.sql")).into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe(include_str!("migrations/0001_init.sql")).into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("records version"),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe(include_str!("migrations/0002_records_version.sql")).into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 /// Write transactions take the write lock at once. A deferred transaction that reads first
@@ -95,7 +104,7 @@ impl Drop for WriteTx {
 macro_rules! columns {
     () => {
         "domain, profile, token, generation, created_at, status, status_since, \
-         consecutive_failures, checked_at, next_check_at, ready, records"
+         consecutive_failures, checked_at, next_check_at, ready, records, records_version"
     };
 }
 
@@ -262,15 +271,14 @@ impl SqliteStore {
     }
 
     async fn save_result_now(&self, result: &CheckResult) -> Result<bool, StoreError> {
-        let records =
-            serde_json::to_string(&result.records).map_err(|error| StoreError::Corrupt {
-                domain: result.domain.clone(),
-                reason: format!("records do not serialise: {error}"),
-            })?;
+        let records = rows::encode(&result.records).map_err(|error| StoreError::Corrupt {
+            domain: result.domain.clone(),
+            reason: format!("records do not serialise: {error}"),
+        })?;
         let mut tx = WriteTx::begin(&self.pool).await?;
         let updated = sqlx::query(
             "UPDATE domains SET status = ?, status_since = ?, consecutive_failures = ?, \
-             checked_at = ?, next_check_at = ?, ready = ?, records = ? \
+             checked_at = ?, next_check_at = ?, ready = ?, records = ?, records_version = ? \
              WHERE domain = ? AND active AND generation = ? \
              AND status = ? AND status_since = ? AND consecutive_failures = ? \
              AND checked_at IS ?",
@@ -282,6 +290,7 @@ impl SqliteStore {
         .bind(millis(result.next_check_at))
         .bind(result.ready)
         .bind(records)
+        .bind(rows::RECORDS_VERSION)
         .bind(&result.domain)
         .bind(result.generation)
         .bind(result.basis.status.as_str())
@@ -351,8 +360,8 @@ fn to_record(row: &SqliteRow) -> Result<DomainRecord, StoreError> {
     let status: String = row.try_get("status")?;
     let status = DomainStatus::from_str(&status).map_err(|error| corrupt(error.to_string()))?;
     let records: String = row.try_get("records")?;
-    let records: Vec<RecordCheck> = serde_json::from_str(&records)
-        .map_err(|error| corrupt(format!("records are not valid JSON: {error}")))?;
+    let version: i64 = row.try_get("records_version")?;
+    let records = rows::decode(version, &records).map_err(corrupt)?;
     let consecutive_failures: i64 = row.try_get("consecutive_failures")?;
     let checked_at: Option<i64> = row.try_get("checked_at")?;
     Ok(DomainRecord {
@@ -448,7 +457,7 @@ async fn register_in(
          ELSE excluded.created_at END, updated_at = excluded.updated_at, \
          status = 'pending', status_since = excluded.status_since, \
          consecutive_failures = 0, checked_at = NULL, \
-         next_check_at = excluded.next_check_at, ready = FALSE, records = '[]'",
+         next_check_at = excluded.next_check_at, ready = FALSE, records = '[]', records_version = 1",
     )
     .bind(&registration.domain)
     .bind(&registration.profile)

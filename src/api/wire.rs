@@ -1,0 +1,201 @@
+//! The contract's JSON for check results (SPEC.md "Record object"), owned here: the core
+//! (`checks/`) knows nothing of serde, and the stored rows (`store/rows.rs`) keep their own
+//! format, so renaming a field here never touches stored data. The CLI prints these too.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::checks::{
+    ActionKind, DomainReport, Fix, FixAction, RecordCheck, RecordKind, RecordStatus,
+};
+
+/// The kinds of record a profile can require.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Spf,
+    Dkim,
+    Dmarc,
+    Verification,
+}
+
+impl From<RecordKind> for Kind {
+    fn from(kind: RecordKind) -> Self {
+        match kind {
+            RecordKind::Spf => Kind::Spf,
+            RecordKind::Dkim => Kind::Dkim,
+            RecordKind::Dmarc => Kind::Dmarc,
+            RecordKind::Verification => Kind::Verification,
+        }
+    }
+}
+
+/// The verdict on one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The record is what the profile requires.
+    Pass,
+    /// The record is present but wrong.
+    Fail,
+    /// There is no such record.
+    Missing,
+    /// DNS could not answer (timeout, SERVFAIL, REFUSED): no verdict.
+    Error,
+}
+
+impl From<RecordStatus> for Status {
+    fn from(status: RecordStatus) -> Self {
+        match status {
+            RecordStatus::Pass => Status::Pass,
+            RecordStatus::Fail => Status::Fail,
+            RecordStatus::Missing => Status::Missing,
+            RecordStatus::Error => Status::Error,
+        }
+    }
+}
+
+/// The contract's record object.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RecordCheck)]
+pub struct RecordObject {
+    pub kind: Kind,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub status: Status,
+    pub expected: String,
+    pub found: Vec<String>,
+    pub message: String,
+    /// The exact record to publish; null when the record passes or DNS did not answer.
+    pub fix: Option<FixObject>,
+    pub warnings: Vec<String>,
+    /// For an `error` record: the last verdict DNS gave, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_conclusive: Option<LastConclusiveObject>,
+}
+
+/// The record to publish, and every change that goes with it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Fix)]
+pub struct FixObject {
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub name: String,
+    pub value: String,
+    /// The value as character-strings of at most 255 bytes.
+    pub strings: Vec<String>,
+    /// The record as one zone-file line.
+    pub zone: String,
+    /// Publish, replace and remove, in order; empty when no single record can fix it.
+    pub actions: Vec<FixActionObject>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Publish,
+    Replace,
+    Remove,
+}
+
+/// One change to a zone.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = FixAction)]
+pub struct FixActionObject {
+    pub action: Action,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub name: String,
+    pub value: String,
+    /// For `replace`: the record's current value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    pub zone: String,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = LastConclusive)]
+pub struct LastConclusiveObject {
+    pub status: Status,
+    #[schema(value_type = String, format = DateTime)]
+    pub checked_at: DateTime<Utc>,
+}
+
+/// `check --format json` and `POST /v1/check`: one fresh check of a domain.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportObject {
+    pub domain: String,
+    pub profile: String,
+    pub ready: bool,
+    pub records: Vec<RecordObject>,
+}
+
+impl From<&RecordCheck> for RecordObject {
+    fn from(record: &RecordCheck) -> Self {
+        RecordObject {
+            kind: record.kind.into(),
+            name: record.name.clone(),
+            record_type: record.record_type.clone(),
+            status: record.status.into(),
+            expected: record.expected.clone(),
+            found: record.found.clone(),
+            message: record.message.clone(),
+            fix: record.fix.as_ref().map(FixObject::from),
+            warnings: record.warnings.clone(),
+            last_conclusive: record
+                .last_conclusive
+                .as_ref()
+                .map(|last| LastConclusiveObject {
+                    status: last.status.into(),
+                    checked_at: last.checked_at,
+                }),
+        }
+    }
+}
+
+impl From<&Fix> for FixObject {
+    fn from(fix: &Fix) -> Self {
+        FixObject {
+            record_type: fix.record_type.clone(),
+            name: fix.name.clone(),
+            value: fix.value.clone(),
+            strings: fix.strings.clone(),
+            zone: fix.zone.clone(),
+            actions: fix.actions.iter().map(FixActionObject::from).collect(),
+        }
+    }
+}
+
+impl From<&FixAction> for FixActionObject {
+    fn from(action: &FixAction) -> Self {
+        FixActionObject {
+            action: match action.action {
+                ActionKind::Publish => Action::Publish,
+                ActionKind::Replace => Action::Replace,
+                ActionKind::Remove => Action::Remove,
+            },
+            record_type: action.record_type.clone(),
+            name: action.name.clone(),
+            value: action.value.clone(),
+            replaces: action.replaces.clone(),
+            zone: action.zone.clone(),
+        }
+    }
+}
+
+impl From<&DomainReport> for ReportObject {
+    fn from(report: &DomainReport) -> Self {
+        ReportObject {
+            domain: report.domain.clone(),
+            profile: report.profile.clone(),
+            ready: report.ready,
+            records: report.records.iter().map(RecordObject::from).collect(),
+        }
+    }
+}
+
+/// The wire form of a record list.
+pub fn records(records: &[RecordCheck]) -> Vec<RecordObject> {
+    records.iter().map(RecordObject::from).collect()
+}

@@ -1,0 +1,248 @@
+//! How check results are stored: a versioned row format owned by the store, so the core's
+//! types and the API's JSON can change without touching stored data. `records_version` in the
+//! `domains` table says which format a row holds; version 1 is the JSON written since the first
+//! release (it matches the API's record object of that time field for field).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::checks::{
+    ActionKind, Fix, FixAction, LastConclusive, RecordCheck, RecordKind, RecordStatus,
+};
+
+/// The format rows are written in.
+pub const RECORDS_VERSION: i64 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum KindV1 {
+    Spf,
+    Dkim,
+    Dmarc,
+    Verification,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StatusV1 {
+    Pass,
+    Fail,
+    Missing,
+    Error,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ActionV1 {
+    Publish,
+    Replace,
+    Remove,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecordV1 {
+    kind: KindV1,
+    name: String,
+    #[serde(rename = "type")]
+    record_type: String,
+    status: StatusV1,
+    expected: String,
+    found: Vec<String>,
+    message: String,
+    fix: Option<FixV1>,
+    warnings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_conclusive: Option<LastConclusiveV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FixV1 {
+    #[serde(rename = "type")]
+    record_type: String,
+    name: String,
+    value: String,
+    #[serde(default)]
+    strings: Vec<String>,
+    #[serde(default)]
+    zone: String,
+    #[serde(default)]
+    actions: Vec<FixActionV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FixActionV1 {
+    action: ActionV1,
+    #[serde(rename = "type")]
+    record_type: String,
+    name: String,
+    value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replaces: Option<String>,
+    zone: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LastConclusiveV1 {
+    status: StatusV1,
+    checked_at: DateTime<Utc>,
+}
+
+/// The stored text of a record list, in `RECORDS_VERSION`.
+pub fn encode(records: &[RecordCheck]) -> Result<String, serde_json::Error> {
+    let rows: Vec<RecordV1> = records.iter().map(RecordV1::from).collect();
+    serde_json::to_string(&rows)
+}
+
+/// A record list read back from its stored text.
+pub fn decode(version: i64, text: &str) -> Result<Vec<RecordCheck>, String> {
+    if version != 1 {
+        return Err(format!("records are in unknown format version {version}"));
+    }
+    let rows: Vec<RecordV1> = serde_json::from_str(text)
+        .map_err(|error| format!("records are not valid JSON: {error}"))?;
+    Ok(rows.into_iter().map(RecordCheck::from).collect())
+}
+
+impl From<&RecordCheck> for RecordV1 {
+    fn from(record: &RecordCheck) -> Self {
+        RecordV1 {
+            kind: match record.kind {
+                RecordKind::Spf => KindV1::Spf,
+                RecordKind::Dkim => KindV1::Dkim,
+                RecordKind::Dmarc => KindV1::Dmarc,
+                RecordKind::Verification => KindV1::Verification,
+            },
+            name: record.name.clone(),
+            record_type: record.record_type.clone(),
+            status: record.status.into(),
+            expected: record.expected.clone(),
+            found: record.found.clone(),
+            message: record.message.clone(),
+            fix: record.fix.as_ref().map(|fix| FixV1 {
+                record_type: fix.record_type.clone(),
+                name: fix.name.clone(),
+                value: fix.value.clone(),
+                strings: fix.strings.clone(),
+                zone: fix.zone.clone(),
+                actions: fix
+                    .actions
+                    .iter()
+                    .map(|action| FixActionV1 {
+                        action: match action.action {
+                            ActionKind::Publish => ActionV1::Publish,
+                            ActionKind::Replace => ActionV1::Replace,
+                            ActionKind::Remove => ActionV1::Remove,
+                        },
+                        record_type: action.record_type.clone(),
+                        name: action.name.clone(),
+                        value: action.value.clone(),
+                        replaces: action.replaces.clone(),
+                        zone: action.zone.clone(),
+                    })
+                    .collect(),
+            }),
+            warnings: record.warnings.clone(),
+            last_conclusive: record
+                .last_conclusive
+                .as_ref()
+                .map(|last| LastConclusiveV1 {
+                    status: last.status.into(),
+                    checked_at: last.checked_at,
+                }),
+        }
+    }
+}
+
+impl From<RecordStatus> for StatusV1 {
+    fn from(status: RecordStatus) -> Self {
+        match status {
+            RecordStatus::Pass => StatusV1::Pass,
+            RecordStatus::Fail => StatusV1::Fail,
+            RecordStatus::Missing => StatusV1::Missing,
+            RecordStatus::Error => StatusV1::Error,
+        }
+    }
+}
+
+impl From<StatusV1> for RecordStatus {
+    fn from(status: StatusV1) -> Self {
+        match status {
+            StatusV1::Pass => RecordStatus::Pass,
+            StatusV1::Fail => RecordStatus::Fail,
+            StatusV1::Missing => RecordStatus::Missing,
+            StatusV1::Error => RecordStatus::Error,
+        }
+    }
+}
+
+impl From<RecordV1> for RecordCheck {
+    fn from(row: RecordV1) -> Self {
+        RecordCheck {
+            kind: match row.kind {
+                KindV1::Spf => RecordKind::Spf,
+                KindV1::Dkim => RecordKind::Dkim,
+                KindV1::Dmarc => RecordKind::Dmarc,
+                KindV1::Verification => RecordKind::Verification,
+            },
+            name: row.name,
+            record_type: row.record_type,
+            status: row.status.into(),
+            expected: row.expected,
+            found: row.found,
+            message: row.message,
+            fix: row.fix.map(|fix| Fix {
+                record_type: fix.record_type,
+                name: fix.name,
+                value: fix.value,
+                strings: fix.strings,
+                zone: fix.zone,
+                actions: fix
+                    .actions
+                    .into_iter()
+                    .map(|action| FixAction {
+                        action: match action.action {
+                            ActionV1::Publish => ActionKind::Publish,
+                            ActionV1::Replace => ActionKind::Replace,
+                            ActionV1::Remove => ActionKind::Remove,
+                        },
+                        record_type: action.record_type,
+                        name: action.name,
+                        value: action.value,
+                        replaces: action.replaces,
+                        zone: action.zone,
+                    })
+                    .collect(),
+            }),
+            warnings: row.warnings,
+            last_conclusive: row.last_conclusive.map(|last| LastConclusive {
+                status: last.status.into(),
+                checked_at: last.checked_at,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_written_by_earlier_releases_still_read() {
+        // A row as the first release stored it: no strings, zone, actions or last_conclusive.
+        let stored = r#"[{"kind":"spf","name":"shop.example","type":"TXT","status":"fail",
+            "expected":"include:spf.mandrillapp.com in the SPF record","found":["v=spf1 a -all"],
+            "message":"SPF record does not include spf.mandrillapp.com",
+            "fix":{"type":"TXT","name":"shop.example","value":"v=spf1 a include:spf.mandrillapp.com -all"},
+            "warnings":[]}]"#;
+        let records = decode(1, stored).unwrap();
+        assert_eq!(records[0].status, RecordStatus::Fail);
+        assert_eq!(
+            records[0].fix.as_ref().unwrap().value,
+            "v=spf1 a include:spf.mandrillapp.com -all"
+        );
+        // And a record survives a round trip whole.
+        let again = decode(RECORDS_VERSION, &encode(&records).unwrap()).unwrap();
+        assert_eq!(again, records);
+        assert!(decode(2, stored).is_err());
+    }
+}
