@@ -18,17 +18,126 @@ pub struct DkimSelector {
     pub cname: String,
 }
 
-/// A provider's requirements.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// What must hold of one record, and so which check judges it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// An SPF record that authorises the provider whose record is at this host.
+    SpfInclude(String),
+    /// A CNAME to this target (a DKIM selector delegated to the provider).
+    DkimCname(String),
+    /// A valid DMARC record applies.
+    Dmarc,
+    /// A TXT record equal to this template, `{token}` standing for the registration's token.
+    VerificationTxt(String),
+}
+
+/// One record a profile requires: where (a name template over `{domain}`) and what must hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    /// `{domain}` for the domain itself, `mte1._domainkey.{domain}`, `_dmarc.{domain}`.
+    pub name: String,
+    pub expect: Expectation,
+}
+
+/// A provider's requirements, in the order their verdicts are shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
-    /// The host SPF must reach through `include:`, if the provider sends from its own servers.
-    pub spf_include: Option<String>,
-    pub dkim: Vec<DkimSelector>,
+    pub requirements: Vec<Requirement>,
+}
+
+impl Requirement {
+    fn spf(include: String) -> Self {
+        Requirement {
+            name: "{domain}".to_string(),
+            expect: Expectation::SpfInclude(include),
+        }
+    }
+
+    fn dkim(selector: &DkimSelector) -> Self {
+        Requirement {
+            name: format!("{}._domainkey.{{domain}}", selector.selector),
+            expect: Expectation::DkimCname(selector.cname.clone()),
+        }
+    }
+
+    fn dmarc() -> Self {
+        Requirement {
+            name: "_dmarc.{domain}".to_string(),
+            expect: Expectation::Dmarc,
+        }
+    }
+
+    fn verification(template: String) -> Self {
+        Requirement {
+            name: "{domain}".to_string(),
+            expect: Expectation::VerificationTxt(template),
+        }
+    }
+}
+
+/// The requirements of the short profile form: SPF, each DKIM selector, DMARC, verification.
+fn short_form(
+    spf_include: Option<String>,
+    dkim: &[DkimSelector],
+    dmarc: bool,
+    verification: Option<String>,
+) -> Vec<Requirement> {
+    let mut requirements: Vec<Requirement> =
+        spf_include.into_iter().map(Requirement::spf).collect();
+    requirements.extend(dkim.iter().map(Requirement::dkim));
+    if dmarc {
+        requirements.push(Requirement::dmarc());
+    }
+    requirements.extend(verification.map(Requirement::verification));
+    requirements
+}
+
+impl Profile {
+    /// The host SPF must authorise, if the profile requires SPF.
+    pub fn spf_include(&self) -> Option<&str> {
+        self.requirements
+            .iter()
+            .find_map(|requirement| match &requirement.expect {
+                Expectation::SpfInclude(include) => Some(include.as_str()),
+                _ => None,
+            })
+    }
+
+    /// The DKIM selectors delegated by CNAME.
+    pub fn dkim(&self) -> Vec<DkimSelector> {
+        self.requirements
+            .iter()
+            .filter_map(|requirement| match &requirement.expect {
+                Expectation::DkimCname(target) => Some(DkimSelector {
+                    selector: requirement
+                        .name
+                        .strip_suffix("._domainkey.{domain}")
+                        .unwrap_or(&requirement.name)
+                        .to_string(),
+                    cname: target.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether a valid DMARC record is required.
-    pub dmarc: bool,
-    /// The ownership TXT at the domain, with `{token}` standing for the domain's token.
-    pub verification: Option<String>,
+    pub fn dmarc(&self) -> bool {
+        self.requirements
+            .iter()
+            .any(|requirement| requirement.expect == Expectation::Dmarc)
+    }
+
+    /// The ownership TXT template, if the profile asks for one.
+    pub fn verification(&self) -> Option<&str> {
+        self.requirements
+            .iter()
+            .find_map(|requirement| match &requirement.expect {
+                Expectation::VerificationTxt(template) => Some(template.as_str()),
+                _ => None,
+            })
+    }
 }
 
 /// A profile as written in the config file's `[profiles.NAME]` table.
@@ -65,19 +174,21 @@ impl Profile {
     pub fn mandrill() -> Self {
         Profile {
             name: "mandrill".to_string(),
-            spf_include: Some("spf.mandrillapp.com".to_string()),
-            dkim: vec![
-                DkimSelector {
-                    selector: "mte1".to_string(),
-                    cname: "dkim1.mandrillapp.com".to_string(),
-                },
-                DkimSelector {
-                    selector: "mte2".to_string(),
-                    cname: "dkim2.mandrillapp.com".to_string(),
-                },
-            ],
-            dmarc: true,
-            verification: Some("mandrill_verify.{token}".to_string()),
+            requirements: short_form(
+                Some("spf.mandrillapp.com".to_string()),
+                &[
+                    DkimSelector {
+                        selector: "mte1".to_string(),
+                        cname: "dkim1.mandrillapp.com".to_string(),
+                    },
+                    DkimSelector {
+                        selector: "mte2".to_string(),
+                        cname: "dkim2.mandrillapp.com".to_string(),
+                    },
+                ],
+                true,
+                Some("mandrill_verify.{token}".to_string()),
+            ),
         }
     }
 
@@ -133,10 +244,7 @@ impl Profile {
         }
         Ok(Profile {
             name: profile,
-            spf_include,
-            dkim,
-            dmarc: raw.dmarc,
-            verification: raw.verification,
+            requirements: short_form(spf_include, &dkim, raw.dmarc, raw.verification),
         })
     }
 }
@@ -213,9 +321,24 @@ mod tests {
         };
         let profiles = Profiles::with_configured([("example".to_string(), raw)]).unwrap();
         let example = profiles.get("example").unwrap();
-        assert_eq!(example.spf_include.as_deref(), Some("spf.example.net"));
-        assert_eq!(example.dkim[0].selector, "k1");
-        assert_eq!(example.dkim[0].cname, "dkim.example.net");
+        assert_eq!(example.spf_include(), Some("spf.example.net"));
+        assert_eq!(example.dkim()[0].selector, "k1");
+        assert_eq!(example.dkim()[0].cname, "dkim.example.net");
+        // The short form becomes requirements in the order their verdicts are shown.
+        let names: Vec<&str> = example
+            .requirements
+            .iter()
+            .map(|requirement| requirement.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "{domain}",
+                "k1._domainkey.{domain}",
+                "_dmarc.{domain}",
+                "{domain}"
+            ]
+        );
         assert!(profiles.get("mandrill").is_some());
         assert_eq!(
             profiles.names().collect::<Vec<_>>(),

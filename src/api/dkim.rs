@@ -78,7 +78,7 @@ pub async fn verify(
             .await?
             .and_then(|record| {
                 let profile = state.profiles.get(&record.profile)?;
-                let selectors = profile.dkim.iter().map(|d| d.selector.clone()).collect();
+                let selectors = profile.dkim().iter().map(|d| d.selector.clone()).collect();
                 Some((record.profile, selectors))
             });
         registered.insert(signature.domain.clone(), requirement);

@@ -21,10 +21,10 @@ impl From<&Profile> for ProfileObject {
     fn from(profile: &Profile) -> Self {
         ProfileObject {
             name: profile.name.clone(),
-            spf_include: profile.spf_include.clone(),
-            dkim: profile.dkim.clone(),
-            dmarc: profile.dmarc,
-            verification: profile.verification.clone(),
+            spf_include: profile.spf_include().map(str::to_string),
+            dkim: profile.dkim(),
+            dmarc: profile.dmarc(),
+            verification: profile.verification().map(str::to_string),
         }
     }
 }

@@ -3,30 +3,23 @@
 
 use super::snapshot::{Answer, DnsSnapshot, Query, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
-use crate::profile::DkimSelector;
-
-/// The name where the selector's key must be published.
-pub fn key_name(domain: &str, selector: &DkimSelector) -> String {
-    format!("{}._domainkey.{domain}", selector.selector)
-}
 
 /// CNAMEs followed after the first, as resolvers do for a chain.
 const MAX_CHAIN: usize = 8;
 
-/// The queries still needed: the CNAME first (and each further CNAME of a chain); only when the
-/// name has no CNAME, its TXT and the provider's TXT, to recognise a flattened CNAME.
-pub fn queries(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -> Vec<Query> {
-    let name = key_name(domain, selector);
+/// The queries still needed for the selector at `name` delegated to `target`: the CNAME first
+/// (and each further CNAME of a chain); only when the name has no CNAME, its TXT and the
+/// provider's TXT, to recognise a flattened CNAME.
+pub fn queries(name: &str, target: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
+    let name = normalize_name(name);
     let cname = Query::cname(&name);
     match snapshot.get(&cname) {
         None => vec![cname],
-        Some(Answer::NoData) => vec![Query::txt(&name), Query::txt(&selector.cname)],
-        Some(Answer::Records(_)) => {
-            match chain(&name, &normalize_name(&selector.cname), snapshot) {
-                Chain::Needs(query) => vec![query],
-                _ => Vec::new(),
-            }
-        }
+        Some(Answer::NoData) => vec![Query::txt(&name), Query::txt(target)],
+        Some(Answer::Records(_)) => match chain(&name, &normalize_name(target), snapshot) {
+            Chain::Needs(query) => vec![query],
+            _ => Vec::new(),
+        },
         Some(_) => Vec::new(),
     }
 }
@@ -66,9 +59,9 @@ fn chain(name: &str, target: &str, snapshot: &DnsSnapshot) -> Chain {
 }
 
 /// Judges one required selector.
-pub fn evaluate(domain: &str, selector: &DkimSelector, snapshot: &DnsSnapshot) -> RecordCheck {
-    let name = key_name(domain, selector);
-    let target = normalize_name(&selector.cname);
+pub fn evaluate(name: &str, target: &str, snapshot: &DnsSnapshot) -> RecordCheck {
+    let name = normalize_name(name);
+    let target = normalize_name(target);
     let mut check = RecordCheck {
         kind: RecordKind::Dkim,
         name: name.clone(),
@@ -186,23 +179,17 @@ mod tests {
 
     const KEY: &str = "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA";
 
-    fn mte1() -> DkimSelector {
-        DkimSelector {
-            selector: "mte1".into(),
-            cname: "dkim1.mandrillapp.com".into(),
-        }
-    }
+    const TARGET: &str = "dkim1.mandrillapp.com";
 
     fn check(snapshot: DnsSnapshot) -> RecordCheck {
-        let selector = mte1();
         let mut full = DnsSnapshot::new();
         for _ in 0..3 {
-            for query in queries("shop.example", &selector, &full) {
+            for query in queries(NAME, TARGET, &full) {
                 let answer = snapshot.get(&query).cloned().unwrap_or(Answer::NxDomain);
                 full.insert(query, answer);
             }
         }
-        evaluate("shop.example", &selector, &full)
+        evaluate(NAME, TARGET, &full)
     }
 
     const NAME: &str = "mte1._domainkey.shop.example";
@@ -303,8 +290,8 @@ mod tests {
                 QueryType::Cname,
                 Answer::Records(vec!["dkim1.mandrillapp.com".into()]),
             );
-        assert!(queries("shop.example", &mte1(), &snapshot).is_empty());
-        let result = evaluate("shop.example", &mte1(), &snapshot);
+        assert!(queries(NAME, TARGET, &snapshot).is_empty());
+        let result = evaluate(NAME, TARGET, &snapshot);
         assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
         assert!(result.warnings[0].contains("keys.shop.example → dkim1.mandrillapp.com"));
 
@@ -313,7 +300,7 @@ mod tests {
             Answer::Records(vec!["dkim1.other.example".into()]),
         );
         snapshot.insert(Query::cname("dkim1.other.example"), Answer::NoData);
-        let result = evaluate("shop.example", &mte1(), &snapshot);
+        let result = evaluate(NAME, TARGET, &snapshot);
         assert_eq!(result.status, RecordStatus::Fail);
         assert!(result.message.contains("goes on"), "{}", result.message);
         let unknown = DnsSnapshot::new().with(
@@ -322,7 +309,7 @@ mod tests {
             Answer::Records(vec!["keys.shop.example".into()]),
         );
         assert_eq!(
-            queries("shop.example", &mte1(), &unknown),
+            queries(NAME, TARGET, &unknown),
             vec![Query::cname("keys.shop.example")]
         );
     }

@@ -13,7 +13,7 @@ pub mod verification;
 use std::fmt;
 
 use crate::domain::DomainName;
-use crate::profile::Profile;
+use crate::profile::{Expectation, Profile, TOKEN_PLACEHOLDER};
 pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 
 /// The four kinds of record a profile can require.
@@ -322,23 +322,48 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// A requirement's name (or value) template with `{domain}` and `{token}` filled in;
+    /// `None` when it needs a token this plan does not have (the record is then not judged).
+    fn expand(&self, template: &str) -> Option<String> {
+        let expanded = template.replace("{domain}", self.domain.as_str());
+        if expanded.contains(TOKEN_PLACEHOLDER) {
+            return self
+                .token
+                .map(|token| expanded.replacen(TOKEN_PLACEHOLDER, token, 1));
+        }
+        Some(expanded)
+    }
+
+    /// The requirements this plan judges, with their names expanded.
+    fn requirements(&self) -> impl Iterator<Item = (String, &'a Expectation)> + '_ {
+        self.profile.requirements.iter().filter_map(|requirement| {
+            let name = self.expand(&requirement.name)?;
+            // An ownership record is judged only with a token to compare with.
+            if matches!(requirement.expect, Expectation::VerificationTxt(_)) && self.token.is_none()
+            {
+                return None;
+            }
+            Some((name, &requirement.expect))
+        })
+    }
+
     /// The queries still needed to evaluate every required record, given the answers so far.
     /// Empty once the snapshot holds everything; repeated calls converge because each answer
     /// either ends a branch or names strictly bounded follow-ups (see `spf::MAX_LOOKUPS`).
     pub fn queries(&self, snapshot: &DnsSnapshot) -> Vec<Query> {
         let domain = self.domain.as_str();
         let mut queries = Vec::new();
-        if let Some(include) = &self.profile.spf_include {
-            queries.extend(spf::queries(domain, include, snapshot));
-        }
-        for selector in &self.profile.dkim {
-            queries.extend(dkim::queries(domain, selector, snapshot));
-        }
-        if self.profile.dmarc {
-            queries.extend(dmarc::queries(domain, snapshot));
-        }
-        if self.verification_template().is_some() {
-            queries.push(Query::txt(domain));
+        for (name, expect) in self.requirements() {
+            match expect {
+                Expectation::SpfInclude(include) => {
+                    queries.extend(spf::queries(&name, include, snapshot));
+                }
+                Expectation::DkimCname(target) => {
+                    queries.extend(dkim::queries(&name, target, snapshot));
+                }
+                Expectation::Dmarc => queries.extend(dmarc::queries(domain, snapshot)),
+                Expectation::VerificationTxt(_) => queries.push(Query::txt(&name)),
+            }
         }
         queries.sort();
         queries.dedup();
@@ -346,31 +371,25 @@ impl<'a> Plan<'a> {
         queries
     }
 
-    /// The verdict on every required record, in a fixed order: SPF, DKIM selectors, DMARC,
-    /// verification.
+    /// The verdict on every required record, in the profile's order (for the short form: SPF,
+    /// DKIM selectors, DMARC, verification).
     pub fn evaluate(&self, snapshot: &DnsSnapshot) -> DomainReport {
         let domain = self.domain.as_str();
-        let mut records = Vec::new();
-        if let Some(include) = &self.profile.spf_include {
-            records.push(spf::evaluate(domain, include, snapshot));
-        }
-        for selector in &self.profile.dkim {
-            records.push(dkim::evaluate(domain, selector, snapshot));
-        }
-        if self.profile.dmarc {
-            records.push(dmarc::evaluate(domain, snapshot));
-        }
-        if let (Some(template), Some(token)) = (self.verification_template(), self.token) {
-            records.push(verification::evaluate(domain, template, token, snapshot));
-        }
+        let records = self
+            .requirements()
+            .map(|(name, expect)| match expect {
+                Expectation::SpfInclude(include) => spf::evaluate(&name, include, snapshot),
+                Expectation::DkimCname(target) => dkim::evaluate(&name, target, snapshot),
+                Expectation::Dmarc => dmarc::evaluate(domain, snapshot),
+                Expectation::VerificationTxt(template) => verification::evaluate(
+                    &name,
+                    template,
+                    self.token.unwrap_or_default(),
+                    snapshot,
+                ),
+            })
+            .collect();
         DomainReport::new(domain, &self.profile.name, records)
-    }
-
-    /// The ownership template, when the profile asks for one and a token was given: without a
-    /// token there is nothing to compare with, so the record is not judged.
-    fn verification_template(&self) -> Option<&str> {
-        self.token?;
-        self.profile.verification.as_deref()
     }
 }
 

@@ -91,7 +91,7 @@ async fn check_one(
         )?,
         Format::Text => {
             write!(stdout, "{}", render::report(&probe.report, style))?;
-            if token.is_none() && profile.verification.is_some() {
+            if token.is_none() && profile.verification().is_some() {
                 writeln!(
                     stdout,
                     "\nThe ownership record was not checked: give --token to check it."
