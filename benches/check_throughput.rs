@@ -23,7 +23,7 @@ use sendercheck::checks::Plan;
 use sendercheck::dns::{Resolver, ResolverSettings};
 use sendercheck::domain::DomainName;
 use sendercheck::probe;
-use sendercheck::profile::Profile;
+use sendercheck::profile::{Profile, Profiles};
 
 /// The batch command's default concurrency.
 const CONCURRENCY: usize = 64;
@@ -163,7 +163,7 @@ fn main() {
             ..ResolverSettings::default()
         })
         .unwrap();
-        let profile = Profile::mandrill();
+        let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
         let domains: Vec<DomainName> = (0..count)
             .map(|n| DomainName::parse(&zones::domain(n)).unwrap())
             .collect();

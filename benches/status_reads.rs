@@ -19,7 +19,7 @@ use chrono::Utc;
 use sendercheck::checks::Plan;
 use sendercheck::dns::{Resolver, ResolverSettings};
 use sendercheck::domain::DomainName;
-use sendercheck::profile::Profile;
+use sendercheck::profile::Profiles;
 use sendercheck::store::{Registration, SqliteStore, Store};
 
 const DOMAINS: usize = 100_000;
@@ -137,7 +137,7 @@ fn main() {
         })
         .unwrap();
         let domain = DomainName::parse("good.example").unwrap();
-        let profile = Profile::mandrill();
+        let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
         let report =
             sendercheck::probe::check(&resolver, &Plan::new(&domain, &profile, Some("GOODKEY")))
                 .await

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use sendercheck::checks::{Answer, DnsSnapshot, LookupFailure, Plan, Query, RecordStatus};
 use sendercheck::dns::{Resolver, ResolverSettings};
 use sendercheck::domain::DomainName;
-use sendercheck::profile::Profile;
+use sendercheck::profile::Profiles;
 
 /// Answers a query from the input's records: which records, or which kind of empty or failed
 /// answer, depends on the query's name and the round, so different queries see different data.
@@ -34,7 +34,7 @@ pub fn checks(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let records: Vec<&str> = text.lines().collect();
     let domain = DomainName::parse("shop.example").unwrap();
-    let profile = Profile::mandrill();
+    let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
     let plan = Plan::new(&domain, &profile, Some("KEY"));
     let mut snapshot = DnsSnapshot::new();
     for round in 0..20 {

@@ -1,5 +1,6 @@
-//! What a sending provider requires of a sender domain: the built-in profiles and those from
-//! the config file.
+//! What a sending provider requires of a sender domain, as data: the profile files of
+//! `profiles/` (embedded as the built-ins) and the config file's short form. No provider is
+//! named in code.
 
 use std::collections::BTreeMap;
 
@@ -43,7 +44,54 @@ pub struct Requirement {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
+    pub title: String,
+    pub docs: Option<String>,
+    /// The parameters a registration may give, by name.
+    pub params: BTreeMap<String, Param>,
     pub requirements: Vec<Requirement>,
+}
+
+/// A parameter of a profile.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub description: String,
+    /// What a value must look like (a regular expression), if anything.
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+/// The profile files built in, embedded from `profiles/`.
+const BUILT_IN: &[(&str, &str)] = &[(
+    "profiles/mandrill.toml",
+    include_str!("../profiles/mandrill.toml"),
+)];
+
+/// A profile file (`profiles/*.toml`), as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    name: String,
+    title: String,
+    #[serde(default)]
+    docs: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Param>,
+    records: Vec<RecordFile>,
+}
+
+/// One `[[records]]` table of a profile file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordFile {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    include: Option<String>,
+    #[serde(default)]
+    cname: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
 }
 
 impl Requirement {
@@ -167,39 +215,96 @@ pub enum ProfileError {
     BadVerification { profile: String, value: String },
     #[error("profile {profile} requires nothing: give it spf_include, dkim, dmarc or verification")]
     Empty { profile: String },
+    #[error("profile file {file}: {reason}")]
+    BadFile { file: String, reason: String },
+    #[error("profile {profile}, record {record} ({kind} at {name}): {problem}")]
+    BadRecord {
+        profile: String,
+        record: usize,
+        kind: String,
+        name: String,
+        problem: String,
+    },
 }
 
 impl Profile {
-    /// The built-in Mandrill profile, as the contract defines it.
-    pub fn mandrill() -> Self {
-        Profile {
-            name: "mandrill".to_string(),
-            requirements: short_form(
-                Some("spf.mandrillapp.com".to_string()),
-                &[
-                    DkimSelector {
-                        selector: "mte1".to_string(),
-                        cname: "dkim1.mandrillapp.com".to_string(),
-                    },
-                    DkimSelector {
-                        selector: "mte2".to_string(),
-                        cname: "dkim2.mandrillapp.com".to_string(),
-                    },
-                ],
-                true,
-                Some("mandrill_verify.{token}".to_string()),
-            ),
+    /// Reads and validates a profile file (`file` names it in errors).
+    pub fn from_file(file: &str, text: &str) -> Result<Self, ProfileError> {
+        let parsed: ProfileFile = toml::from_str(text).map_err(|error| ProfileError::BadFile {
+            file: file.to_string(),
+            reason: error.to_string(),
+        })?;
+        if !is_profile_name(&parsed.name) {
+            return Err(ProfileError::BadName(parsed.name));
         }
+        let mut requirements = Vec::with_capacity(parsed.records.len());
+        for (index, record) in parsed.records.iter().enumerate() {
+            let bad = |problem: String| ProfileError::BadRecord {
+                profile: parsed.name.clone(),
+                record: index + 1,
+                kind: record.kind.clone(),
+                name: record.name.clone(),
+                problem,
+            };
+            let host = |value: &Option<String>, field: &str| -> Result<String, ProfileError> {
+                let value = value
+                    .as_ref()
+                    .ok_or_else(|| bad(format!("a {} record needs {field}", record.kind)))?;
+                DomainName::parse(value)
+                    .map(DomainName::into_string)
+                    .map_err(|_| bad(format!("{field} {value:?} is not a valid host name")))
+            };
+            let expect = match record.kind.as_str() {
+                "spf" => Expectation::SpfInclude(host(&record.include, "include")?),
+                "dkim" => Expectation::DkimCname(host(&record.cname, "cname")?),
+                "dmarc" => Expectation::Dmarc,
+                "verification" => Expectation::VerificationTxt(
+                    record
+                        .value
+                        .clone()
+                        .ok_or_else(|| bad("a verification record needs value".to_string()))?,
+                ),
+                other => {
+                    return Err(bad(format!(
+                        "unknown kind {other:?}: spf, dkim, dmarc or verification"
+                    )));
+                }
+            };
+            for template in [Some(&record.name), record.value.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(unknown) = placeholders(template)
+                    .find(|name| *name != "domain" && !parsed.params.contains_key(*name))
+                {
+                    return Err(bad(format!(
+                        "{{{unknown}}} in {template:?} is neither {{domain}} nor a declared \
+                         parameter"
+                    )));
+                }
+            }
+            requirements.push(Requirement {
+                name: record.name.clone(),
+                expect,
+            });
+        }
+        if requirements.is_empty() {
+            return Err(ProfileError::Empty {
+                profile: parsed.name,
+            });
+        }
+        Ok(Profile {
+            name: parsed.name,
+            title: parsed.title,
+            docs: parsed.docs,
+            params: parsed.params,
+            requirements,
+        })
     }
 
     /// Validates a profile from the config file and normalises its host names.
     pub fn from_raw(name: &str, raw: RawProfile) -> Result<Self, ProfileError> {
-        let name_ok = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if !name_ok {
+        if !is_profile_name(name) {
             return Err(ProfileError::BadName(name.to_string()));
         }
         let profile = name.to_string();
@@ -242,11 +347,41 @@ impl Profile {
         if spf_include.is_none() && dkim.is_empty() && !raw.dmarc && raw.verification.is_none() {
             return Err(ProfileError::Empty { profile });
         }
+        let params = if raw.verification.is_some() {
+            BTreeMap::from([(
+                "token".to_string(),
+                Param {
+                    description: "The ownership token".to_string(),
+                    pattern: None,
+                },
+            )])
+        } else {
+            BTreeMap::new()
+        };
         Ok(Profile {
+            title: profile.clone(),
             name: profile,
+            docs: None,
+            params,
             requirements: short_form(spf_include, &dkim, raw.dmarc, raw.verification),
         })
     }
+}
+
+fn is_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// The `{name}` placeholders of a template.
+fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
 /// A DKIM selector is one or more DNS labels (RFC 6376 §3.1); underscores are common in practice.
@@ -270,11 +405,22 @@ pub struct Profiles {
 }
 
 impl Default for Profiles {
+    /// The built-in profiles. They are data compiled in, checked by a unit test: a file that
+    /// does not load is a build mistake, left out here rather than a crash.
     fn default() -> Self {
-        let mandrill = Profile::mandrill();
-        Profiles {
-            by_name: BTreeMap::from([(mandrill.name.clone(), mandrill)]),
-        }
+        let by_name = BUILT_IN
+            .iter()
+            .filter_map(|(file, text)| Profile::from_file(file, text).ok())
+            .map(|profile| (profile.name.clone(), profile))
+            .collect();
+        Profiles { by_name }
+    }
+}
+
+impl Profiles {
+    /// One built-in profile.
+    pub fn built_in(name: &str) -> Option<Profile> {
+        Profiles::default().by_name.remove(name)
     }
 }
 
@@ -394,5 +540,84 @@ mod tests {
             ),
             ProfileError::BadSelector { .. }
         ));
+    }
+
+    #[test]
+    fn every_built_in_profile_file_loads() {
+        for (file, text) in BUILT_IN {
+            let profile = Profile::from_file(file, text)
+                .unwrap_or_else(|error| panic!("{file} does not load: {error}"));
+            assert!(file.ends_with(&format!("{}.toml", profile.name)), "{file}");
+        }
+        let mandrill = Profiles::built_in("mandrill").expect("mandrill is built in");
+        assert_eq!(mandrill.spf_include(), Some("spf.mandrillapp.com"));
+        assert_eq!(mandrill.dkim().len(), 2);
+        assert!(mandrill.dmarc());
+        assert_eq!(mandrill.verification(), Some("mandrill_verify.{token}"));
+        // The same requirements as the short form would give, in the same order.
+        let short = Profile::from_raw(
+            "mandrill",
+            RawProfile {
+                spf_include: Some("spf.mandrillapp.com".into()),
+                dkim: mandrill.dkim(),
+                dmarc: true,
+                verification: Some("mandrill_verify.{token}".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(short.requirements, mandrill.requirements);
+    }
+
+    #[test]
+    fn a_broken_profile_file_names_the_record_and_the_problem() {
+        let file = |records: &str| {
+            format!("name = \"p\"\ntitle = \"P\"\n[params.code]\ndescription = \"x\"\n{records}")
+        };
+        let error = |records: &str| {
+            Profile::from_file("profiles/p.toml", &file(records))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            error("[[records]]\nkind = \"mx\"\nname = \"{domain}\"")
+                .contains("record 1 (mx at {domain}): unknown kind")
+        );
+        assert!(
+            error("[[records]]\nkind = \"spf\"\nname = \"{domain}\"")
+                .contains("a spf record needs include")
+        );
+        assert!(
+            error(
+                "[[records]]\nkind = \"verification\"\nname = \"{domain}\"\nvalue = \"v={token}\""
+            )
+            .contains("{token} in \"v={token}\" is neither {domain} nor a declared parameter")
+        );
+        assert!(
+            error("[[records]]\nkind = \"dkim\"\nname = \"k._domainkey.{domain}\"\ncname = \"not a host\"")
+                .contains("cname \"not a host\" is not a valid host name")
+        );
+        assert!(
+            Profile::from_file(
+                "profiles/p.toml",
+                "name = \"p\"\ntitle = \"P\"\nrecords = []"
+            )
+            .unwrap_err()
+            .to_string()
+            .contains("requires nothing")
+        );
+        assert!(
+            Profile::from_file("profiles/p.toml", "name = 1")
+                .unwrap_err()
+                .to_string()
+                .starts_with("profile file profiles/p.toml:")
+        );
+        // Declared parameters may be used.
+        assert!(
+            Profile::from_file(
+                "profiles/p.toml",
+                &file("[[records]]\nkind = \"verification\"\nname = \"{domain}\"\nvalue = \"v={code}\"")
+            )
+            .is_ok()
+        );
     }
 }

@@ -13,7 +13,7 @@ use sendercheck::checks::{ActionKind, Plan, RecordCheck, RecordKind, RecordStatu
 use sendercheck::dns::{Resolver, ResolverSettings};
 use sendercheck::domain::DomainName;
 use sendercheck::probe;
-use sendercheck::profile::Profile;
+use sendercheck::profile::Profiles;
 use serde::Deserialize;
 
 use crate::fixture_dns::{FixtureDns, zone_dir};
@@ -141,7 +141,7 @@ pub fn resolver(server: &FixtureDns) -> Resolver {
 
 async fn check(resolver: &Resolver, domain: &str, kind: RecordKind) -> RecordCheck {
     let domain = DomainName::parse(domain).expect("a case domain");
-    let profile = Profile::mandrill();
+    let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
     let probe = probe::check(resolver, &Plan::new(&domain, &profile, None)).await;
     probe
         .report

@@ -8,7 +8,7 @@ use sendercheck::checks::{Plan, RecordStatus};
 use sendercheck::dns::{Resolver, ResolverSettings};
 use sendercheck::domain::DomainName;
 use sendercheck::probe;
-use sendercheck::profile::Profile;
+use sendercheck::profile::Profiles;
 
 use crate::fixture_dns::{Fault, FixtureDns};
 use crate::support::{AppOptions, spawn_app};
@@ -26,7 +26,7 @@ fn resolver(server: &FixtureDns) -> Resolver {
 
 async fn check(resolver: &Resolver, domain: &str) -> sendercheck::checks::DomainReport {
     let domain = DomainName::parse(domain).unwrap();
-    let profile = Profile::mandrill();
+    let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
     probe::check(resolver, &Plan::new(&domain, &profile, Some("GOODKEY")))
         .await
         .report

@@ -6,7 +6,7 @@ use sendercheck::checks::{Plan, RecordKind, RecordStatus};
 use sendercheck::dns::{Resolver, ResolverSettings};
 use sendercheck::domain::DomainName;
 use sendercheck::probe;
-use sendercheck::profile::Profile;
+use sendercheck::profile::Profiles;
 
 use crate::fixture_dns::{FixtureDns, SilentDns};
 use crate::support::{exit_code, fixture_resolver, json, run};
@@ -24,7 +24,7 @@ fn status_of(report: &sendercheck::checks::DomainReport, kind: RecordKind) -> Re
 async fn a_second_check_sees_a_record_published_in_between() {
     let resolver = fixture_resolver();
     let domain = DomainName::parse("live.example").unwrap();
-    let profile = Profile::mandrill();
+    let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
     let plan = Plan::new(&domain, &profile, None);
 
     let before = probe::check(&resolver, &plan).await;
@@ -52,7 +52,7 @@ async fn a_second_check_sees_a_record_published_in_between() {
 async fn lookups_of_one_check_run_concurrently_and_are_counted() {
     let resolver = fixture_resolver();
     let domain = DomainName::parse("nested.example").unwrap();
-    let profile = Profile::mandrill();
+    let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
     let probe = probe::check(&resolver, &Plan::new(&domain, &profile, Some("KEY"))).await;
     // Round 1: apex TXT and CNAME, two DKIM CNAMEs, DMARC, the provider's SPF; round 2: the
     // nested include.
@@ -71,7 +71,7 @@ async fn a_server_that_never_answers_gives_errors_not_missing_within_the_budget(
     })
     .unwrap();
     let domain = DomainName::parse("good.example").unwrap();
-    let profile = Profile::mandrill();
+    let profile = Profiles::built_in("mandrill").expect("the built-in mandrill profile");
     // One round of queries, each bounded by timeout × attempts plus a margin: a hang would
     // never end, so the deadline here is generous and nothing is asserted about seconds.
     let probe = tokio::time::timeout(
