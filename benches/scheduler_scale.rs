@@ -27,6 +27,7 @@ fn registrations(prefix: &str, range: std::ops::Range<usize>) -> Vec<Registratio
             domain: format!("{prefix}{n:06}.example"),
             profile: "mandrill".into(),
             token: Some(format!("token{n}")),
+            params: Default::default(),
         })
         .collect()
 }

@@ -155,6 +155,7 @@ fn main() {
                     domain: format!("shop{n:06}.example"),
                     profile: "mandrill".into(),
                     token: Some(format!("token{n}")),
+                    params: Default::default(),
                 })
                 .collect();
             store.register_all(&batch, Utc::now(), later).await.unwrap();

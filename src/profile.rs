@@ -56,9 +56,31 @@ pub struct Profile {
 #[serde(deny_unknown_fields)]
 pub struct Param {
     pub description: String,
-    /// What a value must look like (a regular expression), if anything.
+    /// Whether a registration must give it.
+    #[serde(default)]
+    pub required: bool,
+    /// What a value must look like (a regular expression, matched against the whole value).
     #[serde(default)]
     pub pattern: Option<String>,
+}
+
+/// Why a registration's parameters do not fit its profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    #[error("profile {profile} has no parameter {name:?}; it takes: {known}")]
+    Unknown {
+        profile: String,
+        name: String,
+        known: String,
+    },
+    #[error("profile {profile} needs the parameter {name:?}: {description}")]
+    Missing {
+        profile: String,
+        name: String,
+        description: String,
+    },
+    #[error("parameter {name:?} does not look like {pattern}")]
+    Invalid { name: String, pattern: String },
 }
 
 /// The profile files built in, embedded from `profiles/`.
@@ -142,6 +164,48 @@ fn short_form(
 }
 
 impl Profile {
+    /// Checks a registration's parameters: each declared, each matching its pattern, every
+    /// required one given.
+    pub fn check_params(&self, params: &BTreeMap<String, String>) -> Result<(), ParamError> {
+        for (name, value) in params {
+            let Some(param) = self.params.get(name) else {
+                let known: Vec<&str> = self.params.keys().map(String::as_str).collect();
+                return Err(ParamError::Unknown {
+                    profile: self.name.clone(),
+                    name: name.chars().take(64).collect(),
+                    known: if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    },
+                });
+            };
+            if let Some(pattern) = &param.pattern {
+                let matches = regex::Regex::new(pattern)
+                    .map(|regex| regex.is_match(value))
+                    .unwrap_or(false);
+                if !matches {
+                    return Err(ParamError::Invalid {
+                        name: name.clone(),
+                        pattern: pattern.clone(),
+                    });
+                }
+            }
+        }
+        if let Some((name, param)) = self
+            .params
+            .iter()
+            .find(|(name, param)| param.required && !params.contains_key(*name))
+        {
+            return Err(ParamError::Missing {
+                profile: self.name.clone(),
+                name: name.clone(),
+                description: param.description.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// The host SPF must authorise, if the profile requires SPF.
     pub fn spf_include(&self) -> Option<&str> {
         self.requirements
@@ -237,6 +301,16 @@ impl Profile {
         if !is_profile_name(&parsed.name) {
             return Err(ProfileError::BadName(parsed.name));
         }
+        for (name, param) in &parsed.params {
+            if let Some(pattern) = &param.pattern
+                && let Err(error) = regex::Regex::new(pattern)
+            {
+                return Err(ProfileError::BadFile {
+                    file: file.to_string(),
+                    reason: format!("parameter {name}: pattern {pattern:?} is not valid: {error}"),
+                });
+            }
+        }
         let mut requirements = Vec::with_capacity(parsed.records.len());
         for (index, record) in parsed.records.iter().enumerate() {
             let bad = |problem: String| ProfileError::BadRecord {
@@ -274,9 +348,10 @@ impl Profile {
                 .into_iter()
                 .flatten()
             {
-                if let Some(unknown) = placeholders(template)
-                    .find(|name| *name != "domain" && !parsed.params.contains_key(*name))
-                {
+                if let Some(unknown) = placeholders(template).find(|name| {
+                    !matches!(*name, "domain" | "domain_dashed")
+                        && !parsed.params.contains_key(*name)
+                }) {
                     return Err(bad(format!(
                         "{{{unknown}}} in {template:?} is neither {{domain}} nor a declared \
                          parameter"
@@ -352,6 +427,7 @@ impl Profile {
                 "token".to_string(),
                 Param {
                     description: "The ownership token".to_string(),
+                    required: false,
                     pattern: None,
                 },
             )])

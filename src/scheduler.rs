@@ -275,7 +275,7 @@ impl Scheduler {
             inner.store.save_result(&result).await?;
             return Ok(None);
         };
-        let plan = Plan::new(&domain, profile, record.token.as_deref());
+        let plan = Plan::new(&domain, profile, record.token.as_deref()).with_params(&record.params);
         let probe =
             probe::check_within(&inner.resolver, &plan, Some(inner.config.check_timeout)).await;
         let now = self.now();
@@ -343,6 +343,7 @@ impl Scheduler {
             domain: result.domain,
             profile: record.profile,
             token: record.token,
+            params: record.params,
             generation: record.generation,
             created_at: record.created_at,
             lifecycle: result.lifecycle,

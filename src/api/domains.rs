@@ -56,6 +56,8 @@ pub struct DomainObject {
     #[serde(serialize_with = "rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub next_check_at: DateTime<Utc>,
+    /// The profile parameters given at registration (the ownership token is not shown).
+    pub params: std::collections::BTreeMap<String, String>,
     pub records: Vec<RecordObject>,
 }
 
@@ -69,6 +71,7 @@ impl From<DomainRecord> for DomainObject {
             status_since: record.lifecycle.status_since,
             checked_at: record.checked_at,
             next_check_at: record.next_check_at,
+            params: record.params,
             records: super::wire::records(&record.records),
         }
     }
@@ -88,6 +91,9 @@ pub struct RegisterBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 255, pattern = "^[!-~]*$")]
     pub verification_token: Option<Option<String>>,
+    /// The profile's parameters by name (`token` is the ownership token). Left out: kept.
+    #[serde(default)]
+    pub params: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Tells a field given as `null` (`Some(None)`) from one left out (`None`, by `default`).
@@ -145,10 +151,35 @@ pub async fn put(
             ),
         ));
     }
-    let token = match body.verification_token {
-        None => stored.and_then(|record| record.token),
-        Some(token) => token.filter(|token| !token.is_empty()),
+    // `params` replaces the stored parameters when given; `verification_token` is the `token`
+    // parameter under its first name, and a different value under each name is refused.
+    let (mut params, stored_token) = match &stored {
+        Some(record) if record.profile == profile => (record.params.clone(), record.token.clone()),
+        _ => (Default::default(), None),
     };
+    let mut token = stored_token;
+    let mut given_params_token = None;
+    if let Some(given) = body.params {
+        params = given;
+        token = params.remove("token").filter(|token| !token.is_empty());
+        given_params_token = token.clone();
+    }
+    match body.verification_token {
+        // Left out: what `params` or the stored registration say.
+        None => {}
+        // An explicit null (or ""): no token.
+        Some(None) => token = None,
+        Some(Some(given)) if given.is_empty() => token = None,
+        Some(Some(given)) => {
+            if given_params_token.is_some() && given_params_token.as_deref() != Some(&given) {
+                return Err(ApiError::bad_request(
+                    "invalid_params",
+                    "verification_token and params.token differ: give the token once",
+                ));
+            }
+            token = Some(given);
+        }
+    }
     if let Some(token) = &token {
         let printable = token.bytes().all(|byte| byte.is_ascii_graphic());
         if token.len() > MAX_TOKEN_LEN || !printable {
@@ -161,10 +192,18 @@ pub async fn put(
             ));
         }
     }
+    if let Some(profile) = state.profiles.get(&profile) {
+        let mut all = params.clone();
+        all.extend(token.clone().map(|token| ("token".to_string(), token)));
+        profile
+            .check_params(&all)
+            .map_err(|error| ApiError::bad_request("invalid_params", error.to_string()))?;
+    }
     let registration = Registration {
         domain: domain.into_string(),
         profile,
         token,
+        params,
     };
     let now = state.scheduler.now();
     let (outcome, record) = state

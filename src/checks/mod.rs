@@ -10,6 +10,7 @@ pub mod snapshot;
 pub mod spf;
 pub mod verification;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::domain::DomainName;
@@ -311,6 +312,8 @@ pub struct Plan<'a> {
     pub domain: &'a DomainName,
     pub profile: &'a Profile,
     pub token: Option<&'a str>,
+    /// The registration's parameters besides the token, by name.
+    pub params: BTreeMap<String, String>,
 }
 
 impl<'a> Plan<'a> {
@@ -319,29 +322,39 @@ impl<'a> Plan<'a> {
             domain,
             profile,
             token,
+            params: BTreeMap::new(),
         }
     }
 
-    /// A requirement's name (or value) template with `{domain}` and `{token}` filled in;
-    /// `None` when it needs a token this plan does not have (the record is then not judged).
+    /// As `new`, with the registration's other parameters.
+    pub fn with_params(mut self, params: &BTreeMap<String, String>) -> Self {
+        self.params = params.clone();
+        self
+    }
+
+    /// A requirement's name (or value) template with `{domain}`, `{domain_dashed}`, `{token}`
+    /// and the parameters filled in; `None` when it needs a parameter this plan does not have
+    /// (the record is then not judged).
     fn expand(&self, template: &str) -> Option<String> {
-        let expanded = template.replace("{domain}", self.domain.as_str());
+        let mut expanded = template
+            .replace("{domain}", self.domain.as_str())
+            .replace("{domain_dashed}", &self.domain.as_str().replace('.', "-"));
         if expanded.contains(TOKEN_PLACEHOLDER) {
-            return self
-                .token
-                .map(|token| expanded.replacen(TOKEN_PLACEHOLDER, token, 1));
+            expanded = expanded.replacen(TOKEN_PLACEHOLDER, self.token?, 1);
         }
-        Some(expanded)
+        for (name, value) in &self.params {
+            expanded = expanded.replace(&format!("{{{name}}}"), value);
+        }
+        (!expanded.contains('{')).then_some(expanded)
     }
 
     /// The requirements this plan judges, with their names expanded.
     fn requirements(&self) -> impl Iterator<Item = (String, &'a Expectation)> + '_ {
         self.profile.requirements.iter().filter_map(|requirement| {
             let name = self.expand(&requirement.name)?;
-            // An ownership record is judged only with a token to compare with.
-            if matches!(requirement.expect, Expectation::VerificationTxt(_)) && self.token.is_none()
-            {
-                return None;
+            // A value template needing a missing parameter (the ownership token) is not judged.
+            if let Expectation::VerificationTxt(template) = &requirement.expect {
+                self.expand(template)?;
             }
             Some((name, &requirement.expect))
         })
@@ -384,7 +397,7 @@ impl<'a> Plan<'a> {
                 Expectation::VerificationTxt(template) => verification::evaluate(
                     &name,
                     template,
-                    self.token.unwrap_or_default(),
+                    &self.expand(template).unwrap_or_default(),
                     snapshot,
                 ),
             })

@@ -2,14 +2,21 @@
 
 use super::snapshot::{Answer, DnsSnapshot, Query};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
-use crate::profile::TOKEN_PLACEHOLDER;
 
-/// Judges the ownership record. `template` holds `{token}` exactly once.
-pub fn evaluate(domain: &str, template: &str, token: &str, snapshot: &DnsSnapshot) -> RecordCheck {
-    let expected_value = template.replacen(TOKEN_PLACEHOLDER, token, 1);
-    let (prefix, suffix) = template
-        .split_once(TOKEN_PLACEHOLDER)
-        .unwrap_or((template, ""));
+/// Judges the ownership record: a TXT at `name` equal to `expected_value` (the profile's
+/// `template` with the parameters filled in). A TXT of the same template with another value is
+/// shown as the wrong one.
+pub fn evaluate(
+    name: &str,
+    template: &str,
+    expected_value: &str,
+    snapshot: &DnsSnapshot,
+) -> RecordCheck {
+    let domain = name;
+    let expected_value = expected_value.to_string();
+    // What surrounds the placeholders: a record with these and another value is a stale one.
+    let prefix = template.split('{').next().unwrap_or_default();
+    let suffix = template.rsplit('}').next().unwrap_or_default();
     let mut check = RecordCheck {
         kind: RecordKind::Verification,
         name: domain.to_string(),
@@ -77,7 +84,12 @@ mod tests {
 
     fn check(records: &[&str]) -> RecordCheck {
         let snapshot = DnsSnapshot::new().with_txt("shop.example", records);
-        evaluate("shop.example", TEMPLATE, "KEY123", &snapshot)
+        evaluate(
+            "shop.example",
+            TEMPLATE,
+            &TEMPLATE.replace("{token}", "KEY123"),
+            &snapshot,
+        )
     }
 
     #[test]
@@ -110,7 +122,12 @@ mod tests {
             crate::checks::QueryType::Txt,
             Answer::Failed(LookupFailure::ServFail),
         );
-        let result = evaluate("shop.example", TEMPLATE, "KEY123", &snapshot);
+        let result = evaluate(
+            "shop.example",
+            TEMPLATE,
+            "mandrill_verify.KEY123",
+            &snapshot,
+        );
         assert_eq!(result.status, RecordStatus::Error);
     }
 }

@@ -1,5 +1,6 @@
 //! `sendercheck check`: one domain, or a file of them, checked now with no daemon.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
@@ -37,11 +38,13 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let style = Style::for_stdout();
     match (&args.domain, &args.domains_file) {
         (Some(domain), _) => {
+            let (token, params) = parameters(profile, args.token.as_deref(), &args.params)?;
             check_one(
                 &resolver,
                 profile,
                 domain,
-                args.token.as_deref(),
+                token.as_deref(),
+                &params,
                 args.format,
                 style,
             )
@@ -63,11 +66,39 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     }
 }
 
+/// The token and the other parameters from `--token` and `--param KEY=VALUE`, checked against
+/// the profile: an unknown or malformed one is refused (exit 3), naming it.
+fn parameters(
+    profile: &Profile,
+    token: Option<&str>,
+    given: &[String],
+) -> anyhow::Result<(Option<String>, BTreeMap<String, String>)> {
+    let mut params = BTreeMap::new();
+    for pair in given {
+        let Some((key, value)) = pair.split_once('=') else {
+            bail!("--param {pair:?}: expected KEY=VALUE");
+        };
+        params.insert(key.trim().to_string(), value.to_string());
+    }
+    let from_params = params.remove("token");
+    if let (Some(flag), Some(param)) = (token, &from_params)
+        && flag != param
+    {
+        bail!("--token and --param token= differ: give the token once");
+    }
+    let token = token.map(str::to_string).or(from_params);
+    let mut all = params.clone();
+    all.extend(token.clone().map(|token| ("token".to_string(), token)));
+    profile.check_params(&all)?;
+    Ok((token, params))
+}
+
 async fn check_one(
     resolver: &Resolver,
     profile: &Profile,
     input: &str,
     token: Option<&str>,
+    params: &BTreeMap<String, String>,
     format: Format,
     style: Style,
 ) -> anyhow::Result<Outcome> {
@@ -80,7 +111,7 @@ async fn check_one(
             bail!(error);
         }
     };
-    let plan = Plan::new(&domain, profile, token);
+    let plan = Plan::new(&domain, profile, token).with_params(params);
     let probe = probe::check(resolver, &plan).await;
     let mut stdout = std::io::stdout().lock();
     match format {

@@ -93,9 +93,17 @@ pub struct CheckArgs {
     /// The provider profile whose requirements apply.
     #[arg(long, default_value = "mandrill")]
     pub profile: String,
-    /// The ownership token; without it the verification record is not judged.
+    /// The ownership token; without it the verification record is not judged. The same as
+    /// `--param token=TOKEN`.
     #[arg(long)]
     pub token: Option<String>,
+    /// A profile parameter (repeatable), e.g. `--param region=eu`.
+    #[arg(
+        long = "param",
+        value_name = "KEY=VALUE",
+        conflicts_with = "domains_file"
+    )]
+    pub params: Vec<String>,
     /// Ask only this DNS server (repeatable), over UDP with TCP fallback.
     #[arg(long = "nameserver", value_name = "IP:PORT")]
     pub nameservers: Vec<String>,

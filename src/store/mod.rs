@@ -91,6 +91,8 @@ pub struct DomainRecord {
     pub domain: String,
     pub profile: String,
     pub token: Option<String>,
+    /// The profile's other parameters, by name.
+    pub params: std::collections::BTreeMap<String, String>,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub lifecycle: Lifecycle,
@@ -106,6 +108,8 @@ pub struct Registration {
     pub domain: String,
     pub profile: String,
     pub token: Option<String>,
+    /// The profile's other parameters, by name.
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// Whether `register` created the domain or changed an existing one.

@@ -105,6 +105,7 @@ mod tests {
             domain: domain.into(),
             profile: "mandrill".into(),
             token: None,
+            params: Default::default(),
             generation: 1,
             created_at: at,
             lifecycle: Lifecycle {

@@ -3,6 +3,7 @@
 //! power) at any moment after.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -36,6 +37,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("records version"),
             MigrationType::Simple,
             sqlx::AssertSqlSafe(include_str!("migrations/0002_records_version.sql")).into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            3,
+            Cow::Borrowed("params"),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe(include_str!("migrations/0003_params.sql")).into_sql_str(),
             false,
         ),
     ])
@@ -104,7 +112,8 @@ impl Drop for WriteTx {
 macro_rules! columns {
     () => {
         "domain, profile, token, generation, created_at, status, status_since, \
-         consecutive_failures, checked_at, next_check_at, ready, records, records_version"
+         consecutive_failures, checked_at, next_check_at, ready, records, records_version, \
+         params"
     };
 }
 
@@ -364,9 +373,13 @@ fn to_record(row: &SqliteRow) -> Result<DomainRecord, StoreError> {
     let records = rows::decode(version, &records).map_err(corrupt)?;
     let consecutive_failures: i64 = row.try_get("consecutive_failures")?;
     let checked_at: Option<i64> = row.try_get("checked_at")?;
+    let params: String = row.try_get("params")?;
+    let params = serde_json::from_str(&params)
+        .map_err(|error| corrupt(format!("params are not a JSON object of strings: {error}")))?;
     Ok(DomainRecord {
         profile: row.try_get("profile")?,
         token: row.try_get("token")?,
+        params,
         generation: row.try_get("generation")?,
         created_at: from_millis(&domain, row.try_get("created_at")?)?,
         lifecycle: Lifecycle {
@@ -411,7 +424,7 @@ async fn register_in(
     first_check_at: DateTime<Utc>,
 ) -> Result<Registered, StoreError> {
     let existing = sqlx::query(
-        "SELECT active, profile, token, generation, status FROM domains WHERE domain = ?",
+        "SELECT active, profile, token, params, generation, status FROM domains WHERE domain = ?",
     )
     .bind(&registration.domain)
     .fetch_optional(&mut *connection)
@@ -422,11 +435,17 @@ async fn register_in(
             let active: bool = row.try_get("active")?;
             let profile: String = row.try_get("profile")?;
             let token: Option<String> = row.try_get("token")?;
+            let params: String = row.try_get("params")?;
+            let params: BTreeMap<String, String> =
+                serde_json::from_str(&params).unwrap_or_default();
             let status: String = row.try_get("status")?;
             let status = DomainStatus::from_str(&status).ok();
             if !active {
                 (Registered::Created, None, "registered again".to_string())
-            } else if profile == registration.profile && token == registration.token {
+            } else if profile == registration.profile
+                && token == registration.token
+                && params == registration.params
+            {
                 (Registered::Unchanged, status, String::new())
             } else if profile != registration.profile {
                 (
@@ -434,11 +453,17 @@ async fn register_in(
                     status,
                     format!("profile changed from {profile} to {}", registration.profile),
                 )
-            } else {
+            } else if token != registration.token {
                 (
                     Registered::Updated,
                     status,
                     "verification token changed".to_string(),
+                )
+            } else {
+                (
+                    Registered::Updated,
+                    status,
+                    "profile parameters changed".to_string(),
                 )
             }
         }
@@ -447,12 +472,12 @@ async fn register_in(
         return Ok(outcome);
     }
     sqlx::query(
-        "INSERT INTO domains (domain, profile, token, active, generation, created_at, \
+        "INSERT INTO domains (domain, profile, token, params, active, generation, created_at, \
          updated_at, status, status_since, consecutive_failures, checked_at, \
          next_check_at, ready, records) \
-         VALUES (?, ?, ?, TRUE, 1, ?, ?, 'pending', ?, 0, NULL, ?, FALSE, '[]') \
+         VALUES (?, ?, ?, ?, TRUE, 1, ?, ?, 'pending', ?, 0, NULL, ?, FALSE, '[]') \
          ON CONFLICT (domain) DO UPDATE SET profile = excluded.profile, \
-         token = excluded.token, active = TRUE, generation = domains.generation + 1, \
+         token = excluded.token, params = excluded.params, active = TRUE, generation = domains.generation + 1, \
          created_at = CASE WHEN domains.active THEN domains.created_at \
          ELSE excluded.created_at END, updated_at = excluded.updated_at, \
          status = 'pending', status_since = excluded.status_since, \
@@ -462,6 +487,7 @@ async fn register_in(
     .bind(&registration.domain)
     .bind(&registration.profile)
     .bind(&registration.token)
+    .bind(serde_json::to_string(&registration.params).unwrap_or_else(|_| "{}".to_string()))
     .bind(millis(now))
     .bind(millis(now))
     .bind(millis(now))
@@ -647,6 +673,7 @@ mod tests {
             domain: domain.into(),
             profile: profile.into(),
             token: token.map(Into::into),
+            params: BTreeMap::new(),
         }
     }
 

@@ -417,3 +417,36 @@ fn json_logs_are_one_object_per_line() {
     assert_eq!(checked["span"]["domain"], "good.example");
     assert!(checked["elapsed_ms"].is_u64());
 }
+
+#[test]
+fn params_on_the_command_line_are_checked_against_the_profile() {
+    // --param token= is --token.
+    let output = check(&[
+        "good.example",
+        "--param",
+        "token=GOODKEY",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout(&output));
+    let report = json(&output);
+    assert_eq!(record(&report, "verification", "")["status"], "pass");
+    // An unknown parameter, or one that is not KEY=VALUE, is refused naming it.
+    let unknown = check(&["good.example", "--param", "region=eu"]);
+    assert_eq!(exit_code(&unknown), 3);
+    assert!(
+        stderr(&unknown).contains("has no parameter \"region\""),
+        "{}",
+        stderr(&unknown)
+    );
+    let malformed = check(&["good.example", "--param", "region"]);
+    assert_eq!(exit_code(&malformed), 3);
+    assert!(stderr(&malformed).contains("expected KEY=VALUE"));
+    let invalid = check(&["good.example", "--param", "token=has space"]);
+    assert_eq!(exit_code(&invalid), 3);
+    assert!(
+        stderr(&invalid).contains("does not look like"),
+        "{}",
+        stderr(&invalid)
+    );
+}

@@ -659,6 +659,7 @@ async fn csv_export_streams_every_matching_domain_in_order() {
             domain: format!("bulk{n:05}.example"),
             profile: "mandrill".into(),
             token: None,
+            params: Default::default(),
         })
         .collect();
     let far = chrono::Utc::now() + chrono::Duration::days(1);
@@ -738,6 +739,7 @@ async fn a_backlog_is_worked_off_without_waiting_for_ticks() {
             domain: format!("backlog{n}.example"),
             profile: "mandrill".into(),
             token: None,
+            params: Default::default(),
         })
         .collect();
     let now = chrono::Utc::now();
@@ -763,6 +765,40 @@ async fn a_backlog_is_worked_off_without_waiting_for_ticks() {
     .await;
     for n in 0..6 {
         app.until_checked(&format!("backlog{n}.example")).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn profile_parameters_are_registered_checked_and_shown() {
+    let app = spawn_app(AppOptions::default()).await;
+    // `params.token` is the ownership token under its contract name.
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/v1/domains/good.example",
+            Some(json!({"profile": "mandrill", "params": {"token": "GOODKEY"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["params"], json!({}), "the token is not shown: {body}");
+    let checked = app.until_checked("good.example").await;
+    assert_eq!(checked["status"], "verified", "{checked:#}");
+    // An unknown parameter or two different tokens: 400 invalid_params; a malformed token
+    // keeps its own code.
+    for (body, code) in [
+        (json!({"params": {"region": "eu"}}), "invalid_params"),
+        (
+            json!({"verification_token": "A", "params": {"token": "B"}}),
+            "invalid_params",
+        ),
+        (json!({"params": {"token": "has space"}}), "invalid_token"),
+    ] {
+        let (status, answer) = app
+            .call(Method::PUT, "/v1/domains/good.example", Some(body.clone()))
+            .await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
     }
     app.stop().await;
 }
