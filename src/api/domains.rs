@@ -152,45 +152,39 @@ pub async fn put(
         ));
     }
     // `params` replaces the stored parameters when given; `verification_token` is the `token`
-    // parameter under its first name, and a different value under each name is refused.
+    // parameter under its first name (when both are given, `params.token` is used).
     let (mut params, stored_token) = match &stored {
         Some(record) if record.profile == profile => (record.params.clone(), record.token.clone()),
         _ => (Default::default(), None),
     };
     let mut token = stored_token;
-    let mut given_params_token = None;
+    let mut token_in_params = false;
     if let Some(given) = body.params {
         params = given;
-        token = params.remove("token").filter(|token| !token.is_empty());
-        given_params_token = token.clone();
+        token_in_params = params.contains_key("token");
+        if token_in_params {
+            token = params.remove("token").filter(|token| !token.is_empty());
+        }
+    }
+    // A token is checked under either name, even the one not used.
+    if let Some(Some(given)) = &body.verification_token
+        && !given.is_empty()
+        && !valid_token(given)
+    {
+        return Err(invalid_token());
     }
     match body.verification_token {
         // Left out: what `params` or the stored registration say.
         None => {}
+        // Given under both names, `params.token` (the contract's name) is the one used.
+        Some(_) if token_in_params => {}
         // An explicit null (or ""): no token.
         Some(None) => token = None,
         Some(Some(given)) if given.is_empty() => token = None,
-        Some(Some(given)) => {
-            if given_params_token.is_some() && given_params_token.as_deref() != Some(&given) {
-                return Err(ApiError::bad_request(
-                    "invalid_params",
-                    "verification_token and params.token differ: give the token once",
-                ));
-            }
-            token = Some(given);
-        }
+        Some(Some(given)) => token = Some(given),
     }
-    if let Some(token) = &token {
-        let printable = token.bytes().all(|byte| byte.is_ascii_graphic());
-        if token.len() > MAX_TOKEN_LEN || !printable {
-            return Err(ApiError::bad_request(
-                "invalid_token",
-                format!(
-                    "verification_token must be 1 to {MAX_TOKEN_LEN} printable ASCII characters \
-                     without spaces"
-                ),
-            ));
-        }
+    if token.as_deref().is_some_and(|token| !valid_token(token)) {
+        return Err(invalid_token());
     }
     if let Some(profile) = state.profiles.get(&profile) {
         let mut all = params.clone();
@@ -219,6 +213,23 @@ pub async fn put(
         Registered::Updated | Registered::Unchanged => StatusCode::OK,
     };
     Ok((status, Json(DomainObject::from(record))).into_response())
+}
+
+/// 1 to `MAX_TOKEN_LEN` printable ASCII characters without spaces.
+fn valid_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= MAX_TOKEN_LEN
+        && token.bytes().all(|byte| byte.is_ascii_graphic())
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::bad_request(
+        "invalid_token",
+        format!(
+            "verification_token must be 1 to {MAX_TOKEN_LEN} printable ASCII characters without \
+             spaces"
+        ),
+    )
 }
 
 /// `GET /v1/domains/{domain}`: the latest status.

@@ -75,6 +75,28 @@ pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> 
     {
         profile.insert("enum".to_string(), serde_json::json!(names));
     }
+    // Likewise the parameters: the names the profiles declare, each with its pattern.
+    let mut properties = serde_json::Map::new();
+    for profile in state.profiles.iter() {
+        for (name, param) in &profile.params {
+            let mut schema =
+                serde_json::json!({"type": "string", "description": param.description});
+            if let Some(pattern) = &param.pattern {
+                schema["pattern"] = serde_json::json!(pattern);
+            }
+            properties.insert(name.clone(), schema);
+        }
+    }
+    if let Some(params) = document
+        .pointer_mut("/components/schemas/RegisterBody/properties/params")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        params.insert(
+            "properties".to_string(),
+            serde_json::Value::Object(properties),
+        );
+        params.insert("additionalProperties".to_string(), serde_json::json!(false));
+    }
     Json(document)
 }
 
