@@ -9,7 +9,7 @@ mod extract;
 mod health;
 mod metrics;
 pub mod openapi;
-mod profiles;
+pub mod profiles;
 pub mod server;
 pub mod wire;
 
@@ -91,6 +91,7 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
             get(domains::history),
         ),
         route(Method::GET, "/v1/profiles", get(profiles::list)),
+        route(Method::GET, "/v1/profiles/{name}", get(profiles::get)),
         route(
             Method::POST,
             "/v1/dkim/verify",

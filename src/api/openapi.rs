@@ -44,6 +44,7 @@ impl Modify for BearerToken {
         domains::check,
         domains::history,
         profiles::list,
+        profiles::get,
         dkim::verify,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -3,6 +3,7 @@
 
 mod check;
 mod dkim;
+mod profiles;
 mod render;
 mod serve;
 
@@ -46,6 +47,20 @@ pub enum Command {
     Serve(ServeArgs),
     /// The DKIM verdict for a raw message (RFC 5322), from FILE or standard input.
     Dkim(DkimArgs),
+    /// The provider profiles (or one of them): parameters and required records.
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// One profile; without it, every profile.
+    pub name: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Config file (its [profiles.NAME] tables are listed too).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -137,7 +152,7 @@ pub fn main() -> ExitCode {
     };
     let default_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Check(_) | Command::Dkim(_) => "warn",
+        Command::Check(_) | Command::Dkim(_) | Command::Profiles(_) => "warn",
     };
     init_logging(default_level, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -155,6 +170,7 @@ pub fn main() -> ExitCode {
             Command::Check(args) => check::run(args).await.map(Outcome::exit_code),
             Command::Serve(args) => serve::run(args).await.map(Outcome::exit_code),
             Command::Dkim(args) => dkim::run(args).await,
+            Command::Profiles(args) => profiles::run(args),
         }
     });
     match result {

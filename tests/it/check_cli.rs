@@ -450,3 +450,25 @@ fn params_on_the_command_line_are_checked_against_the_profile() {
         stderr(&invalid)
     );
 }
+
+#[test]
+fn profiles_are_listed_with_parameters_and_records() {
+    let text = run(&["profiles"], None);
+    assert_eq!(exit_code(&text), 0);
+    let printed = stdout(&text);
+    assert!(
+        printed.contains("mandrill — Mailchimp Transactional"),
+        "{printed}"
+    );
+    assert!(printed.contains("mte1._domainkey.{domain}"), "{printed}");
+    let one = json(&run(&["profiles", "mandrill", "--format", "json"], None));
+    assert_eq!(one["name"], "mandrill");
+    assert_eq!(one["params"]["token"]["required"], false);
+    assert_eq!(one["records"][0]["kind"], "spf");
+    assert_eq!(one["records"].as_array().unwrap().len(), 5);
+    let all = json(&run(&["profiles", "--format", "json"], None));
+    assert_eq!(all["profiles"][0]["name"], "mandrill");
+    let unknown = run(&["profiles", "nope"], None);
+    assert_eq!(exit_code(&unknown), 3);
+    assert!(stderr(&unknown).contains("unknown profile \"nope\""));
+}

@@ -812,3 +812,21 @@ async fn profile_parameters_are_registered_checked_and_shown() {
     assert_eq!(status, 200, "{body}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn one_profile_is_served_with_its_parameters_and_records() {
+    let app = spawn_app(AppOptions::default()).await;
+    let (status, profile) = app.get("/v1/profiles/mandrill").await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["title"], "Mailchimp Transactional (Mandrill)");
+    assert_eq!(profile["records"][1]["name"], "mte1._domainkey.{domain}");
+    assert_eq!(profile["records"][1]["type"], "CNAME");
+    // The first release's fields are still there.
+    assert_eq!(profile["spf_include"], "spf.mandrillapp.com");
+    let (status, body) = app.get("/v1/profiles/nope").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    app.stop().await;
+}
