@@ -2,6 +2,7 @@
 //! metrics of every request, the OpenAPI document, and the mapping of every error to the
 //! contract's JSON body.
 
+mod check;
 mod dkim;
 mod domains;
 mod error;
@@ -90,6 +91,7 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
             "/v1/domains/{domain}/history",
             get(domains::history),
         ),
+        route(Method::POST, "/v1/check", post(check::check)),
         route(Method::GET, "/v1/profiles", get(profiles::list)),
         route(Method::GET, "/v1/profiles/{name}", get(profiles::get)),
         route(

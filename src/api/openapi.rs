@@ -9,7 +9,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{dkim, domains, health, metrics, profiles};
+use super::{check, dkim, domains, health, metrics, profiles};
 
 struct BearerToken;
 
@@ -43,6 +43,7 @@ impl Modify for BearerToken {
         domains::delete,
         domains::check,
         domains::history,
+        check::check,
         profiles::list,
         profiles::get,
         dkim::verify,

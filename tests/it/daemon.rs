@@ -830,3 +830,48 @@ async fn one_profile_is_served_with_its_parameters_and_records() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn check_now_answers_the_verdict_and_stores_nothing() {
+    let app = spawn_app(AppOptions::default()).await;
+    let (status, report) = app
+        .call(
+            Method::POST,
+            "/v1/check",
+            Some(json!({"domain": "Good.Example.", "profile": "mandrill", "params": {"token": "GOODKEY"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["domain"], "good.example");
+    assert_eq!(report["ready"], true, "{report:#}");
+    assert_eq!(report["records"].as_array().unwrap().len(), 5);
+    // The same JSON as `check --format json`, and nothing registered.
+    let cli = crate::support::json(&crate::support::check(&[
+        "good.example",
+        "--token",
+        "GOODKEY",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(report, cli);
+    assert_eq!(app.get("/v1/domains/good.example").await.0, 404);
+    for (body, code) in [
+        (json!({"domain": "co.uk"}), "invalid_domain"),
+        (
+            json!({"domain": "good.example", "profile": "nope"}),
+            "unknown_profile",
+        ),
+        (
+            json!({"domain": "good.example", "params": {"x": "1"}}),
+            "invalid_params",
+        ),
+        (json!({"profile": "mandrill"}), "invalid_body"),
+    ] {
+        let (status, answer) = app
+            .call(Method::POST, "/v1/check", Some(body.clone()))
+            .await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
+    }
+    app.stop().await;
+}

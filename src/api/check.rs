@@ -1,0 +1,78 @@
+//! `POST /v1/check`: one fresh check of any domain, stored nowhere: what support staff run
+//! before a domain is registered.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::JsonBody;
+use super::wire::ReportObject;
+use crate::checks::Plan;
+use crate::domain::DomainName;
+use crate::probe;
+
+/// The body of `POST /v1/check`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    /// The sender domain; Unicode, upper case and a trailing dot are accepted.
+    pub domain: String,
+    /// The profile whose requirements apply; `mandrill` when left out.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// The profile's parameters (`token` is the ownership token).
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+}
+
+/// Checks a domain now and answers the verdict, as `sendercheck check --format json` prints it.
+#[utoipa::path(
+    post,
+    path = "/v1/check",
+    tag = "domains",
+    security(("bearer" = [])),
+    request_body(content = CheckBody),
+    responses(
+        (status = 200, description = "The verdict: domain, profile, ready, records", body = Object),
+        (status = 400, description = "invalid_domain, unknown_profile, invalid_params, invalid_json, invalid_body", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
+        (status = 503, description = "The check outlasted server.request_timeout", body = super::error::ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all)]
+pub async fn check(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<CheckBody>,
+) -> Result<Json<ReportObject>, ApiError> {
+    let domain = DomainName::parse_sender(&body.domain)
+        .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))?;
+    let name = body.profile.unwrap_or_else(|| "mandrill".to_string());
+    let Some(profile) = state.profiles.get(&name) else {
+        let known: Vec<&str> = state.profiles.names().collect();
+        let shown: String = name.chars().take(64).collect();
+        return Err(ApiError::bad_request(
+            "unknown_profile",
+            format!(
+                "unknown profile {shown:?}; known profiles: {}",
+                known.join(", ")
+            ),
+        ));
+    };
+    profile
+        .check_params(&body.params)
+        .map_err(|error| ApiError::bad_request("invalid_params", error.to_string()))?;
+    let mut params = body.params;
+    let token = params.remove("token").filter(|token| !token.is_empty());
+    let plan = Plan::new(&domain, profile, token.as_deref()).with_params(&params);
+    let checked = probe::check_within(
+        state.scheduler.resolver(),
+        &plan,
+        Some(state.scheduler.config().check_timeout),
+    )
+    .await;
+    Ok(Json(ReportObject::from(&checked.report)))
+}
