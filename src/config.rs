@@ -72,6 +72,14 @@ struct RawConfig {
     metrics: RawMetrics,
     #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
+    #[serde(default)]
+    defaults: RawDefaults,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    profile: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -214,6 +222,8 @@ pub struct Config {
     /// Whether /metrics carries one series per registered domain (high cardinality).
     pub per_domain_metrics: bool,
     pub profiles: Profiles,
+    /// The profile a PUT, POST /v1/check or `check` uses when it names none.
+    pub default_profile: String,
 }
 
 impl Default for Config {
@@ -237,6 +247,7 @@ impl Default for Config {
             limits: Limits::default(),
             per_domain_metrics: false,
             profiles: Profiles::default(),
+            default_profile: "mandrill".to_string(),
         }
     }
 }
@@ -369,6 +380,16 @@ impl Config {
             self.per_domain_metrics = per_domain;
         }
         self.profiles = Profiles::with_configured(raw.profiles)?;
+        if let Some(profile) = raw.defaults.profile {
+            if self.profiles.get(&profile).is_none() {
+                return Err(ConfigError::Invalid {
+                    key: "defaults.profile".to_string(),
+                    value: profile,
+                    reason: "no such profile".to_string(),
+                });
+            }
+            self.default_profile = profile;
+        }
         Ok(())
     }
 
@@ -600,6 +621,13 @@ mod tests {
         assert!(error("[limits]\nmax_body_bytes = 1").contains("limits.max_body_bytes"));
         assert!(error("[profiles.x]\ndmarc = false").contains("requires nothing"));
         assert!(error("[profiles.x]\ndmarc = \"yes\"").contains("bad.toml"));
+        assert!(error("[defaults]\nprofile = \"nope\"").contains("no such profile"));
+        let own = Config::from_toml(
+            "[defaults]\nprofile = \"x\"\n[profiles.x]\ndmarc = true",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(own.default_profile, "x");
     }
 
     #[test]

@@ -79,6 +79,7 @@ impl App {
             limits: config.limits.clone(),
             body_timeout: config.server.body_timeout,
             metrics,
+            default_profile: config.default_profile.as_str().into(),
         };
         Ok(App {
             scheduler,

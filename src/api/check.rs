@@ -21,7 +21,7 @@ use crate::probe;
 pub struct CheckBody {
     /// The sender domain; Unicode, upper case and a trailing dot are accepted.
     pub domain: String,
-    /// The profile whose requirements apply; `mandrill` when left out.
+    /// The profile whose requirements apply; `[defaults] profile` (mandrill) when left out.
     #[serde(default)]
     pub profile: Option<String>,
     /// The profile's parameters (`token` is the ownership token).
@@ -50,7 +50,9 @@ pub async fn check(
 ) -> Result<Json<ReportObject>, ApiError> {
     let domain = DomainName::parse_sender(&body.domain)
         .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))?;
-    let name = body.profile.unwrap_or_else(|| "mandrill".to_string());
+    let name = body
+        .profile
+        .unwrap_or_else(|| state.default_profile.to_string());
     let Some(profile) = state.profiles.get(&name) else {
         let known: Vec<&str> = state.profiles.names().collect();
         let shown: String = name.chars().take(64).collect();

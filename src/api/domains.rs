@@ -133,7 +133,7 @@ pub async fn put(
     let profile = body
         .profile
         .or_else(|| stored.as_ref().map(|record| record.profile.clone()))
-        .unwrap_or_else(|| "mandrill".to_string());
+        .unwrap_or_else(|| state.default_profile.to_string());
     if state.profiles.get(&profile).is_none() {
         let known: Vec<&str> = state.profiles.names().collect();
         // Echo at most a short prefix: the value is the client's, and may be huge.

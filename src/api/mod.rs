@@ -47,6 +47,8 @@ pub struct AppState {
     /// The longest a client may take to send a request body.
     pub body_timeout: Duration,
     pub metrics: Arc<Metrics>,
+    /// The profile used when a request names none.
+    pub default_profile: Arc<str>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from

@@ -26,11 +26,15 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     if let Some(timeout) = &args.timeout {
         config.dns.timeout = parse_duration("--timeout", timeout)?;
     }
-    let Some(profile) = config.profiles.get(&args.profile) else {
+    let name = args
+        .profile
+        .clone()
+        .unwrap_or_else(|| config.default_profile.clone());
+    let Some(profile) = config.profiles.get(&name) else {
         let known: Vec<&str> = config.profiles.names().collect();
         bail!(
             "unknown profile {:?}; known profiles: {}",
-            args.profile,
+            name,
             known.join(", ")
         );
     };

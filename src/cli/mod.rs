@@ -105,9 +105,10 @@ pub struct CheckArgs {
     /// Check every `DOMAIN [TOKEN]` line of FILE (`-` for standard input).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["domain", "token"])]
     pub domains_file: Option<PathBuf>,
-    /// The provider profile whose requirements apply.
-    #[arg(long, default_value = "mandrill")]
-    pub profile: String,
+    /// The provider profile whose requirements apply (default: the config's
+    /// `[defaults] profile`, mandrill).
+    #[arg(long)]
+    pub profile: Option<String>,
     /// The ownership token; without it the verification record is not judged. The same as
     /// `--param token=TOKEN`.
     #[arg(long)]

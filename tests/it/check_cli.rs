@@ -472,3 +472,35 @@ fn profiles_are_listed_with_parameters_and_records() {
     assert_eq!(exit_code(&unknown), 3);
     assert!(stderr(&unknown).contains("unknown profile \"nope\""));
 }
+
+#[test]
+fn the_default_profile_comes_from_the_config() {
+    let mut config = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(
+        &mut config,
+        b"[defaults]\nprofile = \"dmarc-only\"\n[profiles.dmarc-only]\ndmarc = true\n",
+    )
+    .unwrap();
+    let path = config.path().to_str().unwrap().to_string();
+    let report = json(&check(&[
+        "good.example",
+        "--config",
+        &path,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(report["profile"], "dmarc-only");
+    assert_eq!(report["records"].as_array().unwrap().len(), 1);
+    assert_eq!(report["records"][0]["kind"], "dmarc");
+    // --profile still wins.
+    let report = json(&check(&[
+        "good.example",
+        "--config",
+        &path,
+        "--profile",
+        "mandrill",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(report["profile"], "mandrill");
+}
