@@ -111,6 +111,8 @@ where
                 "the body must be a JSON object, like {\"profile\": \"mandrill\"}",
             ));
         }
+        // Parsed again from the text, not from `value`: a map forgets repeated keys, and a
+        // repeated field must stay an error.
         serde_json::from_str(text).map(JsonBody).map_err(|error| {
             let code = if error.is_data() {
                 "invalid_body"

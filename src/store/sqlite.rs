@@ -174,15 +174,7 @@ impl SqliteStore {
     ) -> Result<(Registered, DomainRecord), StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let outcome = register_in(&mut tx, registration, now, first_check_at).await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM domains WHERE domain = ?"
-        ))
-        .bind(&registration.domain)
-        .fetch_one(&mut *tx)
-        .await?;
-        let record = to_record(&row)?;
+        let record = stored_row(&mut tx, &registration.domain).await?;
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         self.model.put(sequence, record.clone());
@@ -201,15 +193,7 @@ impl SqliteStore {
             if register_in(&mut tx, registration, now, first_check_at).await?
                 != Registered::Unchanged
             {
-                let row = sqlx::query(concat!(
-                    "SELECT ",
-                    columns!(),
-                    " FROM domains WHERE domain = ?"
-                ))
-                .bind(&registration.domain)
-                .fetch_one(&mut *tx)
-                .await?;
-                changed.push(to_record(&row)?);
+                changed.push(stored_row(&mut tx, &registration.domain).await?);
             }
         }
         let sequence = self.model.next_sequence();
@@ -316,15 +300,7 @@ impl SqliteStore {
         if let Some(transition) = &result.transition {
             insert_transition(&mut tx, &result.domain, transition).await?;
         }
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM domains WHERE domain = ?"
-        ))
-        .bind(&result.domain)
-        .fetch_one(&mut *tx)
-        .await?;
-        let record = to_record(&row)?;
+        let record = stored_row(&mut tx, &result.domain).await?;
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         self.model.put(sequence, record);
@@ -395,6 +371,22 @@ fn to_record(row: &SqliteRow) -> Result<DomainRecord, StoreError> {
         records,
         domain,
     })
+}
+
+/// The row of `domain` as this transaction sees it, whether or not it is active.
+async fn stored_row(
+    connection: &mut sqlx::SqliteConnection,
+    domain: &str,
+) -> Result<DomainRecord, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM domains WHERE domain = ?"
+    ))
+    .bind(domain)
+    .fetch_one(connection)
+    .await?;
+    to_record(&row)
 }
 
 async fn insert_transition(

@@ -273,6 +273,16 @@ async fn silent_connections(app: &crate::support::TestApp, count: usize) -> Vec<
     held
 }
 
+/// GET `path` on a new connection (a new client), within 5 s.
+async fn fresh_get(app: &crate::support::TestApp, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{path} was not answered: {error}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_metrics_are_answered_when_every_slot_is_taken() {
     let ten = Duration::from_secs(10);
@@ -285,22 +295,10 @@ async fn health_and_metrics_are_answered_when_every_slot_is_taken() {
     // Every slot held by a silent client, and more waiting behind it.
     let held = silent_connections(&app, 32 + 300).await;
     assert!(held.len() > 32, "only {} connections opened", held.len());
-    let fresh = reqwest::Client::new();
     for path in ["/healthz", "/metrics"] {
-        let response = fresh
-            .get(app.url(path))
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await
-            .unwrap_or_else(|error| panic!("{path} was not answered: {error}"));
-        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(fresh_get(&app, path).await.status().as_u16(), 200, "{path}");
     }
-    let response = fresh
-        .get(app.url("/v1/domains"))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .expect("an answer");
+    let response = fresh_get(&app, "/v1/domains").await;
     assert_eq!(response.status().as_u16(), 503);
     assert_eq!(response.headers()["retry-after"], "1");
     let body: Value = response.json().await.unwrap();
@@ -321,32 +319,13 @@ async fn one_client_cannot_take_every_slot() {
     let held = silent_connections(&app, 8).await;
     assert_eq!(held.len(), 8);
     // This client's share is used up: its next connection is in overload mode.
-    let fresh = reqwest::Client::new();
-    let response = fresh
-        .get(app.url("/v1/domains"))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(response.status().as_u16(), 503);
-    let response = fresh
-        .get(app.url("/healthz"))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(fresh_get(&app, "/v1/domains").await.status().as_u16(), 503);
+    assert_eq!(fresh_get(&app, "/healthz").await.status().as_u16(), 200);
     // Its share back, it is served again.
     drop(held);
     let mut served = false;
     for _ in 0..100 {
-        let response = reqwest::Client::new()
-            .get(app.url("/v1/domains"))
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await
-            .expect("an answer");
-        if response.status().as_u16() == 200 {
+        if fresh_get(&app, "/v1/domains").await.status().as_u16() == 200 {
             served = true;
             break;
         }
