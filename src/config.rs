@@ -1,7 +1,6 @@
 //! Configuration: built-in defaults < TOML file < `SENDERCHECK_…` environment < command-line
 //! flags. Raw TOML is parsed strictly (unknown keys are errors), then validated into `Config`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::dns::ResolverSettings;
-use crate::profile::{ProfileError, Profiles, RawProfile};
+use crate::profile::{ConfiguredProfile, ProfileError, Profiles};
 use crate::status::Schedule;
 
 /// Why the configuration cannot be used.
@@ -70,8 +69,9 @@ struct RawConfig {
     limits: RawLimits,
     #[serde(default)]
     metrics: RawMetrics,
+    /// `dir = "PATH"` and `[profiles.NAME]` tables (the short or the full form).
     #[serde(default)]
-    profiles: BTreeMap<String, RawProfile>,
+    profiles: toml::Table,
     #[serde(default)]
     defaults: RawDefaults,
 }
@@ -269,7 +269,7 @@ impl Config {
             None => RawConfig::default(),
         };
         let mut config = Config::default();
-        config.apply(raw)?;
+        config.apply(raw, path.and_then(Path::parent))?;
         config.apply_env(env)?;
         Ok(config)
     }
@@ -277,7 +277,7 @@ impl Config {
     /// Parses TOML text as a config file; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Self, ConfigError> {
         let mut config = Config::default();
-        config.apply(Self::parse_raw(text, origin)?)?;
+        config.apply(Self::parse_raw(text, origin)?, origin.parent())?;
         Ok(config)
     }
 
@@ -288,7 +288,9 @@ impl Config {
         })
     }
 
-    fn apply(&mut self, raw: RawConfig) -> Result<(), ConfigError> {
+    /// Applies the file's values; `base` is the file's directory, which a relative
+    /// `profiles.dir` is read from.
+    fn apply(&mut self, raw: RawConfig, base: Option<&Path>) -> Result<(), ConfigError> {
         if let Some(listen) = raw.server.listen {
             self.server.listen = parse_socket_addr("server.listen", &listen)?;
         }
@@ -379,7 +381,7 @@ impl Config {
         if let Some(per_domain) = raw.metrics.per_domain {
             self.per_domain_metrics = per_domain;
         }
-        self.profiles = Profiles::with_configured(raw.profiles)?;
+        self.profiles = configured_profiles(raw.profiles, base)?;
         if let Some(profile) = raw.defaults.profile {
             if self.profiles.get(&profile).is_none() {
                 return Err(ConfigError::Invalid {
@@ -497,6 +499,42 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The `[profiles]` table: `dir` (a directory of profile files, relative to the config file)
+/// and one table per profile.
+fn configured_profiles(table: toml::Table, base: Option<&Path>) -> Result<Profiles, ConfigError> {
+    let mut dir = None;
+    let mut tables = Vec::new();
+    for (name, value) in table {
+        match (name.as_str(), value) {
+            ("dir", toml::Value::String(path)) => {
+                let path = PathBuf::from(path);
+                dir = Some(match base {
+                    Some(base) if path.is_relative() => base.join(path),
+                    _ => path,
+                });
+            }
+            ("dir", other) => {
+                return Err(ConfigError::Invalid {
+                    key: "profiles.dir".to_string(),
+                    value: other.to_string(),
+                    reason: "must be the path of a directory of profile files".to_string(),
+                });
+            }
+            (_, toml::Value::Table(table)) => {
+                tables.push((name, ConfiguredProfile::from_table(table)));
+            }
+            (_, other) => {
+                return Err(ConfigError::Invalid {
+                    key: format!("profiles.{name}"),
+                    value: other.to_string(),
+                    reason: "must be a table: [profiles.NAME] (or profiles.dir)".to_string(),
+                });
+            }
+        }
+    }
+    Ok(Profiles::configured(dir.as_deref(), tables)?)
 }
 
 fn invalid_number(key: &str, value: usize, range: &str) -> ConfigError {
@@ -620,7 +658,17 @@ mod tests {
         assert!(error("[server]\nrequest_timeout = \"400d\"").contains("at most 366d"));
         assert!(error("[limits]\nmax_body_bytes = 1").contains("limits.max_body_bytes"));
         assert!(error("[profiles.x]\ndmarc = false").contains("requires nothing"));
-        assert!(error("[profiles.x]\ndmarc = \"yes\"").contains("bad.toml"));
+        assert!(error("[profiles.x]\ndmarc = \"yes\"").contains("[profiles.x]"));
+        assert!(error("[profiles]\ndir = 3").contains("profiles.dir"));
+        assert!(error("[profiles]\nx = 3").contains("must be a table"));
+        assert!(error("[profiles]\ndir = \"/nonexistent\"").contains("/nonexistent"));
+        let full = Config::from_toml(
+            "[profiles.inline]\ntitle = \"Inline\"\n[[profiles.inline.records]]\nkind = \"mx\"\n\
+             name = \"{domain}\"\nhosts = [\"10 mx.example.net\"]",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(full.profiles.get("inline").unwrap().title, "Inline");
         assert!(error("[defaults]\nprofile = \"nope\"").contains("no such profile"));
         let own = Config::from_toml(
             "[defaults]\nprofile = \"x\"\n[profiles.x]\ndmarc = true",

@@ -22,6 +22,7 @@ use mail_auth::{
 };
 use serde::Serialize;
 
+use crate::checks::dkim::{rsa_bits, tag, tag_list};
 use crate::checks::dmarc::{self, organizational_domain};
 use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query};
 use crate::dns::Resolver;
@@ -283,17 +284,6 @@ fn key_info(name: &str, record: &str) -> KeyInfo {
     }
 }
 
-/// The modulus size of an RSA public key, as SubjectPublicKeyInfo or bare PKCS#1.
-fn rsa_bits(der: &[u8]) -> Option<usize> {
-    use rsa::pkcs1::DecodeRsaPublicKey;
-    use rsa::pkcs8::DecodePublicKey;
-    use rsa::traits::PublicKeyParts;
-    rsa::RsaPublicKey::from_public_key_der(der)
-        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_der(der))
-        .ok()
-        .map(|key| key.n().bits())
-}
-
 /// Turns one key lookup's answer into the cache entry mail-auth will read, and the facts.
 fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
     let records = match answer.records() {
@@ -359,43 +349,6 @@ fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
         record: None,
         problem: Some((Verdict::Permerror, problem)),
     }
-}
-
-/// A tag-list (RFC 6376 §3.2) as written: names kept exactly (tags are case-sensitive), values
-/// with folding white space removed. `Err` names the first syntax problem.
-fn tag_list(text: &str) -> Result<Vec<(String, String)>, String> {
-    let mut tags: Vec<(String, String)> = Vec::new();
-    let parts: Vec<&str> = text.split(';').collect();
-    for (index, part) in parts.iter().enumerate() {
-        let part = part.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n');
-        if part.is_empty() {
-            if index + 1 == parts.len() {
-                continue;
-            }
-            return Err("an empty tag between two ';'".to_string());
-        }
-        let Some((name, value)) = part.split_once('=') else {
-            return Err(format!("\"{part}\" is not a tag=value pair"));
-        };
-        let name = name.trim_end_matches(|c: char| c.is_ascii_whitespace());
-        let name_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !name_ok {
-            return Err(format!("\"{name}\" is not a tag name"));
-        }
-        if tags.iter().any(|(seen, _)| seen == name) {
-            return Err(format!("tag {name}= appears twice"));
-        }
-        let value: String = value.split_ascii_whitespace().collect();
-        tags.push((name.to_string(), value));
-    }
-    Ok(tags)
-}
-
-fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
-    tags.iter()
-        .find(|(tag, _)| tag == name)
-        .map(|(_, value)| value.as_str())
 }
 
 /// What RFC 6376 makes a permanent error in a DKIM-Signature that mail-auth lets through.

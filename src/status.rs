@@ -295,6 +295,7 @@ mod tests {
             fix: None,
             warnings: vec![],
             last_conclusive: None,
+            required: true,
         }
     }
 

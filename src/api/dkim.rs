@@ -11,6 +11,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{body_too_slow, refuse_declared_oversize};
 use crate::dkim::{self, DkimVerdict};
+use crate::profile::expand;
 
 /// The raw message, refused with 413 as soon as it passes `limits.max_message_bytes` (the body
 /// is read through a limit, never buffered whole first).
@@ -78,7 +79,15 @@ pub async fn verify(
             .await?
             .and_then(|record| {
                 let profile = state.profiles.get(&record.profile)?;
-                let selectors = profile.dkim().iter().map(|d| d.selector.clone()).collect();
+                let values = profile.values(&record.params);
+                let selectors = profile
+                    .dkim_names()
+                    .filter_map(|name| expand(name, &record.domain, &values).ok())
+                    .filter_map(|name| {
+                        name.split_once("._domainkey.")
+                            .map(|(s, _)| s.to_ascii_lowercase())
+                    })
+                    .collect();
                 Some((record.profile, selectors))
             });
         registered.insert(signature.domain.clone(), requirement);

@@ -77,17 +77,33 @@ pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> 
     {
         profile.insert("enum".to_string(), serde_json::json!(names));
     }
-    // Likewise the parameters: the names the profiles declare, each with its pattern.
-    let mut properties = serde_json::Map::new();
+    // Likewise the parameters: the names the profiles declare, each with its pattern when
+    // every profile declaring it agrees on one.
+    let mut declared: std::collections::BTreeMap<&str, Vec<&crate::profile::Param>> =
+        std::collections::BTreeMap::new();
     for profile in state.profiles.iter() {
         for (name, param) in &profile.params {
-            let mut schema =
-                serde_json::json!({"type": "string", "description": param.description});
-            if let Some(pattern) = &param.pattern {
-                schema["pattern"] = serde_json::json!(pattern);
-            }
-            properties.insert(name.clone(), schema);
+            declared.entry(name).or_default().push(param);
         }
+    }
+    let mut properties = serde_json::Map::new();
+    for (name, params) in declared {
+        let first = params[0];
+        let mut schema = serde_json::json!({"type": "string", "description": first.description});
+        if params.len() > 1 {
+            schema["description"] = serde_json::json!(format!(
+                "{} (as each profile declaring it describes; see GET /v1/profiles)",
+                first.description
+            ));
+        }
+        if let Some(pattern) = &first.pattern
+            && params
+                .iter()
+                .all(|param| param.pattern.as_ref() == Some(pattern))
+        {
+            schema["pattern"] = serde_json::json!(pattern);
+        }
+        properties.insert(name.to_string(), schema);
     }
     if let Some(params) = document
         .pointer_mut("/components/schemas/RegisterBody/properties/params")

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::profile::{DkimSelector, Expectation, Profile};
+use crate::profile::{DkimSelector, Profile, RecordTemplate, Requirement};
 
 /// What one provider profile requires: its parameters and records, and (for the short form of
 /// the first release) the same facts as `spf_include`, `dkim`, `dmarc` and `verification`.
@@ -33,10 +33,12 @@ pub struct ParamObject {
     pub description: String,
     pub required: bool,
     pub pattern: Option<String>,
+    /// The value used when a registration gives none.
+    pub default: Option<String>,
 }
 
-/// One required record: a kind, a name template over `{domain}` and parameters, and what must
-/// hold there.
+/// One requirement: a record (kind, name template over `{domain}` and parameters, what must
+/// hold there), whether it blocks `ready`, when it applies, and any other accepted forms.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RequirementObject {
     pub kind: &'static str,
@@ -44,6 +46,60 @@ pub struct RequirementObject {
     #[serde(rename = "type")]
     pub record_type: &'static str,
     pub expected: String,
+    /// `false` for a recommended record: shown with its status, never blocking `ready`.
+    pub required: bool,
+    /// The parameters that must be given (`name`) or have a value (`name=value`) for the
+    /// record to apply; empty when it always applies.
+    pub when: Vec<String>,
+    /// When several forms are accepted: each alternative's records (all must hold). The
+    /// fields above describe the first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
+    pub any_of: Vec<Vec<RecordTemplateObject>>,
+}
+
+/// One record of an alternative.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecordTemplateObject {
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub record_type: &'static str,
+    pub expected: String,
+}
+
+impl From<&RecordTemplate> for RecordTemplateObject {
+    fn from(record: &RecordTemplate) -> Self {
+        RecordTemplateObject {
+            kind: record.expect.kind().as_str(),
+            name: record.name.clone(),
+            record_type: record.expect.record_type(),
+            expected: record.expect.describe(),
+        }
+    }
+}
+
+impl From<&Requirement> for RequirementObject {
+    fn from(requirement: &Requirement) -> Self {
+        let first = RecordTemplateObject::from(&requirement.any_of[0][0]);
+        RequirementObject {
+            kind: first.kind,
+            name: first.name,
+            record_type: first.record_type,
+            expected: first.expected,
+            required: requirement.required,
+            when: requirement.when.iter().map(ToString::to_string).collect(),
+            any_of: if requirement.any_of.len() > 1 || requirement.any_of[0].len() > 1 {
+                requirement
+                    .any_of
+                    .iter()
+                    .map(|alternative| alternative.iter().map(RecordTemplateObject::from).collect())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
 }
 
 impl From<&Profile> for ProfileObject {
@@ -62,6 +118,7 @@ impl From<&Profile> for ProfileObject {
                             description: param.description.clone(),
                             required: param.required,
                             pattern: param.pattern.clone(),
+                            default: param.default.clone(),
                         },
                     )
                 })
@@ -69,28 +126,7 @@ impl From<&Profile> for ProfileObject {
             records: profile
                 .requirements
                 .iter()
-                .map(|requirement| {
-                    let (kind, record_type, expected) = match &requirement.expect {
-                        Expectation::SpfInclude(include) => (
-                            "spf",
-                            "TXT",
-                            format!("an SPF record that authorises {include}"),
-                        ),
-                        Expectation::DkimCname(target) => {
-                            ("dkim", "CNAME", format!("CNAME to {target}"))
-                        }
-                        Expectation::Dmarc => ("dmarc", "TXT", "a valid DMARC record".to_string()),
-                        Expectation::VerificationTxt(value) => {
-                            ("verification", "TXT", value.clone())
-                        }
-                    };
-                    RequirementObject {
-                        kind,
-                        name: requirement.name.clone(),
-                        record_type,
-                        expected,
-                    }
-                })
+                .map(RequirementObject::from)
                 .collect(),
             spf_include: profile.spf_include().map(str::to_string),
             dkim: profile.dkim(),

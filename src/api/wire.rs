@@ -17,6 +17,9 @@ pub enum Kind {
     Dkim,
     Dmarc,
     Verification,
+    Cname,
+    Mx,
+    Txt,
 }
 
 impl From<RecordKind> for Kind {
@@ -26,6 +29,9 @@ impl From<RecordKind> for Kind {
             RecordKind::Dkim => Kind::Dkim,
             RecordKind::Dmarc => Kind::Dmarc,
             RecordKind::Verification => Kind::Verification,
+            RecordKind::Cname => Kind::Cname,
+            RecordKind::Mx => Kind::Mx,
+            RecordKind::Txt => Kind::Txt,
         }
     }
 }
@@ -73,6 +79,14 @@ pub struct RecordObject {
     /// For an `error` record: the last verdict DNS gave, and when.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_conclusive: Option<LastConclusiveObject>,
+    /// Present, and `false`, for a recommended record: shown, never blocking `ready`.
+    #[serde(skip_serializing_if = "is_true")]
+    #[schema(default = true)]
+    pub required: bool,
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 /// The record to publish, and every change that goes with it.
@@ -150,6 +164,7 @@ impl From<&RecordCheck> for RecordObject {
                     status: last.status.into(),
                     checked_at: last.checked_at,
                 }),
+            required: record.required,
         }
     }
 }

@@ -1,316 +1,293 @@
-//! DKIM delegation: `SELECTOR._domainkey.DOMAIN` must be a CNAME to the provider's key, or hold
-//! the same key the provider publishes (DNS hosts that flatten CNAMEs).
+//! DKIM public keys published as TXT (`SELECTOR._domainkey.DOMAIN`, RFC 6376 §3.6): the key must
+//! be one receivers can use — RFC 6376's tag rules and RFC 8301/8463's algorithms — and, when
+//! the provider's key is known, exactly that key. The tag-list reader is shared with the
+//! message verifier (`crate::dkim`).
+
+use base64::Engine;
 
 use super::snapshot::{Answer, DnsSnapshot, Query, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 
-/// CNAMEs followed after the first, as resolvers do for a chain.
-const MAX_CHAIN: usize = 8;
+/// The smallest RSA key RFC 8301 §3.2 lets a verifier accept, and the size it recommends.
+const MIN_RSA_BITS: usize = 1024;
+const RECOMMENDED_RSA_BITS: usize = 2048;
 
-/// The queries still needed for the selector at `name` delegated to `target`: the CNAME first
-/// (and each further CNAME of a chain); only when the name has no CNAME, its TXT and the
-/// provider's TXT, to recognise a flattened CNAME.
-pub fn queries(name: &str, target: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
+/// Judges the key at `name`: `key` is the `p=` value the provider shows (compared ignoring white
+/// space), `key_type` the type it signs with.
+pub fn evaluate_key(
+    name: &str,
+    key: Option<&str>,
+    key_type: Option<&str>,
+    snapshot: &DnsSnapshot,
+) -> RecordCheck {
     let name = normalize_name(name);
-    let cname = Query::cname(&name);
-    match snapshot.get(&cname) {
-        None => vec![cname],
-        Some(Answer::NoData) => vec![Query::txt(&name), Query::txt(target)],
-        Some(Answer::Records(_)) => match chain(&name, &normalize_name(target), snapshot) {
-            Chain::Needs(query) => vec![query],
-            _ => Vec::new(),
-        },
-        Some(_) => Vec::new(),
-    }
-}
-
-/// Where a CNAME chain from a selector's name leads.
-enum Chain {
-    /// Through these names (the first hop first) to the provider's target.
-    Reaches(Vec<String>),
-    /// Ends elsewhere: the names it went through.
-    EndsAt(Vec<String>),
-    Needs(Query),
-}
-
-fn chain(name: &str, target: &str, snapshot: &DnsSnapshot) -> Chain {
-    let mut hops: Vec<String> = Vec::new();
-    let mut current = name.to_string();
-    for _ in 0..=MAX_CHAIN {
-        match snapshot.get(&Query::cname(&current)) {
-            None => return Chain::Needs(Query::cname(&current)),
-            Some(Answer::Records(targets)) => {
-                let Some(next) = targets.first().map(|t| normalize_name(t)) else {
-                    return Chain::EndsAt(hops);
-                };
-                if hops.contains(&next) || next == name {
-                    return Chain::EndsAt(hops);
-                }
-                hops.push(next.clone());
-                if next == target {
-                    return Chain::Reaches(hops);
-                }
-                current = next;
-            }
-            Some(_) => return Chain::EndsAt(hops),
-        }
-    }
-    Chain::EndsAt(hops)
-}
-
-/// Judges one required selector.
-pub fn evaluate(name: &str, target: &str, snapshot: &DnsSnapshot) -> RecordCheck {
-    let name = normalize_name(name);
-    let target = normalize_name(target);
-    let mut check = RecordCheck {
-        kind: RecordKind::Dkim,
-        name: name.clone(),
-        record_type: "CNAME".to_string(),
-        status: RecordStatus::Pass,
-        expected: format!("CNAME to {target}"),
-        found: Vec::new(),
-        message: String::new(),
-        fix: Some(Fix::cname(&name, &target)),
-        warnings: Vec::new(),
-        last_conclusive: None,
+    let key: Option<String> = key.map(|key| key.split_whitespace().collect());
+    let wanted_type = key_type.unwrap_or("rsa");
+    let template = format!(
+        "v=DKIM1; k={wanted_type}; p={}",
+        key.as_deref().unwrap_or("PUBLIC-KEY")
+    );
+    let expected = match &key {
+        Some(_) => template.clone(),
+        None => format!(
+            "one valid DKIM key (v=DKIM1; k={wanted_type}; p=…), the one the provider shows"
+        ),
     };
-    let cname_query = Query::cname(&name);
-    let failed = |check: RecordCheck, query: &Query, failure| {
-        RecordCheck::lookup_failed(
-            RecordKind::Dkim,
-            &check.name,
-            "CNAME",
-            check.expected,
-            query,
-            failure,
-        )
-    };
-    match snapshot.get(&cname_query) {
-        None => return check.not_looked_up(&cname_query),
-        Some(Answer::Failed(failure)) => return failed(check, &cname_query, failure),
-        Some(Answer::Records(targets)) => {
-            let found: Vec<String> = targets.iter().map(|t| normalize_name(t)).collect();
-            if found.contains(&target) {
-                check.message = format!("{name} is a CNAME to {target}");
-                check.fix = None;
-            } else if let Chain::Reaches(hops) = chain(&name, &target, snapshot) {
-                // Resolvers follow the chain, so receivers find the provider's key.
-                check.message = format!("{name} reaches {target} through a chain of CNAMEs");
-                check.warnings.push(format!(
-                    "{name} is a chain of CNAMEs: {name} → {}; receivers follow it, but every \
-                     hop is one more record that can break: point {name} at {target} directly",
-                    hops.join(" → ")
-                ));
-                check.fix = None;
-            } else {
-                check.status = RecordStatus::Fail;
-                check.message =
-                    format!("{name} is a CNAME to {}, not to {target}", found.join(", "));
-                if let Chain::EndsAt(hops) = chain(&name, &target, snapshot)
-                    && hops.len() > 1
-                {
-                    check.message.push_str(&format!(
-                        " (it goes on {} and ends there)",
-                        hops.join(" → ")
-                    ));
-                }
-            }
-            check.found = found;
+    let mut fix = Fix::txt(&name, &template);
+    if key.is_none() {
+        // Without the provider's key there is no exact record to publish: say so.
+        fix.actions.clear();
+    }
+    let mut check = RecordCheck::new(RecordKind::Dkim, &name, "TXT", expected, fix);
+    let query = Query::txt(&name);
+    let records = match snapshot.get(&query).map(Answer::records) {
+        None => return check.not_looked_up(&query),
+        Some(Err(failure)) => {
+            return RecordCheck::lookup_failed(
+                RecordKind::Dkim,
+                &name,
+                "TXT",
+                check.expected,
+                &query,
+                failure,
+            );
         }
-        Some(Answer::NxDomain) => {
+        Some(Ok(records)) => records,
+    };
+    if key.is_none() {
+        check.warnings.push(
+            "the exact record needs the provider's public key: give the profile's key \
+             parameter (e.g. dkim_key) to have it checked and spelled out"
+                .to_string(),
+        );
+    }
+    let keys: Vec<&String> = records
+        .iter()
+        .filter(|record| looks_like_key(record))
+        .collect();
+    check.found = records.to_vec();
+    match keys.as_slice() {
+        [] if records.is_empty() => {
             check.status = RecordStatus::Missing;
-            check.message = format!("{name} does not exist");
+            check.message = format!("no DKIM key at {name}");
         }
-        Some(Answer::NoData) => {
-            let name_txt = Query::txt(&name);
-            let target_txt = Query::txt(&target);
-            let published = match snapshot.get(&name_txt).map(Answer::records) {
-                None => return check.not_looked_up(&name_txt),
-                Some(Err(failure)) => return failed(check, &name_txt, failure),
-                Some(Ok(records)) => records,
-            };
-            if published.is_empty() {
-                check.status = RecordStatus::Missing;
-                check.message = format!("{name} has no CNAME and no DKIM key");
-                return check;
-            }
-            check.found = published.to_vec();
-            let providers = match snapshot.get(&target_txt).map(Answer::records) {
-                None => return check.not_looked_up(&target_txt),
-                Some(Err(failure)) => return failed(check, &target_txt, failure),
-                Some(Ok(records)) => records,
-            };
-            if same_records(published, providers) {
-                check.message =
-                    format!("{name} has no CNAME but publishes the same key as {target}");
-                check.warnings.push(format!(
-                    "flattened: {name} is a copy of {target}'s key, not a CNAME; when the \
-                     provider rotates its key this copy goes stale"
-                ));
-                check.fix = None;
-            } else {
-                check.status = RecordStatus::Fail;
-                check.message =
-                    format!("{name} holds a TXT record that is not the key published at {target}");
+        [] => {
+            check.status = RecordStatus::Fail;
+            check.message = format!("the TXT record at {name} is not a DKIM key (no p= tag)");
+        }
+        [record] => judge(&mut check, record, key.as_deref(), key_type),
+        several => {
+            check.status = RecordStatus::Fail;
+            check.message = format!(
+                "{name} has {} DKIM keys; receivers may use either, so signatures fail at \
+                 random (RFC 6376 §3.6.2.2): keep one",
+                several.len()
+            );
+            if let Some(fix) = check.fix.take() {
+                let mut fix = fix.replacing(several[0]);
+                for other in &several[1..] {
+                    fix = fix.removing(&name, other);
+                }
+                check.fix = Some(fix);
             }
         }
+    }
+    if check.status == RecordStatus::Pass {
+        check.fix = None;
+        check
+            .warnings
+            .retain(|warning| !warning.starts_with("the exact record needs"));
     }
     check
 }
 
-/// Two TXT record sets are equal when they hold the same records, ignoring order and white space
-/// (DNS hosts reformat long keys).
-fn same_records(left: &[String], right: &[String]) -> bool {
-    let canonical = |records: &[String]| {
-        let mut records: Vec<String> = records
-            .iter()
-            .map(|record| record.split_whitespace().collect())
-            .collect();
-        records.sort();
-        records
-    };
-    !left.is_empty() && canonical(left) == canonical(right)
+/// Whether a TXT record is meant as a DKIM key: it has a `p=` tag or starts with `v=DKIM1`.
+fn looks_like_key(record: &str) -> bool {
+    let trimmed = record.trim_start();
+    trimmed.starts_with("v=DKIM1")
+        || record.split(';').any(|part| {
+            part.trim()
+                .strip_prefix('p')
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::checks::snapshot::{LookupFailure, QueryType};
-
-    const KEY: &str = "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA";
-
-    const TARGET: &str = "dkim1.mandrillapp.com";
-
-    fn check(snapshot: DnsSnapshot) -> RecordCheck {
-        let mut full = DnsSnapshot::new();
-        for _ in 0..3 {
-            for query in queries(NAME, TARGET, &full) {
-                let answer = snapshot.get(&query).cloned().unwrap_or(Answer::NxDomain);
-                full.insert(query, answer);
-            }
+/// Judges the one key record found.
+fn judge(check: &mut RecordCheck, record: &str, key: Option<&str>, key_type: Option<&str>) {
+    let name = check.name.clone();
+    let (problems, warnings, found_type, found_key) = key_facts(record);
+    check.warnings.extend(warnings);
+    let fail = |check: &mut RecordCheck, message: String| {
+        check.status = RecordStatus::Fail;
+        check.message = message;
+        if let Some(fix) = check.fix.take() {
+            check.fix = Some(fix.replacing(record));
         }
-        evaluate(NAME, TARGET, &full)
-    }
-
-    const NAME: &str = "mte1._domainkey.shop.example";
-
-    #[test]
-    fn cname_to_the_target_passes_in_any_case() {
-        let result = check(DnsSnapshot::new().with(
-            NAME,
-            QueryType::Cname,
-            Answer::Records(vec!["DKIM1.MandrillApp.com.".into()]),
-        ));
-        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
-        assert_eq!(result.fix, None);
-        assert_eq!(result.found, ["dkim1.mandrillapp.com"]);
-    }
-
-    #[test]
-    fn cname_elsewhere_fails_showing_it() {
-        let result = check(DnsSnapshot::new().with(
-            NAME,
-            QueryType::Cname,
-            Answer::Records(vec!["dkim2.mandrillapp.com".into()]),
-        ));
-        assert_eq!(result.status, RecordStatus::Fail);
-        assert!(result.message.contains("dkim2.mandrillapp.com"));
-        assert_eq!(result.fix.unwrap().value, "dkim1.mandrillapp.com");
-    }
-
-    #[test]
-    fn nothing_there_is_missing() {
-        let result = check(DnsSnapshot::new());
-        assert_eq!(result.status, RecordStatus::Missing);
-        let fix = result.fix.unwrap();
-        assert_eq!(
-            (fix.record_type.as_str(), fix.name.as_str()),
-            ("CNAME", NAME)
+    };
+    if !problems.is_empty() {
+        fail(
+            check,
+            format!(
+                "the DKIM key at {name} is unusable: {}",
+                problems.join("; ")
+            ),
         );
-        let empty = check(DnsSnapshot::new().with(NAME, QueryType::Cname, Answer::NoData));
-        assert_eq!(empty.status, RecordStatus::Missing);
+        return;
     }
-
-    #[test]
-    fn flattened_key_passes_with_a_warning() {
-        let result = check(
-            DnsSnapshot::new()
-                .with(NAME, QueryType::Cname, Answer::NoData)
-                .with_txt(NAME, &[KEY])
-                .with_txt("dkim1.mandrillapp.com", &[&KEY.replace("; ", ";")]),
+    if let Some(wanted) = key_type
+        && found_type != wanted
+    {
+        fail(
+            check,
+            format!("the key at {name} is k={found_type}; the provider signs with {wanted} keys"),
         );
-        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
-        assert!(result.warnings[0].starts_with("flattened"));
+        return;
     }
-
-    #[test]
-    fn another_key_fails() {
-        let result = check(
-            DnsSnapshot::new()
-                .with(NAME, QueryType::Cname, Answer::NoData)
-                .with_txt(NAME, &["v=DKIM1; k=rsa; p=OTHER"])
-                .with_txt("dkim1.mandrillapp.com", &[KEY]),
+    if let Some(wanted) = key
+        && found_key != wanted
+    {
+        fail(
+            check,
+            format!(
+                "the key at {name} is not the provider's key: its p= differs from the one the \
+                 provider shows (an old or another account's key)"
+            ),
         );
-        assert_eq!(result.status, RecordStatus::Fail);
-        assert_eq!(result.found, ["v=DKIM1; k=rsa; p=OTHER"]);
+        return;
     }
+    check.message = format!("DKIM key at {name} ({found_type})");
+}
 
-    #[test]
-    fn lookup_failures_are_errors() {
-        let result = check(DnsSnapshot::new().with(
-            NAME,
-            QueryType::Cname,
-            Answer::Failed(LookupFailure::Refused),
-        ));
-        assert_eq!(result.status, RecordStatus::Error);
-        assert!(result.message.contains("REFUSED"));
-        let target_failed = check(
-            DnsSnapshot::new()
-                .with(NAME, QueryType::Cname, Answer::NoData)
-                .with_txt(NAME, &[KEY])
-                .with(
-                    "dkim1.mandrillapp.com",
-                    QueryType::Txt,
-                    Answer::Failed(LookupFailure::Timeout),
-                ),
-        );
-        assert_eq!(target_failed.status, RecordStatus::Error);
-    }
-
-    #[test]
-    fn a_cname_chain_that_reaches_the_provider_passes_with_a_warning() {
-        let mut snapshot = DnsSnapshot::new()
-            .with(
-                "mte1._domainkey.shop.example",
-                QueryType::Cname,
-                Answer::Records(vec!["keys.shop.example".into()]),
-            )
-            .with(
-                "keys.shop.example",
-                QueryType::Cname,
-                Answer::Records(vec!["dkim1.mandrillapp.com".into()]),
+/// What RFC 6376 §3.6.1, RFC 8301 and RFC 8463 make of a key record: problems that make
+/// receivers reject it, warnings, the key type and the `p=` value.
+fn key_facts(record: &str) -> (Vec<String>, Vec<String>, String, String) {
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let tags = match tag_list(record) {
+        Ok(tags) => tags,
+        Err(problem) => {
+            return (
+                vec![format!("{problem} (RFC 6376 §3.2)")],
+                warnings,
+                String::new(),
+                String::new(),
             );
-        assert!(queries(NAME, TARGET, &snapshot).is_empty());
-        let result = evaluate(NAME, TARGET, &snapshot);
-        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
-        assert!(result.warnings[0].contains("keys.shop.example → dkim1.mandrillapp.com"));
-
-        snapshot.insert(
-            Query::cname("keys.shop.example"),
-            Answer::Records(vec!["dkim1.other.example".into()]),
-        );
-        snapshot.insert(Query::cname("dkim1.other.example"), Answer::NoData);
-        let result = evaluate(NAME, TARGET, &snapshot);
-        assert_eq!(result.status, RecordStatus::Fail);
-        assert!(result.message.contains("goes on"), "{}", result.message);
-        let unknown = DnsSnapshot::new().with(
-            "mte1._domainkey.shop.example",
-            QueryType::Cname,
-            Answer::Records(vec!["keys.shop.example".into()]),
-        );
-        assert_eq!(
-            queries(NAME, TARGET, &unknown),
-            vec![Query::cname("keys.shop.example")]
+        }
+    };
+    if let Some(position) = tags.iter().position(|(tag, _)| tag == "v")
+        && (position != 0 || tags[position].1 != "DKIM1")
+    {
+        problems.push("v= must come first and be DKIM1 (RFC 6376 §3.6.1)".to_string());
+    }
+    let key_type = tag(&tags, "k").unwrap_or("rsa").to_ascii_lowercase();
+    let public_key = tag(&tags, "p").unwrap_or_default().to_string();
+    match tag(&tags, "p") {
+        None => problems.push("it has no p= tag (RFC 6376 §3.6.1)".to_string()),
+        Some("") => problems.push("p= is empty: the key is revoked (RFC 6376 §3.6.1)".to_string()),
+        Some(p) => match base64::engine::general_purpose::STANDARD.decode(p) {
+            Err(_) => problems.push("p= is not base64 (RFC 6376 §3.6.1)".to_string()),
+            Ok(der) => match key_type.as_str() {
+                "rsa" => match rsa_bits(&der) {
+                    None => problems.push("p= is not an RSA public key".to_string()),
+                    Some(bits) if bits < MIN_RSA_BITS => problems.push(format!(
+                        "an RSA key of {bits} bits: receivers ignore keys under {MIN_RSA_BITS} \
+                         bits (RFC 8301 §3.2)"
+                    )),
+                    Some(bits) if bits < RECOMMENDED_RSA_BITS => warnings.push(format!(
+                        "an RSA key of {bits} bits: RFC 8301 §3.2 asks signers for at least \
+                         {RECOMMENDED_RSA_BITS}"
+                    )),
+                    Some(_) => {}
+                },
+                "ed25519" if der.len() != 32 => problems.push(format!(
+                    "an ed25519 key must be 32 bytes, this one is {} (RFC 8463 §4.2)",
+                    der.len()
+                )),
+                "ed25519" => warnings.push(
+                    "an ed25519 key: many receivers cannot verify ed25519 signatures yet; sign \
+                     with an RSA key too (RFC 8463 §5)"
+                        .to_string(),
+                ),
+                other => problems.push(format!(
+                    "k={other} is not a key type receivers know: rsa or ed25519 (RFC 8301, RFC 8463)"
+                )),
+            },
+        },
+    }
+    if let Some(hashes) = tag(&tags, "h")
+        && !hashes
+            .split(':')
+            .any(|h| h.trim().eq_ignore_ascii_case("sha256"))
+    {
+        problems.push(format!(
+            "h={hashes} does not allow sha256, and receivers refuse sha1 (RFC 8301 §3.1)"
+        ));
+    }
+    if let Some(services) = tag(&tags, "s")
+        && !services
+            .split(':')
+            .any(|service| matches!(service.trim(), "*" | "email"))
+    {
+        problems.push(format!("s={services} is not for email (RFC 6376 §3.6.1)"));
+    }
+    if tag(&tags, "t").is_some_and(|flags| {
+        flags
+            .split(':')
+            .any(|flag| flag.trim().eq_ignore_ascii_case("y"))
+    }) {
+        warnings.push(
+            "t=y: the key is in test mode, and receivers may treat its signatures as absent \
+             (RFC 6376 §3.6.1)"
+                .to_string(),
         );
     }
+    (problems, warnings, key_type, public_key)
+}
+
+/// The modulus size of an RSA public key, as SubjectPublicKeyInfo or bare PKCS#1.
+pub fn rsa_bits(der: &[u8]) -> Option<usize> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+    rsa::RsaPublicKey::from_public_key_der(der)
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_der(der))
+        .ok()
+        .map(|key| key.n().bits())
+}
+
+/// A tag-list (RFC 6376 §3.2) as written: names kept exactly (tags are case-sensitive), values
+/// with folding white space removed. `Err` names the first syntax problem.
+pub fn tag_list(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    let parts: Vec<&str> = text.split(';').collect();
+    for (index, part) in parts.iter().enumerate() {
+        let part = part.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n');
+        if part.is_empty() {
+            if index + 1 == parts.len() {
+                continue;
+            }
+            return Err("an empty tag between two ';'".to_string());
+        }
+        let Some((name, value)) = part.split_once('=') else {
+            return Err(format!("\"{part}\" is not a tag=value pair"));
+        };
+        let name = name.trim_end_matches(|c: char| c.is_ascii_whitespace());
+        let name_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !name_ok {
+            return Err(format!("\"{name}\" is not a tag name"));
+        }
+        if tags.iter().any(|(seen, _)| seen == name) {
+            return Err(format!("tag {name}= appears twice"));
+        }
+        let value: String = value.split_ascii_whitespace().collect();
+        tags.push((name.to_string(), value));
+    }
+    Ok(tags)
+}
+
+pub fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
+    tags.iter()
+        .find(|(tag, _)| tag == name)
+        .map(|(_, value)| value.as_str())
 }

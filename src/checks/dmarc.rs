@@ -7,7 +7,8 @@
 //! what receivers do instead, and a fix keeps every valid tag and repairs only what is broken.
 
 use super::snapshot::{Answer, DnsSnapshot, Query};
-use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use super::{ActionKind, Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::profile::PolicyLevel;
 
 /// The record published when there is none: monitoring only, which the providers require.
 pub const DEFAULT_RECORD: &str = "v=DMARC1; p=none;";
@@ -431,18 +432,13 @@ pub fn queries(domain: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
 /// Judges the DMARC record that applies to `domain`.
 pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
     let own_name = policy_name(domain);
-    let mut check = RecordCheck {
-        kind: RecordKind::Dmarc,
-        name: own_name.clone(),
-        record_type: "TXT".to_string(),
-        status: RecordStatus::Pass,
-        expected: "one valid v=DMARC1 record with p=none, quarantine or reject".to_string(),
-        found: Vec::new(),
-        message: String::new(),
-        fix: Some(Fix::txt(&own_name, DEFAULT_RECORD)),
-        warnings: Vec::new(),
-        last_conclusive: None,
-    };
+    let mut check = RecordCheck::new(
+        RecordKind::Dmarc,
+        &own_name,
+        "TXT",
+        "one valid v=DMARC1 record with p=none, quarantine or reject".to_string(),
+        Fix::txt(&own_name, DEFAULT_RECORD),
+    );
     let own_records = match lookup(&mut check, snapshot, &own_name) {
         Some(records) => records,
         None => return check,
@@ -494,6 +490,85 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
         }
     }
     check
+}
+
+/// As `evaluate`, and a record that applies with a weaker policy than `min_policy` fails (for
+/// a domain without its own record, the organizational domain's `sp=`, else `p=`).
+pub fn evaluate_at_least(
+    domain: &str,
+    min_policy: Option<PolicyLevel>,
+    snapshot: &DnsSnapshot,
+) -> RecordCheck {
+    let mut check = evaluate(domain, snapshot);
+    let Some(min_policy) = min_policy else {
+        return check;
+    };
+    check.expected = format!(
+        "one valid v=DMARC1 record with p={} or stronger",
+        min_policy.as_str()
+    );
+    if check.status != RecordStatus::Pass {
+        if let Some(fix) = check.fix.take() {
+            let value = with_policy(&fix.value, min_policy);
+            let mut raised = Fix::txt(&fix.name, &value);
+            for action in &fix.actions {
+                raised = match (action.action, &action.replaces) {
+                    (ActionKind::Replace, Some(old)) => raised.replacing(old),
+                    (ActionKind::Remove, _) => raised.removing(&action.name, &action.value),
+                    _ => raised,
+                };
+            }
+            check.fix = Some(raised);
+        }
+        return check;
+    }
+    let Some(record) = applicable_record(domain, snapshot) else {
+        return check;
+    };
+    let parsed = parse(record);
+    let inherited = check.name != policy_name(domain);
+    let applied = if inherited {
+        parsed.subdomain_policy.or(parsed.policy)
+    } else {
+        parsed.policy
+    }
+    .unwrap_or(Policy::None);
+    let level = match applied {
+        Policy::None => PolicyLevel::None,
+        Policy::Quarantine => PolicyLevel::Quarantine,
+        Policy::Reject => PolicyLevel::Reject,
+    };
+    if level < min_policy {
+        check.status = RecordStatus::Fail;
+        check.message = format!(
+            "the DMARC policy that applies is {}; the provider requires at least {}",
+            applied.as_str(),
+            min_policy.as_str()
+        );
+        let name = check.name.clone();
+        check.fix =
+            Some(Fix::txt(&name, &with_policy(&repaired(record), min_policy)).replacing(record));
+    }
+    check
+}
+
+/// A DMARC record with its `p=` set to `policy` (added after `v=` when absent).
+fn with_policy(record: &str, policy: PolicyLevel) -> String {
+    let mut parts: Vec<String> = record
+        .split(';')
+        .map(|part| part.trim().to_string())
+        .filter(|part| !part.is_empty())
+        .collect();
+    let tag = format!("p={}", policy.as_str());
+    match parts.iter().position(|part| {
+        part.split('=')
+            .next()
+            .is_some_and(|name| name.trim() == "p")
+    }) {
+        Some(index) => parts[index] = tag,
+        None => parts.insert(1.min(parts.len()), tag),
+    }
+    parts.join("; ")
 }
 
 /// The TXT records at `name`, or `None` after marking `check` as an error.

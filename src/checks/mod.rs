@@ -4,8 +4,10 @@
 //! needs given what is already known (SPF and DKIM need follow-ups), and `evaluate` turns the
 //! answers into a `RecordCheck`. A wrong record is a finding with a status, never an `Err`.
 
+pub mod cname;
 pub mod dkim;
 pub mod dmarc;
+pub mod mx;
 pub mod snapshot;
 pub mod spf;
 pub mod verification;
@@ -14,34 +16,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::domain::DomainName;
-use crate::profile::{Expectation, Profile, TOKEN_PLACEHOLDER};
+pub use crate::profile::RecordKind;
+use crate::profile::{
+    Expectation, Profile, RecordTemplate, Requirement, TOKEN_PARAM, expand, placeholders,
+};
 pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
-
-/// The four kinds of record a profile can require.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordKind {
-    Spf,
-    Dkim,
-    Dmarc,
-    Verification,
-}
-
-impl RecordKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordKind::Spf => "spf",
-            RecordKind::Dkim => "dkim",
-            RecordKind::Dmarc => "dmarc",
-            RecordKind::Verification => "verification",
-        }
-    }
-}
-
-impl fmt::Display for RecordKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The verdict on one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -128,6 +107,25 @@ impl Fix {
         Self::record("CNAME", name, target)
     }
 
+    /// Publish these MX records (`PREFERENCE HOST` each) at `name`: one publish action each;
+    /// `value` is the first and `zone` holds every line.
+    pub fn mx(name: &str, records: &[String]) -> Self {
+        let mut fix = Self::record("MX", name, records.first().map_or("", String::as_str));
+        for record in records.iter().skip(1) {
+            let zone = zone_line("MX", name, record);
+            fix.zone = format!("{}\n{zone}", fix.zone);
+            fix.actions.push(FixAction {
+                action: ActionKind::Publish,
+                record_type: "MX".to_string(),
+                name: name.to_string(),
+                value: record.clone(),
+                replaces: None,
+                zone,
+            });
+        }
+        fix
+    }
+
     fn record(record_type: &str, name: &str, value: &str) -> Self {
         let strings = if record_type == "TXT" {
             character_strings(value)
@@ -177,6 +175,9 @@ impl Fix {
     /// The same fix at another owner name (a CNAME's target, the organizational domain).
     pub fn moved_to(self, name: &str) -> Self {
         let mut moved = Self::record(&self.record_type, name, &self.value);
+        if self.actions.is_empty() {
+            moved.actions.clear();
+        }
         for (index, action) in self.actions.into_iter().enumerate() {
             if index == 0 {
                 if let Some(old) = action.replaces {
@@ -236,6 +237,13 @@ pub fn zone_line(record_type: &str, name: &str, value: &str) -> String {
             })
             .collect();
         format!("{owner} IN TXT {}", quoted.join(" "))
+    } else if record_type == "MX" {
+        let (preference, host) = snapshot::mx_parts(value);
+        format!(
+            "{owner} IN MX {} {}",
+            preference.unwrap_or(10),
+            absolute(host)
+        )
     } else {
         format!("{owner} IN {record_type} {}", absolute(value))
     }
@@ -260,6 +268,8 @@ pub struct RecordCheck {
     /// When this check got no answer from DNS (`error`): the last conclusive verdict on the
     /// record and when it was reached, so an outage is told from a broken record.
     pub last_conclusive: Option<LastConclusive>,
+    /// `false` for a recommended record: shown, never blocking `ready`.
+    pub required: bool,
 }
 
 /// The last verdict on a record that DNS answered.
@@ -290,6 +300,31 @@ impl RecordCheck {
             fix: None,
             warnings: Vec::new(),
             last_conclusive: None,
+            required: true,
+        }
+    }
+
+    /// A new finding on `name`: status `pass` until the check says otherwise, with the fix to
+    /// propose should it not pass.
+    pub fn new(
+        kind: RecordKind,
+        name: &str,
+        record_type: &str,
+        expected: String,
+        fix: Fix,
+    ) -> Self {
+        RecordCheck {
+            kind,
+            name: name.to_string(),
+            record_type: record_type.to_string(),
+            status: RecordStatus::Pass,
+            expected,
+            found: Vec::new(),
+            message: String::new(),
+            fix: Some(fix),
+            warnings: Vec::new(),
+            last_conclusive: None,
+            required: true,
         }
     }
 }
@@ -306,76 +341,114 @@ impl RecordCheck {
 }
 
 /// Everything one check of one domain needs to know: the domain, what its profile requires and
-/// the ownership token, if any.
+/// the registration's parameter values.
 #[derive(Clone, Debug)]
 pub struct Plan<'a> {
     pub domain: &'a DomainName,
     pub profile: &'a Profile,
-    pub token: Option<&'a str>,
-    /// The registration's parameters besides the token, by name.
-    pub params: BTreeMap<String, String>,
+    /// The parameter values: given ones, then defaults. The token is `token`.
+    values: BTreeMap<String, String>,
+}
+
+/// One record of a requirement, its templates filled in.
+struct Expanded<'a> {
+    name: String,
+    expect: &'a Expectation,
+    /// The expectation's value templates, filled in, in `Expectation` order.
+    values: Vec<String>,
+}
+
+/// A requirement that applies, with the alternatives that could be filled in.
+struct Applicable<'a> {
+    requirement: &'a Requirement,
+    alternatives: Vec<Vec<Expanded<'a>>>,
 }
 
 impl<'a> Plan<'a> {
     pub fn new(domain: &'a DomainName, profile: &'a Profile, token: Option<&'a str>) -> Self {
+        let given: BTreeMap<String, String> = token
+            .map(|token| (TOKEN_PARAM.to_string(), token.to_string()))
+            .into_iter()
+            .collect();
         Plan {
             domain,
             profile,
-            token,
-            params: BTreeMap::new(),
+            values: profile.values(&given),
         }
     }
 
-    /// As `new`, with the registration's other parameters.
+    /// As `new`, with the registration's other parameters (a token given to `new` stays).
     pub fn with_params(mut self, params: &BTreeMap<String, String>) -> Self {
-        self.params = params.clone();
+        let mut given = params.clone();
+        if let Some(token) = self.values.get(TOKEN_PARAM)
+            && !params.contains_key(TOKEN_PARAM)
+        {
+            given.insert(TOKEN_PARAM.to_string(), token.clone());
+        }
+        self.values = self.profile.values(&given);
         self
     }
 
-    /// A requirement's name (or value) template with `{domain}`, `{domain_dashed}`, `{token}`
-    /// and the parameters filled in; `None` when it needs a parameter this plan does not have
-    /// (the record is then not judged).
-    fn expand(&self, template: &str) -> Option<String> {
-        let mut expanded = template
-            .replace("{domain}", self.domain.as_str())
-            .replace("{domain_dashed}", &self.domain.as_str().replace('.', "-"));
-        if expanded.contains(TOKEN_PLACEHOLDER) {
-            expanded = expanded.replacen(TOKEN_PLACEHOLDER, self.token?, 1);
-        }
-        for (name, value) in &self.params {
-            expanded = expanded.replace(&format!("{{{name}}}"), value);
-        }
-        (!expanded.contains('{')).then_some(expanded)
+    fn expand(&self, template: &str) -> Result<String, String> {
+        expand(template, self.domain.as_str(), &self.values)
     }
 
-    /// The requirements this plan judges, with their names expanded.
-    fn requirements(&self) -> impl Iterator<Item = (String, &'a Expectation)> + '_ {
-        self.profile.requirements.iter().filter_map(|requirement| {
-            let name = self.expand(&requirement.name)?;
-            // A value template needing a missing parameter (the ownership token) is not judged.
-            if let Expectation::VerificationTxt(template) = &requirement.expect {
-                self.expand(template)?;
+    fn expand_record(&self, record: &'a RecordTemplate) -> Option<Expanded<'a>> {
+        let name = self.expand(&record.name).ok()?.to_ascii_lowercase();
+        let values = match &record.expect {
+            Expectation::SpfInclude(t) | Expectation::DkimCname(t) | Expectation::Cname(t) => {
+                vec![self.expand(t).ok()?.to_ascii_lowercase()]
             }
-            Some((name, &requirement.expect))
+            Expectation::Txt(t) | Expectation::VerificationTxt(t) => vec![self.expand(t).ok()?],
+            // Without the key parameter, any valid key passes.
+            Expectation::DkimKey { key, .. } => key
+                .as_ref()
+                .and_then(|key| self.expand(key).ok())
+                .into_iter()
+                .collect(),
+            Expectation::Mx(hosts) => hosts
+                .iter()
+                .map(|host| self.expand(&host.host).map(|h| h.to_ascii_lowercase()))
+                .collect::<Result<_, _>>()
+                .ok()?,
+            Expectation::Dmarc { .. } => Vec::new(),
+        };
+        Some(Expanded {
+            name,
+            expect: &record.expect,
+            values,
         })
+    }
+
+    /// The requirements that apply, each with the alternatives its parameters fill in.
+    fn applicable(&self) -> impl Iterator<Item = Applicable<'a>> + '_ {
+        self.profile
+            .requirements
+            .iter()
+            .filter(|requirement| requirement.applies(&self.values))
+            .map(|requirement| Applicable {
+                requirement,
+                alternatives: requirement
+                    .any_of
+                    .iter()
+                    .filter_map(|alternative| {
+                        alternative
+                            .iter()
+                            .map(|record| self.expand_record(record))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .collect(),
+            })
     }
 
     /// The queries still needed to evaluate every required record, given the answers so far.
     /// Empty once the snapshot holds everything; repeated calls converge because each answer
     /// either ends a branch or names strictly bounded follow-ups (see `spf::MAX_LOOKUPS`).
     pub fn queries(&self, snapshot: &DnsSnapshot) -> Vec<Query> {
-        let domain = self.domain.as_str();
         let mut queries = Vec::new();
-        for (name, expect) in self.requirements() {
-            match expect {
-                Expectation::SpfInclude(include) => {
-                    queries.extend(spf::queries(&name, include, snapshot));
-                }
-                Expectation::DkimCname(target) => {
-                    queries.extend(dkim::queries(&name, target, snapshot));
-                }
-                Expectation::Dmarc => queries.extend(dmarc::queries(domain, snapshot)),
-                Expectation::VerificationTxt(_) => queries.push(Query::txt(&name)),
+        for applicable in self.applicable() {
+            for record in applicable.alternatives.iter().flatten() {
+                queries.extend(record_queries(record, snapshot));
             }
         }
         queries.sort();
@@ -384,25 +457,193 @@ impl<'a> Plan<'a> {
         queries
     }
 
-    /// The verdict on every required record, in the profile's order (for the short form: SPF,
-    /// DKIM selectors, DMARC, verification).
+    /// The verdict on every record that applies, in the profile's order. For a requirement
+    /// with alternatives, the records of the one that passes, else of the one that got no DNS
+    /// answer, else of the one nearest to passing (the first on a tie).
     pub fn evaluate(&self, snapshot: &DnsSnapshot) -> DomainReport {
-        let domain = self.domain.as_str();
-        let records = self
-            .requirements()
-            .map(|(name, expect)| match expect {
-                Expectation::SpfInclude(include) => spf::evaluate(&name, include, snapshot),
-                Expectation::DkimCname(target) => dkim::evaluate(&name, target, snapshot),
-                Expectation::Dmarc => dmarc::evaluate(domain, snapshot),
-                Expectation::VerificationTxt(template) => verification::evaluate(
-                    &name,
-                    template,
-                    &self.expand(template).unwrap_or_default(),
-                    snapshot,
-                ),
+        let mut records = Vec::new();
+        for applicable in self.applicable() {
+            let required = applicable.requirement.required;
+            let judged: Vec<Vec<RecordCheck>> = applicable
+                .alternatives
+                .iter()
+                .map(|alternative| {
+                    alternative
+                        .iter()
+                        .map(|record| evaluate_record(record, snapshot))
+                        .collect()
+                })
+                .collect();
+            let mut chosen = match choose(&judged) {
+                Some(index) => {
+                    let mut chosen = judged[index].clone();
+                    if judged.len() > 1 && chosen.iter().any(|r| r.status != RecordStatus::Pass) {
+                        let others: Vec<String> = applicable
+                            .alternatives
+                            .iter()
+                            .enumerate()
+                            .filter(|(other, _)| *other != index)
+                            .map(|(_, alternative)| describe_alternative(alternative))
+                            .collect();
+                        for record in &mut chosen {
+                            record.message.push_str(&format!(
+                                "; also accepted instead: {}",
+                                others.join("; or ")
+                            ));
+                        }
+                    }
+                    chosen
+                }
+                None => vec![unfillable(applicable.requirement, self)],
+            };
+            for record in &mut chosen {
+                record.required = required;
+            }
+            records.extend(chosen);
+        }
+        DomainReport::new(self.domain.as_str(), &self.profile.name, records)
+    }
+}
+
+/// Which alternative's verdicts to show: one that passes, else one with a DNS error, else the
+/// one with the most records present.
+fn choose(judged: &[Vec<RecordCheck>]) -> Option<usize> {
+    let all = |records: &Vec<RecordCheck>, status: RecordStatus| {
+        records.iter().all(|record| record.status == status)
+    };
+    judged
+        .iter()
+        .position(|records| all(records, RecordStatus::Pass))
+        .or_else(|| {
+            judged.iter().position(|records| {
+                records
+                    .iter()
+                    .any(|record| record.status == RecordStatus::Error)
             })
-            .collect();
-        DomainReport::new(domain, &self.profile.name, records)
+        })
+        .or_else(|| {
+            let present = |records: &Vec<RecordCheck>| {
+                records
+                    .iter()
+                    .filter(|record| record.status != RecordStatus::Missing)
+                    .count()
+            };
+            let best = judged.iter().map(present).max()?;
+            judged.iter().position(|records| present(records) == best)
+        })
+}
+
+/// An alternative in words: `TXT DKIM key at k1._domainkey.shop.example`.
+fn describe_alternative(alternative: &[Expanded<'_>]) -> String {
+    alternative
+        .iter()
+        .map(|record| match record.expect {
+            Expectation::DkimCname(_) | Expectation::Cname(_) => {
+                format!("CNAME {} → {}", record.name, record.values[0])
+            }
+            Expectation::DkimKey { .. } => format!("a TXT DKIM key at {}", record.name),
+            Expectation::Mx(_) => format!("MX {} at {}", record.values.join(", "), record.name),
+            Expectation::SpfInclude(include) => {
+                format!("SPF at {} authorising {include}", record.name)
+            }
+            Expectation::Txt(_) | Expectation::VerificationTxt(_) => {
+                format!("TXT \"{}\" at {}", record.values[0], record.name)
+            }
+            Expectation::Dmarc { .. } => format!("DMARC at {}", record.name),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// A requirement no alternative of which could be filled in: the registration lacks a
+/// parameter (the profile changed after it registered). Never a pass.
+fn unfillable(requirement: &Requirement, plan: &Plan<'_>) -> RecordCheck {
+    let first = &requirement.any_of[0][0];
+    let needed: Vec<String> = requirement
+        .templates()
+        .flat_map(|record| {
+            let mut templates = vec![record.name.as_str()];
+            templates.extend(record.expect.templates());
+            templates
+        })
+        .flat_map(placeholders)
+        .filter(|name| plan.expand(&format!("{{{name}}}")).is_err())
+        .map(str::to_string)
+        .collect();
+    let name = plan
+        .expand(&first.name)
+        .unwrap_or_else(|_| first.name.replace("{domain}", plan.domain.as_str()));
+    let mut check = RecordCheck::new(
+        first.expect.kind(),
+        &name,
+        first.expect.record_type(),
+        first.expect.describe(),
+        Fix::txt(&name, ""),
+    );
+    check.status = RecordStatus::Fail;
+    check.fix = None;
+    check.message = format!(
+        "cannot be checked: the registration does not give the parameter {}",
+        needed.first().map(String::as_str).unwrap_or("it needs")
+    );
+    check
+}
+
+/// The queries one record still needs.
+fn record_queries(record: &Expanded<'_>, snapshot: &DnsSnapshot) -> Vec<Query> {
+    let name = &record.name;
+    match record.expect {
+        Expectation::SpfInclude(_) => spf::queries(name, &record.values[0], snapshot),
+        Expectation::DkimCname(_) => cname::queries(name, &record.values[0], cname::DKIM, snapshot),
+        Expectation::Cname(_) => cname::queries(name, &record.values[0], cname::HOST, snapshot),
+        Expectation::DkimKey { .. } => vec![Query::txt(name)],
+        Expectation::Mx(_) => vec![Query::new(name, QueryType::Mx)],
+        Expectation::Txt(_) | Expectation::VerificationTxt(_) => vec![Query::txt(name)],
+        Expectation::Dmarc { .. } => dmarc::queries(dmarc_domain(name), snapshot),
+    }
+}
+
+/// The domain a `_dmarc.` name is the policy record of.
+fn dmarc_domain(name: &str) -> &str {
+    name.strip_prefix("_dmarc.").unwrap_or(name)
+}
+
+/// The verdict on one record.
+fn evaluate_record(record: &Expanded<'_>, snapshot: &DnsSnapshot) -> RecordCheck {
+    let name = &record.name;
+    match record.expect {
+        Expectation::SpfInclude(_) => spf::evaluate(name, &record.values[0], snapshot),
+        Expectation::DkimCname(_) => {
+            cname::evaluate(name, &record.values[0], cname::DKIM, snapshot)
+        }
+        Expectation::Cname(_) => cname::evaluate(name, &record.values[0], cname::HOST, snapshot),
+        Expectation::DkimKey { key_type, .. } => dkim::evaluate_key(
+            name,
+            record.values.first().map(String::as_str),
+            key_type.as_deref(),
+            snapshot,
+        ),
+        Expectation::Mx(hosts) => {
+            let expected: Vec<(Option<u16>, &str)> = hosts
+                .iter()
+                .zip(&record.values)
+                .map(|(host, value)| (host.preference, value.as_str()))
+                .collect();
+            mx::evaluate(name, &expected, snapshot)
+        }
+        Expectation::Txt(template) => {
+            verification::evaluate(RecordKind::Txt, name, template, &record.values[0], snapshot)
+        }
+        Expectation::VerificationTxt(template) => verification::evaluate(
+            RecordKind::Verification,
+            name,
+            template,
+            &record.values[0],
+            snapshot,
+        ),
+        Expectation::Dmarc { min_policy } => {
+            dmarc::evaluate_at_least(dmarc_domain(name), *min_policy, snapshot)
+        }
     }
 }
 
@@ -419,7 +660,7 @@ impl DomainReport {
     pub fn new(domain: &str, profile: &str, records: Vec<RecordCheck>) -> Self {
         let ready = records
             .iter()
-            .all(|record| record.status == RecordStatus::Pass);
+            .all(|record| !record.required || record.status == RecordStatus::Pass);
         DomainReport {
             domain: domain.to_string(),
             profile: profile.to_string(),
@@ -428,24 +669,25 @@ impl DomainReport {
         }
     }
 
-    /// True when a record's lookup failed: the check is inconclusive.
+    /// True when a required record's lookup failed: the check is inconclusive.
     pub fn has_errors(&self) -> bool {
         self.records
             .iter()
-            .any(|record| record.status == RecordStatus::Error)
+            .any(|record| record.required && record.status == RecordStatus::Error)
     }
 
-    /// True when some record is definitely wrong or absent.
+    /// True when some required record is definitely wrong or absent.
     pub fn has_failures(&self) -> bool {
-        self.records
-            .iter()
-            .any(|record| matches!(record.status, RecordStatus::Fail | RecordStatus::Missing))
+        self.records.iter().any(|record| {
+            record.required && matches!(record.status, RecordStatus::Fail | RecordStatus::Missing)
+        })
     }
 
+    /// True when a record has warnings, or a recommended record does not pass.
     pub fn has_warnings(&self) -> bool {
-        self.records
-            .iter()
-            .any(|record| !record.warnings.is_empty())
+        self.records.iter().any(|record| {
+            !record.warnings.is_empty() || (!record.required && record.status != RecordStatus::Pass)
+        })
     }
 
     /// The monitoring-plugin verdict: OK, WARNING, CRITICAL or UNKNOWN.

@@ -62,6 +62,18 @@ pub fn normalize_name(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// An MX record's preference and host. A record without a preference (as older snapshots and
+/// tests write them) is the host alone; a null MX (RFC 7505) has an empty host.
+pub fn mx_parts(record: &str) -> (Option<u16>, &str) {
+    match record.split_once(' ') {
+        Some((preference, host)) => match preference.parse() {
+            Ok(preference) => (Some(preference), host.trim()),
+            Err(_) => (None, record),
+        },
+        None => (None, record),
+    }
+}
+
 /// Why DNS gave no verdict. Never to be read as "no such record".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LookupFailure {
@@ -92,7 +104,8 @@ impl fmt::Display for LookupFailure {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// At least one record of the asked type. TXT records are their strings joined with no
-    /// separator; CNAME and MX records are target names without the trailing dot.
+    /// separator; CNAME records are target names without the trailing dot; MX records are
+    /// `PREFERENCE HOST` (see `mx_parts`).
     Records(Vec<String>),
     /// The name does not exist.
     NxDomain,

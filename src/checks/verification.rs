@@ -1,4 +1,5 @@
-//! Domain ownership: a TXT at the domain equal to the profile's template with the token filled in.
+//! An exact TXT record: domain ownership (a TXT equal to the profile's template with the token
+//! filled in), or any other TXT a provider asks for verbatim.
 
 use super::snapshot::{Answer, DnsSnapshot, Query};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
@@ -7,6 +8,7 @@ use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 /// `template` with the parameters filled in). A TXT of the same template with another value is
 /// shown as the wrong one.
 pub fn evaluate(
+    kind: RecordKind,
     name: &str,
     template: &str,
     expected_value: &str,
@@ -17,24 +19,19 @@ pub fn evaluate(
     // What surrounds the placeholders: a record with these and another value is a stale one.
     let prefix = template.split('{').next().unwrap_or_default();
     let suffix = template.rsplit('}').next().unwrap_or_default();
-    let mut check = RecordCheck {
-        kind: RecordKind::Verification,
-        name: domain.to_string(),
-        record_type: "TXT".to_string(),
-        status: RecordStatus::Pass,
-        expected: expected_value.clone(),
-        found: Vec::new(),
-        message: String::new(),
-        fix: Some(Fix::txt(domain, &expected_value)),
-        warnings: Vec::new(),
-        last_conclusive: None,
-    };
+    let mut check = RecordCheck::new(
+        kind,
+        domain,
+        "TXT",
+        expected_value.clone(),
+        Fix::txt(domain, &expected_value),
+    );
     let query = Query::txt(domain);
     let records = match snapshot.get(&query).map(Answer::records) {
         None => return check.not_looked_up(&query),
         Some(Err(failure)) => {
             return RecordCheck::lookup_failed(
-                RecordKind::Verification,
+                kind,
                 domain,
                 "TXT",
                 check.expected,
@@ -46,7 +43,11 @@ pub fn evaluate(
     };
     if records.iter().any(|record| record.trim() == expected_value) {
         check.found = vec![expected_value];
-        check.message = "ownership record is published".to_string();
+        check.message = if kind == RecordKind::Verification {
+            "ownership record is published".to_string()
+        } else {
+            format!("{domain} has the TXT record")
+        };
         check.fix = None;
         return check;
     }
@@ -66,10 +67,12 @@ pub fn evaluate(
         check.message = format!("no {expected_value} TXT record at {domain}");
     } else {
         check.status = RecordStatus::Fail;
-        check.message = format!(
-            "{domain} has an ownership record with another token: {}",
-            similar.join(", ")
-        );
+        let what = if kind == RecordKind::Verification {
+            "an ownership record with another token"
+        } else {
+            "a record of the same form with another value"
+        };
+        check.message = format!("{domain} has {what}: {}", similar.join(", "));
         check.found = similar;
     }
     check
@@ -85,6 +88,7 @@ mod tests {
     fn check(records: &[&str]) -> RecordCheck {
         let snapshot = DnsSnapshot::new().with_txt("shop.example", records);
         evaluate(
+            RecordKind::Verification,
             "shop.example",
             TEMPLATE,
             &TEMPLATE.replace("{token}", "KEY123"),
@@ -123,6 +127,7 @@ mod tests {
             Answer::Failed(LookupFailure::ServFail),
         );
         let result = evaluate(
+            RecordKind::Verification,
             "shop.example",
             TEMPLATE,
             "mandrill_verify.KEY123",

@@ -193,6 +193,7 @@ mod tests {
                 .then(|| Fix::txt(name, "v=spf1 a include:spf.mandrillapp.com -all")),
             warnings: vec![],
             last_conclusive: None,
+            required: true,
         }
     }
 

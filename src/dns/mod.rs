@@ -285,7 +285,7 @@ fn rdata_text(data: &RData) -> Option<String> {
             Some(String::from_utf8_lossy(&bytes).into_owned())
         }
         RData::CNAME(cname) => Some(absolute_free(&cname.0)),
-        RData::MX(mx) => Some(absolute_free(&mx.exchange)),
+        RData::MX(mx) => Some(format!("{} {}", mx.preference, absolute_free(&mx.exchange))),
         RData::PTR(ptr) => Some(absolute_free(&ptr.0)),
         RData::A(a) => Some(a.0.to_string()),
         RData::AAAA(aaaa) => Some(aaaa.0.to_string()),

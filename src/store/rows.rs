@@ -1,7 +1,10 @@
 //! How check results are stored: a versioned row format owned by the store, so the core's
 //! types and the API's JSON can change without touching stored data. `records_version` in the
 //! `domains` table says which format a row holds; version 1 is the JSON written since the first
-//! release (it matches the API's record object of that time field for field).
+//! release (it matches the API's record object of that time field for field). Version 2 adds the
+//! kinds `cname`, `mx` and `txt` and `required` (absent means `true`), so every version 1 row
+//! reads as version 2; a release that knows only version 1 refuses version 2 rows by their
+//! version instead of misreading them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +14,7 @@ use crate::checks::{
 };
 
 /// The format rows are written in.
-pub const RECORDS_VERSION: i64 = 1;
+pub const RECORDS_VERSION: i64 = 2;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,6 +23,9 @@ enum KindV1 {
     Dkim,
     Dmarc,
     Verification,
+    Cname,
+    Mx,
+    Txt,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,6 +59,16 @@ struct RecordV1 {
     warnings: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_conclusive: Option<LastConclusiveV1>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,7 +111,7 @@ pub fn encode(records: &[RecordCheck]) -> Result<String, serde_json::Error> {
 
 /// A record list read back from its stored text.
 pub fn decode(version: i64, text: &str) -> Result<Vec<RecordCheck>, String> {
-    if version != 1 {
+    if !(1..=RECORDS_VERSION).contains(&version) {
         return Err(format!("records are in unknown format version {version}"));
     }
     let rows: Vec<RecordV1> = serde_json::from_str(text)
@@ -111,6 +127,9 @@ impl From<&RecordCheck> for RecordV1 {
                 RecordKind::Dkim => KindV1::Dkim,
                 RecordKind::Dmarc => KindV1::Dmarc,
                 RecordKind::Verification => KindV1::Verification,
+                RecordKind::Cname => KindV1::Cname,
+                RecordKind::Mx => KindV1::Mx,
+                RecordKind::Txt => KindV1::Txt,
             },
             name: record.name.clone(),
             record_type: record.record_type.clone(),
@@ -149,6 +168,7 @@ impl From<&RecordCheck> for RecordV1 {
                     status: last.status.into(),
                     checked_at: last.checked_at,
                 }),
+            required: record.required,
         }
     }
 }
@@ -183,6 +203,9 @@ impl From<RecordV1> for RecordCheck {
                 KindV1::Dkim => RecordKind::Dkim,
                 KindV1::Dmarc => RecordKind::Dmarc,
                 KindV1::Verification => RecordKind::Verification,
+                KindV1::Cname => RecordKind::Cname,
+                KindV1::Mx => RecordKind::Mx,
+                KindV1::Txt => RecordKind::Txt,
             },
             name: row.name,
             record_type: row.record_type,
@@ -218,6 +241,7 @@ impl From<RecordV1> for RecordCheck {
                 status: last.status.into(),
                 checked_at: last.checked_at,
             }),
+            required: row.required,
         }
     }
 }
@@ -243,6 +267,15 @@ mod tests {
         // And a record survives a round trip whole.
         let again = decode(RECORDS_VERSION, &encode(&records).unwrap()).unwrap();
         assert_eq!(again, records);
-        assert!(decode(2, stored).is_err());
+        assert!(records[0].required);
+        assert!(decode(3, stored).is_err());
+        // A recommended record of a new kind survives too.
+        let mut mx = records[0].clone();
+        mx.kind = RecordKind::Mx;
+        mx.required = false;
+        assert_eq!(
+            decode(RECORDS_VERSION, &encode(&[mx.clone()]).unwrap()).unwrap(),
+            [mx]
+        );
     }
 }

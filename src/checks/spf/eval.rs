@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::parse::{
     self, MacroLetter, MacroString, MacroToken, Mechanism, Modifier, Qualifier, Record, TermKind,
 };
-use crate::checks::snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
+use crate::checks::snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType, mx_parts};
 
 /// DNS-querying terms allowed in one evaluation (§4.6.4).
 pub const MAX_LOOKUPS: usize = 10;
@@ -507,8 +507,9 @@ impl<'s> Evaluator<'s> {
             .records()
             .unwrap_or_default()
             .iter()
-            .filter(|host| !host.is_empty() && host.as_str() != ".")
-            .cloned()
+            .map(|record| mx_parts(record).1)
+            .filter(|host| !host.is_empty() && *host != ".")
+            .map(str::to_string)
             .collect();
         if answer.is_void() {
             self.count_void(domain, term);

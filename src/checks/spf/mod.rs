@@ -306,6 +306,7 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         fix: None,
         warnings: Vec::new(),
         last_conclusive: None,
+        required: true,
     };
     let txt_records = match &analysis.apex {
         Apex::Needed(query) => return check.not_looked_up(query),

@@ -1,0 +1,409 @@
+//! Delegation by CNAME: a name that must be a CNAME to a provider's host (a DKIM selector, a
+//! return-path or tracking subdomain), or hold copies of the records the provider publishes there
+//! (DNS hosts that flatten CNAMEs).
+
+use super::snapshot::{Answer, DnsSnapshot, Query, QueryType, normalize_name};
+use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+
+/// CNAMEs followed after the first, as resolvers do for a chain.
+const MAX_CHAIN: usize = 8;
+
+/// What is delegated, and which record types a flattened copy must repeat.
+#[derive(Clone, Copy, Debug)]
+pub struct Delegation {
+    kind: RecordKind,
+    /// Without a CNAME, these record sets at the name must equal the target's.
+    copies: &'static [QueryType],
+    /// What the copied records are, in words.
+    what: &'static str,
+}
+
+/// A DKIM selector delegated to the provider's key.
+pub const DKIM: Delegation = Delegation {
+    kind: RecordKind::Dkim,
+    copies: &[QueryType::Txt],
+    what: "DKIM key",
+};
+
+/// A host delegated to the provider (return path, tracking): its SPF and MX records matter.
+pub const HOST: Delegation = Delegation {
+    kind: RecordKind::Cname,
+    copies: &[QueryType::Txt, QueryType::Mx],
+    what: "TXT and MX records",
+};
+
+/// The queries still needed for `name` delegated to `target`: the CNAME first (and each further
+/// CNAME of a chain); only when the name has no CNAME, the copied record types at both names, to
+/// recognise a flattened CNAME.
+pub fn queries(
+    name: &str,
+    target: &str,
+    delegation: Delegation,
+    snapshot: &DnsSnapshot,
+) -> Vec<Query> {
+    let name = normalize_name(name);
+    let cname = Query::cname(&name);
+    match snapshot.get(&cname) {
+        None => vec![cname],
+        Some(Answer::NoData) => delegation
+            .copies
+            .iter()
+            .flat_map(|query_type| {
+                [
+                    Query::new(&name, *query_type),
+                    Query::new(target, *query_type),
+                ]
+            })
+            .collect(),
+        Some(Answer::Records(_)) => match chain(&name, &normalize_name(target), snapshot) {
+            Chain::Needs(query) => vec![query],
+            _ => Vec::new(),
+        },
+        Some(_) => Vec::new(),
+    }
+}
+
+/// Where a CNAME chain from a selector's name leads.
+enum Chain {
+    /// Through these names (the first hop first) to the provider's target.
+    Reaches(Vec<String>),
+    /// Ends elsewhere: the names it went through.
+    EndsAt(Vec<String>),
+    Needs(Query),
+}
+
+fn chain(name: &str, target: &str, snapshot: &DnsSnapshot) -> Chain {
+    let mut hops: Vec<String> = Vec::new();
+    let mut current = name.to_string();
+    for _ in 0..=MAX_CHAIN {
+        match snapshot.get(&Query::cname(&current)) {
+            None => return Chain::Needs(Query::cname(&current)),
+            Some(Answer::Records(targets)) => {
+                let Some(next) = targets.first().map(|t| normalize_name(t)) else {
+                    return Chain::EndsAt(hops);
+                };
+                if hops.contains(&next) || next == name {
+                    return Chain::EndsAt(hops);
+                }
+                hops.push(next.clone());
+                if next == target {
+                    return Chain::Reaches(hops);
+                }
+                current = next;
+            }
+            Some(_) => return Chain::EndsAt(hops),
+        }
+    }
+    Chain::EndsAt(hops)
+}
+
+/// Judges one delegated name.
+pub fn evaluate(
+    name: &str,
+    target: &str,
+    delegation: Delegation,
+    snapshot: &DnsSnapshot,
+) -> RecordCheck {
+    let name = normalize_name(name);
+    let target = normalize_name(target);
+    let mut check = RecordCheck::new(
+        delegation.kind,
+        &name,
+        "CNAME",
+        format!("CNAME to {target}"),
+        Fix::cname(&name, &target),
+    );
+    let cname_query = Query::cname(&name);
+    let failed = |check: RecordCheck, query: &Query, failure| {
+        RecordCheck::lookup_failed(
+            delegation.kind,
+            &check.name,
+            "CNAME",
+            check.expected,
+            query,
+            failure,
+        )
+    };
+    match snapshot.get(&cname_query) {
+        None => return check.not_looked_up(&cname_query),
+        Some(Answer::Failed(failure)) => return failed(check, &cname_query, failure),
+        Some(Answer::Records(targets)) => {
+            let found: Vec<String> = targets.iter().map(|t| normalize_name(t)).collect();
+            if found.contains(&target) {
+                check.message = format!("{name} is a CNAME to {target}");
+                check.fix = None;
+            } else if let Chain::Reaches(hops) = chain(&name, &target, snapshot) {
+                // Resolvers follow the chain, so receivers find the provider's key.
+                check.message = format!("{name} reaches {target} through a chain of CNAMEs");
+                check.warnings.push(format!(
+                    "{name} is a chain of CNAMEs: {name} → {}; receivers follow it, but every \
+                     hop is one more record that can break: point {name} at {target} directly",
+                    hops.join(" → ")
+                ));
+                check.fix = None;
+            } else {
+                check.status = RecordStatus::Fail;
+                check.message =
+                    format!("{name} is a CNAME to {}, not to {target}", found.join(", "));
+                if let Chain::EndsAt(hops) = chain(&name, &target, snapshot)
+                    && hops.len() > 1
+                {
+                    check.message.push_str(&format!(
+                        " (it goes on {} and ends there)",
+                        hops.join(" → ")
+                    ));
+                }
+            }
+            check.found = found;
+        }
+        Some(Answer::NxDomain) => {
+            check.status = RecordStatus::Missing;
+            check.message = format!("{name} does not exist");
+        }
+        Some(Answer::NoData) => {
+            let mut published_any = false;
+            let mut same = true;
+            for query_type in delegation.copies {
+                let at_name = Query::new(&name, *query_type);
+                let at_target = Query::new(&target, *query_type);
+                let published = match snapshot.get(&at_name).map(Answer::records) {
+                    None => return check.not_looked_up(&at_name),
+                    Some(Err(failure)) => return failed(check, &at_name, failure),
+                    Some(Ok(records)) => records,
+                };
+                let providers = match snapshot.get(&at_target).map(Answer::records) {
+                    None => return check.not_looked_up(&at_target),
+                    Some(Err(failure)) => return failed(check, &at_target, failure),
+                    Some(Ok(records)) => records,
+                };
+                published_any |= !published.is_empty();
+                same &= same_records(published, providers);
+                check.found.extend(published.iter().cloned());
+            }
+            if !published_any {
+                check.status = RecordStatus::Missing;
+                check.message = format!("{name} has no CNAME and no {}", delegation.what);
+            } else if same {
+                check.message = format!(
+                    "{name} has no CNAME but publishes the same {} as {target}",
+                    delegation.what
+                );
+                check.warnings.push(format!(
+                    "flattened: {name} is a copy of {target}'s {}, not a CNAME; when the \
+                     provider changes them this copy goes stale",
+                    delegation.what
+                ));
+                check.fix = None;
+            } else {
+                check.status = RecordStatus::Fail;
+                check.message = format!(
+                    "{name} has no CNAME, and what it publishes is not the {} published at \
+                     {target}",
+                    delegation.what
+                );
+            }
+        }
+    }
+    check
+}
+
+/// Two record sets are equal when they hold the same records, ignoring order and white space
+/// (DNS hosts reformat long keys); two empty sets are equal.
+fn same_records(left: &[String], right: &[String]) -> bool {
+    let canonical = |records: &[String]| {
+        let mut records: Vec<String> = records
+            .iter()
+            .map(|record| record.split_whitespace().collect())
+            .collect();
+        records.sort();
+        records
+    };
+    canonical(left) == canonical(right)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::snapshot::{LookupFailure, QueryType};
+
+    const KEY: &str = "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA";
+
+    const TARGET: &str = "dkim1.mandrillapp.com";
+
+    fn check(snapshot: DnsSnapshot) -> RecordCheck {
+        let mut full = DnsSnapshot::new();
+        for _ in 0..3 {
+            for query in queries(NAME, TARGET, DKIM, &full) {
+                let answer = snapshot.get(&query).cloned().unwrap_or(Answer::NxDomain);
+                full.insert(query, answer);
+            }
+        }
+        evaluate(NAME, TARGET, DKIM, &full)
+    }
+
+    const NAME: &str = "mte1._domainkey.shop.example";
+
+    #[test]
+    fn cname_to_the_target_passes_in_any_case() {
+        let result = check(DnsSnapshot::new().with(
+            NAME,
+            QueryType::Cname,
+            Answer::Records(vec!["DKIM1.MandrillApp.com.".into()]),
+        ));
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert_eq!(result.fix, None);
+        assert_eq!(result.found, ["dkim1.mandrillapp.com"]);
+    }
+
+    #[test]
+    fn cname_elsewhere_fails_showing_it() {
+        let result = check(DnsSnapshot::new().with(
+            NAME,
+            QueryType::Cname,
+            Answer::Records(vec!["dkim2.mandrillapp.com".into()]),
+        ));
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert!(result.message.contains("dkim2.mandrillapp.com"));
+        assert_eq!(result.fix.unwrap().value, "dkim1.mandrillapp.com");
+    }
+
+    #[test]
+    fn nothing_there_is_missing() {
+        let result = check(DnsSnapshot::new());
+        assert_eq!(result.status, RecordStatus::Missing);
+        let fix = result.fix.unwrap();
+        assert_eq!(
+            (fix.record_type.as_str(), fix.name.as_str()),
+            ("CNAME", NAME)
+        );
+        let empty = check(DnsSnapshot::new().with(NAME, QueryType::Cname, Answer::NoData));
+        assert_eq!(empty.status, RecordStatus::Missing);
+    }
+
+    #[test]
+    fn flattened_key_passes_with_a_warning() {
+        let result = check(
+            DnsSnapshot::new()
+                .with(NAME, QueryType::Cname, Answer::NoData)
+                .with_txt(NAME, &[KEY])
+                .with_txt("dkim1.mandrillapp.com", &[&KEY.replace("; ", ";")]),
+        );
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert!(result.warnings[0].starts_with("flattened"));
+    }
+
+    #[test]
+    fn another_key_fails() {
+        let result = check(
+            DnsSnapshot::new()
+                .with(NAME, QueryType::Cname, Answer::NoData)
+                .with_txt(NAME, &["v=DKIM1; k=rsa; p=OTHER"])
+                .with_txt("dkim1.mandrillapp.com", &[KEY]),
+        );
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert_eq!(result.found, ["v=DKIM1; k=rsa; p=OTHER"]);
+    }
+
+    #[test]
+    fn lookup_failures_are_errors() {
+        let result = check(DnsSnapshot::new().with(
+            NAME,
+            QueryType::Cname,
+            Answer::Failed(LookupFailure::Refused),
+        ));
+        assert_eq!(result.status, RecordStatus::Error);
+        assert!(result.message.contains("REFUSED"));
+        let target_failed = check(
+            DnsSnapshot::new()
+                .with(NAME, QueryType::Cname, Answer::NoData)
+                .with_txt(NAME, &[KEY])
+                .with(
+                    "dkim1.mandrillapp.com",
+                    QueryType::Txt,
+                    Answer::Failed(LookupFailure::Timeout),
+                ),
+        );
+        assert_eq!(target_failed.status, RecordStatus::Error);
+    }
+
+    #[test]
+    fn a_flattened_return_path_copies_txt_and_mx() {
+        let name = "em1234.shop.example";
+        let target = "u1.wl1.sendgrid.net";
+        let base = DnsSnapshot::new()
+            .with(name, QueryType::Cname, Answer::NoData)
+            .with_txt(target, &["v=spf1 include:sendgrid.net ~all"])
+            .with(
+                target,
+                QueryType::Mx,
+                Answer::Records(vec!["10 mx.sendgrid.net".into()]),
+            );
+        let mut full = base
+            .clone()
+            .with_txt(name, &["v=spf1 include:sendgrid.net ~all"])
+            .with(
+                name,
+                QueryType::Mx,
+                Answer::Records(vec!["10 mx.sendgrid.net".into()]),
+            );
+        assert!(
+            queries(name, target, HOST, &full)
+                .iter()
+                .all(|query| full.contains(query))
+        );
+        let result = evaluate(name, target, HOST, &full);
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert_eq!(result.kind, RecordKind::Cname);
+        assert!(result.warnings[0].starts_with("flattened"));
+        // Only the SPF copied: bounces have nowhere to go.
+        full.insert(Query::new(name, QueryType::Mx), Answer::NoData);
+        let result = evaluate(name, target, HOST, &full);
+        assert_eq!(result.status, RecordStatus::Fail, "{result:#?}");
+        let nothing = base.with(name, QueryType::Txt, Answer::NoData).with(
+            name,
+            QueryType::Mx,
+            Answer::NoData,
+        );
+        assert_eq!(
+            evaluate(name, target, HOST, &nothing).status,
+            RecordStatus::Missing
+        );
+    }
+
+    #[test]
+    fn a_cname_chain_that_reaches_the_provider_passes_with_a_warning() {
+        let mut snapshot = DnsSnapshot::new()
+            .with(
+                "mte1._domainkey.shop.example",
+                QueryType::Cname,
+                Answer::Records(vec!["keys.shop.example".into()]),
+            )
+            .with(
+                "keys.shop.example",
+                QueryType::Cname,
+                Answer::Records(vec!["dkim1.mandrillapp.com".into()]),
+            );
+        assert!(queries(NAME, TARGET, DKIM, &snapshot).is_empty());
+        let result = evaluate(NAME, TARGET, DKIM, &snapshot);
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert!(result.warnings[0].contains("keys.shop.example → dkim1.mandrillapp.com"));
+
+        snapshot.insert(
+            Query::cname("keys.shop.example"),
+            Answer::Records(vec!["dkim1.other.example".into()]),
+        );
+        snapshot.insert(Query::cname("dkim1.other.example"), Answer::NoData);
+        let result = evaluate(NAME, TARGET, DKIM, &snapshot);
+        assert_eq!(result.status, RecordStatus::Fail);
+        assert!(result.message.contains("goes on"), "{}", result.message);
+        let unknown = DnsSnapshot::new().with(
+            "mte1._domainkey.shop.example",
+            QueryType::Cname,
+            Answer::Records(vec!["keys.shop.example".into()]),
+        );
+        assert_eq!(
+            queries(NAME, TARGET, DKIM, &unknown),
+            vec![Query::cname("keys.shop.example")]
+        );
+    }
+}
