@@ -113,6 +113,12 @@ fn details(out: &mut String, record: &RecordCheck, style: Style) {
     if record.status != RecordStatus::Pass {
         let _ = writeln!(out, "{INDENT}{}", record.message);
         let _ = writeln!(out, "{INDENT}expected: {}", record.expected);
+        if !record.required {
+            let _ = writeln!(
+                out,
+                "{INDENT}recommended by the provider: it does not block ready"
+            );
+        }
     }
     if let Some(fix) = &record.fix {
         // Each change as a zone-file line, ready to paste into a zone or to read into a panel.
