@@ -19,7 +19,13 @@ use crate::probe;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
-    /// The sender domain; Unicode, upper case and a trailing dot are accepted.
+    /// The sender domain, at least two labels, not a public suffix. The pattern is the ASCII
+    /// form; Unicode (IDNA2008), upper case and a trailing dot are accepted too.
+    #[schema(
+        min_length = 1,
+        max_length = 254,
+        pattern = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$"
+    )]
     pub domain: String,
     /// The profile whose requirements apply; `[defaults] profile` (mandrill) when left out.
     #[serde(default)]

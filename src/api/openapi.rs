@@ -48,7 +48,7 @@ impl Modify for BearerToken {
         profiles::get,
         dkim::verify,
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, super::profiles::RecordTemplateObject)),
     modifiers(&BearerToken),
     tags(
         (name = "domains", description = "Registered sender domains and their verdicts"),
@@ -71,11 +71,13 @@ pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> 
     let mut names: Vec<serde_json::Value> = state.profiles.names().map(Into::into).collect();
     // Left out or null: the stored profile (mandrill for a new domain).
     names.push(serde_json::Value::Null);
-    if let Some(profile) = document
-        .pointer_mut("/components/schemas/RegisterBody/properties/profile")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        profile.insert("enum".to_string(), serde_json::json!(names));
+    for body in ["RegisterBody", "CheckBody"] {
+        if let Some(profile) = document
+            .pointer_mut(&format!("/components/schemas/{body}/properties/profile"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            profile.insert("enum".to_string(), serde_json::json!(names));
+        }
     }
     // Likewise the parameters: the names the profiles declare, each with its pattern when
     // every profile declaring it agrees on one.
@@ -105,15 +107,17 @@ pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> 
         }
         properties.insert(name.to_string(), schema);
     }
-    if let Some(params) = document
-        .pointer_mut("/components/schemas/RegisterBody/properties/params")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        params.insert(
-            "properties".to_string(),
-            serde_json::Value::Object(properties),
-        );
-        params.insert("additionalProperties".to_string(), serde_json::json!(false));
+    for body in ["RegisterBody", "CheckBody"] {
+        if let Some(params) = document
+            .pointer_mut(&format!("/components/schemas/{body}/properties/params"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            params.insert(
+                "properties".to_string(),
+                serde_json::Value::Object(properties.clone()),
+            );
+            params.insert("additionalProperties".to_string(), serde_json::json!(false));
+        }
     }
     Json(document)
 }

@@ -54,7 +54,6 @@ pub struct RequirementObject {
     /// When several forms are accepted: each alternative's records (all must hold). The
     /// fields above describe the first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(no_recursion)]
     pub any_of: Vec<Vec<RecordTemplateObject>>,
 }
 

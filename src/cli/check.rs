@@ -55,10 +55,18 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             .await
         }
         (None, Some(file)) => {
+            // --param applies to every line; each line's token joins it.
+            let (token, params) = parameters_unchecked(args.token.as_deref(), &args.params)?;
+            if token.is_some() {
+                bail!(
+                    "with --domains-file, give each domain's token on its line, not as --param token="
+                );
+            }
             let text = read_domains_file(file)?;
             check_many(
                 &resolver,
                 profile,
+                &params,
                 &text,
                 args.concurrency,
                 args.format,
@@ -77,6 +85,18 @@ fn parameters(
     token: Option<&str>,
     given: &[String],
 ) -> anyhow::Result<(Option<String>, BTreeMap<String, String>)> {
+    let (token, params) = parameters_unchecked(token, given)?;
+    let mut all = params.clone();
+    all.extend(token.clone().map(|token| ("token".to_string(), token)));
+    profile.check_params(&all)?;
+    Ok((token, params))
+}
+
+/// `--token` and `--param KEY=VALUE` read, not yet checked against a profile.
+fn parameters_unchecked(
+    token: Option<&str>,
+    given: &[String],
+) -> anyhow::Result<(Option<String>, BTreeMap<String, String>)> {
     let mut params = BTreeMap::new();
     for pair in given {
         let Some((key, value)) = pair.split_once('=') else {
@@ -90,11 +110,7 @@ fn parameters(
     {
         bail!("--token and --param token= differ: give the token once");
     }
-    let token = token.map(str::to_string).or(from_params);
-    let mut all = params.clone();
-    all.extend(token.clone().map(|token| ("token".to_string(), token)));
-    profile.check_params(&all)?;
-    Ok((token, params))
+    Ok((token.map(str::to_string).or(from_params), params))
 }
 
 async fn check_one(
@@ -180,6 +196,7 @@ fn parse_lines(text: &str) -> Vec<Line<'_>> {
 async fn check_many(
     resolver: &Resolver,
     profile: &Profile,
+    params: &BTreeMap<String, String>,
     text: &str,
     concurrency: u16,
     format: Format,
@@ -192,14 +209,19 @@ async fn check_many(
         .map(|line| async move {
             match line {
                 Line::Domain { domain, token } => {
-                    let plan = Plan::new(domain, profile, *token);
+                    let mut all = params.clone();
+                    all.extend(token.map(|token| ("token".to_string(), token.to_string())));
+                    if let Err(error) = profile.check_params(&all) {
+                        return Err((domain.as_str(), "invalid_params", error.to_string()));
+                    }
+                    let plan = Plan::new(domain, profile, *token).with_params(params);
                     Ok(probe::check(resolver, &plan).await.report)
                 }
                 Line::Invalid {
                     input,
                     code,
                     message,
-                } => Err((*input, *code, message.as_str())),
+                } => Err((*input, *code, message.clone())),
             }
         })
         .buffered(usize::from(concurrency));
@@ -227,7 +249,7 @@ async fn check_many(
                         json!({"domain": input, "error": {"code": code, "message": message}})
                     )?,
                     Format::Text => {
-                        writeln!(stdout, "{}", render::error_line(input, message, style))?
+                        writeln!(stdout, "{}", render::error_line(input, &message, style))?
                     }
                 }
             }

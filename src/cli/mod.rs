@@ -113,12 +113,9 @@ pub struct CheckArgs {
     /// `--param token=TOKEN`.
     #[arg(long)]
     pub token: Option<String>,
-    /// A profile parameter (repeatable), e.g. `--param region=eu`.
-    #[arg(
-        long = "param",
-        value_name = "KEY=VALUE",
-        conflicts_with = "domains_file"
-    )]
+    /// A profile parameter (repeatable), e.g. `--param region=eu`; with --domains-file it
+    /// applies to every line (each line's token is its own).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
     /// Ask only this DNS server (repeatable), over UDP with TCP fallback.
     #[arg(long = "nameserver", value_name = "IP:PORT")]

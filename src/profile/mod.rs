@@ -317,6 +317,14 @@ pub enum ParamError {
         record: String,
         needed: String,
     },
+    #[error(
+        "the parameters make {value:?}, not a valid DNS name, for the {kind} record at {record}"
+    )]
+    BadName {
+        kind: RecordKind,
+        record: String,
+        value: String,
+    },
 }
 
 /// Fills a template's `{…}` placeholders: `{domain}`, `{domain_dashed}` and the parameter
@@ -348,6 +356,16 @@ pub fn expand(
     }
     expanded.push_str(rest);
     Ok(expanded)
+}
+
+/// Whether `name` can be asked of DNS: labels of 1 to 63 printable non-space octets, at most
+/// 253 in all.
+fn is_dns_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len()) && label.bytes().all(|b| b.is_ascii_graphic())
+        })
 }
 
 /// The `{name}` placeholders of a template.
@@ -418,6 +436,29 @@ impl Profile {
             });
         }
         for requirement in self.requirements.iter().filter(|r| r.applies(&values)) {
+            for record in requirement.templates() {
+                let mut hosts = vec![record.name.as_str()];
+                if matches!(
+                    record.expect,
+                    Expectation::SpfInclude(_)
+                        | Expectation::DkimCname(_)
+                        | Expectation::Cname(_)
+                        | Expectation::Mx(_)
+                ) {
+                    hosts.extend(record.expect.templates());
+                }
+                for template in hosts {
+                    if let Ok(value) = expand(template, "shop.example", &values)
+                        && !is_dns_name(&value)
+                    {
+                        return Err(ParamError::BadName {
+                            kind: record.expect.kind(),
+                            record: record.name.clone(),
+                            value: value.chars().take(300).collect(),
+                        });
+                    }
+                }
+            }
             if let Err(needed) = self.expandable(requirement, &values) {
                 let first = &requirement.any_of[0][0];
                 return Err(ParamError::Incomplete {

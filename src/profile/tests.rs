@@ -326,6 +326,15 @@ fn parameters_are_checked_against_the_records_that_apply() {
         .check_params(&params(&[("code", "c"), ("region", "ap")]))
         .unwrap_err();
     assert!(matches!(invalid, ParamError::Invalid { .. }));
+    // A parameter without a pattern still cannot make a name DNS cannot carry.
+    let bad_name = profile
+        .check_params(&params(&[("code", "c"), ("bounce", "a..b")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        bad_name.contains("\"a..b.shop.example\", not a valid DNS name"),
+        "{bad_name}"
+    );
 
     // An alternative needing a parameter nobody gave is not a way to pass; when every
     // alternative needs one, the error names them.

@@ -958,3 +958,48 @@ fn a_custom_profile_directory_brings_every_kind() {
         "{message}"
     );
 }
+
+#[test]
+fn a_domains_file_applies_the_parameters_to_every_line() {
+    let nameserver = crate::support::fixture_nameserver();
+    let output = run(
+        &[
+            "check",
+            "--nameserver",
+            &nameserver,
+            "--domains-file",
+            "-",
+            "--profile",
+            "mailjet",
+            "--param",
+            "token_name=a1b2c3",
+            "--param",
+            &format!("dkim_key={KEY_A}"),
+            "--format",
+            "json",
+        ],
+        Some(
+            "good-mailjet.example.net mjtoken-42\nbroken-mailjet.example.net mjtoken-42\ngood-brevo.example.net\n",
+        ),
+    );
+    let lines: Vec<Value> = crate::support::stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert_eq!(lines[0]["ready"], true, "{:#}", lines[0]);
+    assert_eq!(lines[1]["ready"], false, "{:#}", lines[1]);
+    // The mailjet token is required: a line without one is refused, naming it.
+    assert_eq!(
+        lines[2]["error"]["code"], "invalid_params",
+        "{:#}",
+        lines[2]
+    );
+    assert!(
+        lines[2]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"token\"")
+    );
+    assert_eq!(exit_code(&output), 2);
+}

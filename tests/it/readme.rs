@@ -68,3 +68,42 @@ async fn the_curl_walk_through_ends_verified() {
     assert_eq!(list["next"], serde_json::Value::Null);
     app.stop().await;
 }
+
+/// The TOML code blocks of a Markdown file.
+fn toml_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, "```toml") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_profile_files_the_docs_show_load() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut loaded = Vec::new();
+    for doc in ["README.md", "profiles/README.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for block in toml_blocks(&text)
+            .into_iter()
+            .filter(|block| block.contains("\nname = ") || block.starts_with("name = "))
+        {
+            let profile = sendercheck::profile::Profile::from_file(doc, &block)
+                .unwrap_or_else(|error| panic!("a profile in {doc} does not load: {error}"));
+            loaded.push(profile.name);
+        }
+    }
+    assert_eq!(loaded, ["acme", "acme"]);
+}
