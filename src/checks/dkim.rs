@@ -291,3 +291,133 @@ pub fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
         .find(|(tag, _)| tag == name)
         .map(|(_, value)| value.as_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::ActionKind;
+    use crate::checks::snapshot::LookupFailure;
+
+    const NAME: &str = "k1._domainkey.shop.example";
+    /// A 512-bit RSA key (fixtures/dkim/rsa512.pem), under RFC 8301's floor.
+    const WEAK: &str = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAN1iBXe9dhnsnH4zLq16x4dFy8bgQxIM/+R7ADOhIMhNdicX6IkKRgDjKZ0CDU6Wt2TbZkjGZSc3tYfxO9/LDUUCAwEAAQ==";
+
+    /// The 2048-bit key signer.example.zone publishes at rsa._domainkey.
+    fn strong() -> String {
+        let zone = include_str!("../../fixtures/zones/signer.example.zone");
+        let line = zone
+            .lines()
+            .find(|line| line.starts_with("rsa._domainkey"))
+            .expect("the rsa key");
+        let joined: String = line
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .collect::<Vec<_>>()
+            .concat();
+        joined
+            .split("p=")
+            .nth(1)
+            .expect("a p= tag")
+            .trim_end_matches(';')
+            .trim()
+            .to_string()
+    }
+
+    fn judge(records: &[&str], key: Option<&str>, key_type: Option<&str>) -> RecordCheck {
+        evaluate_key(
+            NAME,
+            key,
+            key_type,
+            &DnsSnapshot::new().with_txt(NAME, records),
+        )
+    }
+
+    #[test]
+    fn a_usable_key_passes_and_the_exact_key_is_compared() {
+        let strong = strong();
+        let record = format!("v=DKIM1; k=rsa; p={strong}");
+        let result = judge(&[&record], None, None);
+        assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
+        assert_eq!(result.fix, None);
+        assert!(result.warnings.is_empty(), "{:?}", result.warnings);
+        // White space inside p= (DNS panels wrap long keys) is not a difference.
+        let spaced = format!("{} {}", &strong[..40], &strong[40..]);
+        assert_eq!(
+            judge(&[&record], Some(&spaced), Some("rsa")).status,
+            RecordStatus::Pass
+        );
+        let other = judge(&[&record], Some("AAAAAAAAAAAAAAAAAAAA"), None);
+        assert_eq!(other.status, RecordStatus::Fail);
+        let fix = other.fix.unwrap();
+        assert_eq!(fix.value, "v=DKIM1; k=rsa; p=AAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(fix.actions[0].action, ActionKind::Replace);
+    }
+
+    #[test]
+    fn keys_receivers_cannot_use_fail_with_the_rule() {
+        let strong = strong();
+        let cases = [
+            ("v=DKIM1; k=rsa; p=".to_string(), "revoked"),
+            (format!("v=DKIM1; k=rsa; p={WEAK}"), "512 bits"),
+            (format!("k=rsa; v=DKIM1; p={strong}"), "v= must come first"),
+            (format!("v=DKIM1; k=dsa; p={strong}"), "k=dsa"),
+            (format!("v=DKIM1; h=sha1; p={strong}"), "h=sha1"),
+            (format!("v=DKIM1; s=tls; p={strong}"), "s=tls"),
+            ("v=DKIM1; k=rsa; p=not base64!".to_string(), "not base64"),
+            (format!("v=DKIM1; p={strong}; p={strong}"), "appears twice"),
+            ("v=DKIM1; k=ed25519; p=AAAA".to_string(), "32 bytes"),
+        ];
+        for (record, expected) in cases {
+            let result = judge(&[&record], None, None);
+            assert_eq!(result.status, RecordStatus::Fail, "{record}");
+            assert!(
+                result.message.contains(expected),
+                "{expected:?}: {}",
+                result.message
+            );
+        }
+        let ed = judge(
+            &["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+            None,
+            None,
+        );
+        assert_eq!(ed.status, RecordStatus::Pass, "{ed:#?}");
+        assert!(ed.warnings[0].contains("ed25519"));
+        let wrong_type = judge(
+            &["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+            None,
+            Some("rsa"),
+        );
+        assert_eq!(wrong_type.status, RecordStatus::Fail);
+        let testing = judge(&[&format!("v=DKIM1; t=y; p={strong}")], None, None);
+        assert_eq!(testing.status, RecordStatus::Pass);
+        assert!(testing.warnings.iter().any(|w| w.starts_with("t=y")));
+    }
+
+    #[test]
+    fn absent_several_not_a_key_and_unanswered() {
+        assert_eq!(judge(&[], None, None).status, RecordStatus::Missing);
+        let other = judge(&["google-site-verification=abc"], None, None);
+        assert_eq!(other.status, RecordStatus::Fail);
+        assert!(other.message.contains("not a DKIM key"));
+        let strong = strong();
+        let one = format!("v=DKIM1; p={strong}");
+        let two = format!("v=DKIM1; p={WEAK}");
+        let several = judge(&[&one, &two], Some(&strong), None);
+        assert_eq!(several.status, RecordStatus::Fail);
+        assert_eq!(several.fix.unwrap().actions.len(), 2);
+        let failed = evaluate_key(
+            NAME,
+            None,
+            None,
+            &DnsSnapshot::new().with(
+                NAME,
+                crate::checks::QueryType::Txt,
+                Answer::Failed(LookupFailure::Timeout),
+            ),
+        );
+        assert_eq!(failed.status, RecordStatus::Error);
+        assert_eq!(failed.fix, None);
+    }
+}

@@ -725,3 +725,134 @@ impl Outcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROFILE: &str = r#"
+name = "alt"
+title = "Alternatives"
+
+[params.selector]
+description = "selector"
+default = "k1"
+
+[[records]]
+any_of = [
+  [{ kind = "dkim", name = "{selector}._domainkey.{domain}" }],
+  [{ kind = "dkim", name = "a1._domainkey.{domain}", cname = "a1.dkim.provider.example" }],
+]
+
+[[records]]
+kind = "txt"
+name = "_site.{domain}"
+value = "site={domain_dashed}"
+required = false
+"#;
+
+    fn judged(snapshot: &DnsSnapshot) -> DomainReport {
+        let profile = Profile::from_file("alt.toml", PROFILE).unwrap();
+        let domain = DomainName::parse("shop.example").unwrap();
+        let plan = Plan::new(&domain, &profile, None);
+        let mut full = snapshot.clone();
+        for _ in 0..4 {
+            for query in plan.queries(&full) {
+                let answer = snapshot.get(&query).cloned().unwrap_or(Answer::NxDomain);
+                full.insert(query, answer);
+            }
+        }
+        plan.evaluate(&full)
+    }
+
+    #[test]
+    fn the_passing_alternative_is_shown_and_recommended_records_never_block() {
+        let cname = DnsSnapshot::new().with(
+            "a1._domainkey.shop.example",
+            QueryType::Cname,
+            Answer::Records(vec!["a1.dkim.provider.example".into()]),
+        );
+        let report = judged(&cname);
+        assert_eq!(report.records[0].name, "a1._domainkey.shop.example");
+        assert_eq!(report.records[0].status, RecordStatus::Pass);
+        // The recommended TXT is missing: ready, with a warning's exit code.
+        assert_eq!(report.records[1].status, RecordStatus::Missing);
+        assert!(!report.records[1].required);
+        assert!(report.ready);
+        assert!(!report.has_failures());
+        assert_eq!(report.outcome(), Outcome::Warning);
+    }
+
+    #[test]
+    fn no_verdict_beats_a_wrong_one_and_a_near_form_beats_the_first() {
+        // The CNAME form's lookup failed: the requirement has no verdict, not "missing".
+        let failed = DnsSnapshot::new().with(
+            "a1._domainkey.shop.example",
+            QueryType::Cname,
+            Answer::Failed(LookupFailure::Timeout),
+        );
+        let report = judged(&failed);
+        assert_eq!(report.records[0].status, RecordStatus::Error);
+        assert!(report.has_errors());
+        assert!(!report.ready);
+        // Both absent: the first form is proposed, naming the other.
+        let report = report_of_nothing();
+        assert_eq!(report.records[0].name, "k1._domainkey.shop.example");
+        assert_eq!(report.records[0].status, RecordStatus::Missing);
+        assert!(
+            report.records[0].message.contains(
+                "also accepted instead: CNAME a1._domainkey.shop.example → a1.dkim.provider.example"
+            ),
+            "{}",
+            report.records[0].message
+        );
+        // A wrong CNAME is nearer than an absent key: it is the one shown.
+        let wrong = DnsSnapshot::new().with(
+            "a1._domainkey.shop.example",
+            QueryType::Cname,
+            Answer::Records(vec!["a1.dkim.other.example".into()]),
+        );
+        let report = judged(&wrong);
+        assert_eq!(report.records[0].name, "a1._domainkey.shop.example");
+        assert_eq!(report.records[0].status, RecordStatus::Fail);
+        // A recommended record DNS could not answer does not make the check inconclusive.
+        let txt_failed = DnsSnapshot::new()
+            .with(
+                "a1._domainkey.shop.example",
+                QueryType::Cname,
+                Answer::Records(vec!["a1.dkim.provider.example".into()]),
+            )
+            .with(
+                "_site.shop.example",
+                QueryType::Txt,
+                Answer::Failed(LookupFailure::ServFail),
+            );
+        let report = judged(&txt_failed);
+        assert_eq!(report.records[1].status, RecordStatus::Error);
+        assert!(!report.has_errors());
+        assert!(report.ready);
+    }
+
+    fn report_of_nothing() -> DomainReport {
+        judged(&DnsSnapshot::new())
+    }
+
+    #[test]
+    fn a_requirement_its_registration_cannot_fill_fails_naming_the_parameter() {
+        let profile = Profile::from_file(
+            "p.toml",
+            "name = \"p\"\ntitle = \"P\"\n[params.code]\ndescription = \"c\"\n[[records]]\n\
+             kind = \"txt\"\nname = \"{domain}\"\nvalue = \"code={code}\"",
+        )
+        .unwrap();
+        let domain = DomainName::parse("shop.example").unwrap();
+        let report = Plan::new(&domain, &profile, None).evaluate(&DnsSnapshot::new());
+        assert_eq!(report.records[0].status, RecordStatus::Fail);
+        assert!(
+            report.records[0].message.contains("parameter code"),
+            "{}",
+            report.records[0].message
+        );
+        assert!(!report.ready);
+    }
+}
