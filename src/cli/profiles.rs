@@ -48,15 +48,80 @@ fn render(profiles: &[ProfileObject]) -> String {
             let _ = writeln!(out, "  docs: {docs}");
         }
         for (name, param) in &profile.params {
-            let required = if param.required { ", required" } else { "" };
-            let _ = writeln!(out, "  param {name}{required}: {}", param.description);
+            let mut facts = Vec::new();
+            if param.required {
+                facts.push("required".to_string());
+            }
+            if let Some(default) = &param.default {
+                facts.push(format!("default {default}"));
+            }
+            let facts = if facts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", facts.join(", "))
+            };
+            let _ = writeln!(out, "  param {name}{facts}: {}", param.description);
         }
+        let name_width = profile
+            .records
+            .iter()
+            .flat_map(|record| {
+                std::iter::once(record.name.len())
+                    .chain(record.any_of.iter().flatten().map(|r| r.name.len()))
+            })
+            .max()
+            .unwrap_or(0);
         for record in &profile.records {
-            let _ = writeln!(
-                out,
-                "  {:<13} {:<5} {:<28} {}",
-                record.kind, record.record_type, record.name, record.expected
-            );
+            let mut notes = Vec::new();
+            if !record.required {
+                notes.push("recommended".to_string());
+            }
+            if !record.when.is_empty() {
+                notes.push(format!("when {}", record.when.join(" and ")));
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", notes.join("; "))
+            };
+            let rows: Vec<(&str, &str, &str, &str)> = if record.any_of.is_empty() {
+                vec![(
+                    record.kind,
+                    record.record_type,
+                    &record.name,
+                    &record.expected,
+                )]
+            } else {
+                record
+                    .any_of
+                    .iter()
+                    .flatten()
+                    .map(|r| (r.kind, r.record_type, r.name.as_str(), r.expected.as_str()))
+                    .collect()
+            };
+            for (index, (kind, record_type, name, expected)) in rows.iter().enumerate() {
+                // Alternatives after the first are marked: any one form passes.
+                let first_of_form = record.any_of.is_empty()
+                    || record
+                        .any_of
+                        .iter()
+                        .scan(0, |start, form| {
+                            let here = *start;
+                            *start += form.len();
+                            Some(here)
+                        })
+                        .any(|start| start == index);
+                let lead = if index > 0 && first_of_form {
+                    "or "
+                } else {
+                    "   "
+                };
+                let _ = writeln!(
+                    out,
+                    "  {lead}{kind:<13} {record_type:<5} {name:<name_width$}  {expected}{}",
+                    if index == 0 { notes.as_str() } else { "" }
+                );
+            }
         }
         out.push('\n');
     }
