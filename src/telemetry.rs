@@ -83,7 +83,34 @@ impl Metrics {
             per_domain,
         };
         metrics.describe();
+        metrics.start_at_zero();
         metrics
+    }
+
+    /// Every labelled series the contract names exists from the first scrape, at zero: a
+    /// monitoring rule on `rate(sendercheck_checks_total{outcome="fail"}[5m])` must not see
+    /// "no data" on a fresh daemon.
+    fn start_at_zero(&self) {
+        for outcome in [CheckOutcome::Pass, CheckOutcome::Fail, CheckOutcome::Error] {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_checks_total", &[("outcome", outcome.as_str())]),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
+        for result in ["pass", "fail", "neutral", "temperror", "permerror", "none"] {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_dkim_verdicts_total", &[("result", result)]),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
+        // Registering the histogram makes its buckets, sum and count render at zero.
+        let _ = self
+            .recorder
+            .register_histogram(&Self::key(CHECK_DURATION, &[]), &METADATA);
     }
 
     fn describe(&self) {
@@ -251,6 +278,27 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fresh_registry_has_every_contract_series_at_zero() {
+        let metrics = Metrics::new(false);
+        let text = metrics.render(&ScrapeState {
+            domains_by_status: &[],
+            checks_in_flight: 0,
+            scheduler_lag_seconds: 0.0,
+            dns: &QueryCounters::default(),
+        });
+        for expected in [
+            "sendercheck_checks_total{outcome=\"pass\"} 0",
+            "sendercheck_checks_total{outcome=\"fail\"} 0",
+            "sendercheck_checks_total{outcome=\"error\"} 0",
+            "sendercheck_check_duration_seconds_count 0",
+            "sendercheck_check_duration_seconds_bucket{le=\"+Inf\"} 0",
+            "sendercheck_dkim_verdicts_total{result=\"pass\"} 0",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+    }
 
     #[test]
     fn renders_every_family_with_help_and_units() {

@@ -586,6 +586,28 @@ async fn with_a_token_every_v1_request_needs_it_and_health_does_not() {
 }
 
 #[tokio::test]
+async fn a_fresh_daemon_shows_every_contract_series_before_any_check() {
+    let app = spawn_app(AppOptions::default()).await;
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.unwrap();
+    for expected in [
+        "sendercheck_domains{status=\"pending\"} 0",
+        "sendercheck_domains{status=\"verified\"} 0",
+        "sendercheck_domains{status=\"failing\"} 0",
+        "sendercheck_checks_total{outcome=\"pass\"} 0",
+        "sendercheck_checks_total{outcome=\"fail\"} 0",
+        "sendercheck_checks_total{outcome=\"error\"} 0",
+        "sendercheck_check_duration_seconds_bucket{le=\"+Inf\"} 0",
+        "sendercheck_check_duration_seconds_count 0",
+        "sendercheck_check_duration_seconds_sum 0",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn metrics_and_openapi_are_served() {
     let app = spawn_app(AppOptions {
         ..Default::default()
