@@ -11,7 +11,7 @@ use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
-use crate::dns::QueryCounters;
+use crate::dns::{QueryCounters, ServerStats};
 use crate::status::DomainStatus;
 
 const CHECK_DURATION: &str = "sendercheck_check_duration_seconds";
@@ -56,6 +56,8 @@ pub struct ScrapeState<'a> {
     /// Seconds the most overdue check is late (0 when nothing is overdue).
     pub scheduler_lag_seconds: f64,
     pub dns: &'a QueryCounters,
+    /// What the DNS transport knows of each server.
+    pub dns_servers: &'a [ServerStats],
 }
 
 /// The daemon's metrics.
@@ -131,6 +133,26 @@ impl Metrics {
                 "sendercheck_http_requests_total",
                 "HTTP requests answered, by route, method and status.",
             ),
+            (
+                "sendercheck_dns_server_sent_total",
+                "DNS queries sent to each server over UDP, retransmissions included.",
+            ),
+            (
+                "sendercheck_dns_server_retransmits_total",
+                "DNS queries sent again after the server's retransmit timeout.",
+            ),
+            (
+                "sendercheck_dns_server_losses_total",
+                "DNS queries the server did not answer within its retransmit timeout.",
+            ),
+            (
+                "sendercheck_dns_server_mismatched_total",
+                "Answers refused: wrong ID, question, source or letter case (possible spoofing).",
+            ),
+            (
+                "sendercheck_dns_server_tcp_total",
+                "Truncated answers asked again over TCP.",
+            ),
         ];
         for (name, help) in counters {
             self.recorder
@@ -152,6 +174,26 @@ impl Metrics {
                 "sendercheck_domain_ready",
                 "1 when the domain's latest check passed (only with metrics.per_domain).",
                 None,
+            ),
+            (
+                "sendercheck_dns_server_in_flight",
+                "DNS queries waiting for an answer from each server.",
+                None,
+            ),
+            (
+                "sendercheck_dns_server_window",
+                "How many queries each server may have in flight now (AIMD).",
+                None,
+            ),
+            (
+                "sendercheck_dns_server_rtt_seconds",
+                "Smoothed round-trip time of each server (RFC 6298).",
+                Some(Unit::Seconds),
+            ),
+            (
+                "sendercheck_dns_server_rto_seconds",
+                "Each server's retransmit timeout now.",
+                Some(Unit::Seconds),
             ),
         ];
         for (name, help, unit) in gauges {
@@ -271,6 +313,40 @@ impl Metrics {
                 )
                 .absolute(counter.load(Ordering::Relaxed));
         }
+        for server in state.dns_servers {
+            let address = server.server.to_string();
+            let labels = [("server", address.as_str())];
+            for (name, value) in [
+                ("sendercheck_dns_server_in_flight", server.in_flight as f64),
+                ("sendercheck_dns_server_window", server.window),
+                (
+                    "sendercheck_dns_server_rtt_seconds",
+                    server.srtt.map_or(0.0, |rtt| rtt.as_secs_f64()),
+                ),
+                (
+                    "sendercheck_dns_server_rto_seconds",
+                    server.rto.as_secs_f64(),
+                ),
+            ] {
+                self.recorder
+                    .register_gauge(&Self::key(name, &labels), &METADATA)
+                    .set(value);
+            }
+            for (name, value) in [
+                ("sendercheck_dns_server_sent_total", server.sent),
+                (
+                    "sendercheck_dns_server_retransmits_total",
+                    server.retransmits,
+                ),
+                ("sendercheck_dns_server_losses_total", server.losses),
+                ("sendercheck_dns_server_mismatched_total", server.mismatched),
+                ("sendercheck_dns_server_tcp_total", server.tcp),
+            ] {
+                self.recorder
+                    .register_counter(&Self::key(name, &labels), &METADATA)
+                    .absolute(value);
+            }
+        }
         self.handle.render()
     }
 }
@@ -287,6 +363,7 @@ mod tests {
             checks_in_flight: 0,
             scheduler_lag_seconds: 0.0,
             dns: &QueryCounters::default(),
+            dns_servers: &[],
         });
         for expected in [
             "sendercheck_checks_total{outcome=\"pass\"} 0",
@@ -319,6 +396,18 @@ mod tests {
             checks_in_flight: 2,
             scheduler_lag_seconds: 1.5,
             dns: &counters,
+            dns_servers: &[ServerStats {
+                server: "127.0.0.1:53".parse().unwrap(),
+                in_flight: 3,
+                window: 64.0,
+                srtt: Some(Duration::from_micros(500)),
+                rto: Duration::from_millis(50),
+                sent: 10,
+                retransmits: 2,
+                losses: 2,
+                mismatched: 1,
+                tcp: 0,
+            }],
         });
         for expected in [
             "sendercheck_checks_total{outcome=\"pass\"} 1",
@@ -333,6 +422,11 @@ mod tests {
             "sendercheck_dkim_verdicts_total{result=\"fail\"} 1",
             "sendercheck_http_requests_total{route=\"/v1/domains/{domain}\",method=\"GET\",status=\"200\"} 1",
             "sendercheck_domain_ready{domain=\"a.example\"} 1",
+            "sendercheck_dns_server_in_flight{server=\"127.0.0.1:53\"} 3",
+            "sendercheck_dns_server_window{server=\"127.0.0.1:53\"} 64",
+            "sendercheck_dns_server_rto_seconds{server=\"127.0.0.1:53\"} 0.05",
+            "sendercheck_dns_server_retransmits_total{server=\"127.0.0.1:53\"} 2",
+            "sendercheck_dns_server_mismatched_total{server=\"127.0.0.1:53\"} 1",
             "# HELP sendercheck_checks_total Checks stored",
             "# TYPE sendercheck_check_duration_seconds histogram",
         ] {

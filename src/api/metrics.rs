@@ -26,11 +26,13 @@ pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError>
         Some(due) if due < now => (now - due).num_milliseconds() as f64 / 1000.0,
         _ => 0.0,
     };
+    let dns_servers = state.scheduler.resolver().server_stats();
     let body = state.metrics.render(&ScrapeState {
         domains_by_status: &domains_by_status,
         checks_in_flight: state.scheduler.in_flight(),
         scheduler_lag_seconds: lag,
         dns: state.scheduler.resolver().counters(),
+        dns_servers: &dns_servers,
     });
     Ok((
         [(

@@ -1,5 +1,11 @@
 //! DNS resolution: the only module that knows hickory. Turns every lookup into an `Answer`:
-//! records, NXDOMAIN, NODATA, or a failure that is never mistaken for "no record".
+//! records, NXDOMAIN, NODATA, or a failure that is never mistaken for "no record". Queries go
+//! through `transport` (adaptive timeouts and windows per server, RFC 5452 spoofing resistance);
+//! hickory provides the wire format and the system configuration.
+
+mod transport;
+
+pub use transport::{MIN_RTO, ServerStats};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,8 +16,8 @@ use futures_util::future::join_all;
 use hickory_resolver::config::{
     ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
 };
+use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::{TokioResolver, system_conf};
@@ -95,7 +101,9 @@ impl QueryCounters {
 /// A DNS client with caching off, so every check sees DNS as it is now.
 #[derive(Clone)]
 pub struct Resolver {
+    /// Kept for mail-auth's API only: every query of sendercheck goes through `transport`.
     inner: TokioResolver,
+    transport: Arc<transport::Transport>,
     /// Hard stop for one query, whatever hickory's retries do.
     deadline: Duration,
     counters: Arc<QueryCounters>,
@@ -110,9 +118,15 @@ const REFUSAL_MEMORY: Duration = Duration::from_secs(5);
 
 impl Resolver {
     pub fn new(settings: &ResolverSettings) -> Result<Self, ResolverError> {
+        let mut addresses = settings.nameservers.clone();
         let config = if settings.nameservers.is_empty() {
             let (config, _) =
                 system_conf::read_system_conf().map_err(ResolverError::SystemConfig)?;
+            addresses = config
+                .name_servers()
+                .iter()
+                .map(|server| SocketAddr::new(server.ip, port_of(server)))
+                .collect();
             // Keep the system's servers, but never its search list: names are absolute.
             let servers = config
                 .name_servers()
@@ -142,6 +156,7 @@ impl Resolver {
         let attempts = u32::try_from(settings.attempts.max(1)).unwrap_or(u32::MAX);
         Ok(Resolver {
             inner,
+            transport: Arc::new(transport::Transport::new(&addresses, settings.timeout)),
             deadline: settings.timeout.saturating_mul(attempts) + Duration::from_millis(250),
             counters: Arc::new(QueryCounters::default()),
             nameservers: Arc::new(settings.nameservers.clone()),
@@ -152,6 +167,11 @@ impl Resolver {
     /// The answer counters shared by every clone of this resolver.
     pub fn counters(&self) -> &Arc<QueryCounters> {
         &self.counters
+    }
+
+    /// What the transport knows of each server: window, RTT, retransmits, losses.
+    pub fn server_stats(&self) -> Vec<ServerStats> {
+        self.transport.stats()
     }
 
     /// The resolver hickory runs on, for libraries that take one (mail-auth).
@@ -238,23 +258,65 @@ impl Resolver {
             QueryType::Mx => RecordType::MX,
             QueryType::Ptr => RecordType::PTR,
         };
-        match self.inner.lookup(name, record_type).await {
-            Ok(lookup) => {
-                let records: Vec<String> = lookup
-                    .answers()
-                    .iter()
-                    .filter(|record| record.record_type() == record_type)
-                    .filter_map(|record| rdata_text(&record.data))
-                    .collect();
-                if records.is_empty() {
-                    Answer::NoData
-                } else {
-                    Answer::Records(records)
+        let deadline = std::time::Instant::now() + self.deadline;
+        // A server that is authoritative rather than recursive answers a name that is a CNAME
+        // into another zone with the CNAME alone: the chain is followed here, as a resolver
+        // would, up to MAX_CNAME_HOPS.
+        let mut current = name;
+        for _ in 0..=MAX_CNAME_HOPS {
+            let message = match self
+                .transport
+                .exchange(&current, record_type, deadline)
+                .await
+            {
+                Ok(message) => message,
+                Err(transport::ExchangeError::Timeout) => {
+                    return Answer::Failed(LookupFailure::Timeout);
                 }
+                Err(transport::ExchangeError::Io(reason)) => {
+                    return Answer::Failed(LookupFailure::Other(reason));
+                }
+            };
+            let answer = classify(&message, record_type);
+            if answer != Answer::NoData || record_type == RecordType::CNAME {
+                return answer;
             }
-            Err(error) => classify(error),
+            match chain_end(&message, &current) {
+                Some(target) => current = target,
+                None => return answer,
+            }
+        }
+        Answer::Failed(LookupFailure::Other(format!(
+            "{} is a chain of more than {MAX_CNAME_HOPS} CNAMEs",
+            query.name
+        )))
+    }
+}
+
+/// CNAMEs followed for one lookup, as resolvers bound them.
+const MAX_CNAME_HOPS: usize = 8;
+
+/// Where the CNAMEs of an answer lead from `name`, when they lead anywhere.
+fn chain_end(message: &hickory_resolver::proto::op::Message, name: &Name) -> Option<Name> {
+    let mut current = name.clone();
+    let mut moved = false;
+    for _ in 0..=MAX_CNAME_HOPS {
+        let next = message
+            .answers
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::CNAME(target) if record.name == current => Some(target.0.clone()),
+                _ => None,
+            });
+        match next {
+            Some(target) => {
+                current = target;
+                moved = true;
+            }
+            None => break,
         }
     }
+    moved.then_some(current)
 }
 
 fn udp_and_tcp(ip: std::net::IpAddr, port: u16) -> NameServerConfig {
@@ -297,27 +359,26 @@ fn absolute_free(name: &Name) -> String {
     name.to_ascii().trim_end_matches('.').to_string()
 }
 
-/// Maps hickory's error to an answer: NXDOMAIN and NODATA are answers; everything else is a
-/// failure with no verdict.
-fn classify(error: NetError) -> Answer {
-    match error {
-        NetError::Dns(DnsError::NoRecordsFound(no_records)) => match no_records.response_code {
-            ResponseCode::NXDomain => Answer::NxDomain,
-            ResponseCode::NoError => Answer::NoData,
-            ResponseCode::ServFail => Answer::Failed(LookupFailure::ServFail),
-            ResponseCode::Refused => Answer::Failed(LookupFailure::Refused),
-            other => Answer::Failed(LookupFailure::Other(format!("response code {other}"))),
-        },
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => {
-            Answer::Failed(LookupFailure::ServFail)
+/// Reads an answer: NXDOMAIN and NODATA are answers; SERVFAIL, REFUSED and other codes are
+/// failures with no verdict.
+fn classify(message: &hickory_resolver::proto::op::Message, record_type: RecordType) -> Answer {
+    match message.metadata.response_code {
+        ResponseCode::NoError => {
+            let records: Vec<String> = message
+                .answers
+                .iter()
+                .filter(|record| record.record_type() == record_type)
+                .filter_map(|record| rdata_text(&record.data))
+                .collect();
+            if records.is_empty() {
+                Answer::NoData
+            } else {
+                Answer::Records(records)
+            }
         }
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => {
-            Answer::Failed(LookupFailure::Refused)
-        }
-        NetError::Dns(DnsError::ResponseCode(code)) => {
-            Answer::Failed(LookupFailure::Other(format!("response code {code}")))
-        }
-        NetError::Timeout => Answer::Failed(LookupFailure::Timeout),
-        other => Answer::Failed(LookupFailure::Other(other.to_string())),
+        ResponseCode::NXDomain => Answer::NxDomain,
+        ResponseCode::ServFail => Answer::Failed(LookupFailure::ServFail),
+        ResponseCode::Refused => Answer::Failed(LookupFailure::Refused),
+        other => Answer::Failed(LookupFailure::Other(format!("response code {other}"))),
     }
 }

@@ -19,3 +19,4 @@ mod serve_cli;
 mod signing;
 mod state;
 mod support;
+mod transport;

@@ -1,0 +1,732 @@
+//! The DNS transport: queries over UDP (TCP when an answer is truncated) that adapt to each
+//! server instead of stalling when it drops them.
+//!
+//! Per server, an RFC 6298 smoothed RTT and variance give the retransmit timeout (floor
+//! `MIN_RTO`, ceiling the configured attempt timeout), and an AIMD window caps the queries in
+//! flight: it grows by one per window of answers and halves on a loss, and queries beyond it
+//! wait for a slot instead of overflowing the server's receive buffer. A lost query is sent
+//! again (a fresh ID, a fresh socket) as soon as its timeout passes, to the next server when
+//! there are several, until the query's deadline.
+//!
+//! Spoofing resistance (RFC 5452) is kept while sockets are shared: queries go out from a pool
+//! of sockets each bound to a random port and retired after `SOCKET_QUERIES` queries or
+//! `SOCKET_LIFE`; every query has a random 16-bit ID; an answer is taken only when it comes
+//! from the server's address and port, with the query's ID and exactly its question; and the
+//! name is sent in random letter case (DNS 0x20) that the answer must echo. A server that
+//! folds the case is noticed (`CASE_STRIKES` answers in a row that match but for case) and is
+//! then asked in lower case, logged once.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query as WireQuery};
+use hickory_resolver::proto::rr::{DNSClass, Name, RecordType};
+use rand::RngExt as _;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::{Notify, oneshot};
+
+/// The shortest retransmit timeout: loopback answers in microseconds, but a scheduler hiccup
+/// must not read as loss.
+pub const MIN_RTO: Duration = Duration::from_millis(50);
+/// The window a server starts with, and its bounds.
+const INITIAL_WINDOW: f64 = 64.0;
+const MIN_WINDOW: f64 = 32.0;
+const MAX_WINDOW: f64 = 4096.0;
+/// Sockets a pool keeps open per address family.
+const POOL_SIZE: usize = 16;
+/// A socket is retired after this many queries or this long, whichever comes first, so its
+/// port is a moving target.
+const SOCKET_QUERIES: u32 = 256;
+const SOCKET_LIFE: Duration = Duration::from_secs(30);
+/// Answers in a row that match but for the letter case before a server is taken to fold case.
+const CASE_STRIKES: u32 = 8;
+/// The EDNS payload size advertised (the DNS flag day 2020 value: no IP fragmentation).
+const EDNS_PAYLOAD: u16 = 1232;
+/// The largest UDP answer read.
+const MAX_UDP: usize = 4096;
+
+/// Why an exchange gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExchangeError {
+    /// No matching answer before the deadline.
+    Timeout,
+    /// A socket or TCP failure.
+    Io(String),
+}
+
+/// What one server's transport has seen, for `/metrics`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerStats {
+    pub server: SocketAddr,
+    pub in_flight: usize,
+    pub window: f64,
+    pub srtt: Option<Duration>,
+    pub rto: Duration,
+    pub sent: u64,
+    pub retransmits: u64,
+    pub losses: u64,
+    pub mismatched: u64,
+    pub tcp: u64,
+}
+
+/// RTT estimate and window of one server (RFC 6298 §2).
+#[derive(Debug)]
+struct Congestion {
+    srtt: Option<f64>,
+    rttvar: f64,
+    rto: Duration,
+    window: f64,
+    in_flight: usize,
+    /// When the window was last halved: one loss event per retransmit timeout halves it once,
+    /// as TCP reacts to a loss event rather than to each lost segment.
+    last_decrease: Option<Instant>,
+}
+
+/// One server and what is known of it.
+struct Server {
+    addr: SocketAddr,
+    state: Mutex<Congestion>,
+    slot_freed: Notify,
+    /// Consecutive answers that matched but for the letter case; at `CASE_STRIKES`, 0x20 is off.
+    case_strikes: AtomicU32,
+    folds_case: AtomicBool,
+    sent: AtomicU64,
+    retransmits: AtomicU64,
+    losses: AtomicU64,
+    mismatched: AtomicU64,
+    tcp: AtomicU64,
+}
+
+impl Server {
+    fn new(addr: SocketAddr, timeout: Duration) -> Self {
+        Server {
+            addr,
+            state: Mutex::new(Congestion {
+                srtt: None,
+                rttvar: 0.0,
+                // RFC 6298 §2.1 starts at 1 s; the configured timeout may be shorter.
+                rto: Duration::from_secs(1).min(timeout).max(MIN_RTO),
+                window: INITIAL_WINDOW,
+                in_flight: 0,
+                last_decrease: None,
+            }),
+            slot_freed: Notify::new(),
+            case_strikes: AtomicU32::new(0),
+            folds_case: AtomicBool::new(false),
+            sent: AtomicU64::new(0),
+            retransmits: AtomicU64::new(0),
+            losses: AtomicU64::new(0),
+            mismatched: AtomicU64::new(0),
+            tcp: AtomicU64::new(0),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Congestion> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Waits for a slot in the window, or until `deadline`.
+    async fn acquire(self: &Arc<Self>, deadline: Instant) -> Option<Slot> {
+        loop {
+            let notified = self.slot_freed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = self.lock();
+                if (state.in_flight as f64) < state.window.floor().max(1.0) {
+                    state.in_flight += 1;
+                    return Some(Slot {
+                        server: self.clone(),
+                    });
+                }
+            }
+            let remaining = deadline.checked_duration_since(Instant::now())?;
+            if tokio::time::timeout(remaining, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    fn rto(&self) -> Duration {
+        self.lock().rto
+    }
+
+    /// An answer to a query sent once: an RTT sample (Karn: retransmitted queries give none,
+    /// but each retransmission has its own ID, so its answer times that send alone).
+    fn answered(&self, rtt: Duration, ceiling: Duration) {
+        let mut state = self.lock();
+        let sample = rtt.as_secs_f64();
+        match state.srtt {
+            None => {
+                state.srtt = Some(sample);
+                state.rttvar = sample / 2.0;
+            }
+            Some(srtt) => {
+                state.rttvar = 0.75 * state.rttvar + 0.25 * (srtt - sample).abs();
+                state.srtt = Some(0.875 * srtt + 0.125 * sample);
+            }
+        }
+        let srtt = state.srtt.unwrap_or(sample);
+        let rto = Duration::from_secs_f64(srtt + (4.0 * state.rttvar).max(0.001));
+        state.rto = rto.clamp(MIN_RTO, ceiling.max(MIN_RTO));
+        // Additive increase: one more slot per window of answers.
+        state.window = (state.window + 1.0 / state.window).min(MAX_WINDOW);
+    }
+
+    /// A query went unanswered within its timeout: multiplicative decrease (once per loss
+    /// event: losses within one timeout of the last decrease are the same event), and the
+    /// timeout backs off (RFC 6298 §5.5) until an answer brings a new sample.
+    fn lost(&self, ceiling: Duration) {
+        self.losses.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.lock();
+        let now = Instant::now();
+        let same_event = state
+            .last_decrease
+            .is_some_and(|last| now.duration_since(last) < state.rto);
+        if !same_event {
+            state.window = (state.window / 2.0).max(MIN_WINDOW);
+            state.last_decrease = Some(now);
+            state.rto = (state.rto * 2).min(ceiling.max(MIN_RTO));
+        }
+    }
+
+    fn stats(&self) -> ServerStats {
+        let state = self.lock();
+        ServerStats {
+            server: self.addr,
+            in_flight: state.in_flight,
+            window: state.window,
+            srtt: state.srtt.map(Duration::from_secs_f64),
+            rto: state.rto,
+            sent: self.sent.load(Ordering::Relaxed),
+            retransmits: self.retransmits.load(Ordering::Relaxed),
+            losses: self.losses.load(Ordering::Relaxed),
+            mismatched: self.mismatched.load(Ordering::Relaxed),
+            tcp: self.tcp.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A place in a server's window, given back when dropped.
+struct Slot {
+    server: Arc<Server>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut state = self.server.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+        drop(state);
+        self.server.slot_freed.notify_one();
+    }
+}
+
+/// A query waiting for its answer on a socket.
+struct Pending {
+    server: SocketAddr,
+    question: WireQuery,
+    reply: oneshot::Sender<Message>,
+}
+
+/// One UDP socket of the pool and the queries waiting on it, by ID.
+struct PooledSocket {
+    socket: UdpSocket,
+    pending: Mutex<HashMap<u16, Pending>>,
+    used: AtomicU32,
+    born: Instant,
+    retired: AtomicBool,
+    /// The servers by address, to count answers that match no query.
+    servers: Arc<Mutex<HashMap<SocketAddr, Arc<Server>>>>,
+}
+
+impl PooledSocket {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u16, Pending>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn worn(&self) -> bool {
+        self.used.load(Ordering::Relaxed) >= SOCKET_QUERIES || self.born.elapsed() >= SOCKET_LIFE
+    }
+
+    /// Reads answers and hands each to the query it answers; runs until the socket is retired
+    /// and nothing waits on it.
+    async fn receive(self: Arc<Self>) {
+        let mut buffer = vec![0u8; MAX_UDP];
+        loop {
+            let received = tokio::time::timeout(
+                Duration::from_millis(250),
+                self.socket.recv_from(&mut buffer),
+            )
+            .await;
+            // An ICMP error or a transient failure is skipped: the waiting query times out
+            // and is sent again elsewhere.
+            if let Ok(Ok((length, from))) = received {
+                self.deliver(&buffer[..length], from);
+            }
+            if self.retired.load(Ordering::Relaxed) && self.lock().is_empty() {
+                return;
+            }
+        }
+    }
+
+    fn deliver(&self, bytes: &[u8], from: SocketAddr) {
+        let Ok(message) = Message::from_vec(bytes) else {
+            return;
+        };
+        if message.metadata.message_type != MessageType::Response {
+            return;
+        }
+        let id = message.metadata.id;
+        let mut pending = self.lock();
+        let matches = pending.get(&id).map(|waiting| {
+            let question = message.queries.first();
+            let exact = waiting.server == from
+                && question.is_some_and(|q| {
+                    q.query_type() == waiting.question.query_type()
+                        && q.query_class() == waiting.question.query_class()
+                        && q.name().eq_case(waiting.question.name())
+                });
+            let but_case = !exact
+                && waiting.server == from
+                && question.is_some_and(|q| {
+                    q.query_type() == waiting.question.query_type()
+                        && q.name() == waiting.question.name()
+                });
+            (exact, but_case, waiting.server)
+        });
+        let servers = self
+            .servers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match matches {
+            Some((true, _, server)) => {
+                if let Some(waiting) = pending.remove(&id) {
+                    if let Some(known) = servers.get(&server) {
+                        known.case_strikes.store(0, Ordering::Relaxed);
+                    }
+                    let _ = waiting.reply.send(message);
+                }
+            }
+            Some((false, true, server)) => {
+                // Right ID and server, the name in another case: a spoofer guessing, or a
+                // server that folds case. Not taken; enough in a row turn 0x20 off for it.
+                if let Some(known) = servers.get(&server) {
+                    known.mismatched.fetch_add(1, Ordering::Relaxed);
+                    let strikes = known.case_strikes.fetch_add(1, Ordering::Relaxed) + 1;
+                    if strikes >= CASE_STRIKES && !known.folds_case.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            server = %server,
+                            "the DNS server does not echo the question's letter case; asking \
+                             it in lower case from now on (DNS 0x20 off for it)"
+                        );
+                    }
+                }
+            }
+            Some((false, false, server)) => {
+                if let Some(known) = servers.get(&server) {
+                    known.mismatched.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            None => {
+                if let Some(known) = servers.get(&from) {
+                    known.mismatched.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// Sockets on random ports, per address family, replaced as they wear out.
+struct Pool {
+    v4: Mutex<Vec<Arc<PooledSocket>>>,
+    v6: Mutex<Vec<Arc<PooledSocket>>>,
+    servers: Arc<Mutex<HashMap<SocketAddr, Arc<Server>>>>,
+}
+
+impl Pool {
+    /// A socket to send from: a random one of the family's pool, a fresh one in place of a
+    /// worn one.
+    fn socket(&self, server: SocketAddr) -> std::io::Result<Arc<PooledSocket>> {
+        let sockets = if server.is_ipv4() { &self.v4 } else { &self.v6 };
+        let mut sockets = sockets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if sockets.len() < POOL_SIZE {
+            let socket = self.open(server)?;
+            sockets.push(socket.clone());
+            return Ok(socket);
+        }
+        let index = rand::rng().random_range(0..sockets.len());
+        if sockets[index].worn() {
+            sockets[index].retired.store(true, Ordering::Relaxed);
+            sockets[index] = self.open(server)?;
+        }
+        Ok(sockets[index].clone())
+    }
+
+    /// A socket bound to a random port (RFC 5452 §9.2), its receive task started.
+    fn open(&self, server: SocketAddr) -> std::io::Result<Arc<PooledSocket>> {
+        let ip: IpAddr = if server.is_ipv4() {
+            Ipv4Addr::UNSPECIFIED.into()
+        } else {
+            Ipv6Addr::UNSPECIFIED.into()
+        };
+        let mut last_error = None;
+        let mut bound = None;
+        for _ in 0..16 {
+            let port: u16 = rand::rng().random_range(1024..=65535);
+            match std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
+                Ok(socket) => {
+                    bound = Some(socket);
+                    break;
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        let socket = match bound {
+            Some(socket) => socket,
+            None => {
+                tracing::debug!(?last_error, "no random port free; the kernel picks one");
+                std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?
+            }
+        };
+        socket.set_nonblocking(true)?;
+        let socket = Arc::new(PooledSocket {
+            socket: UdpSocket::from_std(socket)?,
+            pending: Mutex::new(HashMap::new()),
+            used: AtomicU32::new(0),
+            born: Instant::now(),
+            retired: AtomicBool::new(false),
+            servers: self.servers.clone(),
+        });
+        tokio::spawn(socket.clone().receive());
+        Ok(socket)
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for sockets in [&self.v4, &self.v6] {
+            for socket in sockets
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .iter()
+            {
+                socket.retired.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Removes a query's entry from its socket when the wait ends, answered or not.
+struct Waiting<'s> {
+    socket: &'s PooledSocket,
+    id: u16,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.socket.lock().remove(&self.id);
+    }
+}
+
+/// Queries DNS servers over UDP and TCP, adapting to each.
+pub struct Transport {
+    servers: Vec<Arc<Server>>,
+    pool: Pool,
+    /// One attempt's ceiling (the configured timeout).
+    timeout: Duration,
+}
+
+impl Transport {
+    pub fn new(servers: &[SocketAddr], timeout: Duration) -> Self {
+        let servers: Vec<Arc<Server>> = servers
+            .iter()
+            .map(|addr| Arc::new(Server::new(*addr, timeout)))
+            .collect();
+        let by_addr = servers
+            .iter()
+            .map(|server| (server.addr, server.clone()))
+            .collect();
+        Transport {
+            pool: Pool {
+                v4: Mutex::new(Vec::new()),
+                v6: Mutex::new(Vec::new()),
+                servers: Arc::new(Mutex::new(by_addr)),
+            },
+            servers,
+            timeout,
+        }
+    }
+
+    pub fn stats(&self) -> Vec<ServerStats> {
+        self.servers.iter().map(|server| server.stats()).collect()
+    }
+
+    /// Asks `name`/`record_type` until a server answers or `deadline` passes. Each send waits
+    /// for a slot in the server's window; a send unanswered within the server's retransmit
+    /// timeout is sent again (backed off) to the next server.
+    pub async fn exchange(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        deadline: Instant,
+    ) -> Result<Message, ExchangeError> {
+        if self.servers.is_empty() {
+            return Err(ExchangeError::Io("no DNS server is configured".to_string()));
+        }
+        let first = rand::rng().random_range(0..self.servers.len());
+        let mut last_error = ExchangeError::Timeout;
+        for attempt in 0usize.. {
+            let server = &self.servers[(first + attempt) % self.servers.len()];
+            let Some(slot) = server.acquire(deadline).await else {
+                return Err(last_error);
+            };
+            // Each retransmission of this query waits twice as long as the one before, from
+            // the server's current estimate (which answers to other queries keep fresh).
+            let doublings = u32::try_from(attempt / self.servers.len())
+                .unwrap_or(u32::MAX)
+                .min(16);
+            let rto = server
+                .rto()
+                .saturating_mul(1 << doublings)
+                .min(self.timeout.max(MIN_RTO));
+            let remaining = match deadline.checked_duration_since(Instant::now()) {
+                Some(remaining) if !remaining.is_zero() => remaining,
+                _ => return Err(last_error),
+            };
+            if attempt > 0 {
+                server.retransmits.fetch_add(1, Ordering::Relaxed);
+            }
+            match self
+                .send_udp(server, name, record_type, rto.min(remaining))
+                .await
+            {
+                Ok(Some((message, rtt))) => {
+                    server.answered(rtt, self.timeout);
+                    drop(slot);
+                    if message.metadata.truncation {
+                        server.tcp.fetch_add(1, Ordering::Relaxed);
+                        return tcp_exchange(server.addr, name, record_type, deadline).await;
+                    }
+                    return Ok(message);
+                }
+                Ok(None) => server.lost(self.timeout),
+                Err(error) => {
+                    // The socket failed (no route, buffer full): try again after a pause
+                    // rather than spinning.
+                    last_error = error;
+                    drop(slot);
+                    let pause = MIN_RTO.min(remaining);
+                    tokio::time::sleep(pause).await;
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(last_error);
+            }
+        }
+        Err(last_error)
+    }
+
+    /// One UDP send and its wait: `Ok(None)` when no matching answer came within `wait`.
+    async fn send_udp(
+        &self,
+        server: &Server,
+        name: &Name,
+        record_type: RecordType,
+        wait: Duration,
+    ) -> Result<Option<(Message, Duration)>, ExchangeError> {
+        let io = |error: std::io::Error| ExchangeError::Io(error.to_string());
+        let socket = self.pool.socket(server.addr).map_err(io)?;
+        let asked = if server.folds_case.load(Ordering::Relaxed) {
+            name.to_lowercase()
+        } else {
+            mixed_case(name)
+        };
+        let question = WireQuery::query(asked, record_type);
+        let (reply, answer) = oneshot::channel();
+        let id = {
+            let mut pending = socket.lock();
+            let mut id: u16 = rand::random();
+            while pending.contains_key(&id) {
+                id = rand::random();
+            }
+            pending.insert(
+                id,
+                Pending {
+                    server: server.addr,
+                    question: question.clone(),
+                    reply,
+                },
+            );
+            id
+        };
+        let _waiting = Waiting {
+            socket: &socket,
+            id,
+        };
+        let bytes = request(id, question)
+            .to_vec()
+            .map_err(|e| ExchangeError::Io(e.to_string()))?;
+        socket.used.fetch_add(1, Ordering::Relaxed);
+        server.sent.fetch_add(1, Ordering::Relaxed);
+        let sent_at = Instant::now();
+        socket
+            .socket
+            .send_to(&bytes, server.addr)
+            .await
+            .map_err(io)?;
+        match tokio::time::timeout(wait, answer).await {
+            Ok(Ok(message)) => Ok(Some((message, sent_at.elapsed()))),
+            Ok(Err(_)) | Err(_) => Ok(None),
+        }
+    }
+}
+
+/// A recursive query for `question` with EDNS.
+fn request(id: u16, question: WireQuery) -> Message {
+    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = true;
+    message.add_query(question);
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
+    message.set_edns(edns);
+    message
+}
+
+/// The name with each ASCII letter in a random case (DNS 0x20): about one bit of entropy per
+/// letter that a forged answer must guess.
+fn mixed_case(name: &Name) -> Name {
+    let mut rng = rand::rng();
+    let labels: Vec<Vec<u8>> = name
+        .iter()
+        .map(|label| {
+            label
+                .iter()
+                .map(|byte| {
+                    if byte.is_ascii_alphabetic() && rng.random::<bool>() {
+                        byte ^ 0x20
+                    } else {
+                        *byte
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    match Name::from_labels(labels) {
+        Ok(mut mixed) => {
+            mixed.set_fqdn(name.is_fqdn());
+            mixed
+        }
+        Err(_) => name.clone(),
+    }
+}
+
+/// The same question over TCP (RFC 7766), for an answer that did not fit in UDP.
+async fn tcp_exchange(
+    server: SocketAddr,
+    name: &Name,
+    record_type: RecordType,
+    deadline: Instant,
+) -> Result<Message, ExchangeError> {
+    let remaining = deadline
+        .checked_duration_since(Instant::now())
+        .ok_or(ExchangeError::Timeout)?;
+    let exchange = async {
+        let io = |error: std::io::Error| ExchangeError::Io(error.to_string());
+        let mut stream = TcpStream::connect(server).await.map_err(io)?;
+        let id: u16 = rand::random();
+        let question = WireQuery::query(name.clone(), record_type);
+        let bytes = request(id, question.clone())
+            .to_vec()
+            .map_err(|e| ExchangeError::Io(e.to_string()))?;
+        let length = u16::try_from(bytes.len())
+            .map_err(|_| ExchangeError::Io("query too long".to_string()))?;
+        let mut framed = Vec::with_capacity(bytes.len() + 2);
+        framed.extend_from_slice(&length.to_be_bytes());
+        framed.extend_from_slice(&bytes);
+        stream.write_all(&framed).await.map_err(io)?;
+        loop {
+            let length = stream.read_u16().await.map_err(io)?;
+            let mut answer = vec![0u8; usize::from(length)];
+            stream.read_exact(&mut answer).await.map_err(io)?;
+            let Ok(message) = Message::from_vec(&answer) else {
+                continue;
+            };
+            let same_question = message.queries.first().is_some_and(|q| {
+                q.query_type() == record_type
+                    && q.query_class() == DNSClass::IN
+                    && q.name() == question.name()
+            });
+            if message.metadata.id == id && same_question {
+                return Ok(message);
+            }
+        }
+    };
+    tokio::time::timeout(remaining, exchange)
+        .await
+        .unwrap_or(Err(ExchangeError::Timeout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeout_follows_the_rtt_and_loss_halves_the_window() {
+        let server = Server::new("127.0.0.1:53".parse().unwrap(), Duration::from_secs(2));
+        assert_eq!(server.rto(), Duration::from_secs(1));
+        for _ in 0..20 {
+            server.answered(Duration::from_micros(300), Duration::from_secs(2));
+        }
+        assert_eq!(server.rto(), MIN_RTO, "loopback RTTs floor at MIN_RTO");
+        let window = server.lock().window;
+        assert!(window > INITIAL_WINDOW, "{window}");
+        server.lost(Duration::from_secs(2));
+        assert_eq!(server.rto(), MIN_RTO * 2, "a loss backs the timeout off");
+        assert!((server.lock().window - window / 2.0).abs() < 1e-9);
+        // More losses within the same timeout are the same loss event.
+        server.lost(Duration::from_secs(2));
+        assert!((server.lock().window - window / 2.0).abs() < 1e-9);
+        for _ in 0..40 {
+            server.lock().last_decrease = None;
+            server.lost(Duration::from_secs(2));
+        }
+        assert_eq!(
+            server.rto(),
+            Duration::from_secs(2),
+            "capped at the attempt timeout"
+        );
+        assert_eq!(server.lock().window, MIN_WINDOW);
+        for _ in 0..50 {
+            server.answered(Duration::from_millis(80), Duration::from_secs(2));
+        }
+        let rto = server.rto();
+        assert!(
+            rto >= Duration::from_millis(80) && rto < Duration::from_millis(400),
+            "{rto:?}"
+        );
+    }
+
+    #[test]
+    fn names_go_out_in_mixed_case_that_still_names_the_same_domain() {
+        let name = Name::from_ascii("abcdefghijklmnopqrstuvwxyz.example.").unwrap();
+        let mixed: Vec<Name> = (0..8).map(|_| mixed_case(&name)).collect();
+        assert!(mixed.iter().all(|m| *m == name), "case-insensitively equal");
+        assert!(
+            mixed.iter().any(|m| !m.eq_case(&name)),
+            "some letters changed case"
+        );
+        let distinct: std::collections::BTreeSet<String> =
+            mixed.iter().map(Name::to_ascii).collect();
+        assert!(distinct.len() > 1, "random, not fixed: {distinct:?}");
+    }
+}
