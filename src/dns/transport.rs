@@ -39,7 +39,8 @@ const MAX_WINDOW: f64 = 4096.0;
 /// Sockets a pool keeps open per address family.
 const POOL_SIZE: usize = 16;
 /// A socket is retired after this many queries or this long, whichever comes first, so its
-/// port is a moving target.
+/// port is a moving target. `SENDERCHECK_DNS_SOCKET_QUERIES` overrides the count (1 gives every
+/// query a socket of its own: the benchmarks measure what the pool saves).
 const SOCKET_QUERIES: u32 = 256;
 const SOCKET_LIFE: Duration = Duration::from_secs(30);
 /// Answers in a row that match but for the letter case before a server is taken to fold case.
@@ -252,8 +253,8 @@ impl PooledSocket {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn worn(&self) -> bool {
-        self.used.load(Ordering::Relaxed) >= SOCKET_QUERIES || self.born.elapsed() >= SOCKET_LIFE
+    fn worn(&self, limit: u32) -> bool {
+        self.used.load(Ordering::Relaxed) >= limit || self.born.elapsed() >= SOCKET_LIFE
     }
 
     /// Reads answers and hands each to the query it answers; runs until the socket is retired
@@ -346,6 +347,8 @@ impl PooledSocket {
 
 /// Sockets on random ports, per address family, replaced as they wear out.
 struct Pool {
+    /// Queries a socket carries before it is retired.
+    socket_queries: u32,
     v4: Mutex<Vec<Arc<PooledSocket>>>,
     v6: Mutex<Vec<Arc<PooledSocket>>>,
     servers: Arc<Mutex<HashMap<SocketAddr, Arc<Server>>>>,
@@ -365,7 +368,7 @@ impl Pool {
             return Ok(socket);
         }
         let index = rand::rng().random_range(0..sockets.len());
-        if sockets[index].worn() {
+        if sockets[index].worn(self.socket_queries) {
             sockets[index].retired.store(true, Ordering::Relaxed);
             sockets[index] = self.open(server)?;
         }
@@ -458,6 +461,11 @@ impl Transport {
             .collect();
         Transport {
             pool: Pool {
+                socket_queries: std::env::var("SENDERCHECK_DNS_SOCKET_QUERIES")
+                    .ok()
+                    .and_then(|value| value.parse::<u32>().ok())
+                    .filter(|count| *count >= 1)
+                    .unwrap_or(SOCKET_QUERIES),
                 v4: Mutex::new(Vec::new()),
                 v6: Mutex::new(Vec::new()),
                 servers: Arc::new(Mutex::new(by_addr)),
