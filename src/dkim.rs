@@ -10,6 +10,7 @@ use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use mail_auth::common::crypto::Algorithm;
@@ -638,6 +639,91 @@ fn authentication_results(signatures: &[SignatureVerdict], b_prefixes: &[String]
 #[tracing::instrument(skip_all, fields(bytes = raw.len()))]
 pub async fn verify(resolver: &Resolver, raw: &[u8]) -> Result<DkimVerdict, MessageError> {
     verify_with(resolver, raw, |queries| resolver.resolve_all(queries)).await
+}
+
+/// The longest a key (or DMARC) answer is reused, whatever its TTL says.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(300);
+/// Answers kept at most; past it, expired ones go, then all.
+const KEY_CACHE_ENTRIES: usize = 10_000;
+
+/// Key records and DMARC records answered recently, each kept for its TTL (at most
+/// `KEY_CACHE_TTL`), so a stream of messages from one sender asks DNS once per key and TTL.
+/// Only answers with records are kept: a key published a moment ago is seen at once.
+#[derive(Debug, Default)]
+pub struct KeyAnswers {
+    entries: Mutex<HashMap<Query, (Answer, Instant)>>,
+}
+
+impl KeyAnswers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Query, (Answer, Instant)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, query: &Query, now: Instant) -> Option<Answer> {
+        self.lock()
+            .get(query)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(answer, _)| answer.clone())
+    }
+
+    fn put(&self, query: &Query, answer: &Answer, ttl: Option<u32>, now: Instant) {
+        let Some(ttl) = ttl.filter(|ttl| *ttl > 0) else {
+            return;
+        };
+        if !matches!(answer, Answer::Records(_)) {
+            return;
+        }
+        let keep = Duration::from_secs(u64::from(ttl)).min(KEY_CACHE_TTL);
+        let mut entries = self.lock();
+        if entries.len() >= KEY_CACHE_ENTRIES {
+            entries.retain(|_, (_, expires)| *expires > now);
+            if entries.len() >= KEY_CACHE_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(query.clone(), (answer.clone(), now + keep));
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// As `verify`, answering key and DMARC lookups from `cache` when they are there and fresh;
+/// `fresh` skips the cache (the answers fetched then replace what it held).
+pub async fn verify_cached(
+    resolver: &Resolver,
+    cache: &KeyAnswers,
+    raw: &[u8],
+    fresh: bool,
+) -> Result<DkimVerdict, MessageError> {
+    verify_with(resolver, raw, |queries| async move {
+        let now = Instant::now();
+        let mut answers = Vec::with_capacity(queries.len());
+        let mut missing = Vec::new();
+        for query in queries {
+            match (!fresh).then(|| cache.get(&query, now)).flatten() {
+                Some(answer) => answers.push((query, answer)),
+                None => missing.push(query),
+            }
+        }
+        let fetched =
+            futures_util::future::join_all(missing.iter().map(|q| resolver.resolve_with_ttl(q)))
+                .await;
+        let now = Instant::now();
+        for (query, (answer, ttl)) in missing.into_iter().zip(fetched) {
+            cache.put(&query, &answer, ttl, now);
+            answers.push((query, answer));
+        }
+        answers
+    })
+    .await
 }
 
 /// As `verify`, with the key lookups answered by `fetch` (the fuzz target answers from its

@@ -80,6 +80,7 @@ impl App {
             body_timeout: config.server.body_timeout,
             metrics,
             default_profile: config.default_profile.as_str().into(),
+            dkim_keys: Arc::default(),
         };
         Ok(App {
             scheduler,

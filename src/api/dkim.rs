@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::StatusCode;
 
 use super::AppState;
@@ -47,6 +48,7 @@ impl FromRequest<AppState> for RawMessage {
     path = "/v1/dkim/verify",
     tag = "dkim",
     security(("bearer" = [])),
+    params(("fresh" = Option<String>, Query, pattern = "^(1|0|true|false)$", description = "`1` or `true`: look every key up again now instead of reusing one fetched in the last 5 minutes (at most its TTL); for support staff who just changed a key")),
     request_body(
         content = String,
         content_type = "message/rfc822",
@@ -63,11 +65,38 @@ impl FromRequest<AppState> for RawMessage {
 #[tracing::instrument(skip_all, fields(bytes = message.len()))]
 pub async fn verify(
     State(state): State<AppState>,
+    query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
     RawMessage(message): RawMessage,
 ) -> Result<Json<DkimVerdict>, ApiError> {
-    let mut verdict = dkim::verify(state.scheduler.resolver(), &message)
-        .await
-        .map_err(|error| ApiError::bad_request("not_a_message", error.to_string()))?;
+    let Query(params) = query?;
+    let mut fresh = false;
+    for (key, value) in &params {
+        match (key.as_str(), value.as_str()) {
+            ("fresh", "1" | "true") => fresh = true,
+            ("fresh", "0" | "false") => fresh = false,
+            ("fresh", _) => {
+                return Err(ApiError::bad_request(
+                    "invalid_parameter",
+                    "fresh must be 1, true, 0 or false",
+                ));
+            }
+            (other, _) => {
+                let shown: String = other.chars().take(64).collect();
+                return Err(ApiError::bad_request(
+                    "invalid_parameter",
+                    format!("unknown parameter {shown:?}; this route takes fresh"),
+                ));
+            }
+        }
+    }
+    let mut verdict = dkim::verify_cached(
+        state.scheduler.resolver(),
+        &state.dkim_keys,
+        &message,
+        fresh,
+    )
+    .await
+    .map_err(|error| ApiError::bad_request("not_a_message", error.to_string()))?;
     let mut registered = BTreeMap::new();
     for signature in &verdict.signatures {
         if signature.domain.is_empty() || registered.contains_key(&signature.domain) {

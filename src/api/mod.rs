@@ -49,6 +49,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The profile used when a request names none.
     pub default_profile: Arc<str>,
+    /// DKIM key answers reused for their TTL (at most 5 minutes) by `POST /v1/dkim/verify`.
+    pub dkim_keys: Arc<crate::dkim::KeyAnswers>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from

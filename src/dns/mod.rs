@@ -187,9 +187,16 @@ impl Resolver {
 
     /// Asks one query. Never fails: a DNS failure is an `Answer::Failed`.
     pub async fn resolve(&self, query: &Query) -> Answer {
-        let mut answer = match tokio::time::timeout(self.deadline, self.lookup(query)).await {
-            Ok(answer) => answer,
-            Err(_) => Answer::Failed(LookupFailure::Timeout),
+        self.resolve_with_ttl(query).await.0
+    }
+
+    /// As `resolve`, with the smallest TTL of the records answered (for callers that may
+    /// keep an answer: the DKIM key cache).
+    pub async fn resolve_with_ttl(&self, query: &Query) -> (Answer, Option<u32>) {
+        let (mut answer, ttl) = match tokio::time::timeout(self.deadline, self.lookup(query)).await
+        {
+            Ok(answered) => answered,
+            Err(_) => (Answer::Failed(LookupFailure::Timeout), None),
         };
         if answer == Answer::Failed(LookupFailure::Timeout) && self.nothing_listens().await {
             let servers: Vec<String> = self.nameservers.iter().map(ToString::to_string).collect();
@@ -197,7 +204,7 @@ impl Resolver {
         }
         self.counters.count(&answer);
         tracing::trace!(%query, ?answer, "dns answer");
-        answer
+        (answer, ttl)
     }
 
     /// Whether every configured server refuses TCP connections: UDP cannot tell a silent
@@ -232,7 +239,7 @@ impl Resolver {
         refused
     }
 
-    async fn lookup(&self, query: &Query) -> Answer {
+    async fn lookup(&self, query: &Query) -> (Answer, Option<u32>) {
         // Absolute names only: no search domain may ever be appended.
         // A name SPF may expand to can hold any octet in a label (`foo:bar`, `x%20y`): such a
         // name is sent as raw labels, as the wire format allows.
@@ -244,10 +251,8 @@ impl Resolver {
         }) {
             Ok(name) => name,
             Err(error) => {
-                return Answer::Failed(LookupFailure::Other(format!(
-                    "{} is not a valid DNS name: {error}",
-                    query.name
-                )));
+                let reason = format!("{} is not a valid DNS name: {error}", query.name);
+                return (Answer::Failed(LookupFailure::Other(reason)), None);
             }
         };
         let record_type = match query.query_type {
@@ -271,25 +276,32 @@ impl Resolver {
             {
                 Ok(message) => message,
                 Err(transport::ExchangeError::Timeout) => {
-                    return Answer::Failed(LookupFailure::Timeout);
+                    return (Answer::Failed(LookupFailure::Timeout), None);
                 }
                 Err(transport::ExchangeError::Io(reason)) => {
-                    return Answer::Failed(LookupFailure::Other(reason));
+                    return (Answer::Failed(LookupFailure::Other(reason)), None);
                 }
             };
             let answer = classify(&message, record_type);
             if answer != Answer::NoData || record_type == RecordType::CNAME {
-                return answer;
+                let ttl = message
+                    .answers
+                    .iter()
+                    .filter(|record| record.record_type() == record_type)
+                    .map(|record| record.ttl)
+                    .min();
+                return (answer, ttl);
             }
             match chain_end(&message, &current) {
                 Some(target) => current = target,
-                None => return answer,
+                None => return (answer, None),
             }
         }
-        Answer::Failed(LookupFailure::Other(format!(
+        let reason = format!(
             "{} is a chain of more than {MAX_CNAME_HOPS} CNAMEs",
             query.name
-        )))
+        );
+        (Answer::Failed(LookupFailure::Other(reason)), None)
     }
 }
 

@@ -150,14 +150,22 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE active"))
-            .fetch_all(&pool)
-            .await?;
-        let records = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+        // Row by row into the read model, each packed as it is read: holding every decoded
+        // row at once would take the daemon's start-up to several hundred MiB at 100k domains.
+        let model = ReadModel::default();
+        {
+            use futures_util::TryStreamExt;
+            let mut rows =
+                sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE active"))
+                    .fetch(&pool);
+            while let Some(row) = rows.try_next().await? {
+                model.put(0, to_record(&row)?);
+            }
+        }
         Ok(SqliteStore {
             pool,
             write_failure: Default::default(),
-            model: std::sync::Arc::new(ReadModel::new(records)),
+            model: std::sync::Arc::new(model),
         })
     }
 

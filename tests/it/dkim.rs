@@ -473,3 +473,57 @@ async fn fifty_signatures_cost_one_query_per_distinct_key() {
     // One query per distinct key, and one for the From domain's DMARC record (its adkim=).
     assert_eq!(resolver.counters().total(), 3, "one query per distinct key");
 }
+
+#[tokio::test]
+async fn keys_are_reused_for_their_ttl_and_fresh_looks_again() {
+    let dns = crate::fixture_dns::FixtureDns::start_own();
+    let app = spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        ..AppOptions::default()
+    })
+    .await;
+    let msg = message();
+    let raw = format!("{}{msg}", rsa_signature(&msg, Signing::relaxed("rsa"))).into_bytes();
+    let post = |query: &'static str| {
+        let app = &app;
+        let raw = raw.clone();
+        async move {
+            let response = app
+                .client
+                .post(app.url(&format!("/v1/dkim/verify{query}")))
+                .header("content-type", "message/rfc822")
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, verdict) = post("").await;
+    assert_eq!(
+        (status, verdict["result"].as_str()),
+        (200, Some("pass")),
+        "{verdict:#}"
+    );
+    // The key is revoked in DNS: a verdict within the TTL still uses the key fetched before...
+    dns.replace_txt(
+        "rsa._domainkey.signer.example",
+        &[vec!["v=DKIM1; k=rsa; p=".to_string()]],
+    )
+    .await;
+    let (_, cached) = post("").await;
+    assert_eq!(cached["result"], "pass", "{cached:#}");
+    // ...and ?fresh=1 looks again, for support staff who just changed the key.
+    let (_, fresh) = post("?fresh=1").await;
+    assert_ne!(fresh["result"], "pass", "{fresh:#}");
+    let (_, after) = post("").await;
+    assert_ne!(
+        after["result"], "pass",
+        "the fresh answer replaced the kept one: {after:#}"
+    );
+    let (status, error) = post("?fresh=maybe").await;
+    assert_eq!(status, 400);
+    assert_eq!(error["error"]["code"], "invalid_parameter");
+    app.stop().await;
+}
