@@ -6,8 +6,8 @@
 //! carries the sequence number its transaction took while it held SQLite's write lock, and an
 //! older update never replaces a newer one.
 //!
-//! Memory: a registration's record set is kept as its stored row (`rows::encode`), deflated —
-//! about a tenth of the decoded structs — and decoded when read. 100,000 registrations then fit
+//! Memory: a registration is kept as one deflated JSON document (its records as their stored
+//! row, `rows::encode`) beside its status, and decoded when read, so 100,000 registrations fit
 //! the daemon's 150 MiB budget (BENCHMARKS.md, status reads).
 
 use std::collections::BTreeMap;
@@ -16,65 +16,120 @@ use std::ops::Bound;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{DomainRecord, rows};
-use crate::checks::RecordCheck;
-use crate::status::DomainStatus;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
-/// A registration as held in memory: everything but the records as is, the records packed.
+use super::{DomainRecord, rows};
+use crate::status::{DomainStatus, Lifecycle};
+
+/// A registration as held in memory: its status (lists filter on it) beside the whole
+/// registration as one deflated JSON document (`PackedRow`, the records being their stored
+/// row) — about a sixth of the decoded structs.
 #[derive(Debug)]
 struct Packed {
-    /// The record with `records` empty.
-    head: DomainRecord,
-    records: Records,
+    status: DomainStatus,
+    /// The deflated row; `None` only if packing failed (it cannot, short of memory), and
+    /// then `plain` holds the record.
+    deflated: Option<Box<[u8]>>,
+    plain: Option<Box<DomainRecord>>,
 }
 
-#[derive(Debug)]
-enum Records {
-    /// The stored row's JSON, deflated.
-    Deflated(Box<[u8]>),
-    /// Kept as is when packing failed (it cannot, short of memory).
-    Plain(Vec<RecordCheck>),
+/// What `Packed` deflates: a `DomainRecord` without its domain (the map's key).
+#[derive(Serialize, Deserialize)]
+struct PackedRow<'a> {
+    profile: String,
+    token: Option<String>,
+    params: BTreeMap<String, String>,
+    generation: i64,
+    created_at: DateTime<Utc>,
+    status_since: DateTime<Utc>,
+    consecutive_failures: u32,
+    checked_at: Option<DateTime<Utc>>,
+    next_check_at: DateTime<Utc>,
+    ready: bool,
+    #[serde(borrow)]
+    records: &'a RawValue,
 }
 
 impl Packed {
-    fn new(mut record: DomainRecord) -> Self {
-        let checks = std::mem::take(&mut record.records);
-        let records = match deflate(&checks) {
-            Some(bytes) => Records::Deflated(bytes),
-            None => Records::Plain(checks),
-        };
-        Packed {
-            head: record,
-            records,
+    fn new(record: DomainRecord) -> Self {
+        let status = record.lifecycle.status;
+        match deflate(&record) {
+            Some(bytes) => Packed {
+                status,
+                deflated: Some(bytes),
+                plain: None,
+            },
+            None => Packed {
+                status,
+                deflated: None,
+                plain: Some(Box::new(record)),
+            },
         }
     }
 
-    fn unpack(&self) -> DomainRecord {
-        let mut record = self.head.clone();
-        record.records = match &self.records {
-            Records::Plain(checks) => checks.clone(),
-            Records::Deflated(bytes) => inflate(bytes).unwrap_or_else(|problem| {
-                tracing::error!(domain = %record.domain, %problem, "a packed record set does not unpack");
-                Vec::new()
-            }),
-        };
-        record
+    fn unpack(&self, domain: &str) -> Option<DomainRecord> {
+        if let Some(record) = &self.plain {
+            return Some(record.as_ref().clone());
+        }
+        let bytes = self.deflated.as_deref()?;
+        match inflate(domain, self.status, bytes) {
+            Ok(record) => Some(record),
+            Err(problem) => {
+                tracing::error!(%domain, %problem, "a packed registration does not unpack");
+                None
+            }
+        }
     }
 }
 
-fn deflate(records: &[RecordCheck]) -> Option<Box<[u8]>> {
-    let text = rows::encode(records).ok()?;
-    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(text.as_bytes()).ok()?;
+fn deflate(record: &DomainRecord) -> Option<Box<[u8]>> {
+    let records = rows::encode(&record.records).ok()?;
+    let records = RawValue::from_string(records).ok()?;
+    let row = PackedRow {
+        profile: record.profile.clone(),
+        token: record.token.clone(),
+        params: record.params.clone(),
+        generation: record.generation,
+        created_at: record.created_at,
+        status_since: record.lifecycle.status_since,
+        consecutive_failures: record.lifecycle.consecutive_failures,
+        checked_at: record.checked_at,
+        next_check_at: record.next_check_at,
+        ready: record.ready,
+        records: &records,
+    };
+    let text = serde_json::to_vec(&row).ok()?;
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(&text).ok()?;
     encoder.finish().ok().map(Vec::into_boxed_slice)
 }
 
-fn inflate(bytes: &[u8]) -> Result<Vec<RecordCheck>, String> {
-    let mut text = String::new();
+fn inflate(domain: &str, status: DomainStatus, bytes: &[u8]) -> Result<DomainRecord, String> {
+    let mut text = Vec::new();
     flate2::read::DeflateDecoder::new(bytes)
-        .read_to_string(&mut text)
+        .read_to_end(&mut text)
         .map_err(|error| error.to_string())?;
-    rows::decode(rows::RECORDS_VERSION, &text)
+    let row: PackedRow<'_> = serde_json::from_slice(&text).map_err(|error| error.to_string())?;
+    Ok(DomainRecord {
+        domain: domain.to_string(),
+        profile: row.profile,
+        token: row.token,
+        params: row.params,
+        generation: row.generation,
+        created_at: row.created_at,
+        lifecycle: Lifecycle {
+            status,
+            status_since: row.status_since,
+            consecutive_failures: row.consecutive_failures,
+        },
+        checked_at: row.checked_at,
+        next_check_at: row.next_check_at,
+        ready: row.ready,
+        records: rows::decode(rows::RECORDS_VERSION, row.records.get())?,
+    })
 }
 
 #[derive(Debug, Default)]
@@ -134,7 +189,7 @@ impl ReadModel {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let packed = rows.get(domain).and_then(|(_, record)| record.as_ref());
-        packed.map(Packed::unpack)
+        packed.and_then(|packed| packed.unpack(domain))
     }
 
     /// Up to `limit` registrations after `after`, in domain order, optionally of one status.
@@ -153,10 +208,10 @@ impl ReadModel {
             None => Bound::Unbounded,
         };
         rows.range((start, Bound::Unbounded))
-            .filter_map(|(_, (_, record))| record.as_ref())
-            .filter(|packed| status.is_none_or(|status| packed.head.lifecycle.status == status))
+            .filter_map(|(domain, (_, record))| Some((domain, record.as_ref()?)))
+            .filter(|(_, packed)| status.is_none_or(|status| packed.status == status))
             .take(limit)
-            .map(Packed::unpack)
+            .filter_map(|(domain, packed)| packed.unpack(domain))
             .collect()
     }
 }
