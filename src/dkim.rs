@@ -871,7 +871,14 @@ where
                 result = Verdict::Permerror;
                 reason = problem;
             }
-            if result == Verdict::Pass
+            // A key under RFC 8301's floor is the reason whatever the cryptography said: the
+            // verifier's backend (ring) refuses such keys before it compares anything.
+            let weak_key = result == Verdict::Fail
+                && signature.a != Algorithm::RsaSha1
+                && key.as_ref().is_some_and(|key| {
+                    key.key_type == "rsa" && key.bits.is_some_and(|bits| bits < MIN_RSA_BITS)
+                });
+            if (result == Verdict::Pass || weak_key)
                 && let Some(violation) = rfc8301(signature, key.as_ref())
             {
                 result = Verdict::Fail;
