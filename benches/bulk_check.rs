@@ -312,8 +312,9 @@ async fn main() {
         let _ = writeln!(
             body,
             "What bounds it: a check asks {per_check} queries (dnsperf's domain asks 4: the \
-             check also asks whether the domain is a CNAME, and reads the provider's own SPF \
-             record to evaluate it for the provider's addresses), so the best run sends {:.0} \
+             check also reads the provider's own SPF record, to evaluate the domain's record \
+             for the provider's addresses; whether the domain is a CNAME it reads from the TXT \
+             answer), so the best run sends {:.0} \
              queries/s = {:.2} of BIND's query capacity; both processes share the 2 cores, and \
              what the checker spends per query (parsing, SPF evaluation, socket wake-ups; \
              `perf record` shows no single hot spot after the allocator was replaced) is CPU \

@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::checks::dkim::{rsa_bits, tag, tag_list};
 use crate::checks::dmarc::{self, organizational_domain};
-use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query};
+use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 use crate::dns::Resolver;
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept.
@@ -785,7 +785,7 @@ where
     let cache = KeyCache::default();
     let keys: HashMap<String, FetchedKey> = answers
         .iter()
-        .filter(|(query, _)| names.contains(&query.name))
+        .filter(|(query, _)| query.query_type == QueryType::Txt && names.contains(&query.name))
         .map(|(query, answer)| (query.name.clone(), prepare_key(&query.name, answer, &cache)))
         .collect();
     snapshot.extend(answers);

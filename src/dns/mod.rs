@@ -180,9 +180,30 @@ impl Resolver {
     }
 
     /// Asks every query at once and returns the answers in the same order.
+    /// Beside each answer, what it shows of the asked name's CNAME (a server must put the
+    /// CNAME of a name in any answer for it, RFC 1034 §3.6.2), so a check that needs both the
+    /// TXT records and the CNAME of a name asks once.
     pub async fn resolve_all(&self, queries: Vec<Query>) -> Vec<(Query, Answer)> {
-        let answers = join_all(queries.iter().map(|query| self.resolve(query))).await;
-        queries.into_iter().zip(answers).collect()
+        let answers = join_all(queries.iter().map(|query| async move {
+            let resolved = self.resolve_full(query).await;
+            (resolved.answer, resolved.cname)
+        }))
+        .await;
+        let mut all: Vec<(Query, Answer)> = Vec::with_capacity(queries.len() * 2);
+        let mut derived = Vec::new();
+        for (query, (answer, cname)) in queries.iter().zip(answers) {
+            if let Some(cname) = cname {
+                let cname_query = Query::cname(&query.name);
+                if !queries.contains(&cname_query) {
+                    derived.push((cname_query, cname));
+                }
+            }
+            all.push((query.clone(), answer));
+        }
+        derived.sort_by(|a, b| a.0.cmp(&b.0));
+        derived.dedup_by(|a, b| a.0 == b.0);
+        all.extend(derived);
+        all
     }
 
     /// Asks one query. Never fails: a DNS failure is an `Answer::Failed`.
@@ -193,10 +214,18 @@ impl Resolver {
     /// As `resolve`, with the smallest TTL of the records answered (for callers that may
     /// keep an answer: the DKIM key cache).
     pub async fn resolve_with_ttl(&self, query: &Query) -> (Answer, Option<u32>) {
-        let (mut answer, ttl) = match tokio::time::timeout(self.deadline, self.lookup(query)).await
-        {
+        let resolved = self.resolve_full(query).await;
+        (resolved.answer, resolved.ttl)
+    }
+
+    async fn resolve_full(&self, query: &Query) -> Resolved {
+        let Resolved {
+            mut answer,
+            ttl,
+            cname,
+        } = match tokio::time::timeout(self.deadline, self.lookup(query)).await {
             Ok(answered) => answered,
-            Err(_) => (Answer::Failed(LookupFailure::Timeout), None),
+            Err(_) => Resolved::failed(LookupFailure::Timeout),
         };
         if answer == Answer::Failed(LookupFailure::Timeout) && self.nothing_listens().await {
             let servers: Vec<String> = self.nameservers.iter().map(ToString::to_string).collect();
@@ -204,7 +233,7 @@ impl Resolver {
         }
         self.counters.count(&answer);
         tracing::trace!(%query, ?answer, "dns answer");
-        (answer, ttl)
+        Resolved { answer, ttl, cname }
     }
 
     /// Whether every configured server refuses TCP connections: UDP cannot tell a silent
@@ -239,7 +268,7 @@ impl Resolver {
         refused
     }
 
-    async fn lookup(&self, query: &Query) -> (Answer, Option<u32>) {
+    async fn lookup(&self, query: &Query) -> Resolved {
         // Absolute names only: no search domain may ever be appended.
         // A name SPF may expand to can hold any octet in a label (`foo:bar`, `x%20y`): such a
         // name is sent as raw labels, as the wire format allows.
@@ -252,7 +281,7 @@ impl Resolver {
             Ok(name) => name,
             Err(error) => {
                 let reason = format!("{} is not a valid DNS name: {error}", query.name);
-                return (Answer::Failed(LookupFailure::Other(reason)), None);
+                return Resolved::failed(LookupFailure::Other(reason));
             }
         };
         let record_type = match query.query_type {
@@ -267,7 +296,9 @@ impl Resolver {
         // A server that is authoritative rather than recursive answers a name that is a CNAME
         // into another zone with the CNAME alone: the chain is followed here, as a resolver
         // would, up to MAX_CNAME_HOPS.
-        let mut current = name;
+        let mut current = name.clone();
+        // What the first answer says of the asked name's own CNAME.
+        let mut cname: Option<Answer> = None;
         for _ in 0..=MAX_CNAME_HOPS {
             let message = match self
                 .transport
@@ -276,13 +307,16 @@ impl Resolver {
             {
                 Ok(message) => message,
                 Err(transport::ExchangeError::Timeout) => {
-                    return (Answer::Failed(LookupFailure::Timeout), None);
+                    return Resolved::failed(LookupFailure::Timeout);
                 }
                 Err(transport::ExchangeError::Io(reason)) => {
-                    return (Answer::Failed(LookupFailure::Other(reason)), None);
+                    return Resolved::failed(LookupFailure::Other(reason));
                 }
             };
             let answer = classify(&message, record_type);
+            if cname.is_none() && record_type != RecordType::CNAME {
+                cname = own_cname(&message, &name, &answer);
+            }
             if answer != Answer::NoData || record_type == RecordType::CNAME {
                 let ttl = message
                     .answers
@@ -290,18 +324,63 @@ impl Resolver {
                     .filter(|record| record.record_type() == record_type)
                     .map(|record| record.ttl)
                     .min();
-                return (answer, ttl);
+                return Resolved { answer, ttl, cname };
             }
             match chain_end(&message, &current) {
                 Some(target) => current = target,
-                None => return (answer, None),
+                None => {
+                    return Resolved {
+                        answer,
+                        ttl: None,
+                        cname,
+                    };
+                }
             }
         }
         let reason = format!(
             "{} is a chain of more than {MAX_CNAME_HOPS} CNAMEs",
             query.name
         );
-        (Answer::Failed(LookupFailure::Other(reason)), None)
+        Resolved::failed(LookupFailure::Other(reason))
+    }
+}
+
+/// One lookup's outcome: the answer, its TTL, and what it showed of the name's own CNAME.
+struct Resolved {
+    answer: Answer,
+    ttl: Option<u32>,
+    cname: Option<Answer>,
+}
+
+impl Resolved {
+    fn failed(failure: LookupFailure) -> Self {
+        Resolved {
+            answer: Answer::Failed(failure),
+            ttl: None,
+            cname: None,
+        }
+    }
+}
+
+/// What an answer for `name` says of `name`'s own CNAME: the CNAME record it carries, or, for an
+/// answer that a CNAME would have had to appear in (NOERROR, NXDOMAIN), that there is none.
+fn own_cname(
+    message: &hickory_resolver::proto::op::Message,
+    name: &Name,
+    answer: &Answer,
+) -> Option<Answer> {
+    let target = message
+        .answers
+        .iter()
+        .find_map(|record| match &record.data {
+            RData::CNAME(target) if record.name == *name => Some(absolute_free(&target.0)),
+            _ => None,
+        });
+    match (target, answer) {
+        (Some(target), _) => Some(Answer::Records(vec![target])),
+        (None, Answer::NxDomain) => Some(Answer::NxDomain),
+        (None, Answer::NoData | Answer::Records(_)) => Some(Answer::NoData),
+        (None, Answer::Failed(_)) => None,
     }
 }
 

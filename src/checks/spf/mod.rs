@@ -281,9 +281,14 @@ fn analyse<'s>(domain: &str, provider: &str, snapshot: &'s DnsSnapshot) -> Analy
 /// The queries SPF still needs for `domain`, given the snapshot.
 pub fn queries(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
     let mut needed = analyse(domain, provider, snapshot).needed();
-    // Asked from the first round on: whether the name is a CNAME, and the provider's record
-    // (its addresses are what the record must pass).
-    for query in [Query::cname(domain), Query::txt(provider)] {
+    // The provider's record is asked from the first round on (its addresses are what the
+    // record must pass). Whether the name is a CNAME comes with the TXT answer (`dns/` reads
+    // it from there); it is asked only when an answer did not tell.
+    let mut extra = vec![Query::txt(provider)];
+    if snapshot.contains(&Query::txt(domain)) {
+        extra.push(Query::cname(domain));
+    }
+    for query in extra {
         if !snapshot.contains(&query) && !needed.contains(&query) {
             needed.push(query);
         }
