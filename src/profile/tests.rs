@@ -188,69 +188,7 @@ fn a_broken_profile_file_names_the_record_and_the_problem() {
 }
 
 /// A custom profile with every kind, an alternative, a recommended and a conditional record.
-pub(crate) const EVERY_KIND: &str = r#"
-name = "every"
-title = "Every kind"
-
-[params.selector]
-description = "DKIM selector"
-default = "k1"
-
-[params.key]
-description = "DKIM key"
-
-[params.bounce]
-description = "Bounce label"
-
-[params.region]
-description = "us or eu"
-default = "us"
-pattern = "^(us|eu)$"
-
-[params.code]
-description = "Ownership code"
-required = true
-
-[[records]]
-kind = "spf"
-name = "{domain}"
-include = "spf.every.example"
-
-[[records]]
-any_of = [
-  [{ kind = "dkim", name = "{selector}._domainkey.{domain}", key = "{key}", key_type = "rsa" }],
-  [{ kind = "dkim", name = "e1._domainkey.{domain}", cname = "e1.dkim.every.example" },
-   { kind = "dkim", name = "e2._domainkey.{domain}", cname = "e2.dkim.every.example" }],
-]
-
-[[records]]
-kind = "cname"
-name = "{bounce}.{domain}"
-cname = "bounces.{region}.every.example"
-when = "bounce"
-
-[[records]]
-kind = "mx"
-name = "{bounce}.{domain}"
-hosts = ["10 mx1.every.example", "mx2.every.example"]
-when = ["bounce", "region=eu"]
-
-[[records]]
-kind = "txt"
-name = "_every.{domain}"
-value = "every-site={domain_dashed}"
-required = false
-
-[[records]]
-kind = "verification"
-name = "{domain}"
-value = "every-code={code}"
-
-[[records]]
-kind = "dmarc"
-name = "_dmarc.{domain}"
-min_policy = "quarantine"
-"#;
+pub(crate) const EVERY_KIND: &str = include_str!("../../fixtures/profiles/every.toml");
 
 #[test]
 fn a_profile_with_every_kind_loads_with_alternatives_and_conditions() {
@@ -287,11 +225,11 @@ fn a_profile_with_every_kind_loads_with_alternatives_and_conditions() {
         Expectation::Mx(vec![
             MxHost {
                 preference: Some(10),
-                host: "mx1.every.example".into()
+                host: "mx1.every.example.net".into()
             },
             MxHost {
                 preference: None,
-                host: "mx2.every.example".into()
+                host: "mx2.every.example.net".into()
             }
         ])
     );

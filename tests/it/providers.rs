@@ -790,69 +790,7 @@ async fn the_api_gives_the_same_verdicts_and_keeps_each_registrations_parameters
 }
 
 /// A custom profile with every kind, an alternative, a recommended and conditional records.
-const EVERY_KIND: &str = r#"
-name = "every"
-title = "Every kind"
-
-[params.selector]
-description = "DKIM selector"
-default = "k1"
-
-[params.key]
-description = "DKIM key"
-
-[params.bounce]
-description = "Bounce label"
-
-[params.region]
-description = "us or eu"
-default = "us"
-pattern = "^(us|eu)$"
-
-[params.code]
-description = "Ownership code"
-required = true
-
-[[records]]
-kind = "spf"
-name = "{domain}"
-include = "spf.every.example.net"
-
-[[records]]
-any_of = [
-  [{ kind = "dkim", name = "{selector}._domainkey.{domain}", key = "{key}" }],
-  [{ kind = "dkim", name = "e1._domainkey.{domain}", cname = "e1.dkim.every.example.net" },
-   { kind = "dkim", name = "e2._domainkey.{domain}", cname = "e2.dkim.every.example.net" }],
-]
-
-[[records]]
-kind = "cname"
-name = "{bounce}.{domain}"
-cname = "bounces.{region}.every.example.net"
-when = "bounce"
-
-[[records]]
-kind = "mx"
-name = "in.{domain}"
-hosts = ["10 mx1.every.example.net"]
-when = ["bounce", "region=eu"]
-
-[[records]]
-kind = "txt"
-name = "_every.{domain}"
-value = "every-site={domain_dashed}"
-required = false
-
-[[records]]
-kind = "verification"
-name = "{domain}"
-value = "every-code={code}"
-
-[[records]]
-kind = "dmarc"
-name = "_dmarc.{domain}"
-min_policy = "quarantine"
-"#;
+const EVERY_KIND: &str = include_str!("../../fixtures/profiles/every.toml");
 
 #[test]
 fn a_custom_profile_directory_brings_every_kind() {
