@@ -132,11 +132,18 @@ fn inflate(domain: &str, status: DomainStatus, bytes: &[u8]) -> Result<DomainRec
     })
 }
 
+/// Registrations kept decoded because they were read lately: operators poll the few domains
+/// they wait for, which then skip the inflating. Bounded (about 7 KiB each).
+const HOT_ENTRIES: usize = 1024;
+
 #[derive(Debug, Default)]
 pub struct ReadModel {
     sequence: AtomicU64,
     /// Domain → (sequence of the write that set it, the record; `None` once unregistered).
     rows: RwLock<BTreeMap<String, (u64, Option<Packed>)>>,
+    /// Lately read registrations, decoded. Changed only under `rows`' lock (read to fill,
+    /// write to invalidate), so an entry is never older than the row.
+    hot: std::sync::Mutex<std::collections::HashMap<String, DomainRecord>>,
 }
 
 impl ReadModel {
@@ -150,6 +157,7 @@ impl ReadModel {
         ReadModel {
             sequence: AtomicU64::new(0),
             rows: RwLock::new(rows),
+            hot: Default::default(),
         }
     }
 
@@ -178,9 +186,16 @@ impl ReadModel {
         match rows.get(&domain) {
             Some((current, _)) if *current > sequence => {}
             _ => {
+                self.hot().remove(&domain);
                 rows.insert(domain, (sequence, record));
             }
         }
+    }
+
+    fn hot(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, DomainRecord>> {
+        self.hot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn get(&self, domain: &str) -> Option<DomainRecord> {
@@ -188,8 +203,20 @@ impl ReadModel {
             .rows
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let packed = rows.get(domain).and_then(|(_, record)| record.as_ref());
-        packed.and_then(|packed| packed.unpack(domain))
+        if let Some(record) = self.hot().get(domain) {
+            return Some(record.clone());
+        }
+        let packed = rows.get(domain).and_then(|(_, record)| record.as_ref())?;
+        let record = packed.unpack(domain)?;
+        // Filled while the rows are read-locked: a write (which invalidates under the write
+        // lock) cannot slip in between the unpacking and the filling.
+        let mut hot = self.hot();
+        if hot.len() >= HOT_ENTRIES {
+            // Crude but bounded: start over; polled domains come back at once.
+            hot.clear();
+        }
+        hot.insert(domain.to_string(), record.clone());
+        Some(record)
     }
 
     /// Up to `limit` registrations after `after`, in domain order, optionally of one status.
@@ -261,6 +288,32 @@ mod tests {
         let third = model.next_sequence();
         model.remove(third, "a.example");
         assert!(model.get("a.example").is_none());
+    }
+
+    #[test]
+    fn a_lately_read_registration_is_never_served_older_than_its_row() {
+        let model = ReadModel::new([record("a.example", DomainStatus::Pending)]);
+        assert_eq!(
+            model.get("a.example").unwrap().lifecycle.status,
+            DomainStatus::Pending
+        );
+        // Read once: now kept decoded. A write replaces it.
+        let sequence = model.next_sequence();
+        model.put(sequence, record("a.example", DomainStatus::Verified));
+        assert_eq!(
+            model.get("a.example").unwrap().lifecycle.status,
+            DomainStatus::Verified
+        );
+        model.remove(model.next_sequence(), "a.example");
+        assert!(model.get("a.example").is_none());
+        // Bounded: far more domains read than kept.
+        let many = ReadModel::new(
+            (0..HOT_ENTRIES * 2).map(|n| record(&format!("d{n}.example"), DomainStatus::Pending)),
+        );
+        for n in 0..HOT_ENTRIES * 2 {
+            assert!(many.get(&format!("d{n}.example")).is_some());
+        }
+        assert!(many.hot().len() <= HOT_ENTRIES);
     }
 
     #[test]
