@@ -18,7 +18,7 @@ use std::fmt;
 use crate::domain::DomainName;
 pub use crate::profile::RecordKind;
 use crate::profile::{
-    Expectation, Profile, RecordTemplate, Requirement, TOKEN_PARAM, expand, placeholders,
+    Condition, Expectation, Profile, RecordTemplate, Requirement, TOKEN_PARAM, expand, placeholders,
 };
 pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 
@@ -439,6 +439,32 @@ impl<'a> Plan<'a> {
                     })
                     .collect(),
             })
+    }
+
+    /// Required records this plan leaves unjudged because a parameter their `when` names has no
+    /// value: (kind, name, parameter), for telling the user what to give.
+    pub fn unchecked(&self) -> Vec<(RecordKind, String, String)> {
+        self.profile
+            .requirements
+            .iter()
+            .filter(|requirement| requirement.required && !requirement.applies(&self.values))
+            .filter_map(|requirement| {
+                let missing = requirement
+                    .when
+                    .iter()
+                    .find_map(|condition| match condition {
+                        Condition::Given(param) if !self.values.contains_key(param) => {
+                            Some(param.clone())
+                        }
+                        _ => None,
+                    })?;
+                let first = &requirement.any_of[0][0];
+                let name = self
+                    .expand(&first.name)
+                    .unwrap_or_else(|_| first.name.replace("{domain}", self.domain.as_str()));
+                Some((first.expect.kind(), name, missing))
+            })
+            .collect()
     }
 
     /// The queries still needed to evaluate every required record, given the answers so far.

@@ -181,9 +181,13 @@ mod tests {
         ]));
         assert_eq!(extra.status, RecordStatus::Fail);
         assert!(extra.message.contains("also lists mx.other.example"));
-        let null = judge(mx(&["0 "]));
-        assert_eq!(null.status, RecordStatus::Fail);
-        assert!(null.message.contains("null MX"));
+        for record in ["0 .", "0 "] {
+            let null = judge(mx(&[record]));
+            assert_eq!(null.status, RecordStatus::Fail);
+            assert!(null.message.contains("null MX"));
+            let removal = &null.fix.unwrap().actions[1];
+            assert_eq!(removal.zone, "mail.shop.example. IN MX 0 .");
+        }
         let failed = judge(Answer::Failed(super::super::LookupFailure::ServFail));
         assert_eq!(failed.status, RecordStatus::Error);
     }

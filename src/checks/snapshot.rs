@@ -63,7 +63,7 @@ pub fn normalize_name(name: &str) -> String {
 }
 
 /// An MX record's preference and host. A record without a preference (as older snapshots and
-/// tests write them) is the host alone; a null MX (RFC 7505) has an empty host.
+/// tests write them) is the host alone; a null MX (RFC 7505) has the host `.`.
 pub fn mx_parts(record: &str) -> (Option<u16>, &str) {
     match record.split_once(' ') {
         Some((preference, host)) => match preference.parse() {

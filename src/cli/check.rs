@@ -142,11 +142,19 @@ async fn check_one(
         )?,
         Format::Text => {
             write!(stdout, "{}", render::report(&probe.report, style))?;
-            if token.is_none() && profile.verification().is_some() {
-                writeln!(
-                    stdout,
-                    "\nThe ownership record was not checked: give --token to check it."
-                )?;
+            for (kind, name, param) in plan.unchecked() {
+                if param == crate::profile::TOKEN_PARAM {
+                    writeln!(
+                        stdout,
+                        "\nThe ownership record was not checked: give --token to check it."
+                    )?;
+                } else {
+                    writeln!(
+                        stdout,
+                        "\nThe {kind} record at {name} was not checked: give --param {param}=… to \
+                         check it."
+                    )?;
+                }
             }
         }
     }

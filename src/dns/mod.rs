@@ -438,7 +438,15 @@ fn rdata_text(data: &RData) -> Option<String> {
             Some(String::from_utf8_lossy(&bytes).into_owned())
         }
         RData::CNAME(cname) => Some(absolute_free(&cname.0)),
-        RData::MX(mx) => Some(format!("{} {}", mx.preference, absolute_free(&mx.exchange))),
+        RData::MX(mx) => {
+            // A null MX (RFC 7505) names the root: shown as "." rather than nothing.
+            let exchange = if mx.exchange.is_root() {
+                ".".to_string()
+            } else {
+                absolute_free(&mx.exchange)
+            };
+            Some(format!("{} {exchange}", mx.preference))
+        }
         RData::PTR(ptr) => Some(absolute_free(&ptr.0)),
         RData::A(a) => Some(a.0.to_string()),
         RData::AAAA(aaaa) => Some(aaaa.0.to_string()),

@@ -941,3 +941,17 @@ fn a_domains_file_applies_the_parameters_to_every_line() {
     );
     assert_eq!(exit_code(&output), 2);
 }
+
+#[test]
+fn the_text_output_names_the_parameter_a_skipped_record_needs() {
+    let output = check(&["good-google.example.net", "--profile", "google"]);
+    let text = crate::support::stdout(&output);
+    assert!(
+        text.contains(
+            "The verification record at good-google.example.net was not checked: give --param \
+             verification=… to check it."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("give --token"), "{text}");
+}
