@@ -80,14 +80,18 @@ fn start_bind(dir: &Path, port: u16) -> Bind {
     Bind { child }
 }
 
-/// Waits until the server answers for the provider's zone.
-async fn wait_for(server: SocketAddr) {
-    let resolver = Resolver::new(&ResolverSettings {
+fn resolver(server: SocketAddr, timeout: Duration, attempts: usize) -> Resolver {
+    Resolver::new(&ResolverSettings {
         nameservers: vec![server],
-        timeout: Duration::from_millis(200),
-        attempts: 1,
+        timeout,
+        attempts,
     })
-    .expect("a resolver");
+    .expect("a resolver")
+}
+
+/// Waits until the server answers for the generated zone.
+async fn wait_for(server: SocketAddr) {
+    let resolver = resolver(server, Duration::from_millis(200), 1);
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if matches!(
@@ -156,12 +160,7 @@ fn bulk_median(
 
 /// The DNS queries one check of a generated domain makes.
 async fn queries_per_check(server: SocketAddr) -> u64 {
-    let resolver = Resolver::new(&ResolverSettings {
-        nameservers: vec![server],
-        timeout: Duration::from_secs(2),
-        attempts: 2,
-    })
-    .expect("a resolver");
+    let resolver = resolver(server, Duration::from_secs(2), 2);
     let profile = sendercheck::profile::Profiles::built_in("mandrill").expect("mandrill");
     let domain = sendercheck::domain::DomainName::parse(&zones::domain(1)).expect("a domain");
     let plan = sendercheck::checks::Plan::new(&domain, &profile, None);

@@ -166,15 +166,13 @@ pub fn evaluate(
             for query_type in delegation.copies {
                 let at_name = Query::new(&name, *query_type);
                 let at_target = Query::new(&target, *query_type);
-                let published = match snapshot.get(&at_name).map(Answer::records) {
-                    None => return check.not_looked_up(&at_name),
-                    Some(Err(failure)) => return failed(check, &at_name, failure),
-                    Some(Ok(records)) => records,
+                let published = match check.records_of(snapshot, &at_name) {
+                    Ok(records) => records,
+                    Err(unanswered) => return *unanswered,
                 };
-                let providers = match snapshot.get(&at_target).map(Answer::records) {
-                    None => return check.not_looked_up(&at_target),
-                    Some(Err(failure)) => return failed(check, &at_target, failure),
-                    Some(Ok(records)) => records,
+                let providers = match check.records_of(snapshot, &at_target) {
+                    Ok(records) => records,
+                    Err(unanswered) => return *unanswered,
                 };
                 published_any |= !published.is_empty();
                 same &= same_records(published, providers);

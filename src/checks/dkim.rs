@@ -5,7 +5,7 @@
 
 use base64::Engine;
 
-use super::snapshot::{Answer, DnsSnapshot, Query, normalize_name};
+use super::snapshot::{DnsSnapshot, Query, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept, and the size it recommends.
@@ -40,19 +40,9 @@ pub fn evaluate_key(
     }
     let mut check = RecordCheck::new(RecordKind::Dkim, &name, "TXT", expected, fix);
     let query = Query::txt(&name);
-    let records = match snapshot.get(&query).map(Answer::records) {
-        None => return check.not_looked_up(&query),
-        Some(Err(failure)) => {
-            return RecordCheck::lookup_failed(
-                RecordKind::Dkim,
-                &name,
-                "TXT",
-                check.expected,
-                &query,
-                failure,
-            );
-        }
-        Some(Ok(records)) => records,
+    let records = match check.records_of(snapshot, &query) {
+        Ok(records) => records,
+        Err(unanswered) => return *unanswered,
     };
     if key.is_none() {
         check.warnings.push(
@@ -296,6 +286,7 @@ pub fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
 mod tests {
     use super::*;
     use crate::checks::ActionKind;
+    use crate::checks::snapshot::Answer;
     use crate::checks::snapshot::LookupFailure;
 
     const NAME: &str = "k1._domainkey.shop.example";

@@ -330,6 +330,27 @@ impl RecordCheck {
 }
 
 impl RecordCheck {
+    /// The records `query` got (none for NXDOMAIN and NODATA); or, when it was not looked up
+    /// or DNS did not answer, this check turned into that finding (no verdict).
+    fn records_of<'s>(
+        &self,
+        snapshot: &'s DnsSnapshot,
+        query: &Query,
+    ) -> Result<&'s [String], Box<RecordCheck>> {
+        match snapshot.get(query).map(Answer::records) {
+            None => Err(Box::new(self.clone().not_looked_up(query))),
+            Some(Err(failure)) => Err(Box::new(RecordCheck::lookup_failed(
+                self.kind,
+                &self.name,
+                &self.record_type,
+                self.expected.clone(),
+                query,
+                failure,
+            ))),
+            Some(Ok(records)) => Ok(records),
+        }
+    }
+
     /// A record whose query is absent from the snapshot: the collection stopped early (it is
     /// bounded), so there is no verdict.
     fn not_looked_up(mut self, query: &Query) -> Self {

@@ -1,7 +1,7 @@
 //! MX records at a name (a MAIL FROM subdomain, a receiving domain): exactly the provider's hosts,
 //! so bounces and replies reach it; preferences as the provider gives them.
 
-use super::snapshot::{Answer, DnsSnapshot, Query, QueryType, mx_parts, normalize_name};
+use super::snapshot::{DnsSnapshot, Query, QueryType, mx_parts, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 
 /// The preference proposed when the profile gives none.
@@ -37,19 +37,9 @@ pub fn evaluate(
         Fix::mx(&name, &shown(&wanted)),
     );
     let query = Query::new(&name, QueryType::Mx);
-    let records = match snapshot.get(&query).map(Answer::records) {
-        None => return check.not_looked_up(&query),
-        Some(Err(failure)) => {
-            return RecordCheck::lookup_failed(
-                RecordKind::Mx,
-                &name,
-                "MX",
-                check.expected,
-                &query,
-                failure,
-            );
-        }
-        Some(Ok(records)) => records,
+    let records = match check.records_of(snapshot, &query) {
+        Ok(records) => records,
+        Err(unanswered) => return *unanswered,
     };
     let found: Vec<(Option<u16>, String)> = records
         .iter()
@@ -132,6 +122,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::snapshot::Answer;
 
     const NAME: &str = "mail.shop.example";
 

@@ -1,7 +1,7 @@
 //! An exact TXT record: domain ownership (a TXT equal to the profile's template with the token
 //! filled in), or any other TXT a provider asks for verbatim.
 
-use super::snapshot::{Answer, DnsSnapshot, Query};
+use super::snapshot::{DnsSnapshot, Query};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 
 /// Judges the ownership record: a TXT at `name` equal to `expected_value` (the profile's
@@ -27,19 +27,9 @@ pub fn evaluate(
         Fix::txt(domain, &expected_value),
     );
     let query = Query::txt(domain);
-    let records = match snapshot.get(&query).map(Answer::records) {
-        None => return check.not_looked_up(&query),
-        Some(Err(failure)) => {
-            return RecordCheck::lookup_failed(
-                kind,
-                domain,
-                "TXT",
-                check.expected,
-                &query,
-                failure,
-            );
-        }
-        Some(Ok(records)) => records,
+    let records = match check.records_of(snapshot, &query) {
+        Ok(records) => records,
+        Err(unanswered) => return *unanswered,
     };
     if records.iter().any(|record| record.trim() == expected_value) {
         check.found = vec![expected_value];
@@ -81,6 +71,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::snapshot::Answer;
     use crate::checks::snapshot::LookupFailure;
 
     const TEMPLATE: &str = "mandrill_verify.{token}";

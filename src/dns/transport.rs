@@ -242,8 +242,8 @@ struct PooledSocket {
     used: AtomicU32,
     born: Instant,
     retired: AtomicBool,
-    /// The servers by address, to count answers that match no query.
-    servers: Arc<Mutex<HashMap<SocketAddr, Arc<Server>>>>,
+    /// The servers by address (fixed at start), to count answers that match no query.
+    servers: Arc<HashMap<SocketAddr, Arc<Server>>>,
 }
 
 impl PooledSocket {
@@ -303,10 +303,7 @@ impl PooledSocket {
                 });
             (exact, but_case, waiting.server)
         });
-        let servers = self
-            .servers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let servers = &self.servers;
         match matches {
             Some((true, _, server)) => {
                 if let Some(waiting) = pending.remove(&id) {
@@ -351,7 +348,7 @@ struct Pool {
     socket_queries: u32,
     v4: Mutex<Vec<Arc<PooledSocket>>>,
     v6: Mutex<Vec<Arc<PooledSocket>>>,
-    servers: Arc<Mutex<HashMap<SocketAddr, Arc<Server>>>>,
+    servers: Arc<HashMap<SocketAddr, Arc<Server>>>,
 }
 
 impl Pool {
@@ -468,7 +465,7 @@ impl Transport {
                     .unwrap_or(SOCKET_QUERIES),
                 v4: Mutex::new(Vec::new()),
                 v6: Mutex::new(Vec::new()),
-                servers: Arc::new(Mutex::new(by_addr)),
+                servers: Arc::new(by_addr),
             },
             servers,
             timeout,

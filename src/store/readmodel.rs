@@ -29,10 +29,15 @@ use crate::status::{DomainStatus, Lifecycle};
 #[derive(Debug)]
 struct Packed {
     status: DomainStatus,
-    /// The deflated row; `None` only if packing failed (it cannot, short of memory), and
-    /// then `plain` holds the record.
-    deflated: Option<Box<[u8]>>,
-    plain: Option<Box<DomainRecord>>,
+    form: Form,
+}
+
+#[derive(Debug)]
+enum Form {
+    /// The registration as one deflated JSON document (`PackedRow`).
+    Deflated(Box<[u8]>),
+    /// Kept as is when packing failed (it cannot, short of memory).
+    Plain(Box<DomainRecord>),
 }
 
 /// What `Packed` deflates: a `DomainRecord` without its domain (the map's key).
@@ -55,31 +60,23 @@ struct PackedRow<'a> {
 impl Packed {
     fn new(record: DomainRecord) -> Self {
         let status = record.lifecycle.status;
-        match deflate(&record) {
-            Some(bytes) => Packed {
-                status,
-                deflated: Some(bytes),
-                plain: None,
-            },
-            None => Packed {
-                status,
-                deflated: None,
-                plain: Some(Box::new(record)),
-            },
-        }
+        let form = match deflate(&record) {
+            Some(bytes) => Form::Deflated(bytes),
+            None => Form::Plain(Box::new(record)),
+        };
+        Packed { status, form }
     }
 
     fn unpack(&self, domain: &str) -> Option<DomainRecord> {
-        if let Some(record) = &self.plain {
-            return Some(record.as_ref().clone());
-        }
-        let bytes = self.deflated.as_deref()?;
-        match inflate(domain, self.status, bytes) {
-            Ok(record) => Some(record),
-            Err(problem) => {
-                tracing::error!(%domain, %problem, "a packed registration does not unpack");
-                None
-            }
+        match &self.form {
+            Form::Plain(record) => Some(record.as_ref().clone()),
+            Form::Deflated(bytes) => match inflate(domain, self.status, bytes) {
+                Ok(record) => Some(record),
+                Err(problem) => {
+                    tracing::error!(%domain, %problem, "a packed registration does not unpack");
+                    None
+                }
+            },
         }
     }
 }

@@ -34,9 +34,14 @@ fn cli(raw: &[u8], nameserver: &str) -> (i32, Value) {
 }
 
 async fn http(app: &TestApp, raw: Vec<u8>) -> (u16, Value) {
+    http_with(app, "", raw).await
+}
+
+/// As `http`, with a query string (`?fresh=1`).
+async fn http_with(app: &TestApp, query: &str, raw: Vec<u8>) -> (u16, Value) {
     let response = app
         .client
-        .post(app.url("/v1/dkim/verify"))
+        .post(app.url(&format!("/v1/dkim/verify{query}")))
         .header("content-type", "message/rfc822")
         .body(raw)
         .send()
@@ -484,22 +489,7 @@ async fn keys_are_reused_for_their_ttl_and_fresh_looks_again() {
     .await;
     let msg = message();
     let raw = format!("{}{msg}", rsa_signature(&msg, Signing::relaxed("rsa"))).into_bytes();
-    let post = |query: &'static str| {
-        let app = &app;
-        let raw = raw.clone();
-        async move {
-            let response = app
-                .client
-                .post(app.url(&format!("/v1/dkim/verify{query}")))
-                .header("content-type", "message/rfc822")
-                .body(raw)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap())
-        }
-    };
+    let post = |query: &'static str| http_with(&app, query, raw.clone());
     let (status, verdict) = post("").await;
     assert_eq!(
         (status, verdict["result"].as_str()),
