@@ -248,10 +248,12 @@ fn main() {
          costs the no-op's HTTP work plus that and the ~2.5 KB response \
          (1/(1/{noop_rate:.0} + 1/{store_rate:.0}) = {predicted:.0}/s before the payload; \
          the target needs {target_rate:.0}/s). The last {HOT} registrations read are kept \
-         decoded, which is what a poller meets. The memory target and the read target pull \
-         apart: keeping registrations as decoded structs read faster but took the daemon to \
-         about 800 MiB at 100k domains; deflating only the record sets gave 156 MiB. Closing \
-         the rest needs the response bytes kept ready, which at 100k domains does not fit.\n\n\
+         decoded together with their JSON body, rendered once per change (`store::Snapshot`), \
+         which is what a poller meets: a polled read is a map lookup and a write of bytes \
+         already made. The memory target and the spread read pull apart: keeping registrations \
+         as decoded structs read faster but took the daemon to about 800 MiB at 100k domains; \
+         keeping every response body ready as well as the packed state would double what the \
+         read model holds. The issue's own measure (wrk on one domain) is the polled line.\n\n\
          Machine: {}.\n",
         noop.p50_ms,
         noop.p99_ms,

@@ -250,13 +250,26 @@ fn invalid_token() -> ApiError {
 pub async fn get(
     State(state): State<AppState>,
     DomainPath(domain): DomainPath,
-) -> Result<Json<DomainObject>, ApiError> {
-    let record = state
+) -> Result<Response, ApiError> {
+    let snapshot = state
         .store
-        .get(domain.as_str())
+        .snapshot(domain.as_str())
         .await?
         .ok_or_else(|| not_registered(&domain))?;
-    Ok(Json(DomainObject::from(record)))
+    // Rendered once per change of the registration: a polled domain costs a lookup.
+    let body = snapshot.rendered(|record| {
+        serde_json::to_vec(&DomainObject::from(record.clone()))
+            .map(axum::body::Bytes::from)
+            .map_err(|error| {
+                tracing::error!(%error, "a registration does not serialise");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the registration could not be serialised",
+                )
+            })
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 fn not_registered(domain: &DomainName) -> ApiError {

@@ -102,6 +102,38 @@ pub struct DomainRecord {
     pub records: Vec<RecordCheck>,
 }
 
+/// A registration's state as the read model shares it: read-only, with one slot for what its
+/// reader made of it (the API keeps the JSON body there), so a domain polled again and again
+/// is rendered once per change. The slot goes with the snapshot when a write replaces it, so
+/// it never outlives the state it was made from.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub record: DomainRecord,
+    rendered: std::sync::OnceLock<bytes::Bytes>,
+}
+
+impl Snapshot {
+    pub fn new(record: DomainRecord) -> Self {
+        Snapshot {
+            record,
+            rendered: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// What `render` makes of the record, made on the first call only. An error is returned
+    /// and nothing kept, so the next reader tries again.
+    pub fn rendered<E>(
+        &self,
+        render: impl FnOnce(&DomainRecord) -> Result<bytes::Bytes, E>,
+    ) -> Result<bytes::Bytes, E> {
+        if let Some(bytes) = self.rendered.get() {
+            return Ok(bytes.clone());
+        }
+        let bytes = render(&self.record)?;
+        Ok(self.rendered.get_or_init(|| bytes).clone())
+    }
+}
+
 /// What a `PUT` asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registration {
@@ -190,6 +222,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// An active registration.
     async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError>;
+
+    /// An active registration as a shared snapshot (status reads). A store that keeps its
+    /// lately read registrations hands out the same snapshot until a write replaces it.
+    async fn snapshot(&self, domain: &str) -> Result<Option<std::sync::Arc<Snapshot>>, StoreError> {
+        Ok(self
+            .get(domain)
+            .await?
+            .map(|record| std::sync::Arc::new(Snapshot::new(record))))
+    }
 
     /// Active registrations ordered by domain, after `after`, at most `limit`.
     async fn list(

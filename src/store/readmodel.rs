@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{DomainRecord, rows};
+use std::sync::Arc;
+
+use super::{DomainRecord, Snapshot, rows};
 use crate::status::{DomainStatus, Lifecycle};
 
 /// A registration as held in memory: its status (lists filter on it) beside the whole
@@ -130,7 +132,8 @@ fn inflate(domain: &str, status: DomainStatus, bytes: &[u8]) -> Result<DomainRec
 }
 
 /// Registrations kept decoded because they were read lately: operators poll the few domains
-/// they wait for, which then skip the inflating. Bounded (about 7 KiB each).
+/// they wait for, which then skip the inflating, and whose JSON body the API renders once per
+/// change (`Snapshot`). Bounded (about 10 KiB each).
 const HOT_ENTRIES: usize = 1024;
 
 #[derive(Debug, Default)]
@@ -140,7 +143,7 @@ pub struct ReadModel {
     rows: RwLock<BTreeMap<String, (u64, Option<Packed>)>>,
     /// Lately read registrations, decoded. Changed only under `rows`' lock (read to fill,
     /// write to invalidate), so an entry is never older than the row.
-    hot: std::sync::Mutex<std::collections::HashMap<String, DomainRecord>>,
+    hot: std::sync::Mutex<std::collections::HashMap<String, Arc<Snapshot>>>,
 }
 
 impl ReadModel {
@@ -189,22 +192,24 @@ impl ReadModel {
         }
     }
 
-    fn hot(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, DomainRecord>> {
+    fn hot(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Arc<Snapshot>>> {
         self.hot
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn get(&self, domain: &str) -> Option<DomainRecord> {
+    /// The registration's state; the same snapshot for every read until a write replaces it
+    /// (or it leaves the bounded set of lately read ones).
+    pub fn get(&self, domain: &str) -> Option<Arc<Snapshot>> {
         let rows = self
             .rows
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(record) = self.hot().get(domain) {
-            return Some(record.clone());
+        if let Some(snapshot) = self.hot().get(domain) {
+            return Some(Arc::clone(snapshot));
         }
         let packed = rows.get(domain).and_then(|(_, record)| record.as_ref())?;
-        let record = packed.unpack(domain)?;
+        let record = Arc::new(Snapshot::new(packed.unpack(domain)?));
         // Filled while the rows are read-locked: a write (which invalidates under the write
         // lock) cannot slip in between the unpacking and the filling.
         let mut hot = self.hot();
@@ -212,7 +217,7 @@ impl ReadModel {
             // Crude but bounded: start over; polled domains come back at once.
             hot.clear();
         }
-        hot.insert(domain.to_string(), record.clone());
+        hot.insert(domain.to_string(), Arc::clone(&record));
         Some(record)
     }
 
@@ -274,7 +279,7 @@ mod tests {
         model.put(second, record("a.example", DomainStatus::Verified));
         model.put(first, record("a.example", DomainStatus::Pending));
         assert_eq!(
-            model.get("a.example").unwrap().lifecycle.status,
+            model.get("a.example").unwrap().record.lifecycle.status,
             DomainStatus::Verified
         );
         model.remove(first, "a.example");
@@ -291,16 +296,26 @@ mod tests {
     fn a_lately_read_registration_is_never_served_older_than_its_row() {
         let model = ReadModel::new([record("a.example", DomainStatus::Pending)]);
         assert_eq!(
-            model.get("a.example").unwrap().lifecycle.status,
+            model.get("a.example").unwrap().record.lifecycle.status,
             DomainStatus::Pending
         );
-        // Read once: now kept decoded. A write replaces it.
+        // Read once: now kept decoded, and what a reader rendered is kept with it.
+        let render = |record: &DomainRecord| {
+            Ok::<_, ()>(bytes::Bytes::from(record.lifecycle.status.to_string()))
+        };
+        let first = model.get("a.example").unwrap().rendered(render).unwrap();
+        assert_eq!(first, "pending");
+        let again = model.get("a.example").unwrap();
+        assert_eq!(again.rendered(|_| Err(())), Ok(first));
+        // A write replaces both the state and its rendering.
         let sequence = model.next_sequence();
         model.put(sequence, record("a.example", DomainStatus::Verified));
         assert_eq!(
-            model.get("a.example").unwrap().lifecycle.status,
+            model.get("a.example").unwrap().record.lifecycle.status,
             DomainStatus::Verified
         );
+        let after = model.get("a.example").unwrap().rendered(render).unwrap();
+        assert_eq!(after, "verified");
         model.remove(model.next_sequence(), "a.example");
         assert!(model.get("a.example").is_none());
         // Bounded: far more domains read than kept.
@@ -325,7 +340,10 @@ mod tests {
         );
         with_records.records = vec![check; 5];
         let model = ReadModel::new([with_records.clone()]);
-        assert_eq!(model.get("a.example"), Some(with_records.clone()));
+        assert_eq!(
+            model.get("a.example").map(|s| s.record.clone()),
+            Some(with_records.clone())
+        );
         assert_eq!(model.list(None, None, 1), [with_records]);
     }
 

@@ -559,6 +559,16 @@ impl Store for SqliteStore {
     }
 
     async fn get(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError> {
+        Ok(self
+            .model
+            .get(domain)
+            .map(|snapshot| snapshot.record.clone()))
+    }
+
+    async fn snapshot(
+        &self,
+        domain: &str,
+    ) -> Result<Option<std::sync::Arc<super::Snapshot>>, StoreError> {
         Ok(self.model.get(domain))
     }
 
