@@ -85,6 +85,7 @@ fn resolver(server: SocketAddr, timeout: Duration, attempts: usize) -> Resolver 
         nameservers: vec![server],
         timeout,
         attempts,
+        authoritative_port: None,
     })
     .expect("a resolver")
 }

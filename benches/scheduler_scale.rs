@@ -97,6 +97,10 @@ fn main() {
     let daemon = daemon::Daemon::start(&[
         ("SENDERCHECK_STORE_URL", url.clone()),
         ("SENDERCHECK_DNS_NAMESERVERS", dns.addr.to_string()),
+        (
+            "SENDERCHECK_DNS_AUTHORITATIVE_PORT",
+            dns.addr.port().to_string(),
+        ),
     ]);
     let (idle_rss, _) = daemon.memory_mib();
     let client = reqwest::blocking::Client::builder()

@@ -180,6 +180,10 @@ fn main() {
     let daemon = daemon::Daemon::start(&[
         ("SENDERCHECK_STORE_URL", url.clone()),
         ("SENDERCHECK_DNS_NAMESERVERS", dns.addr.to_string()),
+        (
+            "SENDERCHECK_DNS_AUTHORITATIVE_PORT",
+            dns.addr.port().to_string(),
+        ),
     ]);
     let duration = Duration::from_secs(seconds);
     let (noop, reads, polled) = runtime.block_on(async {

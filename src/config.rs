@@ -137,7 +137,12 @@ struct RawDns {
     nameservers: Option<Vec<String>>,
     timeout: Option<String>,
     attempts: Option<usize>,
+    authoritative: Option<bool>,
+    authoritative_port: Option<u16>,
 }
+
+/// The port a zone's authoritative servers are asked on unless `[dns] authoritative_port` says.
+pub const DEFAULT_AUTHORITATIVE_PORT: u16 = 53;
 
 /// The HTTP server's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,7 +247,10 @@ impl Default for Config {
             store: StoreConfig {
                 url: "sqlite://sendercheck.db".to_string(),
             },
-            dns: ResolverSettings::default(),
+            dns: ResolverSettings {
+                authoritative_port: Some(DEFAULT_AUTHORITATIVE_PORT),
+                ..ResolverSettings::default()
+            },
             scheduler: SchedulerConfig::default(),
             limits: Limits::default(),
             per_domain_metrics: false,
@@ -357,6 +365,11 @@ impl Config {
             }
             self.dns.attempts = attempts;
         }
+        self.set_authoritative(
+            "dns.authoritative_port",
+            raw.dns.authoritative,
+            raw.dns.authoritative_port,
+        )?;
         self.apply_schedule(raw.schedule)?;
         if let Some(bytes) = raw.limits.max_body_bytes {
             if !(1024..=64 * 1024 * 1024).contains(&bytes) {
@@ -392,6 +405,28 @@ impl Config {
             }
             self.default_profile = profile;
         }
+        Ok(())
+    }
+
+    /// Turns the authoritative view on or off and sets its port; what is not given is kept.
+    fn set_authoritative(
+        &mut self,
+        key: &str,
+        on: Option<bool>,
+        port: Option<u16>,
+    ) -> Result<(), ConfigError> {
+        if port == Some(0) {
+            return Err(ConfigError::Invalid {
+                key: key.into(),
+                value: "0".into(),
+                reason: "must be a port from 1 to 65535".into(),
+            });
+        }
+        let on = on.unwrap_or(self.dns.authoritative_port.is_some());
+        let port = port
+            .or(self.dns.authoritative_port)
+            .unwrap_or(DEFAULT_AUTHORITATIVE_PORT);
+        self.dns.authoritative_port = on.then_some(port);
         Ok(())
     }
 
@@ -497,6 +532,34 @@ impl Config {
         if let Some(timeout) = env("SENDERCHECK_DNS_TIMEOUT") {
             self.dns.timeout = parse_duration("SENDERCHECK_DNS_TIMEOUT", &timeout)?;
         }
+        let authoritative = match env("SENDERCHECK_DNS_AUTHORITATIVE") {
+            Some(value) => Some(match value.trim() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        key: "SENDERCHECK_DNS_AUTHORITATIVE".into(),
+                        value: other.to_string(),
+                        reason: "must be true or false".into(),
+                    });
+                }
+            }),
+            None => None,
+        };
+        let port = match env("SENDERCHECK_DNS_AUTHORITATIVE_PORT") {
+            Some(value) => Some(
+                value
+                    .trim()
+                    .parse::<u16>()
+                    .map_err(|_| ConfigError::Invalid {
+                        key: "SENDERCHECK_DNS_AUTHORITATIVE_PORT".into(),
+                        value: value.clone(),
+                        reason: "must be a port from 1 to 65535".into(),
+                    })?,
+            ),
+            None => None,
+        };
+        self.set_authoritative("SENDERCHECK_DNS_AUTHORITATIVE_PORT", authoritative, port)?;
         Ok(())
     }
 }

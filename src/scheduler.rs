@@ -276,8 +276,14 @@ impl Scheduler {
             return Ok(None);
         };
         let plan = Plan::new(&domain, profile, record.token.as_deref()).with_params(&record.params);
-        let probe =
-            probe::check_within(&inner.resolver, &plan, Some(inner.config.check_timeout)).await;
+        let started = self.now();
+        let probe = probe::check_at(
+            &inner.resolver,
+            &plan,
+            Some(inner.config.check_timeout),
+            started,
+        )
+        .await;
         let now = self.now();
         let mut lifecycle = record.lifecycle.clone();
         let transition = lifecycle.apply(&probe.report, &record.records, now, schedule);
@@ -298,11 +304,17 @@ impl Scheduler {
         {
             check.last_conclusive = last_conclusive(&record, check);
         }
+        let next_check_at = revisit_after_propagation(
+            lifecycle.next_check_at(&record.domain, now, schedule),
+            ready,
+            probe.report.valid_after,
+            now,
+        );
         let result = CheckResult {
             domain: record.domain.clone(),
             generation: record.generation,
             basis: Basis::of(&record),
-            next_check_at: lifecycle.next_check_at(&record.domain, now, schedule),
+            next_check_at,
             lifecycle,
             checked_at: now,
             ready,
@@ -430,5 +442,63 @@ fn last_conclusive(stored: &DomainRecord, check: &RecordCheck) -> Option<LastCon
             status: previous.status,
             checked_at: stored.checked_at?,
         })
+    }
+}
+
+/// A little after the resolvers' cached answers run out, so the check sees the records pass.
+const AFTER_PROPAGATION: chrono::Duration = chrono::Duration::seconds(5);
+
+/// The next check of a domain that is not ready yet but whose records are all published and
+/// only waiting for cached answers to expire: just after `valid_after`, when that comes
+/// before the interval's next check.
+fn revisit_after_propagation(
+    interval_next: DateTime<Utc>,
+    ready: bool,
+    valid_after: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    match valid_after {
+        Some(at) if !ready && at + AFTER_PROPAGATION < interval_next => {
+            (at + AFTER_PROPAGATION).max(now)
+        }
+        _ => interval_next,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_propagating_domain_is_checked_again_just_after_its_valid_after() {
+        let now = DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let interval = now + chrono::Duration::minutes(10);
+        let soon = now + chrono::Duration::seconds(41);
+        assert_eq!(
+            revisit_after_propagation(interval, false, Some(soon), now),
+            soon + AFTER_PROPAGATION
+        );
+        // Ready, or nothing to wait for, or later than the interval: the interval rules.
+        assert_eq!(
+            revisit_after_propagation(interval, true, Some(soon), now),
+            interval
+        );
+        assert_eq!(
+            revisit_after_propagation(interval, false, None, now),
+            interval
+        );
+        let late = now + chrono::Duration::hours(1);
+        assert_eq!(
+            revisit_after_propagation(interval, false, Some(late), now),
+            interval
+        );
+        // Already past: no earlier than now.
+        let past = now - chrono::Duration::minutes(5);
+        assert_eq!(
+            revisit_after_propagation(interval, false, Some(past), now),
+            now
+        );
     }
 }

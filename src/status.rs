@@ -296,6 +296,7 @@ mod tests {
             warnings: vec![],
             last_conclusive: None,
             required: true,
+            propagation: None,
         }
     }
 

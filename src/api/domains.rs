@@ -58,6 +58,13 @@ pub struct DomainObject {
     pub next_check_at: DateTime<Utc>,
     /// The profile parameters given at registration (the ownership token is not shown).
     pub params: std::collections::BTreeMap<String, String>,
+    /// When every required record is expected to pass everywhere, as of the latest check:
+    /// its time when all are published, the latest `expected_at` of those propagating; null
+    /// before the first check and when a required record is not published, inconsistent or
+    /// failing.
+    #[serde(serialize_with = "rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub valid_after: Option<DateTime<Utc>>,
     pub records: Vec<RecordObject>,
 }
 
@@ -72,6 +79,9 @@ impl From<DomainRecord> for DomainObject {
             checked_at: record.checked_at,
             next_check_at: record.next_check_at,
             params: record.params,
+            valid_after: record
+                .checked_at
+                .and_then(|at| crate::checks::propagation::valid_after(&record.records, at)),
             records: super::wire::records(&record.records),
         }
     }

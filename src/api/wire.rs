@@ -2,6 +2,7 @@
 //! (`checks/`) knows nothing of serde, and the stored rows (`store/rows.rs`) keep their own
 //! format, so renaming a field here never touches stored data. The CLI prints these too.
 
+use crate::checks::propagation::{Propagation, PropagationState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -83,6 +84,100 @@ pub struct RecordObject {
     #[serde(skip_serializing_if = "is_true")]
     #[schema(default = true)]
     pub required: bool,
+    /// The record seen from each of the zone's authoritative servers and from the resolver;
+    /// absent when the authoritative view is off or the zone's servers could not be found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub propagation: Option<PropagationObject>,
+}
+
+/// Where a record stands between the zone's servers and the resolver.
+#[derive(Clone, Copy, Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PropagationStateObject {
+    /// The servers and the resolver agree, and the record passes.
+    Published,
+    /// The servers pass; the resolver still serves an older answer until `expected_at`.
+    Propagating,
+    /// No server has the record as required.
+    NotPublished,
+    /// The servers disagree (see their `serial`s).
+    Inconsistent,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Propagation)]
+pub struct PropagationObject {
+    pub state: PropagationStateObject,
+    pub servers: Vec<ServerObject>,
+    pub resolver: ResolverObject,
+    /// For `propagating`: when the resolver's cached answer runs out (now + its TTL).
+    #[serde(serialize_with = "rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expected_at: Option<DateTime<Utc>>,
+}
+
+/// One authoritative server's verdict on the record.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PropagationServer)]
+pub struct ServerObject {
+    /// The server's NS name.
+    pub name: String,
+    /// The address asked.
+    pub address: String,
+    /// `error`: it did not answer (authoritatively).
+    pub status: Status,
+    /// The zone's SOA serial it gave; null when it gave none.
+    pub serial: Option<u32>,
+}
+
+/// The resolver's verdict and what is left of the TTL of the answer it holds.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PropagationResolver)]
+pub struct ResolverObject {
+    pub status: Status,
+    /// Seconds (for NXDOMAIN and NODATA: the negative TTL); null when unknown.
+    pub ttl: Option<u32>,
+}
+
+/// RFC 3339 UTC to the second, or null.
+pub fn rfc3339_opt<S: serde::Serializer>(
+    time: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => {
+            serializer.serialize_str(&time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        }
+        None => serializer.serialize_none(),
+    }
+}
+
+impl From<&Propagation> for PropagationObject {
+    fn from(seen: &Propagation) -> Self {
+        PropagationObject {
+            state: match seen.state {
+                PropagationState::Published => PropagationStateObject::Published,
+                PropagationState::Propagating => PropagationStateObject::Propagating,
+                PropagationState::NotPublished => PropagationStateObject::NotPublished,
+                PropagationState::Inconsistent => PropagationStateObject::Inconsistent,
+            },
+            servers: seen
+                .servers
+                .iter()
+                .map(|server| ServerObject {
+                    name: server.name.clone(),
+                    address: server.address.ip().to_string(),
+                    status: server.status.into(),
+                    serial: server.serial,
+                })
+                .collect(),
+            resolver: ResolverObject {
+                status: seen.resolver.status.into(),
+                ttl: seen.resolver.ttl,
+            },
+            expected_at: seen.expected_at,
+        }
+    }
 }
 
 fn is_true(value: &bool) -> bool {
@@ -142,6 +237,10 @@ pub struct ReportObject {
     pub domain: String,
     pub profile: String,
     pub ready: bool,
+    /// When every required record is expected to pass everywhere (the resolver's cached
+    /// answers run out); null when one is not published, inconsistent or failing.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub valid_after: Option<DateTime<Utc>>,
     pub records: Vec<RecordObject>,
 }
 
@@ -165,6 +264,7 @@ impl From<&RecordCheck> for RecordObject {
                     checked_at: last.checked_at,
                 }),
             required: record.required,
+            propagation: record.propagation.as_ref().map(PropagationObject::from),
         }
     }
 }
@@ -205,6 +305,7 @@ impl From<&DomainReport> for ReportObject {
             domain: report.domain.clone(),
             profile: report.profile.clone(),
             ready: report.ready,
+            valid_after: report.valid_after,
             records: report.records.iter().map(RecordObject::from).collect(),
         }
     }

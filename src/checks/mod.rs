@@ -8,6 +8,7 @@ pub mod cname;
 pub mod dkim;
 pub mod dmarc;
 pub mod mx;
+pub mod propagation;
 pub mod snapshot;
 pub mod spf;
 pub mod verification;
@@ -20,7 +21,7 @@ pub use crate::profile::RecordKind;
 use crate::profile::{
     Condition, Expectation, Profile, RecordTemplate, Requirement, TOKEN_PARAM, expand, placeholders,
 };
-pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
+pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Observed, Origin, Query, QueryType};
 
 /// The verdict on one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -270,6 +271,9 @@ pub struct RecordCheck {
     pub last_conclusive: Option<LastConclusive>,
     /// `false` for a recommended record: shown, never blocking `ready`.
     pub required: bool,
+    /// The record seen from the zone's authoritative servers and the resolver (`None`: the
+    /// authoritative view is off, or the zone's servers could not be found).
+    pub propagation: Option<propagation::Propagation>,
 }
 
 /// The last verdict on a record that DNS answered.
@@ -301,6 +305,7 @@ impl RecordCheck {
             warnings: Vec::new(),
             last_conclusive: None,
             required: true,
+            propagation: None,
         }
     }
 
@@ -325,6 +330,7 @@ impl RecordCheck {
             warnings: Vec::new(),
             last_conclusive: None,
             required: true,
+            propagation: None,
         }
     }
 }
@@ -701,6 +707,9 @@ pub struct DomainReport {
     pub profile: String,
     pub ready: bool,
     pub records: Vec<RecordCheck>,
+    /// When every required record is expected to pass everywhere (`propagation::valid_after`);
+    /// set by the probe, which knows the time of the check.
+    pub valid_after: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl DomainReport {
@@ -713,6 +722,7 @@ impl DomainReport {
             profile: profile.to_string(),
             ready,
             records,
+            valid_after: None,
         }
     }
 

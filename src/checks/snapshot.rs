@@ -12,6 +12,10 @@ pub enum QueryType {
     Aaaa,
     Mx,
     Ptr,
+    /// The zone's start of authority: finding a zone's apex and its serial.
+    Soa,
+    /// The zone's name servers.
+    Ns,
 }
 
 impl fmt::Display for QueryType {
@@ -23,6 +27,8 @@ impl fmt::Display for QueryType {
             QueryType::Aaaa => "AAAA",
             QueryType::Mx => "MX",
             QueryType::Ptr => "PTR",
+            QueryType::Soa => "SOA",
+            QueryType::Ns => "NS",
         })
     }
 }
@@ -133,10 +139,43 @@ impl Answer {
     }
 }
 
-/// All answers gathered for one check.
+/// Where an answer came from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// The configured resolver (or the system's).
+    Resolver,
+    /// One authoritative server of the zone, asked directly without recursion.
+    Server(std::net::SocketAddr),
+}
+
+/// One answer as it was seen: what it said, for how long it may be kept (the smallest TTL of
+/// its records; for NXDOMAIN and NODATA the negative TTL of RFC 2308 §5, the SOA's TTL capped
+/// by its minimum) and who said it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observed {
+    pub answer: Answer,
+    pub ttl: Option<u32>,
+    pub origin: Origin,
+}
+
+impl Observed {
+    /// An answer from the resolver with no TTL known (tests, fixtures, derived answers).
+    pub fn resolver(answer: Answer) -> Self {
+        Observed {
+            answer,
+            ttl: None,
+            origin: Origin::Resolver,
+        }
+    }
+}
+
+/// All answers gathered for one check, from one view (the resolver's, or one authoritative
+/// server's with the resolver answering for names outside its zone).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DnsSnapshot {
     answers: BTreeMap<Query, Answer>,
+    /// TTL and origin of the answers that came with them.
+    seen: BTreeMap<Query, (Option<u32>, Origin)>,
 }
 
 impl DnsSnapshot {
@@ -145,7 +184,30 @@ impl DnsSnapshot {
     }
 
     pub fn insert(&mut self, query: Query, answer: Answer) {
+        self.seen.remove(&query);
         self.answers.insert(query, answer);
+    }
+
+    /// Keeps an answer with its TTL and origin.
+    pub fn observe(&mut self, query: Query, observed: Observed) {
+        self.seen
+            .insert(query.clone(), (observed.ttl, observed.origin));
+        self.answers.insert(query, observed.answer);
+    }
+
+    /// The TTL an answer came with (`None`: unknown, or not asked).
+    pub fn ttl(&self, query: &Query) -> Option<u32> {
+        self.seen.get(query).and_then(|(ttl, _)| *ttl)
+    }
+
+    /// Who answered a query (`None`: not asked, or inserted without an origin).
+    pub fn origin(&self, query: &Query) -> Option<&Origin> {
+        self.seen.get(query).map(|(_, origin)| origin)
+    }
+
+    /// Every query asked, with its answer.
+    pub fn iter(&self) -> impl Iterator<Item = (&Query, &Answer)> {
+        self.answers.iter()
     }
 
     /// The answer to a query, or `None` when it has not been asked yet.
@@ -183,14 +245,24 @@ impl DnsSnapshot {
 
 impl FromIterator<(Query, Answer)> for DnsSnapshot {
     fn from_iter<I: IntoIterator<Item = (Query, Answer)>>(iter: I) -> Self {
-        DnsSnapshot {
-            answers: iter.into_iter().collect(),
-        }
+        let mut snapshot = DnsSnapshot::new();
+        snapshot.extend(iter);
+        snapshot
     }
 }
 
 impl Extend<(Query, Answer)> for DnsSnapshot {
     fn extend<I: IntoIterator<Item = (Query, Answer)>>(&mut self, iter: I) {
-        self.answers.extend(iter);
+        for (query, answer) in iter {
+            self.insert(query, answer);
+        }
+    }
+}
+
+impl Extend<(Query, Observed)> for DnsSnapshot {
+    fn extend<I: IntoIterator<Item = (Query, Observed)>>(&mut self, iter: I) {
+        for (query, observed) in iter {
+            self.observe(query, observed);
+        }
     }
 }

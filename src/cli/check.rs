@@ -26,6 +26,11 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     if let Some(timeout) = &args.timeout {
         config.dns.timeout = parse_duration("--timeout", timeout)?;
     }
+    if args.no_authoritative {
+        config.dns.authoritative_port = None;
+    } else if let Some(port) = args.authoritative_port {
+        config.dns.authoritative_port = Some(port);
+    }
     let name = args
         .profile
         .clone()

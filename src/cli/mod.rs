@@ -120,6 +120,13 @@ pub struct CheckArgs {
     /// Ask only this DNS server (repeatable), over UDP with TCP fallback.
     #[arg(long = "nameserver", value_name = "IP:PORT")]
     pub nameservers: Vec<String>,
+    /// Ask the resolver only, not the zone's authoritative servers (no `propagation`).
+    #[arg(long)]
+    pub no_authoritative: bool,
+    /// The port the zone's authoritative servers are asked on (default: the config's
+    /// `[dns] authoritative_port`, 53).
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "no_authoritative")]
+    pub authoritative_port: Option<u16>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

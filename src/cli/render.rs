@@ -71,20 +71,46 @@ pub fn report(report: &DomainReport, style: Style) -> String {
     let kind_width = column_width(report, "KIND", |record| record.kind.as_str().len());
     let name_width = column_width(report, "NAME", |record| record.name.len());
     let status_width = "missing".len();
+    let cells: Vec<String> = report.records.iter().map(propagation_cell).collect();
+    let shown = cells.iter().any(|cell| cell != "-");
+    let propagation_width = cells
+        .iter()
+        .map(|cell| cell.chars().count())
+        .chain(["PROPAGATION".len()])
+        .max()
+        .unwrap_or(0);
+    let propagation_title = if shown {
+        format!("{:<propagation_width$}  ", "PROPAGATION")
+    } else {
+        String::new()
+    };
+    if let (false, Some(at)) = (report.ready, report.valid_after) {
+        let _ = writeln!(
+            out,
+            "valid after {}: every required record is published; resolvers still serve older \
+             answers until then\n",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
     let _ = writeln!(
         out,
-        "{:<kind_width$}  {:<name_width$}  {:<status_width$}  FOUND",
+        "{:<kind_width$}  {:<name_width$}  {:<status_width$}  {propagation_title}FOUND",
         "KIND", "NAME", "STATUS"
     );
-    for record in &report.records {
+    for (record, cell) in report.records.iter().zip(&cells) {
         let found = if record.found.is_empty() {
             "-".to_string()
         } else {
             record.found.join(" | ")
         };
+        let propagation = if shown {
+            format!("{cell:<propagation_width$}  ")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{:<kind_width$}  {:<name_width$}  {}  {found}",
+            "{:<kind_width$}  {:<name_width$}  {}  {propagation}{found}",
             record.kind.as_str(),
             record.name,
             style.status(record.status, status_width),
@@ -92,6 +118,41 @@ pub fn report(report: &DomainReport, style: Style) -> String {
         details(&mut out, record, style);
     }
     out
+}
+
+/// The compact propagation column: the state, how many of the zone's servers pass, and for a
+/// record the resolver does not pass yet, how long it may keep its answer
+/// (`propagating 3/3 servers, resolver: cached 41m`).
+fn propagation_cell(record: &RecordCheck) -> String {
+    let Some(seen) = &record.propagation else {
+        return "-".to_string();
+    };
+    let passing = seen
+        .servers
+        .iter()
+        .filter(|server| server.status == RecordStatus::Pass)
+        .count();
+    let mut cell = format!(
+        "{} {passing}/{} servers",
+        seen.state.as_str(),
+        seen.servers.len()
+    );
+    if seen.resolver.status != RecordStatus::Pass
+        && let Some(ttl) = seen.resolver.ttl
+    {
+        let _ = write!(cell, ", resolver: cached {}", human_seconds(ttl));
+    }
+    cell
+}
+
+/// Seconds as the largest whole unit: `45s`, `41m`, `3h`, `2d`.
+fn human_seconds(seconds: u32) -> String {
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3600 => format!("{}m", seconds / 60),
+        3600..86400 => format!("{}h", seconds / 3600),
+        _ => format!("{}d", seconds / 86400),
+    }
 }
 
 fn column_width(
@@ -200,6 +261,7 @@ mod tests {
             warnings: vec![],
             last_conclusive: None,
             required: true,
+            propagation: None,
         }
     }
 

@@ -3,7 +3,10 @@
 //! through `transport` (adaptive timeouts and windows per server, RFC 5452 spoofing resistance);
 //! hickory provides the wire format and the system configuration.
 
+mod authoritative;
 mod transport;
+
+pub use authoritative::{MAX_SERVERS, NameServer, Zone, in_zone};
 
 pub use transport::{MIN_RTO, ServerStats};
 
@@ -22,7 +25,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::{TokioResolver, system_conf};
 
-use crate::checks::{Answer, LookupFailure, Query, QueryType};
+use crate::checks::{Answer, LookupFailure, Observed, Origin, Query, QueryType};
 
 /// How to reach DNS.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +36,9 @@ pub struct ResolverSettings {
     pub timeout: Duration,
     /// Attempts per query before it counts as timed out.
     pub attempts: usize,
+    /// The port the zone's authoritative servers are asked on; `None` turns the authoritative
+    /// view off (every check then asks the resolver only).
+    pub authoritative_port: Option<u16>,
 }
 
 impl Default for ResolverSettings {
@@ -41,6 +47,7 @@ impl Default for ResolverSettings {
             nameservers: Vec::new(),
             timeout: Duration::from_secs(2),
             attempts: 2,
+            authoritative_port: None,
         }
     }
 }
@@ -111,6 +118,7 @@ pub struct Resolver {
     nameservers: Arc<Vec<SocketAddr>>,
     /// When the servers were last found refusing connections; rechecked after a few seconds.
     refused_at: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
+    authoritative_port: Option<u16>,
 }
 
 /// How long a "nothing listens there" finding is reused before the servers are probed again.
@@ -161,7 +169,13 @@ impl Resolver {
             counters: Arc::new(QueryCounters::default()),
             nameservers: Arc::new(settings.nameservers.clone()),
             refused_at: Arc::default(),
+            authoritative_port: settings.authoritative_port,
         })
+    }
+
+    /// The port authoritative servers are asked on; `None` when the authoritative view is off.
+    pub fn authoritative_port(&self) -> Option<u16> {
+        self.authoritative_port
     }
 
     /// The answer counters shared by every clone of this resolver.
@@ -184,26 +198,22 @@ impl Resolver {
     /// CNAME of a name in any answer for it, RFC 1034 §3.6.2), so a check that needs both the
     /// TXT records and the CNAME of a name asks once.
     pub async fn resolve_all(&self, queries: Vec<Query>) -> Vec<(Query, Answer)> {
-        let answers = join_all(queries.iter().map(|query| async move {
-            let resolved = self.resolve_full(query).await;
-            (resolved.answer, resolved.cname)
-        }))
+        self.observe_all(queries)
+            .await
+            .into_iter()
+            .map(|(query, observed)| (query, observed.answer))
+            .collect()
+    }
+
+    /// As `resolve_all`, each answer with its TTL and origin.
+    pub async fn observe_all(&self, queries: Vec<Query>) -> Vec<(Query, Observed)> {
+        let resolved = join_all(
+            queries
+                .iter()
+                .map(|query| self.resolve_full(query, Route::Recursive)),
+        )
         .await;
-        let mut all: Vec<(Query, Answer)> = Vec::with_capacity(queries.len() * 2);
-        let mut derived = Vec::new();
-        for (query, (answer, cname)) in queries.iter().zip(answers) {
-            if let Some(cname) = cname {
-                let cname_query = Query::cname(&query.name);
-                if !queries.contains(&cname_query) {
-                    derived.push((cname_query, cname));
-                }
-            }
-            all.push((query.clone(), answer));
-        }
-        derived.sort_by(|a, b| a.0.cmp(&b.0));
-        derived.dedup_by(|a, b| a.0 == b.0);
-        all.extend(derived);
-        all
+        with_derived(&queries, resolved, &Origin::Resolver)
     }
 
     /// Asks one query. Never fails: a DNS failure is an `Answer::Failed`.
@@ -212,28 +222,28 @@ impl Resolver {
     }
 
     /// As `resolve`, with the smallest TTL of the records answered (for callers that may
-    /// keep an answer: the DKIM key cache).
+    /// keep an answer: the DKIM key cache); the negative TTL for NXDOMAIN and NODATA.
     pub async fn resolve_with_ttl(&self, query: &Query) -> (Answer, Option<u32>) {
-        let resolved = self.resolve_full(query).await;
+        let resolved = self.resolve_full(query, Route::Recursive).await;
         (resolved.answer, resolved.ttl)
     }
 
-    async fn resolve_full(&self, query: &Query) -> Resolved {
-        let Resolved {
-            mut answer,
-            ttl,
-            cname,
-        } = match tokio::time::timeout(self.deadline, self.lookup(query)).await {
+    async fn resolve_full(&self, query: &Query, route: Route<'_>) -> Resolved {
+        let lookup = self.lookup(query, route);
+        let mut resolved = match tokio::time::timeout(self.deadline, lookup).await {
             Ok(answered) => answered,
             Err(_) => Resolved::failed(LookupFailure::Timeout),
         };
-        if answer == Answer::Failed(LookupFailure::Timeout) && self.nothing_listens().await {
+        if matches!(route, Route::Recursive)
+            && resolved.answer == Answer::Failed(LookupFailure::Timeout)
+            && self.nothing_listens().await
+        {
             let servers: Vec<String> = self.nameservers.iter().map(ToString::to_string).collect();
-            answer = Answer::Failed(LookupFailure::Unreachable(servers.join(", ")));
+            resolved.answer = Answer::Failed(LookupFailure::Unreachable(servers.join(", ")));
         }
-        self.counters.count(&answer);
-        tracing::trace!(%query, ?answer, "dns answer");
-        Resolved { answer, ttl, cname }
+        self.counters.count(&resolved.answer);
+        tracing::trace!(%query, answer = ?resolved.answer, "dns answer");
+        resolved
     }
 
     /// Whether every configured server refuses TCP connections: UDP cannot tell a silent
@@ -268,30 +278,13 @@ impl Resolver {
         refused
     }
 
-    async fn lookup(&self, query: &Query) -> Resolved {
+    async fn lookup(&self, query: &Query, route: Route<'_>) -> Resolved {
         // Absolute names only: no search domain may ever be appended.
-        // A name SPF may expand to can hold any octet in a label (`foo:bar`, `x%20y`): such a
-        // name is sent as raw labels, as the wire format allows.
-        let name = match Name::from_ascii(format!("{}.", query.name)).or_else(|_| {
-            Name::from_labels(query.name.split('.').map(str::as_bytes)).map(|mut name| {
-                name.set_fqdn(true);
-                name
-            })
-        }) {
+        let name = match wire_name(&query.name) {
             Ok(name) => name,
-            Err(error) => {
-                let reason = format!("{} is not a valid DNS name: {error}", query.name);
-                return Resolved::failed(LookupFailure::Other(reason));
-            }
+            Err(reason) => return Resolved::failed(LookupFailure::Other(reason)),
         };
-        let record_type = match query.query_type {
-            QueryType::Txt => RecordType::TXT,
-            QueryType::Cname => RecordType::CNAME,
-            QueryType::A => RecordType::A,
-            QueryType::Aaaa => RecordType::AAAA,
-            QueryType::Mx => RecordType::MX,
-            QueryType::Ptr => RecordType::PTR,
-        };
+        let record_type = record_type(query.query_type);
         let deadline = std::time::Instant::now() + self.deadline;
         // A server that is authoritative rather than recursive answers a name that is a CNAME
         // into another zone with the CNAME alone: the chain is followed here, as a resolver
@@ -300,11 +293,29 @@ impl Resolver {
         // What the first answer says of the asked name's own CNAME.
         let mut cname: Option<Answer> = None;
         for _ in 0..=MAX_CNAME_HOPS {
-            let message = match self
-                .transport
-                .exchange(&current, record_type, deadline)
-                .await
-            {
+            let exchanged = match route {
+                Route::Recursive => {
+                    self.transport
+                        .exchange(&current, record_type, deadline)
+                        .await
+                }
+                Route::Direct { server, apex } => {
+                    if !apex.zone_of(&current) {
+                        // The chain left the server's zone: the rest is the resolver's.
+                        return Resolved {
+                            answer: Answer::NoData,
+                            ttl: None,
+                            cname,
+                            zone_apex: None,
+                            left_zone: Some(current),
+                        };
+                    }
+                    self.transport
+                        .exchange_direct(server, &current, record_type, deadline)
+                        .await
+                }
+            };
+            let message = match exchanged {
                 Ok(message) => message,
                 Err(transport::ExchangeError::Timeout) => {
                     return Resolved::failed(LookupFailure::Timeout);
@@ -313,26 +324,52 @@ impl Resolver {
                     return Resolved::failed(LookupFailure::Other(reason));
                 }
             };
+            if let Route::Direct { server, .. } = route
+                && !message.metadata.authoritative
+                && matches!(
+                    message.metadata.response_code,
+                    ResponseCode::NoError | ResponseCode::NXDomain
+                )
+            {
+                // A referral to a zone below, or a server that is not (or no longer)
+                // authoritative: its answer is no verdict on the zone's data.
+                return Resolved::failed(LookupFailure::Other(format!(
+                    "{server} does not answer authoritatively for {}",
+                    absolute_free(&current)
+                )));
+            }
             let answer = classify(&message, record_type);
             if cname.is_none() && record_type != RecordType::CNAME {
                 cname = own_cname(&message, &name, &answer);
             }
+            let zone_apex = soa_owner(&message);
             if answer != Answer::NoData || record_type == RecordType::CNAME {
-                let ttl = message
-                    .answers
-                    .iter()
-                    .filter(|record| record.record_type() == record_type)
-                    .map(|record| record.ttl)
-                    .min();
-                return Resolved { answer, ttl, cname };
+                let ttl = match answer {
+                    Answer::Records(_) => message
+                        .answers
+                        .iter()
+                        .filter(|record| record.record_type() == record_type)
+                        .map(|record| record.ttl)
+                        .min(),
+                    _ => negative_ttl(&message),
+                };
+                return Resolved {
+                    answer,
+                    ttl,
+                    cname,
+                    zone_apex,
+                    left_zone: None,
+                };
             }
             match chain_end(&message, &current) {
                 Some(target) => current = target,
                 None => {
                     return Resolved {
                         answer,
-                        ttl: None,
+                        ttl: negative_ttl(&message),
                         cname,
+                        zone_apex,
+                        left_zone: None,
                     };
                 }
             }
@@ -345,11 +382,27 @@ impl Resolver {
     }
 }
 
+/// How a lookup reaches DNS.
+#[derive(Clone, Copy, Debug)]
+enum Route<'a> {
+    /// The configured resolver, recursion desired.
+    Recursive,
+    /// One authoritative server of the zone at `apex`, recursion not desired; a CNAME chain
+    /// that leaves the zone stops there.
+    Direct { server: SocketAddr, apex: &'a Name },
+}
+
 /// One lookup's outcome: the answer, its TTL, and what it showed of the name's own CNAME.
 struct Resolved {
     answer: Answer,
+    /// The smallest TTL of the records, or the negative TTL of NXDOMAIN and NODATA.
     ttl: Option<u32>,
     cname: Option<Answer>,
+    /// The owner of the SOA the answer carried (answer or authority section): the apex of
+    /// the zone that holds the name.
+    zone_apex: Option<Name>,
+    /// Where a CNAME chain left the zone of a direct lookup.
+    left_zone: Option<Name>,
 }
 
 impl Resolved {
@@ -358,8 +411,96 @@ impl Resolved {
             answer: Answer::Failed(failure),
             ttl: None,
             cname: None,
+            zone_apex: None,
+            left_zone: None,
         }
     }
+}
+
+/// The answers in the order asked, then the CNAME answers derived from them (for names whose
+/// CNAME was not asked itself).
+fn with_derived(
+    queries: &[Query],
+    resolved: Vec<Resolved>,
+    origin: &Origin,
+) -> Vec<(Query, Observed)> {
+    let mut all: Vec<(Query, Observed)> = Vec::with_capacity(queries.len() * 2);
+    let mut derived = Vec::new();
+    for (query, resolved) in queries.iter().zip(resolved) {
+        if let Some(cname) = resolved.cname {
+            let cname_query = Query::cname(&query.name);
+            if !queries.contains(&cname_query) {
+                derived.push((
+                    cname_query,
+                    Observed {
+                        answer: cname,
+                        ttl: resolved.ttl,
+                        origin: origin.clone(),
+                    },
+                ));
+            }
+        }
+        all.push((
+            query.clone(),
+            Observed {
+                answer: resolved.answer,
+                ttl: resolved.ttl,
+                origin: origin.clone(),
+            },
+        ));
+    }
+    derived.sort_by(|a, b| a.0.cmp(&b.0));
+    derived.dedup_by(|a, b| a.0 == b.0);
+    all.extend(derived);
+    all
+}
+
+/// A query name as an absolute wire name. A name SPF may expand to can hold any octet in a
+/// label (`foo:bar`, `x%20y`): such a name is sent as raw labels, as the wire format allows.
+fn wire_name(name: &str) -> Result<Name, String> {
+    Name::from_ascii(format!("{name}."))
+        .or_else(|_| {
+            Name::from_labels(name.split('.').map(str::as_bytes)).map(|mut wire| {
+                wire.set_fqdn(true);
+                wire
+            })
+        })
+        .map_err(|error| format!("{name} is not a valid DNS name: {error}"))
+}
+
+fn record_type(query_type: QueryType) -> RecordType {
+    match query_type {
+        QueryType::Txt => RecordType::TXT,
+        QueryType::Cname => RecordType::CNAME,
+        QueryType::A => RecordType::A,
+        QueryType::Aaaa => RecordType::AAAA,
+        QueryType::Mx => RecordType::MX,
+        QueryType::Ptr => RecordType::PTR,
+        QueryType::Soa => RecordType::SOA,
+        QueryType::Ns => RecordType::NS,
+    }
+}
+
+/// The owner of the SOA record an answer carries, in its answer or authority section.
+fn soa_owner(message: &hickory_resolver::proto::op::Message) -> Option<Name> {
+    message
+        .answers
+        .iter()
+        .chain(message.authorities.iter())
+        .find(|record| record.record_type() == RecordType::SOA)
+        .map(|record| record.name.clone())
+}
+
+/// How long a negative answer may be kept (RFC 2308 §5): the TTL of the SOA in its authority
+/// section, capped by the SOA's minimum field.
+fn negative_ttl(message: &hickory_resolver::proto::op::Message) -> Option<u32> {
+    message
+        .authorities
+        .iter()
+        .find_map(|record| match &record.data {
+            RData::SOA(soa) => Some(record.ttl.min(soa.minimum)),
+            _ => None,
+        })
 }
 
 /// What an answer for `name` says of `name`'s own CNAME: the CNAME record it carries, or, for an
@@ -449,6 +590,17 @@ fn rdata_text(data: &RData) -> Option<String> {
         }
         RData::PTR(ptr) => Some(absolute_free(&ptr.0)),
         RData::A(a) => Some(a.0.to_string()),
+        RData::NS(ns) => Some(absolute_free(&ns.0)),
+        RData::SOA(soa) => Some(format!(
+            "{} {} {} {} {} {} {}",
+            absolute_free(&soa.mname),
+            absolute_free(&soa.rname),
+            soa.serial,
+            soa.refresh,
+            soa.retry,
+            soa.expire,
+            soa.minimum
+        )),
         RData::AAAA(aaaa) => Some(aaaa.0.to_string()),
         _ => None,
     }

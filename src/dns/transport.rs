@@ -242,9 +242,17 @@ struct PooledSocket {
     used: AtomicU32,
     born: Instant,
     retired: AtomicBool,
-    /// The servers by address (fixed at start), to count answers that match no query.
-    servers: Arc<HashMap<SocketAddr, Arc<Server>>>,
+    /// The servers by address, to count answers that match no query.
+    servers: Servers,
 }
+
+/// Every server the transport has asked, by address: the configured ones, and the
+/// authoritative servers met since (bounded by `MAX_DIRECT_SERVERS`).
+type Servers = Arc<std::sync::RwLock<HashMap<SocketAddr, Arc<Server>>>>;
+
+/// Authoritative servers whose RTT and window are remembered; beyond this many, one more is
+/// asked with a fresh estimate each time.
+const MAX_DIRECT_SERVERS: usize = 4096;
 
 impl PooledSocket {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u16, Pending>> {
@@ -303,7 +311,10 @@ impl PooledSocket {
                 });
             (exact, but_case, waiting.server)
         });
-        let servers = &self.servers;
+        let servers = self
+            .servers
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         match matches {
             Some((true, _, server)) => {
                 if let Some(waiting) = pending.remove(&id) {
@@ -348,7 +359,7 @@ struct Pool {
     socket_queries: u32,
     v4: Mutex<Vec<Arc<PooledSocket>>>,
     v6: Mutex<Vec<Arc<PooledSocket>>>,
-    servers: Arc<HashMap<SocketAddr, Arc<Server>>>,
+    servers: Servers,
 }
 
 impl Pool {
@@ -440,6 +451,7 @@ impl Drop for Waiting<'_> {
 
 /// Queries DNS servers over UDP and TCP, adapting to each.
 pub struct Transport {
+    /// The configured (recursive) servers, in order.
     servers: Vec<Arc<Server>>,
     pool: Pool,
     /// One attempt's ceiling (the configured timeout).
@@ -452,7 +464,7 @@ impl Transport {
             .iter()
             .map(|addr| Arc::new(Server::new(*addr, timeout)))
             .collect();
-        let by_addr = servers
+        let by_addr: HashMap<SocketAddr, Arc<Server>> = servers
             .iter()
             .map(|server| (server.addr, server.clone()))
             .collect();
@@ -465,7 +477,7 @@ impl Transport {
                     .unwrap_or(SOCKET_QUERIES),
                 v4: Mutex::new(Vec::new()),
                 v6: Mutex::new(Vec::new()),
-                servers: Arc::new(by_addr),
+                servers: Arc::new(std::sync::RwLock::new(by_addr)),
             },
             servers,
             timeout,
@@ -476,9 +488,10 @@ impl Transport {
         self.servers.iter().map(|server| server.stats()).collect()
     }
 
-    /// Asks `name`/`record_type` until a server answers or `deadline` passes. Each send waits
-    /// for a slot in the server's window; a send unanswered within the server's retransmit
-    /// timeout is sent again (backed off) to the next server.
+    /// Asks `name`/`record_type` of the configured servers (recursion desired) until one
+    /// answers or `deadline` passes. Each send waits for a slot in the server's window; a send
+    /// unanswered within the server's retransmit timeout is sent again (backed off) to the
+    /// next server.
     pub async fn exchange(
         &self,
         name: &Name,
@@ -488,16 +501,65 @@ impl Transport {
         if self.servers.is_empty() {
             return Err(ExchangeError::Io("no DNS server is configured".to_string()));
         }
-        let first = rand::rng().random_range(0..self.servers.len());
+        self.exchange_with(&self.servers, true, name, record_type, deadline)
+            .await
+    }
+
+    /// Asks one authoritative server directly, recursion not desired, with the same
+    /// adaptation and the same defences as every other query.
+    pub async fn exchange_direct(
+        &self,
+        server: SocketAddr,
+        name: &Name,
+        record_type: RecordType,
+        deadline: Instant,
+    ) -> Result<Message, ExchangeError> {
+        let server = self.direct_server(server);
+        self.exchange_with(&[server], false, name, record_type, deadline)
+            .await
+    }
+
+    /// The remembered state of an authoritative server, or a fresh one.
+    fn direct_server(&self, addr: SocketAddr) -> Arc<Server> {
+        if let Some(known) = self
+            .pool
+            .servers
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&addr)
+        {
+            return known.clone();
+        }
+        let mut servers = self
+            .pool
+            .servers
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let server = Arc::new(Server::new(addr, self.timeout));
+        if servers.len() < MAX_DIRECT_SERVERS {
+            return servers.entry(addr).or_insert(server).clone();
+        }
+        server
+    }
+
+    async fn exchange_with(
+        &self,
+        servers: &[Arc<Server>],
+        recursion: bool,
+        name: &Name,
+        record_type: RecordType,
+        deadline: Instant,
+    ) -> Result<Message, ExchangeError> {
+        let first = rand::rng().random_range(0..servers.len());
         let mut last_error = ExchangeError::Timeout;
         for attempt in 0usize.. {
-            let server = &self.servers[(first + attempt) % self.servers.len()];
+            let server = &servers[(first + attempt) % servers.len()];
             let Some(slot) = server.acquire(deadline).await else {
                 return Err(last_error);
             };
             // Each retransmission of this query waits twice as long as the one before, from
             // the server's current estimate (which answers to other queries keep fresh).
-            let doublings = u32::try_from(attempt / self.servers.len())
+            let doublings = u32::try_from(attempt / servers.len())
                 .unwrap_or(u32::MAX)
                 .min(16);
             let rto = server
@@ -512,7 +574,7 @@ impl Transport {
                 server.retransmits.fetch_add(1, Ordering::Relaxed);
             }
             match self
-                .send_udp(server, name, record_type, rto.min(remaining))
+                .send_udp(server, recursion, name, record_type, rto.min(remaining))
                 .await
             {
                 Ok(Some((message, rtt))) => {
@@ -520,7 +582,8 @@ impl Transport {
                     drop(slot);
                     if message.metadata.truncation {
                         server.tcp.fetch_add(1, Ordering::Relaxed);
-                        return tcp_exchange(server.addr, name, record_type, deadline).await;
+                        return tcp_exchange(server.addr, recursion, name, record_type, deadline)
+                            .await;
                     }
                     return Ok(message);
                 }
@@ -545,6 +608,7 @@ impl Transport {
     async fn send_udp(
         &self,
         server: &Server,
+        recursion: bool,
         name: &Name,
         record_type: RecordType,
         wait: Duration,
@@ -578,7 +642,7 @@ impl Transport {
             socket: &socket,
             id,
         };
-        let bytes = request(id, question)
+        let bytes = request(id, question, recursion)
             .to_vec()
             .map_err(|e| ExchangeError::Io(e.to_string()))?;
         socket.used.fetch_add(1, Ordering::Relaxed);
@@ -596,10 +660,10 @@ impl Transport {
     }
 }
 
-/// A recursive query for `question` with EDNS.
-fn request(id: u16, question: WireQuery) -> Message {
+/// A query for `question` with EDNS: recursive for a resolver, not for an authoritative server.
+fn request(id: u16, question: WireQuery, recursion: bool) -> Message {
     let mut message = Message::new(id, MessageType::Query, OpCode::Query);
-    message.metadata.recursion_desired = true;
+    message.metadata.recursion_desired = recursion;
     message.add_query(question);
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD);
@@ -638,6 +702,7 @@ fn mixed_case(name: &Name) -> Name {
 /// The same question over TCP (RFC 7766), for an answer that did not fit in UDP.
 async fn tcp_exchange(
     server: SocketAddr,
+    recursion: bool,
     name: &Name,
     record_type: RecordType,
     deadline: Instant,
@@ -650,7 +715,7 @@ async fn tcp_exchange(
         let mut stream = TcpStream::connect(server).await.map_err(io)?;
         let id: u16 = rand::random();
         let question = WireQuery::query(name.clone(), record_type);
-        let bytes = request(id, question.clone())
+        let bytes = request(id, question.clone(), recursion)
             .to_vec()
             .map_err(|e| ExchangeError::Io(e.to_string()))?;
         let length = u16::try_from(bytes.len())

@@ -4,17 +4,19 @@
 //! release (it matches the API's record object of that time field for field). Version 2 adds the
 //! kinds `cname`, `mx` and `txt` and `required` (absent means `true`), so every version 1 row
 //! reads as version 2; a release that knows only version 1 refuses version 2 rows by their
-//! version instead of misreading them.
+//! version instead of misreading them. Version 3 adds `propagation` (absent: none), so version
+//! 1 and 2 rows read as version 3.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::checks::propagation::{Propagation, PropagationState, ResolverVerdict, ServerVerdict};
 use crate::checks::{
     ActionKind, Fix, FixAction, LastConclusive, RecordCheck, RecordKind, RecordStatus,
 };
 
 /// The format rows are written in.
-pub const RECORDS_VERSION: i64 = 2;
+pub const RECORDS_VERSION: i64 = 3;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,6 +63,29 @@ struct RecordV1 {
     last_conclusive: Option<LastConclusiveV1>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    propagation: Option<PropagationV3>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PropagationV3 {
+    /// `published`, `propagating`, `not_published` or `inconsistent`.
+    state: String,
+    servers: Vec<ServerV3>,
+    resolver_status: StatusV1,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resolver_ttl: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expected_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ServerV3 {
+    name: String,
+    address: std::net::SocketAddr,
+    status: StatusV1,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    serial: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -169,6 +194,22 @@ impl From<&RecordCheck> for RecordV1 {
                     checked_at: last.checked_at,
                 }),
             required: record.required,
+            propagation: record.propagation.as_ref().map(|seen| PropagationV3 {
+                state: seen.state.as_str().to_string(),
+                servers: seen
+                    .servers
+                    .iter()
+                    .map(|server| ServerV3 {
+                        name: server.name.clone(),
+                        address: server.address,
+                        status: server.status.into(),
+                        serial: server.serial,
+                    })
+                    .collect(),
+                resolver_status: seen.resolver.status.into(),
+                resolver_ttl: seen.resolver.ttl,
+                expected_at: seen.expected_at,
+            }),
         }
     }
 }
@@ -242,6 +283,27 @@ impl From<RecordV1> for RecordCheck {
                 checked_at: last.checked_at,
             }),
             required: row.required,
+            // A state this release does not know is dropped rather than misread.
+            propagation: row.propagation.and_then(|seen| {
+                Some(Propagation {
+                    state: PropagationState::parse(&seen.state)?,
+                    servers: seen
+                        .servers
+                        .into_iter()
+                        .map(|server| ServerVerdict {
+                            name: server.name,
+                            address: server.address,
+                            status: server.status.into(),
+                            serial: server.serial,
+                        })
+                        .collect(),
+                    resolver: ResolverVerdict {
+                        status: seen.resolver_status.into(),
+                        ttl: seen.resolver_ttl,
+                    },
+                    expected_at: seen.expected_at,
+                })
+            }),
         }
     }
 }
@@ -268,7 +330,7 @@ mod tests {
         let again = decode(RECORDS_VERSION, &encode(&records).unwrap()).unwrap();
         assert_eq!(again, records);
         assert!(records[0].required);
-        assert!(decode(3, stored).is_err());
+        assert!(decode(RECORDS_VERSION + 1, stored).is_err());
         // A recommended record of a new kind survives too.
         let mut mx = records[0].clone();
         mx.kind = RecordKind::Mx;
@@ -276,6 +338,29 @@ mod tests {
         assert_eq!(
             decode(RECORDS_VERSION, &encode(&[mx.clone()]).unwrap()).unwrap(),
             [mx]
+        );
+        // So does a record seen from the zone's servers (version 3).
+        let mut seen = records[0].clone();
+        seen.propagation = Some(Propagation {
+            state: PropagationState::Propagating,
+            servers: vec![ServerVerdict {
+                name: "ns1.shop.example".into(),
+                address: "192.0.2.1:53".parse().unwrap(),
+                status: RecordStatus::Pass,
+                serial: Some(2026120201),
+            }],
+            resolver: ResolverVerdict {
+                status: RecordStatus::Missing,
+                ttl: Some(41),
+            },
+            expected_at: Some(records[0].last_conclusive.as_ref().map_or_else(
+                || "2026-12-02T10:00:41Z".parse().unwrap(),
+                |last| last.checked_at,
+            )),
+        });
+        assert_eq!(
+            decode(RECORDS_VERSION, &encode(&[seen.clone()]).unwrap()).unwrap(),
+            [seen]
         );
     }
 }

@@ -135,6 +135,7 @@ pub fn resolver(server: &FixtureDns) -> Resolver {
         nameservers: vec![server.addr],
         timeout: Duration::from_secs(2),
         attempts: 2,
+        authoritative_port: None,
     })
     .expect("a resolver")
 }

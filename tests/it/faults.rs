@@ -20,6 +20,7 @@ fn resolver(server: &FixtureDns) -> Resolver {
         nameservers: vec![server.addr],
         timeout: Duration::from_millis(300),
         attempts: 2,
+        authoritative_port: None,
     })
     .unwrap()
 }

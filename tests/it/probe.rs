@@ -75,6 +75,7 @@ async fn a_server_that_never_answers_gives_errors_not_missing_within_the_budget(
         nameservers: vec![silent.addr],
         timeout,
         attempts: 2,
+        authoritative_port: None,
     })
     .unwrap();
     let domain = DomainName::parse("good.example").unwrap();

@@ -172,6 +172,13 @@ async fn no_token_ever_appears_in_logs_errors_or_metrics() {
             "SENDERCHECK_DNS_NAMESERVERS",
             crate::support::fixture_nameserver(),
         )
+        .env(
+            "SENDERCHECK_DNS_AUTHORITATIVE_PORT",
+            crate::fixture_dns::FixtureDns::shared()
+                .addr
+                .port()
+                .to_string(),
+        )
         .env("SENDERCHECK_API_TOKEN", api_token)
         .env("SENDERCHECK_LOG", "debug")
         .stdout(Stdio::null())

@@ -18,6 +18,7 @@ pub fn fixture_resolver() -> Resolver {
         nameservers: vec![FixtureDns::shared().addr],
         timeout: Duration::from_secs(2),
         attempts: 2,
+        authoritative_port: None,
     })
     .expect("a resolver")
 }
@@ -28,6 +29,11 @@ pub fn run(args: &[&str], stdin: Option<&str>) -> Output {
     command
         .args(args)
         .env_remove("SENDERCHECK_DNS_NAMESERVERS")
+        // The fixture zones' name servers are 127.0.0.1: asked on the fixture server's port.
+        .env(
+            "SENDERCHECK_DNS_AUTHORITATIVE_PORT",
+            FixtureDns::shared().addr.port().to_string(),
+        )
         .env("NO_COLOR", "1")
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -145,11 +151,12 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         }
     };
     config.store.url = db_url;
-    config.dns.nameservers = vec![
-        options
-            .nameserver
-            .unwrap_or_else(|| FixtureDns::shared().addr),
-    ];
+    let nameserver = options
+        .nameserver
+        .unwrap_or_else(|| FixtureDns::shared().addr);
+    config.dns.nameservers = vec![nameserver];
+    // The fixture zones' name servers are 127.0.0.1: asked on the fixture server's port.
+    config.dns.authoritative_port = Some(nameserver.port());
     config.dns.timeout = options.dns_timeout.unwrap_or(Duration::from_millis(300));
     if let Some((max_connections, header_timeout, body_timeout)) = options.connections {
         config.server.max_connections = max_connections;
@@ -290,6 +297,10 @@ pub fn start_daemon_process_with_logs(
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("SENDERCHECK_STORE_URL", db_url)
         .env("SENDERCHECK_DNS_NAMESERVERS", fixture_nameserver())
+        .env(
+            "SENDERCHECK_DNS_AUTHORITATIVE_PORT",
+            FixtureDns::shared().addr.port().to_string(),
+        )
         .env("SENDERCHECK_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -56,6 +56,7 @@ async fn a_server_dropping_30_percent_still_answers_every_query_without_stalls()
         nameservers: vec![proxy],
         timeout: Duration::from_secs(2),
         attempts: 2,
+        authoritative_port: None,
     })
     .unwrap();
     let names = [
@@ -157,6 +158,7 @@ fn resolver_for(server: SocketAddr) -> Resolver {
         nameservers: vec![server],
         timeout: Duration::from_millis(500),
         attempts: 2,
+        authoritative_port: None,
     })
     .unwrap()
 }

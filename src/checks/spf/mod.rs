@@ -312,6 +312,7 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         warnings: Vec::new(),
         last_conclusive: None,
         required: true,
+        propagation: None,
     };
     let txt_records = match &analysis.apex {
         Apex::Needed(query) => return check.not_looked_up(query),

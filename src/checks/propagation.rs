@@ -1,0 +1,238 @@
+//! The same requirement judged from several views — the resolver's, and each authoritative
+//! server's — and what their agreement says: `published` (servers and resolver pass),
+//! `propagating` (the servers pass, the resolver still holds an older answer: expected to
+//! pass once that answer's TTL runs out), `not_published` (no server has it) or
+//! `inconsistent` (the servers disagree: a stale secondary, an update half done).
+//!
+//! Pure: the views are judged by `Plan::evaluate` elsewhere and only compared here.
+
+use std::net::SocketAddr;
+
+use chrono::{DateTime, Utc};
+
+use super::{DnsSnapshot, DomainReport, Query, QueryType, RecordCheck, RecordStatus};
+
+/// What the views' agreement says of one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropagationState {
+    Published,
+    Propagating,
+    NotPublished,
+    Inconsistent,
+}
+
+impl PropagationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropagationState::Published => "published",
+            PropagationState::Propagating => "propagating",
+            PropagationState::NotPublished => "not_published",
+            PropagationState::Inconsistent => "inconsistent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            PropagationState::Published,
+            PropagationState::Propagating,
+            PropagationState::NotPublished,
+            PropagationState::Inconsistent,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+}
+
+/// One authoritative server's verdict on a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerVerdict {
+    /// The server's NS name.
+    pub name: String,
+    pub address: SocketAddr,
+    /// `error` when it did not answer authoritatively.
+    pub status: RecordStatus,
+    /// The zone's serial it gave (`None`: it gave none).
+    pub serial: Option<u32>,
+}
+
+/// The resolver's verdict on a record and how long it may keep the answer it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolverVerdict {
+    pub status: RecordStatus,
+    /// Seconds the resolver may still serve its answer (for NXDOMAIN and NODATA, the
+    /// negative TTL).
+    pub ttl: Option<u32>,
+}
+
+/// A record seen from every view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Propagation {
+    pub state: PropagationState,
+    pub servers: Vec<ServerVerdict>,
+    pub resolver: ResolverVerdict,
+    /// When a propagating record is expected to pass at the resolver (now + what is left of
+    /// the TTL it holds); `None` in every other state, or when the TTL is unknown.
+    pub expected_at: Option<DateTime<Utc>>,
+}
+
+/// One authoritative server's view of the whole check.
+#[derive(Clone, Debug)]
+pub struct ServerReport {
+    pub name: String,
+    pub address: SocketAddr,
+    pub serial: Result<u32, String>,
+    /// The plan judged over this server's answers (the resolver's for names outside the zone).
+    pub report: DomainReport,
+}
+
+/// Sets `propagation` on every record of `resolver` whose name is in the zone (`in_zone`),
+/// comparing it with the same record judged from each server; adds a warning where the views
+/// say something the record's status alone does not.
+pub fn judge(
+    resolver: &mut DomainReport,
+    snapshot: &DnsSnapshot,
+    servers: &[ServerReport],
+    in_zone: impl Fn(&str) -> bool,
+    now: DateTime<Utc>,
+) {
+    if servers.is_empty() {
+        return;
+    }
+    for (index, record) in resolver.records.iter_mut().enumerate() {
+        if !in_zone(&record.name) {
+            continue;
+        }
+        let verdicts: Vec<ServerVerdict> = servers
+            .iter()
+            .map(|server| ServerVerdict {
+                name: server.name.clone(),
+                address: server.address,
+                status: server
+                    .report
+                    .records
+                    .get(index)
+                    .map_or(RecordStatus::Error, |seen| seen.status),
+                serial: server.serial.as_ref().ok().copied(),
+            })
+            .collect();
+        let answered: Vec<&RecordCheck> = servers
+            .iter()
+            .filter_map(|server| server.report.records.get(index))
+            .filter(|seen| seen.status != RecordStatus::Error)
+            .collect();
+        let Some(first) = answered.first() else {
+            record.warnings.push(
+                "no authoritative server of the zone answered for this record: where it stands \
+                 in propagation is unknown"
+                    .to_string(),
+            );
+            continue;
+        };
+        let ttl = resolver_ttl(snapshot, record);
+        let agree = answered
+            .iter()
+            .all(|seen| seen.status == first.status && same_found(seen, first));
+        let state = if !agree {
+            let views: Vec<String> = servers
+                .iter()
+                .zip(&verdicts)
+                .map(|(server, verdict)| {
+                    let serial = server
+                        .serial
+                        .as_ref()
+                        .map_or("no serial".to_string(), |serial| format!("serial {serial}"));
+                    format!(
+                        "{} ({}, {serial}): {}",
+                        server.name,
+                        server.address.ip(),
+                        verdict.status.as_str()
+                    )
+                })
+                .collect();
+            record.warnings.push(format!(
+                "the zone's servers disagree on this record — {}; a secondary may not have \
+                 the latest zone yet",
+                views.join("; ")
+            ));
+            PropagationState::Inconsistent
+        } else if first.status == RecordStatus::Pass {
+            if record.status == RecordStatus::Pass {
+                PropagationState::Published
+            } else {
+                PropagationState::Propagating
+            }
+        } else {
+            if record.status == RecordStatus::Pass {
+                record.warnings.push(format!(
+                    "the zone's servers no longer publish this record as it passes here: the \
+                     resolver serves a cached answer{}, and receivers will stop seeing it",
+                    ttl.map_or(String::new(), |ttl| format!(" for up to {ttl} s more"))
+                ));
+            }
+            PropagationState::NotPublished
+        };
+        let expected_at = (state == PropagationState::Propagating)
+            .then(|| ttl.map(|ttl| now + chrono::Duration::seconds(i64::from(ttl))))
+            .flatten();
+        if state == PropagationState::Propagating {
+            record.warnings.push(match expected_at {
+                Some(at) => format!(
+                    "published on the zone's servers; the resolver still serves an older answer \
+                     until about {}",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                None => {
+                    "published on the zone's servers; the resolver does not see it yet".to_string()
+                }
+            });
+        }
+        record.propagation = Some(Propagation {
+            state,
+            servers: verdicts,
+            resolver: ResolverVerdict {
+                status: record.status,
+                ttl,
+            },
+            expected_at,
+        });
+    }
+}
+
+/// When every required record is expected to pass everywhere: the latest `expected_at` of
+/// those propagating, `checked_at` when all are published (or pass with no propagation
+/// known). `None` when one is not published, inconsistent, or failing without a view.
+pub fn valid_after(records: &[RecordCheck], checked_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut latest = checked_at;
+    for record in records.iter().filter(|record| record.required) {
+        match &record.propagation {
+            Some(propagation) => match propagation.state {
+                PropagationState::Published => {}
+                PropagationState::Propagating => latest = latest.max(propagation.expected_at?),
+                PropagationState::NotPublished | PropagationState::Inconsistent => return None,
+            },
+            None if record.status == RecordStatus::Pass => {}
+            None => return None,
+        }
+    }
+    Some(latest)
+}
+
+fn same_found(a: &RecordCheck, b: &RecordCheck) -> bool {
+    let mut a = a.found.clone();
+    let mut b = b.found.clone();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+/// The TTL of the resolver's answer for the record's own name and type.
+fn resolver_ttl(snapshot: &DnsSnapshot, record: &RecordCheck) -> Option<u32> {
+    let query_type = match record.record_type.as_str() {
+        "CNAME" => QueryType::Cname,
+        "MX" => QueryType::Mx,
+        _ => QueryType::Txt,
+    };
+    snapshot
+        .ttl(&Query::new(&record.name, query_type))
+        .or_else(|| snapshot.ttl(&Query::txt(&record.name)))
+}

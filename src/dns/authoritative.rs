@@ -1,0 +1,238 @@
+//! The authoritative view: the zone that holds a domain, its name servers, and each server
+//! asked directly (recursion not desired), so a check can tell a record nobody published from
+//! one the resolver still hides behind a cached answer, or one the zone's servers disagree on.
+//!
+//! Discovery goes through the resolver: one SOA query names the zone's apex (the SOA sits in
+//! the answer for an apex, in the authority section of any other answer), one NS query lists
+//! its servers, one A query per server name gives the addresses (AAAA only for a server
+//! without IPv4). A name that is a CNAME is walked up a label at a time.
+
+use std::net::{IpAddr, SocketAddr};
+
+use futures_util::future::join_all;
+use hickory_resolver::proto::rr::Name;
+
+use super::{Resolved, Resolver, Route, absolute_free, wire_name, with_derived};
+use crate::checks::{Answer, DnsSnapshot, Observed, Origin, Query, QueryType};
+
+/// The most servers of one zone asked (addresses, over all its NS names).
+pub const MAX_SERVERS: usize = 8;
+/// Labels walked up from the domain before giving up on finding its zone.
+const MAX_WALK: usize = 8;
+
+/// A zone and the servers that serve it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Zone {
+    /// The apex, lower case, no trailing dot.
+    pub apex: String,
+    pub servers: Vec<NameServer>,
+}
+
+/// One authoritative server: its NS name and one of its addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameServer {
+    pub name: String,
+    pub address: SocketAddr,
+}
+
+impl Resolver {
+    /// The zone that holds `name` and its servers (at most `MAX_SERVERS`), their addresses on
+    /// `port`. `Err` says why the zone or its servers could not be found.
+    pub async fn zone_of(&self, name: &str, port: u16) -> Result<Zone, String> {
+        let apex = self.apex_of(name).await?;
+        let ns = self.resolve(&Query::new(&apex, QueryType::Ns)).await;
+        let mut hosts: Vec<String> = match ns {
+            Answer::Records(hosts) => hosts.into_iter().map(|host| host.to_lowercase()).collect(),
+            Answer::NxDomain | Answer::NoData => {
+                return Err(format!("the zone {apex} lists no name servers"));
+            }
+            Answer::Failed(failure) => {
+                return Err(format!(
+                    "the name servers of {apex} could not be read: {failure}"
+                ));
+            }
+        };
+        hosts.sort();
+        hosts.dedup();
+        let addresses = join_all(hosts.iter().map(|host| self.addresses_of(host))).await;
+        let mut servers = Vec::new();
+        let mut problems = Vec::new();
+        for (host, found) in hosts.iter().zip(addresses) {
+            match found {
+                Ok(ips) => servers.extend(ips.into_iter().map(|ip| NameServer {
+                    name: host.clone(),
+                    address: SocketAddr::new(ip, port),
+                })),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        servers.truncate(MAX_SERVERS);
+        if servers.is_empty() {
+            return Err(format!(
+                "no address of a name server of {apex} was found: {}",
+                problems.join("; ")
+            ));
+        }
+        Ok(Zone { apex, servers })
+    }
+
+    /// The apex of the zone holding `name`.
+    async fn apex_of(&self, name: &str) -> Result<String, String> {
+        let mut current = name.to_string();
+        for _ in 0..MAX_WALK {
+            let query = Query::new(&current, QueryType::Soa);
+            let resolved = self.resolve_full(&query, Route::Recursive).await;
+            if let Answer::Failed(failure) = &resolved.answer {
+                return Err(format!("the zone of {name} could not be found: {failure}"));
+            }
+            let is_alias = matches!(&resolved.cname, Some(Answer::Records(_)));
+            let asked = wire_name(&current)?;
+            if !is_alias
+                && let Some(apex) = resolved.zone_apex
+                && apex.zone_of(&asked)
+            {
+                return Ok(absolute_free(&apex).to_ascii_lowercase());
+            }
+            // A CNAME (its answer speaks of another zone) or an answer without a SOA: try the
+            // parent.
+            match current.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => current = parent.to_string(),
+                _ => break,
+            }
+        }
+        Err(format!(
+            "no zone holding {name} was found (no SOA in any answer)"
+        ))
+    }
+
+    async fn addresses_of(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+        for query_type in [QueryType::A, QueryType::Aaaa] {
+            match self.resolve(&Query::new(host, query_type)).await {
+                Answer::Records(records) => {
+                    let ips: Vec<IpAddr> = records.iter().filter_map(|r| r.parse().ok()).collect();
+                    if !ips.is_empty() {
+                        return Ok(ips);
+                    }
+                }
+                Answer::NxDomain | Answer::NoData => {}
+                Answer::Failed(failure) => {
+                    return Err(format!(
+                        "the address of {host} could not be read: {failure}"
+                    ));
+                }
+            }
+        }
+        Err(format!("{host} has no address"))
+    }
+
+    /// The zone's serial as `server` gives it (`Err`: why it gave none).
+    pub async fn serial_at(&self, server: SocketAddr, apex: &str) -> Result<u32, String> {
+        let apex_name = wire_name(apex)?;
+        let query = Query::new(apex, QueryType::Soa);
+        let resolved = self
+            .resolve_full(
+                &query,
+                Route::Direct {
+                    server,
+                    apex: &apex_name,
+                },
+            )
+            .await;
+        match resolved.answer {
+            Answer::Records(records) => records
+                .first()
+                .and_then(|soa| soa.split(' ').nth(2))
+                .and_then(|serial| serial.parse().ok())
+                .ok_or_else(|| format!("{server} gave a SOA without a serial")),
+            Answer::NxDomain | Answer::NoData => Err(format!(
+                "{server} has no SOA for {apex}: it does not serve the zone"
+            )),
+            Answer::Failed(failure) => Err(failure.to_string()),
+        }
+    }
+
+    /// Asks `server`, authoritative for the zone at `apex`, every query whose name is in the
+    /// zone; a query outside it, or the rest of a CNAME chain that leaves it, is answered from
+    /// `outside` (the resolver's view of the same check) or, when that lacks it, the resolver.
+    pub async fn observe_at(
+        &self,
+        server: SocketAddr,
+        apex: &str,
+        queries: Vec<Query>,
+        outside: &DnsSnapshot,
+    ) -> Vec<(Query, Observed)> {
+        let Ok(apex_name) = wire_name(apex) else {
+            return self.observe_all(queries).await;
+        };
+        let resolved = join_all(queries.iter().map(|query| {
+            let apex_name = &apex_name;
+            async move {
+                let in_zone = wire_name(&query.name).is_ok_and(|name| apex_name.zone_of(&name));
+                let origin = if in_zone {
+                    Origin::Server(server)
+                } else {
+                    Origin::Resolver
+                };
+                if !in_zone {
+                    return (self.outside(query, outside).await, origin);
+                }
+                let route = Route::Direct {
+                    server,
+                    apex: apex_name,
+                };
+                let mut resolved = self.resolve_full(query, route).await;
+                if let Some(target) = resolved.left_zone.take() {
+                    let rest = Query::new(&absolute_free(&target), query.query_type);
+                    let end = self.outside(&rest, outside).await;
+                    resolved.answer = end.answer;
+                    resolved.ttl = match (resolved.ttl, end.ttl) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                (resolved, origin)
+            }
+        }))
+        .await;
+        // Each answer keeps its own origin; derived CNAMEs take their query's and come after
+        // every asked one, which they never replace.
+        let mut asked = Vec::new();
+        let mut derived = Vec::new();
+        for (query, (resolved, origin)) in queries.iter().zip(resolved) {
+            let mut one = with_derived(std::slice::from_ref(query), vec![resolved], &origin);
+            derived.extend(one.drain(1..));
+            asked.extend(one);
+        }
+        derived.retain(|(query, _)| !queries.contains(query));
+        derived.sort_by(|a, b| a.0.cmp(&b.0));
+        derived.dedup_by(|a, b| a.0 == b.0);
+        asked.extend(derived);
+        asked
+    }
+
+    /// The resolver's answer to a query outside the zone: from the check's own resolver view
+    /// when it has it, else asked.
+    async fn outside(&self, query: &Query, outside: &DnsSnapshot) -> Resolved {
+        if let Some(answer) = outside.get(query) {
+            return Resolved {
+                answer: answer.clone(),
+                ttl: outside.ttl(query),
+                cname: outside.get(&Query::cname(&query.name)).cloned(),
+                zone_apex: None,
+                left_zone: None,
+            };
+        }
+        self.resolve_full(query, Route::Recursive).await
+    }
+}
+
+/// Whether `name` is `apex` or under it.
+pub fn in_zone(name: &str, apex: &str) -> bool {
+    match (
+        Name::from_ascii(format!("{name}.")),
+        Name::from_ascii(format!("{apex}.")),
+    ) {
+        (Ok(name), Ok(apex)) => apex.zone_of(&name),
+        _ => false,
+    }
+}
