@@ -13,6 +13,7 @@ mod faults;
 mod fuzz_regressions;
 mod hostile;
 mod probe;
+mod propagation;
 mod providers;
 mod readme;
 mod serve_cli;

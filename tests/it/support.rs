@@ -114,6 +114,8 @@ pub struct AppOptions {
     pub connections: Option<(usize, Duration, Duration)>,
     /// Connections one client address may hold.
     pub per_client: Option<usize>,
+    /// The port the zones' authoritative servers are asked on (default: the nameserver's).
+    pub authoritative_port: Option<u16>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -156,7 +158,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         .unwrap_or_else(|| FixtureDns::shared().addr);
     config.dns.nameservers = vec![nameserver];
     // The fixture zones' name servers are 127.0.0.1: asked on the fixture server's port.
-    config.dns.authoritative_port = Some(nameserver.port());
+    config.dns.authoritative_port = Some(options.authoritative_port.unwrap_or(nameserver.port()));
     config.dns.timeout = options.dns_timeout.unwrap_or(Duration::from_millis(300));
     if let Some((max_connections, header_timeout, body_timeout)) = options.connections {
         config.server.max_connections = max_connections;

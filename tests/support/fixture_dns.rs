@@ -258,6 +258,32 @@ impl FixtureDns {
         }
     }
 
+    /// Adds a record while the server runs (the zone's serial unchanged: see `set_serial`).
+    pub async fn add_record(&self, name: &str, ttl: u32, data: RData) {
+        let name = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).expect("a name");
+        let zone = self.zone_of(&name);
+        assert!(
+            zone.upsert(Record::from_rdata(name, ttl, data), 4).await,
+            "the record was added"
+        );
+    }
+
+    /// Sets the serial of the zone at `apex`, as a primary does on each change.
+    pub async fn set_serial(&self, apex: &str, serial: u32) {
+        let apex = Name::from_ascii(format!("{}.", apex.trim_end_matches('.'))).expect("a name");
+        let zone = self.zone_of(&apex);
+        let mut records = zone.records_mut().await;
+        let key = RrKey::new(LowerName::new(&apex), RecordType::SOA);
+        let set = records.get(&key).expect("the zone's SOA").clone();
+        let mut soa_record = set.records_without_rrsigs().next().expect("a SOA").clone();
+        if let RData::SOA(soa) = &mut soa_record.data {
+            soa.serial = serial;
+        }
+        let mut replaced = hickory_server::proto::rr::RecordSet::new(apex, RecordType::SOA, serial);
+        replaced.insert(soa_record, serial);
+        records.insert(key, Arc::new(replaced));
+    }
+
     fn zone_of(&self, name: &Name) -> Arc<InMemoryZoneHandler> {
         self.zones
             .iter()
