@@ -145,6 +145,14 @@ pub fn evaluate(
                 check.status = RecordStatus::Fail;
                 check.message =
                     format!("{name} is a CNAME to {}, not to {target}", found.join(", "));
+                for typo in found
+                    .iter()
+                    .filter(|found| super::lookalike::misspelling(found, &target))
+                {
+                    check.warnings.push(format!(
+                        "{typo} looks like a misspelling of {target}: the CNAME leads to a name                          the provider does not serve"
+                    ));
+                }
                 if let Chain::EndsAt(hops) = chain(&name, &target, snapshot)
                     && hops.len() > 1
                 {

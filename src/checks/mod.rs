@@ -7,6 +7,7 @@
 pub mod cname;
 pub mod dkim;
 pub mod dmarc;
+pub mod lookalike;
 pub mod mx;
 pub mod propagation;
 pub mod snapshot;
@@ -169,6 +170,20 @@ impl Fix {
             value: value.to_string(),
             replaces: None,
             zone: zone_line(&self.record_type, name, value),
+        });
+        self
+    }
+
+    /// Also delete the record `value` of type `record_type` at `name` (a record put at the
+    /// wrong name may be of another type than the fix).
+    pub fn removing_record(mut self, record_type: &str, name: &str, value: &str) -> Self {
+        self.actions.push(FixAction {
+            action: ActionKind::Remove,
+            record_type: record_type.to_string(),
+            name: name.to_string(),
+            value: value.to_string(),
+            replaces: None,
+            zone: zone_line(record_type, name, value),
         });
         self
     }
@@ -501,7 +516,13 @@ impl<'a> Plan<'a> {
         let mut queries = Vec::new();
         for applicable in self.applicable() {
             for record in applicable.alternatives.iter().flatten() {
-                queries.extend(record_queries(record, snapshot));
+                let needed = record_queries(record, snapshot);
+                if needed.iter().all(|query| snapshot.contains(query)) {
+                    // Judged: what look-alikes it calls for.
+                    let judged = evaluate_record(record, snapshot);
+                    queries.extend(lookalike::queries(&judged, self.domain.as_str()));
+                }
+                queries.extend(needed);
             }
         }
         queries.sort();
@@ -523,7 +544,11 @@ impl<'a> Plan<'a> {
                 .map(|alternative| {
                     alternative
                         .iter()
-                        .map(|record| evaluate_record(record, snapshot))
+                        .map(|record| {
+                            let mut judged = evaluate_record(record, snapshot);
+                            lookalike::annotate(&mut judged, self.domain.as_str(), snapshot);
+                            judged
+                        })
                         .collect()
                 })
                 .collect();

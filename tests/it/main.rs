@@ -12,6 +12,7 @@ mod dkim_conformance;
 mod faults;
 mod fuzz_regressions;
 mod hostile;
+mod lookalike;
 mod probe;
 mod propagation;
 mod providers;

@@ -548,17 +548,7 @@ fn quoted(terms: &[String]) -> String {
         .join(", ")
 }
 
-/// Levenshtein distance over bytes (host names are ASCII).
+/// Edit distance between two host names (ASCII).
 fn edit_distance(left: &str, right: &str) -> usize {
-    let right = right.as_bytes();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    for (i, &l) in left.as_bytes().iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, &r) in right.iter().enumerate() {
-            let substitution = previous[j] + usize::from(l != r);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[right.len()]
+    strsim::levenshtein(left, right)
 }

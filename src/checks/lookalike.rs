@@ -1,0 +1,229 @@
+//! Look-alike mistakes: when a required record is missing, the places customers put it by
+//! mistake; when one passes below the domain, whether a wildcard answers for it.
+//!
+//! - a doubled zone suffix: `NAME.DOMAIN` (a DNS panel appended the zone to a full name);
+//! - the wrong name: a DKIM key at `SELECTOR.DOMAIN` (no `_domainkey`) or at the domain
+//!   itself, a DMARC record at the domain, an SPF record at `_spf.DOMAIN` that nothing
+//!   references;
+//! - a wildcard that answers for a record's name: a sibling name no one publishes
+//!   (`PROBE.PARENT`) gives the same answer, so the record passes by accident.
+//!
+//! Each found look-alike adds a warning and, for a misplaced record, a `remove` action after
+//! the fix's publish. A typo of the provider's host is caught where the target is judged
+//! (`spf::fix`, `cname`), with `edit_distance`.
+
+use super::{Answer, DnsSnapshot, Query, QueryType, RecordCheck, RecordKind, RecordStatus};
+
+/// The label of the wildcard probe: a name under the record's parent that no one publishes.
+/// Fixed per domain, so every round of one check asks the same name.
+fn probe_label(domain: &str) -> String {
+    // FNV-1a: stable across releases and platforms, unlike the standard library's hasher.
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in domain.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("sendercheck-wildcard-probe-{hash:08x}")
+}
+
+/// Edit distance between two host names (ASCII); 1 or 2 reads as a misspelling.
+pub fn edit_distance(left: &str, right: &str) -> usize {
+    strsim::levenshtein(left, right)
+}
+
+/// Whether `found` looks like a misspelling of `expected`: one or two edits apart, and not a
+/// sibling host of the same registered domain (`dkim1.` for `dkim2.mandrillapp.com` is the
+/// provider's other key, not a typo).
+pub fn misspelling(found: &str, expected: &str) -> bool {
+    (1..=2).contains(&edit_distance(found, expected))
+        && psl::domain_str(found) != psl::domain_str(expected)
+}
+
+/// A place a record may have been put by mistake, and how to recognise it there.
+struct Candidate {
+    query: Query,
+    /// What makes a record found there the misplaced one.
+    test: fn(&str, &RecordCheck) -> bool,
+    why: &'static str,
+}
+
+fn query_type_of(check: &RecordCheck) -> QueryType {
+    match check.record_type.as_str() {
+        "CNAME" => QueryType::Cname,
+        "MX" => QueryType::Mx,
+        _ => QueryType::Txt,
+    }
+}
+
+/// Any record of the same type as the one expected: for doubled suffixes, where the customer
+/// published the very record at the wrong name.
+fn any_record(_: &str, _: &RecordCheck) -> bool {
+    true
+}
+
+fn dkim_key(value: &str, _: &RecordCheck) -> bool {
+    let value = value.trim_start();
+    value.starts_with("v=DKIM1") || (value.contains("p=") && value.contains("k="))
+}
+
+fn dkim_target(value: &str, check: &RecordCheck) -> bool {
+    // The CNAME the check expects (its `expected` reads "CNAME to TARGET").
+    check
+        .expected
+        .strip_prefix("CNAME to ")
+        .is_some_and(|target| value.eq_ignore_ascii_case(target))
+}
+
+fn dmarc(value: &str, _: &RecordCheck) -> bool {
+    value.trim_start().starts_with("v=DMARC1")
+}
+
+fn spf(value: &str, _: &RecordCheck) -> bool {
+    let value = value.trim_start().to_ascii_lowercase();
+    value == "v=spf1" || value.starts_with("v=spf1 ")
+}
+
+/// Where a missing record may have gone.
+fn candidates(check: &RecordCheck, domain: &str) -> Vec<Candidate> {
+    let name = check.name.as_str();
+    let query_type = query_type_of(check);
+    let mut candidates = vec![Candidate {
+        query: Query::new(&format!("{name}.{domain}"), query_type),
+        test: any_record,
+        why: "the zone's name appended twice (a DNS panel adds the zone to the name it is \
+              given: give it the name without the domain)",
+    }];
+    match check.kind {
+        RecordKind::Dkim => {
+            if let Some((selector, rest)) = name.split_once("._domainkey.") {
+                let without = format!("{selector}.{rest}");
+                let why = "the selector without _domainkey: receivers look for the key at \
+                           SELECTOR._domainkey.DOMAIN";
+                if query_type == QueryType::Cname {
+                    candidates.push(Candidate {
+                        query: Query::cname(&without),
+                        test: dkim_target,
+                        why,
+                    });
+                } else {
+                    // A key (never a delegation) pasted at the domain itself.
+                    candidates.push(Candidate {
+                        query: Query::txt(&without),
+                        test: dkim_key,
+                        why,
+                    });
+                    candidates.push(Candidate {
+                        query: Query::txt(rest),
+                        test: dkim_key,
+                        why: "the domain itself: receivers look for the key at \
+                              SELECTOR._domainkey.DOMAIN",
+                    });
+                }
+            }
+        }
+        RecordKind::Dmarc => {
+            if let Some(policy_domain) = name.strip_prefix("_dmarc.") {
+                candidates.push(Candidate {
+                    query: Query::txt(policy_domain),
+                    test: dmarc,
+                    why: "the domain itself: receivers read DMARC only at _dmarc.DOMAIN",
+                });
+            }
+        }
+        RecordKind::Spf => candidates.push(Candidate {
+            query: Query::txt(&format!("_spf.{name}")),
+            test: spf,
+            why: "_spf, which nothing references: receivers read SPF only at the domain itself \
+                  (an _spf record counts only through include:_spf.DOMAIN)",
+        }),
+        _ => {}
+    }
+    candidates
+}
+
+/// The sibling name whose answer shows a wildcard, for a record below the domain.
+fn probe(check: &RecordCheck, domain: &str) -> Option<Query> {
+    if check.name == domain {
+        return None;
+    }
+    let (_, parent) = check.name.split_once('.')?;
+    Some(Query::new(
+        &format!("{}.{parent}", probe_label(domain)),
+        query_type_of(check),
+    ))
+}
+
+/// The extra queries a judged record calls for: where a missing one may be, or the wildcard
+/// probe beside a passing one.
+pub fn queries(check: &RecordCheck, domain: &str) -> Vec<Query> {
+    match check.status {
+        RecordStatus::Missing => candidates(check, domain)
+            .into_iter()
+            .map(|candidate| candidate.query)
+            .collect(),
+        RecordStatus::Pass => probe(check, domain).into_iter().collect(),
+        RecordStatus::Fail | RecordStatus::Error => Vec::new(),
+    }
+}
+
+/// Adds what the look-alike queries found to a judged record.
+pub fn annotate(check: &mut RecordCheck, domain: &str, snapshot: &DnsSnapshot) {
+    match check.status {
+        RecordStatus::Missing => {
+            for candidate in candidates(check, domain) {
+                let Some(Answer::Records(values)) = snapshot.get(&candidate.query) else {
+                    continue;
+                };
+                let misplaced: Vec<&String> = values
+                    .iter()
+                    .filter(|value| (candidate.test)(value, check))
+                    .collect();
+                if misplaced.is_empty() {
+                    continue;
+                }
+                let at = &candidate.query.name;
+                check.message.push_str(&format!(
+                    "; it is published at {at} instead, {}",
+                    candidate.why
+                ));
+                check.warnings.push(format!(
+                    "found at the wrong name: {at} holds {} — move it to {}",
+                    misplaced
+                        .iter()
+                        .map(|value| format!("\"{value}\""))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    check.name
+                ));
+                let record_type = candidate.query.query_type.to_string();
+                if let Some(fix) = check.fix.take() {
+                    check.fix = Some(misplaced.iter().fold(fix, |fix, value| {
+                        fix.removing_record(&record_type, at, value)
+                    }));
+                }
+            }
+        }
+        RecordStatus::Pass => {
+            let Some(probe) = probe(check, domain) else {
+                return;
+            };
+            let Some(Answer::Records(values)) = snapshot.get(&probe) else {
+                return;
+            };
+            let mut probed: Vec<String> = values.iter().map(|v| v.to_ascii_lowercase()).collect();
+            let mut found: Vec<String> =
+                check.found.iter().map(|v| v.to_ascii_lowercase()).collect();
+            probed.sort();
+            found.sort();
+            if probed == found {
+                check.warnings.push(format!(
+                    "a wildcard answers for {}: {} (a name no one publishes) gets the same \
+                     answer, so this record passes by accident and changes with the wildcard; \
+                     publish it explicitly at {}",
+                    check.name, probe.name, check.name
+                ));
+            }
+        }
+        RecordStatus::Fail | RecordStatus::Error => {}
+    }
+}
