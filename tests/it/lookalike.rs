@@ -3,20 +3,11 @@
 
 use serde_json::Value;
 
-use crate::support::{check, exit_code, json};
+use crate::support::{check, exit_code, json, record};
 
 fn report(domain: &str) -> (i32, Value) {
     let output = check(&[domain, "--format", "json"]);
     (exit_code(&output), json(&output))
-}
-
-fn record<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
-    report["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|record| record["kind"] == kind && record["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} record at {name}: {report:#}"))
 }
 
 /// The fix's actions as (action, type, name) triples.

@@ -15,7 +15,7 @@ use hickory_server::proto::rr::rdata::{CNAME, TXT};
 use serde_json::Value;
 
 use crate::fixture_dns::{Fault, FixtureDns};
-use crate::support::{exit_code, json, run, stdout};
+use crate::support::{exit_code, json, record, run, stdout};
 
 /// The negative TTL of `shop.example` (its SOA's TTL and minimum): short, so a cached NXDOMAIN
 /// runs out within the test.
@@ -211,15 +211,6 @@ impl Unbound {
         full.extend_from_slice(args);
         run(&full, None)
     }
-}
-
-fn record<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
-    report["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|record| record["kind"] == kind && record["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} record at {name}: {report:#}"))
 }
 
 fn time(value: &Value) -> DateTime<Utc> {

@@ -350,3 +350,13 @@ pub fn statuses(history: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// The record of `kind` at `name` in a report or domain object.
+pub fn record<'a>(report: &'a serde_json::Value, kind: &str, name: &str) -> &'a serde_json::Value {
+    report["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|record| record["kind"] == kind && record["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} record at {name}: {report:#}"))
+}
