@@ -150,18 +150,35 @@ fn bulk_median(
     server: SocketAddr,
     concurrency: usize,
     socket_queries: Option<u32>,
+    authoritative: bool,
 ) -> (f64, bool, Duration) {
     let mut runs: Vec<(f64, bool, Duration)> = (0..3)
-        .map(|_| bulk(binary, file, server, concurrency, socket_queries))
+        .map(|_| {
+            bulk(
+                binary,
+                file,
+                server,
+                concurrency,
+                socket_queries,
+                authoritative,
+            )
+        })
         .collect();
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let all_ready = runs.iter().all(|run| run.1);
     (runs[1].0, all_ready, runs[1].2)
 }
 
-/// The DNS queries one check of a generated domain makes.
-async fn queries_per_check(server: SocketAddr) -> u64 {
-    let resolver = resolver(server, Duration::from_secs(2), 2);
+/// The DNS queries one check of a generated domain makes (with the authoritative view when
+/// `authoritative`: its servers are the same server, the zone's NS being 127.0.0.1).
+async fn queries_per_check(server: SocketAddr, authoritative: bool) -> u64 {
+    let resolver = Resolver::new(&ResolverSettings {
+        nameservers: vec![server],
+        timeout: Duration::from_secs(2),
+        attempts: 2,
+        authoritative_port: authoritative.then_some(server.port()),
+    })
+    .expect("a resolver");
     let profile = sendercheck::profile::Profiles::built_in("mandrill").expect("mandrill");
     let domain = sendercheck::domain::DomainName::parse(&zones::domain(1)).expect("a domain");
     let plan = sendercheck::checks::Plan::new(&domain, &profile, None);
@@ -177,6 +194,7 @@ fn bulk(
     server: SocketAddr,
     concurrency: usize,
     socket_queries: Option<u32>,
+    authoritative: bool,
 ) -> (f64, bool, Duration) {
     let mut command = Command::new(binary);
     command
@@ -191,6 +209,12 @@ fn bulk(
         .arg(server.to_string())
         .args(["--concurrency", &concurrency.to_string(), "--domains-file"])
         .arg(file)
+        .args(if authoritative {
+            // The generated zone's name server is 127.0.0.1: the same server, on its port.
+            vec!["--authoritative-port".to_string(), server.port().to_string()]
+        } else {
+            vec!["--no-authoritative".to_string()]
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(queries) = socket_queries {
@@ -246,7 +270,7 @@ async fn main() {
     std::fs::write(&file, list).expect("the domains file");
     let binary = binary();
     // A first run warms BIND's and the kernel's caches; it is not counted.
-    bulk(&binary, &file, server, 64, None);
+    bulk(&binary, &file, server, 64, None, false);
 
     let mut body = String::new();
     let _ = writeln!(
@@ -271,13 +295,21 @@ async fn main() {
     );
     let _ = writeln!(
         body,
-        "| concurrency | domains/s (median of 3) | time | all ready | / BIND capacity (goal ≥ 0.5) |\n|---:|---:|---:|---|---:|"
+        "Resolver only (`--no-authoritative`, the 4 questions dnsperf asks plus the provider's \
+         SPF record and the look-alike probes), and with the authoritative view (as shipped: \
+         the zone's SOA, NS and server address, then the check's questions again of that \
+         server, which here is the same BIND):\n\n\
+         | concurrency | resolver only: domains/s (median of 3) | time | all ready | / BIND capacity (goal ≥ 0.5) | with the authoritative view: domains/s | all ready |\n|---:|---:|---:|---|---:|---:|---|"
     );
-    let per_check = queries_per_check(server).await;
+    let per_check = queries_per_check(server, false).await;
+    let per_check_authoritative = queries_per_check(server, true).await;
     let mut pooled_256 = 0.0;
     let mut rates = Vec::new();
     for concurrency in CONCURRENCIES {
-        let (rate, ready, elapsed) = bulk_median(&binary, &file, server, concurrency, None);
+        let (rate, ready, elapsed) =
+            bulk_median(&binary, &file, server, concurrency, None, false);
+        let (viewed, viewed_ready, _) =
+            bulk_median(&binary, &file, server, concurrency, None, true);
         if concurrency == 256 {
             pooled_256 = rate;
         }
@@ -291,15 +323,22 @@ async fn main() {
         });
         let _ = writeln!(
             body,
-            "| {concurrency} | {rate:.0} | {:.2} s | {} | {ratio} |",
+            "| {concurrency} | {rate:.0} | {:.2} s | {} | {ratio} | {viewed:.0} | {} |",
             elapsed.as_secs_f64(),
-            if ready { "yes" } else { "NO" }
+            if ready { "yes" } else { "NO" },
+            if viewed_ready { "yes" } else { "NO" }
         );
     }
-    let (fresh, ready, _) = bulk_median(&binary, &file, server, 256, Some(1));
+    let (fresh, ready, _) = bulk_median(&binary, &file, server, 256, Some(1), false);
     let _ = writeln!(
         body,
-        "\nSpoofing resistance and its cost, concurrency 256: the pool (16 sockets a family on \
+        "\nQueries per check: {per_check} resolver only, {per_check_authoritative} with the \
+         authoritative view (the zone found once per check: SOA, NS, the server's address; \
+         then the check's questions and the zone's SOA of each server)."
+    );
+    let _ = writeln!(
+        body,
+        "\nSpoofing resistance and its cost, resolver only, concurrency 256: the pool (16 sockets a family on \
          random ports, each retired after 256 queries or 30 s; random IDs; 0x20 letter case \
          checked) gives {pooled_256:.0} domains/s; a fresh socket for every query \
          (`SENDERCHECK_DNS_SOCKET_QUERIES=1`) gives {fresh:.0} domains/s{} — the pool is \
@@ -313,7 +352,8 @@ async fn main() {
             body,
             "What bounds it: a check asks {per_check} queries (dnsperf's domain asks 4: the \
              check also reads the provider's own SPF record, to evaluate the domain's record \
-             for the provider's addresses; whether the domain is a CNAME it reads from the TXT \
+             for the provider's addresses, and asks the two wildcard probes of \
+             `checks/lookalike.rs`; whether the domain is a CNAME it reads from the TXT \
              answer), so the best run sends {:.0} \
              queries/s = {:.2} of BIND's query capacity; both processes share the 2 cores, and \
              what the checker spends per query (parsing, SPF evaluation, socket wake-ups; \

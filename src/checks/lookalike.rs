@@ -42,13 +42,14 @@ pub fn misspelling(found: &str, expected: &str) -> bool {
 /// A place a record may have been put by mistake, and how to recognise it there.
 struct Candidate {
     query: Query,
-    /// What makes a record found there the misplaced one.
-    test: fn(&str, &RecordCheck) -> bool,
+    /// What makes a record found there the misplaced one (given the value found and the
+    /// record's expected CNAME target, if it has one).
+    test: fn(&str, Option<&str>) -> bool,
     why: &'static str,
 }
 
-fn query_type_of(check: &RecordCheck) -> QueryType {
-    match check.record_type.as_str() {
+fn query_type_of(record_type: &str) -> QueryType {
+    match record_type {
         "CNAME" => QueryType::Cname,
         "MX" => QueryType::Mx,
         _ => QueryType::Txt,
@@ -57,43 +58,38 @@ fn query_type_of(check: &RecordCheck) -> QueryType {
 
 /// Any record of the same type as the one expected: for doubled suffixes, where the customer
 /// published the very record at the wrong name.
-fn any_record(_: &str, _: &RecordCheck) -> bool {
+fn any_record(_: &str, _: Option<&str>) -> bool {
     true
 }
 
-fn dkim_key(value: &str, _: &RecordCheck) -> bool {
+fn dkim_key(value: &str, _: Option<&str>) -> bool {
     let value = value.trim_start();
     value.starts_with("v=DKIM1") || (value.contains("p=") && value.contains("k="))
 }
 
-fn dkim_target(value: &str, check: &RecordCheck) -> bool {
-    // The CNAME the check expects (its `expected` reads "CNAME to TARGET").
-    check
-        .expected
-        .strip_prefix("CNAME to ")
-        .is_some_and(|target| value.eq_ignore_ascii_case(target))
+fn dkim_target(value: &str, target: Option<&str>) -> bool {
+    target.is_some_and(|target| value.eq_ignore_ascii_case(target))
 }
 
-fn dmarc(value: &str, _: &RecordCheck) -> bool {
+fn dmarc(value: &str, _: Option<&str>) -> bool {
     value.trim_start().starts_with("v=DMARC1")
 }
 
-fn spf(value: &str, _: &RecordCheck) -> bool {
+fn spf(value: &str, _: Option<&str>) -> bool {
     let value = value.trim_start().to_ascii_lowercase();
     value == "v=spf1" || value.starts_with("v=spf1 ")
 }
 
-/// Where a missing record may have gone.
-fn candidates(check: &RecordCheck, domain: &str) -> Vec<Candidate> {
-    let name = check.name.as_str();
-    let query_type = query_type_of(check);
+/// Where a missing record of `kind` at `name` may have gone.
+fn candidates(kind: RecordKind, name: &str, record_type: &str, domain: &str) -> Vec<Candidate> {
+    let query_type = query_type_of(record_type);
     let mut candidates = vec![Candidate {
         query: Query::new(&format!("{name}.{domain}"), query_type),
         test: any_record,
         why: "the zone's name appended twice (a DNS panel adds the zone to the name it is \
               given: give it the name without the domain)",
     }];
-    match check.kind {
+    match kind {
         RecordKind::Dkim => {
             if let Some((selector, rest)) = name.split_once("._domainkey.") {
                 let without = format!("{selector}.{rest}");
@@ -142,27 +138,61 @@ fn candidates(check: &RecordCheck, domain: &str) -> Vec<Candidate> {
 }
 
 /// The sibling name whose answer shows a wildcard, for a record below the domain.
-fn probe(check: &RecordCheck, domain: &str) -> Option<Query> {
-    if check.name == domain {
+fn probe(name: &str, record_type: &str, domain: &str) -> Option<Query> {
+    if name == domain {
         return None;
     }
-    let (_, parent) = check.name.split_once('.')?;
+    let (_, parent) = name.split_once('.')?;
     Some(Query::new(
         &format!("{}.{parent}", probe_label(domain)),
-        query_type_of(check),
+        query_type_of(record_type),
     ))
 }
 
-/// The extra queries a judged record calls for: where a missing one may be, or the wildcard
-/// probe beside a passing one.
-pub fn queries(check: &RecordCheck, domain: &str) -> Vec<Query> {
-    match check.status {
-        RecordStatus::Missing => candidates(check, domain)
-            .into_iter()
-            .map(|candidate| candidate.query)
-            .collect(),
-        RecordStatus::Pass => probe(check, domain).into_iter().collect(),
-        RecordStatus::Fail | RecordStatus::Error => Vec::new(),
+/// The look-alike queries for a record of `kind` and `record_type` at `name`: the wildcard
+/// probe beside it from the first round (its answer matters only if the record passes, and
+/// asking it early costs no extra round), and, once the record's own answer shows nothing
+/// of what is expected (`present` tells a value that is), the places it may have gone. Judging
+/// is not needed for either, so a check's rounds stay as they were.
+pub fn queries(
+    kind: RecordKind,
+    name: &str,
+    record_type: &str,
+    domain: &str,
+    snapshot: &DnsSnapshot,
+    present: impl Fn(&str) -> bool,
+) -> Vec<Query> {
+    let mut queries: Vec<Query> = probe(name, record_type, domain).into_iter().collect();
+    let query_type = query_type_of(record_type);
+    let own = Query::new(name, query_type);
+    let absent = match snapshot.get(&own) {
+        Some(Answer::NxDomain | Answer::NoData) => true,
+        // A CNAME or MX there is the record, right or wrong.
+        Some(Answer::Records(_)) if query_type != QueryType::Txt => false,
+        Some(Answer::Records(values)) => !values.iter().any(|value| present(value)),
+        Some(Answer::Failed(_)) | None => false,
+    };
+    if absent {
+        queries.extend(
+            candidates(kind, name, record_type, domain)
+                .into_iter()
+                .map(|candidate| candidate.query),
+        );
+    }
+    queries
+}
+
+/// What a value at the record's own name must look like to count as the record being there
+/// (its verdict aside): for the look-alike search only.
+pub fn looks_like(kind: RecordKind, expected: Option<&str>, value: &str) -> bool {
+    match kind {
+        RecordKind::Spf => spf(value, None),
+        RecordKind::Dmarc => dmarc(value, None),
+        RecordKind::Dkim => dkim_key(value, None),
+        RecordKind::Verification | RecordKind::Txt => {
+            expected.is_none_or(|expected| value == expected)
+        }
+        RecordKind::Cname | RecordKind::Mx => true,
     }
 }
 
@@ -170,13 +200,15 @@ pub fn queries(check: &RecordCheck, domain: &str) -> Vec<Query> {
 pub fn annotate(check: &mut RecordCheck, domain: &str, snapshot: &DnsSnapshot) {
     match check.status {
         RecordStatus::Missing => {
-            for candidate in candidates(check, domain) {
+            for candidate in candidates(check.kind, &check.name, &check.record_type, domain) {
                 let Some(Answer::Records(values)) = snapshot.get(&candidate.query) else {
                     continue;
                 };
+                // The CNAME a delegation expects (its `expected` reads "CNAME to TARGET").
+                let target = check.expected.strip_prefix("CNAME to ");
                 let misplaced: Vec<&String> = values
                     .iter()
-                    .filter(|value| (candidate.test)(value, check))
+                    .filter(|value| (candidate.test)(value, target))
                     .collect();
                 if misplaced.is_empty() {
                     continue;
@@ -204,7 +236,7 @@ pub fn annotate(check: &mut RecordCheck, domain: &str, snapshot: &DnsSnapshot) {
             }
         }
         RecordStatus::Pass => {
-            let Some(probe) = probe(check, domain) else {
+            let Some(probe) = probe(&check.name, &check.record_type, domain) else {
                 return;
             };
             let Some(Answer::Records(values)) = snapshot.get(&probe) else {

@@ -516,13 +516,22 @@ impl<'a> Plan<'a> {
         let mut queries = Vec::new();
         for applicable in self.applicable() {
             for record in applicable.alternatives.iter().flatten() {
-                let needed = record_queries(record, snapshot);
-                if needed.iter().all(|query| snapshot.contains(query)) {
-                    // Judged: what look-alikes it calls for.
-                    let judged = evaluate_record(record, snapshot);
-                    queries.extend(lookalike::queries(&judged, self.domain.as_str()));
-                }
-                queries.extend(needed);
+                queries.extend(record_queries(record, snapshot));
+                let kind = record.expect.kind();
+                let expected = match record.expect {
+                    Expectation::Txt(_) | Expectation::VerificationTxt(_) => {
+                        record.values.first().map(String::as_str)
+                    }
+                    _ => None,
+                };
+                queries.extend(lookalike::queries(
+                    kind,
+                    &record.name,
+                    record.expect.record_type(),
+                    self.domain.as_str(),
+                    snapshot,
+                    |value| lookalike::looks_like(kind, expected, value),
+                ));
             }
         }
         queries.sort();

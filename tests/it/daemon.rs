@@ -667,6 +667,25 @@ async fn metrics_and_openapi_are_served() {
             Value::Array(names)
         }
     );
+    // Propagation: the record's object, the domain's valid_after.
+    let schemas = &document["components"]["schemas"];
+    assert!(
+        schemas["DomainObject"]["properties"]["valid_after"].is_object(),
+        "{:#}",
+        schemas["DomainObject"]
+    );
+    assert!(schemas["RecordCheck"]["properties"]["propagation"].is_object());
+    let states = schemas["PropagationStateObject"]["enum"].to_string();
+    for state in ["published", "propagating", "not_published", "inconsistent"] {
+        assert!(states.contains(state), "{states}");
+    }
+    for field in ["state", "servers", "resolver", "expected_at"] {
+        assert!(
+            schemas["Propagation"]["properties"][field].is_object(),
+            "{field}: {:#}",
+            schemas["Propagation"]
+        );
+    }
     let params = &document["components"]["schemas"]["RegisterBody"]["properties"]["params"];
     assert_eq!(params["additionalProperties"], false, "{params}");
     // One profile declares `code`: its pattern is the schema's. Several declare `token`, each
