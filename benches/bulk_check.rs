@@ -211,7 +211,10 @@ fn bulk(
         .arg(file)
         .args(if authoritative {
             // The generated zone's name server is 127.0.0.1: the same server, on its port.
-            vec!["--authoritative-port".to_string(), server.port().to_string()]
+            vec![
+                "--authoritative-port".to_string(),
+                server.port().to_string(),
+            ]
         } else {
             vec!["--no-authoritative".to_string()]
         })
@@ -306,8 +309,7 @@ async fn main() {
     let mut pooled_256 = 0.0;
     let mut rates = Vec::new();
     for concurrency in CONCURRENCIES {
-        let (rate, ready, elapsed) =
-            bulk_median(&binary, &file, server, concurrency, None, false);
+        let (rate, ready, elapsed) = bulk_median(&binary, &file, server, concurrency, None, false);
         let (viewed, viewed_ready, _) =
             bulk_median(&binary, &file, server, concurrency, None, true);
         if concurrency == 256 {
