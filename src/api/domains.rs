@@ -15,6 +15,7 @@ use super::extract::{DomainPath, JsonBody};
 use super::wire::RecordObject;
 use crate::domain::DomainName;
 use crate::status::{DomainStatus, Transition};
+use crate::store::ListFilter;
 use crate::store::{DomainRecord, Registered, Registration};
 
 /// The most domains one list page holds.
@@ -428,6 +429,7 @@ pub struct DomainList {
         ("status" = Option<DomainStatus>, Query, description = "Only domains with this status"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 100)"),
         ("after" = Option<String>, Query, description = "Start after this domain: the previous page's next"),
+        ("q" = Option<String>, Query, max_length = 254, description = "Only domains whose name contains this text (case-insensitive; Unicode is matched in its A-label form)"),
         ("format" = Option<String>, Query, pattern = "^(csv|json)$", description = "`csv` exports every matching domain as CSV (as does `Accept: text/csv`); `json` (default) answers a page"),
     ),
     responses(
@@ -444,7 +446,7 @@ pub async fn list(
     query: Result<Query<BTreeMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = query?;
-    let mut status = None;
+    let mut filter = ListFilter::default();
     let mut limit = None;
     let mut after = None;
     let wants_csv = headers
@@ -455,10 +457,11 @@ pub async fn list(
     for (key, value) in &params {
         match key.as_str() {
             "status" => {
-                status = Some(value.parse::<DomainStatus>().map_err(|error| {
+                filter.status = Some(value.parse::<DomainStatus>().map_err(|error| {
                     ApiError::bad_request("invalid_parameter", error.to_string())
                 })?)
             }
+            "q" => filter.contains = search_text(value)?,
             "limit" => {
                 limit = value
                     .parse::<u32>()
@@ -494,19 +497,19 @@ pub async fn list(
             other => {
                 return Err(ApiError::bad_request(
                     "invalid_parameter",
-                    format!("unknown parameter {other:?}; use status, limit, after and format"),
+                    format!("unknown parameter {other:?}; use status, q, limit, after and format"),
                 ));
             }
         }
     }
     if csv {
-        return Ok(csv_export(state, status, after, limit));
+        return Ok(csv_export(state, filter, after, limit));
     }
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     // One row more than asked tells whether a next page exists.
     let mut records = state
         .store
-        .list(status, after.as_deref(), limit + 1)
+        .list(&filter, after.as_deref(), limit + 1)
         .await?;
     let next = if records.len() > limit as usize {
         records.truncate(limit as usize);
@@ -521,14 +524,36 @@ pub async fn list(
     .into_response())
 }
 
+/// The text a `q` search looks for: lower case, a Unicode part in its A-label form; empty
+/// means no search.
+pub fn search_text(value: &str) -> Result<Option<String>, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.len() > 254 {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            "q is longer than a domain name (254 characters)",
+        ));
+    }
+    let lower = value.to_lowercase();
+    if lower.is_ascii() {
+        return Ok(Some(lower));
+    }
+    idna::domain_to_ascii(&lower)
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("invalid_parameter", "q is not part of a domain name"))
+}
+
 /// Rows read from the store per chunk of a CSV export.
 const CSV_PAGE: u32 = 1000;
 
 /// Every matching domain as CSV, streamed: the store is read a page at a time as the client
 /// reads, so an export of any size holds one page in memory. `limit`, when given, caps the rows.
-fn csv_export(
+pub fn csv_export(
     state: AppState,
-    status: Option<DomainStatus>,
+    filter: ListFilter,
     after: Option<String>,
     limit: Option<u32>,
 ) -> Response {
@@ -546,42 +571,46 @@ fn csv_export(
         header_sent: false,
         done: false,
     };
-    let chunks = futures_util::stream::unfold(cursor, move |mut cursor| async move {
-        if !cursor.header_sent {
-            cursor.header_sent = true;
-            let header =
-                "domain,profile,status,ready,checked_at,failing,dns_errors\r\n".to_string();
-            return Some((Ok::<_, std::io::Error>(header), cursor));
-        }
-        if cursor.done || cursor.left == 0 {
-            return None;
-        }
-        let page = CSV_PAGE.min(u32::try_from(cursor.left).unwrap_or(u32::MAX));
-        match cursor
-            .state
-            .store
-            .list(status, cursor.after.as_deref(), page)
-            .await
-        {
-            Ok(records) => {
-                if records.is_empty() {
-                    return None;
-                }
-                cursor.done = records.len() < page as usize;
-                cursor.left -= records.len() as u64;
-                cursor.after = records.last().map(|record| record.domain.clone());
-                let mut chunk = String::with_capacity(records.len() * 80);
-                for record in &records {
-                    csv_row(&mut chunk, record);
-                }
-                Some((Ok(chunk), cursor))
+    let filter = std::sync::Arc::new(filter);
+    let chunks = futures_util::stream::unfold(cursor, move |mut cursor| {
+        let filter = filter.clone();
+        async move {
+            if !cursor.header_sent {
+                cursor.header_sent = true;
+                let header =
+                    "domain,profile,status,ready,checked_at,failing,dns_errors\r\n".to_string();
+                return Some((Ok::<_, std::io::Error>(header), cursor));
             }
-            Err(error) => {
-                // The status line is gone already: end the body early, which clients see as a
-                // truncated transfer, and say why in the log.
-                tracing::error!(error = %anyhow::Error::from(error), "CSV export stopped");
-                cursor.done = true;
-                Some((Err(std::io::Error::other("the store failed")), cursor))
+            if cursor.done || cursor.left == 0 {
+                return None;
+            }
+            let page = CSV_PAGE.min(u32::try_from(cursor.left).unwrap_or(u32::MAX));
+            match cursor
+                .state
+                .store
+                .list(&filter, cursor.after.as_deref(), page)
+                .await
+            {
+                Ok(records) => {
+                    if records.is_empty() {
+                        return None;
+                    }
+                    cursor.done = records.len() < page as usize;
+                    cursor.left -= records.len() as u64;
+                    cursor.after = records.last().map(|record| record.domain.clone());
+                    let mut chunk = String::with_capacity(records.len() * 80);
+                    for record in &records {
+                        csv_row(&mut chunk, record);
+                    }
+                    Some((Ok(chunk), cursor))
+                }
+                Err(error) => {
+                    // The status line is gone already: end the body early, which clients see as a
+                    // truncated transfer, and say why in the log.
+                    tracing::error!(error = %anyhow::Error::from(error), "CSV export stopped");
+                    cursor.done = true;
+                    Some((Err(std::io::Error::other("the store failed")), cursor))
+                }
             }
         }
     });

@@ -134,6 +134,25 @@ impl Snapshot {
     }
 }
 
+/// Which registrations a list keeps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<DomainStatus>,
+    /// Only domains whose name contains this (lower-case ASCII: an A-label's part).
+    pub contains: Option<String>,
+}
+
+impl ListFilter {
+    pub fn matches(&self, domain: &str, status: DomainStatus) -> bool {
+        self.status.is_none_or(|wanted| wanted == status)
+            && self
+                .contains
+                .as_deref()
+                .is_none_or(|text| domain.contains(text))
+    }
+}
+
 /// What a `PUT` asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registration {
@@ -232,10 +251,11 @@ pub trait Store: Send + Sync + 'static {
             .map(|record| std::sync::Arc::new(Snapshot::new(record))))
     }
 
-    /// Active registrations ordered by domain, after `after`, at most `limit`.
+    /// Active registrations that match `filter`, ordered by domain, after `after`, at most
+    /// `limit`.
     async fn list(
         &self,
-        status: Option<DomainStatus>,
+        filter: &ListFilter,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<DomainRecord>, StoreError>;

@@ -221,10 +221,10 @@ impl ReadModel {
         Some(record)
     }
 
-    /// Up to `limit` registrations after `after`, in domain order, optionally of one status.
+    /// Up to `limit` registrations after `after`, in domain order, that match `filter`.
     pub fn list(
         &self,
-        status: Option<DomainStatus>,
+        filter: &super::ListFilter,
         after: Option<&str>,
         limit: usize,
     ) -> Vec<DomainRecord> {
@@ -238,7 +238,7 @@ impl ReadModel {
         };
         rows.range((start, Bound::Unbounded))
             .filter_map(|(domain, (_, record))| Some((domain, record.as_ref()?)))
-            .filter(|(_, packed)| status.is_none_or(|status| packed.status == status))
+            .filter(|(domain, packed)| filter.matches(domain, packed.status))
             .take(limit)
             .filter_map(|(domain, packed)| packed.unpack(domain))
             .collect()
@@ -344,7 +344,7 @@ mod tests {
             model.get("a.example").map(|s| s.record.clone()),
             Some(with_records.clone())
         );
-        assert_eq!(model.list(None, None, 1), [with_records]);
+        assert_eq!(model.list(&Default::default(), None, 1), [with_records]);
     }
 
     #[test]
@@ -357,13 +357,23 @@ mod tests {
         let names = |records: Vec<DomainRecord>| -> Vec<String> {
             records.into_iter().map(|record| record.domain).collect()
         };
-        assert_eq!(names(model.list(None, None, 2)), ["a.example", "b.example"]);
         assert_eq!(
-            names(model.list(None, Some("b.example"), 10)),
+            names(model.list(&Default::default(), None, 2)),
+            ["a.example", "b.example"]
+        );
+        assert_eq!(
+            names(model.list(&Default::default(), Some("b.example"), 10)),
             ["c.example"]
         );
         assert_eq!(
-            names(model.list(Some(DomainStatus::Pending), None, 10)),
+            names(model.list(
+                &super::super::ListFilter {
+                    status: Some(DomainStatus::Pending),
+                    contains: None,
+                },
+                None,
+                10
+            )),
             ["b.example", "c.example"]
         );
     }

@@ -574,13 +574,13 @@ impl Store for SqliteStore {
 
     async fn list(
         &self,
-        status: Option<DomainStatus>,
+        filter: &super::ListFilter,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<DomainRecord>, StoreError> {
         Ok(self
             .model
-            .list(status, after, usize::try_from(limit).unwrap_or(usize::MAX)))
+            .list(filter, after, usize::try_from(limit).unwrap_or(usize::MAX)))
     }
 
     async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -866,7 +866,7 @@ mod tests {
                 .unwrap();
         }
         let page: Vec<String> = store
-            .list(None, Some("a.example"), 2)
+            .list(&Default::default(), Some("a.example"), 2)
             .await
             .unwrap()
             .into_iter()
@@ -875,11 +875,33 @@ mod tests {
         assert_eq!(page, ["b.example", "c.example"]);
         assert!(
             store
-                .list(Some(DomainStatus::Verified), None, 10)
+                .list(
+                    &super::super::ListFilter {
+                        status: Some(DomainStatus::Verified),
+                        contains: None,
+                    },
+                    None,
+                    10
+                )
                 .await
                 .unwrap()
                 .is_empty()
         );
+        let found: Vec<String> = store
+            .list(
+                &super::super::ListFilter {
+                    status: None,
+                    contains: Some("b.ex".into()),
+                },
+                None,
+                10,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.domain)
+            .collect();
+        assert_eq!(found, ["b.example"]);
         let counts = store.count_by_status().await.unwrap();
         assert_eq!(counts[0], (DomainStatus::Pending, 4));
     }

@@ -931,3 +931,45 @@ async fn check_now_answers_the_verdict_and_stores_nothing() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn lists_and_the_csv_export_search_by_substring() {
+    let app = spawn_app(AppOptions::default()).await;
+    for domain in ["good.example", "broken-spf.example", "bücher.example"] {
+        app.register(domain, None).await;
+    }
+    let names = |body: &Value| -> Vec<String> {
+        body["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|domain| domain["domain"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, body) = app.get("/v1/domains?q=SPF").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["broken-spf.example"]);
+    // Unicode is looked for in its A-label form.
+    let (_, body) = app.get("/v1/domains?q=b%C3%BCcher").await;
+    assert_eq!(names(&body), ["xn--bcher-kva.example"]);
+    let (_, body) = app.get("/v1/domains?q=").await;
+    assert_eq!(names(&body).len(), 3, "an empty search keeps all");
+    let (status, body) = app.get(&format!("/v1/domains?q={}", "a".repeat(300))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_parameter"))
+    );
+    let csv = app
+        .client
+        .get(app.url("/v1/domains?format=csv&q=good"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert!(rows[0].starts_with("good.example,"), "{csv}");
+    app.stop().await;
+}
