@@ -81,6 +81,7 @@ impl App {
             metrics,
             default_profile: config.default_profile.as_str().into(),
             dkim_keys: Arc::default(),
+            ui_keys: Arc::default(),
         };
         Ok(App {
             scheduler,

@@ -54,6 +54,14 @@ pub async fn check(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CheckBody>,
 ) -> Result<Json<ReportObject>, ApiError> {
+    Ok(Json(ReportObject::from(&check_any(&state, body).await?)))
+}
+
+/// One fresh check of any domain, stored nowhere (`POST /v1/check`, the web page's check).
+pub(crate) async fn check_any(
+    state: &AppState,
+    body: CheckBody,
+) -> Result<crate::checks::DomainReport, ApiError> {
     let domain = DomainName::parse_sender(&body.domain)
         .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))?;
     let name = body
@@ -82,5 +90,5 @@ pub async fn check(
         Some(state.scheduler.config().check_timeout),
     )
     .await;
-    Ok(Json(ReportObject::from(&checked.report)))
+    Ok(checked.report)
 }

@@ -89,14 +89,21 @@ pub async fn verify(
             }
         }
     }
-    let mut verdict = dkim::verify_cached(
-        state.scheduler.resolver(),
-        &state.dkim_keys,
-        &message,
-        fresh,
-    )
-    .await
-    .map_err(|error| ApiError::bad_request("not_a_message", error.to_string()))?;
+    let verdict = verify_message(&state, &message, fresh).await?;
+    Ok(Json(verdict))
+}
+
+/// The DKIM verdict for a raw message, each signature annotated with the registration of its
+/// domain (the endpoint and the web page's paste box).
+pub(crate) async fn verify_message(
+    state: &AppState,
+    message: &[u8],
+    fresh: bool,
+) -> Result<DkimVerdict, ApiError> {
+    let mut verdict =
+        dkim::verify_cached(state.scheduler.resolver(), &state.dkim_keys, message, fresh)
+            .await
+            .map_err(|error| ApiError::bad_request("not_a_message", error.to_string()))?;
     let mut registered = BTreeMap::new();
     for signature in &verdict.signatures {
         if signature.domain.is_empty() || registered.contains_key(&signature.domain) {
@@ -124,5 +131,5 @@ pub async fn verify(
     verdict.annotate_registrations(|domain| registered.get(domain).cloned().flatten());
     state.metrics.dkim_verdict(verdict.result.as_str());
     tracing::debug!(result = verdict.result.as_str(), "dkim verdict");
-    Ok(Json(verdict))
+    Ok(verdict)
 }

@@ -140,6 +140,21 @@ pub async fn put(
     DomainPath(domain): DomainPath,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
+    let (outcome, record) = register(&state, domain, body).await?;
+    let status = match outcome {
+        Registered::Created => StatusCode::CREATED,
+        Registered::Updated | Registered::Unchanged => StatusCode::OK,
+    };
+    Ok((status, Json(DomainObject::from(record))).into_response())
+}
+
+/// Registers or updates `domain` as `PUT` does (the web page's register button too); a new or
+/// changed registration is checked at once.
+pub(crate) async fn register(
+    state: &AppState,
+    domain: DomainName,
+    body: RegisterBody,
+) -> Result<(Registered, DomainRecord), ApiError> {
     let stored = state.store.get(domain.as_str()).await?;
     let profile = body
         .profile
@@ -219,11 +234,7 @@ pub async fn put(
         // The lease above keeps the scheduler off it; this check answers within seconds.
         state.scheduler.spawn_check(record.clone());
     }
-    let status = match outcome {
-        Registered::Created => StatusCode::CREATED,
-        Registered::Updated | Registered::Unchanged => StatusCode::OK,
-    };
-    Ok((status, Json(DomainObject::from(record))).into_response())
+    Ok((outcome, record))
 }
 
 /// 1 to `MAX_TOKEN_LEN` printable ASCII characters without spaces.
@@ -337,11 +348,19 @@ pub async fn check(
     State(state): State<AppState>,
     DomainPath(domain): DomainPath,
 ) -> Result<Json<DomainObject>, ApiError> {
+    Ok(Json(DomainObject::from(check_now(&state, &domain).await?)))
+}
+
+/// Checks a registered domain now and answers what is stored after it.
+pub(crate) async fn check_now(
+    state: &AppState,
+    domain: &DomainName,
+) -> Result<DomainRecord, ApiError> {
     let record = state
         .store
         .get(domain.as_str())
         .await?
-        .ok_or_else(|| not_registered(&domain))?;
+        .ok_or_else(|| not_registered(domain))?;
     let checked = match state.scheduler.check(record).await? {
         Some(checked) => checked,
         // Re-registered or removed while checking: answer with what is stored now.
@@ -349,9 +368,9 @@ pub async fn check(
             .store
             .get(domain.as_str())
             .await?
-            .ok_or_else(|| not_registered(&domain))?,
+            .ok_or_else(|| not_registered(domain))?,
     };
-    Ok(Json(DomainObject::from(checked)))
+    Ok(checked)
 }
 
 /// One status change.

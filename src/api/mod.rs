@@ -12,6 +12,7 @@ mod metrics;
 pub mod openapi;
 pub mod profiles;
 pub mod server;
+mod ui;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
@@ -51,6 +52,8 @@ pub struct AppState {
     pub default_profile: Arc<str>,
     /// DKIM key answers reused for their TTL (at most 5 minutes) by `POST /v1/dkim/verify`.
     pub dkim_keys: Arc<crate::dkim::KeyAnswers>,
+    /// Signs the web pages' sessions and CSRF tokens; drawn at start.
+    pub ui_keys: Arc<ui::session::Keys>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from
@@ -113,6 +116,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         router = router.route(route.path, route.handler);
     }
     router
+        .merge(ui::router(&state))
         .route_layer(middleware::from_fn(note_route))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -22,3 +22,4 @@ mod signing;
 mod state;
 mod support;
 mod transport;
+mod web;

@@ -1,0 +1,53 @@
+// sendercheck's pages work without this file; it adds copy buttons and reloads the check form
+// when the profile changes, so the profile's parameter fields appear.
+"use strict";
+
+function announce(text) {
+  const status = document.getElementById("copy-status");
+  if (status) status.textContent = text;
+}
+
+async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (_) {
+    // Without the Clipboard API (plain HTTP on a non-loopback address): a selected textarea.
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "absolute";
+    area.style.left = "-9999px";
+    document.body.appendChild(area);
+    area.select();
+    let done = false;
+    try { done = document.execCommand("copy"); } catch (_) { done = false; }
+    area.remove();
+    return done;
+  }
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const text = button.getAttribute("data-copy");
+  const done = await copy(text);
+  button.textContent = done ? "Copied" : "Select and copy";
+  button.dataset.copied = done ? "true" : "false";
+  announce(done ? "Copied: " + text : "Copying failed: select the text and copy it");
+  setTimeout(() => { button.textContent = "Copy"; }, 2000);
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const profile = document.getElementById("profile");
+  const form = document.getElementById("check-form");
+  if (!profile || !form) return;
+  profile.addEventListener("change", () => {
+    const edit = document.createElement("input");
+    edit.type = "hidden";
+    edit.name = "edit";
+    edit.value = "1";
+    form.appendChild(edit);
+    form.submit();
+  });
+});

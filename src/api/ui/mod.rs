@@ -1,0 +1,652 @@
+//! The web pages for support staff, served by the daemon itself: server-rendered HTML (maud),
+//! one stylesheet, a little plain JavaScript for copy buttons. Every page works without
+//! JavaScript. Paths (SPEC.md): `/` check a domain now, `/domains` the list, `/domains/{domain}`
+//! one domain, `/dkim` the paste box; plus `/login`, `/logout`, `/domains.csv` and `/assets/`.
+//!
+//! The pages call the same cores as the API (`check::check_any`, `domains::register`,
+//! `domains::check_now`, `dkim::verify_message`): there is one way to check, register and
+//! verify. Auth: with `server.api_token` set, the pages ask for it once and keep a signed
+//! session cookie; without one (loopback only) they open directly. Every form post carries the
+//! session's CSRF token (`session.rs`).
+
+mod pages;
+pub mod session;
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+
+use super::AppState;
+use super::check::CheckBody;
+use super::domains::RegisterBody;
+use super::error::ApiError;
+use crate::domain::DomainName;
+use crate::status::DomainStatus;
+use crate::store::ListFilter;
+use pages::Nav;
+use session::Session;
+
+const STYLE: &str = include_str!("style.css");
+const SCRIPT: &str = include_str!("app.js");
+/// Domains on one page of the list.
+const PAGE: u32 = 50;
+
+/// The pages' routes (outside `/v1/`, so not in the API's route table or its OpenAPI document).
+pub fn router(state: &AppState) -> Router<AppState> {
+    // A pasted message may be as large as the DKIM endpoint accepts, plus the form's framing.
+    let message_limit = axum::extract::DefaultBodyLimit::max(
+        state.limits.max_message_bytes.saturating_add(64 * 1024),
+    );
+    Router::new()
+        .route("/", get(check_page))
+        .route("/domains", get(domains_page).post(register_action))
+        .route("/domains.csv", get(domains_csv))
+        .route("/domains/{domain}", get(domain_page))
+        .route("/domains/{domain}/check", post(check_action))
+        .route("/domains/{domain}/delete", post(delete_action))
+        .route(
+            "/dkim",
+            get(dkim_page).post(dkim_action).layer(message_limit),
+        )
+        .route("/login", get(login_page).post(login_action))
+        .route("/logout", post(logout_action))
+        .route(
+            "/assets/style.css",
+            get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A page's access: the session (made when there is none) and the cookie to set, or the
+/// redirect to the sign-in page.
+struct Visit {
+    session: Session,
+    set_cookie: Option<HeaderValue>,
+    csrf: String,
+}
+
+impl Visit {
+    fn open(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit, Box<Response>> {
+        let keys = &state.ui_keys;
+        let (session, fresh) = match keys.session(headers) {
+            Some(session) => (session, false),
+            None => (keys.issue(state.api_token.is_none()), true),
+        };
+        if state.api_token.is_some() && !session.authenticated {
+            let mut response =
+                Redirect::to(&format!("/login?next={}", encode(path))).into_response();
+            if fresh {
+                response.headers_mut().insert(
+                    header::SET_COOKIE,
+                    session::set_cookie(keys, &session, headers),
+                );
+            }
+            return Err(Box::new(response));
+        }
+        Ok(Visit {
+            csrf: keys.csrf(&session),
+            set_cookie: fresh.then(|| session::set_cookie(keys, &session, headers)),
+            session,
+        })
+    }
+
+    /// A form post: the session must exist (signed in when a token is configured) and the
+    /// form must carry its CSRF token.
+    fn post(
+        state: &AppState,
+        headers: &HeaderMap,
+        csrf: Option<&str>,
+    ) -> Result<Visit, Box<Response>> {
+        let keys = &state.ui_keys;
+        let refused = |message: &str| {
+            page(
+                StatusCode::FORBIDDEN,
+                "Form refused",
+                Nav::None,
+                None,
+                pages::problem(message),
+            )
+        };
+        let Some(session) = keys.session(headers) else {
+            return Err(Box::new(refused(
+                "This form has no session: open the page again and submit it from there.",
+            )));
+        };
+        if state.api_token.is_some() && !session.authenticated {
+            return Err(Box::new(Redirect::to("/login").into_response()));
+        }
+        if !csrf.is_some_and(|csrf| keys.csrf_matches(&session, csrf)) {
+            return Err(Box::new(refused(
+                "This form did not come from a sendercheck page (its CSRF token is missing or \
+                 wrong): open the page again and submit it from there.",
+            )));
+        }
+        Ok(Visit {
+            csrf: keys.csrf(&session),
+            set_cookie: None,
+            session,
+        })
+    }
+
+    /// The sign-out form's token, shown when a token is configured.
+    fn signed_in<'a>(&'a self, state: &AppState) -> Option<&'a str> {
+        (state.api_token.is_some() && self.session.authenticated).then_some(self.csrf.as_str())
+    }
+
+    fn respond(self, mut response: Response) -> Response {
+        if let Some(cookie) = self.set_cookie {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+/// A whole page with `status`.
+fn page(
+    status: StatusCode,
+    title: &str,
+    nav: Nav,
+    signed_in: Option<&str>,
+    body: Markup,
+) -> Response {
+    let mut response = (status, pages::layout(title, nav, signed_in, body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// An API error as a page with its status and message.
+fn error_page(visit: Visit, state: &AppState, title: &str, nav: Nav, error: ApiError) -> Response {
+    let status = error.status;
+    let body = pages::problem(&error.message);
+    let signed_in = visit.signed_in(state).map(str::to_string);
+    visit.respond(page(status, title, nav, signed_in.as_deref(), body))
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The `param.NAME` fields of a form or query.
+fn params_of(fields: &[(String, String)]) -> BTreeMap<String, String> {
+    fields
+        .iter()
+        .filter_map(|(key, value)| {
+            let name = key.strip_prefix("param.")?;
+            let value = value.trim();
+            (!value.is_empty()).then(|| (name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+async fn check_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> Response {
+    let visit = match Visit::open(&state, &headers, "/") {
+        Ok(visit) => visit,
+        Err(redirect) => return *redirect,
+    };
+    let profiles: Vec<_> = state.profiles.iter().collect();
+    let chosen_name = field(&fields, "profile")
+        .filter(|name| !name.is_empty())
+        .unwrap_or(&state.default_profile)
+        .to_string();
+    let Some(chosen) = state.profiles.get(&chosen_name) else {
+        let error = ApiError::bad_request(
+            "unknown_profile",
+            format!("no profile is named {chosen_name:?}"),
+        );
+        return error_page(visit, &state, "Check a domain now", Nav::Check, error);
+    };
+    let domain = field(&fields, "domain").unwrap_or("").trim().to_string();
+    let params = params_of(&fields);
+    let form = pages::check_form(&profiles, chosen, &domain, &params);
+    let editing = field(&fields, "edit").is_some();
+    let result = if domain.is_empty() || editing {
+        pages::nothing()
+    } else {
+        let body = CheckBody {
+            domain: domain.clone(),
+            profile: Some(chosen.name.clone()),
+            params: params.clone(),
+        };
+        match super::check::check_any(&state, body).await {
+            Ok(report) => pages::report(&report, &visit.csrf, &params),
+            Err(error) => pages::problem(&error.message),
+        }
+    };
+    let signed_in = visit.signed_in(&state).map(str::to_string);
+    let body = maud::html! { (form) (result) };
+    visit.respond(page(
+        StatusCode::OK,
+        "Check a domain now",
+        Nav::Check,
+        signed_in.as_deref(),
+        body,
+    ))
+}
+
+async fn register_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let visit = match Visit::post(&state, &headers, field(&fields, "csrf")) {
+        Ok(visit) => visit,
+        Err(refused) => return *refused,
+    };
+    let domain = match DomainName::parse_sender(field(&fields, "domain").unwrap_or("")) {
+        Ok(domain) => domain,
+        Err(error) => {
+            let error = ApiError::bad_request("invalid_domain", error.to_string());
+            return error_page(visit, &state, "Register", Nav::Check, error);
+        }
+    };
+    let body = RegisterBody {
+        profile: field(&fields, "profile").map(str::to_string),
+        verification_token: None,
+        params: Some(params_of(&fields)),
+    };
+    match super::domains::register(&state, domain, body).await {
+        Ok((_, record)) => {
+            visit.respond(Redirect::to(&format!("/domains/{}", record.domain)).into_response())
+        }
+        Err(error) => error_page(visit, &state, "Register", Nav::Check, error),
+    }
+}
+
+async fn domains_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> Response {
+    let visit = match Visit::open(&state, &headers, "/domains") {
+        Ok(visit) => visit,
+        Err(redirect) => return *redirect,
+    };
+    let (filter, q) = match list_filter(&fields) {
+        Ok(found) => found,
+        Err(error) => return error_page(visit, &state, "Domains", Nav::Domains, error),
+    };
+    let after = field(&fields, "after").filter(|after| !after.is_empty());
+    let listed = state.store.list(&filter, after, PAGE + 1).await;
+    let counts = state.store.count_by_status().await;
+    let (mut domains, counts) = match (listed, counts) {
+        (Ok(domains), Ok(counts)) => (domains, counts),
+        (Err(error), _) | (_, Err(error)) => {
+            return error_page(visit, &state, "Domains", Nav::Domains, error.into());
+        }
+    };
+    let query = |extra: &str| {
+        let mut parts = Vec::new();
+        if let Some(status) = filter.status {
+            parts.push(format!("status={}", status.as_str()));
+        }
+        if !q.is_empty() {
+            parts.push(format!("q={}", encode(&q)));
+        }
+        if !extra.is_empty() {
+            parts.push(extra.to_string());
+        }
+        parts.join("&")
+    };
+    let next = if domains.len() > PAGE as usize {
+        domains.truncate(PAGE as usize);
+        domains.last().map(|last| {
+            format!(
+                "/domains?{}",
+                query(&format!("after={}", encode(&last.domain)))
+            )
+        })
+    } else {
+        None
+    };
+    let csv = format!("/domains.csv?{}", query(""));
+    let body = pages::domain_list(&counts, filter.status, &q, &domains, next.as_deref(), &csv);
+    let signed_in = visit.signed_in(&state).map(str::to_string);
+    visit.respond(page(
+        StatusCode::OK,
+        "Domains",
+        Nav::Domains,
+        signed_in.as_deref(),
+        body,
+    ))
+}
+
+/// The list filter of `status` and `q` fields (an empty one means any).
+fn list_filter(fields: &[(String, String)]) -> Result<(ListFilter, String), ApiError> {
+    let status = match field(fields, "status").filter(|status| !status.is_empty()) {
+        Some(status) => Some(
+            status
+                .parse::<DomainStatus>()
+                .map_err(|error| ApiError::bad_request("invalid_parameter", error.to_string()))?,
+        ),
+        None => None,
+    };
+    let q = field(fields, "q").unwrap_or("").trim().to_string();
+    let contains = super::domains::search_text(&q)?;
+    Ok((ListFilter { status, contains }, q))
+}
+
+async fn domains_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> Response {
+    let visit = match Visit::open(&state, &headers, "/domains") {
+        Ok(visit) => visit,
+        Err(redirect) => return *redirect,
+    };
+    match list_filter(&fields) {
+        Ok((filter, _)) => visit.respond(super::domains::csv_export(state, filter, None, None)),
+        Err(error) => error_page(visit, &state, "Domains", Nav::Domains, error),
+    }
+}
+
+async fn domain_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+) -> Response {
+    let visit = match Visit::open(&state, &headers, &format!("/domains/{domain}")) {
+        Ok(visit) => visit,
+        Err(redirect) => return *redirect,
+    };
+    let shown: String = domain.chars().take(64).collect();
+    let Ok(name) = DomainName::parse(&domain) else {
+        let error =
+            ApiError::bad_request("invalid_domain", format!("{shown:?} is not a domain name"));
+        return error_page(visit, &state, "Domain", Nav::Domains, error);
+    };
+    let record = match state.store.get(name.as_str()).await {
+        Ok(Some(record)) => record,
+        Ok(None) => {
+            let error = ApiError::not_found(format!("{name} is not registered"));
+            return error_page(visit, &state, name.as_str(), Nav::Domains, error);
+        }
+        Err(error) => return error_page(visit, &state, name.as_str(), Nav::Domains, error.into()),
+    };
+    let history = match state.store.history(name.as_str()).await {
+        Ok(history) => history,
+        Err(error) => return error_page(visit, &state, name.as_str(), Nav::Domains, error.into()),
+    };
+    let body = pages::domain_detail(&record, &history, &visit.csrf);
+    let signed_in = visit.signed_in(&state).map(str::to_string);
+    visit.respond(page(
+        StatusCode::OK,
+        name.as_str(),
+        Nav::Domains,
+        signed_in.as_deref(),
+        body,
+    ))
+}
+
+async fn check_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let visit = match Visit::post(&state, &headers, field(&fields, "csrf")) {
+        Ok(visit) => visit,
+        Err(refused) => return *refused,
+    };
+    let name = match DomainName::parse(&domain) {
+        Ok(name) => name,
+        Err(error) => {
+            let error = ApiError::bad_request("invalid_domain", error.to_string());
+            return error_page(visit, &state, "Domain", Nav::Domains, error);
+        }
+    };
+    match super::domains::check_now(&state, &name).await {
+        Ok(_) => visit.respond(Redirect::to(&format!("/domains/{name}")).into_response()),
+        Err(error) => error_page(visit, &state, name.as_str(), Nav::Domains, error),
+    }
+}
+
+async fn delete_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let visit = match Visit::post(&state, &headers, field(&fields, "csrf")) {
+        Ok(visit) => visit,
+        Err(refused) => return *refused,
+    };
+    let name = match DomainName::parse(&domain) {
+        Ok(name) => name,
+        Err(error) => {
+            let error = ApiError::bad_request("invalid_domain", error.to_string());
+            return error_page(visit, &state, "Domain", Nav::Domains, error);
+        }
+    };
+    match state
+        .store
+        .unregister(name.as_str(), state.scheduler.now())
+        .await
+    {
+        Ok(_) => visit.respond(Redirect::to("/domains").into_response()),
+        Err(error) => error_page(visit, &state, name.as_str(), Nav::Domains, error.into()),
+    }
+}
+
+async fn dkim_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let visit = match Visit::open(&state, &headers, "/dkim") {
+        Ok(visit) => visit,
+        Err(redirect) => return *redirect,
+    };
+    let body = pages::dkim_form(&visit.csrf, "");
+    let signed_in = visit.signed_in(&state).map(str::to_string);
+    visit.respond(page(
+        StatusCode::OK,
+        "Verify a DKIM signature",
+        Nav::Dkim,
+        signed_in.as_deref(),
+        body,
+    ))
+}
+
+async fn dkim_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    // The fields: csrf, message (text), file (an upload, preferred when not empty).
+    let mut csrf = None;
+    let mut pasted = Vec::new();
+    let mut uploaded = Vec::new();
+    let mut unreadable = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(part)) => {
+                let name = part.name().unwrap_or("").to_string();
+                match part.bytes().await {
+                    Ok(bytes) => match name.as_str() {
+                        "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+                        "message" => pasted = bytes.to_vec(),
+                        "file" => uploaded = bytes.to_vec(),
+                        _ => {}
+                    },
+                    Err(error) => {
+                        unreadable = Some(error.body_text());
+                        break;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                unreadable = Some(error.body_text());
+                break;
+            }
+        }
+    }
+    let visit = match Visit::post(&state, &headers, csrf.as_deref()) {
+        Ok(visit) => visit,
+        Err(refused) => return *refused,
+    };
+    let title = "Verify a DKIM signature";
+    if let Some(problem) = unreadable {
+        let error = ApiError::bad_request(
+            "not_a_message",
+            format!("the form could not be read: {problem}"),
+        );
+        return error_page(visit, &state, title, Nav::Dkim, error);
+    }
+    let message = if uploaded.is_empty() {
+        pasted
+    } else {
+        uploaded
+    };
+    let shown = String::from_utf8_lossy(&message).into_owned();
+    let form = pages::dkim_form(&visit.csrf, &shown);
+    let (status, result) = if message.len() > state.limits.max_message_bytes {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            pages::problem("The message is larger than limits.max_message_bytes."),
+        )
+    } else {
+        match super::dkim::verify_message(&state, &message, false).await {
+            Ok(verdict) => (StatusCode::OK, pages::dkim_verdict(&verdict)),
+            Err(error) => (error.status, pages::problem(&error.message)),
+        }
+    };
+    let signed_in = visit.signed_in(&state).map(str::to_string);
+    let body = maud::html! { (result) (form) };
+    visit.respond(page(status, title, Nav::Dkim, signed_in.as_deref(), body))
+}
+
+/// Where a sign-in may lead: a page of this site only.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
+            next.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> Response {
+    let keys = &state.ui_keys;
+    let next = safe_next(field(&fields, "next"));
+    if state.api_token.is_none() {
+        return Redirect::to(&next).into_response();
+    }
+    let (session, fresh) = match keys.session(&headers) {
+        Some(session) => (session, false),
+        None => (keys.issue(false), true),
+    };
+    let visit = Visit {
+        csrf: keys.csrf(&session),
+        set_cookie: fresh.then(|| session::set_cookie(keys, &session, &headers)),
+        session,
+    };
+    let body = pages::login(&visit.csrf, &next, field(&fields, "failed").is_some());
+    visit.respond(page(StatusCode::OK, "Sign in", Nav::None, None, body))
+}
+
+async fn login_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let keys = &state.ui_keys;
+    let next = safe_next(field(&fields, "next"));
+    let Some(expected) = &state.api_token else {
+        return Redirect::to(&next).into_response();
+    };
+    // The sign-in form's session is anonymous; its CSRF token is still required.
+    let Some(session) = keys.session(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    if !field(&fields, "csrf").is_some_and(|csrf| keys.csrf_matches(&session, csrf)) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Form refused",
+            Nav::None,
+            None,
+            pages::problem("This sign-in form did not come from a sendercheck page."),
+        );
+    }
+    if !session::token_matches(expected.expose(), field(&fields, "token").unwrap_or("")) {
+        return Redirect::to(&format!("/login?failed=1&next={}", encode(&next))).into_response();
+    }
+    // A new session on sign-in: an identifier seen before signing in never becomes a signed-in
+    // one.
+    let signed_in = keys.issue(true);
+    let mut response = Redirect::to(&next).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session::set_cookie(keys, &signed_in, &headers),
+    );
+    response
+}
+
+async fn logout_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(refused) = Visit::post(&state, &headers, field(&fields, "csrf")) {
+        return *refused;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::clear_cookie());
+    response
+}

@@ -1,0 +1,452 @@
+//! The HTML of the web pages (maud: every value is escaped unless marked otherwise, so what
+//! came from DNS or a message is always shown as text).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::checks::propagation::Propagation;
+use crate::checks::{ActionKind, DomainReport, RecordCheck, RecordStatus};
+use crate::dkim::{DkimVerdict, Verdict};
+use crate::profile::Profile;
+use crate::status::{DomainStatus, Transition};
+use crate::store::DomainRecord;
+
+/// Which page the navigation marks as current.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    Check,
+    Domains,
+    Dkim,
+    None,
+}
+
+/// The frame of every page: title, landmarks, navigation, the live region copy buttons report
+/// to.
+pub fn layout(title: &str, nav: Nav, signed_in: Option<&str>, body: Markup) -> Markup {
+    let item = |href: &str, label: &str, this: Nav| {
+        html! {
+            li { a href=(href) aria-current=[(nav == this).then_some("page")] { (label) } }
+        }
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · sendercheck" }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                a class="skip" href="#main" { "Skip to content" }
+                header role="banner" {
+                    nav aria-label="Main" {
+                        span class="brand" { "sendercheck" }
+                        ul {
+                            (item("/", "Check now", Nav::Check))
+                            (item("/domains", "Domains", Nav::Domains))
+                            (item("/dkim", "DKIM", Nav::Dkim))
+                        }
+                        @if let Some(csrf) = signed_in {
+                            form method="post" action="/logout" class="logout" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                button type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main id="main" {
+                    h1 { (title) }
+                    (body)
+                }
+                p id="copy-status" class="visually-hidden" role="status" aria-live="polite" {}
+                script src="/assets/app.js" defer {}
+            }
+        }
+    }
+}
+
+/// A status as an icon and its word, never colour alone.
+pub fn status_badge(status: RecordStatus) -> Markup {
+    let (icon, class) = match status {
+        RecordStatus::Pass => ("✔", "pass"),
+        RecordStatus::Fail => ("✘", "fail"),
+        RecordStatus::Missing => ("✘", "missing"),
+        RecordStatus::Error => ("?", "error"),
+    };
+    html! { span class={"badge " (class)} { span aria-hidden="true" { (icon) } " " (status.as_str()) } }
+}
+
+pub fn domain_badge(status: DomainStatus) -> Markup {
+    let (icon, class) = match status {
+        DomainStatus::Verified => ("✔", "pass"),
+        DomainStatus::Pending => ("…", "pending"),
+        DomainStatus::Failing => ("✘", "fail"),
+        DomainStatus::Unregistered => ("–", "error"),
+    };
+    html! { span class={"badge " (class)} { span aria-hidden="true" { (icon) } " " (status.as_str()) } }
+}
+
+fn time(at: &DateTime<Utc>) -> Markup {
+    let text = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    html! { time datetime=(text) { (text.replace('T', " ").replace('Z', " UTC")) } }
+}
+
+fn copy_button(value: &str, what: &str) -> Markup {
+    html! {
+        button type="button" class="copy" data-copy=(value) aria-label={"Copy " (what)} { "Copy" }
+    }
+}
+
+/// An error box.
+pub fn problem(message: &str) -> Markup {
+    html! { div class="problem" role="alert" { p { (message) } } }
+}
+
+/// The verdict on a domain's records, one section per record.
+pub fn records(records: &[RecordCheck]) -> Markup {
+    html! {
+        @for record in records {
+            section class={"record " (record.status.as_str())} aria-label={(record.kind.as_str()) " record at " (record.name)} {
+                h3 {
+                    (status_badge(record.status)) " "
+                    span class="kind" { (record.kind.as_str()) } " "
+                    code class="name" { (record.name) }
+                    @if !record.required { " " span class="note" { "(recommended)" } }
+                }
+                p class="message" { (record.message) }
+                dl {
+                    dt { "Expected" } dd { (record.expected) }
+                    dt { "Found" }
+                    dd {
+                        @if record.found.is_empty() { "nothing" }
+                        @for found in &record.found { code class="found" { (found) } br; }
+                    }
+                }
+                @if let Some(fix) = &record.fix {
+                    div class="fix" {
+                        h4 { "Fix" }
+                        @if fix.actions.is_empty() {
+                            p { "No single record can fix this; see the warnings." }
+                        }
+                        @for action in &fix.actions {
+                            div class="action" {
+                                p class="verb" {
+                                    (match action.action {
+                                        ActionKind::Publish => "Publish",
+                                        ActionKind::Replace => "Replace",
+                                        ActionKind::Remove => "Remove",
+                                    })
+                                    @if let Some(old) = &action.replaces { " (in place of " code { (old) } ")" }
+                                }
+                                table class="fix-fields" {
+                                    tr { th scope="row" { "Type" } td { code { (action.record_type) } } td { (copy_button(&action.record_type, "type")) } }
+                                    tr { th scope="row" { "Name" } td { code class="fix-name" { (action.name) } } td { (copy_button(&action.name, "name")) } }
+                                    tr { th scope="row" { "Value" } td { code class="fix-value" { (action.value) } } td { (copy_button(&action.value, "value")) } }
+                                    tr { th scope="row" { "Zone line" } td { code { (action.zone) } } td { (copy_button(&action.zone, "zone line")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !record.warnings.is_empty() {
+                    ul class="warnings" aria-label="Warnings" {
+                        @for warning in &record.warnings { li { span aria-hidden="true" { "⚠ " } (warning) } }
+                    }
+                }
+                @if let Some(propagation) = &record.propagation { (propagation_detail(propagation)) }
+            }
+        }
+    }
+}
+
+fn propagation_detail(seen: &Propagation) -> Markup {
+    html! {
+        details class="propagation" open[seen.state != crate::checks::propagation::PropagationState::Published] {
+            summary {
+                "Propagation: " strong { (seen.state.as_str().replace('_', " ")) }
+                @if let Some(at) = &seen.expected_at { " — expected by " (time(at)) }
+            }
+            table {
+                caption { "Each authoritative server and the resolver" }
+                thead { tr { th scope="col" { "Server" } th scope="col" { "Address" } th scope="col" { "Status" } th scope="col" { "SOA serial" } } }
+                tbody {
+                    @for server in &seen.servers {
+                        tr {
+                            td { (server.name) }
+                            td { code { (server.address.ip().to_string()) } }
+                            td { (status_badge(server.status)) }
+                            td { @if let Some(serial) = server.serial { (serial) } @else { "—" } }
+                        }
+                    }
+                    tr {
+                        td { "resolver" } td { "—" }
+                        td { (status_badge(seen.resolver.status)) }
+                        td { @if let Some(ttl) = seen.resolver.ttl { "cached " (ttl) " s" } @else { "—" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The summary line of a report or registration.
+pub fn verdict_line(ready: bool, valid_after: Option<&DateTime<Utc>>) -> Markup {
+    html! {
+        p class={"verdict " (if ready { "pass" } else { "fail" })} {
+            @if ready { span aria-hidden="true" { "✔ " } "Ready to send: every required record passes." }
+            @else { span aria-hidden="true" { "✘ " } "Not ready: see the records below." }
+            @if let (false, Some(at)) = (ready, valid_after) {
+                " Every required record is published; resolvers still serve older answers until " (time(at)) "."
+            }
+        }
+    }
+}
+
+/// The check form: domain, profile, the profile's parameters.
+pub fn check_form(
+    profiles: &[&Profile],
+    chosen: &Profile,
+    domain: &str,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Markup {
+    html! {
+        form method="get" action="/" class="check" id="check-form" {
+            p {
+                label for="domain" { "Domain" }
+                input id="domain" name="domain" type="text" required value=(domain) placeholder="shop.example" autocomplete="off" autocapitalize="none" spellcheck="false";
+            }
+            p {
+                label for="profile" { "Provider profile" }
+                select id="profile" name="profile" {
+                    @for profile in profiles {
+                        option value=(profile.name) selected[profile.name == chosen.name] { (profile.title) " (" (profile.name) ")" }
+                    }
+                }
+                button type="submit" name="edit" value="1" class="secondary" { "Show this profile's fields" }
+            }
+            @if !chosen.params.is_empty() {
+                fieldset {
+                    legend { "Parameters of " (chosen.title) }
+                    @for (name, param) in &chosen.params {
+                        p {
+                            label for={"param-" (name)} { (name) @if param.required { " (required)" } }
+                            input id={"param-" (name)} name={"param." (name)} type="text" value=[values.get(name)] aria-describedby={"help-" (name)} autocomplete="off" spellcheck="false";
+                            small id={"help-" (name)} { (param.description) }
+                        }
+                    }
+                }
+            }
+            p { button type="submit" { "Check now" } }
+        }
+    }
+}
+
+/// A fresh check's result, with the register button.
+pub fn report(
+    report: &DomainReport,
+    csrf: &str,
+    params: &std::collections::BTreeMap<String, String>,
+) -> Markup {
+    html! {
+        section aria-labelledby="result" class="result" {
+            h2 id="result" { "Result for " code { (report.domain) } " (" (report.profile) ")" }
+            (verdict_line(report.ready, report.valid_after.as_ref()))
+            (records(&report.records))
+            form method="post" action="/domains" class="register" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="domain" value=(report.domain);
+                input type="hidden" name="profile" value=(report.profile);
+                @for (name, value) in params {
+                    input type="hidden" name={"param." (name)} value=(value);
+                }
+                button type="submit" { "Register " (report.domain) " and keep checking it" }
+            }
+        }
+    }
+}
+
+/// Counts per status, the filter form and one page of the list.
+pub fn domain_list(
+    counts: &[(DomainStatus, u64)],
+    status: Option<DomainStatus>,
+    q: &str,
+    domains: &[DomainRecord],
+    next: Option<&str>,
+    csv_href: &str,
+) -> Markup {
+    let total: u64 = counts.iter().map(|(_, count)| count).sum();
+    html! {
+        ul class="counts" aria-label="Domains per status" {
+            li { a href="/domains" { "all: " (total) } }
+            @for (each, count) in counts {
+                li { a href={"/domains?status=" (each.as_str())} { (domain_badge(*each)) ": " (count) } }
+            }
+        }
+        form method="get" action="/domains" class="filter" role="search" {
+            p {
+                label for="q" { "Domain contains" }
+                input id="q" name="q" type="search" value=(q) spellcheck="false";
+            }
+            p {
+                label for="status" { "Status" }
+                select id="status" name="status" {
+                    option value="" selected[status.is_none()] { "any" }
+                    @for each in [DomainStatus::Pending, DomainStatus::Verified, DomainStatus::Failing] {
+                        option value=(each.as_str()) selected[status == Some(each)] { (each.as_str()) }
+                    }
+                }
+            }
+            p { button type="submit" { "Filter" } " " a href=(csv_href) { "Export as CSV" } }
+        }
+        @if domains.is_empty() {
+            p class="empty" { "No registered domain matches." }
+        } @else {
+            table class="domains" {
+                caption { "Registered domains" }
+                thead { tr { th scope="col" { "Domain" } th scope="col" { "Status" } th scope="col" { "Profile" } th scope="col" { "Last check" } th scope="col" { "Next check" } } }
+                tbody {
+                    @for record in domains {
+                        tr {
+                            td { a href={"/domains/" (record.domain)} { (record.domain) } }
+                            td { (domain_badge(record.lifecycle.status)) }
+                            td { (record.profile) }
+                            td { @if let Some(at) = &record.checked_at { (time(at)) } @else { "not yet" } }
+                            td { (time(&record.next_check_at)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(next) = next {
+            p { a rel="next" href=(next) { "Next page →" } }
+        }
+    }
+}
+
+/// One registered domain: its state, records, history and actions.
+pub fn domain_detail(record: &DomainRecord, history: &[Transition], csrf: &str) -> Markup {
+    let valid_after = record
+        .checked_at
+        .and_then(|at| crate::checks::propagation::valid_after(&record.records, at));
+    html! {
+        dl class="state" {
+            dt { "Status" } dd { (domain_badge(record.lifecycle.status)) " since " (time(&record.lifecycle.status_since)) }
+            dt { "Profile" } dd { (record.profile) }
+            dt { "Last check" } dd { @if let Some(at) = &record.checked_at { (time(at)) } @else { "not yet (it starts within seconds)" } }
+            dt { "Next check" } dd { (time(&record.next_check_at)) }
+        }
+        div class="actions" {
+            form method="post" action={"/domains/" (record.domain) "/check"} {
+                input type="hidden" name="csrf" value=(csrf);
+                button type="submit" { "Check again now" }
+            }
+            form method="post" action={"/domains/" (record.domain) "/delete"} {
+                input type="hidden" name="csrf" value=(csrf);
+                button type="submit" class="danger" { "Delete registration" }
+            }
+        }
+        @if record.checked_at.is_some() {
+            (verdict_line(record.ready, valid_after.as_ref()))
+        }
+        section aria-labelledby="records" {
+            h2 id="records" { "Records" }
+            @if record.records.is_empty() { p { "No check has finished yet." } }
+            (records(&record.records))
+        }
+        section aria-labelledby="history" {
+            h2 id="history" { "History" }
+            ol class="history" {
+                @for transition in history.iter().rev() {
+                    li {
+                        (time(&transition.at)) " "
+                        @if let Some(from) = transition.from { (domain_badge(from)) " → " }
+                        (domain_badge(transition.to)) " "
+                        span class="reason" { (transition.reason) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The paste box.
+pub fn dkim_form(csrf: &str, message: &str) -> Markup {
+    html! {
+        form method="post" action="/dkim" enctype="multipart/form-data" class="dkim" {
+            input type="hidden" name="csrf" value=(csrf);
+            p {
+                label for="message" { "Raw message (headers and body, as received)" }
+                textarea id="message" name="message" rows="14" spellcheck="false" { (message) }
+            }
+            p {
+                label for="file" { "…or upload a .eml file" }
+                input id="file" name="file" type="file" accept=".eml,message/rfc822,text/plain";
+            }
+            p { button type="submit" { "Verify DKIM" } }
+        }
+    }
+}
+
+/// A DKIM verdict.
+pub fn dkim_verdict(verdict: &DkimVerdict) -> Markup {
+    let class = match verdict.result {
+        Verdict::Pass => "pass",
+        Verdict::Temperror | Verdict::None | Verdict::Neutral => "error",
+        Verdict::Fail | Verdict::Permerror => "fail",
+    };
+    html! {
+        section aria-labelledby="verdict" class="result" {
+            h2 id="verdict" { "Verdict" }
+            p class={"verdict " (class)} id="dkim-result" {
+                "DKIM: " strong { (verdict.result.as_str()) }
+                @if let Some(from) = &verdict.from_domain { " — From domain " code { (from) } }
+                @if verdict.aligned_pass { " — an aligned signature passes: DKIM alone satisfies DMARC" }
+            }
+            @if !verdict.signatures.is_empty() {
+                table class="signatures" {
+                    caption { "Signatures" }
+                    thead { tr { th scope="col" { "d=" } th scope="col" { "s=" } th scope="col" { "Algorithm" } th scope="col" { "Result" } th scope="col" { "Aligned" } th scope="col" { "Reason" } } }
+                    tbody {
+                        @for signature in &verdict.signatures {
+                            tr {
+                                td { code { (signature.domain) } }
+                                td { code { (signature.selector) } }
+                                td { (signature.algorithm) }
+                                td { strong { (signature.result.as_str()) } }
+                                td { @if signature.aligned { "yes" } @else { "no" } }
+                                td {
+                                    (signature.reason)
+                                    @for warning in &signature.warnings { br; span aria-hidden="true" { "⚠ " } (warning) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p { "Authentication-Results:" }
+            p { code id="authentication-results" { (verdict.authentication_results) } " " (copy_button(&verdict.authentication_results, "Authentication-Results")) }
+        }
+    }
+}
+
+/// The sign-in form.
+pub fn login(csrf: &str, next: &str, failed: bool) -> Markup {
+    html! {
+        @if failed { (problem("That is not the API token.")) }
+        form method="post" action="/login" class="login" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="next" value=(next);
+            p {
+                label for="token" { "API token (server.api_token)" }
+                input id="token" name="token" type="password" required autocomplete="current-password";
+            }
+            p { button type="submit" { "Sign in" } }
+        }
+    }
+}
+
+/// Marks up nothing: for pages whose body is only an error.
+pub fn nothing() -> Markup {
+    PreEscaped(String::new())
+}

@@ -1,0 +1,194 @@
+//! Sessions and CSRF tokens for the web pages, stateless: a session cookie is
+//! `ID.EXPIRES.AUTH.MAC` with MAC = HMAC-SHA256(key, "session|ID|EXPIRES|AUTH"), the key drawn
+//! at start-up (sessions end with the process), and a form's CSRF token is
+//! HMAC-SHA256(key, "csrf|ID): bound to the session, so a page of another site can neither read
+//! nor forge it. The cookie is HttpOnly and SameSite=Strict, and Secure when the request came
+//! through a TLS proxy (`X-Forwarded-Proto: https`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "sendercheck_session";
+/// How long a session lasts.
+const LIFETIME_SECONDS: u64 = 12 * 60 * 60;
+
+/// The key sessions and CSRF tokens are signed with.
+pub struct Keys {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(…)")
+    }
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            key: rand::random(),
+        }
+    }
+}
+
+/// A verified session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    pub expires: u64,
+    /// Logged in with the API token.
+    pub authenticated: bool,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+impl Keys {
+    fn mac(&self, message: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(message.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// A new session, authenticated or not.
+    pub fn issue(&self, authenticated: bool) -> Session {
+        let id: [u8; 16] = rand::random();
+        Session {
+            id: hex(&id),
+            expires: now() + LIFETIME_SECONDS,
+            authenticated,
+        }
+    }
+
+    /// The cookie value of a session.
+    pub fn cookie_value(&self, session: &Session) -> String {
+        let auth = u8::from(session.authenticated);
+        let mac = self.mac(&format!(
+            "session|{}|{}|{auth}",
+            session.id, session.expires
+        ));
+        format!("{}.{}.{auth}.{mac}", session.id, session.expires)
+    }
+
+    /// The session a request's cookie holds, when it is ours, intact and not expired.
+    pub fn session(&self, headers: &HeaderMap) -> Option<Session> {
+        let value = cookie(headers, COOKIE)?;
+        let mut parts = value.split('.');
+        let (id, expires, auth, mac) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let expected = self.mac(&format!("session|{id}|{expires}|{auth}"));
+        if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
+            return None;
+        }
+        let expires: u64 = expires.parse().ok()?;
+        if expires <= now() {
+            return None;
+        }
+        Some(Session {
+            id: id.to_string(),
+            expires,
+            authenticated: auth == "1",
+        })
+    }
+
+    /// The CSRF token forms of this session carry.
+    pub fn csrf(&self, session: &Session) -> String {
+        self.mac(&format!("csrf|{}", session.id))
+    }
+
+    /// Whether a submitted CSRF token is this session's.
+    pub fn csrf_matches(&self, session: &Session, presented: &str) -> bool {
+        bool::from(self.csrf(session).as_bytes().ct_eq(presented.as_bytes()))
+    }
+}
+
+/// The `Set-Cookie` header for a session.
+pub fn set_cookie(keys: &Keys, session: &Session, headers: &HeaderMap) -> HeaderValue {
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+    let value = format!(
+        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={LIFETIME_SECONDS}{}",
+        keys.cookie_value(session),
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The `Set-Cookie` header that ends a session.
+pub fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("sendercheck_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// One cookie's value.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Whether `presented` is the API token, compared as SHA-256 digests in constant time.
+pub fn token_matches(expected: &str, presented: &str) -> bool {
+    let presented = Sha256::digest(presented.trim().as_bytes());
+    let expected = Sha256::digest(expected.as_bytes());
+    bool::from(presented.as_slice().ct_eq(expected.as_slice()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_cookie(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {COOKIE}={value}")).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn a_session_survives_its_cookie_and_nothing_forged_does() {
+        let keys = Keys::default();
+        let session = keys.issue(true);
+        let value = keys.cookie_value(&session);
+        assert_eq!(keys.session(&with_cookie(&value)), Some(session.clone()));
+        // Promoting an anonymous session by editing the flag breaks the MAC.
+        let anonymous = keys.cookie_value(&keys.issue(false));
+        let promoted = anonymous.replacen(".0.", ".1.", 1);
+        assert_eq!(keys.session(&with_cookie(&promoted)), None);
+        // Another process's key, garbage, and an expired session are refused.
+        assert_eq!(Keys::default().session(&with_cookie(&value)), None);
+        assert_eq!(keys.session(&with_cookie("a.b.c")), None);
+        let old = Session {
+            expires: 1,
+            ..session.clone()
+        };
+        assert_eq!(keys.session(&with_cookie(&keys.cookie_value(&old))), None);
+        // CSRF tokens are bound to the session.
+        let token = keys.csrf(&session);
+        assert!(keys.csrf_matches(&session, &token));
+        assert!(!keys.csrf_matches(&keys.issue(true), &token));
+        assert!(!keys.csrf_matches(&session, ""));
+    }
+}

@@ -1,0 +1,492 @@
+//! The web pages in a real headless browser: Debian's `chromium` driven over WebDriver
+//! (`chromedriver`, fantoccini), against the daemon and a DNS server of the test's own. Without
+//! chromium the browser tests say so and stop, except in CI (`.ci/run` installs it), where its
+//! absence fails them. `SENDERCHECK_SCREENSHOTS=DIR` saves a PNG of each page there
+//! (`docs/screenshots/` holds the committed ones).
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::fixture_dns::FixtureDns;
+use crate::signing::{Signing, message, rsa_signature};
+use sendercheck::store::Store as _;
+
+use crate::support::{AppOptions, TestApp, spawn_app};
+
+/// Whether chromium and chromedriver are here; see the module's note.
+fn browser_installed() -> bool {
+    let found = ["chromium", "chromedriver"].iter().all(|program| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    });
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed (apt-get install -y chromium chromium-driver)"
+        );
+        eprintln!(
+            "skipped: chromium is not installed (apt-get install -y chromium chromium-driver)"
+        );
+    }
+    found
+}
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+
+    async fn client(&self) -> Client {
+        // fantoccini brings rustls with two crypto providers: pick one, once.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_string(),
+            json!({"args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1100,1400"]}),
+        );
+        ClientBuilder::rustls()
+            .expect("a TLS setup")
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a browser session")
+    }
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("SENDERCHECK_SCREENSHOTS") {
+        let png = browser.screenshot().await.expect("a screenshot");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+/// The text of the first element `css` matches, waiting while a page loads (a click that
+/// navigates returns before the next page is there).
+async fn text(browser: &Client, css: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = match browser.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match found {
+            Ok(text) => return text,
+            Err(error) => {
+                assert!(Instant::now() < deadline, "no {css}: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Waits until the page's title is `wanted` (a click that navigates returns before the next
+/// page is there).
+async fn wait_title(browser: &Client, wanted: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let title = browser.title().await.unwrap_or_default();
+        if title == wanted {
+            return;
+        }
+        assert!(Instant::now() < deadline, "title {title:?}, not {wanted:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `css` matches an element whose text contains `wanted`.
+async fn wait_text(browser: &Client, css: &str, wanted: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && element.text().await.is_ok_and(|text| text.contains(wanted))
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} never showed {wanted:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `css` matches an element whose text contains `wanted`, reloading the page.
+async fn until_text(browser: &Client, css: &str, wanted: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && element.text().await.is_ok_and(|text| text.contains(wanted))
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} never showed {wanted:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        browser.refresh().await.unwrap();
+    }
+}
+
+async fn app_with(dns: &FixtureDns, api_token: Option<&str>) -> TestApp {
+    spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        api_token: api_token.map(str::to_string),
+        ..AppOptions::default()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser() {
+    if !browser_installed() {
+        return;
+    }
+    let dns = FixtureDns::start_own();
+    let app = app_with(&dns, None).await;
+    let driver = Driver::start();
+    let browser = driver.client().await;
+    let base = app.url("");
+
+    // Check a broken domain now, without registering it.
+    browser.goto(&format!("{base}/")).await.unwrap();
+    wait_title(&browser, "Check a domain now · sendercheck").await;
+    browser
+        .find(Locator::Css("#domain"))
+        .await
+        .unwrap()
+        .send_keys("broken-spf.example")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath("//button[text()='Check now']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let fix = "v=spf1 a include:spf.mandrillapp.com -all";
+    wait_text(&browser, "section.record.fail .fix-value", fix).await;
+    assert!(
+        text(&browser, "section.record.fail .badge")
+            .await
+            .contains("fail")
+    );
+    // Copy the value: the button says so and the live region names what was copied.
+    browser
+        .find(Locator::Css(&format!("button[data-copy='{fix}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = browser
+            .execute(
+                "return document.getElementById('copy-status').textContent",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if status.as_str() == Some(&format!("Copied: {fix}")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "copy status: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    screenshot(&browser, "check").await;
+
+    // Register it from the result; the domain's page follows.
+    browser
+        .find(Locator::Css("form.register button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_title(&browser, "broken-spf.example · sendercheck").await;
+    until_text(&browser, "section.record.fail", "spf").await;
+
+    // The list: counts, search, filter.
+    browser.goto(&format!("{base}/domains")).await.unwrap();
+    assert!(
+        text(&browser, "table.domains")
+            .await
+            .contains("broken-spf.example")
+    );
+    assert!(text(&browser, ".counts").await.contains("pending: 1"));
+    let search = browser.find(Locator::Css("#q")).await.unwrap();
+    search.send_keys("nomatch").await.unwrap();
+    browser
+        .find(Locator::XPath("//button[text()='Filter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, ".empty", "No registered domain matches.").await;
+    browser
+        .goto(&format!("{base}/domains?q=spf&status=pending"))
+        .await
+        .unwrap();
+    screenshot(&browser, "domains").await;
+    browser
+        .find(Locator::LinkText("broken-spf.example"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The customer fixes DNS; "check again" shows it verified, and the history says so.
+    dns.replace_txt("broken-spf.example", &[vec![fix.to_string()]])
+        .await;
+    browser
+        .find(Locator::XPath("//button[text()='Check again now']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until_text(&browser, ".state", "verified").await;
+    assert!(text(&browser, "ol.history").await.contains("verified"));
+    screenshot(&browser, "domain").await;
+
+    // Paste a signed message: pass.
+    browser.goto(&format!("{base}/dkim")).await.unwrap();
+    let msg = message();
+    let signed = format!("{}{msg}", rsa_signature(&msg, Signing::relaxed("rsa")));
+    browser
+        .execute(
+            "document.getElementById('message').value = arguments[0]",
+            vec![json!(signed)],
+        )
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath("//button[text()='Verify DKIM']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, "#dkim-result", "pass").await;
+    assert!(
+        text(&browser, "#authentication-results")
+            .await
+            .contains("dkim=pass")
+    );
+    screenshot(&browser, "dkim").await;
+
+    // Delete the registration from its page.
+    browser
+        .goto(&format!("{base}/domains/broken-spf.example"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath("//button[text()='Delete registration']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_title(&browser, "Domains · sendercheck").await;
+    wait_text(&browser, ".empty", "No registered domain matches.").await;
+    browser.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_ask_for_the_token_once_and_refuse_forged_posts() {
+    if !browser_installed() {
+        return;
+    }
+    let dns = FixtureDns::start_own();
+    let app = app_with(&dns, Some("s3cret-token")).await;
+    let driver = Driver::start();
+    let browser = driver.client().await;
+    let base = app.url("");
+
+    browser.goto(&format!("{base}/domains")).await.unwrap();
+    wait_title(&browser, "Sign in · sendercheck").await;
+    screenshot(&browser, "login").await;
+    let sign_in = async |token: &str| {
+        browser
+            .find(Locator::Css("#token"))
+            .await
+            .unwrap()
+            .send_keys(token)
+            .await
+            .unwrap();
+        browser
+            .find(Locator::XPath("//button[text()='Sign in']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    sign_in("wrong").await;
+    wait_text(&browser, ".problem", "not the API token").await;
+    sign_in("s3cret-token").await;
+    wait_title(&browser, "Domains · sendercheck").await;
+    // Once signed in, every page opens.
+    browser.goto(&format!("{base}/dkim")).await.unwrap();
+    wait_title(&browser, "Verify a DKIM signature · sendercheck").await;
+
+    // A forged post: the browser's own session cookie, but no CSRF token.
+    let cookie = browser
+        .get_named_cookie("sendercheck_session")
+        .await
+        .unwrap()
+        .value()
+        .to_string();
+    let forged = reqwest::Client::new()
+        .post(app.url("/domains"))
+        .header("cookie", format!("sendercheck_session={cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("domain=good.example&profile=mandrill")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(forged.text().await.unwrap().contains("CSRF"));
+    // Nor with a token of another session.
+    let other = reqwest::Client::new()
+        .post(app.url("/domains"))
+        .header("cookie", format!("sendercheck_session={cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("domain=good.example&csrf={}", "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 403);
+    let registered = app.store.list(&Default::default(), None, 10).await.unwrap();
+    assert!(
+        registered.is_empty(),
+        "nothing was registered: {registered:?}"
+    );
+    // Without a session at all, pages send the visitor to sign in.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/domains"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303);
+    assert_eq!(
+        anonymous.headers()["location"].to_str().unwrap(),
+        "/login?next=/domains"
+    );
+    let cookie = anonymous.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    browser.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_show_markup_from_dns_as_text_and_never_answer_5xx() {
+    let app = spawn_app(AppOptions::default()).await;
+    let client = reqwest::Client::new();
+    let page = client
+        .get(app.url("/?domain=xss.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    // The only script is the page's own.
+    assert_eq!(html.matches("<script").count(), 1);
+
+    let hostile = [
+        "/?domain=%3Cb%3E",
+        "/?domain=a..b",
+        "/?domain=good.example&profile=nope",
+        "/?domain=good.example&param.unknown=1",
+        "/?domain=good.example&edit=1",
+        "/domains?status=bogus",
+        "/domains?q=%F0%9F%92%A9",
+        &format!("/domains?q={}", "x".repeat(400)),
+        "/domains?after=%00",
+        "/domains/%00",
+        "/domains/not-registered.example",
+        "/domains/..",
+        "/domains.csv?status=nope",
+        "/login?next=//evil.example",
+        "/assets/none.css",
+    ];
+    for path in hostile {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert!(
+            response.status().as_u16() < 500,
+            "{path}: {}",
+            response.status()
+        );
+    }
+    // Posts without a session, garbage bodies, a message that is not one.
+    for (path, body) in [
+        ("/domains", "domain=x"),
+        ("/domains/good.example/check", ""),
+        ("/domains/good.example/delete", "csrf=1"),
+        ("/dkim", "not multipart"),
+        ("/logout", "%%%"),
+        ("/login", "token=x"),
+    ] {
+        let response = client
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().as_u16() < 500,
+            "{path}: {}",
+            response.status()
+        );
+    }
+    app.stop().await;
+}
