@@ -116,6 +116,17 @@ async fn text(browser: &Client, css: &str) -> String {
     }
 }
 
+/// Clicks the button labelled `label`.
+async fn press(browser: &Client, label: &str) {
+    browser
+        .find(Locator::XPath(&format!("//button[text()='{label}']")))
+        .await
+        .unwrap_or_else(|error| panic!("no button {label:?}: {error}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Waits until the page's title is `wanted` (a click that navigates returns before the next
 /// page is there).
 async fn wait_title(browser: &Client, wanted: &str) {
@@ -132,20 +143,15 @@ async fn wait_title(browser: &Client, wanted: &str) {
 
 /// Waits until `css` matches an element whose text contains `wanted`.
 async fn wait_text(browser: &Client, css: &str, wanted: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(element) = browser.find(Locator::Css(css)).await
-            && element.text().await.is_ok_and(|text| text.contains(wanted))
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{css} never showed {wanted:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll_text(browser, css, wanted, false).await;
 }
 
-/// Waits until `css` matches an element whose text contains `wanted`, reloading the page.
+/// As `wait_text`, reloading the page between looks (for what a background check changes).
 async fn until_text(browser: &Client, css: &str, wanted: &str) {
+    poll_text(browser, css, wanted, true).await;
+}
+
+async fn poll_text(browser: &Client, css: &str, wanted: &str, reload: bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Ok(element) = browser.find(Locator::Css(css)).await
@@ -154,8 +160,10 @@ async fn until_text(browser: &Client, css: &str, wanted: &str) {
             return;
         }
         assert!(Instant::now() < deadline, "{css} never showed {wanted:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        browser.refresh().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        if reload {
+            browser.refresh().await.unwrap();
+        }
     }
 }
 
@@ -189,13 +197,7 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
         .send_keys("broken-spf.example")
         .await
         .unwrap();
-    browser
-        .find(Locator::XPath("//button[text()='Check now']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Check now").await;
     let fix = "v=spf1 a include:spf.mandrillapp.com -all";
     wait_text(&browser, "section.record.fail .fix-value", fix).await;
     assert!(
@@ -249,13 +251,7 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
     assert!(text(&browser, ".counts").await.contains("pending: 1"));
     let search = browser.find(Locator::Css("#q")).await.unwrap();
     search.send_keys("nomatch").await.unwrap();
-    browser
-        .find(Locator::XPath("//button[text()='Filter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Filter").await;
     wait_text(&browser, ".empty", "No registered domain matches.").await;
     browser
         .goto(&format!("{base}/domains?q=spf&status=pending"))
@@ -273,13 +269,7 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
     // The customer fixes DNS; "check again" shows it verified, and the history says so.
     dns.replace_txt("broken-spf.example", &[vec![fix.to_string()]])
         .await;
-    browser
-        .find(Locator::XPath("//button[text()='Check again now']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Check again now").await;
     until_text(&browser, ".state", "verified").await;
     assert!(text(&browser, "ol.history").await.contains("verified"));
     screenshot(&browser, "domain").await;
@@ -295,13 +285,7 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
         )
         .await
         .unwrap();
-    browser
-        .find(Locator::XPath("//button[text()='Verify DKIM']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Verify DKIM").await;
     wait_text(&browser, "#dkim-result", "pass").await;
     assert!(
         text(&browser, "#authentication-results")
@@ -309,19 +293,31 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
             .contains("dkim=pass")
     );
     screenshot(&browser, "dkim").await;
+    // The same message as an uploaded .eml file, with a body changed after signing: fail.
+    let file = tempfile::Builder::new().suffix(".eml").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        signed.replace("test message", "changed message"),
+    )
+    .unwrap();
+    browser.goto(&format!("{base}/dkim")).await.unwrap();
+    browser
+        .find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(&file.path().display().to_string())
+        .await
+        .unwrap();
+    press(&browser, "Verify DKIM").await;
+    wait_text(&browser, "#dkim-result", "fail").await;
+    assert!(text(&browser, "table.signatures").await.contains("body"));
 
     // Delete the registration from its page.
     browser
         .goto(&format!("{base}/domains/broken-spf.example"))
         .await
         .unwrap();
-    browser
-        .find(Locator::XPath("//button[text()='Delete registration']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "Delete registration").await;
     wait_title(&browser, "Domains · sendercheck").await;
     wait_text(&browser, ".empty", "No registered domain matches.").await;
     browser.close().await.unwrap();
@@ -350,13 +346,7 @@ async fn the_pages_ask_for_the_token_once_and_refuse_forged_posts() {
             .send_keys(token)
             .await
             .unwrap();
-        browser
-            .find(Locator::XPath("//button[text()='Sign in']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        press(&browser, "Sign in").await;
     };
     sign_in("wrong").await;
     wait_text(&browser, ".problem", "not the API token").await;

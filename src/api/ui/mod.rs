@@ -431,22 +431,38 @@ async fn domain_page(
     ))
 }
 
+/// A form post about one domain: the visit (CSRF checked) and the domain's name.
+fn domain_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    domain: &str,
+    fields: &[(String, String)],
+) -> Result<(Visit, DomainName), Box<Response>> {
+    let visit = Visit::post(state, headers, field(fields, "csrf"))?;
+    match DomainName::parse(domain) {
+        Ok(name) => Ok((visit, name)),
+        Err(error) => {
+            let error = ApiError::bad_request("invalid_domain", error.to_string());
+            Err(Box::new(error_page(
+                visit,
+                state,
+                "Domain",
+                Nav::Domains,
+                error,
+            )))
+        }
+    }
+}
+
 async fn check_action(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let visit = match Visit::post(&state, &headers, field(&fields, "csrf")) {
-        Ok(visit) => visit,
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+        Ok(posted) => posted,
         Err(refused) => return *refused,
-    };
-    let name = match DomainName::parse(&domain) {
-        Ok(name) => name,
-        Err(error) => {
-            let error = ApiError::bad_request("invalid_domain", error.to_string());
-            return error_page(visit, &state, "Domain", Nav::Domains, error);
-        }
     };
     match super::domains::check_now(&state, &name).await {
         Ok(_) => visit.respond(Redirect::to(&format!("/domains/{name}")).into_response()),
@@ -460,16 +476,9 @@ async fn delete_action(
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let visit = match Visit::post(&state, &headers, field(&fields, "csrf")) {
-        Ok(visit) => visit,
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+        Ok(posted) => posted,
         Err(refused) => return *refused,
-    };
-    let name = match DomainName::parse(&domain) {
-        Ok(name) => name,
-        Err(error) => {
-            let error = ApiError::bad_request("invalid_domain", error.to_string());
-            return error_page(visit, &state, "Domain", Nav::Domains, error);
-        }
     };
     match state
         .store
