@@ -312,6 +312,30 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
     wait_text(&browser, "#dkim-result", "fail").await;
     assert!(text(&browser, "table.signatures").await.contains("body"));
 
+    // At phone width nothing needs sideways scrolling.
+    browser.set_window_size(390, 844).await.unwrap();
+    for path in [
+        "/?domain=broken-spf.example",
+        "/domains",
+        "/domains/broken-spf.example",
+        "/dkim",
+    ] {
+        browser.goto(&format!("{base}{path}")).await.unwrap();
+        let overflow = browser
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().is_some_and(|px| px <= 0),
+            "{path}: {overflow} px too wide"
+        );
+    }
+    screenshot(&browser, "phone").await;
+    browser.set_window_size(1100, 1400).await.unwrap();
+
     // Delete the registration from its page.
     browser
         .goto(&format!("{base}/domains/broken-spf.example"))
