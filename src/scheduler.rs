@@ -363,6 +363,7 @@ impl Scheduler {
             next_check_at: result.next_check_at,
             ready: result.ready,
             records: result.records,
+            paused: record.paused,
         }))
     }
 

@@ -59,6 +59,8 @@ pub struct DomainObject {
     pub next_check_at: DateTime<Utc>,
     /// The profile parameters given at registration (the ownership token is not shown).
     pub params: std::collections::BTreeMap<String, String>,
+    /// Paused: kept as it is, not checked, no events, until resumed.
+    pub paused: bool,
     /// When every required record is expected to pass everywhere, as of the latest check:
     /// its time when all are published, the latest `expected_at` of those propagating; null
     /// before the first check and when a required record is not published, inconsistent or
@@ -80,6 +82,7 @@ impl From<DomainRecord> for DomainObject {
             checked_at: record.checked_at,
             next_check_at: record.next_check_at,
             params: record.params,
+            paused: record.paused,
             valid_after: record
                 .checked_at
                 .and_then(|at| crate::checks::propagation::valid_after(&record.records, at)),
@@ -105,6 +108,11 @@ pub struct RegisterBody {
     /// The profile's parameters by name (`token` is the ownership token). Left out: kept.
     #[serde(default)]
     pub params: Option<std::collections::BTreeMap<String, String>>,
+    /// `true` pauses the registration: its status and history are kept, the scheduler does
+    /// not check it and no webhook event is sent until `false` resumes it (checked at once).
+    /// Left out: kept (`false` for a new domain).
+    #[serde(default)]
+    pub paused: Option<bool>,
 }
 
 /// Tells a field given as `null` (`Some(None)`) from one left out (`None`, by `default`).
@@ -155,6 +163,7 @@ pub(crate) async fn register(
     domain: DomainName,
     body: RegisterBody,
 ) -> Result<(Registered, DomainRecord), ApiError> {
+    let pause = body.paused;
     let stored = state.store.get(domain.as_str()).await?;
     let profile = body
         .profile
@@ -226,11 +235,20 @@ pub(crate) async fn register(
         params,
     };
     let now = state.scheduler.now();
-    let (outcome, record) = state
+    let (outcome, mut record) = state
         .store
         .register(&registration, now, state.scheduler.lease_until(now))
         .await?;
-    if outcome != Registered::Unchanged {
+    let mut resumed = false;
+    if let Some(paused) = pause
+        && paused != record.paused
+    {
+        resumed = !paused;
+        if let Some(changed) = state.store.set_paused(&record.domain, paused, now).await? {
+            record = changed;
+        }
+    }
+    if !record.paused && (outcome != Registered::Unchanged || resumed) {
         // The lease above keeps the scheduler off it; this check answers within seconds.
         state.scheduler.spawn_check(record.clone());
     }
@@ -340,6 +358,7 @@ pub async fn delete(
         (status = 400, description = "invalid_domain", body = super::error::ErrorBody),
         (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
         (status = 404, description = "Not registered", body = super::error::ErrorBody),
+        (status = 409, description = "paused: the registration is paused", body = super::error::ErrorBody),
         (status = 503, description = "The store could not be reached, or the check outlasted server.request_timeout", body = super::error::ErrorBody),
     )
 )]
@@ -361,6 +380,13 @@ pub(crate) async fn check_now(
         .get(domain.as_str())
         .await?
         .ok_or_else(|| not_registered(domain))?;
+    if record.paused {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "paused",
+            format!("{domain} is paused: resume it (PUT with \"paused\": false) to check it"),
+        ));
+    }
     let checked = match state.scheduler.check(record).await? {
         Some(checked) => checked,
         // Re-registered or removed while checking: answer with what is stored now.
@@ -448,6 +474,7 @@ pub struct DomainList {
         ("status" = Option<DomainStatus>, Query, description = "Only domains with this status"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 100)"),
         ("after" = Option<String>, Query, description = "Start after this domain: the previous page's next"),
+        ("paused" = Option<bool>, Query, description = "Only paused (true) or only running (false) registrations"),
         ("q" = Option<String>, Query, max_length = 254, description = "Only domains whose name contains this text (case-insensitive; Unicode is matched in its A-label form)"),
         ("format" = Option<String>, Query, pattern = "^(csv|json)$", description = "`csv` exports every matching domain as CSV (as does `Accept: text/csv`); `json` (default) answers a page"),
     ),
@@ -481,6 +508,18 @@ pub async fn list(
                 })?)
             }
             "q" => filter.contains = search_text(value)?,
+            "paused" => {
+                filter.paused = Some(match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            "invalid_parameter",
+                            "paused must be true or false",
+                        ));
+                    }
+                })
+            }
             "limit" => {
                 limit = value
                     .parse::<u32>()
@@ -516,7 +555,9 @@ pub async fn list(
             other => {
                 return Err(ApiError::bad_request(
                     "invalid_parameter",
-                    format!("unknown parameter {other:?}; use status, q, limit, after and format"),
+                    format!(
+                        "unknown parameter {other:?}; use status, paused, q, limit, after and format"
+                    ),
                 ));
             }
         }

@@ -100,6 +100,8 @@ pub struct DomainRecord {
     pub next_check_at: DateTime<Utc>,
     pub ready: bool,
     pub records: Vec<RecordCheck>,
+    /// Not checked by the scheduler, and no events, until resumed; status and history kept.
+    pub paused: bool,
 }
 
 /// A registration's state as the read model shares it: read-only, with one slot for what its
@@ -141,11 +143,14 @@ pub struct ListFilter {
     pub status: Option<DomainStatus>,
     /// Only domains whose name contains this (lower-case ASCII: an A-label's part).
     pub contains: Option<String>,
+    /// Only paused (or only running) registrations.
+    pub paused: Option<bool>,
 }
 
 impl ListFilter {
-    pub fn matches(&self, domain: &str, status: DomainStatus) -> bool {
+    pub fn matches(&self, domain: &str, status: DomainStatus, paused: bool) -> bool {
         self.status.is_none_or(|wanted| wanted == status)
+            && self.paused.is_none_or(|wanted| wanted == paused)
             && self
                 .contains
                 .as_deref()
@@ -262,6 +267,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Unregisters; history is kept. False when there was no active registration.
     async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Pauses or resumes an active registration (resumed, it is due at once); `None` when
+    /// there is none. A check running meanwhile cannot store its result.
+    async fn set_paused(
+        &self,
+        domain: &str,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DomainRecord>, StoreError>;
 
     /// Status changes of a domain, oldest first.
     async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError>;

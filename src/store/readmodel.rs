@@ -31,6 +31,7 @@ use crate::status::{DomainStatus, Lifecycle};
 #[derive(Debug)]
 struct Packed {
     status: DomainStatus,
+    paused: bool,
     form: Form,
 }
 
@@ -62,17 +63,22 @@ struct PackedRow<'a> {
 impl Packed {
     fn new(record: DomainRecord) -> Self {
         let status = record.lifecycle.status;
+        let paused = record.paused;
         let form = match deflate(&record) {
             Some(bytes) => Form::Deflated(bytes),
             None => Form::Plain(Box::new(record)),
         };
-        Packed { status, form }
+        Packed {
+            status,
+            paused,
+            form,
+        }
     }
 
     fn unpack(&self, domain: &str) -> Option<DomainRecord> {
         match &self.form {
             Form::Plain(record) => Some(record.as_ref().clone()),
-            Form::Deflated(bytes) => match inflate(domain, self.status, bytes) {
+            Form::Deflated(bytes) => match inflate(domain, self.status, self.paused, bytes) {
                 Ok(record) => Some(record),
                 Err(problem) => {
                     tracing::error!(%domain, %problem, "a packed registration does not unpack");
@@ -106,7 +112,12 @@ fn deflate(record: &DomainRecord) -> Option<Box<[u8]>> {
     encoder.finish().ok().map(Vec::into_boxed_slice)
 }
 
-fn inflate(domain: &str, status: DomainStatus, bytes: &[u8]) -> Result<DomainRecord, String> {
+fn inflate(
+    domain: &str,
+    status: DomainStatus,
+    paused: bool,
+    bytes: &[u8],
+) -> Result<DomainRecord, String> {
     let mut text = Vec::new();
     flate2::read::DeflateDecoder::new(bytes)
         .read_to_end(&mut text)
@@ -128,6 +139,7 @@ fn inflate(domain: &str, status: DomainStatus, bytes: &[u8]) -> Result<DomainRec
         next_check_at: row.next_check_at,
         ready: row.ready,
         records: rows::decode(rows::RECORDS_VERSION, row.records.get())?,
+        paused,
     })
 }
 
@@ -238,7 +250,7 @@ impl ReadModel {
         };
         rows.range((start, Bound::Unbounded))
             .filter_map(|(domain, (_, record))| Some((domain, record.as_ref()?)))
-            .filter(|(domain, packed)| filter.matches(domain, packed.status))
+            .filter(|(domain, packed)| filter.matches(domain, packed.status, packed.paused))
             .take(limit)
             .filter_map(|(domain, packed)| packed.unpack(domain))
             .collect()
@@ -268,6 +280,7 @@ mod tests {
             next_check_at: at,
             ready: false,
             records: vec![],
+            paused: false,
         }
     }
 
@@ -370,6 +383,7 @@ mod tests {
                 &super::super::ListFilter {
                     status: Some(DomainStatus::Pending),
                     contains: None,
+                    paused: None,
                 },
                 None,
                 10

@@ -46,6 +46,13 @@ fn migrator() -> Migrator {
             sqlx::AssertSqlSafe(include_str!("migrations/0003_params.sql")).into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            Cow::Borrowed("paused"),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe(include_str!("migrations/0004_paused.sql")).into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -113,7 +120,7 @@ macro_rules! columns {
     () => {
         "domain, profile, token, generation, created_at, status, status_since, \
          consecutive_failures, checked_at, next_check_at, ready, records, records_version, \
-         params"
+         params, paused"
     };
 }
 
@@ -241,6 +248,37 @@ impl SqliteStore {
         Ok(true)
     }
 
+    async fn set_paused_now(
+        &self,
+        domain: &str,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DomainRecord>, StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        // A new generation: a check that started before the pause cannot store its result.
+        // Resumed, the registration is due at once.
+        let row = sqlx::query(concat!(
+            "UPDATE domains SET paused = ?, generation = generation + 1, updated_at = ?, \
+             next_check_at = CASE WHEN ? THEN next_check_at ELSE ? END \
+             WHERE domain = ? AND active RETURNING ",
+            columns!()
+        ))
+        .bind(paused)
+        .bind(millis(now))
+        .bind(paused)
+        .bind(millis(now))
+        .bind(domain)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let record = row.as_ref().map(to_record).transpose()?;
+        let sequence = self.model.next_sequence();
+        tx.commit().await?;
+        if let Some(record) = &record {
+            self.model.put(sequence, record.clone());
+        }
+        Ok(record)
+    }
+
     async fn claim_due_now(
         &self,
         now: DateTime<Utc>,
@@ -252,7 +290,7 @@ impl SqliteStore {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let rows = sqlx::query(concat!(
             "UPDATE domains SET next_check_at = ? WHERE domain IN (",
-            "SELECT domain FROM domains WHERE active AND next_check_at <= ? ",
+            "SELECT domain FROM domains WHERE active AND NOT paused AND next_check_at <= ? ",
             "ORDER BY next_check_at LIMIT ?) RETURNING ",
             columns!()
         ))
@@ -377,6 +415,7 @@ fn to_record(row: &SqliteRow) -> Result<DomainRecord, StoreError> {
         next_check_at: from_millis(&domain, row.try_get("next_check_at")?)?,
         ready: row.try_get("ready")?,
         records,
+        paused: row.try_get("paused")?,
         domain,
     })
 }
@@ -585,6 +624,15 @@ impl Store for SqliteStore {
 
     async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         self.noted(self.unregister_now(domain, now).await)
+    }
+
+    async fn set_paused(
+        &self,
+        domain: &str,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DomainRecord>, StoreError> {
+        self.noted(self.set_paused_now(domain, paused, now).await)
     }
 
     async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError> {
@@ -836,7 +884,8 @@ mod tests {
     async fn the_due_query_reads_the_partial_index_not_the_table() {
         let (store, _dir) = store().await;
         let plan: Vec<String> = sqlx::query(
-            "EXPLAIN QUERY PLAN SELECT domain FROM domains WHERE active AND next_check_at <= 1 \
+            "EXPLAIN QUERY PLAN SELECT domain FROM domains WHERE active AND NOT paused \
+             AND next_check_at <= 1 \
              ORDER BY next_check_at LIMIT 10",
         )
         .fetch_all(&store.pool)
@@ -879,6 +928,7 @@ mod tests {
                     &super::super::ListFilter {
                         status: Some(DomainStatus::Verified),
                         contains: None,
+                        paused: None,
                     },
                     None,
                     10
@@ -892,6 +942,7 @@ mod tests {
                 &super::super::ListFilter {
                     status: None,
                     contains: Some("b.ex".into()),
+                    paused: None,
                 },
                 None,
                 10,

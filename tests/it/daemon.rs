@@ -979,3 +979,71 @@ async fn lists_and_the_csv_export_search_by_substring() {
     assert!(rows[0].starts_with("good.example,"), "{csv}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_paused_registration_keeps_its_state_and_is_not_checked_until_resumed() {
+    let app = spawn_app(AppOptions::default()).await;
+    app.register("good.example", Some("GOODKEY")).await;
+    let checked = app.until_checked("good.example").await;
+    assert_eq!(checked["status"], "verified");
+    assert_eq!(checked["paused"], false);
+    let pause = |paused: Value| {
+        app.call(
+            Method::PUT,
+            "/v1/domains/good.example",
+            Some(json!({"paused": paused})),
+        )
+    };
+    let (status, paused) = pause(json!(true)).await;
+    assert_eq!(status, 200, "{paused}");
+    assert_eq!(paused["paused"], true);
+    assert_eq!(paused["status"], "verified", "the status is kept");
+    assert_eq!(paused["checked_at"], checked["checked_at"]);
+    // Days pass: the scheduler leaves it alone, and a manual check is refused.
+    assert_eq!(
+        app.advance_and_tick(Duration::from_secs(3 * 86_400)).await,
+        0
+    );
+    let (status, body) = app
+        .call(Method::POST, "/v1/domains/good.example/check", None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("paused"))
+    );
+    let (_, listed) = app.get("/v1/domains?paused=true").await;
+    assert_eq!(listed["domains"][0]["domain"], "good.example");
+    let (_, running) = app.get("/v1/domains?paused=false").await;
+    assert_eq!(running["domains"], json!([]));
+    let (status, _) = app.get("/v1/domains?paused=maybe").await;
+    assert_eq!(status, 400);
+    let (status, body) = pause(json!("yes")).await;
+    assert_eq!(status, 400, "{body}");
+    // A PUT that leaves `paused` out keeps it.
+    let (_, kept) = app
+        .call(
+            Method::PUT,
+            "/v1/domains/good.example",
+            Some(json!({"profile": "mandrill"})),
+        )
+        .await;
+    assert_eq!(kept["paused"], true);
+    // Resumed: checked again at once.
+    let (status, resumed) = pause(json!(false)).await;
+    assert_eq!(status, 200);
+    assert_eq!(resumed["paused"], false);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, now) = app.get("/v1/domains/good.example").await;
+        if now["checked_at"] != checked["checked_at"] {
+            assert_eq!(now["status"], "verified");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not checked after resuming"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.stop().await;
+}

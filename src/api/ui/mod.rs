@@ -296,6 +296,7 @@ async fn register_action(
         profile: field(&fields, "profile").map(str::to_string),
         verification_token: None,
         params: Some(params_of(&fields)),
+        paused: None,
     };
     match super::domains::register(&state, domain, body).await {
         Ok((_, record)) => {
@@ -375,7 +376,14 @@ fn list_filter(fields: &[(String, String)]) -> Result<(ListFilter, String), ApiE
     };
     let q = field(fields, "q").unwrap_or("").trim().to_string();
     let contains = super::domains::search_text(&q)?;
-    Ok((ListFilter { status, contains }, q))
+    Ok((
+        ListFilter {
+            status,
+            contains,
+            paused: None,
+        },
+        q,
+    ))
 }
 
 async fn domains_csv(
