@@ -74,6 +74,36 @@ struct RawConfig {
     profiles: toml::Table,
     #[serde(default)]
     defaults: RawDefaults,
+    /// `[[webhooks]]` endpoints.
+    #[serde(default)]
+    webhooks: Vec<RawWebhook>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    url: String,
+    secret: String,
+    #[serde(default)]
+    events: Option<Vec<String>>,
+}
+
+/// The event kinds a webhook can ask for.
+pub const WEBHOOK_EVENTS: [&str; 4] = [
+    "domain.verified",
+    "domain.failing",
+    "domain.pending",
+    "domain.deleted",
+];
+
+/// One `[[webhooks]]` endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookConfig {
+    pub url: String,
+    /// Signs every POST (HMAC-SHA256); never logged.
+    pub secret: Secret,
+    /// The event kinds sent to it (all four when the file names none).
+    pub events: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,6 +169,52 @@ struct RawDns {
     attempts: Option<usize>,
     authoritative: Option<bool>,
     authoritative_port: Option<u16>,
+}
+
+/// A `[[webhooks]]` table, validated: an http(s) URL, a secret, known event kinds.
+fn webhook(index: usize, raw: RawWebhook) -> Result<WebhookConfig, ConfigError> {
+    let key = |field: &str| format!("webhooks[{index}].{field}");
+    let invalid = |field: &str, value: &str, reason: &str| ConfigError::Invalid {
+        key: key(field),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    let url = raw.url.trim().to_string();
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    if !scheme_ok || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+        return Err(invalid("url", &url, "must be an http:// or https:// URL"));
+    }
+    if raw.secret.trim().len() < 16 {
+        return Err(invalid(
+            "secret",
+            "(hidden)",
+            "must be at least 16 characters: it signs every delivery",
+        ));
+    }
+    let events = raw
+        .events
+        .unwrap_or_else(|| WEBHOOK_EVENTS.iter().map(|kind| kind.to_string()).collect());
+    if events.is_empty() {
+        return Err(invalid(
+            "events",
+            "[]",
+            "names no event: leave it out for all four",
+        ));
+    }
+    for event in &events {
+        if !WEBHOOK_EVENTS.contains(&event.as_str()) {
+            return Err(invalid(
+                "events",
+                event,
+                "unknown event; known: domain.verified, domain.failing, domain.pending, domain.deleted",
+            ));
+        }
+    }
+    Ok(WebhookConfig {
+        url,
+        secret: Secret::new(raw.secret),
+        events,
+    })
 }
 
 /// The port a zone's authoritative servers are asked on unless `[dns] authoritative_port` says.
@@ -229,6 +305,8 @@ pub struct Config {
     pub profiles: Profiles,
     /// The profile a PUT, POST /v1/check or `check` uses when it names none.
     pub default_profile: String,
+    /// Where status changes are POSTed.
+    pub webhooks: Vec<WebhookConfig>,
 }
 
 impl Default for Config {
@@ -256,6 +334,7 @@ impl Default for Config {
             per_domain_metrics: false,
             profiles: Profiles::default(),
             default_profile: "mandrill".to_string(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -404,6 +483,14 @@ impl Config {
                 });
             }
             self.default_profile = profile;
+        }
+        if !raw.webhooks.is_empty() {
+            self.webhooks = raw
+                .webhooks
+                .into_iter()
+                .enumerate()
+                .map(|(index, raw)| webhook(index, raw))
+                .collect::<Result<_, _>>()?;
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ pub mod scheduler;
 pub mod status;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +46,9 @@ pub fn ensure_safe_listen(listen: SocketAddr, config: &Config) -> anyhow::Result
 /// The daemon's parts, built and ready to serve.
 pub struct App {
     pub scheduler: Scheduler,
+    /// Delivers webhook events; runs beside the scheduler (both off with `schedule.enabled =
+    /// false`, when tests drive them by hand).
+    pub dispatcher: webhooks::Dispatcher,
     pub store: Arc<SqliteStore>,
     config: Config,
     state: AppState,
@@ -58,6 +62,9 @@ impl App {
                 .await
                 .with_context(|| format!("cannot open the store at {}", config.store.url))?,
         );
+        // rustls may be built with more than one crypto provider (tests link another): this
+        // process uses ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let resolver = Resolver::new(&config.dns).context("cannot set up DNS")?;
         let profiles = Arc::new(config.profiles.clone());
         let dyn_store: Arc<dyn Store> = store.clone();
@@ -66,10 +73,18 @@ impl App {
             dyn_store.clone(),
             resolver,
             profiles.clone(),
-            clock,
+            clock.clone(),
             metrics.clone(),
             config.scheduler.clone(),
         );
+        let dispatcher = webhooks::Dispatcher::new(
+            dyn_store.clone(),
+            clock,
+            config.webhooks.clone(),
+            metrics.clone(),
+            api::webhooks::event_body,
+        )
+        .context("cannot set up the webhook client")?;
         let state = AppState {
             store: dyn_store,
             scheduler: scheduler.clone(),
@@ -85,6 +100,7 @@ impl App {
         };
         Ok(App {
             scheduler,
+            dispatcher,
             store,
             config,
             state,
@@ -108,6 +124,8 @@ impl App {
             self.scheduler.mark_alive();
             tokio::spawn(self.scheduler.clone().run(stop_rx.clone(), grace))
         });
+        let dispatcher_task = (self.config.scheduler.enabled && self.dispatcher.has_endpoints())
+            .then(|| tokio::spawn(self.dispatcher.clone().run(stop_rx.clone())));
         tracing::info!(%address, "listening");
         let limits = api::server::ConnectionLimits {
             max_connections: self.config.server.max_connections,
@@ -129,6 +147,11 @@ impl App {
             let _ = task.await;
         } else {
             self.scheduler.drain(grace).await;
+        }
+        if let Some(task) = dispatcher_task {
+            // An attempt under way ends within its timeout; what it did not finish stays in
+            // the outbox for the next start.
+            let _ = tokio::time::timeout(grace, task).await;
         }
         self.store.close().await;
         tracing::info!("stopped");

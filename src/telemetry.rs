@@ -109,6 +109,25 @@ impl Metrics {
                 )
                 .absolute(0);
         }
+        for outcome in ["delivered", "failed", "dead"] {
+            self.recorder
+                .register_counter(
+                    &Self::key(
+                        "sendercheck_webhook_attempts_total",
+                        &[("outcome", outcome)],
+                    ),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
+        for status in ["pending", "failed", "delivered", "dead"] {
+            self.recorder
+                .register_gauge(
+                    &Self::key("sendercheck_webhook_deliveries", &[("status", status)]),
+                    &METADATA,
+                )
+                .set(0.0);
+        }
         // Registering the histogram makes its buckets, sum and count render at zero.
         let _ = self
             .recorder
@@ -153,6 +172,10 @@ impl Metrics {
                 "sendercheck_dns_server_tcp_total",
                 "Truncated answers asked again over TCP.",
             ),
+            (
+                "sendercheck_webhook_attempts_total",
+                "Webhook delivery attempts, by outcome (delivered, failed: tried again later, dead).",
+            ),
         ];
         for (name, help) in counters {
             self.recorder
@@ -169,6 +192,11 @@ impl Metrics {
                 "sendercheck_scheduler_lag_seconds",
                 "How late the most overdue check is.",
                 Some(Unit::Seconds),
+            ),
+            (
+                "sendercheck_webhook_deliveries",
+                "Webhook deliveries, by status (pending, failed, delivered, dead).",
+                None,
             ),
             (
                 "sendercheck_domain_ready",
@@ -244,6 +272,29 @@ impl Metrics {
                 )
                 .set(ready);
         }
+    }
+
+    /// Records one webhook delivery attempt (`delivered`, `failed`, `dead`).
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.recorder
+            .register_counter(
+                &Self::key(
+                    "sendercheck_webhook_attempts_total",
+                    &[("outcome", outcome)],
+                ),
+                &METADATA,
+            )
+            .increment(1);
+    }
+
+    /// Webhook deliveries by status, as the dispatcher last counted them.
+    pub fn webhook_deliveries(&self, status: &str, count: u64) {
+        self.recorder
+            .register_gauge(
+                &Self::key("sendercheck_webhook_deliveries", &[("status", status)]),
+                &METADATA,
+            )
+            .set(count as f64);
     }
 
     /// Records one DKIM verdict.

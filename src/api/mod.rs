@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod profiles;
 pub mod server;
 mod ui;
+pub mod webhooks;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
@@ -105,6 +106,12 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
             Method::POST,
             "/v1/dkim/verify",
             post(dkim::verify).layer(message_limit),
+        ),
+        route(Method::GET, "/v1/webhooks/deliveries", get(webhooks::list)),
+        route(
+            Method::POST,
+            "/v1/webhooks/deliveries/{id}/retry",
+            post(webhooks::retry),
         ),
     ]
 }

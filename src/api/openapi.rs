@@ -47,12 +47,20 @@ impl Modify for BearerToken {
         profiles::list,
         profiles::get,
         dkim::verify,
+        super::webhooks::list,
+        super::webhooks::retry,
     ),
-    components(schemas(ErrorBody, ErrorDetail, super::profiles::RecordTemplateObject)),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        super::profiles::RecordTemplateObject,
+        super::webhooks::EventObject
+    )),
     modifiers(&BearerToken),
     tags(
         (name = "domains", description = "Registered sender domains and their verdicts"),
         (name = "dkim", description = "DKIM verdicts for raw messages"),
+        (name = "webhooks", description = "Deliveries of status-change events to the configured endpoints"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

@@ -136,6 +136,92 @@ impl Snapshot {
     }
 }
 
+/// A webhook event as the outbox holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// Unique, random: consumers de-duplicate by it.
+    pub id: String,
+    /// `domain.verified`, `domain.failing`, `domain.pending`, `domain.deleted`.
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub transition: Transition,
+    /// The registration as of the transition (no token).
+    pub record: DomainRecord,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Not tried yet.
+    Pending,
+    /// Tried and failed; tried again at `next_attempt_at`.
+    Failed,
+    Delivered,
+    /// Given up: past its 24 h budget, or the endpoint is gone (410).
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Failed,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Dead,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+/// One event to one endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub url: String,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub give_up_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub event: OutboxEvent,
+}
+
+/// An endpoint and the event kinds it wants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: String,
+    pub events: Vec<String>,
+}
+
+/// What became of one delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered,
+    /// Try again at this time.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// Out of budget.
+    Dead {
+        error: String,
+    },
+    /// The endpoint answered 410: it and its open deliveries are done with.
+    Gone {
+        error: String,
+    },
+}
+
 /// Which registrations a list keeps.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListFilter {
@@ -292,6 +378,51 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a check's result and its transition atomically. False when the registration
     /// changed or went away meanwhile, and the result was dropped.
     async fn save_result(&self, result: &CheckResult) -> Result<bool, StoreError>;
+
+    /// Creates the deliveries of events not yet fanned out, one per endpoint that wants the
+    /// event's kind and is not disabled, due at once and given up at `give_up_after` past the
+    /// event. Returns how many were created.
+    async fn fan_out(
+        &self,
+        endpoints: &[Endpoint],
+        now: DateTime<Utc>,
+        give_up_after: chrono::Duration,
+    ) -> Result<u64, StoreError>;
+
+    /// Open deliveries due at `now`, each the oldest open one of its endpoint and domain (so a
+    /// domain's events arrive in order), at most `limit`.
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Records what one attempt came to.
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        outcome: &AttemptOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Deliveries of one status (any when `None`), newest first, at most `limit`.
+    async fn deliveries(
+        &self,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Makes a delivery due again now with a fresh budget (re-enabling its endpoint); `None`
+    /// when there is no such delivery.
+    async fn retry_delivery(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        give_up_after: chrono::Duration,
+    ) -> Result<Option<Delivery>, StoreError>;
+
+    /// Deliveries by status.
+    async fn delivery_counts(&self) -> Result<Vec<(DeliveryStatus, u64)>, StoreError>;
 
     /// Active registrations by status.
     async fn count_by_status(&self) -> Result<Vec<(DomainStatus, u64)>, StoreError>;

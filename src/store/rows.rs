@@ -308,6 +308,101 @@ impl From<RecordV1> for RecordCheck {
     }
 }
 
+/// A webhook event's stored payload: the transition and the registration as of it. Version 1
+/// (`EVENT_VERSION` inside the JSON); a release that does not know a version refuses it.
+#[derive(Serialize, Deserialize)]
+struct EventV1 {
+    version: i64,
+    at: DateTime<Utc>,
+    from: Option<String>,
+    to: String,
+    reason: String,
+    profile: String,
+    params: std::collections::BTreeMap<String, String>,
+    generation: i64,
+    created_at: DateTime<Utc>,
+    status_since: DateTime<Utc>,
+    consecutive_failures: u32,
+    checked_at: Option<DateTime<Utc>>,
+    next_check_at: DateTime<Utc>,
+    ready: bool,
+    paused: bool,
+    records: Vec<RecordV1>,
+}
+
+const EVENT_VERSION: i64 = 1;
+
+/// The stored payload of an event reporting `transition` of `record` (the token is left out:
+/// events never carry it).
+pub fn encode_event(
+    transition: &crate::status::Transition,
+    record: &crate::store::DomainRecord,
+) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&EventV1 {
+        version: EVENT_VERSION,
+        at: transition.at,
+        from: transition.from.map(|status| status.as_str().to_string()),
+        to: transition.to.as_str().to_string(),
+        reason: transition.reason.clone(),
+        profile: record.profile.clone(),
+        params: record.params.clone(),
+        generation: record.generation,
+        created_at: record.created_at,
+        status_since: record.lifecycle.status_since,
+        consecutive_failures: record.lifecycle.consecutive_failures,
+        checked_at: record.checked_at,
+        next_check_at: record.next_check_at,
+        ready: record.ready,
+        paused: record.paused,
+        records: record.records.iter().map(RecordV1::from).collect(),
+    })
+}
+
+/// An event's payload read back: the transition and the registration of `domain`.
+pub fn decode_event(
+    domain: &str,
+    text: &str,
+) -> Result<(crate::status::Transition, crate::store::DomainRecord), String> {
+    use std::str::FromStr;
+    let row: EventV1 =
+        serde_json::from_str(text).map_err(|error| format!("event is not valid JSON: {error}"))?;
+    if row.version != EVENT_VERSION {
+        return Err(format!(
+            "event is in unknown format version {}",
+            row.version
+        ));
+    }
+    let status =
+        |text: &str| crate::status::DomainStatus::from_str(text).map_err(|error| error.to_string());
+    let to = status(&row.to)?;
+    let from = row.from.as_deref().map(status).transpose()?;
+    let transition = crate::status::Transition {
+        at: row.at,
+        from,
+        to,
+        reason: row.reason,
+    };
+    let record = crate::store::DomainRecord {
+        domain: domain.to_string(),
+        profile: row.profile,
+        token: None,
+        params: row.params,
+        generation: row.generation,
+        created_at: row.created_at,
+        lifecycle: crate::status::Lifecycle {
+            status: to,
+            status_since: row.status_since,
+            consecutive_failures: row.consecutive_failures,
+        },
+        checked_at: row.checked_at,
+        next_check_at: row.next_check_at,
+        ready: row.ready,
+        records: row.records.into_iter().map(RecordCheck::from).collect(),
+        paused: row.paused,
+    };
+    Ok((transition, record))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

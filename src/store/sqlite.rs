@@ -19,7 +19,10 @@ use sqlx::{Row, Sqlite};
 
 use super::readmodel::ReadModel;
 use super::rows;
-use super::{CheckResult, DomainRecord, Registered, Registration, Store, StoreError};
+use super::{
+    AttemptOutcome, CheckResult, Delivery, DeliveryStatus, DomainRecord, Endpoint, OutboxEvent,
+    Registered, Registration, Store, StoreError,
+};
 use crate::status::{DomainStatus, Lifecycle, Transition};
 
 /// The schema, embedded so the binary needs no files beside it.
@@ -51,6 +54,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("paused"),
             MigrationType::Simple,
             sqlx::AssertSqlSafe(include_str!("migrations/0004_paused.sql")).into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            5,
+            Cow::Borrowed("webhooks"),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe(include_str!("migrations/0005_webhooks.sql")).into_sql_str(),
             false,
         ),
     ])
@@ -222,6 +232,7 @@ impl SqliteStore {
 
     async fn unregister_now(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
+        let before = stored_row(&mut tx, domain).await.ok();
         let status: Option<String> = sqlx::query_scalar(
             "UPDATE domains SET active = FALSE, generation = generation + 1, updated_at = ? \
              WHERE domain = ? AND active RETURNING status",
@@ -242,6 +253,9 @@ impl SqliteStore {
             reason: "unregistered".to_string(),
         };
         insert_transition(&mut tx, domain, &transition).await?;
+        if let Some(before) = &before {
+            enqueue_event(&mut tx, &transition, before).await?;
+        }
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         self.model.remove(sequence, domain);
@@ -347,6 +361,9 @@ impl SqliteStore {
             insert_transition(&mut tx, &result.domain, transition).await?;
         }
         let record = stored_row(&mut tx, &result.domain).await?;
+        if let Some(transition) = &result.transition {
+            enqueue_event(&mut tx, transition, &record).await?;
+        }
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         self.model.put(sequence, record);
@@ -540,7 +557,85 @@ async fn register_in(
         reason,
     };
     insert_transition(connection, &registration.domain, &transition).await?;
+    if transition.from.is_some() {
+        // Back to pending from another state: the registration re-entered the window.
+        let record = stored_row(connection, &registration.domain).await?;
+        enqueue_event(connection, &transition, &record).await?;
+    }
     Ok(outcome)
+}
+
+/// The outbox row of a transition, in the transaction that records it. A paused registration
+/// sends nothing; a brand-new registration (pending from nothing) is not an event.
+async fn enqueue_event(
+    connection: &mut sqlx::SqliteConnection,
+    transition: &Transition,
+    record: &DomainRecord,
+) -> Result<(), StoreError> {
+    if record.paused {
+        return Ok(());
+    }
+    let kind = match (transition.from, transition.to) {
+        (_, DomainStatus::Verified) => "domain.verified",
+        (_, DomainStatus::Failing) => "domain.failing",
+        (Some(_), DomainStatus::Pending) => "domain.pending",
+        (None, DomainStatus::Pending) => return Ok(()),
+        (_, DomainStatus::Unregistered) => "domain.deleted",
+    };
+    let payload = rows::encode_event(transition, record).map_err(|error| StoreError::Corrupt {
+        domain: record.domain.clone(),
+        reason: format!("event does not serialise: {error}"),
+    })?;
+    let id: [u8; 16] = rand::random();
+    let id: String = id.iter().map(|byte| format!("{byte:02x}")).collect();
+    sqlx::query(
+        "INSERT INTO webhook_events (id, domain, type, created_at, payload) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(format!("evt_{id}"))
+    .bind(&record.domain)
+    .bind(kind)
+    .bind(millis(transition.at))
+    .bind(payload)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+macro_rules! delivery_columns {
+    () => {
+        "d.id, d.url, d.status, d.attempts, d.next_attempt_at, d.give_up_at, d.last_error, \
+         e.id AS event_id, e.domain, e.type, e.created_at, e.payload"
+    };
+}
+
+fn to_delivery(row: &SqliteRow) -> Result<Delivery, StoreError> {
+    let domain: String = row.try_get("domain")?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        domain: domain.clone(),
+        reason,
+    };
+    let status: String = row.try_get("status")?;
+    let status = DeliveryStatus::parse(&status)
+        .ok_or_else(|| corrupt(format!("unknown delivery status {status:?}")))?;
+    let payload: String = row.try_get("payload")?;
+    let (transition, record) = rows::decode_event(&domain, &payload).map_err(corrupt)?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(Delivery {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        status,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        next_attempt_at: from_millis(&domain, row.try_get("next_attempt_at")?)?,
+        give_up_at: from_millis(&domain, row.try_get("give_up_at")?)?,
+        last_error: row.try_get("last_error")?,
+        event: OutboxEvent {
+            id: row.try_get("event_id")?,
+            kind: row.try_get("type")?,
+            created_at: from_millis(&domain, row.try_get("created_at")?)?,
+            transition,
+            record,
+        },
+    })
 }
 
 #[async_trait]
@@ -633,6 +728,202 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Option<DomainRecord>, StoreError> {
         self.noted(self.set_paused_now(domain, paused, now).await)
+    }
+
+    async fn fan_out(
+        &self,
+        endpoints: &[Endpoint],
+        now: DateTime<Utc>,
+        give_up_after: chrono::Duration,
+    ) -> Result<u64, StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let events = sqlx::query(
+            "SELECT seq, domain, type, created_at FROM webhook_events WHERE NOT fanned_out \
+             ORDER BY seq LIMIT 1000",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let disabled: Vec<String> = sqlx::query_scalar("SELECT url FROM webhook_endpoints")
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut created = 0;
+        for event in &events {
+            let seq: i64 = event.try_get("seq")?;
+            let kind: String = event.try_get("type")?;
+            let domain: String = event.try_get("domain")?;
+            let at: i64 = event.try_get("created_at")?;
+            let give_up = millis(from_millis(&domain, at)? + give_up_after).max(millis(now));
+            for endpoint in endpoints
+                .iter()
+                .filter(|endpoint| endpoint.events.contains(&kind))
+                .filter(|endpoint| !disabled.contains(&endpoint.url))
+            {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (event_seq, domain, url, status, attempts, \
+                     next_attempt_at, give_up_at, updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
+                )
+                .bind(seq)
+                .bind(&domain)
+                .bind(&endpoint.url)
+                .bind(millis(now))
+                .bind(give_up)
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await?;
+                created += 1;
+            }
+            sqlx::query("UPDATE webhook_events SET fanned_out = TRUE WHERE seq = ?")
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq \
+             WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.url = d.url \
+             AND o.domain = d.domain AND o.status IN ('pending', 'failed') \
+             AND o.event_seq < d.event_seq) \
+             ORDER BY d.event_seq LIMIT ?"
+        ))
+        .bind(millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(to_delivery).collect()
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        outcome: &AttemptOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let (status, next, error) = match outcome {
+            AttemptOutcome::Delivered => ("delivered", now, None),
+            AttemptOutcome::Retry { at, error } => ("failed", *at, Some(error.clone())),
+            AttemptOutcome::Dead { error } | AttemptOutcome::Gone { error } => {
+                ("dead", now, Some(error.clone()))
+            }
+        };
+        let url: Option<String> = sqlx::query_scalar(
+            "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, \
+             next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? RETURNING url",
+        )
+        .bind(status)
+        .bind(millis(next))
+        .bind(&error)
+        .bind(millis(now))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let (AttemptOutcome::Gone { error }, Some(url)) = (outcome, url) {
+            sqlx::query(
+                "INSERT INTO webhook_endpoints (url, disabled_at, reason) VALUES (?, ?, ?) \
+                 ON CONFLICT (url) DO UPDATE SET disabled_at = excluded.disabled_at, \
+                 reason = excluded.reason",
+            )
+            .bind(&url)
+            .bind(millis(now))
+            .bind(error)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'dead', last_error = ?, updated_at = ? \
+                 WHERE url = ? AND status IN ('pending', 'failed')",
+            )
+            .bind(format!("the endpoint is disabled: {error}"))
+            .bind(millis(now))
+            .bind(&url)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn deliveries(
+        &self,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq \
+             WHERE (? IS NULL OR d.status = ?) ORDER BY d.id DESC LIMIT ?"
+        ))
+        .bind(status.map(DeliveryStatus::as_str))
+        .bind(status.map(DeliveryStatus::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(to_delivery).collect()
+    }
+
+    async fn retry_delivery(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        give_up_after: chrono::Duration,
+    ) -> Result<Option<Delivery>, StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let url: Option<String> = sqlx::query_scalar(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, \
+             give_up_at = ?, updated_at = ? WHERE id = ? RETURNING url",
+        )
+        .bind(millis(now))
+        .bind(millis(now + give_up_after))
+        .bind(millis(now))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(url) = &url {
+            sqlx::query("DELETE FROM webhook_endpoints WHERE url = ?")
+                .bind(url)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        if url.is_none() {
+            return Ok(None);
+        }
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq WHERE d.id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(to_delivery).transpose()
+    }
+
+    async fn delivery_counts(&self) -> Result<Vec<(DeliveryStatus, u64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) AS count FROM webhook_deliveries GROUP BY status")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut counts = Vec::new();
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let count: i64 = row.try_get("count")?;
+            if let Some(status) = DeliveryStatus::parse(&status) {
+                counts.push((status, u64::try_from(count).unwrap_or(0)));
+            }
+        }
+        Ok(counts)
     }
 
     async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError> {

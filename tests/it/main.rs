@@ -23,3 +23,4 @@ mod state;
 mod support;
 mod transport;
 mod web;
+mod webhooks;

@@ -88,6 +88,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub scheduler: sendercheck::scheduler::Scheduler,
+    /// The webhook dispatcher, ticked by hand (`dispatcher.tick()`).
+    pub dispatcher: sendercheck::webhooks::Dispatcher,
     /// The daemon's own store, for tests that write many rows at once.
     pub store: std::sync::Arc<sendercheck::store::SqliteStore>,
     pub clock: std::sync::Arc<sendercheck::clock::ManualClock>,
@@ -116,6 +118,8 @@ pub struct AppOptions {
     pub per_client: Option<usize>,
     /// The port the zones' authoritative servers are asked on (default: the nameserver's).
     pub authoritative_port: Option<u16>,
+    /// `[[webhooks]]` endpoints.
+    pub webhooks: Vec<sendercheck::config::WebhookConfig>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -174,6 +178,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         config.scheduler = scheduler;
     }
     config.server.api_token = options.api_token.map(sendercheck::config::Secret::new);
+    config.webhooks = options.webhooks;
     let clock = options.clock.unwrap_or_else(|| {
         let start = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
         std::sync::Arc::new(ManualClock::new(start))
@@ -182,6 +187,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         .await
         .expect("the app builds");
     let scheduler = app.scheduler.clone();
+    let dispatcher = app.dispatcher.clone();
     let store = app.store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -195,6 +201,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         base,
         client: reqwest::Client::new(),
         scheduler,
+        dispatcher,
         store,
         clock,
         stop: Some(stop),

@@ -1,0 +1,249 @@
+//! Webhooks: the dispatcher that works off the store's outbox. Events are written by the store
+//! in the transaction of the transition they report (`store::sqlite::enqueue_event`), so a
+//! crash never records a change without its event; the dispatcher fans each event out to the
+//! endpoints that want it and POSTs it, oldest first per domain and endpoint, until a 2xx.
+//!
+//! Each POST carries `Sendercheck-Event-Id` (consumers de-duplicate by it: delivery is at least
+//! once) and `Sendercheck-Signature: t=UNIX,v1=HEX`, HEX being HMAC-SHA256(secret,
+//! "UNIX.BODY"). A failed attempt (an error status, a timeout, no connection) is tried again
+//! after 10 s, 20 s, 40 s … (at most an hour, each ±50% at random) until 24 hours after the
+//! event, then the delivery is dead. 410 Gone disables the endpoint until a delivery of it is
+//! retried by hand.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use rand::RngExt as _;
+use sha2::Sha256;
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::WebhookConfig;
+use crate::store::{AttemptOutcome, Delivery, DeliveryStatus, Endpoint, Store, StoreError};
+use crate::telemetry::Metrics;
+
+/// How long an event is tried before its deliveries are dead.
+pub const RETRY_BUDGET: chrono::Duration = chrono::Duration::hours(24);
+/// One POST's limit.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries attempted at once.
+const BATCH: u32 = 64;
+const FIRST_BACKOFF_SECONDS: f64 = 10.0;
+const MAX_BACKOFF_SECONDS: f64 = 3600.0;
+
+/// `t=UNIX,v1=HEX` for `body` sent at `at`.
+pub fn signature(secret: &str, at: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(at.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("t={at},v1={hex}")
+}
+
+/// When to try again after `attempts` failed attempts (the first retry after about 10 s).
+pub fn next_attempt(now: DateTime<Utc>, attempts: u32) -> DateTime<Utc> {
+    let base =
+        (FIRST_BACKOFF_SECONDS * 2f64.powi(attempts.min(20) as i32)).min(MAX_BACKOFF_SECONDS);
+    let jittered = base * rand::rng().random_range(0.5..1.5);
+    now + chrono::Duration::milliseconds((jittered * 1000.0) as i64)
+}
+
+/// Renders an event's body (the API knows the wire form).
+pub type Render = fn(&crate::store::OutboxEvent) -> Vec<u8>;
+
+/// Delivers the outbox's events.
+#[derive(Clone)]
+pub struct Dispatcher {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    endpoints: Arc<Vec<WebhookConfig>>,
+    client: reqwest::Client,
+    metrics: Arc<Metrics>,
+    render: Render,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        endpoints: Vec<WebhookConfig>,
+        metrics: Arc<Metrics>,
+        render: Render,
+    ) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("sendercheck/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Dispatcher {
+            store,
+            clock,
+            endpoints: Arc::new(endpoints),
+            client,
+            metrics,
+            render,
+        })
+    }
+
+    pub fn has_endpoints(&self) -> bool {
+        !self.endpoints.is_empty()
+    }
+
+    /// One round: fan new events out, attempt every due delivery (at most `BATCH`, at once),
+    /// record the outcomes. Returns the attempts made.
+    pub async fn tick(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let endpoints: Vec<Endpoint> = self
+            .endpoints
+            .iter()
+            .map(|endpoint| Endpoint {
+                url: endpoint.url.clone(),
+                events: endpoint.events.clone(),
+            })
+            .collect();
+        self.store.fan_out(&endpoints, now, RETRY_BUDGET).await?;
+        let due = self.store.due_deliveries(now, BATCH).await?;
+        let attempts =
+            futures_util::future::join_all(due.iter().map(|delivery| self.attempt(delivery))).await;
+        for (delivery, outcome) in due.iter().zip(&attempts) {
+            self.store
+                .finish_delivery(delivery.id, outcome, self.clock.now())
+                .await?;
+            let label = match outcome {
+                AttemptOutcome::Delivered => "delivered",
+                AttemptOutcome::Retry { .. } => "failed",
+                AttemptOutcome::Dead { .. } | AttemptOutcome::Gone { .. } => "dead",
+            };
+            self.metrics.webhook_attempt(label);
+        }
+        for (status, count) in self.store.delivery_counts().await? {
+            self.metrics.webhook_deliveries(status.as_str(), count);
+        }
+        Ok(due.len())
+    }
+
+    /// POSTs one delivery and says what became of it.
+    async fn attempt(&self, delivery: &Delivery) -> AttemptOutcome {
+        let Some(endpoint) = self
+            .endpoints
+            .iter()
+            .find(|endpoint| endpoint.url == delivery.url)
+        else {
+            return AttemptOutcome::Dead {
+                error: "the endpoint is no longer configured".to_string(),
+            };
+        };
+        let body = (self.render)(&delivery.event);
+        let now = self.clock.now();
+        let signed = signature(endpoint.secret.expose(), now.timestamp(), &body);
+        let sent = self
+            .client
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header("sendercheck-event-id", &delivery.event.id)
+            .header("sendercheck-signature", signed)
+            .body(body)
+            .send()
+            .await;
+        let error = match sent {
+            Ok(response) if response.status().is_success() => {
+                tracing::info!(url = %endpoint.url, event = %delivery.event.id, "webhook delivered");
+                return AttemptOutcome::Delivered;
+            }
+            Ok(response) if response.status() == reqwest::StatusCode::GONE => {
+                tracing::warn!(url = %endpoint.url, "webhook endpoint answered 410: disabled");
+                return AttemptOutcome::Gone {
+                    error: "the endpoint answered 410 Gone".to_string(),
+                };
+            }
+            Ok(response) => format!("the endpoint answered {}", response.status()),
+            Err(error) if error.is_timeout() => {
+                format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())
+            }
+            Err(error) => format!("could not send: {}", root_cause(&error)),
+        };
+        tracing::warn!(url = %endpoint.url, event = %delivery.event.id, %error, "webhook attempt failed");
+        let at = next_attempt(now, delivery.attempts);
+        if at > delivery.give_up_at {
+            AttemptOutcome::Dead {
+                error: format!(
+                    "{error}; gave up after {} attempts in 24 hours",
+                    delivery.attempts + 1
+                ),
+            }
+        } else {
+            AttemptOutcome::Retry { at, error }
+        }
+    }
+
+    /// Ticks until `stop` turns true: at once when there is work, else every half second.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            let worked = match self.tick().await {
+                Ok(attempts) => attempts > 0,
+                Err(error) => {
+                    tracing::error!(error = %anyhow::Error::from(error), "webhook dispatch failed");
+                    false
+                }
+            };
+            if *stop.borrow() {
+                return;
+            }
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    }
+}
+
+/// The innermost error of a chain: what actually went wrong.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// What `GET /v1/webhooks/deliveries` counts as its statuses.
+pub fn parse_status(text: &str) -> Option<DeliveryStatus> {
+    DeliveryStatus::parse(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
+        // Computed independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac secret
+        assert_eq!(
+            signature("secret", 1_700_000_000, br#"{"a":1}"#),
+            "t=1700000000,v1=49f24e537407743fa4a0242bb63b94b9a47ee99cbbe071ccd8a22550ae411686"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps_at_an_hour() {
+        let now = Utc::now();
+        for attempts in 0..30 {
+            let wait = (next_attempt(now, attempts) - now).num_milliseconds() as f64 / 1000.0;
+            let base = (10.0 * 2f64.powi(attempts as i32)).min(3600.0);
+            assert!(
+                wait >= base * 0.5 && wait <= base * 1.5,
+                "{attempts}: {wait}"
+            );
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Webhooks with real parts: a receiver on 127.0.0.1 inside the test (a real HTTP server that
+//! records every request, checks its signature, and answers 2xx, 500, 410 or not at all on
+//! demand), the daemon in process with a hand-driven clock, and for the crash test the real
+//! binary killed with SIGKILL.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::fixture_dns::FixtureDns;
+use crate::support::{AppOptions, TestApp, spawn_app};
+
+const SECRET: &str = "whsec-test-0123456789abcdef";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Ok,
+    Fail,
+    Gone,
+}
+
+/// One request as the receiver saw it.
+#[derive(Clone, Debug)]
+struct Received {
+    event_id: String,
+    signature_valid: bool,
+    body: Value,
+    answered: u16,
+}
+
+#[derive(Clone)]
+struct Receiver {
+    addr: SocketAddr,
+    mode: Arc<Mutex<Mode>>,
+    seen: Arc<Mutex<Vec<Received>>>,
+}
+
+/// Checks `t=UNIX,v1=HEX` as the README tells consumers to.
+fn valid_signature(header: &str, body: &[u8]) -> bool {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => t = Some(value),
+            Some(("v1", value)) => v1 = Some(value),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else {
+        return false;
+    };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    expected == v1
+}
+
+async fn receive(
+    State(receiver): State<Receiver>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let mode = *receiver.mode.lock().unwrap();
+    let answered = match mode {
+        Mode::Ok => StatusCode::NO_CONTENT,
+        Mode::Fail => StatusCode::INTERNAL_SERVER_ERROR,
+        Mode::Gone => StatusCode::GONE,
+    };
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    receiver.seen.lock().unwrap().push(Received {
+        event_id: header("sendercheck-event-id"),
+        signature_valid: valid_signature(&header("sendercheck-signature"), &body),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        answered: answered.as_u16(),
+    });
+    answered
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let receiver = Receiver {
+            addr: listener.local_addr().unwrap(),
+            mode: Arc::new(Mutex::new(Mode::Ok)),
+            seen: Arc::default(),
+        };
+        let router = axum::Router::new()
+            .route("/hook", axum::routing::post(receive))
+            .with_state(receiver.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        receiver
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    fn set(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    fn seen(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn endpoint(url: String) -> sendercheck::config::WebhookConfig {
+    sendercheck::config::WebhookConfig {
+        url,
+        secret: sendercheck::config::Secret::new(SECRET.to_string()),
+        events: sendercheck::config::WEBHOOK_EVENTS
+            .iter()
+            .map(|kind| kind.to_string())
+            .collect(),
+    }
+}
+
+async fn deliveries(app: &TestApp, status: &str) -> Vec<Value> {
+    let (code, body) = app
+        .get(&format!("/v1/webhooks/deliveries?status={status}"))
+        .await;
+    assert_eq!(code, 200, "{body}");
+    body["deliveries"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_changes_are_delivered_signed_retried_and_given_up() {
+    let receiver = Receiver::start().await;
+    let dns = FixtureDns::start_own();
+    let app = spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        webhooks: vec![endpoint(receiver.url())],
+        ..AppOptions::default()
+    })
+    .await;
+    let hour = Duration::from_secs(3600);
+
+    // A new registration and checks that change nothing send nothing.
+    app.register("broken-spf.example", None).await;
+    app.until_checked("broken-spf.example").await;
+    app.advance_and_tick(Duration::from_secs(200)).await;
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 0);
+    assert!(receiver.seen().is_empty());
+
+    // DNS fixed: one signed domain.verified event with the transition and the domain object.
+    dns.replace_txt(
+        "broken-spf.example",
+        &[vec![
+            "v=spf1 a include:spf.mandrillapp.com -all".to_string(),
+        ]],
+    )
+    .await;
+    let (status, checked) = app
+        .call(Method::POST, "/v1/domains/broken-spf.example/check", None)
+        .await;
+    assert_eq!(
+        (status, checked["status"].as_str()),
+        (200, Some("verified"))
+    );
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let verified = &seen[0];
+    assert!(verified.signature_valid, "{verified:?}");
+    assert_eq!(verified.body["type"], "domain.verified");
+    assert_eq!(verified.body["id"], verified.event_id);
+    assert!(verified.event_id.starts_with("evt_"));
+    assert_eq!(verified.body["transition"]["from"], "pending");
+    assert_eq!(verified.body["transition"]["to"], "verified");
+    assert_eq!(verified.body["domain"]["domain"], "broken-spf.example");
+    assert_eq!(verified.body["domain"]["status"], "verified");
+    assert_eq!(
+        verified.body["domain"]["records"].as_array().unwrap().len(),
+        4
+    );
+    // Nothing more to send, and nothing sent twice.
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 0);
+    assert_eq!(deliveries(&app, "delivered").await.len(), 1);
+
+    // The receiver fails: the delivery is tried again later, with the same event id.
+    receiver.set(Mode::Fail);
+    let (status, _) = app
+        .call(Method::DELETE, "/v1/domains/broken-spf.example", None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    let failed = deliveries(&app, "failed").await;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["attempts"], 1);
+    assert!(
+        failed[0]["last_error"].as_str().unwrap().contains("500"),
+        "{:?}",
+        failed[0]
+    );
+    assert_eq!(failed[0]["event"]["type"], "domain.deleted");
+    // Not due yet: nothing is sent before the backoff.
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 0);
+    app.clock.advance(hour);
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    receiver.set(Mode::Ok);
+    app.clock.advance(2 * hour);
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    let deleted: Vec<Received> = receiver
+        .seen()
+        .into_iter()
+        .filter(|seen| seen.body["type"] == "domain.deleted")
+        .collect();
+    assert_eq!(deleted.len(), 3, "two failures, then the success");
+    assert!(
+        deleted
+            .iter()
+            .all(|seen| seen.event_id == deleted[0].event_id)
+    );
+    assert!(deleted.iter().all(|seen| seen.signature_valid));
+    assert_eq!(deleted.last().unwrap().answered, 204);
+
+    // A receiver down for more than 24 hours: the delivery is dead; a retry by hand sends it.
+    receiver.set(Mode::Fail);
+    app.register("good.example", Some("GOODKEY")).await;
+    app.until_checked("good.example").await; // verified: an event
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    for _ in 0..30 {
+        app.clock.advance(2 * hour);
+        app.dispatcher.tick().await.unwrap();
+    }
+    let dead = deliveries(&app, "dead").await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert!(dead[0]["last_error"].as_str().unwrap().contains("gave up"));
+    let attempts_before = receiver.seen().len();
+    app.clock.advance(10 * hour);
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 0, "dead stays dead");
+    assert_eq!(receiver.seen().len(), attempts_before);
+    receiver.set(Mode::Ok);
+    let id = dead[0]["id"].as_i64().unwrap();
+    let (status, retried) = app
+        .call(
+            Method::POST,
+            &format!("/v1/webhooks/deliveries/{id}/retry"),
+            None,
+        )
+        .await;
+    assert_eq!((status, retried["status"].as_str()), (200, Some("pending")));
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    assert_eq!(
+        receiver.seen().last().unwrap().body["type"],
+        "domain.verified"
+    );
+    let (status, _) = app
+        .call(Method::POST, "/v1/webhooks/deliveries/999999/retry", None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get("/v1/webhooks/deliveries?status=lost").await;
+    assert_eq!(status, 400);
+
+    // A paused registration sends nothing, even when deleted.
+    app.call(
+        Method::PUT,
+        "/v1/domains/good.example",
+        Some(json!({"paused": true})),
+    )
+    .await;
+    app.call(Method::DELETE, "/v1/domains/good.example", None)
+        .await;
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 0);
+
+    // 410 Gone disables the endpoint: the delivery is dead and later events are not sent.
+    receiver.set(Mode::Gone);
+    app.register("nested.example", Some("KEY")).await;
+    app.until_checked("nested.example").await;
+    app.call(Method::DELETE, "/v1/domains/nested.example", None)
+        .await;
+    let before = receiver.seen().len();
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    assert_eq!(receiver.seen().len(), before + 1);
+    assert!(
+        deliveries(&app, "dead")
+            .await
+            .iter()
+            .any(|delivery| delivery["last_error"].as_str().unwrap().contains("410"))
+    );
+    receiver.set(Mode::Ok);
+    app.register("split.example", None).await;
+    app.until_checked("split.example").await;
+    app.call(Method::DELETE, "/v1/domains/split.example", None)
+        .await;
+    app.clock.advance(hour);
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 0);
+    assert_eq!(receiver.seen().len(), before + 1, "nothing after 410");
+
+    // Every attempt was counted.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sendercheck_webhook_attempts_total{outcome=\"delivered\"} 3"),
+        "{metrics}"
+    );
+    app.stop().await;
+}
