@@ -301,9 +301,22 @@ pub fn start_daemon_process_with_logs(
     String,
     std::sync::mpsc::Receiver<String>,
 ) {
+    start_daemon_process_with_args(db_url, &[])
+}
+
+/// As `start_daemon_process_with_logs`, with more arguments to `serve` (`--config FILE`).
+pub fn start_daemon_process_with_args(
+    db_url: &str,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    std::sync::mpsc::Receiver<String>,
+) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .env("SENDERCHECK_STORE_URL", db_url)
         .env("SENDERCHECK_DNS_NAMESERVERS", fixture_nameserver())
         .env(

@@ -321,3 +321,86 @@ async fn status_changes_are_delivered_signed_retried_and_given_up() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_survives_sigkill_between_the_transition_and_its_delivery() {
+    use crate::support::{signal, start_daemon_process_with_args, temp_db};
+    // The receiver's port, with nothing listening yet: the first attempt is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sendercheck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"{SECRET}\"\n\
+             events = [\"domain.verified\"]\n"
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let (db_url, _db) = temp_db();
+    let (mut daemon, base, _logs) = start_daemon_process_with_args(&db_url, &["--config", &config]);
+    let client = reqwest::Client::new();
+    let status = client
+        .put(format!("{base}/v1/domains/good.example"))
+        .json(&json!({"profile": "mandrill", "verification_token": "GOODKEY"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 201);
+    // Verified: the event is in the outbox, its first attempt refused.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let failed: Value = client
+            .get(format!("{base}/v1/webhooks/deliveries?status=failed"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if failed["deliveries"]
+            .as_array()
+            .is_some_and(|all| !all.is_empty())
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no failed delivery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    signal(&daemon, "-KILL");
+    let _ = daemon.wait();
+
+    // The receiver comes up, the daemon starts again: the event arrives.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let receiver = Receiver {
+        addr: listener.local_addr().unwrap(),
+        mode: Arc::new(Mutex::new(Mode::Ok)),
+        seen: Arc::default(),
+    };
+    let router = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(receiver.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (mut daemon, _base, _logs) =
+        start_daemon_process_with_args(&db_url, &["--config", &config]);
+    // Retried within 15 s of the refused attempt (10 s ± 50%).
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    while receiver.seen().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the event was lost");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seen = receiver.seen();
+    assert!(seen.iter().all(|seen| seen.signature_valid));
+    assert_eq!(seen[0].body["type"], "domain.verified");
+    assert_eq!(seen[0].body["domain"]["domain"], "good.example");
+    signal(&daemon, "-TERM");
+    let _ = daemon.wait();
+}
