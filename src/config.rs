@@ -800,6 +800,24 @@ mod tests {
         );
         assert!(error("[dns]\ntimeout = \"soon\"").contains("duration"));
         assert!(error("[dns]\nattempts = 0").contains("1 to 10"));
+        // Webhooks: an http(s) URL, a real secret, known events; all four when none named.
+        let hook = |body: &str| format!("[[webhooks]]\n{body}");
+        assert!(error(&hook("url = \"ftp://x\"\nsecret = \"0123456789abcdef\"")).contains("http"));
+        assert!(error(&hook("url = \"https://x.example/h\"\nsecret = \"short\"")).contains("16"));
+        assert!(
+            error(&hook(
+                "url = \"https://x.example/h\"\nsecret = \"0123456789abcdef\"\nevents = [\"domain.gone\"]"
+            ))
+            .contains("unknown event")
+        );
+        let config = Config::from_toml(
+            &hook("url = \"https://x.example/h\"\nsecret = \"0123456789abcdef\""),
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(config.webhooks.len(), 1);
+        assert_eq!(config.webhooks[0].events.len(), 4);
+        assert!(!format!("{:?}", config.webhooks[0]).contains("0123456789abcdef"));
         assert!(error("[schedule]\nconcurrency = 0").contains("1 to 4096"));
         assert!(error("[schedule]\njitter = 2.0").contains("fraction"));
         assert!(error("[schedule]\nverified_interval = \"0s\"").contains("longer than zero"));

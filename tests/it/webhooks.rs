@@ -97,6 +97,11 @@ async fn receive(
 impl Receiver {
     async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Receiver::serve(listener)
+    }
+
+    /// A receiver answering on `listener`, in `Mode::Ok`.
+    fn serve(listener: tokio::net::TcpListener) -> Receiver {
         let receiver = Receiver {
             addr: listener.local_addr().unwrap(),
             mode: Arc::new(Mutex::new(Mode::Ok)),
@@ -380,15 +385,7 @@ async fn an_event_survives_sigkill_between_the_transition_and_its_delivery() {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
-    let receiver = Receiver {
-        addr: listener.local_addr().unwrap(),
-        mode: Arc::new(Mutex::new(Mode::Ok)),
-        seen: Arc::default(),
-    };
-    let router = axum::Router::new()
-        .route("/hook", axum::routing::post(receive))
-        .with_state(receiver.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let receiver = Receiver::serve(listener);
     let (mut daemon, _base, _logs) =
         start_daemon_process_with_args(&db_url, &["--config", &config]);
     // Retried within 15 s of the refused attempt (10 s ± 50%).
