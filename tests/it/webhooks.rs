@@ -22,6 +22,8 @@ enum Mode {
     Ok,
     Fail,
     Gone,
+    /// Holds the request past the dispatcher's 10 s timeout.
+    Hang,
 }
 
 /// One request as the receiver saw it.
@@ -77,6 +79,11 @@ async fn receive(
         Mode::Ok => StatusCode::NO_CONTENT,
         Mode::Fail => StatusCode::INTERNAL_SERVER_ERROR,
         Mode::Gone => StatusCode::GONE,
+        Mode::Hang => {
+            tokio::time::sleep(sendercheck::webhooks::ATTEMPT_TIMEOUT + Duration::from_secs(2))
+                .await;
+            StatusCode::NO_CONTENT
+        }
     };
     let header = |name: &str| {
         headers
@@ -400,4 +407,45 @@ async fn an_event_survives_sigkill_between_the_transition_and_its_delivery() {
     assert_eq!(seen[0].body["domain"]["domain"], "good.example");
     signal(&daemon, "-TERM");
     let _ = daemon.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_failing_after_the_window_is_told_and_a_hung_receiver_is_tried_again() {
+    let receiver = Receiver::start().await;
+    let app = spawn_app(AppOptions {
+        webhooks: vec![endpoint(receiver.url())],
+        ..AppOptions::default()
+    })
+    .await;
+    app.register("broken-spf.example", None).await;
+    app.until_checked("broken-spf.example").await;
+    // The propagation window (72 h) runs out with SPF still broken: domain.failing.
+    receiver.set(Mode::Hang);
+    assert_eq!(
+        app.advance_and_tick(Duration::from_secs(73 * 3600)).await,
+        1
+    );
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    let failed = deliveries(&app, "failed").await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["event"]["type"], "domain.failing");
+    assert!(
+        failed[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no answer within 10 s"),
+        "{:?}",
+        failed[0]
+    );
+    receiver.set(Mode::Ok);
+    app.clock.advance(Duration::from_secs(60));
+    assert_eq!(app.dispatcher.tick().await.unwrap(), 1);
+    let seen = receiver.seen();
+    let last = seen.last().unwrap();
+    assert_eq!(last.body["type"], "domain.failing");
+    assert_eq!(last.body["transition"]["from"], "pending");
+    assert_eq!(last.body["transition"]["to"], "failing");
+    assert!(last.signature_valid);
+    assert_eq!(deliveries(&app, "delivered").await.len(), 1);
+    app.stop().await;
 }
