@@ -266,6 +266,13 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
         .await
         .unwrap();
 
+    // Pause and resume from the page.
+    wait_title(&browser, "broken-spf.example · sendercheck").await;
+    press(&browser, "Pause checks").await;
+    wait_text(&browser, ".state", "paused: not checked").await;
+    press(&browser, "Resume checks").await;
+    wait_text(&browser, ".state", "running").await;
+
     // The customer fixes DNS; "check again" shows it verified, and the history says so.
     dns.replace_txt("broken-spf.example", &[vec![fix.to_string()]])
         .await;

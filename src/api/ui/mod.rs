@@ -49,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/domains/{domain}", get(domain_page))
         .route("/domains/{domain}/check", post(check_action))
         .route("/domains/{domain}/delete", post(delete_action))
+        .route("/domains/{domain}/pause", post(pause_action))
         .route(
             "/dkim",
             get(dkim_page).post(dkim_action).layer(message_limit),
@@ -495,6 +496,26 @@ async fn delete_action(
     {
         Ok(_) => visit.respond(Redirect::to("/domains").into_response()),
         Err(error) => error_page(visit, &state, name.as_str(), Nav::Domains, error.into()),
+    }
+}
+
+async fn pause_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+        Ok(posted) => posted,
+        Err(refused) => return *refused,
+    };
+    let body = RegisterBody {
+        paused: Some(field(&fields, "paused") == Some("true")),
+        ..RegisterBody::default()
+    };
+    match super::domains::register(&state, name.clone(), body).await {
+        Ok(_) => visit.respond(Redirect::to(&format!("/domains/{name}")).into_response()),
+        Err(error) => error_page(visit, &state, name.as_str(), Nav::Domains, error),
     }
 }
 

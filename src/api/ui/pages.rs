@@ -309,7 +309,7 @@ pub fn domain_list(
                     @for record in domains {
                         tr {
                             td { a href={"/domains/" (record.domain)} { (record.domain) } }
-                            td { (domain_badge(record.lifecycle.status)) }
+                            td { (domain_badge(record.lifecycle.status)) @if record.paused { " " span class="note" { "(paused)" } } }
                             td { (record.profile) }
                             td { @if let Some(at) = &record.checked_at { (time(at)) } @else { "not yet" } }
                             td { (time(&record.next_check_at)) }
@@ -333,6 +333,7 @@ pub fn domain_detail(record: &DomainRecord, history: &[Transition], csrf: &str) 
         dl class="state" {
             dt { "Status" } dd { (domain_badge(record.lifecycle.status)) " since " (time(&record.lifecycle.status_since)) }
             dt { "Profile" } dd { (record.profile) }
+            dt { "Checks" } dd { @if record.paused { "paused: not checked, no webhook events" } @else { "running" } }
             dt { "Last check" } dd { @if let Some(at) = &record.checked_at { (time(at)) } @else { "not yet (it starts within seconds)" } }
             dt { "Next check" } dd { (time(&record.next_check_at)) }
         }
@@ -340,6 +341,11 @@ pub fn domain_detail(record: &DomainRecord, history: &[Transition], csrf: &str) 
             form method="post" action={"/domains/" (record.domain) "/check"} {
                 input type="hidden" name="csrf" value=(csrf);
                 button type="submit" { "Check again now" }
+            }
+            form method="post" action={"/domains/" (record.domain) "/pause"} {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="paused" value=(if record.paused { "false" } else { "true" });
+                button type="submit" class="secondary" { @if record.paused { "Resume checks" } @else { "Pause checks" } }
             }
             form method="post" action={"/domains/" (record.domain) "/delete"} {
                 input type="hidden" name="csrf" value=(csrf);
