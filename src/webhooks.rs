@@ -21,7 +21,7 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::WebhookConfig;
-use crate::store::{AttemptOutcome, Delivery, DeliveryStatus, Endpoint, Store, StoreError};
+use crate::store::{AttemptOutcome, Delivery, Endpoint, Store, StoreError};
 use crate::telemetry::Metrics;
 
 /// How long an event is tried before its deliveries are dead.
@@ -214,11 +214,6 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         current = source;
     }
     current.to_string()
-}
-
-/// What `GET /v1/webhooks/deliveries` counts as its statuses.
-pub fn parse_status(text: &str) -> Option<DeliveryStatus> {
-    DeliveryStatus::parse(text)
 }
 
 #[cfg(test)]

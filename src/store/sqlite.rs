@@ -25,45 +25,35 @@ use super::{
 };
 use crate::status::{DomainStatus, Lifecycle, Transition};
 
-/// The schema, embedded so the binary needs no files beside it.
+/// The schema's migrations, in order: (version, description, SQL), embedded so the binary
+/// needs no files beside it.
+const MIGRATIONS: [(i64, &str, &str); 5] = [
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (
+        2,
+        "records version",
+        include_str!("migrations/0002_records_version.sql"),
+    ),
+    (3, "params", include_str!("migrations/0003_params.sql")),
+    (4, "paused", include_str!("migrations/0004_paused.sql")),
+    (5, "webhooks", include_str!("migrations/0005_webhooks.sql")),
+];
+
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![
-        Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe(include_str!("migrations/0001_init.sql")).into_sql_str(),
-            false,
-        ),
-        Migration::new(
-            2,
-            Cow::Borrowed("records version"),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe(include_str!("migrations/0002_records_version.sql")).into_sql_str(),
-            false,
-        ),
-        Migration::new(
-            3,
-            Cow::Borrowed("params"),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe(include_str!("migrations/0003_params.sql")).into_sql_str(),
-            false,
-        ),
-        Migration::new(
-            4,
-            Cow::Borrowed("paused"),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe(include_str!("migrations/0004_paused.sql")).into_sql_str(),
-            false,
-        ),
-        Migration::new(
-            5,
-            Cow::Borrowed("webhooks"),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe(include_str!("migrations/0005_webhooks.sql")).into_sql_str(),
-            false,
-        ),
-    ])
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*description),
+                    MigrationType::Simple,
+                    sqlx::AssertSqlSafe(*sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Write transactions take the write lock at once. A deferred transaction that reads first

@@ -195,15 +195,7 @@ async fn dns_timeouts_change_no_status_and_a_restart_keeps_every_answer() {
         );
     }
     // The CSV tells the outage from a broken record.
-    let csv = app
-        .client
-        .get(app.url("/v1/domains?format=csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.text("/v1/domains?format=csv").await;
     let row = csv.lines().nth(1).expect("a row");
     assert!(
         row.starts_with("good.example,mandrill,verified,true,"),
@@ -965,15 +957,7 @@ async fn lists_and_the_csv_export_search_by_substring() {
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_parameter"))
     );
-    let csv = app
-        .client
-        .get(app.url("/v1/domains?format=csv&q=good"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.text("/v1/domains?format=csv&q=good").await;
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(rows.len(), 1, "{csv}");
     assert!(rows[0].starts_with("good.example,"), "{csv}");

@@ -252,6 +252,18 @@ impl TestApp {
         .await
     }
 
+    /// The body of a GET as text (CSV exports, metrics).
+    pub async fn text(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Polls the domain until its first check is stored.
     pub async fn until_checked(&self, domain: &str) -> serde_json::Value {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);

@@ -318,15 +318,7 @@ async fn status_changes_are_delivered_signed_retried_and_given_up() {
     assert_eq!(receiver.seen().len(), before + 1, "nothing after 410");
 
     // Every attempt was counted.
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.text("/metrics").await;
     assert!(
         metrics.contains("sendercheck_webhook_attempts_total{outcome=\"delivered\"} 3"),
         "{metrics}"
