@@ -119,6 +119,7 @@ struct RawSchedule {
     tick: Option<String>,
     concurrency: Option<usize>,
     check_timeout: Option<String>,
+    lease: Option<String>,
     pending_interval: Option<String>,
     pending_fast_for: Option<String>,
     pending_slow_interval: Option<String>,
@@ -159,6 +160,8 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawStore {
     url: Option<String>,
+    pool_size: Option<usize>,
+    replica_id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,8 +256,16 @@ pub struct SchedulerConfig {
     pub concurrency: usize,
     /// The longest one check may take; lookups still unanswered then count as errors.
     pub check_timeout: Duration,
+    /// How long a claimed registration stays with the replica that claimed it: no other
+    /// replica checks it before, and a replica that died lets it go when it runs out. Longer
+    /// than `check_timeout` by at least `MIN_LEASE_MARGIN`.
+    pub lease: Duration,
     pub schedule: Schedule,
 }
+
+/// What a lease must leave beyond the check timeout: the wait for a connection and the
+/// result's write.
+pub const MIN_LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
@@ -263,6 +274,7 @@ impl Default for SchedulerConfig {
             tick: Duration::from_secs(1),
             concurrency: 32,
             check_timeout: Duration::from_secs(10),
+            lease: Duration::from_secs(120),
             schedule: Schedule::default(),
         }
     }
@@ -289,7 +301,26 @@ impl Default for Limits {
 /// Where results are stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreConfig {
+    /// `sqlite://PATH` (one process) or `postgres://…` (one database shared by replicas).
     pub url: String,
+    /// Connections to the database; `None` takes the backend's default (SQLite 8,
+    /// PostgreSQL 10).
+    pub pool_size: Option<u32>,
+    /// This process's name among replicas: it owns the leases it takes, and logs and metrics
+    /// carry it. Default: host name and process id.
+    pub replica_id: String,
+}
+
+/// The default replica id: the host's name and this process's id, unique among processes
+/// that run at the same time.
+pub fn default_replica_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{host}-{}", std::process::id())
 }
 
 /// The validated configuration.
@@ -324,6 +355,8 @@ impl Default for Config {
             },
             store: StoreConfig {
                 url: "sqlite://sendercheck.db".to_string(),
+                pool_size: None,
+                replica_id: default_replica_id(),
             },
             dns: ResolverSettings {
                 authoritative_port: Some(DEFAULT_AUTHORITATIVE_PORT),
@@ -424,6 +457,15 @@ impl Config {
         }
         if let Some(url) = raw.store.url {
             self.store.url = url;
+        }
+        if let Some(size) = raw.store.pool_size {
+            if !(1..=1000).contains(&size) {
+                return Err(invalid_number("store.pool_size", size, "1 to 1000"));
+            }
+            self.store.pool_size = Some(size as u32);
+        }
+        if let Some(id) = raw.store.replica_id {
+            self.store.replica_id = parse_replica_id("store.replica_id", &id)?;
         }
         if let Some(nameservers) = raw.dns.nameservers {
             self.dns.nameservers = nameservers
@@ -529,6 +571,7 @@ impl Config {
                 raw.check_timeout,
                 &mut scheduler.check_timeout,
             ),
+            ("schedule.lease", raw.lease, &mut scheduler.lease),
             (
                 "schedule.pending_interval",
                 raw.pending_interval,
@@ -595,6 +638,18 @@ impl Config {
             }
             scheduler.schedule.fail_after = fail_after;
         }
+        if scheduler.lease < scheduler.check_timeout + MIN_LEASE_MARGIN {
+            return Err(ConfigError::Invalid {
+                key: "schedule.lease".into(),
+                value: humantime::format_duration(scheduler.lease).to_string(),
+                reason: format!(
+                    "must be at least schedule.check_timeout ({}) + {}s, or a replica's check \
+                     could outlive its lease and another replica check the same domain",
+                    humantime::format_duration(scheduler.check_timeout),
+                    MIN_LEASE_MARGIN.as_secs()
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -607,6 +662,9 @@ impl Config {
         }
         if let Some(url) = env("SENDERCHECK_STORE_URL") {
             self.store.url = url;
+        }
+        if let Some(id) = env("SENDERCHECK_REPLICA_ID") {
+            self.store.replica_id = parse_replica_id("SENDERCHECK_REPLICA_ID", &id)?;
         }
         if let Some(nameservers) = env("SENDERCHECK_DNS_NAMESERVERS") {
             self.dns.nameservers = nameservers
@@ -685,6 +743,24 @@ fn configured_profiles(table: toml::Table, base: Option<&Path>) -> Result<Profil
         }
     }
     Ok(Profiles::configured(dir.as_deref(), tables)?)
+}
+
+/// A replica id: 1 to 64 characters of letters, digits, `.`, `-`, `_` (it goes into logs and
+/// metric labels as it is).
+fn parse_replica_id(key: &str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    let valid = (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b".-_".contains(&byte));
+    if !valid {
+        return Err(ConfigError::Invalid {
+            key: key.into(),
+            value: value.into(),
+            reason: "must be 1 to 64 letters, digits, '.', '-' or '_'".into(),
+        });
+    }
+    Ok(value.to_string())
 }
 
 fn invalid_number(key: &str, value: usize, range: &str) -> ConfigError {
@@ -819,6 +895,22 @@ mod tests {
         assert_eq!(config.webhooks[0].events.len(), 4);
         assert!(!format!("{:?}", config.webhooks[0]).contains("0123456789abcdef"));
         assert!(error("[schedule]\nconcurrency = 0").contains("1 to 4096"));
+        // A lease shorter than a check would let a second replica check the same domain.
+        assert!(
+            error("[schedule]\ncheck_timeout = \"60s\"\nlease = \"60s\"")
+                .contains("schedule.lease")
+        );
+        assert!(error("[store]\npool_size = 0").contains("store.pool_size"));
+        assert!(error("[store]\nreplica_id = \"a b\"").contains("store.replica_id"));
+        let config = Config::from_toml(
+            "[store]\nurl = \"postgres://db/x\"\npool_size = 20\nreplica_id = \"web-1\"\n\
+             [schedule]\ncheck_timeout = \"30s\"\nlease = \"35s\"",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(config.store.pool_size, Some(20));
+        assert_eq!(config.store.replica_id, "web-1");
+        assert_eq!(config.scheduler.lease, Duration::from_secs(35));
         assert!(error("[schedule]\njitter = 2.0").contains("fraction"));
         assert!(error("[schedule]\nverified_interval = \"0s\"").contains("longer than zero"));
         // Found by an operator: a value this large made every check panic in chrono.

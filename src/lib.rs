@@ -29,7 +29,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::dns::Resolver;
 use crate::scheduler::Scheduler;
-use crate::store::{SqliteStore, Store};
+use crate::store::{Store, StoreOptions};
 use crate::telemetry::Metrics;
 
 /// Refuses an API without a token on an address other hosts can reach.
@@ -43,13 +43,33 @@ pub fn ensure_safe_listen(listen: SocketAddr, config: &Config) -> anyhow::Result
     Ok(())
 }
 
+/// A store URL with its password, if any, replaced: it goes into messages and logs.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            let hidden = if credentials.contains(':') {
+                ":***"
+            } else {
+                ""
+            };
+            format!("{scheme}://{user}{hidden}@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// The daemon's parts, built and ready to serve.
 pub struct App {
     pub scheduler: Scheduler,
     /// Delivers webhook events; runs beside the scheduler (both off with `schedule.enabled =
     /// false`, when tests drive them by hand).
     pub dispatcher: webhooks::Dispatcher,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     config: Config,
     state: AppState,
 }
@@ -57,17 +77,19 @@ pub struct App {
 impl App {
     /// Opens the store (creating and migrating it), builds the resolver and the scheduler.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-        let store = Arc::new(
-            SqliteStore::connect(&config.store.url)
-                .await
-                .with_context(|| format!("cannot open the store at {}", config.store.url))?,
-        );
+        let options = StoreOptions {
+            replica_id: config.store.replica_id.clone(),
+            pool_size: config.store.pool_size,
+        };
+        let store = store::open(&config.store.url, &options)
+            .await
+            .with_context(|| format!("cannot open the store at {}", redacted(&config.store.url)))?;
         // rustls may be built with more than one crypto provider (tests link another): this
         // process uses ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let resolver = Resolver::new(&config.dns).context("cannot set up DNS")?;
         let profiles = Arc::new(config.profiles.clone());
-        let dyn_store: Arc<dyn Store> = store.clone();
+        let dyn_store = store.clone();
         let metrics = Arc::new(Metrics::new(config.per_domain_metrics));
         let scheduler = Scheduler::new(
             dyn_store.clone(),
@@ -152,6 +174,14 @@ impl App {
             // An attempt under way ends within its timeout; what it did not finish stays in
             // the outbox for the next start.
             let _ = tokio::time::timeout(grace, task).await;
+        }
+        // What this replica still holds goes back to the others at once, rather than when
+        // its leases run out.
+        match self.store.release_leases(self.scheduler.now()).await {
+            Ok(released) => tracing::info!(released, "leases released"),
+            Err(error) => {
+                tracing::warn!(error = %format!("{:#}", anyhow::Error::from(error)), "leases not released: they run out by themselves")
+            }
         }
         self.store.close().await;
         tracing::info!("stopped");

@@ -26,8 +26,6 @@ use crate::telemetry::{CheckOutcome, Metrics};
 /// How long a claimed registration is held before another tick may take it again: longer than
 /// any check can run, so a check still running is never doubled, yet a check lost to a crash is
 /// retried soon after a restart.
-const LEASE: Duration = Duration::from_secs(120);
-
 /// Checks registrations: those that are due, in the background, and single ones on request.
 #[derive(Clone)]
 pub struct Scheduler {
@@ -96,7 +94,7 @@ impl Scheduler {
 
     /// When a registration made now should get its first check if nobody checks it sooner.
     pub fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        crate::status::add_saturating(now, LEASE)
+        crate::status::add_saturating(now, self.inner.config.lease)
     }
 
     /// Checks currently running.

@@ -30,6 +30,9 @@ pub const RETRY_BUDGET: chrono::Duration = chrono::Duration::hours(24);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries attempted at once.
 const BATCH: u32 = 64;
+/// How long a replica holds the deliveries it is attempting: the attempt's timeout, and the
+/// outcome's write.
+const ATTEMPT_LEASE: Duration = Duration::from_secs(60);
 const FIRST_BACKOFF_SECONDS: f64 = 10.0;
 const MAX_BACKOFF_SECONDS: f64 = 3600.0;
 
@@ -110,7 +113,10 @@ impl Dispatcher {
             })
             .collect();
         self.store.fan_out(&endpoints, now, RETRY_BUDGET).await?;
-        let due = self.store.due_deliveries(now, BATCH).await?;
+        // Every attempt of a batch runs at once and ends within its timeout: the lease covers
+        // it, with room for the outcome's write.
+        let lease_until = now + chrono::Duration::from_std(ATTEMPT_LEASE).unwrap_or_default();
+        let due = self.store.due_deliveries(now, lease_until, BATCH).await?;
         let attempts =
             futures_util::future::join_all(due.iter().map(|delivery| self.attempt(delivery))).await;
         for (delivery, outcome) in due.iter().zip(&attempts) {

@@ -1,8 +1,11 @@
-//! Persistence: the only module that knows SQL. A `Store` trait and its SQLite implementation;
-//! the schema lives in `migrations/` and is applied at start.
+//! Persistence: the only module that knows SQL. A `Store` trait, its SQLite implementation
+//! (the embedded default, one process) and its PostgreSQL one (a shared database, several
+//! replicas); `open` picks one by the URL's scheme. Each backend's schema lives in
+//! `migrations/<backend>/` and is applied at start.
 
 mod readmodel;
 pub mod rows;
+mod sql;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -20,7 +23,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("store URL {0:?} is not supported: use sqlite://PATH")]
+    #[error("store URL {0:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
     #[error("stored row for {domain} is corrupt: {reason}")]
     Corrupt { domain: String, reason: String },
@@ -83,6 +86,49 @@ impl StoreError {
             _ => false,
         }
     }
+}
+
+/// How a store is opened, besides its URL.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// The replica the leases taken through this store belong to.
+    pub replica_id: String,
+    /// Connections in the pool; `None` for the backend's default.
+    pub pool_size: Option<u32>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            replica_id: crate::config::default_replica_id(),
+            pool_size: None,
+        }
+    }
+}
+
+/// Opens the store a URL names: `sqlite://PATH` or `postgres://…` (`postgresql://…`).
+pub async fn open(
+    url: &str,
+    options: &StoreOptions,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(
+            SqliteStore::connect_with(url, options).await?,
+        ))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+/// The connection pool, for metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open.
+    pub size: u32,
+    /// Of those, waiting for work.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// A registration and its latest state.
@@ -305,6 +351,20 @@ pub struct CheckResult {
 /// The persistence the daemon needs.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for readiness and metrics.
+    fn backend(&self) -> &'static str;
+
+    /// The connection pool's size now.
+    fn pool_stats(&self) -> PoolStats;
+
+    /// Closes every connection, waiting for those in use to come back.
+    async fn close(&self);
+
+    /// Lets go of every lease this replica holds (graceful shutdown): its claimed
+    /// registrations are due at `now` for the other replicas, its deliveries free. Returns
+    /// how many registrations were released.
+    async fn release_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
     /// Cheap round trip, for readiness.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -366,8 +426,10 @@ pub trait Store: Send + Sync + 'static {
     /// Status changes of a domain, oldest first.
     async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError>;
 
-    /// Takes up to `limit` registrations due at `now`, most overdue first, and leases them
-    /// until `lease_until` so no other tick takes them while they are checked.
+    /// Takes up to `limit` registrations due at `now`, most overdue first, that no replica
+    /// holds a live lease on, and leases them to this replica until `lease_until`: no other
+    /// tick or replica takes them meanwhile, and their result is stored only while the lease
+    /// is this replica's (or nobody's). Replicas claiming at once get disjoint sets.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -390,10 +452,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
 
     /// Open deliveries due at `now`, each the oldest open one of its endpoint and domain (so a
-    /// domain's events arrive in order), at most `limit`.
+    /// domain's events arrive in order), at most `limit`, leased to this replica until
+    /// `lease_until` so no other replica sends them meanwhile.
     async fn due_deliveries(
         &self,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Delivery>, StoreError>;
 

@@ -3,40 +3,59 @@
 //! power) at any moment after.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::Sqlite;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite};
 
 use super::readmodel::ReadModel;
 use super::rows;
-use super::{
-    AttemptOutcome, CheckResult, Delivery, DeliveryStatus, DomainRecord, Endpoint, OutboxEvent,
-    Registered, Registration, Store, StoreError,
+use super::sql::{
+    DeliveryRow, DomainRow, ExistingRow, TransitionRow, delivery_columns, domain_columns,
+    from_millis, millis,
 };
-use crate::status::{DomainStatus, Lifecycle, Transition};
+use super::{
+    AttemptOutcome, CheckResult, Delivery, DeliveryStatus, DomainRecord, Endpoint, PoolStats,
+    Registered, Registration, Store, StoreError, StoreOptions,
+};
+use crate::status::{DomainStatus, Transition};
 
 /// The schema's migrations, in order: (version, description, SQL), embedded so the binary
 /// needs no files beside it.
-const MIGRATIONS: [(i64, &str, &str); 5] = [
-    (1, "init", include_str!("migrations/0001_init.sql")),
+const MIGRATIONS: [(i64, &str, &str); 6] = [
+    (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
     (
         2,
         "records version",
-        include_str!("migrations/0002_records_version.sql"),
+        include_str!("migrations/sqlite/0002_records_version.sql"),
     ),
-    (3, "params", include_str!("migrations/0003_params.sql")),
-    (4, "paused", include_str!("migrations/0004_paused.sql")),
-    (5, "webhooks", include_str!("migrations/0005_webhooks.sql")),
+    (
+        3,
+        "params",
+        include_str!("migrations/sqlite/0003_params.sql"),
+    ),
+    (
+        4,
+        "paused",
+        include_str!("migrations/sqlite/0004_paused.sql"),
+    ),
+    (
+        5,
+        "webhooks",
+        include_str!("migrations/sqlite/0005_webhooks.sql"),
+    ),
+    (
+        6,
+        "leases",
+        include_str!("migrations/sqlite/0006_leases.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
@@ -116,18 +135,13 @@ impl Drop for WriteTx {
     }
 }
 
-macro_rules! columns {
-    () => {
-        "domain, profile, token, generation, created_at, status, status_since, \
-         consecutive_failures, checked_at, next_check_at, ready, records, records_version, \
-         params, paused"
-    };
-}
-
 /// A SQLite database file (created on first start) holding registrations and history.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The replica id leases are taken in (one process writes a SQLite file, but the columns
+    /// and rules are the same as PostgreSQL's).
+    owner: std::sync::Arc<str>,
     /// The last write that failed for lack of space or permission, until a write succeeds.
     write_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     /// Every active registration, for reads that need no connection.
@@ -135,26 +149,32 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it.
+    /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it, with
+    /// default options.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it.
+    pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         if !url.starts_with("sqlite:") {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         }
-        let options = SqliteConnectOptions::from_str(url)?
+        let connect = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(options.pool_size.unwrap_or(8))
             // Reads never wait here (they use the read model); a write that cannot get a
             // connection within a second is answered 503 overloaded rather than queued on.
             .acquire_timeout(Duration::from_secs(1))
             // Each sqlx SQLite connection lives on its own thread, so a ping before every use
             // doubles the thread hand-offs of a read; a local file connection does not go stale.
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(connect)
             .await?;
         migrator().run(&pool).await?;
         // Row by row into the read model, each packed as it is read: holding every decoded
@@ -162,23 +182,22 @@ impl SqliteStore {
         let model = ReadModel::default();
         {
             use futures_util::TryStreamExt;
-            let mut rows =
-                sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE active"))
-                    .fetch(&pool);
+            let mut rows = sqlx::query_as::<_, DomainRow>(concat!(
+                "SELECT ",
+                domain_columns!(),
+                " FROM domains WHERE active"
+            ))
+            .fetch(&pool);
             while let Some(row) = rows.try_next().await? {
-                model.put(0, to_record(&row)?);
+                model.put(0, row.decode()?);
             }
         }
         Ok(SqliteStore {
             pool,
+            owner: options.replica_id.as_str().into(),
             write_failure: Default::default(),
             model: std::sync::Arc::new(model),
         })
-    }
-
-    /// Closes every connection, checkpointing the WAL.
-    pub async fn close(&self) {
-        self.pool.close().await;
     }
 
     async fn register_now(
@@ -224,8 +243,8 @@ impl SqliteStore {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let before = stored_row(&mut tx, domain).await.ok();
         let status: Option<String> = sqlx::query_scalar(
-            "UPDATE domains SET active = FALSE, generation = generation + 1, updated_at = ? \
-             WHERE domain = ? AND active RETURNING status",
+            "UPDATE domains SET active = FALSE, generation = generation + 1, updated_at = ?, \
+             lease_owner = NULL, lease_until = NULL WHERE domain = ? AND active RETURNING status",
         )
         .bind(millis(now))
         .bind(domain)
@@ -259,13 +278,14 @@ impl SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Option<DomainRecord>, StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
-        // A new generation: a check that started before the pause cannot store its result.
-        // Resumed, the registration is due at once.
-        let row = sqlx::query(concat!(
+        // A new generation: a check that started before the pause cannot store its result,
+        // so its lease is let go. Resumed, the registration is due at once.
+        let row = sqlx::query_as::<_, DomainRow>(concat!(
             "UPDATE domains SET paused = ?, generation = generation + 1, updated_at = ?, \
-             next_check_at = CASE WHEN ? THEN next_check_at ELSE ? END \
+             next_check_at = CASE WHEN ? THEN next_check_at ELSE ? END, \
+             lease_owner = NULL, lease_until = NULL \
              WHERE domain = ? AND active RETURNING ",
-            columns!()
+            domain_columns!()
         ))
         .bind(paused)
         .bind(millis(now))
@@ -274,7 +294,7 @@ impl SqliteStore {
         .bind(domain)
         .fetch_optional(&mut *tx)
         .await?;
-        let record = row.as_ref().map(to_record).transpose()?;
+        let record = row.map(DomainRow::decode).transpose()?;
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         if let Some(record) = &record {
@@ -291,19 +311,29 @@ impl SqliteStore {
     ) -> Result<Vec<DomainRecord>, StoreError> {
         // The inner SELECT walks the partial index domains_due from its oldest entry and stops
         // after `limit` rows: its cost depends on the due set, not on how many rows there are.
+        // The claim moves next_check_at to the lease's end, so leased rows leave the index's
+        // head, and a row whose replica died is due again when its lease runs out.
         let mut tx = WriteTx::begin(&self.pool).await?;
-        let rows = sqlx::query(concat!(
-            "UPDATE domains SET next_check_at = ? WHERE domain IN (",
+        let rows = sqlx::query_as::<_, DomainRow>(concat!(
+            "UPDATE domains SET next_check_at = ?, lease_owner = ?, lease_until = ? \
+             WHERE domain IN (",
             "SELECT domain FROM domains WHERE active AND NOT paused AND next_check_at <= ? ",
+            "AND (lease_until IS NULL OR lease_until <= ?) ",
             "ORDER BY next_check_at LIMIT ?) RETURNING ",
-            columns!()
+            domain_columns!()
         ))
         .bind(millis(lease_until))
+        .bind(&*self.owner)
+        .bind(millis(lease_until))
+        .bind(millis(now))
         .bind(millis(now))
         .bind(i64::from(limit))
         .fetch_all(&mut *tx)
         .await?;
-        let mut records = rows.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+        let mut records = rows
+            .into_iter()
+            .map(DomainRow::decode)
+            .collect::<Result<Vec<_>, _>>()?;
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         records.sort_by(|a, b| a.domain.cmp(&b.domain));
@@ -314,17 +344,18 @@ impl SqliteStore {
     }
 
     async fn save_result_now(&self, result: &CheckResult) -> Result<bool, StoreError> {
-        let records = rows::encode(&result.records).map_err(|error| StoreError::Corrupt {
-            domain: result.domain.clone(),
-            reason: format!("records do not serialise: {error}"),
-        })?;
+        let records = super::sql::encode_records(&result.domain, &result.records)?;
         let mut tx = WriteTx::begin(&self.pool).await?;
+        // Written only while this replica holds the lease (or nobody holds a live one), from
+        // the generation and state the check started from; the lease is let go.
         let updated = sqlx::query(
             "UPDATE domains SET status = ?, status_since = ?, consecutive_failures = ?, \
-             checked_at = ?, next_check_at = ?, ready = ?, records = ?, records_version = ? \
+             checked_at = ?, next_check_at = ?, ready = ?, records = ?, records_version = ?, \
+             lease_owner = NULL, lease_until = NULL \
              WHERE domain = ? AND active AND generation = ? \
              AND status = ? AND status_since = ? AND consecutive_failures = ? \
-             AND checked_at IS ?",
+             AND checked_at IS ? \
+             AND (lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?)",
         )
         .bind(result.lifecycle.status.as_str())
         .bind(millis(result.lifecycle.status_since))
@@ -340,6 +371,8 @@ impl SqliteStore {
         .bind(millis(result.basis.status_since))
         .bind(i64::from(result.basis.consecutive_failures))
         .bind(result.basis.checked_at.map(millis))
+        .bind(&*self.owner)
+        .bind(millis(result.checked_at))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -378,69 +411,20 @@ impl SqliteStore {
 
 use sqlx::SqlSafeStr;
 
-fn millis(time: DateTime<Utc>) -> i64 {
-    time.timestamp_millis()
-}
-
-fn from_millis(domain: &str, value: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_millis(value).ok_or_else(|| StoreError::Corrupt {
-        domain: domain.to_string(),
-        reason: format!("timestamp {value} is out of range"),
-    })
-}
-
-fn to_record(row: &SqliteRow) -> Result<DomainRecord, StoreError> {
-    let domain: String = row.try_get("domain")?;
-    let corrupt = |reason: String| StoreError::Corrupt {
-        domain: domain.clone(),
-        reason,
-    };
-    let status: String = row.try_get("status")?;
-    let status = DomainStatus::from_str(&status).map_err(|error| corrupt(error.to_string()))?;
-    let records: String = row.try_get("records")?;
-    let version: i64 = row.try_get("records_version")?;
-    let records = rows::decode(version, &records).map_err(corrupt)?;
-    let consecutive_failures: i64 = row.try_get("consecutive_failures")?;
-    let checked_at: Option<i64> = row.try_get("checked_at")?;
-    let params: String = row.try_get("params")?;
-    let params = serde_json::from_str(&params)
-        .map_err(|error| corrupt(format!("params are not a JSON object of strings: {error}")))?;
-    Ok(DomainRecord {
-        profile: row.try_get("profile")?,
-        token: row.try_get("token")?,
-        params,
-        generation: row.try_get("generation")?,
-        created_at: from_millis(&domain, row.try_get("created_at")?)?,
-        lifecycle: Lifecycle {
-            status,
-            status_since: from_millis(&domain, row.try_get("status_since")?)?,
-            consecutive_failures: u32::try_from(consecutive_failures).unwrap_or(u32::MAX),
-        },
-        checked_at: checked_at
-            .map(|value| from_millis(&domain, value))
-            .transpose()?,
-        next_check_at: from_millis(&domain, row.try_get("next_check_at")?)?,
-        ready: row.try_get("ready")?,
-        records,
-        paused: row.try_get("paused")?,
-        domain,
-    })
-}
-
 /// The row of `domain` as this transaction sees it, whether or not it is active.
 async fn stored_row(
     connection: &mut sqlx::SqliteConnection,
     domain: &str,
 ) -> Result<DomainRecord, StoreError> {
-    let row = sqlx::query(concat!(
+    sqlx::query_as::<_, DomainRow>(concat!(
         "SELECT ",
-        columns!(),
+        domain_columns!(),
         " FROM domains WHERE domain = ?"
     ))
     .bind(domain)
     .fetch_one(connection)
-    .await?;
-    to_record(&row)
+    .await?
+    .decode()
 }
 
 async fn insert_transition(
@@ -469,51 +453,13 @@ async fn register_in(
     now: DateTime<Utc>,
     first_check_at: DateTime<Utc>,
 ) -> Result<Registered, StoreError> {
-    let existing = sqlx::query(
-        "SELECT active, profile, token, params, generation, status FROM domains WHERE domain = ?",
+    let existing = sqlx::query_as::<_, ExistingRow>(
+        "SELECT active, profile, token, params, status FROM domains WHERE domain = ?",
     )
     .bind(&registration.domain)
     .fetch_optional(&mut *connection)
     .await?;
-    let (outcome, from, reason) = match &existing {
-        None => (Registered::Created, None, "registered".to_string()),
-        Some(row) => {
-            let active: bool = row.try_get("active")?;
-            let profile: String = row.try_get("profile")?;
-            let token: Option<String> = row.try_get("token")?;
-            let params: String = row.try_get("params")?;
-            let params: BTreeMap<String, String> =
-                serde_json::from_str(&params).unwrap_or_default();
-            let status: String = row.try_get("status")?;
-            let status = DomainStatus::from_str(&status).ok();
-            if !active {
-                (Registered::Created, None, "registered again".to_string())
-            } else if profile == registration.profile
-                && token == registration.token
-                && params == registration.params
-            {
-                (Registered::Unchanged, status, String::new())
-            } else if profile != registration.profile {
-                (
-                    Registered::Updated,
-                    status,
-                    format!("profile changed from {profile} to {}", registration.profile),
-                )
-            } else if token != registration.token {
-                (
-                    Registered::Updated,
-                    status,
-                    "verification token changed".to_string(),
-                )
-            } else {
-                (
-                    Registered::Updated,
-                    status,
-                    "profile parameters changed".to_string(),
-                )
-            }
-        }
-    };
+    let (outcome, from, reason) = super::sql::registration_change(existing, registration);
     if outcome == Registered::Unchanged {
         return Ok(outcome);
     }
@@ -528,12 +474,13 @@ async fn register_in(
          ELSE excluded.created_at END, updated_at = excluded.updated_at, \
          status = 'pending', status_since = excluded.status_since, \
          consecutive_failures = 0, checked_at = NULL, \
-         next_check_at = excluded.next_check_at, ready = FALSE, records = '[]', records_version = 1",
+         next_check_at = excluded.next_check_at, ready = FALSE, records = '[]', records_version = 1, \
+         lease_owner = NULL, lease_until = NULL",
     )
     .bind(&registration.domain)
     .bind(&registration.profile)
     .bind(&registration.token)
-    .bind(serde_json::to_string(&registration.params).unwrap_or_else(|_| "{}".to_string()))
+    .bind(super::sql::params_json(registration))
     .bind(millis(now))
     .bind(millis(now))
     .bind(millis(now))
@@ -555,81 +502,47 @@ async fn register_in(
     Ok(outcome)
 }
 
-/// The outbox row of a transition, in the transaction that records it. A paused registration
-/// sends nothing; a brand-new registration (pending from nothing) is not an event.
+/// The outbox row of a transition, in the transaction that records it.
 async fn enqueue_event(
     connection: &mut sqlx::SqliteConnection,
     transition: &Transition,
     record: &DomainRecord,
 ) -> Result<(), StoreError> {
-    if record.paused {
+    let Some(event) = super::sql::event_for(transition, record)? else {
         return Ok(());
-    }
-    let kind = match (transition.from, transition.to) {
-        (_, DomainStatus::Verified) => "domain.verified",
-        (_, DomainStatus::Failing) => "domain.failing",
-        (Some(_), DomainStatus::Pending) => "domain.pending",
-        (None, DomainStatus::Pending) => return Ok(()),
-        (_, DomainStatus::Unregistered) => "domain.deleted",
     };
-    let payload = rows::encode_event(transition, record).map_err(|error| StoreError::Corrupt {
-        domain: record.domain.clone(),
-        reason: format!("event does not serialise: {error}"),
-    })?;
-    let id: [u8; 16] = rand::random();
-    let id: String = id.iter().map(|byte| format!("{byte:02x}")).collect();
     sqlx::query(
         "INSERT INTO webhook_events (id, domain, type, created_at, payload) VALUES (?, ?, ?, ?, ?)",
     )
-    .bind(format!("evt_{id}"))
+    .bind(event.id)
     .bind(&record.domain)
-    .bind(kind)
+    .bind(event.kind)
     .bind(millis(transition.at))
-    .bind(payload)
+    .bind(event.payload)
     .execute(connection)
     .await?;
     Ok(())
 }
 
-macro_rules! delivery_columns {
-    () => {
-        "d.id, d.url, d.status, d.attempts, d.next_attempt_at, d.give_up_at, d.last_error, \
-         e.id AS event_id, e.domain, e.type, e.created_at, e.payload"
-    };
-}
-
-fn to_delivery(row: &SqliteRow) -> Result<Delivery, StoreError> {
-    let domain: String = row.try_get("domain")?;
-    let corrupt = |reason: String| StoreError::Corrupt {
-        domain: domain.clone(),
-        reason,
-    };
-    let status: String = row.try_get("status")?;
-    let status = DeliveryStatus::parse(&status)
-        .ok_or_else(|| corrupt(format!("unknown delivery status {status:?}")))?;
-    let payload: String = row.try_get("payload")?;
-    let (transition, record) = rows::decode_event(&domain, &payload).map_err(corrupt)?;
-    let attempts: i64 = row.try_get("attempts")?;
-    Ok(Delivery {
-        id: row.try_get("id")?,
-        url: row.try_get("url")?,
-        status,
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        next_attempt_at: from_millis(&domain, row.try_get("next_attempt_at")?)?,
-        give_up_at: from_millis(&domain, row.try_get("give_up_at")?)?,
-        last_error: row.try_get("last_error")?,
-        event: OutboxEvent {
-            id: row.try_get("event_id")?,
-            kind: row.try_get("type")?,
-            created_at: from_millis(&domain, row.try_get("created_at")?)?,
-            transition,
-            record,
-        },
-    })
-}
-
 #[async_trait]
 impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    async fn close(&self) {
+        // Closing every connection checkpoints the WAL.
+        self.pool.close().await;
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -720,6 +633,33 @@ impl Store for SqliteStore {
         self.noted(self.set_paused_now(domain, paused, now).await)
     }
 
+    async fn release_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let rows = sqlx::query_as::<_, DomainRow>(concat!(
+            "UPDATE domains SET lease_owner = NULL, lease_until = NULL, next_check_at = ? \
+             WHERE lease_owner = ? AND active RETURNING ",
+            domain_columns!()
+        ))
+        .bind(millis(now))
+        .bind(&*self.owner)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL \
+             WHERE lease_owner = ?",
+        )
+        .bind(&*self.owner)
+        .execute(&mut *tx)
+        .await?;
+        let sequence = self.model.next_sequence();
+        tx.commit().await?;
+        let released = rows.len() as u64;
+        for row in rows {
+            self.model.put(sequence, row.decode()?);
+        }
+        Ok(released)
+    }
+
     async fn fan_out(
         &self,
         endpoints: &[Endpoint],
@@ -727,7 +667,7 @@ impl Store for SqliteStore {
         give_up_after: chrono::Duration,
     ) -> Result<u64, StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
-        let events = sqlx::query(
+        let events: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT seq, domain, type, created_at FROM webhook_events WHERE NOT fanned_out \
              ORDER BY seq LIMIT 1000",
         )
@@ -737,23 +677,15 @@ impl Store for SqliteStore {
             .fetch_all(&mut *tx)
             .await?;
         let mut created = 0;
-        for event in &events {
-            let seq: i64 = event.try_get("seq")?;
-            let kind: String = event.try_get("type")?;
-            let domain: String = event.try_get("domain")?;
-            let at: i64 = event.try_get("created_at")?;
-            let give_up = millis(from_millis(&domain, at)? + give_up_after).max(millis(now));
-            for endpoint in endpoints
-                .iter()
-                .filter(|endpoint| endpoint.events.contains(&kind))
-                .filter(|endpoint| !disabled.contains(&endpoint.url))
-            {
+        for (seq, domain, kind, at) in &events {
+            let give_up = millis(from_millis(domain, *at)? + give_up_after).max(millis(now));
+            for endpoint in super::sql::recipients(endpoints, kind, &disabled) {
                 sqlx::query(
                     "INSERT INTO webhook_deliveries (event_seq, domain, url, status, attempts, \
                      next_attempt_at, give_up_at, updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
                 )
                 .bind(seq)
-                .bind(&domain)
+                .bind(domain)
                 .bind(&endpoint.url)
                 .bind(millis(now))
                 .bind(give_up)
@@ -774,23 +706,48 @@ impl Store for SqliteStore {
     async fn due_deliveries(
         &self,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Delivery>, StoreError> {
-        let rows = sqlx::query(concat!(
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        let rows = sqlx::query_as::<_, DeliveryRow>(concat!(
             "SELECT ",
             delivery_columns!(),
             " FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq \
              WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? \
+             AND (d.lease_until IS NULL OR d.lease_until <= ?) \
              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.url = d.url \
              AND o.domain = d.domain AND o.status IN ('pending', 'failed') \
              AND o.event_seq < d.event_seq) \
              ORDER BY d.event_seq LIMIT ?"
         ))
         .bind(millis(now))
+        .bind(millis(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        rows.iter().map(to_delivery).collect()
+        let deliveries = rows
+            .into_iter()
+            .map(DeliveryRow::decode)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids = serde_json::to_string(
+            &deliveries
+                .iter()
+                .map(|delivery| delivery.id)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_else(|_| "[]".to_string());
+        sqlx::query(
+            "UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? \
+             WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&*self.owner)
+        .bind(millis(lease_until))
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(deliveries)
     }
 
     async fn finish_delivery(
@@ -800,16 +757,11 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
-        let (status, next, error) = match outcome {
-            AttemptOutcome::Delivered => ("delivered", now, None),
-            AttemptOutcome::Retry { at, error } => ("failed", *at, Some(error.clone())),
-            AttemptOutcome::Dead { error } | AttemptOutcome::Gone { error } => {
-                ("dead", now, Some(error.clone()))
-            }
-        };
+        let (status, next, error) = super::sql::attempt_columns(outcome, now);
         let url: Option<String> = sqlx::query_scalar(
             "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, \
-             next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? RETURNING url",
+             next_attempt_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL, \
+             lease_until = NULL WHERE id = ? RETURNING url",
         )
         .bind(status)
         .bind(millis(next))
@@ -848,7 +800,7 @@ impl Store for SqliteStore {
         status: Option<DeliveryStatus>,
         limit: u32,
     ) -> Result<Vec<Delivery>, StoreError> {
-        let rows = sqlx::query(concat!(
+        sqlx::query_as::<_, DeliveryRow>(concat!(
             "SELECT ",
             delivery_columns!(),
             " FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq \
@@ -858,8 +810,10 @@ impl Store for SqliteStore {
         .bind(status.map(DeliveryStatus::as_str))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(to_delivery).collect()
+        .await?
+        .into_iter()
+        .map(DeliveryRow::decode)
+        .collect()
     }
 
     async fn retry_delivery(
@@ -871,7 +825,8 @@ impl Store for SqliteStore {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let url: Option<String> = sqlx::query_scalar(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, \
-             give_up_at = ?, updated_at = ? WHERE id = ? RETURNING url",
+             give_up_at = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL \
+             WHERE id = ? RETURNING url",
         )
         .bind(millis(now))
         .bind(millis(now + give_up_after))
@@ -889,60 +844,38 @@ impl Store for SqliteStore {
         if url.is_none() {
             return Ok(None);
         }
-        let row = sqlx::query(concat!(
+        sqlx::query_as::<_, DeliveryRow>(concat!(
             "SELECT ",
             delivery_columns!(),
             " FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq WHERE d.id = ?"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(to_delivery).transpose()
+        .await?
+        .map(DeliveryRow::decode)
+        .transpose()
     }
 
     async fn delivery_counts(&self) -> Result<Vec<(DeliveryStatus, u64)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT status, COUNT(*) AS count FROM webhook_deliveries GROUP BY status")
-                .fetch_all(&self.pool)
-                .await?;
-        let mut counts = Vec::new();
-        for row in rows {
-            let status: String = row.try_get("status")?;
-            let count: i64 = row.try_get("count")?;
-            if let Some(status) = DeliveryStatus::parse(&status) {
-                counts.push((status, u64::try_from(count).unwrap_or(0)));
-            }
-        }
-        Ok(counts)
+        let rows = sqlx::query_as(
+            "SELECT status, COUNT(*) AS count FROM webhook_deliveries GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(super::sql::delivery_counts(rows))
     }
 
     async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError> {
-        let rows = sqlx::query(
+        sqlx::query_as::<_, TransitionRow>(
             "SELECT at, from_status, to_status, reason FROM transitions \
              WHERE domain = ? ORDER BY id",
         )
         .bind(domain)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let corrupt = |reason: String| StoreError::Corrupt {
-                    domain: domain.to_string(),
-                    reason,
-                };
-                let from: Option<String> = row.try_get("from_status")?;
-                let to: String = row.try_get("to_status")?;
-                Ok(Transition {
-                    at: from_millis(domain, row.try_get("at")?)?,
-                    from: from
-                        .map(|from| DomainStatus::from_str(&from))
-                        .transpose()
-                        .map_err(|error| corrupt(error.to_string()))?,
-                    to: DomainStatus::from_str(&to).map_err(|error| corrupt(error.to_string()))?,
-                    reason: row.try_get("reason")?,
-                })
-            })
-            .collect()
+        .await?
+        .into_iter()
+        .map(|row| row.decode(domain))
+        .collect()
     }
 
     async fn claim_due(
@@ -959,26 +892,12 @@ impl Store for SqliteStore {
     }
 
     async fn count_by_status(&self) -> Result<Vec<(DomainStatus, u64)>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as(
             "SELECT status, COUNT(*) AS count FROM domains WHERE active GROUP BY status",
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut counts: Vec<(DomainStatus, u64)> = DomainStatus::ALL
-            .iter()
-            .map(|status| (*status, 0))
-            .collect();
-        for row in rows {
-            let status: String = row.try_get("status")?;
-            let count: i64 = row.try_get("count")?;
-            if let Some(entry) = counts
-                .iter_mut()
-                .find(|(known, _)| known.as_str() == status)
-            {
-                entry.1 = u64::try_from(count).unwrap_or_default();
-            }
-        }
-        Ok(counts)
+        Ok(super::sql::status_counts(rows))
     }
 
     async fn oldest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -996,6 +915,8 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::store::Basis;
+    use sqlx::Row;
+    use std::collections::BTreeMap;
 
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()

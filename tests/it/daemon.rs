@@ -695,7 +695,7 @@ async fn metrics_and_openapi_are_served() {
 
 #[tokio::test]
 async fn csv_export_streams_every_matching_domain_in_order() {
-    use sendercheck::store::{Registration, Store};
+    use sendercheck::store::Registration;
     let (db_url, _dir) = temp_db();
     let app = spawn_app(AppOptions {
         db_url: Some(db_url.clone()),

@@ -91,7 +91,7 @@ pub struct TestApp {
     /// The webhook dispatcher, ticked by hand (`dispatcher.tick()`).
     pub dispatcher: sendercheck::webhooks::Dispatcher,
     /// The daemon's own store, for tests that write many rows at once.
-    pub store: std::sync::Arc<sendercheck::store::SqliteStore>,
+    pub store: std::sync::Arc<dyn sendercheck::store::Store>,
     pub clock: std::sync::Arc<sendercheck::clock::ManualClock>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,

@@ -13,7 +13,6 @@ use serde_json::json;
 
 use crate::fixture_dns::FixtureDns;
 use crate::signing::{Signing, message, rsa_signature};
-use sendercheck::store::Store as _;
 
 use crate::support::{AppOptions, TestApp, spawn_app};
 

@@ -1,0 +1,334 @@
+//! What the SQL backends share: rows as the database returns them (`sqlx::FromRow` on plain
+//! column types, so one struct decodes from SQLite and PostgreSQL alike), their decoding into
+//! the store's types, and the decisions a write makes before it writes (what a registration
+//! change is, which event a transition sends). Each backend keeps only its SQL text.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+use super::rows;
+use super::{Delivery, DeliveryStatus, DomainRecord, OutboxEvent, Registered, Registration};
+use super::{Endpoint, StoreError};
+use crate::status::{DomainStatus, Lifecycle, Transition};
+
+/// The columns of a registration, in the order `DomainRow` reads them.
+macro_rules! domain_columns {
+    () => {
+        "domain, profile, token, generation, created_at, status, status_since, \
+         consecutive_failures, checked_at, next_check_at, ready, records, records_version, \
+         params, paused"
+    };
+}
+pub(super) use domain_columns;
+
+/// The columns of a delivery joined with its event (`d` and `e`).
+macro_rules! delivery_columns {
+    () => {
+        "d.id, d.url, d.status, d.attempts, d.next_attempt_at, d.give_up_at, d.last_error, \
+         e.id AS event_id, e.domain, e.type, e.created_at, e.payload"
+    };
+}
+pub(super) use delivery_columns;
+
+pub(super) fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+pub(super) fn from_millis(domain: &str, value: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(value).ok_or_else(|| StoreError::Corrupt {
+        domain: domain.to_string(),
+        reason: format!("timestamp {value} is out of range"),
+    })
+}
+
+/// A `domains` row as stored (`domain_columns!`).
+#[derive(sqlx::FromRow)]
+pub(super) struct DomainRow {
+    domain: String,
+    profile: String,
+    token: Option<String>,
+    generation: i64,
+    created_at: i64,
+    status: String,
+    status_since: i64,
+    consecutive_failures: i64,
+    checked_at: Option<i64>,
+    next_check_at: i64,
+    ready: bool,
+    records: String,
+    records_version: i64,
+    params: String,
+    paused: bool,
+}
+
+impl DomainRow {
+    pub(super) fn decode(self) -> Result<DomainRecord, StoreError> {
+        let domain = self.domain;
+        let corrupt = |reason: String| StoreError::Corrupt {
+            domain: domain.clone(),
+            reason,
+        };
+        let status =
+            DomainStatus::from_str(&self.status).map_err(|error| corrupt(error.to_string()))?;
+        let records = rows::decode(self.records_version, &self.records).map_err(corrupt)?;
+        let params = serde_json::from_str(&self.params).map_err(|error| {
+            corrupt(format!("params are not a JSON object of strings: {error}"))
+        })?;
+        Ok(DomainRecord {
+            profile: self.profile,
+            token: self.token,
+            params,
+            generation: self.generation,
+            created_at: from_millis(&domain, self.created_at)?,
+            lifecycle: Lifecycle {
+                status,
+                status_since: from_millis(&domain, self.status_since)?,
+                consecutive_failures: u32::try_from(self.consecutive_failures).unwrap_or(u32::MAX),
+            },
+            checked_at: self
+                .checked_at
+                .map(|value| from_millis(&domain, value))
+                .transpose()?,
+            next_check_at: from_millis(&domain, self.next_check_at)?,
+            ready: self.ready,
+            records,
+            paused: self.paused,
+            domain,
+        })
+    }
+}
+
+/// A `transitions` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct TransitionRow {
+    at: i64,
+    from_status: Option<String>,
+    to_status: String,
+    reason: String,
+}
+
+impl TransitionRow {
+    pub(super) fn decode(self, domain: &str) -> Result<Transition, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            domain: domain.to_string(),
+            reason,
+        };
+        Ok(Transition {
+            at: from_millis(domain, self.at)?,
+            from: self
+                .from_status
+                .map(|from| DomainStatus::from_str(&from))
+                .transpose()
+                .map_err(|error| corrupt(error.to_string()))?,
+            to: DomainStatus::from_str(&self.to_status)
+                .map_err(|error| corrupt(error.to_string()))?,
+            reason: self.reason,
+        })
+    }
+}
+
+/// A delivery joined with its event (`delivery_columns!`).
+#[derive(sqlx::FromRow)]
+pub(super) struct DeliveryRow {
+    id: i64,
+    url: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    give_up_at: i64,
+    last_error: Option<String>,
+    event_id: String,
+    domain: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    created_at: i64,
+    payload: String,
+}
+
+impl DeliveryRow {
+    pub(super) fn decode(self) -> Result<Delivery, StoreError> {
+        let domain = self.domain;
+        let corrupt = |reason: String| StoreError::Corrupt {
+            domain: domain.clone(),
+            reason,
+        };
+        let status = DeliveryStatus::parse(&self.status)
+            .ok_or_else(|| corrupt(format!("unknown delivery status {:?}", self.status)))?;
+        let (transition, record) = rows::decode_event(&domain, &self.payload).map_err(corrupt)?;
+        Ok(Delivery {
+            id: self.id,
+            url: self.url,
+            status,
+            attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
+            next_attempt_at: from_millis(&domain, self.next_attempt_at)?,
+            give_up_at: from_millis(&domain, self.give_up_at)?,
+            last_error: self.last_error,
+            event: OutboxEvent {
+                id: self.event_id,
+                kind: self.kind,
+                created_at: from_millis(&domain, self.created_at)?,
+                transition,
+                record,
+            },
+        })
+    }
+}
+
+/// What a registration already stored holds, as `register` compares it.
+#[derive(sqlx::FromRow)]
+pub(super) struct ExistingRow {
+    active: bool,
+    profile: String,
+    token: Option<String>,
+    params: String,
+    status: String,
+}
+
+/// What `register` does with `registration` given what is stored: the outcome, the status it
+/// leaves (for the history row) and the reason; nothing is written when unchanged.
+pub(super) fn registration_change(
+    existing: Option<ExistingRow>,
+    registration: &Registration,
+) -> (Registered, Option<DomainStatus>, String) {
+    let Some(row) = existing else {
+        return (Registered::Created, None, "registered".to_string());
+    };
+    let params: BTreeMap<String, String> = serde_json::from_str(&row.params).unwrap_or_default();
+    let status = DomainStatus::from_str(&row.status).ok();
+    if !row.active {
+        (Registered::Created, None, "registered again".to_string())
+    } else if row.profile == registration.profile
+        && row.token == registration.token
+        && params == registration.params
+    {
+        (Registered::Unchanged, status, String::new())
+    } else if row.profile != registration.profile {
+        (
+            Registered::Updated,
+            status,
+            format!(
+                "profile changed from {} to {}",
+                row.profile, registration.profile
+            ),
+        )
+    } else if row.token != registration.token {
+        (
+            Registered::Updated,
+            status,
+            "verification token changed".to_string(),
+        )
+    } else {
+        (
+            Registered::Updated,
+            status,
+            "profile parameters changed".to_string(),
+        )
+    }
+}
+
+/// A registration's parameters as stored.
+pub(super) fn params_json(registration: &Registration) -> String {
+    serde_json::to_string(&registration.params).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// A result's records as stored.
+pub(super) fn encode_records(
+    domain: &str,
+    records: &[crate::checks::RecordCheck],
+) -> Result<String, StoreError> {
+    rows::encode(records).map_err(|error| StoreError::Corrupt {
+        domain: domain.to_string(),
+        reason: format!("records do not serialise: {error}"),
+    })
+}
+
+/// An outbox row to insert.
+pub(super) struct NewEvent {
+    pub id: String,
+    pub kind: &'static str,
+    pub payload: String,
+}
+
+/// The outbox row a transition makes, if any. A paused registration sends nothing; a
+/// brand-new registration (pending from nothing) is not an event.
+pub(super) fn event_for(
+    transition: &Transition,
+    record: &DomainRecord,
+) -> Result<Option<NewEvent>, StoreError> {
+    if record.paused {
+        return Ok(None);
+    }
+    let kind = match (transition.from, transition.to) {
+        (_, DomainStatus::Verified) => "domain.verified",
+        (_, DomainStatus::Failing) => "domain.failing",
+        (Some(_), DomainStatus::Pending) => "domain.pending",
+        (None, DomainStatus::Pending) => return Ok(None),
+        (_, DomainStatus::Unregistered) => "domain.deleted",
+    };
+    let payload = rows::encode_event(transition, record).map_err(|error| StoreError::Corrupt {
+        domain: record.domain.clone(),
+        reason: format!("event does not serialise: {error}"),
+    })?;
+    let id: [u8; 16] = rand::random();
+    let id: String = id.iter().map(|byte| format!("{byte:02x}")).collect();
+    Ok(Some(NewEvent {
+        id: format!("evt_{id}"),
+        kind,
+        payload,
+    }))
+}
+
+/// The endpoints an event of `kind` goes to: those that want it and are not disabled.
+pub(super) fn recipients<'a>(
+    endpoints: &'a [Endpoint],
+    kind: &'a str,
+    disabled: &'a [String],
+) -> impl Iterator<Item = &'a Endpoint> + 'a {
+    endpoints
+        .iter()
+        .filter(move |endpoint| endpoint.events.iter().any(|wanted| wanted == kind))
+        .filter(move |endpoint| !disabled.contains(&endpoint.url))
+}
+
+/// What a finished attempt writes: status, next attempt, error.
+pub(super) fn attempt_columns(
+    outcome: &super::AttemptOutcome,
+    now: DateTime<Utc>,
+) -> (&'static str, DateTime<Utc>, Option<String>) {
+    use super::AttemptOutcome;
+    match outcome {
+        AttemptOutcome::Delivered => ("delivered", now, None),
+        AttemptOutcome::Retry { at, error } => ("failed", *at, Some(error.clone())),
+        AttemptOutcome::Dead { error } | AttemptOutcome::Gone { error } => {
+            ("dead", now, Some(error.clone()))
+        }
+    }
+}
+
+/// Counts by status, every status present (zero when none).
+pub(super) fn status_counts(rows: Vec<(String, i64)>) -> Vec<(DomainStatus, u64)> {
+    let mut counts: Vec<(DomainStatus, u64)> = DomainStatus::ALL
+        .iter()
+        .map(|status| (*status, 0))
+        .collect();
+    for (status, count) in rows {
+        if let Some(entry) = counts
+            .iter_mut()
+            .find(|(known, _)| known.as_str() == status)
+        {
+            entry.1 = u64::try_from(count).unwrap_or_default();
+        }
+    }
+    counts
+}
+
+/// Delivery counts by status.
+pub(super) fn delivery_counts(rows: Vec<(String, i64)>) -> Vec<(DeliveryStatus, u64)> {
+    rows.into_iter()
+        .filter_map(|(status, count)| {
+            DeliveryStatus::parse(&status).map(|status| (status, u64::try_from(count).unwrap_or(0)))
+        })
+        .collect()
+}
