@@ -7,6 +7,11 @@ use chrono::{DateTime, Utc};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
+
+    /// Whether this is the machine's own clock (which replicas replace by the database's).
+    fn is_system(&self) -> bool {
+        false
+    }
 }
 
 /// The system's UTC clock.
@@ -16,6 +21,39 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+
+    fn is_system(&self) -> bool {
+        true
+    }
+}
+
+/// The machine's clock moved by an offset measured against another clock: replicas sharing a
+/// PostgreSQL database all act on the database's time, so leases, due times and check times
+/// agree whatever each machine's clock says.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl OffsetClock {
+    /// Sets the offset from a reading of the other clock, `theirs`, taken when this machine's
+    /// clock said `ours`.
+    pub fn follow(&self, theirs: DateTime<Utc>, ours: DateTime<Utc>) {
+        self.offset_ms.store(
+            (theirs - ours).num_milliseconds(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    pub fn offset(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset()
     }
 }
 

@@ -29,7 +29,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::dns::Resolver;
 use crate::scheduler::Scheduler;
-use crate::store::{Store, StoreOptions};
+use crate::store::{Store, StoreError, StoreOptions};
 use crate::telemetry::Metrics;
 
 /// Refuses an API without a token on an address other hosts can reach.
@@ -41,6 +41,48 @@ pub fn ensure_safe_listen(listen: SocketAddr, config: &Config) -> anyhow::Result
         );
     }
     Ok(())
+}
+
+/// With a store on another machine (PostgreSQL) and the system clock, the daemon acts on the
+/// database's time instead: this machine's clock plus an offset measured at start and every
+/// 30 seconds, so replicas on machines whose clocks disagree still agree on leases and due
+/// times. A hand-driven clock (tests) is kept as it is.
+async fn follow_database_clock(
+    store: &Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Arc<dyn Clock>> {
+    if !clock.is_system() {
+        return Ok(clock);
+    }
+    let Some((theirs, ours)) = store
+        .database_time()
+        .await
+        .context("cannot read the database's clock")?
+    else {
+        return Ok(clock);
+    };
+    let database = Arc::new(clock::OffsetClock::default());
+    database.follow(theirs, ours);
+    tracing::info!(
+        offset_ms = database.offset().num_milliseconds(),
+        "acting on the database's clock"
+    );
+    let (store, following) = (Arc::downgrade(store), database.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            // The store gone or closed: the daemon is stopping.
+            let Some(store) = store.upgrade() else { break };
+            match store.database_time().await {
+                Ok(Some((theirs, ours))) => following.follow(theirs, ours),
+                Ok(None) => break,
+                Err(StoreError::Database(sqlx::Error::PoolClosed)) => break,
+                // Kept: the last offset stays good while the database is away.
+                Err(_) => {}
+            }
+        }
+    });
+    Ok(database)
 }
 
 /// A store URL with its password, if any, replaced: it goes into messages and logs.
@@ -84,6 +126,7 @@ impl App {
         let store = store::open(&config.store.url, &options)
             .await
             .with_context(|| format!("cannot open the store at {}", redacted(&config.store.url)))?;
+        let clock = follow_database_clock(&store, clock).await?;
         // rustls may be built with more than one crypto provider (tests link another): this
         // process uses ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -91,6 +134,7 @@ impl App {
         let profiles = Arc::new(config.profiles.clone());
         let dyn_store = store.clone();
         let metrics = Arc::new(Metrics::new(config.per_domain_metrics));
+        metrics.replica(&config.store.replica_id, store.backend());
         let scheduler = Scheduler::new(
             dyn_store.clone(),
             resolver,
@@ -119,6 +163,7 @@ impl App {
             default_profile: config.default_profile.as_str().into(),
             dkim_keys: Arc::default(),
             ui_keys: Arc::default(),
+            replica: config.store.replica_id.as_str().into(),
         };
         Ok(App {
             scheduler,
@@ -137,6 +182,20 @@ impl App {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        use tracing::Instrument as _;
+        // Every log line of this daemon names its replica.
+        let span = tracing::info_span!("replica", id = %self.config.store.replica_id);
+        self.serve_in_span(listener, shutdown)
+            .instrument(span)
+            .await
+    }
+
+    async fn serve_in_span(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        use tracing::Instrument as _;
         let address = listener.local_addr()?;
         ensure_safe_listen(address, &self.config)?;
         let grace = self.config.server.shutdown_grace;
@@ -144,11 +203,23 @@ impl App {
         let (stop_tx, stop_rx) = watch::channel(false);
         let scheduler_task = self.config.scheduler.enabled.then(|| {
             self.scheduler.mark_alive();
-            tokio::spawn(self.scheduler.clone().run(stop_rx.clone(), grace))
+            tokio::spawn(
+                self.scheduler
+                    .clone()
+                    .run(stop_rx.clone(), grace)
+                    .in_current_span(),
+            )
         });
         let dispatcher_task = (self.config.scheduler.enabled && self.dispatcher.has_endpoints())
-            .then(|| tokio::spawn(self.dispatcher.clone().run(stop_rx.clone())));
-        tracing::info!(%address, "listening");
+            .then(|| {
+                tokio::spawn(
+                    self.dispatcher
+                        .clone()
+                        .run(stop_rx.clone())
+                        .in_current_span(),
+                )
+            });
+        tracing::info!(%address, store = self.store.backend(), "listening");
         let limits = api::server::ConnectionLimits {
             max_connections: self.config.server.max_connections,
             max_connections_per_client: self.config.server.max_connections_per_client,

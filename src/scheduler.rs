@@ -12,6 +12,7 @@ use futures_util::future::{BoxFuture, Shared};
 use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use crate::checks::{LastConclusive, Plan, RecordCheck, RecordStatus};
 use crate::clock::Clock;
@@ -239,7 +240,7 @@ impl Scheduler {
                 .remove(&domain);
             let _ = sender.send(result);
             scheduler.inner.flight_ended.notify_waiters();
-        });
+        }.in_current_span());
         (flight, handle)
     }
 
@@ -320,7 +321,11 @@ impl Scheduler {
             transition,
         };
         if !inner.store.save_result(&result).await? {
-            tracing::debug!("registration or its state changed during the check; result dropped");
+            inner.metrics.check_dropped();
+            tracing::debug!(
+                "registration or its state changed during the check, or another replica holds \
+                 its lease; result dropped"
+            );
             return Ok(None);
         }
         let outcome = if inconclusive {

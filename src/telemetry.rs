@@ -58,6 +58,8 @@ pub struct ScrapeState<'a> {
     pub dns: &'a QueryCounters,
     /// What the DNS transport knows of each server.
     pub dns_servers: &'a [ServerStats],
+    /// The store's connection pool.
+    pub store_pool: crate::store::PoolStats,
 }
 
 /// The daemon's metrics.
@@ -101,6 +103,12 @@ impl Metrics {
                 )
                 .absolute(0);
         }
+        self.recorder
+            .register_counter(
+                &Self::key("sendercheck_checks_dropped_total", &[]),
+                &METADATA,
+            )
+            .absolute(0);
         for result in ["pass", "fail", "neutral", "temperror", "permerror", "none"] {
             self.recorder
                 .register_counter(
@@ -139,6 +147,10 @@ impl Metrics {
             (
                 "sendercheck_checks_total",
                 "Checks stored, by outcome (pass, fail, error).",
+            ),
+            (
+                "sendercheck_checks_dropped_total",
+                "Checks run whose result was not stored: the registration changed meanwhile, or another replica held its lease.",
             ),
             (
                 "sendercheck_dns_queries_total",
@@ -196,6 +208,21 @@ impl Metrics {
             (
                 "sendercheck_webhook_deliveries",
                 "Webhook deliveries, by status (pending, failed, delivered, dead).",
+                None,
+            ),
+            (
+                "sendercheck_store_connections",
+                "The store's pooled database connections, by state (busy, idle).",
+                None,
+            ),
+            (
+                "sendercheck_store_connections_max",
+                "The most database connections the store's pool opens (store.pool_size).",
+                None,
+            ),
+            (
+                "sendercheck_replica_info",
+                "Always 1; names this process's replica id and store backend.",
                 None,
             ),
             (
@@ -275,6 +302,16 @@ impl Metrics {
     }
 
     /// Records one webhook delivery attempt (`delivered`, `failed`, `dead`).
+    /// A check ran but its result was dropped.
+    pub fn check_dropped(&self) {
+        self.recorder
+            .register_counter(
+                &Self::key("sendercheck_checks_dropped_total", &[]),
+                &METADATA,
+            )
+            .increment(1);
+    }
+
     pub fn webhook_attempt(&self, outcome: &str) {
         self.recorder
             .register_counter(
@@ -328,8 +365,39 @@ impl Metrics {
             .record(duration.as_secs_f64());
     }
 
+    /// Names this process among replicas: `sendercheck_replica_info{replica, backend} 1`.
+    pub fn replica(&self, id: &str, backend: &str) {
+        self.recorder
+            .register_gauge(
+                &Self::key(
+                    "sendercheck_replica_info",
+                    &[("replica", id), ("backend", backend)],
+                ),
+                &METADATA,
+            )
+            .set(1.0);
+    }
+
     /// The Prometheus text exposition, with state read now.
     pub fn render(&self, state: &ScrapeState<'_>) -> String {
+        let pool = state.store_pool;
+        for (connections, value) in [
+            ("busy", pool.size.saturating_sub(pool.idle)),
+            ("idle", pool.idle),
+        ] {
+            self.recorder
+                .register_gauge(
+                    &Self::key("sendercheck_store_connections", &[("state", connections)]),
+                    &METADATA,
+                )
+                .set(f64::from(value));
+        }
+        self.recorder
+            .register_gauge(
+                &Self::key("sendercheck_store_connections_max", &[]),
+                &METADATA,
+            )
+            .set(f64::from(pool.max));
         for (status, count) in state.domains_by_status {
             self.recorder
                 .register_gauge(
@@ -415,6 +483,11 @@ mod tests {
             scheduler_lag_seconds: 0.0,
             dns: &QueryCounters::default(),
             dns_servers: &[],
+            store_pool: crate::store::PoolStats {
+                size: 2,
+                idle: 1,
+                max: 8,
+            },
         });
         for expected in [
             "sendercheck_checks_total{outcome=\"pass\"} 0",
@@ -423,6 +496,7 @@ mod tests {
             "sendercheck_check_duration_seconds_count 0",
             "sendercheck_check_duration_seconds_bucket{le=\"+Inf\"} 0",
             "sendercheck_dkim_verdicts_total{result=\"pass\"} 0",
+            "sendercheck_checks_dropped_total 0",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
@@ -459,7 +533,28 @@ mod tests {
                 mismatched: 1,
                 tcp: 0,
             }],
+            store_pool: crate::store::PoolStats {
+                size: 5,
+                idle: 2,
+                max: 10,
+            },
         });
+        metrics.replica("web-1", "postgres");
+        let text = format!(
+            "{text}{}",
+            metrics.render(&ScrapeState {
+                domains_by_status: &[],
+                checks_in_flight: 0,
+                scheduler_lag_seconds: 0.0,
+                dns: &counters,
+                dns_servers: &[],
+                store_pool: crate::store::PoolStats {
+                    size: 5,
+                    idle: 2,
+                    max: 10,
+                },
+            })
+        );
         for expected in [
             "sendercheck_checks_total{outcome=\"pass\"} 1",
             "sendercheck_checks_total{outcome=\"error\"} 1",
@@ -478,6 +573,10 @@ mod tests {
             "sendercheck_dns_server_rto_seconds{server=\"127.0.0.1:53\"} 0.05",
             "sendercheck_dns_server_retransmits_total{server=\"127.0.0.1:53\"} 2",
             "sendercheck_dns_server_mismatched_total{server=\"127.0.0.1:53\"} 1",
+            "sendercheck_store_connections{state=\"busy\"} 3",
+            "sendercheck_store_connections{state=\"idle\"} 2",
+            "sendercheck_store_connections_max 10",
+            "sendercheck_replica_info{replica=\"web-1\",backend=\"postgres\"} 1",
             "# HELP sendercheck_checks_total Checks stored",
             "# TYPE sendercheck_check_duration_seconds histogram",
         ] {

@@ -24,7 +24,7 @@ pub async fn healthz() -> Json<Value> {
     path = "/readyz",
     tag = "operations",
     responses(
-        (status = 200, description = "Ready: `{\"status\": \"ready\", \"store\": \"ok\", \"scheduler\": \"ok\"}`", body = Object),
+        (status = 200, description = "Ready: `{\"status\": \"ready\", \"store\": \"ok\", \"scheduler\": \"ok\", \"store_backend\": \"postgres\", \"replica\": \"web-1\"}`. `store` is `failing` when the database does not answer or takes no writes (a full disk; a PostgreSQL standby after a failover)", body = Object),
         (status = 503, description = "Not ready; says whether the store or the scheduler fails", body = Object),
     )
 )]
@@ -51,6 +51,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         "status": if store_ok && scheduler_ok { "ready" } else { "unavailable" },
         "store": word(store_ok),
         "scheduler": word(scheduler_ok),
+        "store_backend": state.store.backend(),
+        "replica": &*state.replica,
     });
     if store_ok && scheduler_ok {
         (StatusCode::OK, Json(body))

@@ -55,6 +55,8 @@ pub struct AppState {
     pub dkim_keys: Arc<crate::dkim::KeyAnswers>,
     /// Signs the web pages' sessions and CSRF tokens; drawn at start.
     pub ui_keys: Arc<ui::session::Keys>,
+    /// This process's replica id (`store.replica_id`).
+    pub replica: Arc<str>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from

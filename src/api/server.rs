@@ -9,6 +9,7 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::Instrument as _;
 
 use axum::Router;
 use axum::body::Body;
@@ -202,7 +203,7 @@ pub async fn serve(
                 tracing::debug!(error = %error, "connection ended with an error");
             }
             drop(admission);
-        });
+        }.in_current_span());
     }
     tracing::info!("shutting down: no new connections");
     if tokio::time::timeout(grace, graceful.shutdown())

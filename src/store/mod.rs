@@ -3,10 +3,12 @@
 //! replicas); `open` picks one by the URL's scheme. Each backend's schema lives in
 //! `migrations/<backend>/` and is applied at start.
 
+mod postgres;
 mod readmodel;
 pub mod rows;
 mod sql;
 mod sqlite;
+mod statements;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,6 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::checks::RecordCheck;
 use crate::status::{DomainStatus, Lifecycle, Transition};
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Why the store could not do what was asked. Never "the domain is wrong": that is data.
@@ -25,6 +28,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("store URL {0:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
+    #[error("the database takes no writes (a read-only standby, or read-only transactions)")]
+    ReadOnly,
     #[error("stored row for {domain} is corrupt: {reason}")]
     Corrupt { domain: String, reason: String },
     /// The failure of a check another caller was running, shared with those who awaited it.
@@ -35,6 +40,28 @@ pub enum StoreError {
 /// What went wrong with the database, in the words an operator acts on.
 fn database_cause(error: &sqlx::Error) -> String {
     match error {
+        sqlx::Error::Database(database)
+            if database
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some() =>
+        {
+            // PostgreSQL's SQLSTATE: its class (two first characters) says what to do.
+            let code = database.code().unwrap_or_default();
+            let cause = match (code.get(..2), code.as_ref()) {
+                (_, "53100") => "disk full",
+                (_, "25006") => "database is read-only",
+                (Some("53"), _) => "the database server is out of resources",
+                (Some("57"), _) => "the database server is shutting down or restarting",
+                (Some("08"), _) => "the connection to the database failed",
+                (Some("28"), _) => "the database refused the credentials",
+                _ => "",
+            };
+            if cause.is_empty() {
+                format!("{} (SQLSTATE {code})", database.message())
+            } else {
+                format!("{cause} ({}, SQLSTATE {code})", database.message())
+            }
+        }
         sqlx::Error::Database(database) => {
             // SQLite's extended result code; the primary code is its low byte.
             let code = database
@@ -77,6 +104,14 @@ impl StoreError {
     /// closed store.
     fn is_write_failure(&self) -> bool {
         match self {
+            StoreError::ReadOnly => true,
+            StoreError::Database(sqlx::Error::Database(database))
+                if database
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some() =>
+            {
+                matches!(database.code().as_deref(), Some("53100" | "25006"))
+            }
             StoreError::Database(sqlx::Error::Database(database)) => database
                 .code()
                 .and_then(|code| code.parse::<i64>().ok())
@@ -114,6 +149,10 @@ pub async fn open(
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(
             SqliteStore::connect_with(url, options).await?,
+        ))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(
+            PostgresStore::connect_with(url, options).await?,
         ))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_string()))
@@ -364,6 +403,12 @@ pub trait Store: Send + Sync + 'static {
     /// registrations are due at `now` for the other replicas, its deliveries free. Returns
     /// how many registrations were released.
     async fn release_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// The database server's clock, read now, and this machine's clock at the middle of the
+    /// round trip; `None` when the database is a file on this machine (SQLite).
+    async fn database_time(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        Ok(None)
+    }
 
     /// Cheap round trip, for readiness.
     async fn ping(&self) -> Result<(), StoreError>;

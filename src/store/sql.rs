@@ -32,6 +32,28 @@ macro_rules! delivery_columns {
 }
 pub(super) use delivery_columns;
 
+/// A backend's migrations, (version, description, SQL) in order, embedded so the binary
+/// needs no files beside it.
+pub(super) fn migrator(
+    migrations: &[(i64, &'static str, &'static str)],
+) -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr;
+    sqlx::migrate::Migrator::with_migrations(
+        migrations
+            .iter()
+            .map(|(version, description, sql)| {
+                sqlx::migrate::Migration::new(
+                    *version,
+                    std::borrow::Cow::Borrowed(*description),
+                    sqlx::migrate::MigrationType::Simple,
+                    sqlx::AssertSqlSafe(*sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
 pub(super) fn millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
 }

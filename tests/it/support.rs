@@ -120,6 +120,9 @@ pub struct AppOptions {
     pub authoritative_port: Option<u16>,
     /// `[[webhooks]]` endpoints.
     pub webhooks: Vec<sendercheck::config::WebhookConfig>,
+    /// `store.replica_id` (default: host name and process id, the same for every app of one
+    /// test process).
+    pub replica_id: Option<String>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -157,6 +160,9 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         }
     };
     config.store.url = db_url;
+    if let Some(id) = options.replica_id {
+        config.store.replica_id = id;
+    }
     let nameserver = options
         .nameserver
         .unwrap_or_else(|| FixtureDns::shared().addr);
@@ -325,6 +331,20 @@ pub fn start_daemon_process_with_args(
     String,
     std::sync::mpsc::Receiver<String>,
 ) {
+    start_daemon_process_with_env(db_url, extra, &[])
+}
+
+/// As `start_daemon_process_with_args`, with environment variables set over the defaults
+/// (`SENDERCHECK_DNS_NAMESERVERS`, say).
+pub fn start_daemon_process_with_env(
+    db_url: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    String,
+    std::sync::mpsc::Receiver<String>,
+) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -336,6 +356,7 @@ pub fn start_daemon_process_with_args(
             FixtureDns::shared().addr.port().to_string(),
         )
         .env("SENDERCHECK_LOG", "info")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
