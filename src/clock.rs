@@ -87,3 +87,27 @@ impl Clock for ManualClock {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_offset_clock_follows_the_other_clock_whichever_way_it_is_off() {
+        let clock = OffsetClock::default();
+        let ours = Utc::now();
+        // The database is 90 s ahead of this machine.
+        clock.follow(ours + chrono::Duration::seconds(90), ours);
+        let ahead = clock.now() - Utc::now();
+        assert!(
+            (ahead - chrono::Duration::seconds(90))
+                .num_milliseconds()
+                .abs()
+                < 1_000
+        );
+        // Then 2 s behind.
+        clock.follow(ours - chrono::Duration::seconds(2), ours);
+        assert_eq!(clock.offset(), chrono::Duration::seconds(-2));
+        assert!(SystemClock.is_system() && !clock.is_system());
+    }
+}

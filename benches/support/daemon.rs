@@ -14,9 +14,15 @@ pub struct Daemon {
 impl Daemon {
     /// Starts the daemon with `env` set, on a random loopback port, and waits until it listens.
     pub fn start(env: &[(&str, String)]) -> Daemon {
+        Self::start_with(&[], env)
+    }
+
+    /// As `start`, with more arguments to `serve` (`--config FILE`).
+    pub fn start_with(args: &[&str], env: &[(&str, String)]) -> Daemon {
         let mut command = Command::new(env!("CARGO_BIN_EXE_sendercheck"));
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .env("SENDERCHECK_LOG", "warn,sendercheck=info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

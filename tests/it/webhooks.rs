@@ -441,3 +441,55 @@ async fn a_domain_failing_after_the_window_is_told_and_a_hung_receiver_is_tried_
     assert_eq!(deliveries(&app, "delivered").await.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_one_database_send_each_event_once() {
+    let receiver = Receiver::start().await;
+    let db_url = crate::postgres::Postgres::shared().database().await;
+    let mut replicas = Vec::new();
+    for id in ["replica-a", "replica-b"] {
+        replicas.push(
+            spawn_app(AppOptions {
+                db_url: Some(db_url.clone()),
+                replica_id: Some(id.to_string()),
+                webhooks: vec![endpoint(receiver.url())],
+                ..AppOptions::default()
+            })
+            .await,
+        );
+    }
+    let (a, b) = (&replicas[0], &replicas[1]);
+    // Registered through one replica, deleted through the other: one domain.deleted each.
+    const DOMAINS: usize = 30;
+    for n in 0..DOMAINS {
+        let domain = format!("w{n:02}.example");
+        assert_eq!(a.register(&domain, None).await.0, 201);
+        let (status, _) = b
+            .call(Method::DELETE, &format!("/v1/domains/{domain}"), None)
+            .await;
+        assert_eq!(status, 204);
+    }
+    // Both dispatchers at once, round after round, until nothing is left.
+    for _ in 0..20 {
+        let (sent_a, sent_b) = tokio::join!(a.dispatcher.tick(), b.dispatcher.tick());
+        if sent_a.unwrap() + sent_b.unwrap() == 0 && receiver.seen().len() >= DOMAINS {
+            break;
+        }
+    }
+    let seen = receiver.seen();
+    let mut ids: Vec<&str> = seen.iter().map(|r| r.event_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(seen.len(), DOMAINS, "one POST per event: {seen:?}");
+    assert_eq!(ids.len(), DOMAINS);
+    assert!(
+        seen.iter()
+            .all(|r| r.signature_valid && r.body["type"] == "domain.deleted")
+    );
+    // Either replica tells the same story.
+    assert_eq!(deliveries(a, "delivered").await.len(), DOMAINS);
+    assert_eq!(deliveries(b, "delivered").await.len(), DOMAINS);
+    for app in replicas {
+        app.stop().await;
+    }
+}
