@@ -68,6 +68,8 @@ struct RawConfig {
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
+    smtp: RawSmtp,
+    #[serde(default)]
     metrics: RawMetrics,
     /// `dir = "PATH"` and `[profiles.NAME]` tables (the short or the full form).
     #[serde(default)]
@@ -154,6 +156,15 @@ struct RawServer {
     body_timeout: Option<String>,
     max_connections: Option<usize>,
     max_connections_per_client: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    allowed: Option<Vec<String>>,
+    deny_private: Option<bool>,
+    max_concurrent: Option<usize>,
+    per_minute: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -338,6 +349,8 @@ pub struct Config {
     pub default_profile: String,
     /// Where status changes are POSTed.
     pub webhooks: Vec<WebhookConfig>,
+    /// Which SMTP gateways `POST /v1/smtp/probe` may test.
+    pub smtp: crate::smtp::policy::SmtpConfig,
 }
 
 impl Default for Config {
@@ -368,6 +381,7 @@ impl Default for Config {
             profiles: Profiles::default(),
             default_profile: "mandrill".to_string(),
             webhooks: Vec::new(),
+            smtp: crate::smtp::policy::SmtpConfig::default(),
         }
     }
 }
@@ -492,6 +506,7 @@ impl Config {
             raw.dns.authoritative_port,
         )?;
         self.apply_schedule(raw.schedule)?;
+        self.apply_smtp(raw.smtp)?;
         if let Some(bytes) = raw.limits.max_body_bytes {
             if !(1024..=64 * 1024 * 1024).contains(&bytes) {
                 return Err(invalid_number(
@@ -556,6 +571,52 @@ impl Config {
             .or(self.dns.authoritative_port)
             .unwrap_or(DEFAULT_AUTHORITATIVE_PORT);
         self.dns.authoritative_port = on.then_some(port);
+        Ok(())
+    }
+
+    fn apply_smtp(&mut self, raw: RawSmtp) -> Result<(), ConfigError> {
+        if let Some(allowed) = raw.allowed {
+            for pattern in &allowed {
+                let valid = pattern == "*"
+                    || pattern.parse::<std::net::IpAddr>().is_ok()
+                    || pattern.split_once('/').is_some_and(|(network, length)| {
+                        network.parse::<std::net::IpAddr>().is_ok()
+                            && length.parse::<u8>().is_ok_and(|length| length <= 128)
+                    })
+                    || (!pattern.is_empty()
+                        && pattern.trim_start_matches("*.").split('.').all(|label| {
+                            !label.is_empty()
+                                && label
+                                    .bytes()
+                                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+                        }));
+                if !valid {
+                    return Err(ConfigError::Invalid {
+                        key: "smtp.allowed".into(),
+                        value: pattern.clone(),
+                        reason: "must be \"*\", a host name, \"*.domain\", an IP address or \
+                                 a network (10.0.0.0/8)"
+                            .into(),
+                    });
+                }
+            }
+            self.smtp.allowed = allowed;
+        }
+        if let Some(deny) = raw.deny_private {
+            self.smtp.deny_private = deny;
+        }
+        if let Some(count) = raw.max_concurrent {
+            if !(1..=256).contains(&count) {
+                return Err(invalid_number("smtp.max_concurrent", count, "1 to 256"));
+            }
+            self.smtp.max_concurrent = count;
+        }
+        if let Some(count) = raw.per_minute {
+            if !(1..=100_000).contains(&count) {
+                return Err(invalid_number("smtp.per_minute", count, "1 to 100000"));
+            }
+            self.smtp.per_minute = count;
+        }
         Ok(())
     }
 
@@ -901,6 +962,17 @@ mod tests {
                 .contains("schedule.lease")
         );
         assert!(error("[store]\npool_size = 0").contains("store.pool_size"));
+        assert!(error("[smtp]\nallowed = [\"bad pattern\"]").contains("smtp.allowed"));
+        assert!(error("[smtp]\nmax_concurrent = 0").contains("smtp.max_concurrent"));
+        let smtp = Config::from_toml(
+            "[smtp]\nallowed = [\"*\", \"127.0.0.1\", \"10.0.0.0/8\", \"*.corp.example\"]\n\
+             deny_private = true\nper_minute = 5",
+            Path::new("."),
+        )
+        .unwrap()
+        .smtp;
+        assert_eq!(smtp.allowed.len(), 4);
+        assert_eq!(smtp.per_minute, 5);
         assert!(error("[store]\nreplica_id = \"a b\"").contains("store.replica_id"));
         let config = Config::from_toml(
             "[store]\nurl = \"postgres://db/x\"\npool_size = 20\nreplica_id = \"web-1\"\n\

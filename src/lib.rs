@@ -12,6 +12,7 @@ pub mod domain;
 pub mod probe;
 pub mod profile;
 pub mod scheduler;
+pub mod smtp;
 pub mod status;
 pub mod store;
 pub mod telemetry;
@@ -164,6 +165,7 @@ impl App {
             dkim_keys: Arc::default(),
             ui_keys: Arc::default(),
             replica: config.store.replica_id.as_str().into(),
+            smtp: Arc::new(smtp::Policy::new(config.smtp.clone())),
         };
         Ok(App {
             scheduler,

@@ -12,6 +12,7 @@ mod metrics;
 pub mod openapi;
 pub mod profiles;
 pub mod server;
+mod smtp;
 mod ui;
 pub mod webhooks;
 pub mod wire;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub ui_keys: Arc<ui::session::Keys>,
     /// This process's replica id (`store.replica_id`).
     pub replica: Arc<str>,
+    /// Which SMTP gateways `POST /v1/smtp/probe` may test, and how many at once.
+    pub smtp: Arc<crate::smtp::Policy>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from
@@ -109,6 +112,7 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
             "/v1/dkim/verify",
             post(dkim::verify).layer(message_limit),
         ),
+        route(Method::POST, "/v1/smtp/probe", post(smtp::probe)),
         route(Method::GET, "/v1/webhooks/deliveries", get(webhooks::list)),
         route(
             Method::POST,

@@ -49,6 +49,7 @@ impl Modify for BearerToken {
         dkim::verify,
         super::webhooks::list,
         super::webhooks::retry,
+        super::smtp::probe,
     ),
     components(schemas(
         ErrorBody,
@@ -60,6 +61,7 @@ impl Modify for BearerToken {
     tags(
         (name = "domains", description = "Registered sender domains and their verdicts"),
         (name = "dkim", description = "DKIM verdicts for raw messages"),
+        (name = "smtp", description = "Tests of customers' SMTP gateways: connection, TLS, certificate, login"),
         (name = "webhooks", description = "Deliveries of status-change events to the configured endpoints"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )

@@ -6,6 +6,7 @@ mod dkim;
 mod profiles;
 mod render;
 mod serve;
+mod smtp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -49,6 +50,56 @@ pub enum Command {
     Dkim(DkimArgs),
     /// The provider profiles (or one of them): parameters and required records.
     Profiles(ProfilesArgs),
+    /// Test an SMTP gateway step by step: DNS, connect, TLS and certificate, greeting, EHLO,
+    /// STARTTLS, AUTH, QUIT. No mail is sent.
+    Smtp(SmtpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
+    /// The gateway, `HOST` or `HOST:PORT` (the preset's host when left out).
+    #[arg(required_unless_present = "preset")]
+    pub host: Option<String>,
+    /// Fill host, port and security for a provider: gmail, office365, outlook, yahoo, icloud,
+    /// mandrill, sendgrid, mailgun, postmark, brevo, zoho, fastmail, ses-REGION.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// The port (default: 465 for tls, 587 for starttls, 25 for none).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// tls (implicit TLS, SMTPS), starttls, or none.
+    #[arg(long, value_name = "MODE")]
+    pub security: Option<String>,
+    /// Log in as this user (PLAIN or LOGIN, whichever the server offers).
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// The environment variable holding the password (never on the command line).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// CA certificates (PEM) to trust beside the public roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Go on over an untrusted certificate (reported as a warning).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Send the password even without TLS.
+    #[arg(long)]
+    pub allow_plaintext_auth: bool,
+    /// The name to send in EHLO (default sendercheck.invalid).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// Each step's limit, e.g. 10s (default) or 500ms.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Ask only this DNS server (repeatable), over UDP with TCP fallback.
+    #[arg(long = "nameserver", value_name = "IP:PORT")]
+    pub nameservers: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Config file (for DNS settings).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -157,7 +208,7 @@ pub fn main() -> ExitCode {
     };
     let default_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Check(_) | Command::Dkim(_) | Command::Profiles(_) => "warn",
+        Command::Check(_) | Command::Dkim(_) | Command::Profiles(_) | Command::Smtp(_) => "warn",
     };
     init_logging(default_level, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -176,6 +227,7 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await.map(Outcome::exit_code),
             Command::Dkim(args) => dkim::run(args).await,
             Command::Profiles(args) => profiles::run(args),
+            Command::Smtp(args) => smtp::run(args).await,
         }
     });
     match result {

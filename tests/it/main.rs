@@ -21,6 +21,7 @@ mod readme;
 mod replicas;
 mod serve_cli;
 mod signing;
+mod smtp;
 mod state;
 mod store;
 mod support;

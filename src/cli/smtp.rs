@@ -1,0 +1,151 @@
+//! `sendercheck smtp`: tests an SMTP gateway step by step and says which step fails and what
+//! to change. Exit 0 pass, 1 pass with warnings, 2 fail, 3 could not test.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use super::{Format, SmtpArgs, parse_nameservers};
+use crate::config::{Config, Secret, parse_duration};
+use crate::dns::Resolver;
+use crate::smtp::{self, Report, StepStatus, Verdict};
+
+pub async fn run(args: SmtpArgs) -> anyhow::Result<u8> {
+    let format = args.format;
+    let report = probe(args).await;
+    let mut stdout = std::io::stdout().lock();
+    match (format, report) {
+        (Format::Json, Ok(report)) => {
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
+            Ok(report.exit_code())
+        }
+        (Format::Text, Ok(report)) => {
+            write!(stdout, "{}", render(&report))?;
+            Ok(report.exit_code())
+        }
+        (Format::Json, Err(error)) => {
+            let body = serde_json::json!({
+                "error": {"code": "invalid_probe", "message": format!("{error:#}")}
+            });
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&body)?)?;
+            Ok(super::EXIT_UNKNOWN)
+        }
+        (Format::Text, Err(error)) => Err(error),
+    }
+}
+
+async fn probe(args: SmtpArgs) -> anyhow::Result<Report> {
+    let mut config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
+    if !args.nameservers.is_empty() {
+        config.dns.nameservers = parse_nameservers(&args.nameservers)?;
+    }
+    let timeout = match &args.timeout {
+        Some(text) => parse_duration("--timeout", text)?,
+        None => Duration::from_secs(10),
+    };
+    let password = match &args.password_env {
+        Some(variable) => Some(Secret::new(std::env::var(variable).with_context(|| {
+            format!("--password-env {variable}: the environment variable is not set")
+        })?)),
+        None => None,
+    };
+    if password.is_some() && args.username.is_none() {
+        bail!("--password-env needs --username");
+    }
+    let ca_pem = match &args.ca_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the CA file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let request = smtp::Request {
+        host: args.host,
+        port: args.port,
+        security: args
+            .security
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        preset: args.preset,
+        username: args.username,
+        password,
+        ca_pem,
+        insecure: args.insecure,
+        allow_plaintext_auth: args.allow_plaintext_auth,
+        helo: args.helo,
+        timeout,
+    };
+    let resolver = Resolver::new(&config.dns)?;
+    Ok(smtp::run(&resolver, &request, None).await?)
+}
+
+/// The report for people: one line per step, then TLS, certificate and warnings.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let verdict = match report.result {
+        Verdict::Pass if report.warnings.is_empty() => "pass",
+        Verdict::Pass => "pass, with warnings",
+        Verdict::Fail => "FAIL",
+        Verdict::Error => "could not test",
+    };
+    let _ = writeln!(
+        out,
+        "{}:{} ({}) — {verdict}",
+        report.host,
+        report.port,
+        report.security.as_str()
+    );
+    for step in &report.steps {
+        let status = match step.status {
+            StepStatus::Pass => "ok",
+            StepStatus::Fail => "FAIL",
+            StepStatus::Warn => "warn",
+            StepStatus::Skipped => "skip",
+        };
+        let _ = writeln!(
+            out,
+            "  {status:<4}  {:<11} {:>5} ms  {}",
+            step.step, step.ms, step.message
+        );
+    }
+    if let Some(tls) = &report.tls {
+        let _ = writeln!(out, "TLS: {}, {}", tls.version, tls.cipher);
+    }
+    if let Some(certificate) = &report.certificate {
+        let _ = writeln!(
+            out,
+            "Certificate: {} — issued by {}, until {}, {}, {}",
+            if certificate.names.is_empty() {
+                certificate.subject.clone()
+            } else {
+                certificate.names.join(", ")
+            },
+            certificate.issuer,
+            certificate
+                .not_after
+                .map(|at| at.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "?".to_string()),
+            if certificate.trusted {
+                "trusted"
+            } else {
+                "NOT trusted"
+            },
+            if certificate.hostname_match {
+                "name matches"
+            } else {
+                "name does NOT match"
+            }
+        );
+    }
+    if !report.extensions.is_empty() {
+        let _ = writeln!(out, "Extensions: {}", report.extensions.join(", "));
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    out
+}

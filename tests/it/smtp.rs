@@ -1,0 +1,614 @@
+//! The SMTP probe against real SMTP servers: Python's aiosmtpd (`tests/support/smtp_server.py`,
+//! in a virtual environment made on first use) serving STARTTLS, implicit TLS, plain and an
+//! expired certificate on 127.0.0.1, with certificates made here at test time (rcgen) for
+//! `smtp.probe.example`, which the fixture DNS server resolves to 127.0.0.1.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use chrono::Datelike;
+use serde_json::{Value, json};
+
+use crate::support::{exit_code, fixture_nameserver, run};
+
+const USER: &str = "customer@probe.example";
+const PASSWORD: &str = "s3cret-Pa55word-never-shown";
+const HOST: &str = "smtp.probe.example";
+
+struct Servers {
+    ports: HashMap<String, u16>,
+    ca_file: PathBuf,
+    _child: Mutex<Child>,
+    _dir: tempfile::TempDir,
+}
+
+static SERVERS: OnceLock<Servers> = OnceLock::new();
+
+/// Python with aiosmtpd: `SENDERCHECK_TEST_PYTHON`, else a virtual environment under
+/// `target/`, made (and aiosmtpd installed from PyPI) when missing.
+fn python() -> PathBuf {
+    if let Ok(python) = std::env::var("SENDERCHECK_TEST_PYTHON") {
+        return python.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/smtp-venv");
+    let python = venv.join("bin/python");
+    let ready = || {
+        Command::new(&python)
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !ready() {
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 runs");
+        assert!(
+            made.success(),
+            "cannot make a virtual environment at {venv:?}"
+        );
+        let installed = Command::new(&python)
+            .args(["-m", "pip", "install", "-q", "aiosmtpd==1.4.6"])
+            .status()
+            .expect("pip runs");
+        assert!(installed.success(), "pip could not install aiosmtpd");
+    }
+    python
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A CA, a certificate for `smtp.probe.example` valid now, and an expired one.
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let day = |offset: i64| {
+        let date = chrono::Utc::now() + chrono::Duration::days(offset);
+        rcgen::date_time_ymd(date.year(), date.month() as u8, date.day() as u8)
+    };
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "sendercheck test CA");
+    ca.not_before = day(-90);
+    ca.not_after = day(365);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf = |from: i64, until: i64| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![HOST.to_string()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, HOST);
+        params.not_before = day(from);
+        params.not_after = day(until);
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (good_cert, good_key) = leaf(-1, 30);
+    let (old_cert, old_key) = leaf(-60, -2);
+    (
+        write(dir, "ca.pem", &ca_cert.pem()),
+        write(dir, "cert.pem", &good_cert),
+        write(dir, "key.pem", &good_key),
+        write(dir, "expired.pem", &old_cert),
+        write(dir, "expired-key.pem", &old_key),
+    )
+}
+
+fn servers() -> &'static Servers {
+    SERVERS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let (ca_file, cert, key, expired_cert, expired_key) = certificates(dir.path());
+        let config = write(
+            dir.path(),
+            "config.json",
+            &json!({
+                "cert": cert, "key": key,
+                "expired_cert": expired_cert, "expired_key": expired_key,
+                "user": USER, "password": PASSWORD,
+            })
+            .to_string(),
+        );
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+        let mut child = Command::new(python())
+            // aiosmtpd warns about its own internals on every login.
+            .args(["-W", "ignore"])
+            .arg(script)
+            .arg(config)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the SMTP servers start");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ports: HashMap<String, u16> =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("no ports: {line:?}"));
+        Servers {
+            ports,
+            ca_file,
+            _child: Mutex::new(child),
+            _dir: dir,
+        }
+    })
+}
+
+fn port(name: &str) -> String {
+    servers().ports[name].to_string()
+}
+
+/// `sendercheck smtp` with the fixture DNS server, JSON out; the exit code and the report.
+fn probe(args: &[&str]) -> (i32, Value, String) {
+    let nameserver = fixture_nameserver();
+    let mut full = vec!["smtp", "--nameserver", &nameserver, "--format", "json"];
+    if !args.contains(&"--timeout") {
+        full.extend(["--timeout", "3s"]);
+    }
+    full.extend_from_slice(args);
+    let output = command_with_password(&full);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        !stdout.contains(PASSWORD) && !stderr.contains(PASSWORD),
+        "the password leaked: {stdout} {stderr}"
+    );
+    let report =
+        serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("not JSON: {stdout} {stderr}"));
+    (exit_code(&output), report, stderr)
+}
+
+fn command_with_password(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sendercheck"))
+        .args(args)
+        .env("SMTP_TEST_PASSWORD", PASSWORD)
+        .env("SMTP_WRONG_PASSWORD", "not-the-password")
+        .env("SENDERCHECK_LOG", "debug")
+        .output()
+        .expect("sendercheck runs")
+}
+
+fn steps(report: &Value) -> Vec<String> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            format!(
+                "{}:{}",
+                step["step"].as_str().unwrap(),
+                step["status"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn step_message(report: &Value, name: &str) -> String {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|step| step["step"] == name)
+        .map(|step| step["message"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+fn login(ca: &str) -> Vec<&str> {
+    vec![
+        "--ca-file",
+        ca,
+        "--username",
+        USER,
+        "--password-env",
+        "SMTP_TEST_PASSWORD",
+    ]
+}
+
+#[test]
+fn starttls_with_a_trusted_certificate_and_the_right_password_passes() {
+    let ca = servers().ca_file.to_str().unwrap().to_string();
+    let port = port("starttls");
+    let mut args = vec![HOST, "--port", &port, "--security", "starttls"];
+    args.extend(login(&ca));
+    let (code, report, _) = probe(&args);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["result"], "pass");
+    assert_eq!(
+        steps(&report),
+        [
+            "dns:pass",
+            "connect:pass",
+            "greeting:pass",
+            "ehlo:pass",
+            "starttls:pass",
+            "tls:pass",
+            "certificate:pass",
+            "ehlo:pass",
+            "auth:pass",
+            "quit:pass"
+        ]
+    );
+    assert_eq!(report["tls"]["version"], "TLS 1.3");
+    assert_eq!(report["certificate"]["trusted"], true);
+    assert_eq!(report["certificate"]["hostname_match"], true);
+    assert_eq!(report["certificate"]["names"], json!([HOST]));
+    assert!(
+        report["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|extension| extension.as_str().unwrap().starts_with("AUTH")),
+        "AUTH is offered after TLS: {report:#}"
+    );
+    assert!(step_message(&report, "auth").contains("logged in as"));
+}
+
+#[test]
+fn implicit_tls_passes_and_so_does_plain_smtp_without_a_login() {
+    let ca = servers().ca_file.to_str().unwrap().to_string();
+    let implicit = port("implicit");
+    let mut args = vec![HOST, "--port", &implicit, "--security", "tls"];
+    args.extend(login(&ca));
+    let (code, report, _) = probe(&args);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        steps(&report),
+        [
+            "dns:pass",
+            "connect:pass",
+            "tls:pass",
+            "certificate:pass",
+            "greeting:pass",
+            "ehlo:pass",
+            "auth:pass",
+            "quit:pass"
+        ]
+    );
+    let plain = port("plain");
+    let (code, report, _) = probe(&[&format!("{HOST}:{plain}"), "--security", "none"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["tls"], Value::Null);
+    assert_eq!(report["certificate"], Value::Null);
+    assert!(steps(&report).contains(&"auth:skipped".to_string()));
+}
+
+#[test]
+fn a_wrong_password_fails_at_auth_with_the_servers_words() {
+    let ca = servers().ca_file.to_str().unwrap().to_string();
+    let port = port("starttls");
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &port,
+        "--ca-file",
+        &ca,
+        "--username",
+        USER,
+        "--password-env",
+        "SMTP_WRONG_PASSWORD",
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["result"], "fail");
+    assert_eq!(steps(&report).last().unwrap(), "auth:fail");
+    let message = step_message(&report, "auth");
+    assert!(message.contains("authentication failed: 535"), "{message}");
+    assert!(
+        message.contains("rejected the username or password"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_other_tls_mode_is_named_as_the_fix() {
+    let ca = servers().ca_file.to_str().unwrap().to_string();
+    // Implicit TLS asked of a STARTTLS port: the server greets in plain text.
+    let starttls = port("starttls");
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &starttls,
+        "--security",
+        "tls",
+        "--ca-file",
+        &ca,
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    let message = step_message(&report, "tls");
+    assert!(
+        message.contains("implicit TLS was asked for on port")
+            && message.contains("but the server greeted in plain text"),
+        "{message}"
+    );
+    assert!(message.contains("use security starttls"), "{message}");
+    // STARTTLS asked of an implicit-TLS port: the server waits for TLS and never greets.
+    let implicit = port("implicit");
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &implicit,
+        "--security",
+        "starttls",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(code, 3, "{report:#}");
+    assert!(step_message(&report, "greeting").contains("sent no greeting"));
+}
+
+#[test]
+fn an_untrusted_certificate_fails_unless_insecure_and_then_warns() {
+    let port = port("starttls");
+    // No --ca-file: the test CA is nobody's root.
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &port,
+        "--username",
+        USER,
+        "--password-env",
+        "SMTP_TEST_PASSWORD",
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(steps(&report).last().unwrap(), "certificate:fail");
+    assert!(
+        !steps(&report).iter().any(|step| step.starts_with("auth")),
+        "no password sent"
+    );
+    let message = step_message(&report, "certificate");
+    assert!(
+        message.contains("not issued by a trusted authority"),
+        "{message}"
+    );
+    assert!(message.contains("sendercheck test CA"), "{message}");
+    assert_eq!(report["certificate"]["trusted"], false);
+    assert_eq!(report["certificate"]["hostname_match"], true);
+
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &port,
+        "--insecure",
+        "--username",
+        USER,
+        "--password-env",
+        "SMTP_TEST_PASSWORD",
+    ]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["result"], "pass");
+    assert!(steps(&report).contains(&"certificate:warn".to_string()));
+    assert!(steps(&report).contains(&"auth:pass".to_string()));
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("--insecure")
+    );
+}
+
+#[test]
+fn a_certificate_for_another_name_or_out_of_date_fails() {
+    let ca = servers().ca_file.to_str().unwrap().to_string();
+    let port_starttls = port("starttls");
+    let (code, report, _) = probe(&[
+        "other.probe.example",
+        "--port",
+        &port_starttls,
+        "--ca-file",
+        &ca,
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    let message = step_message(&report, "certificate");
+    assert!(
+        message.contains("the certificate is for smtp.probe.example, not other.probe.example"),
+        "{message}"
+    );
+    assert_eq!(report["certificate"]["hostname_match"], false);
+    assert_eq!(report["certificate"]["trusted"], true);
+
+    let expired = port("expired");
+    let (code, report, _) = probe(&[HOST, "--port", &expired, "--ca-file", &ca]);
+    assert_eq!(code, 2, "{report:#}");
+    let message = step_message(&report, "certificate");
+    assert!(message.contains("the certificate expired on"), "{message}");
+    assert_eq!(report["certificate"]["trusted"], false);
+}
+
+#[test]
+fn no_auth_offered_and_no_password_without_tls() {
+    let plain = port("plain");
+    // The plain server offers no AUTH at all.
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &plain,
+        "--security",
+        "none",
+        "--allow-plaintext-auth",
+        "--username",
+        USER,
+        "--password-env",
+        "SMTP_TEST_PASSWORD",
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    assert!(step_message(&report, "auth").contains("offers no AUTH"));
+    // Without --allow-plaintext-auth the password is not sent over plain SMTP at all.
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &plain,
+        "--security",
+        "none",
+        "--username",
+        USER,
+        "--password-env",
+        "SMTP_TEST_PASSWORD",
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    assert!(step_message(&report, "auth").contains("unencrypted connection"));
+}
+
+#[test]
+fn a_closed_port_or_a_silent_server_cannot_be_tested() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let (code, report, _) = probe(&[HOST, "--port", &closed_port, "--security", "none"]);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(report["result"], "error");
+    assert!(step_message(&report, "connect").contains("refused the connection"));
+
+    // Takes the connection and says nothing.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port().to_string();
+    let holder = std::thread::spawn(move || {
+        let (_socket, _) = silent.accept().unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    });
+    let (code, report, _) = probe(&[
+        HOST,
+        "--port",
+        &silent_port,
+        "--security",
+        "starttls",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(code, 3, "{report:#}");
+    assert!(step_message(&report, "greeting").contains("no greeting within 1 s"));
+    holder.join().unwrap();
+
+    // A name with no address.
+    let (code, report, _) = probe(&["nowhere.probe.example"]);
+    assert_eq!(code, 3, "{report:#}");
+    assert!(step_message(&report, "dns").contains("has no A or AAAA record"));
+}
+
+#[test]
+fn bad_arguments_are_refused_with_a_message() {
+    let output = run(&["smtp", "smtp.example", "--security", "ssl3"], None);
+    assert_eq!(exit_code(&output), 3);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not one of tls, starttls, none"));
+    let output = run(&["smtp", "--preset", "hotmale"], None);
+    assert_eq!(exit_code(&output), 3);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown preset"));
+    let output = run(
+        &[
+            "smtp",
+            "smtp.example",
+            "--password-env",
+            "NOPE_NOT_SET",
+            "--username",
+            "u",
+        ],
+        None,
+    );
+    assert_eq!(exit_code(&output), 3);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("NOPE_NOT_SET"));
+}
+
+#[tokio::test]
+async fn the_api_probes_within_the_policy_and_never_shows_the_password() {
+    let ca = std::fs::read_to_string(&servers().ca_file).unwrap();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[smtp]\nallowed = [\"*\", \"127.0.0.1\"]\nper_minute = 100\n",
+    )
+    .unwrap();
+    let (db_url, _dir) = crate::support::temp_db();
+    let (mut daemon, base, logs) = crate::support::start_daemon_process_with_env(
+        &db_url,
+        &["--config", config.path().to_str().unwrap()],
+        &[("SENDERCHECK_LOG", "debug")],
+    );
+    let client = reqwest::Client::new();
+    let probe = |body: Value| {
+        let client = client.clone();
+        let url = format!("{base}/v1/smtp/probe");
+        async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            (status, text)
+        }
+    };
+    let (status, text) = probe(json!({
+        "host": HOST, "port": servers().ports["starttls"], "security": "starttls",
+        "username": USER, "password": PASSWORD, "ca_pem": ca, "timeout": 5,
+    }))
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(!text.contains(PASSWORD));
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["result"], "pass", "{report:#}");
+    assert_eq!(report["security"], "starttls");
+    assert_eq!(steps(&report).last().unwrap(), "quit:pass");
+
+    let (status, text) = probe(json!({
+        "host": HOST, "port": servers().ports["starttls"], "username": USER,
+        "password": "wrong-password-also-secret", "ca_pem": ca, "timeout": 5,
+    }))
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(!text.contains("wrong-password-also-secret"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["result"],
+        "fail"
+    );
+
+    let (status, text) = probe(json!({"host": HOST, "security": "ssl3"})).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("invalid_probe"));
+    let (status, text) = probe(json!({"host": HOST, "pasword": "typo"})).await;
+    assert_eq!(status, 400, "{text}");
+
+    // A private address not named in [smtp] allowed: refused before any connection.
+    let (status, text) = probe(json!({"host": "10.0.0.1", "port": 25})).await;
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("target_not_allowed") && text.contains("not a public address"));
+
+    crate::support::signal(&daemon, "-TERM");
+    daemon.wait().unwrap();
+    let lines: Vec<String> = logs.try_iter().collect();
+    assert!(
+        lines.iter().any(|line| line.contains("smtp probe")),
+        "{lines:#?}"
+    );
+    for line in &lines {
+        assert!(
+            !line.contains(PASSWORD) && !line.contains("wrong-password-also-secret"),
+            "a password in the log: {line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_policy_refuses_private_targets() {
+    let app = crate::support::spawn_app(crate::support::AppOptions::default()).await;
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/smtp/probe",
+            Some(json!({"host": HOST, "port": 25})),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "target_not_allowed");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1")
+    );
+    app.stop().await;
+}
