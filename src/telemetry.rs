@@ -117,6 +117,14 @@ impl Metrics {
                 )
                 .absolute(0);
         }
+        for result in ["pass", "fail", "error", "refused"] {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_smtp_probes_total", &[("result", result)]),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
         for outcome in ["delivered", "failed", "dead"] {
             self.recorder
                 .register_counter(
@@ -183,6 +191,10 @@ impl Metrics {
             (
                 "sendercheck_dns_server_tcp_total",
                 "Truncated answers asked again over TCP.",
+            ),
+            (
+                "sendercheck_smtp_probes_total",
+                "SMTP gateway probes through the API, by result (pass, fail, error: could not test, refused: outside [smtp] policy or its bounds).",
             ),
             (
                 "sendercheck_webhook_attempts_total",
@@ -344,6 +356,17 @@ impl Metrics {
             .increment(1);
     }
 
+    /// One SMTP probe through the API: its verdict (pass, fail, error), or `refused` by the
+    /// `[smtp]` policy. Never the host or anything the caller sent.
+    pub fn smtp_probe(&self, result: &str) {
+        self.recorder
+            .register_counter(
+                &Self::key("sendercheck_smtp_probes_total", &[("result", result)]),
+                &METADATA,
+            )
+            .increment(1);
+    }
+
     /// Records one answered HTTP request. `route` is the route's template (never the raw path,
     /// which would make a series per domain).
     pub fn http_request(&self, route: &str, method: &str, status: u16, duration: Duration) {
@@ -497,6 +520,7 @@ mod tests {
             "sendercheck_check_duration_seconds_bucket{le=\"+Inf\"} 0",
             "sendercheck_dkim_verdicts_total{result=\"pass\"} 0",
             "sendercheck_checks_dropped_total 0",
+            "sendercheck_smtp_probes_total{result=\"refused\"} 0",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

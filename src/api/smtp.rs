@@ -116,13 +116,22 @@ pub async fn probe(
         helo: body.helo,
         timeout,
     };
-    let _slot = state.smtp.admit().map_err(refused)?;
+    let refuse = |why: Refused| {
+        state.metrics.smtp_probe("refused");
+        refused(why)
+    };
+    let _slot = state.smtp.admit().map_err(refuse)?;
     let report = smtp::run(state.scheduler.resolver(), &request, Some(&state.smtp))
         .await
         .map_err(|error| match error {
             ProbeError::Invalid(message) => invalid(message),
-            ProbeError::Refused(why) => refused(why),
+            ProbeError::Refused(why) => refuse(why),
         })?;
+    state.metrics.smtp_probe(match report.result {
+        smtp::Verdict::Pass => "pass",
+        smtp::Verdict::Fail => "fail",
+        smtp::Verdict::Error => "error",
+    });
     tracing::info!(
         host = %report.host,
         port = report.port,

@@ -576,6 +576,20 @@ async fn the_api_probes_within_the_policy_and_never_shows_the_password() {
     let (status, text) = probe(json!({"host": "10.0.0.1", "port": 25})).await;
     assert_eq!(status, 403, "{text}");
     assert!(text.contains("target_not_allowed") && text.contains("not a public address"));
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "sendercheck_smtp_probes_total{result=\"pass\"} 1",
+        "sendercheck_smtp_probes_total{result=\"fail\"} 1",
+        "sendercheck_smtp_probes_total{result=\"refused\"} 1",
+    ] {
+        assert!(metrics.contains(expected), "{expected} in {metrics}");
+    }
+    assert!(!metrics.contains(PASSWORD) && !metrics.contains(HOST));
 
     crate::support::signal(&daemon, "-TERM");
     daemon.wait().unwrap();
