@@ -230,15 +230,18 @@ macro_rules! statements {
             result: &CheckResult,
         ) -> Result<Option<DomainRecord>, StoreError> {
             let records = super::sql::encode_records(&result.domain, &result.records)?;
-            let updated = sqlx::query(
+            // The row as written comes back with the UPDATE: no second query per check.
+            let updated = sqlx::query_as::<_, DomainRow>(concat!(
                 "UPDATE domains SET status = $1, status_since = $2, consecutive_failures = $3, \
                  checked_at = $4, next_check_at = $5, ready = $6, records = $7, \
                  records_version = $8, lease_owner = NULL, lease_until = NULL \
                  WHERE domain = $9 AND active AND generation = $10 \
                  AND status = $11 AND status_since = $12 AND consecutive_failures = $13 \
                  AND checked_at IS NOT DISTINCT FROM $14 \
-                 AND (lease_owner IS NULL OR lease_owner = $15 OR lease_until <= $4)",
-            )
+                 AND (lease_owner IS NULL OR lease_owner = $15 OR lease_until <= $4) \
+                 RETURNING ",
+                domain_columns!()
+            ))
             .bind(result.lifecycle.status.as_str())
             .bind(millis(result.lifecycle.status_since))
             .bind(i64::from(result.lifecycle.consecutive_failures))
@@ -254,16 +257,13 @@ macro_rules! statements {
             .bind(i64::from(result.basis.consecutive_failures))
             .bind(result.basis.checked_at.map(millis))
             .bind(owner)
-            .execute(&mut *connection)
+            .fetch_optional(&mut *connection)
             .await?;
-            if updated.rows_affected() == 0 {
+            let Some(record) = updated.map(DomainRow::decode).transpose()? else {
                 return Ok(None);
-            }
+            };
             if let Some(transition) = &result.transition {
                 insert_transition(connection, &result.domain, transition).await?;
-            }
-            let record = stored_row(connection, &result.domain).await?;
-            if let Some(transition) = &result.transition {
                 enqueue_event(connection, transition, &record).await?;
             }
             Ok(Some(record))
