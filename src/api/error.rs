@@ -95,7 +95,7 @@ impl From<StoreError> for ApiError {
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "overloaded",
-                "too many requests are writing at once; retry in a second",
+                "no database connection came free in time (too many requests at once, or the database is slow or unreachable); retry in a second",
             );
         }
         tracing::error!(error = %anyhow::Error::from(error), "store failed");

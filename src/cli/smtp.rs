@@ -92,10 +92,15 @@ pub fn render(report: &Report) -> String {
         Verdict::Fail => "FAIL",
         Verdict::Error => "could not test",
     };
+    // An IPv6 address is bracketed before its port.
+    let host = if report.host.contains(':') {
+        format!("[{}]", report.host)
+    } else {
+        report.host.clone()
+    };
     let _ = writeln!(
         out,
-        "{}:{} ({}) — {verdict}",
-        report.host,
+        "{host}:{} ({}) — {verdict}",
         report.port,
         report.security.as_str()
     );

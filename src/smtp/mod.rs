@@ -325,7 +325,7 @@ async fn addresses(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, Strin
 }
 
 /// Resolves the target, and refuses it when `policy` says so (before any connection).
-pub async fn resolve_target(
+async fn resolve_target(
     resolver: &Resolver,
     target: &Target,
     policy: Option<&Policy>,
@@ -339,8 +339,9 @@ pub async fn resolve_target(
 
 /// Runs the probe against `target`, whose addresses were looked up already (`resolved`:
 /// the addresses or why there are none; `dns_ms` the lookup's time).
-pub async fn probe(
+async fn probe(
     request: &Request,
+    connector: &tls::Connector,
     target: &Target,
     resolved: Result<Vec<IpAddr>, String>,
     dns_time: Duration,
@@ -372,10 +373,6 @@ pub async fn probe(
             .collect::<Vec<_>>()
             .join(", "),
     );
-    let connector = match tls::Connector::new(request.ca_pem.as_deref()) {
-        Ok(connector) => connector,
-        Err(message) => return recorder.error("tls", message),
-    };
     let timeout = request.timeout;
 
     // Connect: each address in turn until one answers.
@@ -441,11 +438,11 @@ pub async fn probe(
                 ),
             );
         }
-        let stream = match handshake(&connector, tcp, target, timeout, &mut recorder).await {
+        let stream = match handshake(connector, tcp, target, timeout, &mut recorder).await {
             Ok(stream) => stream,
             Err(report) => return *report,
         };
-        if let Err(report) = judge_certificate(&connector, request, target, &mut recorder) {
+        if let Err(report) = judge_certificate(connector, request, target, &mut recorder) {
             return *report;
         }
         Conversation::new(Stream::Tls(Box::new(stream)), timeout)
@@ -457,10 +454,11 @@ pub async fn probe(
     let greeting = match conversation.read_reply().await {
         Ok(reply) => reply,
         Err(Failure::Timeout(limit)) => {
-            let hint = if target.security != Security::Tls && target.port == 465 {
+            // A server speaking TLS from the first byte waits for the client's hello.
+            let hint = if target.port == 465 {
                 ": port 465 usually expects implicit TLS — use security tls"
             } else {
-                ""
+                ": if this port expects implicit TLS (usually 465), use security tls"
             };
             return recorder.error(
                 "greeting",
@@ -527,11 +525,11 @@ pub async fn probe(
             Ok(Stream::Tls(_)) => unreachable!("STARTTLS is only sent over plain streams"),
             Err(error) => return recorder.fail("starttls", error.to_string()),
         };
-        let stream = match handshake(&connector, plain, target, timeout, &mut recorder).await {
+        let stream = match handshake(connector, plain, target, timeout, &mut recorder).await {
             Ok(stream) => stream,
             Err(report) => return *report,
         };
-        if let Err(report) = judge_certificate(&connector, request, target, &mut recorder) {
+        if let Err(report) = judge_certificate(connector, request, target, &mut recorder) {
             return *report;
         }
         conversation = Conversation::new(Stream::Tls(Box::new(stream)), timeout);
@@ -852,11 +850,13 @@ pub async fn run(
             .filter(|(_, port)| port.is_none())
             .ok_or_else(|| ProbeError::Invalid(format!("--helo {helo:?} is not a host name")))?;
     }
+    // A bad CA file is bad input, told before anything is connected to.
+    let connector = tls::Connector::new(request.ca_pem.as_deref()).map_err(ProbeError::Invalid)?;
     let started = Instant::now();
     let resolved = resolve_target(resolver, &target, policy)
         .await
         .map_err(ProbeError::Refused)?;
-    Ok(probe(request, &target, resolved, started.elapsed()).await)
+    Ok(probe(request, &connector, &target, resolved, started.elapsed()).await)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -498,6 +498,21 @@ fn bad_arguments_are_refused_with_a_message() {
     let output = run(&["smtp", "smtp.example", "--security", "ssl3"], None);
     assert_eq!(exit_code(&output), 3);
     assert!(String::from_utf8_lossy(&output.stderr).contains("not one of tls, starttls, none"));
+    // A CA file without a certificate is bad input, told before any connection.
+    let not_pem = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(not_pem.path(), "not a certificate\n").unwrap();
+    let output = run(
+        &[
+            "smtp",
+            "127.0.0.1:1",
+            "--ca-file",
+            not_pem.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(exit_code(&output), 3);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the CA file holds no certificate"));
+    assert!(output.stdout.is_empty(), "no step was run");
     let output = run(&["smtp", "--preset", "hotmale"], None);
     assert_eq!(exit_code(&output), 3);
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown preset"));
