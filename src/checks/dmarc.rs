@@ -5,6 +5,13 @@
 //! (an invalid `sp` is treated like an invalid `p`, §6.6.3); a syntax error anywhere else is
 //! ignored by receivers, who use the tag's default. So those are warnings here, each saying
 //! what receivers do instead, and a fix keeps every valid tag and repairs only what is broken.
+//!
+//! The strictest widely deployed receiver is stricter: OpenDMARC's record parser (libopendmarc,
+//! used by the OpenDMARC milter and by Exim) discards the whole record when `adkim` or `aspf`
+//! is not a prefix of relaxed/strict, an `rf` format is not a prefix of afrf/iodef, `pct` is
+//! outside 0–100, or `ri` is not digits. Those are errors here too (`fail`), the fix setting
+//! the one tag to its default and keeping the others; what OpenDMARC also tolerates (unknown
+//! tags, a part without `=`, `fo=2`, a report URI that is not `mailto:`) stays a warning.
 
 use super::snapshot::{Answer, DnsSnapshot, Query};
 use super::{ActionKind, Fix, RecordCheck, RecordKind, RecordStatus};
@@ -96,6 +103,22 @@ pub struct Record {
     /// Tags whose value receivers ignore (invalid), and report URIs they ignore.
     ignored_tags: Vec<String>,
     ignored_uris: Vec<String>,
+    /// Tags that make OpenDMARC discard the record, with the default the fix sets instead.
+    broken_tags: Vec<(String, &'static str)>,
+}
+
+/// Why OpenDMARC-based receivers matter, said once per error.
+const OPENDMARC_DISCARDS: &str = "OpenDMARC, and so Exim and the milter-based receivers, \
+    discard the whole record and apply no DMARC";
+
+/// Whether `value` is a non-empty, case-insensitive prefix of one of `words` (OpenDMARC reads
+/// `adkim=s`, `p=rej` or `rf=a` this way).
+fn prefix_of_any(value: &str, words: &[&str]) -> bool {
+    !value.is_empty()
+        && words.iter().any(|word| {
+            word.len() >= value.len()
+                && word.as_bytes()[..value.len()].eq_ignore_ascii_case(value.as_bytes())
+        })
 }
 
 /// Reads a DMARC record (one that `is_dmarc_record`).
@@ -202,10 +225,25 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
                 parsed.warnings.push(ignored("the sp= or p= policy"));
             }
         }
+        // An empty value is skipped by OpenDMARC like a missing tag; RFC 7489 ignores it.
+        "adkim" | "aspf" if !value.is_empty() && !prefix_of_any(value, &["relaxed", "strict"]) => {
+            parsed.errors.push(format!(
+                "'{}' is neither relaxed (r) nor strict (s): {OPENDMARC_DISCARDS}",
+                tag.text
+            ));
+            parsed.broken_tags.push((tag.name.clone(), "r"));
+        }
         "adkim" | "aspf" => {
             if !matches!(value.to_ascii_lowercase().as_str(), "r" | "s") {
                 parsed.warnings.push(ignored("relaxed alignment (r)"));
             }
+        }
+        "pct" if pct_out_of_range(value) => {
+            parsed.errors.push(format!(
+                "'{}' is not a percentage from 0 to 100: {OPENDMARC_DISCARDS}",
+                tag.text
+            ));
+            parsed.broken_tags.push((tag.name.clone(), "100"));
         }
         "pct" => match value.parse::<u8>() {
             Ok(pct)
@@ -224,6 +262,13 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
             }
             _ => parsed.warnings.push(ignored("pct=100")),
         },
+        "ri" if !value.is_empty() && !value.bytes().all(|b| b.is_ascii_digit()) => {
+            parsed.errors.push(format!(
+                "'{}' is not a number of seconds: {OPENDMARC_DISCARDS}",
+                tag.text
+            ));
+            parsed.broken_tags.push((tag.name.clone(), "86400"));
+        }
         "ri" => {
             let valid = !value.is_empty()
                 && value.bytes().all(|b| b.is_ascii_digit())
@@ -242,6 +287,18 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
                 parsed.warnings.push(ignored("fo=0"));
             }
         }
+        "rf" if !value.is_empty()
+            && value
+                .split([',', ':'])
+                .map(|format| format.trim_matches(is_wsp))
+                .any(|format| !prefix_of_any(format, &["afrf", "iodef"])) =>
+        {
+            parsed.errors.push(format!(
+                "'{}' names a report format other than afrf or iodef: {OPENDMARC_DISCARDS}",
+                tag.text
+            ));
+            parsed.broken_tags.push((tag.name.clone(), "afrf"));
+        }
         "rf" => {
             let formats: Vec<&str> = value.split(':').map(|f| f.trim_matches(is_wsp)).collect();
             if !formats
@@ -259,6 +316,26 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
             "unknown tag '{unknown}' is ignored by receivers (RFC 7489 §6.3)"
         )),
     }
+}
+
+/// Whether OpenDMARC refuses a `pct` value: it reads the leading number as `strtoul` does
+/// (a sign, then digits; trailing text ignored) and refuses one above 100 or below 0. A value
+/// with no leading number reads as 0 there (RFC 7489 ignores it: a warning).
+fn pct_out_of_range(value: &str) -> bool {
+    let trimmed = value.trim_start();
+    let (negative, rest) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return false;
+    }
+    let number = rest[..digits].bytes().fold(0u64, |n, b| {
+        n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    });
+    (negative && number > 0) || number > 100
 }
 
 /// `dmarc-uri *(*WSP "," *WSP dmarc-uri)`, `dmarc-uri = URI [ "!" 1*DIGIT [ "k"/"m"/"g"/"t" ] ]`.
@@ -344,6 +421,13 @@ pub fn repaired(record: &str) -> String {
         match tag.name.as_str() {
             "v" | "p" => {}
             "sp" if Policy::parse(&tag.value).is_none() => {}
+            name if parsed.broken_tags.iter().any(|(broken, _)| broken == name) => {
+                if let Some((_, default)) =
+                    parsed.broken_tags.iter().find(|(broken, _)| broken == name)
+                {
+                    parts.push(format!("{name}={default}"));
+                }
+            }
             name if parsed.ignored_tags.iter().any(|ignored| ignored == name) => {}
             "rua" | "ruf" => {
                 let kept: Vec<&str> = tag
@@ -717,7 +801,20 @@ mod tests {
         for (record, fatal) in [
             ("v=DMARC1; p=reject", false),
             (
-                "v=DMARC1; p=reject; pct=150; adkim=x; rua=https://x.example",
+                "v=DMARC1; p=reject; pct=abc; adkim=relaxed; fo=2; foo=bar; rua=https://x.example",
+                false,
+            ),
+            // What OpenDMARC discards the whole record for.
+            ("v=DMARC1; p=reject; pct=150", true),
+            ("v=DMARC1; p=reject; pct=-1", true),
+            ("v=DMARC1; p=reject; adkim=x", true),
+            ("v=DMARC1; p=reject; aspf=loose", true),
+            ("v=DMARC1; p=reject; rf=xml", true),
+            ("v=DMARC1; p=reject; rf=afrf,bob", true),
+            ("v=DMARC1; p=reject; ri=daily", true),
+            // Prefixes OpenDMARC reads, and RFC lists it keeps.
+            (
+                "v=DMARC1; p=reject; adkim=S; aspf=rel; rf=afrf:iodef; ri=3600",
                 false,
             ),
             ("v=DMARC1; p=maybe", true),
@@ -733,7 +830,13 @@ mod tests {
     fn the_repair_keeps_every_valid_tag() {
         assert_eq!(
             repaired("v=DMARC1; rua=mailto:d@shop.example; p=reject; pct=150; fo=1"),
-            "v=DMARC1; p=reject; rua=mailto:d@shop.example; fo=1;"
+            "v=DMARC1; p=reject; rua=mailto:d@shop.example; pct=100; fo=1;"
+        );
+        assert_eq!(
+            repaired(
+                "v=DMARC1; p=reject; adkim=x; rf=xml; ri=daily; pct=abc; rua=mailto:d@shop.example"
+            ),
+            "v=DMARC1; p=reject; adkim=r; rf=afrf; ri=86400; rua=mailto:d@shop.example;"
         );
         assert_eq!(repaired("v=DMARC1; p=bogus"), "v=DMARC1; p=none;");
         assert_eq!(
