@@ -278,6 +278,37 @@ fn analyse<'s>(domain: &str, provider: &str, snapshot: &'s DnsSnapshot) -> Analy
     analysis
 }
 
+/// The worst paths' problems (IPv4 then IPv6), each once. A limit reached on one family's
+/// path only (three `a` terms on names with A records but no AAAA are three void lookups for
+/// an IPv6 sender alone) says which senders it breaks, so the customer is not told that all
+/// mail fails.
+fn family_problems(worst: &[Evaluation]) -> Vec<String> {
+    // `worst` is evaluated IPv4 first, then IPv6.
+    let families = [("IPv4", "IPv6"), ("IPv6", "IPv4")];
+    let problems: Vec<Option<&str>> = worst
+        .iter()
+        .map(|evaluation| evaluation.problem.as_ref().map(|p| p.message.as_str()))
+        .collect();
+    let mut messages: Vec<String> = Vec::new();
+    for (index, ((this, other), problem)) in families.iter().zip(&problems).enumerate() {
+        let Some(message) = problem else {
+            continue;
+        };
+        let other_problem = problems.get(1 - index).copied().flatten();
+        let message = match other_problem {
+            Some(_) if worst.len() == 2 => message.to_string(),
+            None if worst.len() == 2 => format!(
+                "for mail sent from {this} addresses only: {message}; receivers return                  permerror for {this} senders, while {other} senders are not affected"
+            ),
+            _ => message.to_string(),
+        };
+        if !messages.contains(&message) {
+            messages.push(message);
+        }
+    }
+    messages
+}
+
 /// The queries SPF still needs for `domain`, given the snapshot.
 pub fn queries(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> Vec<Query> {
     let mut needed = analyse(domain, provider, snapshot).needed();
@@ -384,12 +415,12 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         ));
     }
     let mut failures: Vec<(Query, LookupFailure)> = Vec::new();
-    for evaluation in &analysis.worst {
-        if let Some(problem) = &evaluation.problem
-            && !problems.contains(&problem.message)
-        {
-            problems.push(problem.message.clone());
+    for message in family_problems(&analysis.worst) {
+        if !problems.contains(&message) {
+            problems.push(message);
         }
+    }
+    for evaluation in &analysis.worst {
         failures.extend(evaluation.failures.iter().cloned());
     }
     for (_, evaluation) in &analysis.provider_results {
