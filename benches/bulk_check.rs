@@ -16,7 +16,7 @@ mod report;
 #[path = "support/zones.rs"]
 mod zones;
 
-use bind::{free_port, installed, start_bind, wait_for};
+use bind::{free_port, installed, wait_for};
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -108,6 +108,7 @@ async fn queries_per_check(server: SocketAddr, authoritative: bool) -> u64 {
         timeout: Duration::from_secs(2),
         attempts: 2,
         authoritative_port: authoritative.then_some(server.port()),
+        ..ResolverSettings::default()
     })
     .expect("a resolver");
     let profile = sendercheck::profile::Profiles::built_in("mandrill").expect("mandrill");
@@ -183,17 +184,7 @@ async fn main() {
     zones::write(dir.path(), zone_domains);
     let with_bind = installed("named") && installed("dnsperf");
     let port = free_port();
-    let (_bind, _fixture, server) = if with_bind {
-        let bind = start_bind(dir.path(), port);
-        (Some(bind), None, SocketAddr::from(([127, 0, 0, 1], port)))
-    } else {
-        eprintln!("BIND or dnsperf is not installed: the in-process server stands in");
-        let fixture =
-            fixture_dns::FixtureDns::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
-                .expect("the in-process server starts");
-        let addr = fixture.addr;
-        (None, Some(fixture), addr)
-    };
+    let (_dns, server) = bind::DnsServer::start(dir.path(), port, with_bind);
     wait_for(server).await;
     let capacity = with_bind.then(|| dnsperf(dir.path(), port, zone_domains) / QUERIES_PER_DOMAIN);
 

@@ -24,7 +24,6 @@ mod report;
 mod zones;
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection};
@@ -198,17 +197,7 @@ async fn main() {
     zones::write(dir.path(), domains);
     let with_bind = bind::installed("named");
     let port = bind::free_port();
-    let (_bind, _fixture, server) = if with_bind {
-        let server = bind::start_bind(dir.path(), port);
-        (Some(server), None, SocketAddr::from(([127, 0, 0, 1], port)))
-    } else {
-        eprintln!("BIND is not installed: the in-process server stands in");
-        let fixture =
-            fixture_dns::FixtureDns::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
-                .expect("the in-process server starts");
-        let addr = fixture.addr;
-        (None, Some(fixture), addr)
-    };
+    let (_dns, server) = bind::DnsServer::start(dir.path(), port, with_bind);
     bind::wait_for(server).await;
     let pg = postgres::Postgres::shared();
     let mut claims = String::new();

@@ -183,6 +183,7 @@ struct RawDns {
     attempts: Option<usize>,
     authoritative: Option<bool>,
     authoritative_port: Option<u16>,
+    authoritative_budget: Option<String>,
 }
 
 /// A `[[webhooks]]` table, validated: an http(s) URL, a secret, known event kinds.
@@ -505,6 +506,9 @@ impl Config {
             raw.dns.authoritative,
             raw.dns.authoritative_port,
         )?;
+        if let Some(budget) = raw.dns.authoritative_budget {
+            self.dns.authoritative_budget = parse_budget("dns.authoritative_budget", &budget)?;
+        }
         self.apply_schedule(raw.schedule)?;
         self.apply_smtp(raw.smtp)?;
         if let Some(bytes) = raw.limits.max_body_bytes {
@@ -766,6 +770,10 @@ impl Config {
             None => None,
         };
         self.set_authoritative("SENDERCHECK_DNS_AUTHORITATIVE_PORT", authoritative, port)?;
+        if let Some(budget) = env("SENDERCHECK_DNS_AUTHORITATIVE_BUDGET") {
+            self.dns.authoritative_budget =
+                parse_budget("SENDERCHECK_DNS_AUTHORITATIVE_BUDGET", &budget)?;
+        }
         Ok(())
     }
 }
@@ -847,6 +855,26 @@ pub fn parse_socket_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigErr
         value: value.to_string(),
         reason: "expected IP:PORT, like 127.0.0.1:53 or [::1]:53".to_string(),
     })
+}
+
+/// The authoritative view's budget: from `0s` (the view adds no wait: only servers that answer
+/// while the resolver is being asked count) to one minute.
+pub fn parse_budget(key: &str, value: &str) -> Result<Duration, ConfigError> {
+    let budget = if value.trim() == "0" || value.trim() == "0s" {
+        Duration::ZERO
+    } else {
+        parse_duration(key, value)?
+    };
+    if budget > Duration::from_secs(60) {
+        return Err(ConfigError::Invalid {
+            key: key.to_string(),
+            value: value.to_string(),
+            reason: "must be at most 60s: a check's verdict waits this long at most for a \
+                     zone's silent servers"
+                .to_string(),
+        });
+    }
+    Ok(budget)
 }
 
 /// Parses a duration like `"2s"`, `"500ms"` or `"1h"`.

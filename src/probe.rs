@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 
-use crate::checks::propagation::{self, ServerReport};
+use crate::checks::propagation::{self, ServerProblem, ServerReport};
 use crate::checks::{DnsSnapshot, DomainReport, Observed, Plan, Query};
-use crate::dns::{Resolver, Zone, in_zone};
+use crate::dns::{Resolver, Zones};
 
 /// Rounds of follow-up queries a check may take. SPF's lookup limit ends the walk well before:
 /// each round follows one more level of includes.
@@ -25,10 +25,13 @@ const MAX_ROUNDS: usize = 16;
 pub struct Probe {
     pub report: DomainReport,
     pub snapshot: DnsSnapshot,
-    /// The zone whose servers were asked; `Err` says why none were; `None`: the view is off.
-    pub zone: Option<Result<Zone, String>>,
+    /// The zones whose servers were asked; `Err` says why none were; `None`: the view is off.
+    pub zones: Option<Result<Zones, String>>,
     pub queries: usize,
     pub elapsed: Duration,
+    /// How long the authoritative view kept the check after the resolver's answers were in
+    /// (zero with the view off): never more than the budget.
+    pub authoritative_wait: Duration,
 }
 
 /// Resolves everything `plan` needs, round by round, each round's queries concurrently, then
@@ -49,6 +52,12 @@ pub async fn check_within(
 
 /// As `check_within`, with `now` the time the check counts from (`expected_at` of a
 /// propagating record is `now` plus the resolver's remaining TTL).
+///
+/// The authoritative view never holds the verdict longer than the resolver's answers plus
+/// `authoritative_budget`: zone discovery runs beside the resolver's rounds, the servers of
+/// every zone are asked in parallel, and whatever has not answered when the budget ends is
+/// reported as not answering (and remembered by the health memory, so the next checks do not
+/// wait for it at all).
 #[tracing::instrument(skip_all, fields(domain = %plan.domain))]
 pub async fn check_at(
     resolver: &Resolver,
@@ -57,53 +66,85 @@ pub async fn check_at(
     now: DateTime<Utc>,
 ) -> Probe {
     let started = Instant::now();
-    let resolver_view = collect(plan, started, deadline, |queries| {
+    let check_deadline = deadline.map(|deadline| started + deadline);
+    let resolver_view = collect(plan, check_deadline, |queries| {
         resolver.observe_all(queries)
     });
-    let zone = async {
+    let names = plan.record_names();
+    let zones = async {
         let port = resolver.authoritative_port()?;
-        let found = resolver.zone_of(plan.domain.as_str(), port);
-        Some(
-            within(started, deadline, found)
-                .await
-                .unwrap_or_else(|| Err("the check's deadline passed".to_string())),
-        )
+        Some(resolver.zones_of(plan.domain.as_str(), &names, port).await)
     };
-    let ((snapshot, mut queries), zone) = futures_util::join!(resolver_view, zone);
+    tokio::pin!(resolver_view, zones);
+    let mut zones_found = None;
+    let (snapshot, mut queries) = loop {
+        tokio::select! {
+            collected = &mut resolver_view => break collected,
+            found = &mut zones, if zones_found.is_none() => zones_found = Some(found),
+        }
+    };
+    let resolver_done = Instant::now();
+    if check_deadline.is_some_and(|deadline| resolver_done >= deadline) {
+        tracing::warn!(domain = %plan.domain, "check deadline passed");
+    }
+    let budget_end = {
+        let end = resolver_done + resolver.authoritative_budget();
+        check_deadline.map_or(end, |deadline| end.min(deadline))
+    };
+    let zones = match zones_found {
+        Some(found) => found,
+        None => tokio::time::timeout_at(budget_end.into(), &mut zones)
+            .await
+            .unwrap_or_else(|_| {
+                Some(Err(
+                    "the zone's servers were not found within the authoritative budget".to_string(),
+                ))
+            }),
+    };
     let mut report = plan.evaluate(&snapshot);
-    match &zone {
-        Some(Ok(zone)) => {
-            let servers = within(
-                started,
-                deadline,
-                join_all(zone.servers.iter().map(|server| {
-                    let snapshot = &snapshot;
+    match &zones {
+        Some(Ok(found)) => {
+            let snapshot = &snapshot;
+            let servers = join_all(found.zones.iter().flat_map(|zone| {
+                let cuts = found.cuts_below(&zone.apex);
+                zone.servers.iter().map(move |server| {
+                    let cuts = cuts.clone();
                     async move {
-                        let serial = resolver.serial_at(server.address, &zone.apex);
-                        let view = collect(plan, started, deadline, |asked| {
-                            resolver.observe_at(server.address, &zone.apex, asked, snapshot)
+                        let waited = || ServerProblem::NoAnswer {
+                            waited: budget_end.saturating_duration_since(resolver_done),
+                        };
+                        let serial = async {
+                            tokio::time::timeout_at(
+                                budget_end.into(),
+                                resolver.serial_at(server.address, &zone.apex),
+                            )
+                            .await
+                            .unwrap_or_else(|_| Err(waited()))
+                        };
+                        let view = collect(plan, Some(budget_end), |asked| {
+                            resolver.observe_at(server.address, &zone.apex, &cuts, asked, snapshot)
                         });
                         let (serial, (view, asked)) = futures_util::join!(serial, view);
                         let report = ServerReport {
                             name: server.name.clone(),
                             address: server.address,
+                            apex: zone.apex.clone(),
                             serial,
                             report: plan.evaluate(&view),
                         };
                         (report, asked + 1)
                     }
-                })),
-            )
-            .await
-            .unwrap_or_default();
+                })
+            }))
+            .await;
             queries += servers.iter().map(|(_, asked)| asked).sum::<usize>();
             let servers: Vec<ServerReport> =
                 servers.into_iter().map(|(report, _)| report).collect();
             propagation::judge(
                 &mut report,
-                &snapshot,
+                snapshot,
                 &servers,
-                |name| in_zone(name, &zone.apex),
+                |name| found.apex(name),
                 now,
             );
         }
@@ -114,44 +155,32 @@ pub async fn check_at(
     }
     report.valid_after = propagation::valid_after(&report.records, now);
     let elapsed = started.elapsed();
+    let authoritative_wait = resolver_done.elapsed();
     tracing::debug!(
         queries,
         elapsed_ms = elapsed.as_millis() as u64,
+        authoritative_wait_ms = authoritative_wait.as_millis() as u64,
         ready = report.ready,
         "checked"
     );
     Probe {
         report,
         snapshot,
-        zone,
+        zones,
         queries,
         elapsed,
-    }
-}
-
-/// `work`'s output, or `None` when `deadline` (from `started`) passes first.
-async fn within<T>(
-    started: Instant,
-    deadline: Option<Duration>,
-    work: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    match deadline {
-        None => Some(work.await),
-        Some(deadline) => {
-            let left = deadline.saturating_sub(started.elapsed());
-            tokio::time::timeout(left, work).await.ok()
-        }
+        authoritative_wait: if resolver.authoritative_port().is_some() {
+            authoritative_wait
+        } else {
+            Duration::ZERO
+        },
     }
 }
 
 /// Asks what `plan` needs through `ask`, round by round, until it needs nothing more, the
-/// rounds run out, or `deadline` (from `started`) passes.
-async fn collect<F, Fut>(
-    plan: &Plan<'_>,
-    started: Instant,
-    deadline: Option<Duration>,
-    ask: F,
-) -> (DnsSnapshot, usize)
+/// rounds run out, or `deadline` passes. The queries of a round cut by the deadline are left
+/// out of the snapshot (their records are `error`); earlier rounds' answers stay.
+async fn collect<F, Fut>(plan: &Plan<'_>, deadline: Option<Instant>, ask: F) -> (DnsSnapshot, usize)
 where
     F: Fn(Vec<Query>) -> Fut,
     Fut: std::future::Future<Output = Vec<(Query, Observed)>>,
@@ -165,12 +194,12 @@ where
         }
         queries += needed.len();
         let round = ask(needed);
-        match deadline.map(|deadline| deadline.saturating_sub(started.elapsed())) {
+        match deadline {
             None => snapshot.extend(round.await),
-            Some(left) => match tokio::time::timeout(left, round).await {
+            Some(deadline) => match tokio::time::timeout_at(deadline.into(), round).await {
                 Ok(answers) => snapshot.extend(answers),
                 Err(_) => {
-                    tracing::warn!(domain = %plan.domain, "check deadline passed");
+                    tracing::debug!(domain = %plan.domain, "deadline passed while collecting");
                     break;
                 }
             },

@@ -58,6 +58,8 @@ pub struct ScrapeState<'a> {
     pub dns: &'a QueryCounters,
     /// What the DNS transport knows of each server.
     pub dns_servers: &'a [ServerStats],
+    /// Authoritative servers held back now by the health memory (no answer lately).
+    pub dns_servers_held_back: usize,
     /// The store's connection pool.
     pub store_pool: crate::store::PoolStats,
 }
@@ -212,6 +214,12 @@ impl Metrics {
                 None,
             ),
             ("sendercheck_checks_in_flight", "Checks running now.", None),
+            (
+                "sendercheck_dns_servers_held_back",
+                "Authoritative servers not asked now: they gave no answer (timed out or port \
+                 closed) and are held back for 1 minute, doubling per failure up to 30 minutes.",
+                None,
+            ),
             (
                 "sendercheck_scheduler_lag_seconds",
                 "How late the most overdue check is.",
@@ -434,6 +442,12 @@ impl Metrics {
             .set(state.checks_in_flight as f64);
         self.recorder
             .register_gauge(
+                &Self::key("sendercheck_dns_servers_held_back", &[]),
+                &METADATA,
+            )
+            .set(state.dns_servers_held_back as f64);
+        self.recorder
+            .register_gauge(
                 &Self::key("sendercheck_scheduler_lag_seconds", &[]),
                 &METADATA,
             )
@@ -506,6 +520,7 @@ mod tests {
             scheduler_lag_seconds: 0.0,
             dns: &QueryCounters::default(),
             dns_servers: &[],
+            dns_servers_held_back: 0,
             store_pool: crate::store::PoolStats {
                 size: 2,
                 idle: 1,
@@ -545,6 +560,7 @@ mod tests {
             checks_in_flight: 2,
             scheduler_lag_seconds: 1.5,
             dns: &counters,
+            dns_servers_held_back: 2,
             dns_servers: &[ServerStats {
                 server: "127.0.0.1:53".parse().unwrap(),
                 in_flight: 3,
@@ -572,6 +588,7 @@ mod tests {
                 scheduler_lag_seconds: 0.0,
                 dns: &counters,
                 dns_servers: &[],
+                dns_servers_held_back: 0,
                 store_pool: crate::store::PoolStats {
                     size: 5,
                     idle: 2,
@@ -580,6 +597,8 @@ mod tests {
             })
         );
         for expected in [
+            "sendercheck_dns_servers_held_back 2",
+            "# HELP sendercheck_dns_servers_held_back Authoritative servers not asked now",
             "sendercheck_checks_total{outcome=\"pass\"} 1",
             "sendercheck_checks_total{outcome=\"error\"} 1",
             "sendercheck_check_duration_seconds_bucket{le=\"0.025\"} 1",

@@ -36,15 +36,55 @@ impl Drop for Bind {
     }
 }
 
+/// The zones of `dir` served on 127.0.0.1: by BIND when `with_bind` (on `port`), else by the
+/// in-process hickory server (on a port of its own). Either stops when the value drops.
+pub enum DnsServer {
+    Bind(Bind),
+    InProcess(crate::fixture_dns::FixtureDns),
+}
+
+impl DnsServer {
+    pub fn start(dir: &Path, port: u16, with_bind: bool) -> (DnsServer, SocketAddr) {
+        if with_bind {
+            let bind = start_bind(dir, port);
+            (
+                DnsServer::Bind(bind),
+                SocketAddr::from(([127, 0, 0, 1], port)),
+            )
+        } else {
+            eprintln!("BIND is not installed: the in-process server stands in");
+            let fixture =
+                crate::fixture_dns::FixtureDns::start(dir, SocketAddr::from(([127, 0, 0, 1], 0)))
+                    .expect("the in-process server starts");
+            let addr = fixture.addr;
+            (DnsServer::InProcess(fixture), addr)
+        }
+    }
+}
+
+/// BIND serving every `NAME.zone` file of `dir` (zone NAME) on 127.0.0.1:`port`.
 pub fn start_bind(dir: &Path, port: u16) -> Bind {
-    let config = format!(
+    let mut config = format!(
         "options {{\n  directory \"{dir}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  \
          listen-on-v6 {{ none; }};\n  recursion no;\n  pid-file \"{dir}/named.pid\";\n  \
-         session-keyfile \"{dir}/session.key\";\n  dnssec-validation no;\n}};\n\
-         zone \"bench\" {{ type primary; file \"{dir}/bench.zone\"; }};\n\
-         zone \"mandrillapp.com\" {{ type primary; file \"{dir}/mandrillapp.com.zone\"; }};\n",
+         session-keyfile \"{dir}/session.key\";\n  dnssec-validation no;\n}};\n",
         dir = dir.display()
     );
+    let mut zones: Vec<String> = std::fs::read_dir(dir)
+        .expect("the zone directory")
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().to_string();
+            name.strip_suffix(".zone").map(str::to_string)
+        })
+        .collect();
+    zones.sort();
+    for zone in zones {
+        config.push_str(&format!(
+            "zone \"{zone}\" {{ type primary; file \"{dir}/{zone}.zone\"; }};\n",
+            dir = dir.display()
+        ));
+    }
     let path = dir.join("named.conf");
     std::fs::write(&path, config).expect("named.conf");
     let child = Command::new("named")
@@ -63,6 +103,7 @@ fn resolver(server: SocketAddr) -> Resolver {
         timeout: Duration::from_millis(200),
         attempts: 1,
         authoritative_port: None,
+        ..ResolverSettings::default()
     })
     .expect("a resolver")
 }

@@ -33,6 +33,7 @@ pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError>
         scheduler_lag_seconds: lag,
         dns: state.scheduler.resolver().counters(),
         dns_servers: &dns_servers,
+        dns_servers_held_back: state.scheduler.resolver().held_back_servers(),
         store_pool: state.store.pool_stats(),
     });
     Ok((

@@ -128,6 +128,11 @@ pub struct ServerObject {
     pub status: Status,
     /// The zone's SOA serial it gave; null when it gave none.
     pub serial: Option<u32>,
+    /// For `error`: why it gave no verdict — "not asked: no answer since …" (held back after
+    /// failing), "no answer within N ms" (the authoritative budget), "refused: nothing listens
+    /// on port 53", "does not serve ZONE (…)" (lame), or the lookup's failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The resolver's verdict and what is left of the TTL of the answer it holds.
@@ -169,6 +174,7 @@ impl From<&Propagation> for PropagationObject {
                     address: server.address.ip().to_string(),
                     status: server.status.into(),
                     serial: server.serial,
+                    reason: server.reason.clone(),
                 })
                 .collect(),
             resolver: ResolverObject {
@@ -196,8 +202,13 @@ pub struct FixObject {
     pub strings: Vec<String>,
     /// The record as one zone-file line.
     pub zone: String,
-    /// Publish, replace and remove, in order; empty when no single record can fix it.
+    /// Publish, replace and remove, in order; empty when no single record can fix it, or
+    /// when there is nothing to change (then `explanation` says why).
     pub actions: Vec<FixActionObject>,
+    /// Present when nothing is to be changed although the record does not pass yet: it is
+    /// already on the zone's servers, and this says when receivers will see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, utoipa::ToSchema)]
@@ -278,6 +289,7 @@ impl From<&Fix> for FixObject {
             strings: fix.strings.clone(),
             zone: fix.zone.clone(),
             actions: fix.actions.iter().map(FixActionObject::from).collect(),
+            explanation: fix.explanation.clone(),
         }
     }
 }

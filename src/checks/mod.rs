@@ -70,6 +70,10 @@ pub struct Fix {
     /// single record can repair the finding (its warnings say why): `value` is then the
     /// record as it stands.
     pub actions: Vec<FixAction>,
+    /// Set when there is nothing to change even though the record does not pass yet (it is
+    /// on the zone's servers and waits for the resolvers' caches): what to tell the customer
+    /// instead of "publish".
+    pub explanation: Option<String>,
 }
 
 /// What to do with one DNS record.
@@ -149,6 +153,7 @@ impl Fix {
                 zone: zone.clone(),
             }],
             zone,
+            explanation: None,
         }
     }
 
@@ -507,6 +512,19 @@ impl<'a> Plan<'a> {
                 Some((first.expect.kind(), name, missing))
             })
             .collect()
+    }
+
+    /// The names of every record the plan judges (each alternative's), lower case, each once:
+    /// the names whose zones the authoritative view asks.
+    pub fn record_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .applicable()
+            .flat_map(|applicable| applicable.alternatives.into_iter().flatten())
+            .map(|record| record.name)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 
     /// The queries still needed to evaluate every required record, given the answers so far.

@@ -53,6 +53,47 @@ pub struct ServerVerdict {
     pub status: RecordStatus,
     /// The zone's serial it gave (`None`: it gave none).
     pub serial: Option<u32>,
+    /// For `error`: why it gave no verdict (not asked, no answer within the budget, nothing
+    /// listens, does not serve the zone, or the record's own lookup failure).
+    pub reason: Option<String>,
+}
+
+/// Why an authoritative server gave no verdict on its zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerProblem {
+    /// Held back by the health memory: it has given no answer since `since`.
+    HeldBack { since: DateTime<Utc> },
+    /// No answer within `waited` (the authoritative budget, or the query's own deadline).
+    NoAnswer { waited: std::time::Duration },
+    /// Nothing listens at its port (ICMP port-unreachable).
+    PortClosed { port: u16 },
+    /// It answers, but not for the zone (no AA bit, REFUSED, SERVFAIL, no SOA): a lame
+    /// delegation. The text says what it answered.
+    Lame { apex: String, answered: String },
+    /// Anything else (a socket error, a malformed name).
+    Other(String),
+}
+
+impl std::fmt::Display for ServerProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerProblem::HeldBack { since } => write!(
+                f,
+                "not asked: no answer since {}",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            ServerProblem::NoAnswer { waited } => {
+                write!(f, "no answer within {} ms", waited.as_millis())
+            }
+            ServerProblem::PortClosed { port } => {
+                write!(f, "refused: nothing listens on port {port}")
+            }
+            ServerProblem::Lame { apex, answered } => {
+                write!(f, "does not serve {apex} ({answered})")
+            }
+            ServerProblem::Other(reason) => f.write_str(reason),
+        }
+    }
 }
 
 /// The resolver's verdict on a record and how long it may keep the answer it holds.
@@ -80,41 +121,72 @@ pub struct Propagation {
 pub struct ServerReport {
     pub name: String,
     pub address: SocketAddr,
-    pub serial: Result<u32, String>,
+    /// The apex of the zone it serves (a check may meet several: `_domainkey` or `_dmarc`
+    /// delegated to another provider).
+    pub apex: String,
+    /// The zone's serial, or why the server gave none.
+    pub serial: Result<u32, ServerProblem>,
     /// The plan judged over this server's answers (the resolver's for names outside the zone).
     pub report: DomainReport,
 }
 
-/// Sets `propagation` on every record of `resolver` whose name is in the zone (`in_zone`),
-/// comparing it with the same record judged from each server; adds a warning where the views
-/// say something the record's status alone does not.
-pub fn judge(
+/// Sets `propagation` on every record of `resolver` held by a zone whose servers were asked
+/// (`zone_of` names the apex of the zone holding a record name), comparing it with the same
+/// record judged from each of that zone's servers; adds a warning where the views say
+/// something the record's status alone does not, and one per lame server.
+pub fn judge<'z>(
     resolver: &mut DomainReport,
     snapshot: &DnsSnapshot,
-    servers: &[ServerReport],
-    in_zone: impl Fn(&str) -> bool,
+    all_servers: &[ServerReport],
+    zone_of: impl Fn(&str) -> Option<&'z str>,
     now: DateTime<Utc>,
 ) {
-    if servers.is_empty() {
+    if all_servers.is_empty() {
         return;
     }
     for (index, record) in resolver.records.iter_mut().enumerate() {
-        if !in_zone(&record.name) {
+        let Some(apex) = zone_of(&record.name) else {
+            continue;
+        };
+        let servers: Vec<&ServerReport> = all_servers
+            .iter()
+            .filter(|server| server.apex == apex)
+            .collect();
+        if servers.is_empty() {
             continue;
         }
         let verdicts: Vec<ServerVerdict> = servers
             .iter()
-            .map(|server| ServerVerdict {
-                name: server.name.clone(),
-                address: server.address,
-                status: server
-                    .report
-                    .records
-                    .get(index)
-                    .map_or(RecordStatus::Error, |seen| seen.status),
-                serial: server.serial.as_ref().ok().copied(),
+            .map(|server| {
+                let seen = server.report.records.get(index);
+                let status = seen.map_or(RecordStatus::Error, |seen| seen.status);
+                let reason = (status == RecordStatus::Error).then(|| match &server.serial {
+                    Err(problem) => problem.to_string(),
+                    Ok(_) => {
+                        seen.map_or_else(|| "no answer".to_string(), |seen| seen.message.clone())
+                    }
+                });
+                ServerVerdict {
+                    name: server.name.clone(),
+                    address: server.address,
+                    status,
+                    serial: server.serial.as_ref().ok().copied(),
+                    reason,
+                }
             })
             .collect();
+        // A lame server answers, so a resolver that picks it gets a referral or a refusal
+        // instead of the record: named on every record of its zone, the verdict unchanged.
+        for server in &servers {
+            if let Err(problem @ ServerProblem::Lame { .. }) = &server.serial {
+                record.warnings.push(format!(
+                    "{} ({}) {problem}: receivers that pick it get no answer; remove it from \
+                     the zone's NS records or have it serve the zone",
+                    server.name,
+                    server.address.ip()
+                ));
+            }
+        }
         let answered: Vec<&RecordCheck> = servers
             .iter()
             .filter_map(|server| server.report.records.get(index))
@@ -172,6 +244,25 @@ pub fn judge(
         let expected_at = (state == PropagationState::Propagating)
             .then(|| ttl.map(|ttl| now + chrono::Duration::seconds(i64::from(ttl))))
             .flatten();
+        if state == PropagationState::Propagating
+            && let Some(fix) = &mut record.fix
+        {
+            // Nothing to publish: telling the customer to publish again would only make them
+            // doubt a record that is right.
+            fix.actions.clear();
+            fix.explanation = Some(match expected_at {
+                Some(at) => format!(
+                    "Nothing to change: the record is already on all of the zone's servers. \
+                     Receivers will see it once their resolvers' cached answer expires, by \
+                     about {}.",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                None => "Nothing to change: the record is already on all of the zone's \
+                         servers. Receivers will see it once their resolvers' cached answer \
+                         expires."
+                    .to_string(),
+            });
+        }
         if state == PropagationState::Propagating {
             record.warnings.push(match expected_at {
                 Some(at) => format!(

@@ -31,6 +31,10 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     } else if let Some(port) = args.authoritative_port {
         config.dns.authoritative_port = Some(port);
     }
+    if let Some(budget) = &args.authoritative_budget {
+        config.dns.authoritative_budget =
+            crate::config::parse_budget("--authoritative-budget", budget)?;
+    }
     let name = args
         .profile
         .clone()

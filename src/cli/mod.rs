@@ -178,6 +178,10 @@ pub struct CheckArgs {
     /// `[dns] authoritative_port`, 53).
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "no_authoritative")]
     pub authoritative_port: Option<u16>,
+    /// The most the authoritative view may add once the resolver has answered, e.g. 1s or
+    /// 500ms (default: the config's `[dns] authoritative_budget`, 1s).
+    #[arg(long, value_name = "DURATION", conflicts_with = "no_authoritative")]
+    pub authoritative_budget: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -183,7 +183,9 @@ fn details(out: &mut String, record: &RecordCheck, style: Style) {
     }
     if let Some(fix) = &record.fix {
         // Each change as a zone-file line, ready to paste into a zone or to read into a panel.
-        if fix.actions.is_empty() {
+        if let Some(explanation) = &fix.explanation {
+            let _ = writeln!(out, "{INDENT}{} {explanation}", style.paint("fix:", "1"));
+        } else if fix.actions.is_empty() {
             let _ = writeln!(
                 out,
                 "{INDENT}{} no single record can fix this; see the warnings",

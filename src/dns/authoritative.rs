@@ -7,12 +7,16 @@
 //! its servers, one A query per server name gives the addresses (AAAA only for a server
 //! without IPv4). A name that is a CNAME is walked up a label at a time.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use futures_util::future::join_all;
-use hickory_resolver::proto::rr::Name;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
 
+use super::transport::ExchangeError;
 use super::{Resolved, Resolver, Route, absolute_free, wire_name, with_derived};
+use crate::checks::propagation::ServerProblem;
 use crate::checks::{Answer, DnsSnapshot, Observed, Origin, Query, QueryType};
 
 /// The most servers of one zone asked (addresses, over all its NS names).
@@ -35,11 +39,95 @@ pub struct NameServer {
     pub address: SocketAddr,
 }
 
+/// The zones that hold a check's record names: usually one, more where a name below the
+/// domain is delegated (`_domainkey` to a DKIM provider, `_dmarc` to a reporting service).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Zones {
+    /// Each zone found, with its servers; the first holds the domain.
+    pub zones: Vec<Zone>,
+    /// Record name → apex of the zone holding it (names whose zone was not found are absent).
+    pub apex_of: BTreeMap<String, String>,
+}
+
+impl Zones {
+    /// The apex of the zone holding `name`, when it was found.
+    pub fn apex(&self, name: &str) -> Option<&str> {
+        self.apex_of.get(name).map(String::as_str)
+    }
+
+    /// The apexes of the zones found below `apex` (its delegated children).
+    pub fn cuts_below(&self, apex: &str) -> Vec<String> {
+        self.zones
+            .iter()
+            .map(|zone| zone.apex.clone())
+            .filter(|other| other != apex && in_zone(other, apex))
+            .collect()
+    }
+}
+
 impl Resolver {
+    /// The zones holding `domain` and each of `names` (the check's record names), with their
+    /// servers on `port`. Each distinct name's zone cut is found by its own SOA walk, so a
+    /// delegated `_domainkey` or `_dmarc` is asked of its own servers. `Err` when not even
+    /// the domain's zone could be found.
+    pub async fn zones_of(
+        &self,
+        domain: &str,
+        names: &[String],
+        port: u16,
+    ) -> Result<Zones, String> {
+        let mut distinct: Vec<&str> = std::iter::once(domain)
+            .chain(names.iter().map(String::as_str))
+            .collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let apexes = join_all(distinct.iter().map(|name| self.apex_of(name))).await;
+        let mut apex_of = BTreeMap::new();
+        let mut domain_apex = Err(String::new());
+        for (name, apex) in distinct.iter().zip(apexes) {
+            match apex {
+                Ok(apex) => {
+                    if *name == domain {
+                        domain_apex = Ok(apex.clone());
+                    }
+                    apex_of.insert(name.to_string(), apex);
+                }
+                Err(reason) if *name == domain => domain_apex = Err(reason),
+                Err(reason) => tracing::debug!(%name, %reason, "no zone found"),
+            }
+        }
+        let domain_apex = domain_apex?;
+        let mut apexes: Vec<String> = apex_of.values().cloned().collect();
+        apexes.sort_unstable();
+        apexes.dedup();
+        // The domain's zone first: its failure is the check's; a child's only its records'.
+        apexes.retain(|apex| *apex != domain_apex);
+        apexes.insert(0, domain_apex.clone());
+        let found = join_all(apexes.iter().map(|apex| self.servers_of(apex, port))).await;
+        let mut zones = Vec::new();
+        for (apex, servers) in apexes.iter().zip(found) {
+            match servers {
+                Ok(zone) => zones.push(zone),
+                Err(reason) if *apex == domain_apex => return Err(reason),
+                Err(reason) => {
+                    tracing::debug!(%apex, %reason, "no servers found for a delegated zone");
+                    apex_of.retain(|_, held_by| held_by != apex);
+                }
+            }
+        }
+        Ok(Zones { zones, apex_of })
+    }
+
     /// The zone that holds `name` and its servers (at most `MAX_SERVERS`), their addresses on
     /// `port`. `Err` says why the zone or its servers could not be found.
     pub async fn zone_of(&self, name: &str, port: u16) -> Result<Zone, String> {
         let apex = self.apex_of(name).await?;
+        self.servers_of(&apex, port).await
+    }
+
+    /// The servers of the zone at `apex` (at most `MAX_SERVERS` addresses).
+    async fn servers_of(&self, apex: &str, port: u16) -> Result<Zone, String> {
+        let apex = apex.to_string();
         let ns = self.resolve(&Query::new(&apex, QueryType::Ns)).await;
         let mut hosts: Vec<String> = match ns {
             Answer::Records(hosts) => hosts.into_iter().map(|host| host.to_lowercase()).collect(),
@@ -125,49 +213,81 @@ impl Resolver {
         Err(format!("{host} has no address"))
     }
 
-    /// The zone's serial as `server` gives it (`Err`: why it gave none).
-    pub async fn serial_at(&self, server: SocketAddr, apex: &str) -> Result<u32, String> {
-        let apex_name = wire_name(apex)?;
-        let query = Query::new(apex, QueryType::Soa);
-        let resolved = self
-            .resolve_full(
-                &query,
-                Route::Direct {
-                    server,
-                    apex: &apex_name,
-                },
-            )
+    /// The zone's serial as `server` gives it, or why it gives none: held back by the health
+    /// memory, no answer, nothing listening, or a lame answer (no AA bit, REFUSED, SERVFAIL,
+    /// no SOA at the apex).
+    pub async fn serial_at(&self, server: SocketAddr, apex: &str) -> Result<u32, ServerProblem> {
+        let apex_name = wire_name(apex).map_err(ServerProblem::Other)?;
+        let started = std::time::Instant::now();
+        let exchanged = self
+            .transport
+            .exchange_direct(server, &apex_name, RecordType::SOA, started + self.deadline)
             .await;
-        match resolved.answer {
-            Answer::Records(records) => records
-                .first()
-                .and_then(|soa| soa.split(' ').nth(2))
-                .and_then(|serial| serial.parse().ok())
-                .ok_or_else(|| format!("{server} gave a SOA without a serial")),
-            Answer::NxDomain | Answer::NoData => Err(format!(
-                "{server} has no SOA for {apex}: it does not serve the zone"
-            )),
-            Answer::Failed(failure) => Err(failure.to_string()),
+        let message = match exchanged {
+            Ok(message) => message,
+            Err(ExchangeError::HeldBack(held)) => {
+                return Err(ServerProblem::HeldBack { since: held.since });
+            }
+            Err(ExchangeError::Timeout) => {
+                return Err(ServerProblem::NoAnswer {
+                    waited: started.elapsed(),
+                });
+            }
+            Err(ExchangeError::Refused) => {
+                return Err(ServerProblem::PortClosed {
+                    port: server.port(),
+                });
+            }
+            Err(ExchangeError::Io(reason)) => return Err(ServerProblem::Other(reason)),
+        };
+        let lame = |answered: &str| ServerProblem::Lame {
+            apex: apex.to_string(),
+            answered: answered.to_string(),
+        };
+        match message.metadata.response_code {
+            ResponseCode::NoError if message.metadata.authoritative => {}
+            ResponseCode::NoError | ResponseCode::NXDomain if !message.metadata.authoritative => {
+                return Err(lame("it answers without the authoritative flag"));
+            }
+            ResponseCode::NXDomain => return Err(lame("it says the zone's name does not exist")),
+            ResponseCode::Refused => return Err(lame("it answers REFUSED")),
+            ResponseCode::ServFail => return Err(lame("it answers SERVFAIL")),
+            other => return Err(lame(&format!("it answers {other}"))),
         }
+        message
+            .answers
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::SOA(soa) if record.name == apex_name => Some(soa.serial),
+                _ => None,
+            })
+            .ok_or_else(|| lame("it has no SOA record at the apex"))
     }
 
     /// Asks `server`, authoritative for the zone at `apex`, every query whose name is in the
     /// zone; a query outside it, or the rest of a CNAME chain that leaves it, is answered from
     /// `outside` (the resolver's view of the same check) or, when that lacks it, the resolver.
+    /// Names under one of `cuts` (child zones found for the check) belong to the child's
+    /// servers, so they are answered from outside too.
     pub async fn observe_at(
         &self,
         server: SocketAddr,
         apex: &str,
+        cuts: &[String],
         queries: Vec<Query>,
         outside: &DnsSnapshot,
     ) -> Vec<(Query, Observed)> {
         let Ok(apex_name) = wire_name(apex) else {
             return self.observe_all(queries).await;
         };
+        let cuts: Vec<Name> = cuts.iter().filter_map(|cut| wire_name(cut).ok()).collect();
         let resolved = join_all(queries.iter().map(|query| {
             let apex_name = &apex_name;
+            let cuts = &cuts;
             async move {
-                let in_zone = wire_name(&query.name).is_ok_and(|name| apex_name.zone_of(&name));
+                let in_zone = wire_name(&query.name).is_ok_and(|name| {
+                    apex_name.zone_of(&name) && !cuts.iter().any(|cut| cut.zone_of(&name))
+                });
                 let origin = if in_zone {
                     Origin::Server(server)
                 } else {

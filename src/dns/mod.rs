@@ -4,9 +4,10 @@
 //! hickory provides the wire format and the system configuration.
 
 mod authoritative;
+pub mod health;
 mod transport;
 
-pub use authoritative::{MAX_SERVERS, NameServer, Zone, in_zone};
+pub use authoritative::{MAX_SERVERS, NameServer, Zone, Zones, in_zone};
 
 pub use transport::{MIN_RTO, ServerStats};
 
@@ -39,7 +40,14 @@ pub struct ResolverSettings {
     /// The port the zone's authoritative servers are asked on; `None` turns the authoritative
     /// view off (every check then asks the resolver only).
     pub authoritative_port: Option<u16>,
+    /// The most the authoritative view may add to a check beyond the resolver's answers: the
+    /// zone's servers still silent by then are reported as such, and the verdict is the
+    /// resolver's.
+    pub authoritative_budget: Duration,
 }
+
+/// `[dns] authoritative_budget` unless configured.
+pub const DEFAULT_AUTHORITATIVE_BUDGET: Duration = Duration::from_secs(1);
 
 impl Default for ResolverSettings {
     fn default() -> Self {
@@ -48,6 +56,7 @@ impl Default for ResolverSettings {
             timeout: Duration::from_secs(2),
             attempts: 2,
             authoritative_port: None,
+            authoritative_budget: DEFAULT_AUTHORITATIVE_BUDGET,
         }
     }
 }
@@ -119,6 +128,7 @@ pub struct Resolver {
     /// When the servers were last found refusing connections; rechecked after a few seconds.
     refused_at: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
     authoritative_port: Option<u16>,
+    authoritative_budget: Duration,
 }
 
 /// How long a "nothing listens there" finding is reused before the servers are probed again.
@@ -170,12 +180,25 @@ impl Resolver {
             nameservers: Arc::new(settings.nameservers.clone()),
             refused_at: Arc::default(),
             authoritative_port: settings.authoritative_port,
+            authoritative_budget: settings.authoritative_budget,
         })
     }
 
     /// The port authoritative servers are asked on; `None` when the authoritative view is off.
     pub fn authoritative_port(&self) -> Option<u16> {
         self.authoritative_port
+    }
+
+    /// The most the authoritative view may add to a check beyond the resolver's answers.
+    pub fn authoritative_budget(&self) -> Duration {
+        self.authoritative_budget
+    }
+
+    /// Authoritative servers held back now (no answer lately), for `/metrics`.
+    pub fn held_back_servers(&self) -> usize {
+        self.transport
+            .health()
+            .held_count(std::time::Instant::now())
     }
 
     /// The answer counters shared by every clone of this resolver.
@@ -319,6 +342,22 @@ impl Resolver {
                 Ok(message) => message,
                 Err(transport::ExchangeError::Timeout) => {
                     return Resolved::failed(LookupFailure::Timeout);
+                }
+                Err(transport::ExchangeError::Refused) => {
+                    let server = match route {
+                        Route::Direct { server, .. } => server.to_string(),
+                        Route::Recursive => "the DNS server".to_string(),
+                    };
+                    return Resolved::failed(LookupFailure::Other(format!(
+                        "nothing listens on {server} (port unreachable)"
+                    )));
+                }
+                Err(transport::ExchangeError::HeldBack(held)) => {
+                    return Resolved::failed(LookupFailure::Other(format!(
+                        "not asked: no answer since {}",
+                        held.since
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    )));
                 }
                 Err(transport::ExchangeError::Io(reason)) => {
                     return Resolved::failed(LookupFailure::Other(reason));
@@ -632,4 +671,36 @@ fn classify(message: &hickory_resolver::proto::op::Message, record_type: RecordT
         ResponseCode::Refused => Answer::Failed(LookupFailure::Refused),
         other => Answer::Failed(LookupFailure::Other(format!("response code {other}"))),
     }
+}
+
+/// The addresses the system gives `host` without asking DNS: its hosts file (`/etc/hosts`),
+/// then RFC 6761 §6.3's rule that `localhost` and every name under it are the loopback
+/// addresses. `None`: the system has no entry, so DNS decides. Read at each call (the file is
+/// small, and an edit must count at once).
+pub fn system_hosts(host: &str) -> Option<Vec<std::net::IpAddr>> {
+    let name = Name::from_ascii(format!("{}.", host.trim_end_matches('.'))).ok()?;
+    if let Ok(hosts) = hickory_resolver::Hosts::from_system() {
+        let mut found = Vec::new();
+        for record_type in [RecordType::A, RecordType::AAAA] {
+            let query = hickory_resolver::proto::op::Query::query(name.clone(), record_type);
+            if let Some(lookup) = hosts.lookup_static_host(&query) {
+                found.extend(
+                    lookup
+                        .answers()
+                        .iter()
+                        .filter_map(|record| record.data.ip_addr()),
+                );
+            }
+        }
+        if !found.is_empty() {
+            return Some(found);
+        }
+    }
+    let localhost = Name::from_ascii("localhost.").ok()?;
+    localhost.zone_of(&name).then(|| {
+        vec![
+            std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST),
+            std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        ]
+    })
 }

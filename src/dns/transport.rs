@@ -29,6 +29,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{Notify, oneshot};
 
+use super::health::{Failure, Health, Held};
+
 /// The shortest retransmit timeout: loopback answers in microseconds, but a scheduler hiccup
 /// must not read as loss.
 pub const MIN_RTO: Duration = Duration::from_millis(50);
@@ -55,6 +57,11 @@ const MAX_UDP: usize = 4096;
 pub enum ExchangeError {
     /// No matching answer before the deadline.
     Timeout,
+    /// Nothing listens at the server's port: an ICMP port-unreachable on the connected UDP
+    /// socket of a direct query, or a refused TCP connection.
+    Refused,
+    /// The server is held back by the health memory and was not asked.
+    HeldBack(Held),
     /// A socket or TCP failure.
     Io(String),
 }
@@ -156,6 +163,18 @@ impl Server {
 
     fn rto(&self) -> Duration {
         self.lock().rto
+    }
+
+    /// An answer that matched but for the letter case; `CASE_STRIKES` in a row turn 0x20 off.
+    fn strike_case(&self) {
+        let strikes = self.case_strikes.fetch_add(1, Ordering::Relaxed) + 1;
+        if strikes >= CASE_STRIKES && !self.folds_case.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                server = %self.addr,
+                "the DNS server does not echo the question's letter case; asking it in lower \
+                 case from now on (DNS 0x20 off for it)"
+            );
+        }
     }
 
     /// An answer to a query sent once: an RTT sample (Karn: retransmitted queries give none,
@@ -290,62 +309,42 @@ impl PooledSocket {
         let Ok(message) = Message::from_vec(bytes) else {
             return;
         };
-        if message.metadata.message_type != MessageType::Response {
-            return;
-        }
         let id = message.metadata.id;
         let mut pending = self.lock();
-        let matches = pending.get(&id).map(|waiting| {
-            let question = message.queries.first();
-            let exact = waiting.server == from
-                && question.is_some_and(|q| {
-                    q.query_type() == waiting.question.query_type()
-                        && q.query_class() == waiting.question.query_class()
-                        && q.name().eq_case(waiting.question.name())
-                });
-            let but_case = !exact
-                && waiting.server == from
-                && question.is_some_and(|q| {
-                    q.query_type() == waiting.question.query_type()
-                        && q.name() == waiting.question.name()
-                });
-            (exact, but_case, waiting.server)
-        });
         let servers = self
             .servers
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match matches {
-            Some((true, _, server)) => {
+        // A datagram with a waiting query's ID counts against that query's server (a forger
+        // guessing from another port included), any other against its sender.
+        let waiting = pending.get(&id);
+        let matched = waiting.map(|waiting| {
+            if waiting.server == from {
+                match_reply(&message, id, &waiting.question)
+            } else {
+                Match::No
+            }
+        });
+        let known = servers.get(&waiting.map_or(from, |waiting| waiting.server));
+        match matched {
+            Some(Match::Exact) => {
                 if let Some(waiting) = pending.remove(&id) {
-                    if let Some(known) = servers.get(&server) {
+                    if let Some(known) = known {
                         known.case_strikes.store(0, Ordering::Relaxed);
                     }
                     let _ = waiting.reply.send(message);
                 }
             }
-            Some((false, true, server)) => {
+            Some(Match::ButCase) => {
                 // Right ID and server, the name in another case: a spoofer guessing, or a
                 // server that folds case. Not taken; enough in a row turn 0x20 off for it.
-                if let Some(known) = servers.get(&server) {
+                if let Some(known) = known {
                     known.mismatched.fetch_add(1, Ordering::Relaxed);
-                    let strikes = known.case_strikes.fetch_add(1, Ordering::Relaxed) + 1;
-                    if strikes >= CASE_STRIKES && !known.folds_case.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(
-                            server = %server,
-                            "the DNS server does not echo the question's letter case; asking \
-                             it in lower case from now on (DNS 0x20 off for it)"
-                        );
-                    }
+                    known.strike_case();
                 }
             }
-            Some((false, false, server)) => {
-                if let Some(known) = servers.get(&server) {
-                    known.mismatched.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            None => {
-                if let Some(known) = servers.get(&from) {
+            Some(Match::No) | None => {
+                if let Some(known) = known {
                     known.mismatched.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -385,33 +384,8 @@ impl Pool {
 
     /// A socket bound to a random port (RFC 5452 §9.2), its receive task started.
     fn open(&self, server: SocketAddr) -> std::io::Result<Arc<PooledSocket>> {
-        let ip: IpAddr = if server.is_ipv4() {
-            Ipv4Addr::UNSPECIFIED.into()
-        } else {
-            Ipv6Addr::UNSPECIFIED.into()
-        };
-        let mut last_error = None;
-        let mut bound = None;
-        for _ in 0..16 {
-            let port: u16 = rand::rng().random_range(1024..=65535);
-            match std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
-                Ok(socket) => {
-                    bound = Some(socket);
-                    break;
-                }
-                Err(error) => last_error = Some(error),
-            }
-        }
-        let socket = match bound {
-            Some(socket) => socket,
-            None => {
-                tracing::debug!(?last_error, "no random port free; the kernel picks one");
-                std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?
-            }
-        };
-        socket.set_nonblocking(true)?;
         let socket = Arc::new(PooledSocket {
-            socket: UdpSocket::from_std(socket)?,
+            socket: bind_random(server)?,
             pending: Mutex::new(HashMap::new()),
             used: AtomicU32::new(0),
             born: Instant::now(),
@@ -437,6 +411,129 @@ impl Drop for Pool {
     }
 }
 
+/// A UDP socket of the family of `server`, bound to a random port (RFC 5452 §9.2).
+fn bind_random(server: SocketAddr) -> std::io::Result<UdpSocket> {
+    let ip: IpAddr = if server.is_ipv4() {
+        Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        Ipv6Addr::UNSPECIFIED.into()
+    };
+    let mut last_error = None;
+    let mut bound = None;
+    for _ in 0..16 {
+        let port: u16 = rand::rng().random_range(1024..=65535);
+        match std::net::UdpSocket::bind(SocketAddr::new(ip, port)) {
+            Ok(socket) => {
+                bound = Some(socket);
+                break;
+            }
+            Err(error) => last_error = Some(error),
+        }
+    }
+    let socket = match bound {
+        Some(socket) => socket,
+        None => {
+            tracing::debug!(?last_error, "no random port free; the kernel picks one");
+            std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?
+        }
+    };
+    socket.set_nonblocking(true)?;
+    UdpSocket::from_std(socket)
+}
+
+/// How an answer relates to the query it may answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Match {
+    /// The query's ID and exactly its question, letter case included.
+    Exact,
+    /// The query's ID and question but for the letter case (0x20 not echoed).
+    ButCase,
+    No,
+}
+
+/// Whether `message`, from the expected server, answers the query `id` for `question`.
+fn match_reply(message: &Message, id: u16, question: &WireQuery) -> Match {
+    if message.metadata.message_type != MessageType::Response || message.metadata.id != id {
+        return Match::No;
+    }
+    let Some(asked) = message.queries.first() else {
+        return Match::No;
+    };
+    if asked.query_type() != question.query_type() || asked.query_class() != question.query_class()
+    {
+        return Match::No;
+    }
+    if asked.name().eq_case(question.name()) {
+        Match::Exact
+    } else if asked.name() == question.name() {
+        Match::ButCase
+    } else {
+        Match::No
+    }
+}
+
+/// One direct query sent from a fresh socket connected to the server: only datagrams from the
+/// server's address and port reach it, and a closed port comes back as `Refused` (the kernel
+/// reports ICMP errors on connected sockets only). The same random ID, 0x20 and strict
+/// matching as the pool's queries.
+async fn send_connected(
+    server: &Server,
+    name: &Name,
+    record_type: RecordType,
+    wait: Duration,
+) -> Result<Option<(Message, Duration)>, ExchangeError> {
+    let io = |error: std::io::Error| {
+        if error.kind() == std::io::ErrorKind::ConnectionRefused {
+            ExchangeError::Refused
+        } else {
+            ExchangeError::Io(error.to_string())
+        }
+    };
+    let socket = bind_random(server.addr).map_err(io)?;
+    socket.connect(server.addr).await.map_err(io)?;
+    let asked = if server.folds_case.load(Ordering::Relaxed) {
+        name.to_lowercase()
+    } else {
+        mixed_case(name)
+    };
+    let question = WireQuery::query(asked, record_type);
+    let id: u16 = rand::random();
+    let bytes = request(id, question.clone(), false)
+        .to_vec()
+        .map_err(|e| ExchangeError::Io(e.to_string()))?;
+    server.sent.fetch_add(1, Ordering::Relaxed);
+    let sent_at = Instant::now();
+    socket.send(&bytes).await.map_err(io)?;
+    let receive = async {
+        let mut buffer = vec![0u8; MAX_UDP];
+        loop {
+            let length = socket.recv(&mut buffer).await.map_err(io)?;
+            let Ok(message) = Message::from_vec(&buffer[..length]) else {
+                server.mismatched.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            match match_reply(&message, id, &question) {
+                Match::Exact => {
+                    server.case_strikes.store(0, Ordering::Relaxed);
+                    return Ok(message);
+                }
+                Match::ButCase => {
+                    server.mismatched.fetch_add(1, Ordering::Relaxed);
+                    server.strike_case();
+                }
+                Match::No => {
+                    server.mismatched.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+    match tokio::time::timeout(wait, receive).await {
+        Ok(Ok(message)) => Ok(Some((message, sent_at.elapsed()))),
+        Ok(Err(error)) => Err(error),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Removes a query's entry from its socket when the wait ends, answered or not.
 struct Waiting<'s> {
     socket: &'s PooledSocket,
@@ -456,6 +553,59 @@ pub struct Transport {
     pool: Pool,
     /// One attempt's ceiling (the configured timeout).
     timeout: Duration,
+    /// Which authoritative servers gave no answer lately (direct queries only: the configured
+    /// resolvers are always asked).
+    health: Health,
+}
+
+/// How an exchange sends its queries.
+#[derive(Clone, Copy)]
+enum Route<'a> {
+    /// From the shared pool of random-port sockets, recursion desired (the resolvers).
+    Pooled,
+    /// Each from a fresh socket connected to the server, recursion not desired (one
+    /// authoritative server); the flag notes that a query went out.
+    Direct(&'a AtomicBool),
+}
+
+/// Records what became of a direct exchange in the health memory, also when the exchange is
+/// dropped (the check's budget ran out) after a query went out: a server that did not answer
+/// within the budget is as good as silent for the checks that follow.
+struct Outcome<'h> {
+    health: &'h Health,
+    server: SocketAddr,
+    sent: AtomicBool,
+    settled: bool,
+}
+
+impl Outcome<'_> {
+    fn settle(&mut self, result: &Result<Message, ExchangeError>) {
+        self.settled = true;
+        let failure = match result {
+            Ok(_) => {
+                self.health.answered(self.server);
+                return;
+            }
+            Err(ExchangeError::Timeout) => Failure::Timeout,
+            Err(ExchangeError::Refused) => Failure::Refused,
+            Err(ExchangeError::HeldBack(_) | ExchangeError::Io(_)) => return,
+        };
+        self.health
+            .failed(self.server, failure, Instant::now(), chrono::Utc::now());
+    }
+}
+
+impl Drop for Outcome<'_> {
+    fn drop(&mut self) {
+        if !self.settled && self.sent.load(Ordering::Relaxed) {
+            self.health.failed(
+                self.server,
+                Failure::Timeout,
+                Instant::now(),
+                chrono::Utc::now(),
+            );
+        }
+    }
 }
 
 impl Transport {
@@ -481,6 +631,7 @@ impl Transport {
             },
             servers,
             timeout,
+            health: Health::default(),
         }
     }
 
@@ -501,12 +652,16 @@ impl Transport {
         if self.servers.is_empty() {
             return Err(ExchangeError::Io("no DNS server is configured".to_string()));
         }
-        self.exchange_with(&self.servers, true, name, record_type, deadline)
+        self.exchange_with(&self.servers, Route::Pooled, name, record_type, deadline)
             .await
     }
 
     /// Asks one authoritative server directly, recursion not desired, with the same
-    /// adaptation and the same defences as every other query.
+    /// adaptation and the same defences as every other query. Each send goes out from a UDP
+    /// socket of its own on a random port, connected to the server, so an ICMP
+    /// port-unreachable ends the wait at once (`Refused`) instead of running out the deadline.
+    /// A server the health memory holds back is not asked (`HeldBack`); the outcome (an
+    /// answer, or none: timed out, refused, or the wait dropped after a send) is remembered.
     pub async fn exchange_direct(
         &self,
         server: SocketAddr,
@@ -514,9 +669,32 @@ impl Transport {
         record_type: RecordType,
         deadline: Instant,
     ) -> Result<Message, ExchangeError> {
-        let server = self.direct_server(server);
-        self.exchange_with(&[server], false, name, record_type, deadline)
-            .await
+        if let Some(held) = self.health.held(server, Instant::now()) {
+            return Err(ExchangeError::HeldBack(held));
+        }
+        let state = self.direct_server(server);
+        let mut outcome = Outcome {
+            health: &self.health,
+            server,
+            sent: AtomicBool::new(false),
+            settled: false,
+        };
+        let result = self
+            .exchange_with(
+                &[state],
+                Route::Direct(&outcome.sent),
+                name,
+                record_type,
+                deadline,
+            )
+            .await;
+        outcome.settle(&result);
+        result
+    }
+
+    /// The health memory of the authoritative servers asked directly.
+    pub fn health(&self) -> &Health {
+        &self.health
     }
 
     /// The remembered state of an authoritative server, or a fresh one.
@@ -545,11 +723,12 @@ impl Transport {
     async fn exchange_with(
         &self,
         servers: &[Arc<Server>],
-        recursion: bool,
+        route: Route<'_>,
         name: &Name,
         record_type: RecordType,
         deadline: Instant,
     ) -> Result<Message, ExchangeError> {
+        let recursion = matches!(route, Route::Pooled);
         let first = rand::rng().random_range(0..servers.len());
         let mut last_error = ExchangeError::Timeout;
         for attempt in 0usize.. {
@@ -573,10 +752,18 @@ impl Transport {
             if attempt > 0 {
                 server.retransmits.fetch_add(1, Ordering::Relaxed);
             }
-            match self
-                .send_udp(server, recursion, name, record_type, rto.min(remaining))
-                .await
-            {
+            let wait = rto.min(remaining);
+            let sent = match route {
+                Route::Pooled => {
+                    self.send_udp(server, recursion, name, record_type, wait)
+                        .await
+                }
+                Route::Direct(sent) => {
+                    sent.store(true, Ordering::Relaxed);
+                    send_connected(server, name, record_type, wait).await
+                }
+            };
+            match sent {
                 Ok(Some((message, rtt))) => {
                     server.answered(rtt, self.timeout);
                     drop(slot);
@@ -588,6 +775,8 @@ impl Transport {
                     return Ok(message);
                 }
                 Ok(None) => server.lost(self.timeout),
+                // Nothing listens there: waiting longer cannot help.
+                Err(ExchangeError::Refused) => return Err(ExchangeError::Refused),
                 Err(error) => {
                     // The socket failed (no route, buffer full): try again after a pause
                     // rather than spinning.

@@ -292,10 +292,15 @@ impl Recorder {
     }
 }
 
-/// The host's addresses: itself when it is an IP, else A then AAAA through `resolver`.
+/// The host's addresses: itself when it is an IP; else as the system gives it (the hosts
+/// file, `localhost`), as a mail client on this machine would connect; else A and AAAA
+/// through `resolver`.
 async fn addresses(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, String> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![ip]);
+    }
+    if let Some(found) = crate::dns::system_hosts(host) {
+        return Ok(found);
     }
     let (query_a, query_aaaa) = (
         Query::new(host, QueryType::A),

@@ -86,6 +86,9 @@ struct ServerV3 {
     status: StatusV1,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     serial: Option<u32>,
+    /// Why the server gave no verdict (absent before 2026-12-03, and for a verdict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 fn yes() -> bool {
@@ -106,6 +109,8 @@ struct FixV1 {
     strings: Vec<String>,
     #[serde(default)]
     zone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    explanation: Option<String>,
     #[serde(default)]
     actions: Vec<FixActionV1>,
 }
@@ -168,6 +173,7 @@ impl From<&RecordCheck> for RecordV1 {
                 value: fix.value.clone(),
                 strings: fix.strings.clone(),
                 zone: fix.zone.clone(),
+                explanation: fix.explanation.clone(),
                 actions: fix
                     .actions
                     .iter()
@@ -204,6 +210,7 @@ impl From<&RecordCheck> for RecordV1 {
                         address: server.address,
                         status: server.status.into(),
                         serial: server.serial,
+                        reason: server.reason.clone(),
                     })
                     .collect(),
                 resolver_status: seen.resolver.status.into(),
@@ -260,6 +267,7 @@ impl From<RecordV1> for RecordCheck {
                 value: fix.value,
                 strings: fix.strings,
                 zone: fix.zone,
+                explanation: fix.explanation,
                 actions: fix
                     .actions
                     .into_iter()
@@ -295,6 +303,7 @@ impl From<RecordV1> for RecordCheck {
                             address: server.address,
                             status: server.status.into(),
                             serial: server.serial,
+                            reason: server.reason,
                         })
                         .collect(),
                     resolver: ResolverVerdict {
@@ -438,12 +447,22 @@ mod tests {
         let mut seen = records[0].clone();
         seen.propagation = Some(Propagation {
             state: PropagationState::Propagating,
-            servers: vec![ServerVerdict {
-                name: "ns1.shop.example".into(),
-                address: "192.0.2.1:53".parse().unwrap(),
-                status: RecordStatus::Pass,
-                serial: Some(2026120201),
-            }],
+            servers: vec![
+                ServerVerdict {
+                    name: "ns1.shop.example".into(),
+                    address: "192.0.2.1:53".parse().unwrap(),
+                    status: RecordStatus::Pass,
+                    serial: Some(2026120201),
+                    reason: None,
+                },
+                ServerVerdict {
+                    name: "ns2.shop.example".into(),
+                    address: "192.0.2.2:53".parse().unwrap(),
+                    status: RecordStatus::Error,
+                    serial: None,
+                    reason: Some("not asked: no answer since 2026-12-03T07:00:00Z".into()),
+                },
+            ],
             resolver: ResolverVerdict {
                 status: RecordStatus::Missing,
                 ttl: Some(41),

@@ -136,6 +136,7 @@ pub fn resolver(server: &FixtureDns) -> Resolver {
         timeout: Duration::from_secs(2),
         attempts: 2,
         authoritative_port: None,
+        ..ResolverSettings::default()
     })
     .expect("a resolver")
 }

@@ -21,6 +21,7 @@ fn resolver(server: &FixtureDns) -> Resolver {
         timeout: Duration::from_millis(300),
         attempts: 2,
         authoritative_port: None,
+        ..ResolverSettings::default()
     })
     .unwrap()
 }

@@ -78,6 +78,7 @@ async fn a_server_that_never_answers_gives_errors_not_missing_within_the_budget(
         timeout,
         attempts: 2,
         authoritative_port: None,
+        ..ResolverSettings::default()
     })
     .unwrap();
     let domain = DomainName::parse("good.example").unwrap();

@@ -283,6 +283,25 @@ fn implicit_tls_passes_and_so_does_plain_smtp_without_a_login() {
 }
 
 #[test]
+fn localhost_resolves_as_the_system_resolves_it() {
+    // The fixture DNS server knows no `localhost`: the answer comes from the hosts file or
+    // RFC 6761's loopback rule, before DNS is asked.
+    let plain = port("plain");
+    for host in ["localhost", "mail.localhost"] {
+        let (code, report, _) = probe(&[&format!("{host}:{plain}"), "--security", "none"]);
+        assert_eq!(code, 0, "{host}: {report:#}");
+        assert!(
+            steps(&report).starts_with(&["dns:pass".to_string(), "connect:pass".to_string()]),
+            "{host}: {report:#}"
+        );
+        assert!(
+            step_message(&report, "dns").contains("127.0.0.1"),
+            "{host}: {report:#}"
+        );
+    }
+}
+
+#[test]
 fn a_wrong_password_fails_at_auth_with_the_servers_words() {
     let ca = servers().ca_file.to_str().unwrap().to_string();
     let port = port("starttls");

@@ -19,6 +19,7 @@ pub fn fixture_resolver() -> Resolver {
         timeout: Duration::from_secs(2),
         attempts: 2,
         authoritative_port: None,
+        ..ResolverSettings::default()
     })
     .expect("a resolver")
 }

@@ -57,6 +57,7 @@ async fn a_server_dropping_30_percent_still_answers_every_query_without_stalls()
         timeout: Duration::from_secs(2),
         attempts: 2,
         authoritative_port: None,
+        ..ResolverSettings::default()
     })
     .unwrap();
     let names = [
@@ -159,6 +160,7 @@ fn resolver_for(server: SocketAddr) -> Resolver {
         timeout: Duration::from_millis(500),
         attempts: 2,
         authoritative_port: None,
+        ..ResolverSettings::default()
     })
     .unwrap()
 }

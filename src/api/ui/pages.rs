@@ -126,7 +126,9 @@ pub fn records(records: &[RecordCheck]) -> Markup {
                 @if let Some(fix) = &record.fix {
                     div class="fix" {
                         h4 { "Fix" }
-                        @if fix.actions.is_empty() {
+                        @if let Some(explanation) = &fix.explanation {
+                            p class="explanation" { (explanation) }
+                        } @else if fix.actions.is_empty() {
                             p { "No single record can fix this; see the warnings." }
                         }
                         @for action in &fix.actions {
@@ -175,7 +177,10 @@ fn propagation_detail(seen: &Propagation) -> Markup {
                         tr {
                             td { (server.name) }
                             td { code { (server.address.ip().to_string()) } }
-                            td { (status_badge(server.status)) }
+                            td {
+                                (status_badge(server.status))
+                                @if let Some(reason) = &server.reason { br; small class="reason" { (reason) } }
+                            }
                             td { @if let Some(serial) = server.serial { (serial) } @else { "—" } }
                         }
                     }
