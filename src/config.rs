@@ -965,6 +965,24 @@ mod tests {
         );
         assert!(error("[dns]\ntimeout = \"soon\"").contains("duration"));
         assert!(error("[dns]\nattempts = 0").contains("1 to 10"));
+        // The authoritative budget: 0 s (no wait beyond the resolver) to 60 s.
+        assert!(error("[dns]\nauthoritative_budget = \"2m\"").contains("at most 60s"));
+        assert!(error("[dns]\nauthoritative_budget = \"soon\"").contains("duration"));
+        let budget = |text: &str| {
+            Config::from_toml(text, Path::new("x"))
+                .unwrap()
+                .dns
+                .authoritative_budget
+        };
+        assert_eq!(budget(""), Duration::from_secs(1));
+        assert_eq!(
+            budget("[dns]\nauthoritative_budget = \"0s\""),
+            Duration::ZERO
+        );
+        assert_eq!(
+            budget("[dns]\nauthoritative_budget = \"250ms\""),
+            Duration::from_millis(250)
+        );
         // Webhooks: an http(s) URL, a real secret, known events; all four when none named.
         let hook = |body: &str| format!("[[webhooks]]\n{body}");
         assert!(error(&hook("url = \"ftp://x\"\nsecret = \"0123456789abcdef\"")).contains("http"));
@@ -1043,10 +1061,12 @@ mod tests {
         let env = |key: &str| match key {
             "SENDERCHECK_API_TOKEN" => Some("from-env".to_string()),
             "SENDERCHECK_DNS_NAMESERVERS" => Some("127.0.0.1:5300, 127.0.0.2:5300".to_string()),
+            "SENDERCHECK_DNS_AUTHORITATIVE_BUDGET" => Some("300ms".to_string()),
             _ => None,
         };
         let config = Config::load(None, env).unwrap();
         assert_eq!(config.server.api_token.unwrap().expose(), "from-env");
         assert_eq!(config.dns.nameservers.len(), 2);
+        assert_eq!(config.dns.authoritative_budget, Duration::from_millis(300));
     }
 }

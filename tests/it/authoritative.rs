@@ -378,3 +378,68 @@ async fn a_delegated_domainkey_is_asked_of_its_own_servers() {
         );
     }
 }
+
+#[test]
+fn the_cli_takes_a_budget_and_shows_each_servers_reason() {
+    let servers = Servers::start();
+    let nameserver = servers.resolver.addr.to_string();
+    let port = servers.resolver.addr.port().to_string();
+    let check = |budget: &str| {
+        crate::support::run(
+            &[
+                "check",
+                "mixed.example",
+                "--token",
+                "KEY",
+                "--nameserver",
+                &nameserver,
+                "--authoritative-port",
+                &port,
+                "--authoritative-budget",
+                budget,
+                "--format",
+                "json",
+            ],
+            None,
+        )
+    };
+    let refused = check("2m");
+    assert_eq!(crate::support::exit_code(&refused), 3);
+    assert!(
+        crate::support::stderr(&refused).contains("at most 60s"),
+        "{}",
+        crate::support::stderr(&refused)
+    );
+    let output = check("300ms");
+    let report = crate::support::json(&output);
+    let spf = crate::support::record(&report, "spf", "mixed.example");
+    let servers: Vec<(String, String, Option<String>)> = spf["propagation"]["servers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{spf:#}"))
+        .iter()
+        .map(|server| {
+            (
+                server["address"].as_str().unwrap().to_string(),
+                server["status"].as_str().unwrap().to_string(),
+                server["reason"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            ("127.0.0.1".to_string(), "pass".to_string(), None),
+            (
+                "127.0.0.22".to_string(),
+                "error".to_string(),
+                Some("no answer within 300 ms".to_string())
+            ),
+            (
+                "127.0.0.21".to_string(),
+                "error".to_string(),
+                Some(format!("refused: nothing listens on port {port}"))
+            ),
+        ],
+        "{spf:#}"
+    );
+}

@@ -593,6 +593,7 @@ async fn a_fresh_daemon_shows_every_contract_series_before_any_check() {
         "sendercheck_check_duration_seconds_bucket{le=\"+Inf\"} 0",
         "sendercheck_check_duration_seconds_count 0",
         "sendercheck_check_duration_seconds_sum 0",
+        "sendercheck_dns_servers_held_back 0",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }

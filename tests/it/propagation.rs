@@ -330,6 +330,19 @@ async fn propagation_tells_unpublished_cached_and_inconsistent_records_apart() {
         "{expected_at} for a {ttl} s negative TTL"
     );
     assert!(mte2["warnings"].to_string().contains("older answer"));
+    // Nothing to publish: the fix says the record is on the servers and when receivers see it.
+    assert_eq!(mte2["fix"]["actions"], Value::Array(Vec::new()), "{mte2:#}");
+    let explanation = mte2["fix"]["explanation"].as_str().unwrap_or_default();
+    assert!(
+        explanation
+            .starts_with("Nothing to change: the record is already on all of the zone's servers")
+            && explanation.contains(mte2["propagation"]["expected_at"].as_str().unwrap()),
+        "{mte2:#}"
+    );
+    // The record still missing everywhere keeps its publish action.
+    let dmarc = record(&report, "dmarc", "_dmarc.shop.example");
+    assert_eq!(dmarc["fix"]["actions"][0]["action"], "publish", "{dmarc:#}");
+    assert!(dmarc["fix"].get("explanation").is_none(), "{dmarc:#}");
     // DMARC is still missing everywhere: nothing to wait for.
     assert!(report["valid_after"].is_null());
 
