@@ -298,7 +298,8 @@ fn family_problems(worst: &[Evaluation]) -> Vec<String> {
         let message = match other_problem {
             Some(_) if worst.len() == 2 => message.to_string(),
             None if worst.len() == 2 => format!(
-                "for mail sent from {this} addresses only: {message}; receivers return                  permerror for {this} senders, while {other} senders are not affected"
+                "for mail sent from {this} addresses only: {message}; receivers return \
+                 permerror for {this} senders, while {other} senders are not affected"
             ),
             _ => message.to_string(),
         };
