@@ -330,16 +330,25 @@ async fn addresses(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, Strin
 }
 
 /// Resolves the target, and refuses it when `policy` says so (before any connection).
+/// Beside the addresses to dial, those of the host the policy leaves out.
 async fn resolve_target(
     resolver: &Resolver,
     target: &Target,
     policy: Option<&Policy>,
-) -> Result<Result<Vec<IpAddr>, String>, Refused> {
+) -> Result<(Result<Vec<IpAddr>, String>, Vec<IpAddr>), Refused> {
     let found = addresses(resolver, &target.host).await;
-    if let (Some(policy), Ok(found)) = (policy, &found) {
-        policy.check(&target.host, found)?;
+    match (policy, found) {
+        // Only the addresses the policy allows are dialled.
+        (Some(policy), Ok(found)) => {
+            let dialled = policy.check(&target.host, &found)?;
+            let left_out = found
+                .into_iter()
+                .filter(|address| !dialled.contains(address))
+                .collect();
+            Ok((Ok(dialled), left_out))
+        }
+        (_, found) => Ok((found, Vec::new())),
     }
-    Ok(found)
 }
 
 /// Runs the probe against `target`, whose addresses were looked up already (`resolved`:
@@ -858,10 +867,20 @@ pub async fn run(
     // A bad CA file is bad input, told before anything is connected to.
     let connector = tls::Connector::new(request.ca_pem.as_deref()).map_err(ProbeError::Invalid)?;
     let started = Instant::now();
-    let resolved = resolve_target(resolver, &target, policy)
+    let (resolved, left_out) = resolve_target(resolver, &target, policy)
         .await
         .map_err(ProbeError::Refused)?;
-    Ok(probe(request, &connector, &target, resolved, started.elapsed()).await)
+    let mut report = probe(request, &connector, &target, resolved, started.elapsed()).await;
+    if !left_out.is_empty() {
+        let listed: Vec<String> = left_out.iter().map(IpAddr::to_string).collect();
+        report.warnings.push(format!(
+            "{} also resolves to {}, not dialled: not a public address, and no [smtp] allowed \
+             pattern names it",
+            target.host,
+            listed.join(", ")
+        ));
+    }
+    Ok(report)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -641,6 +641,51 @@ async fn the_api_probes_within_the_policy_and_never_shows_the_password() {
 }
 
 #[tokio::test]
+async fn an_address_pattern_opens_its_own_addresses_only() {
+    // [smtp] allowed names 127.0.0.2 (nothing listens there); mixed.probe.example resolves to
+    // it and to 127.0.0.1, where the test server listens. Only 127.0.0.2 may be dialled.
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[smtp]\nallowed = [\"*\", \"127.0.0.2\"]\nper_minute = 100\n",
+    )
+    .unwrap();
+    let (db_url, _dir) = crate::support::temp_db();
+    let (mut daemon, base, _logs) = crate::support::start_daemon_process_with_env(
+        &db_url,
+        &["--config", config.path().to_str().unwrap()],
+        &[],
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1/smtp/probe"))
+        .json(&json!({
+            "host": "mixed.probe.example", "port": servers().ports["plain"],
+            "security": "none", "timeout": 5,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_ne!(
+        report["result"], "pass",
+        "127.0.0.1 was dialled: {report:#}"
+    );
+    assert_eq!(step_message(&report, "dns"), "127.0.0.2", "{report:#}");
+    assert!(!text.contains("connected to 127.0.0.1"), "{report:#}");
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("mixed.probe.example also resolves to 127.0.0.1, not dialled"),
+        "{report:#}"
+    );
+    crate::support::signal(&daemon, "-TERM");
+    daemon.wait().unwrap();
+}
+
+#[tokio::test]
 async fn the_default_policy_refuses_private_targets() {
     let app = crate::support::spawn_app(crate::support::AppOptions::default()).await;
     let (status, body) = app
