@@ -442,6 +442,41 @@ async fn the_pages_ask_for_the_token_once_and_refuse_forged_posts() {
 }
 
 #[tokio::test]
+async fn sign_in_never_redirects_off_the_site() {
+    // The token-less mode sends /login straight on to `next`: the open redirect at its plainest.
+    let app = spawn_app(AppOptions::default()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for next in [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/%0D%0A/evil.example",
+        "/%20/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "/v1/domains",
+    ] {
+        let response = client
+            .get(app.url(&format!("/login?next={next}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection(), "{next}");
+        assert_eq!(response.headers()["location"], "/", "{next}");
+    }
+    let kept = client
+        .get(app.url("/login?next=/domains/shop.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["location"], "/domains/shop.example");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn pages_show_markup_from_dns_as_text_and_never_answer_5xx() {
     let app = spawn_app(AppOptions::default()).await;
     let client = reqwest::Client::new();

@@ -605,12 +605,27 @@ async fn dkim_action(
 }
 
 /// Where a sign-in may lead: a page of this site only.
+/// Where to go after signing in: a page of this site, else `/`. Browsers drop tabs and line
+/// breaks from a `Location` and read `\` as `/`, so `/\t/evil.example` would leave the site:
+/// any control character, whitespace or backslash refuses `next`, and so does a path that is
+/// not one of the pages (an absolute URL, `//host`, the API).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
-            next.to_string()
-        }
-        _ => "/".to_string(),
+    const PAGES: [&str; 4] = ["/", "/domains", "/domains.csv", "/dkim"];
+    let Some(next) = next else {
+        return "/".to_string();
+    };
+    let clean = !next
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let a_page = PAGES.contains(&path)
+        || path
+            .strip_prefix("/domains/")
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if clean && a_page {
+        next.to_string()
+    } else {
+        "/".to_string()
     }
 }
 
@@ -687,4 +702,40 @@ async fn logout_action(
         .headers_mut()
         .insert(header::SET_COOKIE, session::clear_cookie());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn sign_in_returns_only_to_a_page_of_this_site() {
+        for kept in [
+            "/",
+            "/domains",
+            "/domains?status=failing&q=shop",
+            "/domains/shop.example",
+            "/dkim",
+        ] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/domains\\..\\..",
+            "https://evil.example/",
+            "evil.example",
+            "/v1/domains",
+            "/domains//evil.example",
+            "/\u{0}x",
+            "/domains/\u{2028}",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
