@@ -161,11 +161,11 @@ impl Dispatcher {
             .await;
         let error = match sent {
             Ok(response) if response.status().is_success() => {
-                tracing::info!(url = %endpoint.url, event = %delivery.event.id, "webhook delivered");
+                tracing::info!(url = %masked_url(&endpoint.url), event = %delivery.event.id, "webhook delivered");
                 return AttemptOutcome::Delivered;
             }
             Ok(response) if response.status() == reqwest::StatusCode::GONE => {
-                tracing::warn!(url = %endpoint.url, "webhook endpoint answered 410: disabled");
+                tracing::warn!(url = %masked_url(&endpoint.url), "webhook endpoint answered 410: disabled");
                 return AttemptOutcome::Gone {
                     error: "the endpoint answered 410 Gone".to_string(),
                 };
@@ -176,7 +176,7 @@ impl Dispatcher {
             }
             Err(error) => format!("could not send: {}", root_cause(&error)),
         };
-        tracing::warn!(url = %endpoint.url, event = %delivery.event.id, %error, "webhook attempt failed");
+        tracing::warn!(url = %masked_url(&endpoint.url), event = %delivery.event.id, %error, "webhook attempt failed");
         let at = next_attempt(now, delivery.attempts);
         if at > delivery.give_up_at {
             AttemptOutcome::Dead {
@@ -214,6 +214,26 @@ impl Dispatcher {
 }
 
 /// The innermost error of a chain: what actually went wrong.
+/// An endpoint URL as logs and the API show it: scheme, host and port, with the user
+/// information, path and query masked — receivers such as Slack's or Zapier's put the secret
+/// that authorises a POST in the path.
+pub fn masked_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let hidden = if rest.len() > end && &rest[end..] != "/" {
+        "/***"
+    } else {
+        "/"
+    };
+    format!("{scheme}://{host}{hidden}")
+}
+
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
     while let Some(source) = current.source() {
@@ -225,6 +245,27 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_urls_are_shown_without_their_path() {
+        assert_eq!(
+            masked_url("https://hooks.slack.com/services/T00/B00/XXXXSECRET"),
+            "https://hooks.slack.com/***"
+        );
+        assert_eq!(
+            masked_url("https://user:pass@hooks.example:8443/in?token=s3cret"),
+            "https://hooks.example:8443/***"
+        );
+        assert_eq!(
+            masked_url("https://hooks.example"),
+            "https://hooks.example/"
+        );
+        assert_eq!(
+            masked_url("https://hooks.example/"),
+            "https://hooks.example/"
+        );
+        assert_eq!(masked_url("not a url"), "***");
+    }
 
     #[test]
     fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {

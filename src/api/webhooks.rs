@@ -54,6 +54,7 @@ pub fn event_body(event: &OutboxEvent) -> Vec<u8> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DeliveryObject {
     pub id: i64,
+    /// The endpoint, with its path and query masked (they often hold its secret).
     pub url: String,
     /// `pending` (not tried yet), `failed` (tried, tried again at `next_attempt_at`),
     /// `delivered`, `dead` (24 h budget spent, or the endpoint answered 410).
@@ -71,7 +72,7 @@ impl From<&Delivery> for DeliveryObject {
     fn from(delivery: &Delivery) -> Self {
         DeliveryObject {
             id: delivery.id,
-            url: delivery.url.clone(),
+            url: crate::webhooks::masked_url(&delivery.url),
             status: delivery.status.as_str().to_string(),
             attempts: delivery.attempts,
             next_attempt_at: time(&delivery.next_attempt_at),

@@ -217,6 +217,13 @@ async fn status_changes_are_delivered_signed_retried_and_given_up() {
     let failed = deliveries(&app, "failed").await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["attempts"], 1);
+    // The endpoint's path (where receivers keep a secret) is not shown.
+    assert_eq!(
+        failed[0]["url"],
+        format!("http://{}/***", receiver.addr),
+        "{:?}",
+        failed[0]
+    );
     assert!(
         failed[0]["last_error"].as_str().unwrap().contains("500"),
         "{:?}",
