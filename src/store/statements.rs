@@ -98,7 +98,8 @@ macro_rules! statements {
                  status = 'pending', status_since = excluded.status_since, \
                  consecutive_failures = 0, checked_at = NULL, \
                  next_check_at = excluded.next_check_at, ready = FALSE, records = '[]', \
-                 records_version = 1, lease_owner = NULL, lease_until = NULL",
+                 records_version = 1, lease_owner = NULL, lease_until = NULL, \
+                 paused = CASE WHEN domains.active THEN domains.paused ELSE FALSE END",
             )
             .bind(&registration.domain)
             .bind(&registration.profile)

@@ -1030,5 +1030,29 @@ async fn a_paused_registration_keeps_its_state_and_is_not_checked_until_resumed(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Paused, unregistered, registered again: a fresh registration, not paused, unless the
+    // new body says so.
+    let (status, _) = pause(json!(true)).await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .call(Method::DELETE, "/v1/domains/good.example", None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, fresh) = app
+        .call(Method::PUT, "/v1/domains/good.example", Some(json!({})))
+        .await;
+    assert_eq!(status, 201, "{fresh}");
+    assert_eq!(fresh["paused"], false, "{fresh}");
+    app.call(Method::DELETE, "/v1/domains/good.example", None)
+        .await;
+    let (status, asked) = app
+        .call(
+            Method::PUT,
+            "/v1/domains/good.example",
+            Some(json!({"paused": true})),
+        )
+        .await;
+    assert_eq!(status, 201, "{asked}");
+    assert_eq!(asked["paused"], true, "{asked}");
     app.stop().await;
 }
