@@ -150,6 +150,7 @@ struct RawLimits {
 struct RawServer {
     listen: Option<String>,
     api_token: Option<String>,
+    session_key: Option<String>,
     request_timeout: Option<String>,
     shutdown_grace: Option<String>,
     header_timeout: Option<String>,
@@ -241,6 +242,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// When set, every `/v1/` request must carry it as a bearer token.
     pub api_token: Option<Secret>,
+    /// What the web pages' session key is derived from (else the API token): the same on every
+    /// replica, so a cookie from one is good on the others.
+    pub session_key: Option<Secret>,
     /// The longest a request may take before it is answered 503.
     pub request_timeout: Duration,
     /// How long in-flight requests and checks may finish after a shutdown signal.
@@ -360,6 +364,7 @@ impl Default for Config {
             server: ServerConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 api_token: None,
+                session_key: None,
                 request_timeout: Duration::from_secs(30),
                 shutdown_grace: Duration::from_secs(10),
                 header_timeout: Duration::from_secs(10),
@@ -437,6 +442,9 @@ impl Config {
             .filter(|token| !token.trim().is_empty())
         {
             self.server.api_token = Some(Secret::new(token));
+        }
+        if let Some(key) = raw.server.session_key {
+            self.server.session_key = Some(parse_session_key("server.session_key", key)?);
         }
         if let Some(timeout) = raw.server.request_timeout {
             self.server.request_timeout = parse_duration("server.request_timeout", &timeout)?;
@@ -725,6 +733,9 @@ impl Config {
         if let Some(token) = env("SENDERCHECK_API_TOKEN").filter(|token| !token.trim().is_empty()) {
             self.server.api_token = Some(Secret::new(token));
         }
+        if let Some(key) = env("SENDERCHECK_SESSION_KEY") {
+            self.server.session_key = Some(parse_session_key("SENDERCHECK_SESSION_KEY", key)?);
+        }
         if let Some(url) = env("SENDERCHECK_STORE_URL") {
             self.store.url = url;
         }
@@ -857,6 +868,18 @@ pub fn parse_socket_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigErr
     })
 }
 
+/// A session key: at least 32 characters, since every web session's signature rests on it.
+fn parse_session_key(key: &str, value: String) -> Result<Secret, ConfigError> {
+    if value.trim().chars().count() < 32 {
+        return Err(ConfigError::Invalid {
+            key: key.to_string(),
+            value: "(hidden)".to_string(),
+            reason: "must be at least 32 characters: it signs every web session".to_string(),
+        });
+    }
+    Ok(Secret::new(value))
+}
+
 /// The authoritative view's budget: from `0s` (the view adds no wait: only servers that answer
 /// while the resolver is being asked count) to one minute.
 pub fn parse_budget(key: &str, value: &str) -> Result<Duration, ConfigError> {
@@ -965,6 +988,8 @@ mod tests {
         );
         assert!(error("[dns]\ntimeout = \"soon\"").contains("duration"));
         assert!(error("[dns]\nattempts = 0").contains("1 to 10"));
+        assert!(error("[server]\nsession_key = \"short\"").contains("at least 32"));
+        assert!(!error("[server]\nsession_key = \"short\"").contains("short"));
         // The authoritative budget: 0 s (no wait beyond the resolver) to 60 s.
         assert!(error("[dns]\nauthoritative_budget = \"2m\"").contains("at most 60s"));
         assert!(error("[dns]\nauthoritative_budget = \"soon\"").contains("duration"));

@@ -163,7 +163,14 @@ impl App {
             metrics,
             default_profile: config.default_profile.as_str().into(),
             dkim_keys: Arc::default(),
-            ui_keys: Arc::default(),
+            ui_keys: Arc::new(
+                match (&config.server.session_key, &config.server.api_token) {
+                    (Some(secret), _) | (None, Some(secret)) => {
+                        api::ui::session::Keys::derived(secret.expose().as_bytes())
+                    }
+                    (None, None) => api::ui::session::Keys::default(),
+                },
+            ),
             replica: config.store.replica_id.as_str().into(),
             smtp: Arc::new(smtp::Policy::new(config.smtp.clone())),
         };

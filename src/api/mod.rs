@@ -13,7 +13,7 @@ pub mod openapi;
 pub mod profiles;
 pub mod server;
 mod smtp;
-mod ui;
+pub(crate) mod ui;
 pub mod webhooks;
 pub mod wire;
 

@@ -442,6 +442,65 @@ async fn the_pages_ask_for_the_token_once_and_refuse_forged_posts() {
 }
 
 #[tokio::test]
+async fn a_session_started_on_one_replica_is_good_on_another() {
+    // Two daemons with the same API token, as behind a load balancer.
+    let options = || AppOptions {
+        api_token: Some("replica-shared-token".to_string()),
+        ..AppOptions::default()
+    };
+    let (one, other) = (spawn_app(options()).await, spawn_app(options()).await);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client.get(one.url("/login")).send().await.unwrap();
+    let anonymous = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = form.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token in the sign-in form");
+    let signed_in = client
+        .post(one.url("/login"))
+        .header("cookie", &anonymous)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={csrf}&token=replica-shared-token&next=%2Fdomains"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.headers()["location"], "/domains");
+    let session = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = client
+        .get(other.url("/domains"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "the other replica asked to sign in again"
+    );
+    one.stop().await;
+    other.stop().await;
+}
+
+#[tokio::test]
 async fn sign_in_never_redirects_off_the_site() {
     // The token-less mode sends /login straight on to `next`: the open redirect at its plainest.
     let app = spawn_app(AppOptions::default()).await;

@@ -1,9 +1,14 @@
 //! Sessions and CSRF tokens for the web pages, stateless: a session cookie is
-//! `ID.EXPIRES.AUTH.MAC` with MAC = HMAC-SHA256(key, "session|ID|EXPIRES|AUTH"), the key drawn
-//! at start-up (sessions end with the process), and a form's CSRF token is
+//! `ID.EXPIRES.AUTH.MAC` with MAC = HMAC-SHA256(key, "session|ID|EXPIRES|AUTH"), and a form's
+//! CSRF token is
 //! HMAC-SHA256(key, "csrf|ID): bound to the session, so a page of another site can neither read
 //! nor forge it. The cookie is HttpOnly and SameSite=Strict, and Secure when the request came
 //! through a TLS proxy (`X-Forwarded-Proto: https`).
+//!
+//! The key is derived (HKDF-SHA256) from configured secret material — `server.session_key`,
+//! else the API token — so every replica behind a load balancer reads the others' cookies, and
+//! a restart keeps sessions. Without either (the token-less loopback mode) it is drawn at
+//! start-up.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,6 +38,18 @@ impl Default for Keys {
         Keys {
             key: rand::random(),
         }
+    }
+}
+
+impl Keys {
+    /// The key every replica configured with `secret` derives alike (HKDF-SHA256, RFC 5869,
+    /// with a label of its own so the key is not the secret's other uses).
+    pub fn derived(secret: &[u8]) -> Self {
+        let hkdf = hkdf::Hkdf::<Sha256>::new(Some(b"sendercheck web sessions"), secret);
+        let mut key = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's 8,160-byte limit: this cannot fail.
+        let _ = hkdf.expand(b"session and CSRF MAC key v1", &mut key);
+        Keys { key }
     }
 }
 
@@ -157,6 +174,19 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replicas_with_the_same_secret_read_each_others_sessions() {
+        let one = Keys::derived(b"the api token");
+        let other = Keys::derived(b"the api token");
+        let session = one.issue(true);
+        let cookie = one.cookie_value(&session);
+        assert_eq!(other.session(&with_cookie(&cookie)), Some(session.clone()));
+        assert!(other.csrf_matches(&session, &one.csrf(&session)));
+        let stranger = Keys::derived(b"another token");
+        assert_eq!(stranger.session(&with_cookie(&cookie)), None);
+        assert_eq!(Keys::default().session(&with_cookie(&cookie)), None);
+    }
 
     fn with_cookie(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
