@@ -157,6 +157,7 @@ struct RawServer {
     body_timeout: Option<String>,
     max_connections: Option<usize>,
     max_connections_per_client: Option<usize>,
+    allowed_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -258,6 +259,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Connections one client address may hold, so one client cannot take every slot.
     pub max_connections_per_client: usize,
+    /// Without an API token: the host names requests may name in `Host` besides loopback
+    /// addresses and `localhost` (a DNS-rebinding page names its own, and is refused).
+    pub allowed_hosts: Vec<String>,
 }
 
 /// The scheduler's settings and the lifecycle rules it applies.
@@ -371,6 +375,7 @@ impl Default for Config {
                 body_timeout: Duration::from_secs(10),
                 max_connections: 1024,
                 max_connections_per_client: 256,
+                allowed_hosts: Vec::new(),
             },
             store: StoreConfig {
                 url: "sqlite://sendercheck.db".to_string(),
@@ -477,6 +482,9 @@ impl Config {
                 ));
             }
             self.server.max_connections_per_client = connections;
+        }
+        if let Some(hosts) = raw.server.allowed_hosts {
+            self.server.allowed_hosts = parse_hosts("server.allowed_hosts", hosts)?;
         }
         if let Some(url) = raw.store.url {
             self.store.url = url;
@@ -733,6 +741,12 @@ impl Config {
         if let Some(token) = env("SENDERCHECK_API_TOKEN").filter(|token| !token.trim().is_empty()) {
             self.server.api_token = Some(Secret::new(token));
         }
+        if let Some(hosts) = env("SENDERCHECK_ALLOWED_HOSTS") {
+            self.server.allowed_hosts = parse_hosts(
+                "SENDERCHECK_ALLOWED_HOSTS",
+                hosts.split(',').map(str::to_string).collect(),
+            )?;
+        }
         if let Some(key) = env("SENDERCHECK_SESSION_KEY") {
             self.server.session_key = Some(parse_session_key("SENDERCHECK_SESSION_KEY", key)?);
         }
@@ -868,6 +882,35 @@ pub fn parse_socket_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigErr
     })
 }
 
+/// Host names for `server.allowed_hosts`: lower case, no port, each a valid name.
+fn parse_hosts(key: &str, hosts: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    hosts
+        .iter()
+        .map(|host| host.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|host| !host.is_empty())
+        .map(|host| {
+            let valid = host.len() <= 253
+                && host.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if valid {
+                Ok(host)
+            } else {
+                Err(ConfigError::Invalid {
+                    key: key.to_string(),
+                    value: host,
+                    reason: "must be a host name without a port, like sendercheck.internal"
+                        .to_string(),
+                })
+            }
+        })
+        .collect()
+}
+
 /// A session key: at least 32 characters, since every web session's signature rests on it.
 fn parse_session_key(key: &str, value: String) -> Result<Secret, ConfigError> {
     if value.trim().chars().count() < 32 {
@@ -989,6 +1032,7 @@ mod tests {
         assert!(error("[dns]\ntimeout = \"soon\"").contains("duration"));
         assert!(error("[dns]\nattempts = 0").contains("1 to 10"));
         assert!(error("[server]\nsession_key = \"short\"").contains("at least 32"));
+        assert!(error("[server]\nallowed_hosts = [\"x.example:8080\"]").contains("without a port"));
         assert!(!error("[server]\nsession_key = \"short\"").contains("short"));
         // The authoritative budget: 0 s (no wait beyond the resolver) to 60 s.
         assert!(error("[dns]\nauthoritative_budget = \"2m\"").contains("at most 60s"));

@@ -173,6 +173,7 @@ impl App {
             ),
             replica: config.store.replica_id.as_str().into(),
             smtp: Arc::new(smtp::Policy::new(config.smtp.clone())),
+            allowed_hosts: config.server.allowed_hosts.clone().into(),
         };
         Ok(App {
             scheduler,

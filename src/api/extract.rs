@@ -85,18 +85,21 @@ where
                 "the body is empty: send a JSON object, at least {}",
             ));
         }
-        // curl -d sends form-encoded by default; a JSON body under that label is accepted.
-        if let Some(content_type) = content_type
-            && !matches!(
-                content_type.as_str(),
-                "application/json" | "application/x-www-form-urlencoded" | "text/plain"
-            )
-            && !content_type.ends_with("+json")
-        {
+        // Only JSON labelled as JSON: a form-encoded or text/plain body (or one without a type)
+        // is what a page of another site can send without asking (a CORS "simple" request),
+        // so accepting it would let any web page the operator opens drive the API.
+        let is_json = content_type.as_deref().is_some_and(|content_type| {
+            content_type == "application/json" || content_type.ends_with("+json")
+        });
+        if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                format!("send the body as application/json, not {content_type}"),
+                format!(
+                    "send the body as JSON with Content-Type: application/json (curl: -H \
+                     'Content-Type: application/json'), not {}",
+                    content_type.as_deref().unwrap_or("no Content-Type")
+                ),
             ));
         }
         let text = std::str::from_utf8(&bytes)

@@ -60,6 +60,8 @@ pub struct AppState {
     pub replica: Arc<str>,
     /// Which SMTP gateways `POST /v1/smtp/probe` may test, and how many at once.
     pub smtp: Arc<crate::smtp::Policy>,
+    /// Without a token: host names `Host` may carry besides loopback and `localhost`.
+    pub allowed_hosts: Arc<[String]>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from
@@ -135,6 +137,10 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_site_only,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), time_limit))
         .layer(middleware::from_fn_with_state(state.clone(), measure))
         .layer(TraceLayer::new_for_http())
@@ -235,6 +241,87 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
     next.run(request).await
 }
 
+/// Without an API token (loopback only), any page the operator's browser opens could reach the
+/// daemon: a cross-site form or `fetch` POSTing to `http://127.0.0.1:8080/v1/…`, or a page
+/// whose name is rebound to 127.0.0.1 reading the answers as its own origin. So the token-less
+/// mode answers only requests whose `Host` names a loopback address, `localhost` or a name of
+/// `server.allowed_hosts` (421 otherwise), and refuses a state-changing request whose `Origin`
+/// is another site (403). JSON bodies must be `application/json` (`extract::JsonBody`), which a
+/// cross-site page cannot send without a CORS preflight this daemon never grants.
+async fn same_site_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if state.api_token.is_some() {
+        return next.run(request).await;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        });
+    if let Some(host) = host
+        && !local_host(host, &state.allowed_hosts)
+    {
+        return ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "misdirected_request",
+            "this daemon has no API token, so it answers only requests for a loopback address, \
+             localhost or a name in server.allowed_hosts",
+        )
+        .into_response();
+    }
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .map(|value| value.to_str().unwrap_or("null"));
+    if changes_state
+        && let Some(origin) = origin
+        && !origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| local_host(authority, &state.allowed_hosts))
+    {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "a page of another site may not change anything here",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether a `Host` (or an origin's authority) names this machine: a loopback address,
+/// `localhost` (and names under it, RFC 6761) or one of `allowed`. The port is not compared:
+/// a rebinding page controls the name it is served under, not which port it reaches.
+fn local_host(authority: &str, allowed: &[String]) -> bool {
+    let authority = authority.trim().trim_end_matches('/');
+    let host = if let Some(rest) = authority.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, port)| {
+                if port.bytes().all(|b| b.is_ascii_digit()) {
+                    host
+                } else {
+                    authority
+                }
+            })
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    host == "localhost" || host.ends_with(".localhost") || allowed.iter().any(|name| *name == host)
+}
+
 /// Answers 503 with a JSON error when a request takes longer than `server.request_timeout`.
 async fn time_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(state.request_timeout, next.run(request)).await {
@@ -245,5 +332,38 @@ async fn time_limit(State(state): State<AppState>, request: Request, next: Next)
             "the request took longer than server.request_timeout",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_host;
+
+    #[test]
+    fn the_token_less_mode_answers_only_names_of_this_machine() {
+        let allowed = ["sendercheck.internal".to_string()];
+        for local in [
+            "127.0.0.1:8080",
+            "127.0.0.1",
+            "127.9.9.9:1",
+            "[::1]:8080",
+            "localhost:8080",
+            "LOCALHOST",
+            "app.localhost:3000",
+            "sendercheck.internal:8080",
+        ] {
+            assert!(local_host(local, &allowed), "{local}");
+        }
+        for foreign in [
+            "evil.example:8080",
+            "evil.example",
+            "10.0.0.1:8080",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "[::2]:8080",
+            "",
+        ] {
+            assert!(!local_host(foreign, &allowed), "{foreign}");
+        }
     }
 }

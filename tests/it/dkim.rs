@@ -396,7 +396,7 @@ async fn an_oversized_message_is_refused_before_it_is_sent_whole() {
             .unwrap();
         write!(
             stream,
-            "POST /v1/dkim/verify HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            "POST /v1/dkim/verify HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n",
             100 * 1024 * 1024
         )
         .unwrap();

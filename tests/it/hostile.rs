@@ -171,7 +171,7 @@ async fn slow_drip_headers_and_bodies_are_cut_off() {
     let cut_off = tokio::task::spawn_blocking(move || {
         let mut stream = TcpStream::connect(address).unwrap();
         stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Drip: ")
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Drip: ")
             .unwrap();
         for _ in 0..100 {
             if stream.write_all(b"a").is_err() {
@@ -199,7 +199,7 @@ async fn slow_drip_headers_and_bodies_are_cut_off() {
             let mut stream = TcpStream::connect(app_address).unwrap();
             stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
             stream
-                .write_all(b"PUT /v1/domains/shop.example HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"pro")
+                .write_all(b"PUT /v1/domains/shop.example HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"pro")
                 .unwrap();
             let mut answer = vec![0u8; 1024];
             let read = stream.read(&mut answer).unwrap_or(0);
@@ -251,7 +251,7 @@ async fn thousands_of_connections_are_held_to_the_cap_and_service_resumes() {
     let raw_answer = tokio::task::spawn_blocking(move || {
         raw_to(
             &address,
-            b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         )
     })
     .await
@@ -335,5 +335,80 @@ async fn one_client_cannot_take_every_slot() {
         served,
         "the client was not served after closing its connections"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_token_only_this_machines_pages_may_drive_the_api() {
+    let app = spawn_app(AppOptions::default()).await;
+    let client = reqwest::Client::new();
+    // DNS rebinding: a page of evil.example whose name now points at 127.0.0.1.
+    let rebound = client
+        .get(app.url("/v1/domains"))
+        .header("host", "evil.example:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status().as_u16(), 421);
+    let body: Value = rebound.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "misdirected_request");
+    // A cross-site POST: refused whatever it carries.
+    let cross = client
+        .put(app.url("/v1/domains/shop.example"))
+        .header("origin", "https://evil.example")
+        .json(&serde_json::json!({"profile": "mandrill"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status().as_u16(), 403);
+    let body: Value = cross.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "cross_origin");
+    // JSON under a type a page may send without a preflight: refused.
+    for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
+        let simple = client
+            .put(app.url("/v1/domains/shop.example"))
+            .header("content-type", content_type)
+            .body("{\"profile\": \"mandrill\"}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(simple.status().as_u16(), 415, "{content_type}");
+    }
+    let untyped = client
+        .put(app.url("/v1/domains/shop.example"))
+        .body("{\"profile\": \"mandrill\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untyped.status().as_u16(), 415);
+    // The same machine's own requests pass: localhost, a same-origin page.
+    let local = client
+        .put(app.url("/v1/domains/shop.example"))
+        .header("host", "localhost")
+        .header("origin", app.base.clone())
+        .json(&serde_json::json!({"profile": "mandrill"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local.status().as_u16(), 201);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_a_token_any_host_name_is_served() {
+    // Behind a load balancer the Host is the public name; the token is what protects.
+    let app = spawn_app(AppOptions {
+        api_token: Some("the-token".to_string()),
+        ..AppOptions::default()
+    })
+    .await;
+    let response = reqwest::Client::new()
+        .get(app.url("/v1/domains"))
+        .header("host", "sendercheck.example.com")
+        .bearer_auth("the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
     app.stop().await;
 }
