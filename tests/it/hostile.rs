@@ -412,3 +412,66 @@ async fn with_a_token_any_host_name_is_served() {
     assert_eq!(response.status().as_u16(), 200);
     app.stop().await;
 }
+
+/// Sends the head of a request and a few bytes of its body, never the rest, and returns what
+/// the daemon answers within 10 s (empty when it is still reading).
+fn unfinished_upload(address: String, head: String) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream
+        .write_all(b"--b\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nFrom: x")
+        .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = stream.read(&mut answer).unwrap_or(0);
+    String::from_utf8_lossy(&answer[..read]).into_owned()
+}
+
+#[tokio::test]
+async fn a_page_upload_is_not_read_before_sign_in_nor_waited_for_past_the_body_timeout() {
+    let head = |cookie: &str| {
+        format!(
+            "POST /dkim HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; \
+             boundary=b\r\nContent-Length: 5000000\r\n{cookie}\r\n"
+        )
+    };
+    // With a token and no session: refused at once, the 5 MB never awaited.
+    let app = spawn_app(AppOptions {
+        api_token: Some("the-token".to_string()),
+        ..Default::default()
+    })
+    .await;
+    let target = address(&app);
+    let answer = tokio::task::spawn_blocking(move || unfinished_upload(target, head("")))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer:?}");
+    assert!(answer.contains("no session"), "{answer}");
+    app.stop().await;
+
+    // Without a token, with a session: the body is read within the body timeout, then 408.
+    let second = Duration::from_secs(1);
+    let app = spawn_app(AppOptions {
+        connections: Some((64, Duration::from_secs(10), second)),
+        ..Default::default()
+    })
+    .await;
+    let page = reqwest::get(app.url("/dkim")).await.unwrap();
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let target = address(&app);
+    let answer = tokio::task::spawn_blocking(move || {
+        unfinished_upload(target, head(&format!("Cookie: {cookie}\r\n")))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    app.stop().await;
+}

@@ -85,6 +85,17 @@ struct Visit {
     csrf: String,
 }
 
+/// The page that refuses a form post.
+fn refused_form(message: &str) -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        "Form refused",
+        Nav::None,
+        None,
+        pages::problem(message),
+    )
+}
+
 impl Visit {
     fn open(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit, Box<Response>> {
         let keys = &state.ui_keys;
@@ -112,31 +123,32 @@ impl Visit {
 
     /// A form post: the session must exist (signed in when a token is configured) and the
     /// form must carry its CSRF token.
-    fn post(
+    /// The session a form post comes with, signed in when a token is configured: checked from
+    /// the headers alone, so a post without one is refused before its body is read.
+    fn signed_in_session(
         state: &AppState,
         headers: &HeaderMap,
-        csrf: Option<&str>,
-    ) -> Result<Visit, Box<Response>> {
-        let keys = &state.ui_keys;
-        let refused = |message: &str| {
-            page(
-                StatusCode::FORBIDDEN,
-                "Form refused",
-                Nav::None,
-                None,
-                pages::problem(message),
-            )
-        };
-        let Some(session) = keys.session(headers) else {
-            return Err(Box::new(refused(
+    ) -> Result<session::Session, Box<Response>> {
+        let Some(session) = state.ui_keys.session(headers) else {
+            return Err(Box::new(refused_form(
                 "This form has no session: open the page again and submit it from there.",
             )));
         };
         if state.api_token.is_some() && !session.authenticated {
             return Err(Box::new(Redirect::to("/login").into_response()));
         }
+        Ok(session)
+    }
+
+    fn post(
+        state: &AppState,
+        headers: &HeaderMap,
+        csrf: Option<&str>,
+    ) -> Result<Visit, Box<Response>> {
+        let keys = &state.ui_keys;
+        let session = Visit::signed_in_session(state, headers)?;
         if !csrf.is_some_and(|csrf| keys.csrf_matches(&session, csrf)) {
-            return Err(Box::new(refused(
+            return Err(Box::new(refused_form(
                 "This form did not come from a sendercheck page (its CSRF token is missing or \
                  wrong): open the page again and submit it from there.",
             )));
@@ -540,34 +552,48 @@ async fn dkim_action(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
-    // The fields: csrf, message (text), file (an upload, preferred when not empty).
+    // Up to max_message_bytes may follow: no byte of it is read for a visitor who is not
+    // signed in (the CSRF token, inside the body, is checked once it is read).
+    if let Err(refused) = Visit::signed_in_session(&state, &headers) {
+        return *refused;
+    }
+    // The fields: csrf, message (text), file (an upload, preferred when not empty), all read
+    // within server.body_timeout.
     let mut csrf = None;
     let mut pasted = Vec::new();
     let mut uploaded = Vec::new();
     let mut unreadable = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(part)) => {
-                let name = part.name().unwrap_or("").to_string();
-                match part.bytes().await {
-                    Ok(bytes) => match name.as_str() {
-                        "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-                        "message" => pasted = bytes.to_vec(),
-                        "file" => uploaded = bytes.to_vec(),
-                        _ => {}
-                    },
-                    Err(error) => {
-                        unreadable = Some(error.body_text());
-                        break;
+    let reading = async {
+        loop {
+            match multipart.next_field().await {
+                Ok(Some(part)) => {
+                    let name = part.name().unwrap_or("").to_string();
+                    match part.bytes().await {
+                        Ok(bytes) => match name.as_str() {
+                            "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+                            "message" => pasted = bytes.to_vec(),
+                            "file" => uploaded = bytes.to_vec(),
+                            _ => {}
+                        },
+                        Err(error) => {
+                            unreadable = Some(error.body_text());
+                            break;
+                        }
                     }
                 }
-            }
-            Ok(None) => break,
-            Err(error) => {
-                unreadable = Some(error.body_text());
-                break;
+                Ok(None) => break,
+                Err(error) => {
+                    unreadable = Some(error.body_text());
+                    break;
+                }
             }
         }
+    };
+    if tokio::time::timeout(state.body_timeout, reading)
+        .await
+        .is_err()
+    {
+        return super::extract::body_too_slow().into_response();
     }
     let visit = match Visit::post(&state, &headers, csrf.as_deref()) {
         Ok(visit) => visit,
