@@ -115,7 +115,17 @@ pub async fn probe(
         allow_plaintext_auth: body.allow_plaintext_auth,
         helo: body.helo,
         timeout,
+        // Ends well inside server.request_timeout, so a slow gateway is reported as far as
+        // it got instead of being cut off with a 503.
+        deadline: Some(
+            state
+                .request_timeout
+                .saturating_sub(Duration::from_secs(2))
+                .max(Duration::from_secs(1)),
+        ),
     };
+    // Bad input is told before the request takes a place in the per-minute budget.
+    request.validate().map_err(invalid)?;
     let refuse = |why: Refused| {
         state.metrics.smtp_probe("refused");
         refused(why)

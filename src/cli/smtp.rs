@@ -78,6 +78,8 @@ async fn probe(args: SmtpArgs) -> anyhow::Result<Report> {
         allow_plaintext_auth: args.allow_plaintext_auth,
         helo: args.helo,
         timeout,
+        // The operator's own command: each step has its timeout, the whole no other limit.
+        deadline: None,
     };
     let resolver = Resolver::new(&config.dns)?;
     Ok(smtp::run(&resolver, &request, None).await?)

@@ -99,6 +99,9 @@ pub struct Request {
     pub helo: Option<String>,
     /// Each step's limit.
     pub timeout: Duration,
+    /// The whole probe's limit after DNS (`None`: only each step's). The API sets it below
+    /// its request timeout, so a slow gateway gives a report of how far it got, not a 503.
+    pub deadline: Option<Duration>,
 }
 
 /// A request with the preset and defaults applied.
@@ -112,6 +115,20 @@ pub struct Target {
 impl Request {
     /// Host, port and security: explicit values first, then the preset's, then the defaults
     /// (the security a port usually means, the port a security usually uses).
+    /// Everything wrong with the request that can be told before a connection: the target,
+    /// the HELO name, the CA file.
+    pub fn validate(&self) -> Result<Target, String> {
+        let target = self.target()?;
+        if let Some(helo) = &self.helo {
+            split_host_port(helo)
+                .ok()
+                .filter(|(_, port)| port.is_none())
+                .ok_or_else(|| format!("--helo {helo:?} is not a host name"))?;
+        }
+        tls::Connector::new(self.ca_pem.as_deref())?;
+        Ok(target)
+    }
+
     pub fn target(&self) -> Result<Target, String> {
         let preset = self.preset.as_deref().map(presets::preset).transpose()?;
         let (host, inline_port) = match self.host.as_deref().map(str::trim) {
@@ -378,6 +395,36 @@ async fn probe(
         Ok(addresses) => addresses,
         Err(message) => return recorder.error("dns", message),
     };
+    // The steps record themselves as they finish; past the total deadline the one under way
+    // is dropped, and the report says how far the probe got.
+    let Some(deadline) = request.deadline else {
+        return steps(request, connector, target, addresses, &mut recorder).await;
+    };
+    let run = steps(request, connector, target, addresses, &mut recorder);
+    match tokio::time::timeout(deadline, run).await {
+        Ok(report) => report,
+        Err(_) => {
+            let reached = recorder.report.steps.last().map_or("dns", |step| step.step);
+            recorder.error(
+                "deadline",
+                format!(
+                    "the probe's {} s ran out after the {reached} step: the gateway answers too \
+                     slowly; try the CLI with a longer --timeout",
+                    deadline.as_secs()
+                ),
+            )
+        }
+    }
+}
+
+/// The probe's steps after DNS, each recorded in `recorder` as it ends.
+async fn steps(
+    request: &Request,
+    connector: &tls::Connector,
+    target: &Target,
+    addresses: Vec<IpAddr>,
+    recorder: &mut Recorder,
+) -> Report {
     recorder.step(
         "dns",
         StepStatus::Pass,
@@ -452,11 +499,11 @@ async fn probe(
                 ),
             );
         }
-        let stream = match handshake(connector, tcp, target, timeout, &mut recorder).await {
+        let stream = match handshake(connector, tcp, target, timeout, recorder).await {
             Ok(stream) => stream,
             Err(report) => return *report,
         };
-        if let Err(report) = judge_certificate(connector, request, target, &mut recorder) {
+        if let Err(report) = judge_certificate(connector, request, target, recorder) {
             return *report;
         }
         Conversation::new(Stream::Tls(Box::new(stream)), timeout)
@@ -509,7 +556,7 @@ async fn probe(
         .helo
         .clone()
         .unwrap_or_else(|| "sendercheck.invalid".to_string());
-    let mut extensions = match ehlo(&mut conversation, &helo, &mut recorder, "").await {
+    let mut extensions = match ehlo(&mut conversation, &helo, recorder, "").await {
         Ok(extensions) => extensions,
         Err(report) => return *report,
     };
@@ -539,16 +586,16 @@ async fn probe(
             Ok(Stream::Tls(_)) => unreachable!("STARTTLS is only sent over plain streams"),
             Err(error) => return recorder.fail("starttls", error.to_string()),
         };
-        let stream = match handshake(connector, plain, target, timeout, &mut recorder).await {
+        let stream = match handshake(connector, plain, target, timeout, recorder).await {
             Ok(stream) => stream,
             Err(report) => return *report,
         };
-        if let Err(report) = judge_certificate(connector, request, target, &mut recorder) {
+        if let Err(report) = judge_certificate(connector, request, target, recorder) {
             return *report;
         }
         conversation = Conversation::new(Stream::Tls(Box::new(stream)), timeout);
         // RFC 3207: what was learnt before TLS is forgotten; ask again.
-        extensions = match ehlo(&mut conversation, &helo, &mut recorder, " (over TLS)").await {
+        extensions = match ehlo(&mut conversation, &helo, recorder, " (over TLS)").await {
             Ok(extensions) => extensions,
             Err(report) => return *report,
         };
@@ -616,7 +663,7 @@ async fn probe(
         ),
         Err(error) => recorder.step("quit", StepStatus::Warn, format!("QUIT: {error}")),
     }
-    recorder.report
+    recorder.report.clone()
 }
 
 fn hint_suffix(reply: &Reply, host: &str) -> String {
@@ -857,13 +904,7 @@ pub async fn run(
     request: &Request,
     policy: Option<&Policy>,
 ) -> Result<Report, ProbeError> {
-    let target = request.target().map_err(ProbeError::Invalid)?;
-    if let Some(helo) = &request.helo {
-        split_host_port(helo)
-            .ok()
-            .filter(|(_, port)| port.is_none())
-            .ok_or_else(|| ProbeError::Invalid(format!("--helo {helo:?} is not a host name")))?;
-    }
+    let target = request.validate().map_err(ProbeError::Invalid)?;
     // A bad CA file is bad input, told before anything is connected to.
     let connector = tls::Connector::new(request.ca_pem.as_deref()).map_err(ProbeError::Invalid)?;
     let started = Instant::now();

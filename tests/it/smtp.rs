@@ -686,6 +686,66 @@ async fn an_address_pattern_opens_its_own_addresses_only() {
 }
 
 #[tokio::test]
+async fn an_api_probe_ends_within_the_request_timeout_and_bad_input_costs_no_budget() {
+    // A gateway that accepts the connection and never greets.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[server]\nrequest_timeout = \"4s\"\n\
+         [smtp]\nallowed = [\"*\", \"127.0.0.1\"]\nper_minute = 1\n",
+    )
+    .unwrap();
+    let (db_url, _dir) = crate::support::temp_db();
+    let (mut daemon, base, _logs) = crate::support::start_daemon_process_with_env(
+        &db_url,
+        &["--config", config.path().to_str().unwrap()],
+        &[],
+    );
+    let client = reqwest::Client::new();
+    let probe = |body: Value| {
+        let client = client.clone();
+        let url = format!("{base}/v1/smtp/probe");
+        async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    // Bad input, told by the probe's own validation: 400, and the minute's one probe is kept.
+    for _ in 0..2 {
+        let (status, text) =
+            probe(json!({"host": "127.0.0.1", "port": port, "helo": "x:25"})).await;
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains("invalid_probe"), "{text}");
+    }
+    // Steps of 10 s each against a 4 s request timeout: a report of how far it got, not a 503.
+    let (status, text) = probe(json!({
+        "host": "127.0.0.1", "port": port, "security": "none", "timeout": 10,
+    }))
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["result"], "error", "{report:#}");
+    assert_eq!(
+        steps(&report)[..2],
+        ["dns:pass".to_string(), "connect:pass".to_string()]
+    );
+    assert!(
+        step_message(&report, "deadline").contains("ran out after the connect step"),
+        "{report:#}"
+    );
+    crate::support::signal(&daemon, "-TERM");
+    daemon.wait().unwrap();
+}
+
+#[tokio::test]
 async fn the_default_policy_refuses_private_targets() {
     let app = crate::support::spawn_app(crate::support::AppOptions::default()).await;
     let (status, body) = app
