@@ -174,6 +174,7 @@ impl App {
             replica: config.store.replica_id.as_str().into(),
             smtp: Arc::new(smtp::Policy::new(config.smtp.clone())),
             allowed_hosts: config.server.allowed_hosts.clone().into(),
+            store_counts: Arc::default(),
         };
         Ok(App {
             scheduler,

@@ -20,9 +20,9 @@ use crate::telemetry::ScrapeState;
     )
 )]
 pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let domains_by_status = state.store.count_by_status().await?;
     let now = state.scheduler.now();
-    let lag = match state.store.oldest_due().await? {
+    let (domains_by_status, oldest_due) = store_counts(&state, now).await?;
+    let lag = match oldest_due {
         Some(due) if due < now => (now - due).num_milliseconds() as f64 / 1000.0,
         _ => 0.0,
     };
@@ -44,4 +44,46 @@ pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError>
         body,
     )
         .into_response())
+}
+
+/// How long the store's counts are reused: a scrape never costs more than one count of the
+/// domains table per this period, however often it comes (several Prometheus servers, a scrape
+/// in overload mode), and a count is at most this old.
+pub const COUNTS_FRESH_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+
+/// The store's counts as of one moment: domains by status and the oldest due check.
+#[derive(Clone, Debug)]
+pub struct StoreCounts {
+    at: chrono::DateTime<chrono::Utc>,
+    by_status: Vec<(crate::status::DomainStatus, u64)>,
+    oldest_due: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The counts, read from the store at most once per `COUNTS_FRESH_FOR`; concurrent scrapes
+/// wait for the one read under way instead of each starting their own.
+async fn store_counts(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<
+    (
+        Vec<(crate::status::DomainStatus, u64)>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
+    ApiError,
+> {
+    let mut cached = state.store_counts.lock().await;
+    if let Some(counts) = cached.as_ref()
+        && now >= counts.at
+        && now - counts.at < COUNTS_FRESH_FOR
+    {
+        return Ok((counts.by_status.clone(), counts.oldest_due));
+    }
+    let by_status = state.store.count_by_status().await?;
+    let oldest_due = state.store.oldest_due().await?;
+    *cached = Some(StoreCounts {
+        at: now,
+        by_status: by_status.clone(),
+        oldest_due,
+    });
+    Ok((by_status, oldest_due))
 }

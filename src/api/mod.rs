@@ -62,6 +62,8 @@ pub struct AppState {
     pub smtp: Arc<crate::smtp::Policy>,
     /// Without a token: host names `Host` may carry besides loopback and `localhost`.
     pub allowed_hosts: Arc<[String]>,
+    /// The store's counts `/metrics` shows, reused for a few seconds.
+    pub store_counts: Arc<tokio::sync::Mutex<Option<metrics::StoreCounts>>>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from

@@ -601,6 +601,42 @@ async fn a_fresh_daemon_shows_every_contract_series_before_any_check() {
 }
 
 #[tokio::test]
+async fn a_scrape_counts_the_domains_table_at_most_every_five_seconds() {
+    let app = spawn_app(AppOptions::default()).await;
+    let scrape = || async {
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(
+        scrape()
+            .await
+            .contains("sendercheck_domains{status=\"pending\"} 0")
+    );
+    app.register("nothing-here.example", None).await;
+    // Within five seconds of the last count, scrapes reuse it: no count of the table each.
+    for _ in 0..3 {
+        assert!(
+            scrape()
+                .await
+                .contains("sendercheck_domains{status=\"pending\"} 0")
+        );
+    }
+    app.clock.advance(Duration::from_secs(5));
+    assert!(
+        scrape()
+            .await
+            .contains("sendercheck_domains{status=\"pending\"} 1")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn metrics_and_openapi_are_served() {
     let app = spawn_app(AppOptions {
         ..Default::default()
