@@ -30,6 +30,9 @@ pub const RETRY_BUDGET: chrono::Duration = chrono::Duration::hours(24);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries attempted at once.
 const BATCH: u32 = 64;
+/// How long a delivery this replica cannot send (its endpoint unknown here) waits before a
+/// replica is given it again.
+const UNKNOWN_ENDPOINT_PAUSE: Duration = Duration::from_secs(30);
 /// How long a replica holds the deliveries it is attempting: the attempt's timeout, and the
 /// outcome's write.
 const ATTEMPT_LEASE: Duration = Duration::from_secs(60);
@@ -127,6 +130,7 @@ impl Dispatcher {
                 AttemptOutcome::Delivered => "delivered",
                 AttemptOutcome::Retry { .. } => "failed",
                 AttemptOutcome::Dead { .. } | AttemptOutcome::Gone { .. } => "dead",
+                AttemptOutcome::LeftForAnother { .. } => continue,
             };
             self.metrics.webhook_attempt(label);
         }
@@ -143,8 +147,22 @@ impl Dispatcher {
             .iter()
             .find(|endpoint| endpoint.url == delivery.url)
         else {
-            return AttemptOutcome::Dead {
-                error: "the endpoint is no longer configured".to_string(),
+            // During a rolling configuration change another replica may know the endpoint
+            // already: leave the delivery to it. Only once the delivery's 24 hours are over
+            // with no replica having sent it is it dead.
+            let now = self.clock.now();
+            if now > delivery.give_up_at {
+                return AttemptOutcome::Dead {
+                    error: "the endpoint is not configured on any replica that tried it within \
+                            24 hours"
+                        .to_string(),
+                };
+            }
+            return AttemptOutcome::LeftForAnother {
+                at: now + chrono::Duration::from_std(UNKNOWN_ENDPOINT_PAUSE).unwrap_or_default(),
+                note: "a replica whose configuration does not name this endpoint left it for \
+                       one that does"
+                    .to_string(),
             };
         };
         let body = (self.render)(&delivery.event);
@@ -213,7 +231,6 @@ impl Dispatcher {
     }
 }
 
-/// The innermost error of a chain: what actually went wrong.
 /// An endpoint URL as logs and the API show it: scheme, host and port, with the user
 /// information, path and query masked — receivers such as Slack's or Zapier's put the secret
 /// that authorises a POST in the path.
@@ -234,6 +251,7 @@ pub fn masked_url(url: &str) -> String {
     format!("{scheme}://{host}{hidden}")
 }
 
+/// The innermost error of a chain: what actually went wrong.
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
     while let Some(source) = current.source() {

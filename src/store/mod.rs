@@ -305,6 +305,13 @@ pub enum AttemptOutcome {
     Gone {
         error: String,
     },
+    /// Not attempted: this replica's configuration does not name the endpoint (a rolling
+    /// change not yet everywhere). Due again at `at` for a replica that knows it; no attempt
+    /// counted, the status kept.
+    LeftForAnother {
+        at: DateTime<Utc>,
+        note: String,
+    },
 }
 
 /// Which registrations a list keeps.

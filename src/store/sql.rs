@@ -326,6 +326,8 @@ pub(super) fn attempt_columns(
         AttemptOutcome::Dead { error } | AttemptOutcome::Gone { error } => {
             ("dead", now, Some(error.clone()))
         }
+        // The status column keeps its value for this one (see `finish_delivery_in`).
+        AttemptOutcome::LeftForAnother { at, note } => ("", *at, Some(note.clone())),
     }
 }
 

@@ -347,8 +347,11 @@ macro_rules! statements {
             now: DateTime<Utc>,
         ) -> Result<(), StoreError> {
             let (status, next, error) = super::sql::attempt_columns(outcome, now);
+            // A delivery left for another replica keeps its status and attempt count.
+            let attempted = !matches!(outcome, AttemptOutcome::LeftForAnother { .. });
             let url: Option<String> = sqlx::query_scalar(
-                "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, \
+                "UPDATE webhook_deliveries SET status = CASE WHEN $6 THEN $1 ELSE status END, \
+                 attempts = attempts + CASE WHEN $6 THEN 1 ELSE 0 END, \
                  next_attempt_at = $2, last_error = $3, updated_at = $4, lease_owner = NULL, \
                  lease_until = NULL WHERE id = $5 RETURNING url",
             )
@@ -357,6 +360,7 @@ macro_rules! statements {
             .bind(&error)
             .bind(millis(now))
             .bind(id)
+            .bind(attempted)
             .fetch_optional(&mut *connection)
             .await?;
             if let (AttemptOutcome::Gone { error }, Some(url)) = (outcome, url) {

@@ -500,3 +500,53 @@ async fn two_replicas_on_one_database_send_each_event_once() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_replica_that_does_not_know_an_endpoint_leaves_its_deliveries_to_one_that_does() {
+    // A rolling configuration change: replica "old" knows the endpoint, "new" not yet.
+    let receiver = Receiver::start().await;
+    let db_url = crate::postgres::Postgres::shared().database().await;
+    let knows = spawn_app(AppOptions {
+        db_url: Some(db_url.clone()),
+        replica_id: Some("knows".to_string()),
+        webhooks: vec![endpoint(receiver.url())],
+        ..AppOptions::default()
+    })
+    .await;
+    let unaware = spawn_app(AppOptions {
+        db_url: Some(db_url.clone()),
+        replica_id: Some("unaware".to_string()),
+        ..AppOptions::default()
+    })
+    .await;
+    receiver.set(Mode::Fail);
+    assert_eq!(knows.register("rolling.example", None).await.0, 201);
+    let (status, _) = knows
+        .call(Method::DELETE, "/v1/domains/rolling.example", None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(knows.dispatcher.tick().await.unwrap(), 1);
+    let failed = deliveries(&knows, "failed").await;
+    assert_eq!(failed.len(), 1);
+    // Due again: the replica that does not know the endpoint takes it, and leaves it.
+    unaware.clock.advance(Duration::from_secs(3600));
+    assert_eq!(unaware.dispatcher.tick().await.unwrap(), 1);
+    assert!(
+        deliveries(&knows, "dead").await.is_empty(),
+        "killed by a replica that did not know the endpoint"
+    );
+    let left = deliveries(&knows, "failed").await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0]["attempts"], 1,
+        "not counted as an attempt: {:?}",
+        left[0]
+    );
+    // The replica that knows it delivers it once it is due again.
+    receiver.set(Mode::Ok);
+    knows.clock.advance(Duration::from_secs(3600 + 60));
+    assert_eq!(knows.dispatcher.tick().await.unwrap(), 1);
+    assert_eq!(deliveries(&knows, "delivered").await.len(), 1);
+    knows.stop().await;
+    unaware.stop().await;
+}
