@@ -30,6 +30,8 @@ pub const RETRY_BUDGET: chrono::Duration = chrono::Duration::hours(24);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries attempted at once.
 const BATCH: u32 = 64;
+/// How often an idle dispatcher counts the deliveries by status for `/metrics`.
+const COUNTS_EVERY: Duration = Duration::from_secs(5);
 /// How long a delivery this replica cannot send (its endpoint unknown here) waits before a
 /// replica is given it again.
 const UNKNOWN_ENDPOINT_PAUSE: Duration = Duration::from_secs(30);
@@ -74,6 +76,8 @@ pub struct Dispatcher {
     client: reqwest::Client,
     metrics: Arc<Metrics>,
     render: Render,
+    /// When the deliveries were last counted by status for the gauges.
+    counted_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Dispatcher {
@@ -96,6 +100,7 @@ impl Dispatcher {
             client,
             metrics,
             render,
+            counted_at: Arc::default(),
         })
     }
 
@@ -134,8 +139,23 @@ impl Dispatcher {
             };
             self.metrics.webhook_attempt(label);
         }
-        for (status, count) in self.store.delivery_counts().await? {
-            self.metrics.webhook_deliveries(status.as_str(), count);
+        // The gauges by status: counted when this tick changed something, else at most every
+        // few seconds, so an idle dispatcher does not count the table twice a second.
+        let stale = {
+            let mut counted = self
+                .counted_at
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let stale = !due.is_empty() || counted.is_none_or(|at| at.elapsed() >= COUNTS_EVERY);
+            if stale {
+                *counted = Some(std::time::Instant::now());
+            }
+            stale
+        };
+        if stale {
+            for (status, count) in self.store.delivery_counts().await? {
+                self.metrics.webhook_deliveries(status.as_str(), count);
+            }
         }
         Ok(due.len())
     }

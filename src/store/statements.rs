@@ -314,8 +314,17 @@ macro_rules! statements {
                 .await?;
             let mut created = 0;
             for (seq, domain, kind, at) in &events {
-                let give_up = millis(from_millis(domain, *at)? + give_up_after).max(millis(now));
-                for endpoint in super::sql::recipients(endpoints, kind, &disabled) {
+                let window_end = from_millis(domain, *at)? + give_up_after;
+                // An event older than the delivery window (made while no endpoint was
+                // configured, say) would only flood a new endpoint with stale history: it is
+                // marked fanned out with no delivery.
+                let recipients: Vec<&Endpoint> = if window_end < now {
+                    Vec::new()
+                } else {
+                    super::sql::recipients(endpoints, kind, &disabled).collect()
+                };
+                let give_up = millis(window_end);
+                for endpoint in recipients {
                     sqlx::query(
                         "INSERT INTO webhook_deliveries (event_seq, domain, url, status, \
                          attempts, next_attempt_at, give_up_at, updated_at) \

@@ -550,3 +550,54 @@ async fn a_replica_that_does_not_know_an_endpoint_leaves_its_deliveries_to_one_t
     knows.stop().await;
     unaware.stop().await;
 }
+
+#[tokio::test]
+async fn an_endpoint_added_later_gets_no_flood_of_old_events() {
+    // Months with no endpoint configured: events are written and wait.
+    let (db_url, _db) = crate::support::temp_db();
+    let start = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
+    let before = spawn_app(AppOptions {
+        db_url: Some(db_url.clone()),
+        clock: Some(std::sync::Arc::new(sendercheck::clock::ManualClock::new(
+            start,
+        ))),
+        ..AppOptions::default()
+    })
+    .await;
+    for n in 0..5 {
+        let domain = format!("old{n}.example");
+        assert_eq!(before.register(&domain, None).await.0, 201);
+        let (status, _) = before
+            .call(Method::DELETE, &format!("/v1/domains/{domain}"), None)
+            .await;
+        assert_eq!(status, 204);
+    }
+    before.stop().await;
+    // Two days later the endpoint is configured: only what happens from then on is sent.
+    let receiver = Receiver::start().await;
+    let later = spawn_app(AppOptions {
+        db_url: Some(db_url.clone()),
+        clock: Some(std::sync::Arc::new(sendercheck::clock::ManualClock::new(
+            start + chrono::Duration::days(2),
+        ))),
+        webhooks: vec![endpoint(receiver.url())],
+        ..AppOptions::default()
+    })
+    .await;
+    assert_eq!(later.dispatcher.tick().await.unwrap(), 0);
+    assert!(receiver.seen().is_empty(), "{:?}", receiver.seen());
+    assert_eq!(later.register("new.example", None).await.0, 201);
+    let (status, _) = later
+        .call(Method::DELETE, "/v1/domains/new.example", None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(later.dispatcher.tick().await.unwrap(), 1);
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].body["domain"]["domain"], "new.example",
+        "{:?}",
+        seen[0].body
+    );
+    later.stop().await;
+}
