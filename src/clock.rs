@@ -57,6 +57,49 @@ impl Clock for OffsetClock {
     }
 }
 
+/// One reading of another clock: `theirs`, taken between this machine's `sent` and
+/// `received`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    pub theirs: DateTime<Utc>,
+    pub sent: DateTime<Utc>,
+    pub received: DateTime<Utc>,
+}
+
+impl Sample {
+    /// The round trip: the reading's uncertainty.
+    pub fn round_trip(&self) -> chrono::Duration {
+        self.received - self.sent
+    }
+
+    /// This machine's time when the other clock was read: the round trip's midpoint.
+    pub fn ours(&self) -> DateTime<Utc> {
+        self.sent + self.round_trip() / 2
+    }
+}
+
+/// Of several readings, the one with the shortest round trip (NTP's choice): a reading delayed
+/// by a busy server or a scheduler hiccup moves the midpoint by up to half its round trip.
+pub fn best_sample(samples: &[Sample]) -> Option<Sample> {
+    samples
+        .iter()
+        .filter(|sample| sample.received >= sample.sent)
+        .min_by_key(|sample| sample.round_trip())
+        .copied()
+}
+
+/// Whether this machine's clock was stepped (NTP, an operator) between two readings: the wall
+/// clock moved by more than `tolerance` away from the monotonic clock, so an offset measured
+/// before is wrong now.
+pub fn stepped(
+    wall_elapsed: chrono::Duration,
+    monotonic_elapsed: std::time::Duration,
+    tolerance: chrono::Duration,
+) -> bool {
+    let monotonic = chrono::Duration::from_std(monotonic_elapsed).unwrap_or(chrono::Duration::MAX);
+    (wall_elapsed - monotonic).abs() > tolerance
+}
+
 /// A clock that only moves when told to.
 #[derive(Debug)]
 pub struct ManualClock {
@@ -91,6 +134,42 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_800_000_000_000 + ms).unwrap()
+    }
+
+    #[test]
+    fn the_reading_with_the_shortest_round_trip_is_kept() {
+        let sample = |theirs, sent, received| Sample {
+            theirs: at(theirs),
+            sent: at(sent),
+            received: at(received),
+        };
+        let samples = [
+            // Waited 1 s for a pool connection inside the reading: its midpoint is 500 ms off.
+            sample(1_010, 0, 1_010),
+            sample(2_005, 2_000, 2_010),
+            sample(3_050, 3_000, 3_100),
+        ];
+        let best = best_sample(&samples).unwrap();
+        assert_eq!(best.round_trip(), chrono::Duration::milliseconds(10));
+        assert_eq!(best.ours(), at(2_005));
+        assert_eq!(best_sample(&[]), None);
+    }
+
+    #[test]
+    fn a_step_of_the_wall_clock_is_noticed() {
+        let tolerance = chrono::Duration::milliseconds(500);
+        let second = std::time::Duration::from_secs(1);
+        assert!(!stepped(
+            chrono::Duration::milliseconds(1_010),
+            second,
+            tolerance
+        ));
+        assert!(stepped(chrono::Duration::seconds(4), second, tolerance));
+        assert!(stepped(chrono::Duration::seconds(-2), second, tolerance));
+    }
 
     #[test]
     fn an_offset_clock_follows_the_other_clock_whichever_way_it_is_off() {

@@ -45,8 +45,8 @@ pub fn ensure_safe_listen(listen: SocketAddr, config: &Config) -> anyhow::Result
 }
 
 /// With a store on another machine (PostgreSQL) and the system clock, the daemon acts on the
-/// database's time instead: this machine's clock plus an offset measured at start and every
-/// 30 seconds, so replicas on machines whose clocks disagree still agree on leases and due
+/// database's time instead: this machine's clock plus an offset measured at start, every
+/// 30 seconds and whenever this machine's clock is stepped, so replicas on machines whose clocks disagree still agree on leases and due
 /// times. A hand-driven clock (tests) is kept as it is.
 async fn follow_database_clock(
     store: &Arc<dyn Store>,
@@ -70,8 +70,21 @@ async fn follow_database_clock(
     );
     let (store, following) = (Arc::downgrade(store), database.clone());
     tokio::spawn(async move {
+        // Re-measured every 30 s, and at once when this machine's clock is stepped (the wall
+        // clock moves away from the monotonic one): the offset measured before is wrong then.
+        let mut measured = (std::time::Instant::now(), chrono::Utc::now());
         loop {
-            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let (since, wall) = measured;
+            let due = since.elapsed() >= std::time::Duration::from_secs(30)
+                || clock::stepped(
+                    chrono::Utc::now() - wall,
+                    since.elapsed(),
+                    chrono::Duration::milliseconds(500),
+                );
+            if !due {
+                continue;
+            }
             // The store gone or closed: the daemon is stopping.
             let Some(store) = store.upgrade() else { break };
             match store.database_time().await {
@@ -81,6 +94,7 @@ async fn follow_database_clock(
                 // Kept: the last offset stays good while the database is away.
                 Err(_) => {}
             }
+            measured = (std::time::Instant::now(), chrono::Utc::now());
         }
     });
     Ok(database)

@@ -94,15 +94,24 @@ impl Store for PostgresStore {
         Ok(released.len() as u64)
     }
 
+    /// Five readings on one connection held for them (so no wait for the pool falls inside a
+    /// reading), the one with the shortest round trip kept.
     async fn database_time(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
-        let before = Utc::now();
-        let at: i64 =
-            sqlx::query_scalar("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT")
-                .fetch_one(&self.pool)
-                .await?;
-        let after = Utc::now();
-        let midpoint = before + (after - before) / 2;
-        Ok(Some((from_millis("(database clock)", at)?, midpoint)))
+        let mut connection = self.pool.acquire().await?;
+        let mut samples = Vec::with_capacity(5);
+        for _ in 0..5 {
+            let sent = Utc::now();
+            let at: i64 =
+                sqlx::query_scalar("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT")
+                    .fetch_one(&mut *connection)
+                    .await?;
+            samples.push(crate::clock::Sample {
+                theirs: from_millis("(database clock)", at)?,
+                sent,
+                received: Utc::now(),
+            });
+        }
+        Ok(crate::clock::best_sample(&samples).map(|best| (best.theirs, best.ours())))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
