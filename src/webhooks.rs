@@ -30,6 +30,8 @@ pub const RETRY_BUDGET: chrono::Duration = chrono::Duration::hours(24);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries attempted at once.
 const BATCH: u32 = 64;
+/// Attempts out at once per endpoint, from one replica.
+const PER_ENDPOINT: usize = 8;
 /// How often an idle dispatcher counts the deliveries by status for `/metrics`.
 const COUNTS_EVERY: Duration = Duration::from_secs(5);
 /// How long a delivery this replica cannot send (its endpoint unknown here) waits before a
@@ -78,6 +80,8 @@ pub struct Dispatcher {
     render: Render,
     /// When the deliveries were last counted by status for the gauges.
     counted_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// Attempts out per endpoint URL, from this replica.
+    in_flight: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
 }
 
 impl Dispatcher {
@@ -101,6 +105,7 @@ impl Dispatcher {
             metrics,
             render,
             counted_at: Arc::default(),
+            in_flight: Arc::default(),
         })
     }
 
@@ -108,9 +113,23 @@ impl Dispatcher {
         !self.endpoints.is_empty()
     }
 
-    /// One round: fan new events out, attempt every due delivery (at most `BATCH`, at once),
-    /// record the outcomes. Returns the attempts made.
+    /// One round: fan new events out, attempt every due delivery its endpoint has room for,
+    /// and wait for those attempts. Returns the attempts made. (The running dispatcher does
+    /// not wait: `run` starts rounds while attempts of earlier ones are still out.)
     pub async fn tick(&self) -> Result<usize, StoreError> {
+        let started = self.start_due().await?;
+        let attempts = started.len();
+        for attempt in started {
+            let _ = attempt.await;
+        }
+        self.count_deliveries(attempts > 0).await?;
+        Ok(attempts)
+    }
+
+    /// Fans new events out and starts an attempt, each in a task of its own that records its
+    /// outcome, for every due delivery whose endpoint has fewer than `PER_ENDPOINT` attempts
+    /// out: a slow or hung endpoint holds its own slots, never the others'.
+    async fn start_due(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, StoreError> {
         let now = self.clock.now();
         let endpoints: Vec<Endpoint> = self
             .endpoints
@@ -121,32 +140,82 @@ impl Dispatcher {
             })
             .collect();
         self.store.fan_out(&endpoints, now, RETRY_BUDGET).await?;
-        // Every attempt of a batch runs at once and ends within its timeout: the lease covers
-        // it, with room for the outcome's write.
+        // Every attempt ends within its timeout: the lease covers it, with room for the
+        // outcome's write.
         let lease_until = now + chrono::Duration::from_std(ATTEMPT_LEASE).unwrap_or_default();
-        let due = self.store.due_deliveries(now, lease_until, BATCH).await?;
-        let attempts =
-            futures_util::future::join_all(due.iter().map(|delivery| self.attempt(delivery))).await;
-        for (delivery, outcome) in due.iter().zip(&attempts) {
-            self.store
-                .finish_delivery(delivery.id, outcome, self.clock.now())
-                .await?;
-            let label = match outcome {
-                AttemptOutcome::Delivered => "delivered",
-                AttemptOutcome::Retry { .. } => "failed",
-                AttemptOutcome::Dead { .. } | AttemptOutcome::Gone { .. } => "dead",
-                AttemptOutcome::LeftForAnother { .. } => continue,
+        let busy = self.busy_endpoints();
+        let due = self
+            .store
+            .due_deliveries(now, lease_until, BATCH, &busy)
+            .await?;
+        let mut started = Vec::new();
+        for delivery in due {
+            let Some(slot) = self.endpoint_slot(&delivery.url) else {
+                // Its endpoint filled up with this batch: due again at once for whoever has
+                // room.
+                self.store.release_delivery(delivery.id).await?;
+                continue;
             };
-            self.metrics.webhook_attempt(label);
+            let dispatcher = self.clone();
+            started.push(tokio::spawn(async move {
+                let outcome = dispatcher.attempt(&delivery).await;
+                drop(slot);
+                if let Err(error) = dispatcher
+                    .store
+                    .finish_delivery(delivery.id, &outcome, dispatcher.clock.now())
+                    .await
+                {
+                    tracing::error!(error = %anyhow::Error::from(error), "a webhook outcome could not be recorded");
+                }
+                let label = match outcome {
+                    AttemptOutcome::Delivered => "delivered",
+                    AttemptOutcome::Retry { .. } => "failed",
+                    AttemptOutcome::Dead { .. } | AttemptOutcome::Gone { .. } => "dead",
+                    AttemptOutcome::LeftForAnother { .. } => return,
+                };
+                dispatcher.metrics.webhook_attempt(label);
+            }));
         }
-        // The gauges by status: counted when this tick changed something, else at most every
-        // few seconds, so an idle dispatcher does not count the table twice a second.
+        Ok(started)
+    }
+
+    /// Endpoints with `PER_ENDPOINT` attempts out from this replica.
+    fn busy_endpoints(&self) -> Vec<String> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter()
+            .filter(|(_, count)| **count >= PER_ENDPOINT)
+            .map(|(url, _)| url.clone())
+            .collect()
+    }
+
+    /// A place for one more attempt at `url`, or `None` when it has `PER_ENDPOINT` out.
+    fn endpoint_slot(&self, url: &str) -> Option<EndpointSlot> {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = in_flight.entry(url.to_string()).or_default();
+        if *count >= PER_ENDPOINT {
+            return None;
+        }
+        *count += 1;
+        Some(EndpointSlot {
+            in_flight: self.in_flight.clone(),
+            url: url.to_string(),
+        })
+    }
+
+    /// The gauges by status: counted when something changed (`changed`), else at most every
+    /// few seconds, so an idle dispatcher does not count the table twice a second.
+    async fn count_deliveries(&self, changed: bool) -> Result<(), StoreError> {
         let stale = {
             let mut counted = self
                 .counted_at
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let stale = !due.is_empty() || counted.is_none_or(|at| at.elapsed() >= COUNTS_EVERY);
+            let stale = changed || counted.is_none_or(|at| at.elapsed() >= COUNTS_EVERY);
             if stale {
                 *counted = Some(std::time::Instant::now());
             }
@@ -157,7 +226,7 @@ impl Dispatcher {
                 self.metrics.webhook_deliveries(status.as_str(), count);
             }
         }
-        Ok(due.len())
+        Ok(())
     }
 
     /// POSTs one delivery and says what became of it.
@@ -228,24 +297,59 @@ impl Dispatcher {
         }
     }
 
-    /// Ticks until `stop` turns true: at once when there is work, else every half second.
+    /// Starts rounds until `stop` turns true: at once when one started attempts, else every
+    /// half second. Attempts run on while later rounds start (each endpoint bounded by
+    /// `PER_ENDPOINT`); on stop, the ones out are awaited (each ends within its timeout).
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut out: Vec<tokio::task::JoinHandle<()>> = Vec::new();
         loop {
-            let worked = match self.tick().await {
-                Ok(attempts) => attempts > 0,
+            out.retain(|attempt| !attempt.is_finished());
+            let worked = match self.start_due().await {
+                Ok(started) => {
+                    let worked = !started.is_empty();
+                    out.extend(started);
+                    worked
+                }
                 Err(error) => {
                     tracing::error!(error = %anyhow::Error::from(error), "webhook dispatch failed");
                     false
                 }
             };
+            if let Err(error) = self.count_deliveries(worked).await {
+                tracing::warn!(error = %anyhow::Error::from(error), "webhook deliveries could not be counted");
+            }
             if *stop.borrow() {
-                return;
+                break;
             }
             if !worked {
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    _ = stop.changed() => return,
+                    _ = stop.changed() => break,
                 }
+            }
+        }
+        for attempt in out {
+            let _ = attempt.await;
+        }
+    }
+}
+
+/// One attempt's place among its endpoint's, given back when dropped.
+struct EndpointSlot {
+    in_flight: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    url: String,
+}
+
+impl Drop for EndpointSlot {
+    fn drop(&mut self) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = in_flight.get_mut(&self.url) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                in_flight.remove(&self.url);
             }
         }
     }

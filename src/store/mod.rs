@@ -506,14 +506,21 @@ pub trait Store: Send + Sync + 'static {
     /// Open deliveries due at `now`, each the oldest open one of its endpoint and domain (so a
     /// domain's events arrive in order), at most `limit`, leased to this replica until
     /// `lease_until` so no other replica sends them meanwhile.
+    /// Endpoints in `busy` (their concurrency bound reached here) are skipped.
     async fn due_deliveries(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[String],
     ) -> Result<Vec<Delivery>, StoreError>;
 
-    /// Records what one attempt came to.
+    /// Gives back the lease of a delivery claimed but not attempted: due again at once, for
+    /// this replica or another.
+    async fn release_delivery(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Records what one attempt came to — only while this replica still holds the delivery's
+    /// lease (a lease that ran out during a slow attempt may be another replica's now).
     async fn finish_delivery(
         &self,
         id: i64,

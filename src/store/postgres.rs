@@ -275,6 +275,7 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[String],
     ) -> Result<Vec<Delivery>, StoreError> {
         sqlx::query_as::<_, DeliveryRow>(concat!(
             "WITH claimed AS (UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 \
@@ -284,6 +285,7 @@ impl Store for PostgresStore {
              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.url = d.url \
              AND o.domain = d.domain AND o.status IN ('pending', 'failed') \
              AND o.event_seq < d.event_seq) \
+             AND d.url <> ALL($5) \
              ORDER BY d.event_seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *) \
              SELECT ",
             delivery_columns!(),
@@ -293,6 +295,7 @@ impl Store for PostgresStore {
         .bind(millis(lease_until))
         .bind(millis(now))
         .bind(i64::from(limit))
+        .bind(busy.to_vec())
         .fetch_all(&self.pool)
         .await?
         .into_iter()
@@ -307,9 +310,13 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        finish_delivery_in(&mut tx, id, outcome, now).await?;
+        finish_delivery_in(&mut tx, id, outcome, now, &self.owner).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn release_delivery(&self, id: i64) -> Result<(), StoreError> {
+        release_delivery_in(&mut *self.pool.acquire().await?, id, &self.owner).await
     }
 
     async fn deliveries(

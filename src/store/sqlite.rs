@@ -431,6 +431,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[String],
     ) -> Result<Vec<Delivery>, StoreError> {
         // SQLite's write lock makes the read and the lease one step; its UPDATE cannot feed
         // a join, so the claimed ids come back as a JSON array.
@@ -444,10 +445,12 @@ impl Store for SqliteStore {
              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.url = d.url \
              AND o.domain = d.domain AND o.status IN ('pending', 'failed') \
              AND o.event_seq < d.event_seq) \
+             AND d.url NOT IN (SELECT value FROM json_each($3)) \
              ORDER BY d.event_seq LIMIT $2"
         ))
         .bind(millis(now))
         .bind(i64::from(limit))
+        .bind(serde_json::Value::from(busy.to_vec()).to_string())
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
@@ -474,7 +477,13 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
-        finish_delivery_in(&mut tx, id, outcome, now).await?;
+        finish_delivery_in(&mut tx, id, outcome, now, &self.owner).await?;
+        tx.commit().await
+    }
+
+    async fn release_delivery(&self, id: i64) -> Result<(), StoreError> {
+        let mut tx = WriteTx::begin(&self.pool).await?;
+        release_delivery_in(&mut tx, id, &self.owner).await?;
         tx.commit().await
     }
 

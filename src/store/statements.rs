@@ -349,11 +349,29 @@ macro_rules! statements {
 
         /// Records one attempt's outcome; a 410 disables the endpoint and kills its open
         /// deliveries.
+        /// Gives a claimed delivery's lease back (see `Store::release_delivery`).
+        async fn release_delivery_in(
+            connection: &mut $connection,
+            id: i64,
+            owner: &str,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(id)
+            .bind(owner)
+            .execute(connection)
+            .await?;
+            Ok(())
+        }
+
         async fn finish_delivery_in(
             connection: &mut $connection,
             id: i64,
             outcome: &AttemptOutcome,
             now: DateTime<Utc>,
+            owner: &str,
         ) -> Result<(), StoreError> {
             let (status, next, error) = super::sql::attempt_columns(outcome, now);
             // A delivery left for another replica keeps its status and attempt count.
@@ -362,7 +380,7 @@ macro_rules! statements {
                 "UPDATE webhook_deliveries SET status = CASE WHEN $6 THEN $1 ELSE status END, \
                  attempts = attempts + CASE WHEN $6 THEN 1 ELSE 0 END, \
                  next_attempt_at = $2, last_error = $3, updated_at = $4, lease_owner = NULL, \
-                 lease_until = NULL WHERE id = $5 RETURNING url",
+                 lease_until = NULL WHERE id = $5 AND lease_owner = $7 RETURNING url",
             )
             .bind(status)
             .bind(millis(next))
@@ -370,8 +388,16 @@ macro_rules! statements {
             .bind(millis(now))
             .bind(id)
             .bind(attempted)
+            .bind(owner)
             .fetch_optional(&mut *connection)
             .await?;
+            if url.is_none() {
+                tracing::warn!(
+                    delivery = id,
+                    "a webhook attempt outlived its lease: its outcome is not recorded (another \
+                     replica may hold the delivery now)"
+                );
+            }
             if let (AttemptOutcome::Gone { error }, Some(url)) = (outcome, url) {
                 sqlx::query(
                     "INSERT INTO webhook_endpoints (url, disabled_at, reason) \

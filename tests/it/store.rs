@@ -9,8 +9,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sendercheck::status::{DomainStatus, Transition};
 use sendercheck::store::{
-    AttemptOutcome, Basis, CheckResult, Endpoint, ListFilter, Registered, Registration, Store,
-    StoreOptions,
+    AttemptOutcome, Basis, CheckResult, DeliveryStatus, Endpoint, ListFilter, Registered,
+    Registration, Store, StoreOptions,
 };
 
 use crate::postgres::Postgres;
@@ -467,8 +467,8 @@ async fn events_fan_out_once_and_each_delivery_goes_to_one_replica(backend: Back
         "one delivery per event"
     );
     let (due_a, due_b) = tokio::join!(
-        a.due_deliveries(at(4), at(64), 3),
-        b.due_deliveries(at(4), at(64), 10)
+        a.due_deliveries(at(4), at(64), 3, &[]),
+        b.due_deliveries(at(4), at(64), 10, &[])
     );
     let (due_a, due_b) = (due_a.unwrap(), due_b.unwrap());
     let mut ids: Vec<i64> = due_a.iter().chain(&due_b).map(|d| d.id).collect();
@@ -478,7 +478,7 @@ async fn events_fan_out_once_and_each_delivery_goes_to_one_replica(backend: Back
     assert_eq!(ids.len(), 4, "none to both replicas");
     // Leased, they are handed out again only after the lease.
     assert!(
-        a.due_deliveries(at(10), at(70), 10)
+        a.due_deliveries(at(10), at(70), 10, &[])
             .await
             .unwrap()
             .is_empty()
@@ -488,7 +488,7 @@ async fn events_fan_out_once_and_each_delivery_goes_to_one_replica(backend: Back
             .await
             .unwrap();
     }
-    let again = b.due_deliveries(at(65), at(125), 10).await.unwrap();
+    let again = b.due_deliveries(at(65), at(125), 10, &[]).await.unwrap();
     let expected: Vec<i64> = due_b.iter().map(|d| d.id).collect();
     assert_eq!(
         again.iter().map(|d| d.id).collect::<Vec<_>>(),
@@ -496,6 +496,49 @@ async fn events_fan_out_once_and_each_delivery_goes_to_one_replica(backend: Back
         "b's unfinished deliveries come back after its lease"
     );
     assert_eq!(again[0].event.kind, "domain.verified");
+    // a, whose lease ran out while it was attempting, finishes late: not recorded, since the
+    // delivery is b's now; b's outcome (a retry at 150) is.
+    a.finish_delivery(again[0].id, &AttemptOutcome::Delivered, at(66))
+        .await
+        .unwrap();
+    b.finish_delivery(
+        again[0].id,
+        &AttemptOutcome::Retry {
+            at: at(150),
+            error: "the endpoint answered 500".into(),
+        },
+        at(67),
+    )
+    .await
+    .unwrap();
+    let failed = b
+        .deliveries(Some(DeliveryStatus::Failed), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        failed
+            .iter()
+            .map(|delivery| delivery.id)
+            .collect::<Vec<_>>(),
+        [again[0].id],
+        "a's late outcome was not recorded over b's lease"
+    );
+    // An endpoint at its concurrency bound on this replica is skipped.
+    let busy = ["https://hooks.example/one".to_string()];
+    assert!(
+        b.due_deliveries(at(200), at(260), 10, &busy)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = b.due_deliveries(at(200), at(260), 10, &[]).await.unwrap();
+    assert!(!due.is_empty());
+    // Given back unattempted: due again at once.
+    b.release_delivery(due[0].id).await.unwrap();
+    assert_eq!(
+        a.due_deliveries(at(201), at(261), 10, &[]).await.unwrap()[0].id,
+        due[0].id
+    );
 }
 
 async fn transitions_and_events_are_written_together(backend: Backend) {

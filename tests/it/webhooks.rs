@@ -601,3 +601,42 @@ async fn an_endpoint_added_later_gets_no_flood_of_old_events() {
     );
     later.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_endpoint_does_not_hold_back_another() {
+    let hung = Receiver::start().await;
+    hung.set(Mode::Hang);
+    let quick = Receiver::start().await;
+    let app = spawn_app(AppOptions {
+        webhooks: vec![endpoint(hung.url()), endpoint(quick.url())],
+        ..AppOptions::default()
+    })
+    .await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(app.dispatcher.clone().run(stopped));
+    // The first event goes to both: the hung endpoint holds its POST for 12 s.
+    assert_eq!(app.register("one.example", None).await.0, 201);
+    let (status, _) = app
+        .call(Method::DELETE, "/v1/domains/one.example", None)
+        .await;
+    assert_eq!(status, 204);
+    // A second event, while the first POST to the hung endpoint is still out: the quick
+    // endpoint gets it long before the hung one's attempt ends (10 s).
+    assert_eq!(app.register("two.example", None).await.0, 201);
+    let (status, _) = app
+        .call(Method::DELETE, "/v1/domains/two.example", None)
+        .await;
+    assert_eq!(status, 204);
+    let started = std::time::Instant::now();
+    while quick.seen().len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "the quick endpoint waited for the hung one: {:?}",
+            quick.seen()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    app.stop().await;
+}
