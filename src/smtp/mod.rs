@@ -118,6 +118,11 @@ impl Request {
     /// Everything wrong with the request that can be told before a connection: the target,
     /// the HELO name, the CA file.
     pub fn validate(&self) -> Result<Target, String> {
+        self.prepare().map(|(target, _)| target)
+    }
+
+    /// `validate`, keeping the TLS connector it built from the CA file.
+    fn prepare(&self) -> Result<(Target, tls::Connector), String> {
         let target = self.target()?;
         if let Some(helo) = &self.helo {
             split_host_port(helo)
@@ -125,8 +130,8 @@ impl Request {
                 .filter(|(_, port)| port.is_none())
                 .ok_or_else(|| format!("--helo {helo:?} is not a host name"))?;
         }
-        tls::Connector::new(self.ca_pem.as_deref())?;
-        Ok(target)
+        let connector = tls::Connector::new(self.ca_pem.as_deref())?;
+        Ok((target, connector))
     }
 
     pub fn target(&self) -> Result<Target, String> {
@@ -904,9 +909,8 @@ pub async fn run(
     request: &Request,
     policy: Option<&Policy>,
 ) -> Result<Report, ProbeError> {
-    let target = request.validate().map_err(ProbeError::Invalid)?;
-    // A bad CA file is bad input, told before anything is connected to.
-    let connector = tls::Connector::new(request.ca_pem.as_deref()).map_err(ProbeError::Invalid)?;
+    // A bad target, HELO name or CA file is bad input, told before anything is connected to.
+    let (target, connector) = request.prepare().map_err(ProbeError::Invalid)?;
     let started = Instant::now();
     let (resolved, left_out) = resolve_target(resolver, &target, policy)
         .await

@@ -603,16 +603,7 @@ async fn a_fresh_daemon_shows_every_contract_series_before_any_check() {
 #[tokio::test]
 async fn a_scrape_counts_the_domains_table_at_most_every_five_seconds() {
     let app = spawn_app(AppOptions::default()).await;
-    let scrape = || async {
-        app.client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
+    let scrape = || app.text("/metrics");
     assert!(
         scrape()
             .await

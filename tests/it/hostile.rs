@@ -459,13 +459,7 @@ async fn a_page_upload_is_not_read_before_sign_in_nor_waited_for_past_the_body_t
     })
     .await;
     let page = reqwest::get(app.url("/dkim")).await.unwrap();
-    let cookie = page.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = crate::support::cookie_of(&page);
     let target = address(&app);
     let answer = tokio::task::spawn_blocking(move || {
         unfinished_upload(target, head(&format!("Cookie: {cookie}\r\n")))

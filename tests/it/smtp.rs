@@ -550,19 +550,45 @@ fn bad_arguments_are_refused_with_a_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("NOPE_NOT_SET"));
 }
 
+/// The real daemon with `config` as its config file (and `env`); the guards keep the file and
+/// the database while it runs.
+struct ConfiguredDaemon {
+    child: std::process::Child,
+    base: String,
+    logs: std::sync::mpsc::Receiver<String>,
+    _config: tempfile::NamedTempFile,
+    _db: tempfile::TempDir,
+}
+
+fn daemon_with_config(config: &str, env: &[(&str, &str)]) -> ConfiguredDaemon {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), config).unwrap();
+    let (db_url, db) = crate::support::temp_db();
+    let (child, base, logs) = crate::support::start_daemon_process_with_env(
+        &db_url,
+        &["--config", file.path().to_str().unwrap()],
+        env,
+    );
+    ConfiguredDaemon {
+        child,
+        base,
+        logs,
+        _config: file,
+        _db: db,
+    }
+}
+
 #[tokio::test]
 async fn the_api_probes_within_the_policy_and_never_shows_the_password() {
     let ca = std::fs::read_to_string(&servers().ca_file).unwrap();
-    let config = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        config.path(),
+    let ConfiguredDaemon {
+        child: mut daemon,
+        base,
+        logs,
+        _config: _kept_config,
+        _db: _kept_db,
+    } = daemon_with_config(
         "[smtp]\nallowed = [\"*\", \"127.0.0.1\"]\nper_minute = 100\n",
-    )
-    .unwrap();
-    let (db_url, _dir) = crate::support::temp_db();
-    let (mut daemon, base, logs) = crate::support::start_daemon_process_with_env(
-        &db_url,
-        &["--config", config.path().to_str().unwrap()],
         &[("SENDERCHECK_LOG", "debug")],
     );
     let client = reqwest::Client::new();
@@ -644,16 +670,14 @@ async fn the_api_probes_within_the_policy_and_never_shows_the_password() {
 async fn an_address_pattern_opens_its_own_addresses_only() {
     // [smtp] allowed names 127.0.0.2 (nothing listens there); mixed.probe.example resolves to
     // it and to 127.0.0.1, where the test server listens. Only 127.0.0.2 may be dialled.
-    let config = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        config.path(),
+    let ConfiguredDaemon {
+        child: mut daemon,
+        base,
+        logs: _logs,
+        _config: _kept_config,
+        _db: _kept_db,
+    } = daemon_with_config(
         "[smtp]\nallowed = [\"*\", \"127.0.0.2\"]\nper_minute = 100\n",
-    )
-    .unwrap();
-    let (db_url, _dir) = crate::support::temp_db();
-    let (mut daemon, base, _logs) = crate::support::start_daemon_process_with_env(
-        &db_url,
-        &["--config", config.path().to_str().unwrap()],
         &[],
     );
     let response = reqwest::Client::new()
@@ -696,17 +720,15 @@ async fn an_api_probe_ends_within_the_request_timeout_and_bad_input_costs_no_bud
             held.push(stream);
         }
     });
-    let config = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        config.path(),
+    let ConfiguredDaemon {
+        child: mut daemon,
+        base,
+        logs: _logs,
+        _config: _kept_config,
+        _db: _kept_db,
+    } = daemon_with_config(
         "[server]\nrequest_timeout = \"4s\"\n\
          [smtp]\nallowed = [\"*\", \"127.0.0.1\"]\nper_minute = 1\n",
-    )
-    .unwrap();
-    let (db_url, _dir) = crate::support::temp_db();
-    let (mut daemon, base, _logs) = crate::support::start_daemon_process_with_env(
-        &db_url,
-        &["--config", config.path().to_str().unwrap()],
         &[],
     );
     let client = reqwest::Client::new();

@@ -414,3 +414,14 @@ pub fn record<'a>(report: &'a serde_json::Value, kind: &str, name: &str) -> &'a 
         .find(|record| record["kind"] == kind && record["name"] == name)
         .unwrap_or_else(|| panic!("no {kind} record at {name}: {report:#}"))
 }
+
+/// The `name=value` of the cookie a response sets (its attributes left out), to send back.
+pub fn cookie_of(response: &reqwest::Response) -> String {
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}

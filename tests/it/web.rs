@@ -454,13 +454,7 @@ async fn a_session_started_on_one_replica_is_good_on_another() {
         .build()
         .unwrap();
     let form = client.get(one.url("/login")).send().await.unwrap();
-    let anonymous = form.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let anonymous = crate::support::cookie_of(&form);
     let html = form.text().await.unwrap();
     let csrf = html
         .split("name=\"csrf\" value=\"")
@@ -478,13 +472,7 @@ async fn a_session_started_on_one_replica_is_good_on_another() {
         .await
         .unwrap();
     assert_eq!(signed_in.headers()["location"], "/domains");
-    let session = signed_in.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let session = crate::support::cookie_of(&signed_in);
     let page = client
         .get(other.url("/domains"))
         .header("cookie", &session)
