@@ -1,6 +1,7 @@
 //! sendercheck: tells an email-sending platform whether each customer's sender domain is ready
 //! to send, by resolving and judging the DNS records its provider profile requires.
 
+pub mod answer;
 pub mod api;
 pub mod checks;
 pub mod cli;

@@ -2,8 +2,8 @@
 //! return-path or tracking subdomain), or hold copies of the records the provider publishes there
 //! (DNS hosts that flatten CNAMEs).
 
-use super::snapshot::{Answer, DnsSnapshot, Query, QueryType, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::answer::{Answer, DnsSnapshot, Query, QueryType, normalize_name};
 
 /// CNAMEs followed after the first, as resolvers do for a chain.
 const MAX_CHAIN: usize = 8;
@@ -230,7 +230,7 @@ fn same_records(left: &[String], right: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::snapshot::{LookupFailure, QueryType};
+    use crate::answer::{LookupFailure, QueryType};
 
     const KEY: &str = "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA";
 

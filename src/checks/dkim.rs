@@ -5,8 +5,8 @@
 
 use base64::Engine;
 
-use super::snapshot::{DnsSnapshot, Query, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::answer::{DnsSnapshot, Query, normalize_name};
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept, and the size it recommends.
 const MIN_RSA_BITS: usize = 1024;
@@ -285,9 +285,9 @@ pub fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answer::Answer;
+    use crate::answer::LookupFailure;
     use crate::checks::ActionKind;
-    use crate::checks::snapshot::Answer;
-    use crate::checks::snapshot::LookupFailure;
 
     const NAME: &str = "k1._domainkey.shop.example";
     /// A 512-bit RSA key (fixtures/dkim/rsa512.pem), under RFC 8301's floor.

@@ -13,8 +13,8 @@
 //! the one tag to its default and keeping the others; what OpenDMARC also tolerates (unknown
 //! tags, a part without `=`, `fo=2`, a report URI that is not `mailto:`) stays a warning.
 
-use super::snapshot::{Answer, DnsSnapshot, Query};
 use super::{ActionKind, Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::answer::{Answer, DnsSnapshot, Query};
 use crate::profile::PolicyLevel;
 
 /// The record published when there is none: monitoring only, which the providers require.

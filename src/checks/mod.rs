@@ -10,19 +10,18 @@ pub mod dmarc;
 pub mod lookalike;
 pub mod mx;
 pub mod propagation;
-pub mod snapshot;
 pub mod spf;
 pub mod verification;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use crate::answer::{Answer, DnsSnapshot, LookupFailure, Observed, Origin, Query, QueryType};
 use crate::domain::DomainName;
 pub use crate::profile::RecordKind;
 use crate::profile::{
     Condition, Expectation, Profile, RecordTemplate, Requirement, TOKEN_PARAM, expand, placeholders,
 };
-pub use snapshot::{Answer, DnsSnapshot, LookupFailure, Observed, Origin, Query, QueryType};
 
 /// The verdict on one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -259,7 +258,7 @@ pub fn zone_line(record_type: &str, name: &str, value: &str) -> String {
             .collect();
         format!("{owner} IN TXT {}", quoted.join(" "))
     } else if record_type == "MX" {
-        let (preference, host) = snapshot::mx_parts(value);
+        let (preference, host) = crate::answer::mx_parts(value);
         format!(
             "{owner} IN MX {} {}",
             preference.unwrap_or(10),

@@ -1,8 +1,8 @@
 //! MX records at a name (a MAIL FROM subdomain, a receiving domain): exactly the provider's hosts,
 //! so bounces and replies reach it; preferences as the provider gives them.
 
-use super::snapshot::{DnsSnapshot, Query, QueryType, mx_parts, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::answer::{DnsSnapshot, Query, QueryType, mx_parts, normalize_name};
 
 /// The preference proposed when the profile gives none.
 const DEFAULT_PREFERENCE: u16 = 10;
@@ -122,7 +122,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::snapshot::Answer;
+    use crate::answer::Answer;
 
     const NAME: &str = "mail.shop.example";
 

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Utc};
 
 use super::{DnsSnapshot, DomainReport, Query, QueryType, RecordCheck, RecordStatus};
+pub use crate::answer::ServerProblem;
 
 /// What the views' agreement says of one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,44 +57,6 @@ pub struct ServerVerdict {
     /// For `error`: why it gave no verdict (not asked, no answer within the budget, nothing
     /// listens, does not serve the zone, or the record's own lookup failure).
     pub reason: Option<String>,
-}
-
-/// Why an authoritative server gave no verdict on its zone.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ServerProblem {
-    /// Held back by the health memory: it has given no answer since `since`.
-    HeldBack { since: DateTime<Utc> },
-    /// No answer within `waited` (the authoritative budget, or the query's own deadline).
-    NoAnswer { waited: std::time::Duration },
-    /// Nothing listens at its port (ICMP port-unreachable).
-    PortClosed { port: u16 },
-    /// It answers, but not for the zone (no AA bit, REFUSED, SERVFAIL, no SOA): a lame
-    /// delegation. The text says what it answered.
-    Lame { apex: String, answered: String },
-    /// Anything else (a socket error, a malformed name).
-    Other(String),
-}
-
-impl std::fmt::Display for ServerProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ServerProblem::HeldBack { since } => write!(
-                f,
-                "not asked: no answer since {}",
-                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ),
-            ServerProblem::NoAnswer { waited } => {
-                write!(f, "no answer within {} ms", waited.as_millis())
-            }
-            ServerProblem::PortClosed { port } => {
-                write!(f, "refused: nothing listens on port {port}")
-            }
-            ServerProblem::Lame { apex, answered } => {
-                write!(f, "does not serve {apex} ({answered})")
-            }
-            ServerProblem::Other(reason) => f.write_str(reason),
-        }
-    }
 }
 
 /// The resolver's verdict on a record and how long it may keep the answer it holds.

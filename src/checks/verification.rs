@@ -1,8 +1,8 @@
 //! An exact TXT record: domain ownership (a TXT equal to the profile's template with the token
 //! filled in), or any other TXT a provider asks for verbatim.
 
-use super::snapshot::{DnsSnapshot, Query};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::answer::{DnsSnapshot, Query};
 
 /// Judges the ownership record: a TXT at `name` equal to `expected_value` (the profile's
 /// `template` with the parameters filled in). A TXT of the same template with another value is
@@ -71,8 +71,8 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::snapshot::Answer;
-    use crate::checks::snapshot::LookupFailure;
+    use crate::answer::Answer;
+    use crate::answer::LookupFailure;
 
     const TEMPLATE: &str = "mandrill_verify.{token}";
 

@@ -16,8 +16,7 @@ use hickory_resolver::proto::rr::{Name, RData, RecordType};
 
 use super::transport::ExchangeError;
 use super::{Resolved, Resolver, Route, absolute_free, wire_name, with_derived};
-use crate::checks::propagation::ServerProblem;
-use crate::checks::{Answer, DnsSnapshot, Observed, Origin, Query, QueryType};
+use crate::answer::{Answer, DnsSnapshot, Observed, Origin, Query, QueryType, ServerProblem};
 
 /// The most servers of one zone asked (addresses, over all its NS names).
 pub const MAX_SERVERS: usize = 8;
@@ -340,6 +339,7 @@ impl Resolver {
                 cname: outside.get(&Query::cname(&query.name)).cloned(),
                 zone_apex: None,
                 left_zone: None,
+                dnssec: outside.dnssec(query).cloned(),
             };
         }
         self.resolve_full(query, Route::Recursive).await

@@ -26,7 +26,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::{TokioResolver, system_conf};
 
-use crate::checks::{Answer, LookupFailure, Observed, Origin, Query, QueryType};
+use crate::answer::{Answer, Dnssec, LookupFailure, Observed, Origin, Query, QueryType};
 
 /// How to reach DNS.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -331,6 +331,7 @@ impl Resolver {
                             cname,
                             zone_apex: None,
                             left_zone: Some(current),
+                            dnssec: None,
                         };
                     }
                     self.transport
@@ -398,6 +399,7 @@ impl Resolver {
                     cname,
                     zone_apex,
                     left_zone: None,
+                    dnssec: None,
                 };
             }
             match chain_end(&message, &current) {
@@ -409,6 +411,7 @@ impl Resolver {
                         cname,
                         zone_apex,
                         left_zone: None,
+                        dnssec: None,
                     };
                 }
             }
@@ -442,6 +445,8 @@ struct Resolved {
     zone_apex: Option<Name>,
     /// Where a CNAME chain left the zone of a direct lookup.
     left_zone: Option<Name>,
+    /// What DNSSEC validation said of the answer (`None`: not validated).
+    dnssec: Option<Dnssec>,
 }
 
 impl Resolved {
@@ -452,6 +457,7 @@ impl Resolved {
             cname: None,
             zone_apex: None,
             left_zone: None,
+            dnssec: None,
         }
     }
 }
@@ -475,6 +481,7 @@ fn with_derived(
                         answer: cname,
                         ttl: resolved.ttl,
                         origin: origin.clone(),
+                        dnssec: resolved.dnssec.clone(),
                     },
                 ));
             }
@@ -485,6 +492,7 @@ fn with_derived(
                 answer: resolved.answer,
                 ttl: resolved.ttl,
                 origin: origin.clone(),
+                dnssec: resolved.dnssec,
             },
         ));
     }

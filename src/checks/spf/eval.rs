@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::parse::{
     self, MacroLetter, MacroString, MacroToken, Mechanism, Modifier, Qualifier, Record, TermKind,
 };
-use crate::checks::snapshot::{Answer, DnsSnapshot, LookupFailure, Query, QueryType, mx_parts};
+use crate::answer::{Answer, DnsSnapshot, LookupFailure, Query, QueryType, mx_parts};
 
 /// DNS-querying terms allowed in one evaluation (§4.6.4).
 pub const MAX_LOOKUPS: usize = 10;

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use super::eval::{self, Client, Evaluation, Family, MAX_LOOKUPS, MAX_VOID_LOOKUPS, SpfResult};
 use super::parse::{self, Mechanism, Modifier, Qualifier, TermKind};
-use crate::checks::snapshot::{Answer, DnsSnapshot, Query, QueryType, normalize_name};
+use crate::answer::{Answer, DnsSnapshot, Query, QueryType, normalize_name};
 
 /// The record proposed, and what to know about it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -17,8 +17,8 @@ pub mod parse;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::snapshot::{Answer, DnsSnapshot, LookupFailure, Query, normalize_name};
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
+use crate::answer::{Answer, DnsSnapshot, LookupFailure, Query, normalize_name};
 pub use eval::{Client, Evaluation, Family, MAX_LOOKUPS, MAX_VOID_LOOKUPS, SpfResult};
 pub use parse::{is_spf_record, spf_records};
 

@@ -1,7 +1,10 @@
-//! The DNS answers one check works from: a plain map of query to answer, filled by `dns/`.
+//! The DNS answers a check works from, as plain data: the questions, what DNS said to each
+//! (with its TTL, origin and DNSSEC status), and why a server said nothing. `dns/` fills them,
+//! `checks/` judges them; neither depends on the other through these types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Mutex;
 
 /// The record types sendercheck asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -148,14 +151,86 @@ pub enum Origin {
     Server(std::net::SocketAddr),
 }
 
+/// What DNSSEC validation (RFC 4035 §4.3) says of an answer, ordered from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DnssecState {
+    /// Signed, and every signature up to a trust anchor verifies.
+    Secure,
+    /// Proven unsigned: a parent proves there is no DS for the zone (or the chain ends in
+    /// an algorithm no validator implements). Receivers accept it as it is.
+    Insecure,
+    /// Could not be decided: the chain could not be fetched, or the resolver strips DNSSEC
+    /// records.
+    Indeterminate,
+    /// Signed, but the signatures do not verify (expired, no matching key, a DS matching no
+    /// key, a record without signature): validating resolvers answer SERVFAIL.
+    Bogus,
+}
+
+impl DnssecState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DnssecState::Secure => "secure",
+            DnssecState::Insecure => "insecure",
+            DnssecState::Indeterminate => "indeterminate",
+            DnssecState::Bogus => "bogus",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            DnssecState::Secure,
+            DnssecState::Insecure,
+            DnssecState::Indeterminate,
+            DnssecState::Bogus,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+}
+
+impl fmt::Display for DnssecState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The DNSSEC status of one answer: its state, the zone that decided it and, when it is not
+/// simply secure or insecure, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dnssec {
+    pub state: DnssecState,
+    /// The zone whose keys (or proven absence of them) decided the state.
+    pub zone: Option<String>,
+    /// For `bogus`, the cause and what to change; for `indeterminate`, why it could not be
+    /// decided; for `insecure`, where the chain of trust ends.
+    pub reason: Option<String>,
+    /// A warning every record resting on this answer shows (a resolver that strips DNSSEC
+    /// records, so nothing can be proven).
+    pub warning: Option<String>,
+}
+
+impl Dnssec {
+    pub fn new(state: DnssecState, zone: Option<String>, reason: Option<String>) -> Self {
+        Dnssec {
+            state,
+            zone,
+            reason,
+            warning: None,
+        }
+    }
+}
+
 /// One answer as it was seen: what it said, for how long it may be kept (the smallest TTL of
 /// its records; for NXDOMAIN and NODATA the negative TTL of RFC 2308 §5, the SOA's TTL capped
-/// by its minimum) and who said it.
+/// by its minimum), who said it and what DNSSEC says of it (`None`: not validated — DNSSEC is
+/// off, or the answer was derived from another).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Observed {
     pub answer: Answer,
     pub ttl: Option<u32>,
     pub origin: Origin,
+    pub dnssec: Option<Dnssec>,
 }
 
 impl Observed {
@@ -165,18 +240,47 @@ impl Observed {
             answer,
             ttl: None,
             origin: Origin::Resolver,
+            dnssec: None,
         }
     }
 }
 
+/// What came with an answer beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Seen {
+    ttl: Option<u32>,
+    origin: Origin,
+    dnssec: Option<Dnssec>,
+}
+
 /// All answers gathered for one check, from one view (the resolver's, or one authoritative
 /// server's with the resolver answering for names outside its zone).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct DnsSnapshot {
     answers: BTreeMap<Query, Answer>,
-    /// TTL and origin of the answers that came with them.
-    seen: BTreeMap<Query, (Option<u32>, Origin)>,
+    /// TTL, origin and DNSSEC status of the answers that came with them.
+    seen: BTreeMap<Query, Seen>,
+    /// While `reads` runs: every query whose answer was looked at.
+    reading: Mutex<Option<BTreeSet<Query>>>,
 }
+
+impl Clone for DnsSnapshot {
+    fn clone(&self) -> Self {
+        DnsSnapshot {
+            answers: self.answers.clone(),
+            seen: self.seen.clone(),
+            reading: Mutex::new(None),
+        }
+    }
+}
+
+impl PartialEq for DnsSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.answers == other.answers && self.seen == other.seen
+    }
+}
+
+impl Eq for DnsSnapshot {}
 
 impl DnsSnapshot {
     pub fn new() -> Self {
@@ -188,21 +292,47 @@ impl DnsSnapshot {
         self.answers.insert(query, answer);
     }
 
-    /// Keeps an answer with its TTL and origin.
+    /// Keeps an answer with its TTL, origin and DNSSEC status.
     pub fn observe(&mut self, query: Query, observed: Observed) {
-        self.seen
-            .insert(query.clone(), (observed.ttl, observed.origin));
+        self.seen.insert(
+            query.clone(),
+            Seen {
+                ttl: observed.ttl,
+                origin: observed.origin,
+                dnssec: observed.dnssec,
+            },
+        );
         self.answers.insert(query, observed.answer);
     }
 
     /// The TTL an answer came with (`None`: unknown, or not asked).
     pub fn ttl(&self, query: &Query) -> Option<u32> {
-        self.seen.get(query).and_then(|(ttl, _)| *ttl)
+        self.seen.get(query).and_then(|seen| seen.ttl)
     }
 
     /// Who answered a query (`None`: not asked, or inserted without an origin).
     pub fn origin(&self, query: &Query) -> Option<&Origin> {
-        self.seen.get(query).map(|(_, origin)| origin)
+        self.seen.get(query).map(|seen| &seen.origin)
+    }
+
+    /// What DNSSEC says of an answer (`None`: not validated, or not asked).
+    pub fn dnssec(&self, query: &Query) -> Option<&Dnssec> {
+        self.seen.get(query).and_then(|seen| seen.dnssec.as_ref())
+    }
+
+    /// Runs `judge` and returns, beside its result, every query whose answer it looked at:
+    /// the answers a verdict rests on.
+    pub fn reads<T>(&self, judge: impl FnOnce(&Self) -> T) -> (T, BTreeSet<Query>) {
+        *self.reading_lock() = Some(BTreeSet::new());
+        let judged = judge(self);
+        let read = self.reading_lock().take().unwrap_or_default();
+        (judged, read)
+    }
+
+    fn reading_lock(&self) -> std::sync::MutexGuard<'_, Option<BTreeSet<Query>>> {
+        self.reading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Every query asked, with its answer.
@@ -212,6 +342,9 @@ impl DnsSnapshot {
 
     /// The answer to a query, or `None` when it has not been asked yet.
     pub fn get(&self, query: &Query) -> Option<&Answer> {
+        if let Some(read) = self.reading_lock().as_mut() {
+            read.insert(query.clone());
+        }
         self.answers.get(query)
     }
 
@@ -263,6 +396,46 @@ impl Extend<(Query, Observed)> for DnsSnapshot {
     fn extend<I: IntoIterator<Item = (Query, Observed)>>(&mut self, iter: I) {
         for (query, observed) in iter {
             self.observe(query, observed);
+        }
+    }
+}
+
+/// Why an authoritative server gave no verdict on its zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerProblem {
+    /// Held back by the health memory: it has given no answer since `since`.
+    HeldBack {
+        since: chrono::DateTime<chrono::Utc>,
+    },
+    /// No answer within `waited` (the authoritative budget, or the query's own deadline).
+    NoAnswer { waited: std::time::Duration },
+    /// Nothing listens at its port (ICMP port-unreachable).
+    PortClosed { port: u16 },
+    /// It answers, but not for the zone (no AA bit, REFUSED, SERVFAIL, no SOA): a lame
+    /// delegation. The text says what it answered.
+    Lame { apex: String, answered: String },
+    /// Anything else (a socket error, a malformed name).
+    Other(String),
+}
+
+impl std::fmt::Display for ServerProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerProblem::HeldBack { since } => write!(
+                f,
+                "not asked: no answer since {}",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            ServerProblem::NoAnswer { waited } => {
+                write!(f, "no answer within {} ms", waited.as_millis())
+            }
+            ServerProblem::PortClosed { port } => {
+                write!(f, "refused: nothing listens on port {port}")
+            }
+            ServerProblem::Lame { apex, answered } => {
+                write!(f, "does not serve {apex} ({answered})")
+            }
+            ServerProblem::Other(reason) => f.write_str(reason),
         }
     }
 }
