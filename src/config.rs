@@ -186,6 +186,8 @@ struct RawDns {
     authoritative: Option<bool>,
     authoritative_port: Option<u16>,
     authoritative_budget: Option<String>,
+    dnssec: Option<bool>,
+    trust_anchors: Option<PathBuf>,
 }
 
 /// A `[[webhooks]]` table, validated: an http(s) URL, a secret, known event kinds.
@@ -525,6 +527,16 @@ impl Config {
         if let Some(budget) = raw.dns.authoritative_budget {
             self.dns.authoritative_budget = parse_budget("dns.authoritative_budget", &budget)?;
         }
+        if let Some(dnssec) = raw.dns.dnssec {
+            self.dns.dnssec = dnssec;
+        }
+        if let Some(path) = raw.dns.trust_anchors {
+            let path = match base {
+                Some(base) if path.is_relative() => base.join(path),
+                _ => path,
+            };
+            self.set_trust_anchors("dns.trust_anchors", path)?;
+        }
         self.apply_schedule(raw.schedule)?;
         self.apply_smtp(raw.smtp)?;
         if let Some(bytes) = raw.limits.max_body_bytes {
@@ -569,6 +581,18 @@ impl Config {
                 .map(|(index, raw)| webhook(index, raw))
                 .collect::<Result<_, _>>()?;
         }
+        Ok(())
+    }
+
+    /// Trusts the DS and DNSKEY records of `path` instead of the IANA root anchors; read now,
+    /// so a missing or malformed file is refused at start.
+    pub fn set_trust_anchors(&mut self, key: &str, path: PathBuf) -> Result<(), ConfigError> {
+        crate::dns::dnssec::Anchors::load(&path).map_err(|reason| ConfigError::Invalid {
+            key: key.into(),
+            value: path.display().to_string(),
+            reason,
+        })?;
+        self.dns.trust_anchors = Some(path);
         Ok(())
     }
 
@@ -767,20 +791,13 @@ impl Config {
         if let Some(timeout) = env("SENDERCHECK_DNS_TIMEOUT") {
             self.dns.timeout = parse_duration("SENDERCHECK_DNS_TIMEOUT", &timeout)?;
         }
-        let authoritative = match env("SENDERCHECK_DNS_AUTHORITATIVE") {
-            Some(value) => Some(match value.trim() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                other => {
-                    return Err(ConfigError::Invalid {
-                        key: "SENDERCHECK_DNS_AUTHORITATIVE".into(),
-                        value: other.to_string(),
-                        reason: "must be true or false".into(),
-                    });
-                }
-            }),
-            None => None,
-        };
+        let authoritative = env_flag(&env, "SENDERCHECK_DNS_AUTHORITATIVE")?;
+        if let Some(dnssec) = env_flag(&env, "SENDERCHECK_DNS_DNSSEC")? {
+            self.dns.dnssec = dnssec;
+        }
+        if let Some(path) = env("SENDERCHECK_DNS_TRUST_ANCHORS") {
+            self.set_trust_anchors("SENDERCHECK_DNS_TRUST_ANCHORS", PathBuf::from(path))?;
+        }
         let port = match env("SENDERCHECK_DNS_AUTHORITATIVE_PORT") {
             Some(value) => Some(
                 value
@@ -800,6 +817,22 @@ impl Config {
                 parse_budget("SENDERCHECK_DNS_AUTHORITATIVE_BUDGET", &budget)?;
         }
         Ok(())
+    }
+}
+
+/// A boolean environment variable: true/1 or false/0.
+fn env_flag(env: &impl Fn(&str) -> Option<String>, key: &str) -> Result<Option<bool>, ConfigError> {
+    match env(key) {
+        Some(value) => match value.trim() {
+            "true" | "1" => Ok(Some(true)),
+            "false" | "0" => Ok(Some(false)),
+            other => Err(ConfigError::Invalid {
+                key: key.into(),
+                value: other.to_string(),
+                reason: "must be true or false".into(),
+            }),
+        },
+        None => Ok(None),
     }
 }
 

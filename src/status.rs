@@ -297,6 +297,7 @@ mod tests {
             last_conclusive: None,
             required: true,
             propagation: None,
+            dnssec: None,
         }
     }
 

@@ -167,6 +167,10 @@ impl Metrics {
                 "DNS queries answered, by outcome (answer, nxdomain, nodata, timeout, servfail, refused, other).",
             ),
             (
+                "sendercheck_dns_dnssec_answers_total",
+                "DNS answers validated, by DNSSEC status (secure, insecure, bogus, indeterminate).",
+            ),
+            (
                 "sendercheck_dkim_verdicts_total",
                 "DKIM verdicts given, by overall result.",
             ),
@@ -465,6 +469,22 @@ impl Metrics {
             self.recorder
                 .register_counter(
                     &Self::key("sendercheck_dns_queries_total", &[("outcome", outcome)]),
+                    &METADATA,
+                )
+                .absolute(counter.load(Ordering::Relaxed));
+        }
+        for (status, counter) in [
+            ("secure", &dns.dnssec_secure),
+            ("insecure", &dns.dnssec_insecure),
+            ("bogus", &dns.dnssec_bogus),
+            ("indeterminate", &dns.dnssec_indeterminate),
+        ] {
+            self.recorder
+                .register_counter(
+                    &Self::key(
+                        "sendercheck_dns_dnssec_answers_total",
+                        &[("status", status)],
+                    ),
                     &METADATA,
                 )
                 .absolute(counter.load(Ordering::Relaxed));

@@ -68,6 +68,10 @@ pub struct DomainObject {
     #[serde(serialize_with = "rfc3339_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub valid_after: Option<DateTime<Utc>>,
+    /// The DNSSEC summary as of the latest check: the worst status among the records, its
+    /// zone, and why when `bogus` or `indeterminate`; null when DNSSEC is off or before the
+    /// first check.
+    pub dnssec: Option<super::wire::DnssecObject>,
     pub records: Vec<RecordObject>,
 }
 
@@ -86,6 +90,7 @@ impl From<DomainRecord> for DomainObject {
             valid_after: record
                 .checked_at
                 .and_then(|at| crate::checks::propagation::valid_after(&record.records, at)),
+            dnssec: super::wire::dnssec_summary(&record.records),
             records: super::wire::records(&record.records),
         }
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::checks::{
-    ActionKind, DomainReport, Fix, FixAction, RecordCheck, RecordKind, RecordStatus,
+    ActionKind, DnssecState, DomainReport, Fix, FixAction, RecordCheck, RecordKind, RecordStatus,
 };
 
 /// The kinds of record a profile can require.
@@ -88,6 +88,56 @@ pub struct RecordObject {
     /// absent when the authoritative view is off or the zone's servers could not be found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<PropagationObject>,
+    /// The worst DNSSEC status among the answers the verdict rests on; null when DNSSEC is
+    /// off. A `bogus` record is `fail`: validating resolvers refuse its answers.
+    pub dnssec: Option<DnssecStateObject>,
+}
+
+/// What DNSSEC validation says of an answer (RFC 4035 §4.3).
+#[derive(Clone, Copy, Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DnssecStateObject {
+    /// Signed, and every signature up to a trust anchor verifies.
+    Secure,
+    /// Proven unsigned (no DS above it): receivers accept it unsigned.
+    Insecure,
+    /// Signed, but the signatures do not verify: validating resolvers answer SERVFAIL.
+    Bogus,
+    /// Could not be decided (the chain could not be fetched, or the resolver strips
+    /// DNSSEC records).
+    Indeterminate,
+}
+
+impl From<DnssecState> for DnssecStateObject {
+    fn from(state: DnssecState) -> Self {
+        match state {
+            DnssecState::Secure => DnssecStateObject::Secure,
+            DnssecState::Insecure => DnssecStateObject::Insecure,
+            DnssecState::Bogus => DnssecStateObject::Bogus,
+            DnssecState::Indeterminate => DnssecStateObject::Indeterminate,
+        }
+    }
+}
+
+/// A domain's DNSSEC summary: the worst status among its records, the zone that decided it,
+/// and for `bogus` or `indeterminate` why.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Dnssec)]
+pub struct DnssecObject {
+    pub status: DnssecStateObject,
+    pub zone: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The DNSSEC summary of a record list (`None`: DNSSEC off, or not checked yet).
+pub fn dnssec_summary(records: &[RecordCheck]) -> Option<DnssecObject> {
+    crate::checks::dnssec::worst(records.iter().filter_map(|record| record.dnssec.as_ref())).map(
+        |worst| DnssecObject {
+            status: worst.state.into(),
+            zone: worst.zone.clone(),
+            reason: worst.reason.clone(),
+        },
+    )
 }
 
 /// Where a record stands between the zone's servers and the resolver.
@@ -252,6 +302,8 @@ pub struct ReportObject {
     /// answers run out); null when one is not published, inconsistent or failing.
     #[serde(serialize_with = "rfc3339_opt")]
     pub valid_after: Option<DateTime<Utc>>,
+    /// The DNSSEC summary; null when DNSSEC is off.
+    pub dnssec: Option<DnssecObject>,
     pub records: Vec<RecordObject>,
 }
 
@@ -276,6 +328,7 @@ impl From<&RecordCheck> for RecordObject {
                 }),
             required: record.required,
             propagation: record.propagation.as_ref().map(PropagationObject::from),
+            dnssec: record.dnssec.as_ref().map(|dnssec| dnssec.state.into()),
         }
     }
 }
@@ -318,6 +371,7 @@ impl From<&DomainReport> for ReportObject {
             profile: report.profile.clone(),
             ready: report.ready,
             valid_after: report.valid_after,
+            dnssec: dnssec_summary(&report.records),
             records: report.records.iter().map(RecordObject::from).collect(),
         }
     }

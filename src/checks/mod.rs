@@ -7,6 +7,7 @@
 pub mod cname;
 pub mod dkim;
 pub mod dmarc;
+pub mod dnssec;
 pub mod lookalike;
 pub mod mx;
 pub mod propagation;
@@ -16,7 +17,9 @@ pub mod verification;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use crate::answer::{Answer, DnsSnapshot, LookupFailure, Observed, Origin, Query, QueryType};
+pub use crate::answer::{
+    Answer, DnsSnapshot, Dnssec, DnssecState, LookupFailure, Observed, Origin, Query, QueryType,
+};
 use crate::domain::DomainName;
 pub use crate::profile::RecordKind;
 use crate::profile::{
@@ -293,6 +296,8 @@ pub struct RecordCheck {
     /// The record seen from the zone's authoritative servers and the resolver (`None`: the
     /// authoritative view is off, or the zone's servers could not be found).
     pub propagation: Option<propagation::Propagation>,
+    /// The worst DNSSEC status among the answers the verdict rests on (`None`: DNSSEC off).
+    pub dnssec: Option<Dnssec>,
 }
 
 /// The last verdict on a record that DNS answered.
@@ -325,6 +330,7 @@ impl RecordCheck {
             last_conclusive: None,
             required: true,
             propagation: None,
+            dnssec: None,
         }
     }
 
@@ -350,6 +356,7 @@ impl RecordCheck {
             last_conclusive: None,
             required: true,
             propagation: None,
+            dnssec: None,
         }
     }
 }
@@ -571,7 +578,9 @@ impl<'a> Plan<'a> {
                     alternative
                         .iter()
                         .map(|record| {
-                            let mut judged = evaluate_record(record, snapshot);
+                            let (mut judged, read) =
+                                snapshot.reads(|snapshot| evaluate_record(record, snapshot));
+                            dnssec::judge(&mut judged, &read, snapshot);
                             lookalike::annotate(&mut judged, self.domain.as_str(), snapshot);
                             judged
                         })
@@ -775,6 +784,15 @@ impl DomainReport {
             records,
             valid_after: None,
         }
+    }
+
+    /// The domain's DNSSEC summary: the worst status among its records (`None`: DNSSEC off).
+    pub fn dnssec(&self) -> Option<&Dnssec> {
+        dnssec::worst(
+            self.records
+                .iter()
+                .filter_map(|record| record.dnssec.as_ref()),
+        )
     }
 
     /// True when a required record's lookup failed: the check is inconclusive.

@@ -35,6 +35,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         config.dns.authoritative_budget =
             crate::config::parse_budget("--authoritative-budget", budget)?;
     }
+    args.dnssec.apply(&mut config)?;
     let name = args
         .profile
         .clone()

@@ -140,6 +140,35 @@ pub struct ServeArgs {
     /// Listen on this address instead of server.listen.
     #[arg(long, value_name = "IP:PORT")]
     pub listen: Option<String>,
+    #[command(flatten)]
+    pub dnssec: DnssecArgs,
+}
+
+/// DNSSEC flags `check` and `serve` share.
+#[derive(Debug, Args)]
+pub struct DnssecArgs {
+    /// Do not validate DNSSEC (default: the config's `[dns] dnssec`, on): records carry no
+    /// `dnssec` status and a bogus zone is not failed.
+    #[arg(long, conflicts_with = "trust_anchors")]
+    pub no_dnssec: bool,
+    /// Trust the DS or DNSKEY records of FILE (zone-file syntax) instead of the IANA root
+    /// anchors, e.g. for a private DNS tree.
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchors: Option<PathBuf>,
+}
+
+impl DnssecArgs {
+    /// Applies the flags over the config's `[dns]` settings.
+    pub fn apply(&self, config: &mut crate::config::Config) -> anyhow::Result<()> {
+        if self.no_dnssec {
+            config.dns.dnssec = false;
+        }
+        if let Some(path) = &self.trust_anchors {
+            config.set_trust_anchors("--trust-anchors", path.clone())?;
+            config.dns.dnssec = true;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -182,6 +211,8 @@ pub struct CheckArgs {
     /// 500ms (default: the config's `[dns] authoritative_budget`, 1s).
     #[arg(long, value_name = "DURATION", conflicts_with = "no_authoritative")]
     pub authoritative_budget: Option<String>,
+    #[command(flatten)]
+    pub dnssec: DnssecArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -12,6 +12,7 @@ use crate::{App, ensure_safe_listen};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let mut config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
+    args.dnssec.apply(&mut config)?;
     if let Some(listen) = &args.listen {
         config.server.listen = parse_socket_addr("--listen", listen)?;
     }

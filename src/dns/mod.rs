@@ -4,6 +4,7 @@
 //! hickory provides the wire format and the system configuration.
 
 mod authoritative;
+pub mod dnssec;
 pub mod health;
 mod transport;
 
@@ -26,7 +27,9 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::{TokioResolver, system_conf};
 
-use crate::answer::{Answer, Dnssec, LookupFailure, Observed, Origin, Query, QueryType};
+use crate::answer::{
+    Answer, Dnssec, DnssecState, LookupFailure, Observed, Origin, Query, QueryType,
+};
 
 /// How to reach DNS.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +47,10 @@ pub struct ResolverSettings {
     /// zone's servers still silent by then are reported as such, and the verdict is the
     /// resolver's.
     pub authoritative_budget: Duration,
+    /// Validate every answer a verdict rests on (DNSSEC) from the trust anchors.
+    pub dnssec: bool,
+    /// A file of DS or DNSKEY records trusted instead of the IANA root anchors.
+    pub trust_anchors: Option<std::path::PathBuf>,
 }
 
 /// `[dns] authoritative_budget` unless configured.
@@ -57,6 +64,8 @@ impl Default for ResolverSettings {
             attempts: 2,
             authoritative_port: None,
             authoritative_budget: DEFAULT_AUTHORITATIVE_BUDGET,
+            dnssec: true,
+            trust_anchors: None,
         }
     }
 }
@@ -68,6 +77,8 @@ pub enum ResolverError {
     SystemConfig(#[source] NetError),
     #[error("cannot build the DNS resolver")]
     Build(#[source] NetError),
+    #[error("cannot use the DNSSEC trust anchors: {0}")]
+    TrustAnchors(String),
 }
 
 /// Counters of the answers this resolver has seen, by outcome.
@@ -80,6 +91,11 @@ pub struct QueryCounters {
     pub servfail: AtomicU64,
     pub refused: AtomicU64,
     pub other: AtomicU64,
+    /// Answers by DNSSEC status (validated answers only).
+    pub dnssec_secure: AtomicU64,
+    pub dnssec_insecure: AtomicU64,
+    pub dnssec_bogus: AtomicU64,
+    pub dnssec_indeterminate: AtomicU64,
 }
 
 impl QueryCounters {
@@ -93,6 +109,17 @@ impl QueryCounters {
             Answer::Failed(LookupFailure::Refused) => &self.refused,
             Answer::Failed(LookupFailure::Unreachable(_)) => &self.other,
             Answer::Failed(LookupFailure::Other(_)) => &self.other,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_dnssec(&self, dnssec: Option<&Dnssec>) {
+        let Some(dnssec) = dnssec else { return };
+        let counter = match dnssec.state {
+            DnssecState::Secure => &self.dnssec_secure,
+            DnssecState::Insecure => &self.dnssec_insecure,
+            DnssecState::Bogus => &self.dnssec_bogus,
+            DnssecState::Indeterminate => &self.dnssec_indeterminate,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -129,6 +156,8 @@ pub struct Resolver {
     refused_at: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
     authoritative_port: Option<u16>,
     authoritative_budget: Duration,
+    /// Validates answers (`None`: DNSSEC is off).
+    validator: Option<Arc<dnssec::Validator>>,
 }
 
 /// How long a "nothing listens there" finding is reused before the servers are probed again.
@@ -172,9 +201,20 @@ impl Resolver {
             .build()
             .map_err(ResolverError::Build)?;
         let attempts = u32::try_from(settings.attempts.max(1)).unwrap_or(u32::MAX);
+        let transport = Arc::new(transport::Transport::new(&addresses, settings.timeout));
+        let validator = if settings.dnssec {
+            let anchors = match &settings.trust_anchors {
+                Some(path) => dnssec::Anchors::load(path).map_err(ResolverError::TrustAnchors)?,
+                None => dnssec::Anchors::builtin(),
+            };
+            Some(Arc::new(dnssec::Validator::new(transport.clone(), anchors)))
+        } else {
+            None
+        };
         Ok(Resolver {
             inner,
-            transport: Arc::new(transport::Transport::new(&addresses, settings.timeout)),
+            transport,
+            validator,
             deadline: settings.timeout.saturating_mul(attempts) + Duration::from_millis(250),
             counters: Arc::new(QueryCounters::default()),
             nameservers: Arc::new(settings.nameservers.clone()),
@@ -192,6 +232,18 @@ impl Resolver {
     /// The most the authoritative view may add to a check beyond the resolver's answers.
     pub fn authoritative_budget(&self) -> Duration {
         self.authoritative_budget
+    }
+
+    /// Whether answers are validated (DNSSEC on).
+    pub fn validates(&self) -> bool {
+        self.validator.is_some()
+    }
+
+    /// Chain answers (DNSKEY, DS, NS) the validator holds now, for `/metrics`.
+    pub fn dnssec_cached(&self) -> usize {
+        self.validator
+            .as_ref()
+            .map_or(0, |validator| validator.cached_chain_answers())
     }
 
     /// Authoritative servers held back now (no answer lately), for `/metrics`.
@@ -265,6 +317,7 @@ impl Resolver {
             resolved.answer = Answer::Failed(LookupFailure::Unreachable(servers.join(", ")));
         }
         self.counters.count(&resolved.answer);
+        self.counters.count_dnssec(resolved.dnssec.as_ref());
         tracing::trace!(%query, answer = ?resolved.answer, "dns answer");
         resolved
     }
@@ -315,13 +368,26 @@ impl Resolver {
         let mut current = name.clone();
         // What the first answer says of the asked name's own CNAME.
         let mut cname: Option<Answer> = None;
+        // The worst DNSSEC status along the chain of answers.
+        let mut dnssec: Option<Dnssec> = None;
+        let validator = self
+            .validator
+            .as_ref()
+            .filter(|_| validated_type(query.query_type));
         for _ in 0..=MAX_CNAME_HOPS {
             let exchanged = match route {
-                Route::Recursive => {
-                    self.transport
+                Route::Recursive => match validator {
+                    Some(validator) => {
+                        validator
+                            .exchange(None, &current, record_type, deadline)
+                            .await
+                    }
+                    None => self
+                        .transport
                         .exchange(&current, record_type, deadline)
                         .await
-                }
+                        .map(dnssec::Validated::plain),
+                },
                 Route::Direct { server, apex } => {
                     if !apex.zone_of(&current) {
                         // The chain left the server's zone: the rest is the resolver's.
@@ -331,16 +397,28 @@ impl Resolver {
                             cname,
                             zone_apex: None,
                             left_zone: Some(current),
-                            dnssec: None,
+                            dnssec,
                         };
                     }
-                    self.transport
-                        .exchange_direct(server, &current, record_type, deadline)
-                        .await
+                    match validator {
+                        Some(validator) => {
+                            validator
+                                .exchange(Some(server), &current, record_type, deadline)
+                                .await
+                        }
+                        None => self
+                            .transport
+                            .exchange_direct(server, &current, record_type, deadline)
+                            .await
+                            .map(dnssec::Validated::plain),
+                    }
                 }
             };
             let message = match exchanged {
-                Ok(message) => message,
+                Ok(validated) => {
+                    dnssec = worse(dnssec, validated.dnssec);
+                    validated.message
+                }
                 Err(transport::ExchangeError::Timeout) => {
                     return Resolved::failed(LookupFailure::Timeout);
                 }
@@ -399,7 +477,7 @@ impl Resolver {
                     cname,
                     zone_apex,
                     left_zone: None,
-                    dnssec: None,
+                    dnssec,
                 };
             }
             match chain_end(&message, &current) {
@@ -411,7 +489,7 @@ impl Resolver {
                         cname,
                         zone_apex,
                         left_zone: None,
-                        dnssec: None,
+                        dnssec,
                     };
                 }
             }
@@ -421,6 +499,21 @@ impl Resolver {
             query.name
         );
         Resolved::failed(LookupFailure::Other(reason))
+    }
+}
+
+/// The record types whose answers verdicts rest on, and so are validated: a zone's SOA and NS
+/// (found for the authoritative view) are not.
+fn validated_type(query_type: QueryType) -> bool {
+    !matches!(query_type, QueryType::Soa | QueryType::Ns)
+}
+
+/// The worse of two DNSSEC statuses along a chain of answers (the first on a tie).
+fn worse(held: Option<Dnssec>, new: Option<Dnssec>) -> Option<Dnssec> {
+    match (held, new) {
+        (Some(held), Some(new)) if new.state > held.state => Some(new),
+        (Some(held), _) => Some(held),
+        (None, new) => new,
     }
 }
 

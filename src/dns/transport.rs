@@ -478,6 +478,7 @@ fn match_reply(message: &Message, id: u16, question: &WireQuery) -> Match {
 /// matching as the pool's queries.
 async fn send_connected(
     server: &Server,
+    dnssec: bool,
     name: &Name,
     record_type: RecordType,
     wait: Duration,
@@ -498,7 +499,7 @@ async fn send_connected(
     };
     let question = WireQuery::query(asked, record_type);
     let id: u16 = rand::random();
-    let bytes = request(id, question.clone(), false)
+    let bytes = request(id, question.clone(), false, dnssec)
         .to_vec()
         .map_err(|e| ExchangeError::Io(e.to_string()))?;
     server.sent.fetch_add(1, Ordering::Relaxed);
@@ -652,8 +653,44 @@ impl Transport {
         if self.servers.is_empty() {
             return Err(ExchangeError::Io("no DNS server is configured".to_string()));
         }
-        self.exchange_with(&self.servers, Route::Pooled, name, record_type, deadline)
-            .await
+        self.exchange_with(
+            &self.servers,
+            Route::Pooled,
+            false,
+            name,
+            record_type,
+            deadline,
+        )
+        .await
+    }
+
+    /// As `exchange` (`server` `None`) or `exchange_direct`, asking with DO and CD set: the
+    /// answer carries its signatures and denial proofs, even those a validating resolver
+    /// would refuse.
+    pub async fn exchange_dnssec(
+        &self,
+        server: Option<SocketAddr>,
+        name: &Name,
+        record_type: RecordType,
+        deadline: Instant,
+    ) -> Result<Message, ExchangeError> {
+        match server {
+            Some(server) => self.direct(server, true, name, record_type, deadline).await,
+            None if self.servers.is_empty() => {
+                Err(ExchangeError::Io("no DNS server is configured".to_string()))
+            }
+            None => {
+                self.exchange_with(
+                    &self.servers,
+                    Route::Pooled,
+                    true,
+                    name,
+                    record_type,
+                    deadline,
+                )
+                .await
+            }
+        }
     }
 
     /// Asks one authoritative server directly, recursion not desired, with the same
@@ -665,6 +702,18 @@ impl Transport {
     pub async fn exchange_direct(
         &self,
         server: SocketAddr,
+        name: &Name,
+        record_type: RecordType,
+        deadline: Instant,
+    ) -> Result<Message, ExchangeError> {
+        self.direct(server, false, name, record_type, deadline)
+            .await
+    }
+
+    async fn direct(
+        &self,
+        server: SocketAddr,
+        dnssec: bool,
         name: &Name,
         record_type: RecordType,
         deadline: Instant,
@@ -683,6 +732,7 @@ impl Transport {
             .exchange_with(
                 &[state],
                 Route::Direct(&outcome.sent),
+                dnssec,
                 name,
                 record_type,
                 deadline,
@@ -724,6 +774,7 @@ impl Transport {
         &self,
         servers: &[Arc<Server>],
         route: Route<'_>,
+        dnssec: bool,
         name: &Name,
         record_type: RecordType,
         deadline: Instant,
@@ -755,12 +806,12 @@ impl Transport {
             let wait = rto.min(remaining);
             let sent = match route {
                 Route::Pooled => {
-                    self.send_udp(server, recursion, name, record_type, wait)
+                    self.send_udp(server, recursion, dnssec, name, record_type, wait)
                         .await
                 }
                 Route::Direct(sent) => {
                     sent.store(true, Ordering::Relaxed);
-                    send_connected(server, name, record_type, wait).await
+                    send_connected(server, dnssec, name, record_type, wait).await
                 }
             };
             match sent {
@@ -769,8 +820,15 @@ impl Transport {
                     drop(slot);
                     if message.metadata.truncation {
                         server.tcp.fetch_add(1, Ordering::Relaxed);
-                        return tcp_exchange(server.addr, recursion, name, record_type, deadline)
-                            .await;
+                        return tcp_exchange(
+                            server.addr,
+                            recursion,
+                            dnssec,
+                            name,
+                            record_type,
+                            deadline,
+                        )
+                        .await;
                     }
                     return Ok(message);
                 }
@@ -798,6 +856,7 @@ impl Transport {
         &self,
         server: &Server,
         recursion: bool,
+        dnssec: bool,
         name: &Name,
         record_type: RecordType,
         wait: Duration,
@@ -831,7 +890,7 @@ impl Transport {
             socket: &socket,
             id,
         };
-        let bytes = request(id, question, recursion)
+        let bytes = request(id, question, recursion, dnssec)
             .to_vec()
             .map_err(|e| ExchangeError::Io(e.to_string()))?;
         socket.used.fetch_add(1, Ordering::Relaxed);
@@ -850,12 +909,19 @@ impl Transport {
 }
 
 /// A query for `question` with EDNS: recursive for a resolver, not for an authoritative server.
-fn request(id: u16, question: WireQuery, recursion: bool) -> Message {
+/// With `dnssec`, the DO bit asks for the signatures and denial proofs (RFC 3225), and CD
+/// (RFC 4035 §3.2.2) asks a validating resolver to hand over even what it would refuse, so
+/// sendercheck validates it itself and can say why it is bogus.
+fn request(id: u16, question: WireQuery, recursion: bool, dnssec: bool) -> Message {
     let mut message = Message::new(id, MessageType::Query, OpCode::Query);
     message.metadata.recursion_desired = recursion;
+    message.metadata.checking_disabled = dnssec;
     message.add_query(question);
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD);
+    if dnssec {
+        edns.enable_dnssec();
+    }
     message.set_edns(edns);
     message
 }
@@ -892,6 +958,7 @@ fn mixed_case(name: &Name) -> Name {
 async fn tcp_exchange(
     server: SocketAddr,
     recursion: bool,
+    dnssec: bool,
     name: &Name,
     record_type: RecordType,
     deadline: Instant,
@@ -904,7 +971,7 @@ async fn tcp_exchange(
         let mut stream = TcpStream::connect(server).await.map_err(io)?;
         let id: u16 = rand::random();
         let question = WireQuery::query(name.clone(), record_type);
-        let bytes = request(id, question.clone(), recursion)
+        let bytes = request(id, question.clone(), recursion, dnssec)
             .to_vec()
             .map_err(|e| ExchangeError::Io(e.to_string()))?;
         let length = u16::try_from(bytes.len())

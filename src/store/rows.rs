@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::checks::propagation::{Propagation, PropagationState, ResolverVerdict, ServerVerdict};
 use crate::checks::{
-    ActionKind, Fix, FixAction, LastConclusive, RecordCheck, RecordKind, RecordStatus,
+    ActionKind, Dnssec, DnssecState, Fix, FixAction, LastConclusive, RecordCheck, RecordKind,
+    RecordStatus,
 };
 
 /// The format rows are written in.
@@ -65,6 +66,22 @@ struct RecordV1 {
     required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     propagation: Option<PropagationV3>,
+    /// The DNSSEC status of the answers the verdict rested on (absent before 2026-12-03, and
+    /// with DNSSEC off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dnssec: Option<DnssecV3>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DnssecV3 {
+    /// `secure`, `insecure`, `indeterminate` or `bogus`.
+    state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -200,6 +217,12 @@ impl From<&RecordCheck> for RecordV1 {
                     checked_at: last.checked_at,
                 }),
             required: record.required,
+            dnssec: record.dnssec.as_ref().map(|dnssec| DnssecV3 {
+                state: dnssec.state.as_str().to_string(),
+                zone: dnssec.zone.clone(),
+                reason: dnssec.reason.clone(),
+                warning: dnssec.warning.clone(),
+            }),
             propagation: record.propagation.as_ref().map(|seen| PropagationV3 {
                 state: seen.state.as_str().to_string(),
                 servers: seen
@@ -292,6 +315,14 @@ impl From<RecordV1> for RecordCheck {
             }),
             required: row.required,
             // A state this release does not know is dropped rather than misread.
+            dnssec: row.dnssec.and_then(|dnssec| {
+                Some(Dnssec {
+                    state: DnssecState::parse(&dnssec.state)?,
+                    zone: dnssec.zone,
+                    reason: dnssec.reason,
+                    warning: dnssec.warning,
+                })
+            }),
             propagation: row.propagation.and_then(|seen| {
                 Some(Propagation {
                     state: PropagationState::parse(&seen.state)?,

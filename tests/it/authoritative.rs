@@ -188,6 +188,7 @@ impl Servers {
             attempts: 2,
             authoritative_port: authoritative.then_some(self.resolver.addr.port()),
             authoritative_budget: budget,
+            ..ResolverSettings::default()
         })
         .unwrap()
     }

@@ -345,6 +345,7 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         last_conclusive: None,
         required: true,
         propagation: None,
+        dnssec: None,
     };
     let txt_records = match &analysis.apex {
         Apex::Needed(query) => return check.not_looked_up(query),

@@ -1,0 +1,133 @@
+//! DNSSEC as a verdict: a record carries the worst DNSSEC status among the answers its verdict
+//! rests on (the record's own, its CNAME chain, the SPF includes, the DMARC fallback), and a
+//! bogus one fails it — validating resolvers answer SERVFAIL for it, so receivers see a
+//! temporary error where the record should be. Judged from the statuses `dns/` recorded in the
+//! snapshot, as plain data.
+
+use std::collections::BTreeSet;
+
+use super::{RecordCheck, RecordStatus};
+use crate::answer::{DnsSnapshot, Dnssec, DnssecState, Query};
+
+/// Gives `check` the DNSSEC status of the answers in `read`; a bogus one makes it `fail`
+/// (never `pass`, never `error`) with the cause and what to change. No status when none of
+/// the answers was validated (DNSSEC off).
+pub fn judge(check: &mut RecordCheck, read: &BTreeSet<Query>, snapshot: &DnsSnapshot) {
+    let statuses: Vec<&Dnssec> = read
+        .iter()
+        .filter_map(|query| snapshot.dnssec(query))
+        .collect();
+    let Some(worst) = worst(statuses.iter().copied()) else {
+        return;
+    };
+    for warning in statuses.iter().filter_map(|status| status.warning.as_ref()) {
+        if !check.warnings.contains(warning) {
+            check.warnings.push(warning.clone());
+        }
+    }
+    check.dnssec = Some(worst.clone());
+    if worst.state != DnssecState::Bogus {
+        return;
+    }
+    let cause = worst
+        .reason
+        .clone()
+        .unwrap_or_else(|| "its DNSSEC signatures do not validate".to_string());
+    let judged = std::mem::take(&mut check.message);
+    check.message = match check.status {
+        RecordStatus::Fail | RecordStatus::Missing if !judged.is_empty() => {
+            format!("DNSSEC: {cause}; besides: {judged}")
+        }
+        _ => {
+            check.fix = None;
+            format!("DNSSEC: {cause}")
+        }
+    };
+    check.status = RecordStatus::Fail;
+    check.last_conclusive = None;
+}
+
+/// The worst status (the first of equals).
+pub fn worst<'a>(statuses: impl Iterator<Item = &'a Dnssec>) -> Option<&'a Dnssec> {
+    statuses.fold(None, |held: Option<&Dnssec>, status| match held {
+        Some(held) if held.state >= status.state => Some(held),
+        _ => Some(status),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::{Answer, Observed};
+    use crate::checks::{Fix, RecordKind};
+
+    fn snapshot_with(state: DnssecState, reason: Option<&str>) -> DnsSnapshot {
+        let mut snapshot = DnsSnapshot::new();
+        let mut observed = Observed::resolver(Answer::Records(vec!["v=DMARC1; p=none".into()]));
+        observed.dnssec = Some(Dnssec::new(
+            state,
+            Some("shop.example".into()),
+            reason.map(str::to_string),
+        ));
+        snapshot.observe(Query::txt("_dmarc.shop.example"), observed);
+        snapshot
+    }
+
+    fn passing() -> RecordCheck {
+        let mut check = RecordCheck::new(
+            RecordKind::Dmarc,
+            "_dmarc.shop.example",
+            "TXT",
+            "a DMARC record".into(),
+            Fix::txt("_dmarc.shop.example", "v=DMARC1; p=none"),
+        );
+        check.fix = None;
+        check
+    }
+
+    #[test]
+    fn a_bogus_answer_fails_a_record_that_would_pass_naming_the_cause() {
+        let snapshot = snapshot_with(DnssecState::Bogus, Some("signatures expired on 2026-11-20"));
+        let read = BTreeSet::from([Query::txt("_dmarc.shop.example")]);
+        let mut check = passing();
+        judge(&mut check, &read, &snapshot);
+        assert_eq!(check.status, RecordStatus::Fail);
+        assert_eq!(check.message, "DNSSEC: signatures expired on 2026-11-20");
+        assert_eq!(check.dnssec.unwrap().state, DnssecState::Bogus);
+    }
+
+    #[test]
+    fn secure_insecure_and_unvalidated_answers_leave_the_verdict_alone() {
+        for state in [
+            DnssecState::Secure,
+            DnssecState::Insecure,
+            DnssecState::Indeterminate,
+        ] {
+            let snapshot = snapshot_with(state, None);
+            let read = BTreeSet::from([Query::txt("_dmarc.shop.example")]);
+            let mut check = passing();
+            judge(&mut check, &read, &snapshot);
+            assert_eq!(check.status, RecordStatus::Pass);
+            assert_eq!(check.dnssec.unwrap().state, state);
+        }
+        let mut check = passing();
+        judge(
+            &mut check,
+            &BTreeSet::new(),
+            &snapshot_with(DnssecState::Bogus, None),
+        );
+        assert_eq!((check.status, check.dnssec), (RecordStatus::Pass, None));
+    }
+
+    #[test]
+    fn the_worst_status_wins_and_the_first_of_equals() {
+        let status = |state, zone: &str| Dnssec::new(state, Some(zone.into()), None);
+        let all = [
+            status(DnssecState::Secure, "a"),
+            status(DnssecState::Insecure, "b"),
+            status(DnssecState::Insecure, "c"),
+        ];
+        assert_eq!(worst(all.iter()).unwrap().zone.as_deref(), Some("b"));
+        assert_eq!(worst(std::iter::empty()), None);
+    }
+}
