@@ -1,13 +1,14 @@
-//! DNSSEC as a verdict: a record carries the worst DNSSEC status among the answers its verdict
-//! rests on (the record's own, its CNAME chain, the SPF includes, the DMARC fallback), and a
-//! bogus one fails it — validating resolvers answer SERVFAIL for it, so receivers see a
-//! temporary error where the record should be. Judged from the statuses `dns/` recorded in the
-//! snapshot, as plain data.
+//! DNSSEC as a verdict: a bogus answer anywhere under a record's verdict (the record's own,
+//! its CNAME chain, the SPF includes, the DMARC fallback) fails it — validating resolvers answer
+//! SERVFAIL for it, so receivers see a temporary error where the record should be. Otherwise the
+//! record shows the status of the answers at its own name: a customer's signed zone reads
+//! `secure` even when the provider's zone its CNAME or include points to is unsigned. Judged
+//! from the statuses `dns/` recorded in the snapshot, as plain data.
 
 use std::collections::BTreeSet;
 
 use super::{RecordCheck, RecordStatus};
-use crate::answer::{DnsSnapshot, Dnssec, DnssecState, Query};
+use crate::answer::{DnsSnapshot, Dnssec, DnssecState, Query, normalize_name};
 
 /// Gives `check` the DNSSEC status of the answers in `read`; a bogus one makes it `fail`
 /// (never `pass`, never `error`) with the cause and what to change. No status when none of
@@ -17,8 +18,18 @@ pub fn judge(check: &mut RecordCheck, read: &BTreeSet<Query>, snapshot: &DnsSnap
         .iter()
         .filter_map(|query| snapshot.dnssec(query))
         .collect();
-    let Some(worst) = worst(statuses.iter().copied()) else {
+    let Some(worst_read) = worst(statuses.iter().copied()) else {
         return;
+    };
+    let own_name = normalize_name(&check.name);
+    let own = worst(
+        read.iter()
+            .filter(|query| query.name == own_name)
+            .filter_map(|query| snapshot.dnssec(query)),
+    );
+    let worst = match own {
+        Some(own) if worst_read.state != DnssecState::Bogus => own,
+        _ => worst_read,
     };
     for warning in statuses.iter().filter_map(|status| status.warning.as_ref()) {
         if !check.warnings.contains(warning) {
@@ -117,6 +128,27 @@ mod tests {
             &snapshot_with(DnssecState::Bogus, None),
         );
         assert_eq!((check.status, check.dnssec), (RecordStatus::Pass, None));
+    }
+
+    #[test]
+    fn a_record_shows_its_own_name_unless_something_under_it_is_bogus() {
+        let mut snapshot = snapshot_with(DnssecState::Secure, None);
+        let mut provider = Observed::resolver(Answer::Records(vec!["v=spf1 -all".into()]));
+        provider.dnssec = Some(Dnssec::new(DnssecState::Insecure, None, None));
+        snapshot.observe(Query::txt("spf.provider.example"), provider.clone());
+        let read = BTreeSet::from([
+            Query::txt("_dmarc.shop.example"),
+            Query::txt("spf.provider.example"),
+        ]);
+        let mut check = passing();
+        judge(&mut check, &read, &snapshot);
+        assert_eq!(check.dnssec.unwrap().state, DnssecState::Secure);
+        provider.dnssec = Some(Dnssec::new(DnssecState::Bogus, None, Some("expired".into())));
+        snapshot.observe(Query::txt("spf.provider.example"), provider);
+        let mut check = passing();
+        judge(&mut check, &read, &snapshot);
+        assert_eq!(check.dnssec.unwrap().state, DnssecState::Bogus);
+        assert_eq!(check.status, RecordStatus::Fail);
     }
 
     #[test]

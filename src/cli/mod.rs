@@ -280,7 +280,9 @@ fn init_logging(default: &str, format: LogFormat) {
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|spec| EnvFilter::try_new(spec).ok())
-        .unwrap_or_else(|| EnvFilter::new(default));
+        // hickory's validator logs every bogus answer in full at WARN: sendercheck reports
+        // them itself, with the cause.
+        .unwrap_or_else(|| EnvFilter::new(format!("{default},hickory_net=error")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
