@@ -143,7 +143,11 @@ mod tests {
         let mut check = passing();
         judge(&mut check, &read, &snapshot);
         assert_eq!(check.dnssec.unwrap().state, DnssecState::Secure);
-        provider.dnssec = Some(Dnssec::new(DnssecState::Bogus, None, Some("expired".into())));
+        provider.dnssec = Some(Dnssec::new(
+            DnssecState::Bogus,
+            None,
+            Some("expired".into()),
+        ));
         snapshot.observe(Query::txt("spf.provider.example"), provider);
         let mut check = passing();
         judge(&mut check, &read, &snapshot);

@@ -97,6 +97,14 @@ pub struct ServerReport {
 /// (`zone_of` names the apex of the zone holding a record name), comparing it with the same
 /// record judged from each of that zone's servers; adds a warning where the views say
 /// something the record's status alone does not, and one per lame server.
+/// Whether a record's verdict rests on an answer DNSSEC finds bogus.
+fn is_bogus(record: &RecordCheck) -> bool {
+    record
+        .dnssec
+        .as_ref()
+        .is_some_and(|dnssec| dnssec.state == crate::answer::DnssecState::Bogus)
+}
+
 pub fn judge<'z>(
     resolver: &mut DomainReport,
     snapshot: &DnsSnapshot,
@@ -123,12 +131,13 @@ pub fn judge<'z>(
             .map(|server| {
                 let seen = server.report.records.get(index);
                 let status = seen.map_or(RecordStatus::Error, |seen| seen.status);
-                let reason = (status == RecordStatus::Error).then(|| match &server.serial {
-                    Err(problem) => problem.to_string(),
-                    Ok(_) => {
-                        seen.map_or_else(|| "no answer".to_string(), |seen| seen.message.clone())
-                    }
-                });
+                let bogus = seen.is_some_and(is_bogus);
+                let reason =
+                    (status == RecordStatus::Error || bogus).then(|| match &server.serial {
+                        Err(problem) if !bogus => problem.to_string(),
+                        _ => seen
+                            .map_or_else(|| "no answer".to_string(), |seen| seen.message.clone()),
+                    });
                 ServerVerdict {
                     name: server.name.clone(),
                     address: server.address,
@@ -138,6 +147,25 @@ pub fn judge<'z>(
                 }
             })
             .collect();
+        // A server whose answers do not validate (stale signatures on a secondary) fails every
+        // receiver whose resolver picks it, whatever the resolver now caches: named on the record.
+        if !is_bogus(record) {
+            for (server, verdict) in servers.iter().zip(&verdicts) {
+                let seen = server.report.records.get(index);
+                if let Some(seen) = seen.filter(|seen| is_bogus(seen)) {
+                    let cause = seen
+                        .dnssec
+                        .as_ref()
+                        .and_then(|dnssec| dnssec.reason.clone())
+                        .unwrap_or_else(|| "its signatures do not validate".to_string());
+                    record.warnings.push(format!(
+                        "{} ({}) serves {} with DNSSEC that does not validate: {cause}; \
+                         receivers whose resolvers pick it get SERVFAIL",
+                        verdict.name, verdict.address, record.name
+                    ));
+                }
+            }
+        }
         // A lame server answers, so a resolver that picks it gets a referral or a refusal
         // instead of the record: named on every record of its zone, the verdict unchanged.
         for server in &servers {

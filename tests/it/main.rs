@@ -10,6 +10,7 @@ mod conformance;
 mod daemon;
 mod dkim;
 mod dkim_conformance;
+mod dnssec;
 mod faults;
 mod fuzz_regressions;
 mod hostile;
