@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::io::IsTerminal;
 
-use crate::checks::{ActionKind, DomainReport, RecordCheck, RecordStatus};
+use crate::checks::{ActionKind, DnssecState, DomainReport, RecordCheck, RecordStatus};
 
 /// Whether to colour the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +84,35 @@ pub fn report(report: &DomainReport, style: Style) -> String {
     } else {
         String::new()
     };
+    if let Some(dnssec) = report.dnssec() {
+        let zone = dnssec.zone.as_deref().unwrap_or("-");
+        let line = match dnssec.state {
+            DnssecState::Secure => Some(format!("DNSSEC: secure (zone {zone})")),
+            DnssecState::Insecure => Some(format!("DNSSEC: insecure (zone {zone} is not signed)")),
+            DnssecState::Bogus => Some(format!(
+                "DNSSEC: {} (zone {zone}): {}",
+                style.paint("bogus", "31;1"),
+                dnssec
+                    .reason
+                    .as_deref()
+                    .unwrap_or("the signatures do not validate")
+            )),
+            // Said only when it is news: a resolver stripping signatures, anchors matching
+            // no key (the records carry the warning).
+            DnssecState::Indeterminate => dnssec.warning.as_ref().map(|_| {
+                format!(
+                    "DNSSEC: could not be checked: {}",
+                    dnssec
+                        .reason
+                        .as_deref()
+                        .unwrap_or("the chain of trust could not be fetched")
+                )
+            }),
+        };
+        if let Some(line) = line {
+            let _ = writeln!(out, "{line}\n");
+        }
+    }
     if let (false, Some(at)) = (report.ready, report.valid_after) {
         let _ = writeln!(
             out,

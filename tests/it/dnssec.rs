@@ -382,3 +382,92 @@ fn a_bad_trust_anchor_file_is_refused_at_start() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verified_domain_whose_signatures_expire_goes_to_failing_with_the_cause() {
+    use crate::support::{AppOptions, spawn_app};
+    let Some(mut tree) = tokio::task::spawn_blocking(Tree::start).await.unwrap() else {
+        return;
+    };
+    let app = spawn_app(AppOptions {
+        nameserver: Some(tree.addr),
+        authoritative_port: Some(tree.addr.port()),
+        dns_timeout: Some(Duration::from_secs(1)),
+        trust_anchors: Some(tree.path("root.key")),
+        ..AppOptions::default()
+    })
+    .await;
+    let (status, _) = app.register("flip.test", None).await;
+    assert_eq!(status, 201);
+    app.scheduler.tick_and_wait().await.unwrap();
+    let verified = app.until_checked("flip.test").await;
+    assert_eq!(verified["status"], "verified", "{verified:#}");
+    assert_eq!(verified["dnssec"]["status"], "secure", "{verified:#}");
+    assert_eq!(verified["dnssec"]["zone"], "flip.test");
+
+    // The signer stops: the zone is re-signed with signatures that expired, and served so.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/dnssec_zones.sh");
+    let dir = tree.path("");
+    let resigned = tokio::task::spawn_blocking(move || {
+        Command::new("sh")
+            .arg(script)
+            .arg(dir)
+            .arg("expire-flip")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(resigned.status.success(), "{resigned:?}");
+    let mut tree_again = tokio::task::spawn_blocking(move || {
+        tree.serve();
+        tree
+    })
+    .await
+    .unwrap();
+
+    let mut body = serde_json::Value::Null;
+    for _ in 0..6 {
+        app.advance_and_tick(Duration::from_secs(6 * 3600)).await;
+        body = app.get("/v1/domains/flip.test").await.1;
+        if body["status"] == "failing" {
+            break;
+        }
+    }
+    assert_eq!(body["status"], "failing", "{body:#}");
+    assert_eq!(body["ready"], false);
+    assert_eq!(body["dnssec"]["status"], "bogus", "{body:#}");
+    let reason = body["dnssec"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("expired on 2025-02-01") && reason.contains("re-sign"),
+        "{reason}"
+    );
+    for record in body["records"].as_array().unwrap() {
+        assert_eq!(
+            record["status"], "fail",
+            "bogus is a verdict, not a DNS error: {record:#}"
+        );
+        assert_eq!(record["dnssec"], "bogus");
+    }
+    let metrics = app.text("/metrics").await;
+    assert!(
+        metrics.lines().any(|line| line
+            .starts_with("sendercheck_dns_dnssec_answers_total{status=\"bogus\"}")
+            && !line.ends_with(" 0")),
+        "{metrics}"
+    );
+    // The history holds the transition.
+    let (_, history) = app.get("/v1/domains/flip.test/history").await;
+    assert!(
+        crate::support::statuses(&history).contains(&"verified->failing".to_string()),
+        "{history:#}"
+    );
+    // The page shows the DNSSEC line with the cause.
+    let page = app.text("/domains/flip.test").await;
+    assert!(
+        page.contains("DNSSEC") && page.contains("expired on 2025-02-01"),
+        "{page}"
+    );
+    tree_again.bind = None;
+    app.stop().await;
+}

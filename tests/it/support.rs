@@ -124,6 +124,8 @@ pub struct AppOptions {
     /// `store.replica_id` (default: host name and process id, the same for every app of one
     /// test process).
     pub replica_id: Option<String>,
+    /// `[dns] trust_anchors` (default: the IANA root anchors).
+    pub trust_anchors: Option<std::path::PathBuf>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -180,6 +182,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         config.server.max_connections_per_client = per_client;
     }
     config.dns.attempts = 1;
+    config.dns.trust_anchors = options.trust_anchors;
     config.scheduler.enabled = false;
     if let Some(scheduler) = options.scheduler {
         config.scheduler = scheduler;

@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::checks::propagation::Propagation;
-use crate::checks::{ActionKind, DomainReport, RecordCheck, RecordStatus};
+use crate::checks::{ActionKind, Dnssec, DnssecState, DomainReport, RecordCheck, RecordStatus};
 use crate::dkim::{DkimVerdict, Verdict};
 use crate::profile::Profile;
 use crate::status::{DomainStatus, Transition};
@@ -122,6 +122,9 @@ pub fn records(records: &[RecordCheck]) -> Markup {
                         @if record.found.is_empty() { "nothing" }
                         @for found in &record.found { code class="found" { (found) } br; }
                     }
+                    @if let Some(dnssec) = &record.dnssec {
+                        dt { "DNSSEC" } dd class={"dnssec " (dnssec.state.as_str())} { (dnssec_words(dnssec, false)) }
+                    }
                 }
                 @if let Some(fix) = &record.fix {
                     div class="fix" {
@@ -195,6 +198,49 @@ fn propagation_detail(seen: &Propagation) -> Markup {
     }
 }
 
+/// A DNSSEC status in words a customer can act on.
+fn dnssec_words(dnssec: &Dnssec, summary: bool) -> String {
+    let zone = dnssec
+        .zone
+        .as_deref()
+        .map(|zone| format!(" ({zone})"))
+        .unwrap_or_default();
+    match dnssec.state {
+        DnssecState::Secure => {
+            format!("secure{zone}: signed, and every signature validates up to the root")
+        }
+        DnssecState::Insecure => {
+            format!("insecure{zone}: not signed; receivers accept the records as they are")
+        }
+        DnssecState::Bogus if summary => format!(
+            "bogus{zone}: validating resolvers refuse the records — {}",
+            dnssec
+                .reason
+                .as_deref()
+                .unwrap_or("the signatures do not validate")
+        ),
+        // A bogus record's message already names the cause.
+        DnssecState::Bogus => format!("bogus{zone}: validating resolvers refuse this record"),
+        DnssecState::Indeterminate => format!(
+            "could not be checked{zone}: {}",
+            dnssec
+                .reason
+                .as_deref()
+                .unwrap_or("the chain of trust could not be fetched")
+        ),
+    }
+}
+
+/// The domain's DNSSEC line, when DNSSEC is checked.
+pub fn dnssec_line(records: &[RecordCheck]) -> Markup {
+    let summary = crate::checks::dnssec::worst(records.iter().filter_map(|r| r.dnssec.as_ref()));
+    html! {
+        @if let Some(dnssec) = summary {
+            p class={"dnssec " (dnssec.state.as_str())} { strong { "DNSSEC: " } (dnssec_words(dnssec, true)) }
+        }
+    }
+}
+
 /// The summary line of a report or registration.
 pub fn verdict_line(ready: bool, valid_after: Option<&DateTime<Utc>>) -> Markup {
     html! {
@@ -257,6 +303,7 @@ pub fn report(
         section aria-labelledby="result" class="result" {
             h2 id="result" { "Result for " code { (report.domain) } " (" (report.profile) ")" }
             (verdict_line(report.ready, report.valid_after.as_ref()))
+            (dnssec_line(&report.records))
             (records(&report.records))
             form method="post" action="/domains" class="register" {
                 input type="hidden" name="csrf" value=(csrf);
@@ -359,6 +406,7 @@ pub fn domain_detail(record: &DomainRecord, history: &[Transition], csrf: &str) 
         }
         @if record.checked_at.is_some() {
             (verdict_line(record.ready, valid_after.as_ref()))
+            (dnssec_line(&record.records))
         }
         section aria-labelledby="records" {
             h2 id="records" { "Records" }
