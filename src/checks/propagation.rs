@@ -161,7 +161,9 @@ pub fn judge<'z>(
                     record.warnings.push(format!(
                         "{} ({}) serves {} with DNSSEC that does not validate: {cause}; \
                          receivers whose resolvers pick it get SERVFAIL",
-                        verdict.name, verdict.address, record.name
+                        verdict.name,
+                        verdict.address.ip(),
+                        record.name
                     ));
                 }
             }
@@ -315,4 +317,89 @@ fn resolver_ttl(snapshot: &DnsSnapshot, record: &RecordCheck) -> Option<u32> {
     snapshot
         .ttl(&Query::new(&record.name, query_type))
         .or_else(|| snapshot.ttl(&Query::txt(&record.name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::{Dnssec, DnssecState};
+    use crate::checks::{Fix, RecordKind};
+
+    fn dmarc(state: DnssecState, status: RecordStatus) -> RecordCheck {
+        let name = "_dmarc.shop.example";
+        let mut check = RecordCheck::new(
+            RecordKind::Dmarc,
+            name,
+            "TXT",
+            "a DMARC record".into(),
+            Fix::txt(name, "v=DMARC1; p=none"),
+        );
+        let cause = "signatures on TXT _dmarc.shop.example expired on 2026-11-20 00:00 UTC";
+        check.status = status;
+        if state == DnssecState::Bogus {
+            check.message = format!("DNSSEC: {cause}");
+        }
+        check.dnssec = Some(Dnssec::new(
+            state,
+            Some("shop.example".into()),
+            (state == DnssecState::Bogus).then(|| cause.to_string()),
+        ));
+        check
+    }
+
+    #[test]
+    fn a_server_serving_stale_signatures_is_named_while_the_resolver_passes() {
+        let mut resolver = DomainReport::new(
+            "shop.example",
+            "mandrill",
+            vec![dmarc(DnssecState::Secure, RecordStatus::Pass)],
+        );
+        let server = |name: &str, last: u8, state, status| ServerReport {
+            name: name.into(),
+            address: SocketAddr::from(([192, 0, 2, last], 53)),
+            apex: "shop.example".into(),
+            serial: Ok(7),
+            report: DomainReport::new("shop.example", "mandrill", vec![dmarc(state, status)]),
+        };
+        let servers = [
+            server(
+                "ns1.shop.example",
+                1,
+                DnssecState::Secure,
+                RecordStatus::Pass,
+            ),
+            server(
+                "ns2.shop.example",
+                2,
+                DnssecState::Bogus,
+                RecordStatus::Fail,
+            ),
+        ];
+        judge(
+            &mut resolver,
+            &DnsSnapshot::new(),
+            &servers,
+            |_| Some("shop.example"),
+            Utc::now(),
+        );
+        let record = &resolver.records[0];
+        assert!(
+            record.warnings.iter().any(|warning| warning.starts_with(
+                "ns2.shop.example (192.0.2.2) serves _dmarc.shop.example with DNSSEC that does \
+                 not validate: signatures on TXT _dmarc.shop.example expired on 2026-11-20"
+            )),
+            "{:?}",
+            record.warnings
+        );
+        let verdicts = &record.propagation.as_ref().unwrap().servers;
+        assert_eq!(verdicts[0].reason, None);
+        assert!(
+            verdicts[1]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("expired on 2026-11-20"),
+            "{verdicts:?}"
+        );
+    }
 }

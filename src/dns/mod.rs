@@ -768,10 +768,67 @@ fn classify(message: &hickory_resolver::proto::op::Message, record_type: RecordT
             }
         }
         ResponseCode::NXDomain => Answer::NxDomain,
-        ResponseCode::ServFail => Answer::Failed(LookupFailure::ServFail),
+        ResponseCode::ServFail => match extended_error(message) {
+            // A validating resolver may say why (a DNSSEC failure among them).
+            Some(reason) => Answer::Failed(LookupFailure::Other(format!("SERVFAIL ({reason})"))),
+            None => Answer::Failed(LookupFailure::ServFail),
+        },
         ResponseCode::Refused => Answer::Failed(LookupFailure::Refused),
         other => Answer::Failed(LookupFailure::Other(format!("response code {other}"))),
     }
+}
+
+/// The Extended DNS Error (RFC 8914) an answer carries, in words: its code's name and the
+/// server's extra text.
+fn extended_error(message: &hickory_resolver::proto::op::Message) -> Option<String> {
+    use hickory_resolver::proto::rr::rdata::opt::EdnsOption;
+    const NAMES: [&str; 25] = [
+        "other error",
+        "unsupported DNSKEY algorithm",
+        "unsupported DS digest type",
+        "stale answer",
+        "forged answer",
+        "DNSSEC indeterminate",
+        "DNSSEC bogus",
+        "signature expired",
+        "signature not yet valid",
+        "DNSKEY missing",
+        "RRSIGs missing",
+        "no zone key bit set",
+        "NSEC missing",
+        "cached error",
+        "not ready",
+        "blocked",
+        "censored",
+        "filtered",
+        "prohibited",
+        "stale NXDOMAIN answer",
+        "not authoritative",
+        "not supported",
+        "no reachable authority",
+        "network error",
+        "invalid data",
+    ];
+    let edns = message.edns.as_ref()?;
+    edns.options()
+        .as_ref()
+        .iter()
+        .find_map(|(_, option)| match option {
+            EdnsOption::Unknown(15, data) if data.len() >= 2 => {
+                let code = u16::from_be_bytes([data[0], data[1]]);
+                let name = NAMES
+                    .get(usize::from(code))
+                    .map_or_else(|| format!("code {code}"), |name| (*name).to_string());
+                let text = String::from_utf8_lossy(&data[2..]);
+                let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+                Some(if text.is_empty() {
+                    format!("extended DNS error {code}: {name}")
+                } else {
+                    format!("extended DNS error {code}: {name}: {text}")
+                })
+            }
+            _ => None,
+        })
 }
 
 /// The addresses the system gives `host` without asking DNS: its hosts file (`/etc/hosts`),

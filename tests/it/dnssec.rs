@@ -192,7 +192,7 @@ fn start_unbound(tree: &Tree) -> (Running, SocketAddr, tempfile::TempDir) {
          module-config: \"validator iterator\"\n  trust-anchor-file: \"{anchor}\"\n  \
          qname-minimisation: no\n  harden-referral-path: no\n  prefetch: no\n  \
          cache-min-ttl: 0\n  infra-host-ttl: 1\n  num-threads: 1\n\
-         local-zone: \"test.\" nodefault\n\
+         ede: yes\n  local-zone: \"test.\" nodefault\n\
          {stubs}",
         dir = dir.path().display(),
         anchor = tree.path("root.ds").display(),
@@ -359,6 +359,18 @@ fn every_dnssec_state_through_the_server_and_through_a_validating_resolver() {
     // The same verdicts through a validating resolver (asked with CD, so it hands over what
     // it refuses), this time with the anchor given as a DS record.
     assert_every_state(&tree, &resolver.to_string(), &tree.path("root.ds"));
+    // Asked without CD (DNSSEC off here), the validating resolver refuses the zone: no
+    // verdict, but its Extended DNS Error (RFC 8914) says why.
+    let refused = json(&tree.check(&resolver.to_string(), "expired.test", &["--no-dnssec"]));
+    let dmarc = record(&refused, "dmarc", "_dmarc.expired.test");
+    assert_eq!(dmarc["status"], "error", "{dmarc:#}");
+    assert!(
+        dmarc["message"]
+            .as_str()
+            .unwrap()
+            .contains("SERVFAIL (extended DNS error"),
+        "{dmarc:#}"
+    );
 }
 
 #[test]
