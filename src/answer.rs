@@ -66,6 +66,18 @@ impl fmt::Display for Query {
     }
 }
 
+/// The first label of a look-alike wildcard probe starts so (`checks/lookalike.rs`): a name no
+/// one publishes, asked only to tell whether a wildcard answers. No verdict rests on it, so its
+/// answer is not DNSSEC-validated.
+pub const PROBE_LABEL_PREFIX: &str = "sendercheck-wildcard-probe-";
+
+impl Query {
+    /// Whether this is a look-alike wildcard probe.
+    pub fn is_probe(&self) -> bool {
+        self.name.starts_with(PROBE_LABEL_PREFIX)
+    }
+}
+
 /// Lower-cases a DNS name and drops one trailing dot, so names compare as DNS compares them.
 pub fn normalize_name(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()

@@ -23,7 +23,7 @@ fn probe_label(domain: &str) -> String {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
-    format!("sendercheck-wildcard-probe-{hash:08x}")
+    format!("{}{hash:08x}", crate::answer::PROBE_LABEL_PREFIX)
 }
 
 /// Edit distance between two host names (ASCII); 1 or 2 reads as a misspelling.

@@ -373,7 +373,7 @@ impl Resolver {
         let validator = self
             .validator
             .as_ref()
-            .filter(|_| validated_type(query.query_type));
+            .filter(|_| validated_type(query.query_type) && !query.is_probe());
         for _ in 0..=MAX_CNAME_HOPS {
             let exchanged = match route {
                 Route::Recursive => match validator {
@@ -503,7 +503,8 @@ impl Resolver {
 }
 
 /// The record types whose answers verdicts rest on, and so are validated: a zone's SOA and NS
-/// (found for the authoritative view) are not.
+/// (found for the authoritative view) are not, nor are look-alike wildcard probes
+/// (`Query::is_probe`).
 fn validated_type(query_type: QueryType) -> bool {
     !matches!(query_type, QueryType::Soa | QueryType::Ns)
 }
