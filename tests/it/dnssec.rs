@@ -483,3 +483,78 @@ async fn a_verified_domain_whose_signatures_expire_goes_to_failing_with_the_caus
     tree_again.bind = None;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_resolver_that_strips_signatures_gives_indeterminate_with_a_warning_never_secure() {
+    use hickory_server::proto::dnssec::rdata::{DNSKEY, DNSSECRData};
+    use hickory_server::proto::dnssec::{Algorithm, PublicKeyBuf};
+    use hickory_server::proto::rr::RData;
+    // hickory's server serves a DNSKEY as any record: asked with DO it sends no RRSIG, as a
+    // resolver or middlebox that strips DNSSEC records does.
+    let dir = tempfile::tempdir().unwrap();
+    let key =
+        "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ==";
+    std::fs::write(
+        dir.path().join("root.zone"),
+        format!(
+            "$ORIGIN .\n$TTL 300\n@ IN SOA ns.strip.test. h.strip.test. ( 1 3600 600 86400 300 )\n\
+             @ IN NS ns.strip.test.\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("strip.test.zone"),
+        "$ORIGIN strip.test.\n$TTL 300\n@ IN SOA ns h ( 1 3600 600 86400 300 )\n@ IN NS ns\n\
+         ns IN A 127.0.0.1\n@ IN TXT \"v=spf1 include:spf.mandrillapp.com -all\"\n\
+         mte1._domainkey IN CNAME dkim1.mandrillapp.com.\n\
+         mte2._domainkey IN CNAME dkim2.mandrillapp.com.\n\
+         _dmarc IN TXT \"v=DMARC1; p=reject\"\n",
+    )
+    .unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones");
+    std::fs::copy(
+        fixtures.join("mandrillapp.com.zone"),
+        dir.path().join("mandrillapp.com.zone"),
+    )
+    .unwrap();
+    let anchors = dir.path().join("anchors");
+    std::fs::write(&anchors, format!(". IN DNSKEY 257 3 13 {key}\n")).unwrap();
+    let server =
+        crate::fixture_dns::FixtureDns::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("the server starts");
+    let public = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, key).unwrap();
+    let dnskey = DNSKEY::with_flags(257, PublicKeyBuf::new(public, Algorithm::ECDSAP256SHA256));
+    server
+        .add_record(".", 300, RData::DNSSEC(DNSSECRData::DNSKEY(dnskey)))
+        .await;
+    let output = run(
+        &[
+            "check",
+            "strip.test",
+            "--format",
+            "json",
+            "--no-authoritative",
+            "--nameserver",
+            &server.addr.to_string(),
+            "--trust-anchors",
+            anchors.to_str().unwrap(),
+        ],
+        None,
+    );
+    let report = json(&output);
+    assert_eq!(report["ready"], true, "{report:#}");
+    assert_eq!(report["dnssec"]["status"], "indeterminate", "{report:#}");
+    for record in report["records"].as_array().unwrap() {
+        assert_eq!(record["dnssec"], "indeterminate");
+        assert!(
+            record["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|warning| warning.as_str().unwrap().contains("strips the signatures")),
+            "{record:#}"
+        );
+    }
+    // A warning is not a pass: the monitoring-plugin exit code says so.
+    assert_eq!(crate::support::exit_code(&output), 1);
+}
