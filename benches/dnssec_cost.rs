@@ -150,15 +150,10 @@ fn bulk(
     let pid = child.id();
     // Read the child's CPU while it is a zombie: once reaped, /proc forgets it.
     let mut checker_cpu = 0.0;
-    loop {
-        match cpu_of(pid) {
-            Some((cpu, exited)) => {
-                checker_cpu = cpu;
-                if exited {
-                    break;
-                }
-            }
-            None => break,
+    while let Some((cpu, exited)) = cpu_of(pid) {
+        checker_cpu = cpu;
+        if exited {
+            break;
         }
         std::thread::sleep(Duration::from_millis(2));
     }

@@ -496,10 +496,8 @@ async fn a_resolver_that_strips_signatures_gives_indeterminate_with_a_warning_ne
         "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ==";
     std::fs::write(
         dir.path().join("root.zone"),
-        format!(
-            "$ORIGIN .\n$TTL 300\n@ IN SOA ns.strip.test. h.strip.test. ( 1 3600 600 86400 300 )\n\
-             @ IN NS ns.strip.test.\n"
-        ),
+        "$ORIGIN .\n$TTL 300\n@ IN SOA ns.strip.test. h.strip.test. ( 1 3600 600 86400 300 )\n\
+         @ IN NS ns.strip.test.\n",
     )
     .unwrap();
     std::fs::write(
