@@ -310,6 +310,25 @@ impl Wire {
     }
 }
 
+impl Wire {
+    /// A chain answer, or why it could not be fetched, in words.
+    async fn fetch(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        deadline: Instant,
+    ) -> Result<DnsResponse, String> {
+        self.chain((name.clone(), record_type), deadline)
+            .await
+            .map_err(|error| {
+                format!(
+                    "the {record_type} of {} could not be fetched: {error}",
+                    shown(name)
+                )
+            })
+    }
+}
+
 /// A transport outcome as hickory's validator reads it: NOERROR and NXDOMAIN are answers to
 /// validate; anything else is a failure (never read as "no such record").
 fn response(result: Result<Message, ExchangeError>) -> Result<DnsResponse, NetError> {
@@ -696,18 +715,9 @@ impl Validator {
             if let Some(cause) = stale(&sigs, now, &what) {
                 return bogus(&signer, cause);
             }
-            let keys = match self
-                .wire
-                .chain((signer.clone(), RecordType::DNSKEY), deadline)
-                .await
-            {
+            let keys = match self.wire.fetch(&signer, RecordType::DNSKEY, deadline).await {
                 Ok(response) => dnskeys(&response, &signer),
-                Err(error) => {
-                    return indeterminate(format!(
-                        "the DNSKEY of {} could not be fetched: {error}",
-                        shown(&signer)
-                    ));
-                }
+                Err(reason) => return indeterminate(reason),
             };
             if let Some(cause) = unverified(&sigs, &keys, &owner, &records, &what, &signer, now) {
                 return bogus(&signer, cause);
@@ -721,16 +731,11 @@ impl Validator {
         for _ in 0..MAX_LEVELS {
             let keys_response = match self
                 .wire
-                .chain((zone_name.clone(), RecordType::DNSKEY), deadline)
+                .fetch(&zone_name, RecordType::DNSKEY, deadline)
                 .await
             {
                 Ok(response) => response,
-                Err(error) => {
-                    return indeterminate(format!(
-                        "the DNSKEY of {} could not be fetched: {error}",
-                        shown(&zone_name)
-                    ));
-                }
+                Err(reason) => return indeterminate(reason),
             };
             let keys = dnskeys(&keys_response, &zone_name);
             let key_sigs = signatures(&keys_response.answers, &zone_name, RecordType::DNSKEY);
@@ -756,18 +761,9 @@ impl Validator {
                 }
                 break;
             }
-            let ds_response = match self
-                .wire
-                .chain((zone_name.clone(), RecordType::DS), deadline)
-                .await
-            {
+            let ds_response = match self.wire.fetch(&zone_name, RecordType::DS, deadline).await {
                 Ok(response) => response,
-                Err(error) => {
-                    return indeterminate(format!(
-                        "the DS of {} could not be fetched: {error}",
-                        shown(&zone_name)
-                    ));
-                }
+                Err(reason) => return indeterminate(reason),
             };
             let digests: Vec<DS> = ds_response
                 .answers
@@ -846,18 +842,9 @@ impl Validator {
             if let Some(cause) = stale(&ds_sigs, now, &what) {
                 return bogus(&parent, cause);
             }
-            let parent_keys = match self
-                .wire
-                .chain((parent.clone(), RecordType::DNSKEY), deadline)
-                .await
-            {
+            let parent_keys = match self.wire.fetch(&parent, RecordType::DNSKEY, deadline).await {
                 Ok(response) => dnskeys(&response, &parent),
-                Err(error) => {
-                    return indeterminate(format!(
-                        "the DNSKEY of {} could not be fetched: {error}",
-                        shown(&parent)
-                    ));
-                }
+                Err(reason) => return indeterminate(reason),
             };
             if let Some(cause) = unverified(
                 &ds_sigs,
@@ -897,26 +884,13 @@ impl Validator {
             if anchored.contains(&current) {
                 return Ok(None);
             }
-            match self
-                .wire
-                .chain((current.clone(), RecordType::DS), deadline)
-                .await
+            let response = self.wire.fetch(&current, RecordType::DS, deadline).await?;
+            if response
+                .answers
+                .iter()
+                .any(|r| r.name == current && r.record_type() == RecordType::DS)
             {
-                Ok(response) => {
-                    if response
-                        .answers
-                        .iter()
-                        .any(|r| r.name == current && r.record_type() == RecordType::DS)
-                    {
-                        return Ok(Some(current));
-                    }
-                }
-                Err(error) => {
-                    return Err(format!(
-                        "the DS of {} could not be fetched: {error}",
-                        shown(&current)
-                    ));
-                }
+                return Ok(Some(current));
             }
             if current.is_root() {
                 return Ok(None);

@@ -8,28 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{json, record, run, stdout};
-
-/// Whether `program` can run here; without it the test says so and stops, except in CI
-/// (`.ci/run` installs it), where its absence fails the test.
-fn installed(program: &str, package: &str) -> bool {
-    let found = Command::new("sh")
-        .args([
-            "-c",
-            &format!("command -v {program} || test -x /usr/sbin/{program}"),
-        ])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is not installed (apt-get install -y {package})"
-        );
-        eprintln!("skipped: {program} is not installed (apt-get install -y {package})");
-    }
-    found
-}
+use crate::support::{installed, json, record, run, stdout};
 
 fn free_port() -> u16 {
     loop {

@@ -113,19 +113,7 @@ impl Drop for Unbound {
 /// Whether `unbound` can run here; without it the test says so and stops, except in CI
 /// (`.ci/run` installs it), where its absence fails the test.
 fn unbound_installed() -> bool {
-    let found = Command::new("sh")
-        .args(["-c", "command -v unbound || test -x /usr/sbin/unbound"])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "unbound is not installed (apt-get install -y unbound)"
-        );
-        eprintln!("skipped: unbound is not installed (apt-get install -y unbound)");
-    }
-    found
+    crate::support::installed("unbound", "unbound")
 }
 
 impl Unbound {

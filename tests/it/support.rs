@@ -428,3 +428,24 @@ pub fn cookie_of(response: &reqwest::Response) -> String {
         .unwrap()
         .to_string()
 }
+
+/// Whether `program` (from Debian's `package`) can run here; without it the test says so and
+/// stops, except in CI (`.ci/run` installs it), where its absence fails the test.
+pub fn installed(program: &str, package: &str) -> bool {
+    let found = Command::new("sh")
+        .args([
+            "-c",
+            &format!("command -v {program} || test -x /usr/sbin/{program}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is not installed (apt-get install -y {package})"
+        );
+        eprintln!("skipped: {program} is not installed (apt-get install -y {package})");
+    }
+    found
+}
