@@ -144,3 +144,54 @@ pub fn dkim_message(data: &[u8]) {
         );
     }
 }
+
+/// One SMTP session fed the input's lines (CRLF or LF), as the listener would: every reply is
+/// one or more complete `NNN` lines, a delivered message is within the size limit, and
+/// nothing is accepted for a recipient outside the test domain.
+pub fn smtp_session(data: &[u8]) {
+    use sendercheck::inbound::session::{Action, Limits, Recipient, Session};
+    let limits = Limits {
+        max_message_bytes: 4096,
+        max_recipients: 5,
+        max_errors: 10,
+    };
+    let mut session = Session::new("mx.tests.example", limits.clone(), true);
+    let mut recipients = |address: &str| {
+        if address.starts_with("t-") && address.ends_with("@tests.example") {
+            Recipient::Accepted
+        } else if address.ends_with("@tests.example") {
+            Recipient::Unknown
+        } else {
+            Recipient::NotLocal
+        }
+    };
+    for line in data.split(|byte| *byte == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let limit = if session.in_data() { 1000 } else { 512 };
+        let actions = if line.len() + 2 > limit {
+            session.line_too_long()
+        } else {
+            session.line(line, &mut recipients)
+        };
+        for action in actions {
+            match action {
+                Action::Reply(reply) => {
+                    assert!(reply.ends_with("\r\n"), "{reply:?}");
+                    for reply_line in reply.trim_end().split("\r\n") {
+                        let code = reply_line.get(..3).unwrap_or_default();
+                        assert!(code.bytes().all(|b| b.is_ascii_digit()), "{reply:?}");
+                    }
+                }
+                Action::StartTls => session.tls_started(),
+                Action::Deliver(received) => {
+                    assert!(received.data.len() <= limits.max_message_bytes);
+                    assert!(!received.recipients.is_empty());
+                    assert!(received.recipients.iter().all(|r| r.starts_with("t-")));
+                    let reply = session.delivered(line.len() % 2 == 0);
+                    assert!(reply.ends_with("\r\n"));
+                }
+                Action::Close => return,
+            }
+        }
+    }
+}

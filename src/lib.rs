@@ -10,6 +10,7 @@ pub mod config;
 pub mod dkim;
 pub mod dns;
 pub mod domain;
+pub mod inbound;
 pub mod probe;
 pub mod profile;
 pub mod scheduler;
