@@ -156,7 +156,7 @@ pub fn smtp_session(data: &[u8]) {
         max_errors: 10,
     };
     let mut session = Session::new("mx.tests.example", limits.clone(), true);
-    let mut recipients = |address: &str| {
+    let decide = |address: &str| {
         if address.starts_with("t-") && address.ends_with("@tests.example") {
             Recipient::Accepted
         } else if address.ends_with("@tests.example") {
@@ -168,11 +168,15 @@ pub fn smtp_session(data: &[u8]) {
     for line in data.split(|byte| *byte == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let limit = if session.in_data() { 1000 } else { 512 };
-        let actions = if line.len() + 2 > limit {
+        let mut actions = if line.len() + 2 > limit {
             session.line_too_long()
         } else {
-            session.line(line, &mut recipients)
+            session.line(line)
         };
+        if let Some(Action::CheckRecipient(address)) = actions.first() {
+            let verdict = decide(address);
+            actions = session.recipient(verdict);
+        }
         for action in actions {
             match action {
                 Action::Reply(reply) => {
@@ -183,6 +187,7 @@ pub fn smtp_session(data: &[u8]) {
                     }
                 }
                 Action::StartTls => session.tls_started(),
+                Action::CheckRecipient(_) => panic!("a recipient asked twice"),
                 Action::Deliver(received) => {
                     assert!(received.data.len() <= limits.max_message_bytes);
                     assert!(!received.recipients.is_empty());

@@ -11,6 +11,7 @@ pub mod dkim;
 pub mod dns;
 pub mod domain;
 pub mod inbound;
+pub mod per_client;
 pub mod probe;
 pub mod profile;
 pub mod scheduler;

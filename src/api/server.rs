@@ -4,10 +4,8 @@
 //! is answered health, readiness and metrics, so monitoring sees the daemon even when clients
 //! hold every slot, and 503 with Retry-After for anything else.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument as _;
 
@@ -40,56 +38,11 @@ const OVERLOAD_HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 /// Paths answered in overload mode: what monitoring needs.
 const OVERLOAD_PATHS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
-/// How many connections each client address holds.
-#[derive(Clone, Default)]
-struct PerClient(Arc<Mutex<HashMap<IpAddr, usize>>>);
-
-impl PerClient {
-    /// Takes a share for `ip` unless it holds `limit` already.
-    fn take(&self, ip: IpAddr, limit: usize) -> Option<ClientShare> {
-        let mut counts = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let count = counts.entry(ip).or_default();
-        if *count >= limit {
-            return None;
-        }
-        *count += 1;
-        Some(ClientShare {
-            counts: self.clone(),
-            ip,
-        })
-    }
-}
-
-/// One connection's share of its client's limit, given back when dropped.
-struct ClientShare {
-    counts: PerClient,
-    ip: IpAddr,
-}
-
-impl Drop for ClientShare {
-    fn drop(&mut self) {
-        let mut counts = self
-            .counts
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(count) = counts.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.ip);
-            }
-        }
-    }
-}
-
 /// What a connection holds while it is served; given back when dropped.
 enum Admission {
     Served {
         _slot: OwnedSemaphorePermit,
-        _share: ClientShare,
+        _share: crate::per_client::ClientShare,
     },
     /// Past a cap: no slot is held until the connection has sent something.
     Overload,
@@ -107,7 +60,7 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let overload_slots = Arc::new(Semaphore::new(OVERLOAD_CONNECTIONS));
-    let per_client = PerClient::default();
+    let per_client = crate::per_client::PerClient::default();
     // HTTP/1.1 only: detecting HTTP/2 first reads the connection with no timeout. hyper's header
     // timer covers a request once its first byte arrives and kept-alive connections between
     // requests; a new connection that sends nothing is covered below.

@@ -2,4 +2,5 @@
 //! state machine, a pure function of lines in and replies out; the listener, the verdicts
 //! and the storage of received messages build on it.
 
+pub mod listener;
 pub mod session;

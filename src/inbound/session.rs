@@ -6,8 +6,10 @@
 //! What it accepts: EHLO/HELO, STARTTLS (when offered, once, before a transaction), MAIL FROM
 //! with the SIZE parameter (RFC 1870), RCPT TO, DATA (dot-unstuffing, the size limit counted as
 //! the message arrives), RSET, NOOP, QUIT, VRFY (252: never confirms an address), HELP. Every
-//! recipient is asked of the caller (`Recipients`): a test address is accepted, anything else is
-//! refused — unknown or expired with 550 5.1.1, another domain with 550 5.7.1 (never a relay).
+//! recipient is asked of the caller (`Action::CheckRecipient`, answered with
+//! `Session::recipient`, so the lookup may wait on a store): a test address is accepted, anything
+//! else is refused — unknown or expired with 550 5.1.1, another domain with 550 5.7.1 (never a
+//! relay).
 
 /// The limits of one session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,17 +49,6 @@ pub enum Recipient {
     NotLocal,
 }
 
-/// Decides recipients (the listener looks test addresses up).
-pub trait Recipients {
-    fn recipient(&mut self, address: &str) -> Recipient;
-}
-
-impl<F: FnMut(&str) -> Recipient> Recipients for F {
-    fn recipient(&mut self, address: &str) -> Recipient {
-        self(address)
-    }
-}
-
 /// A message received whole: the envelope and the data, dot-unstuffed, CRLF line ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Received {
@@ -75,6 +66,8 @@ pub struct Received {
 pub enum Action {
     /// Write this reply (complete, CRLF-terminated lines).
     Reply(String),
+    /// Decide this recipient (lower case, no brackets) and answer with `Session::recipient`.
+    CheckRecipient(String),
     /// Write the 220 reply already given, then start TLS on the connection and call
     /// `Session::tls_started` once the handshake completes.
     StartTls,
@@ -94,6 +87,8 @@ enum State {
     Mail,
     /// After at least one accepted RCPT TO.
     Rcpt,
+    /// A recipient is being decided (`Action::CheckRecipient`).
+    Deciding,
     /// Reading the message's lines.
     Data,
     /// QUIT given, or closed for errors.
@@ -116,6 +111,8 @@ pub struct Session {
     /// The message passed the limit: the rest of DATA is read and dropped, then 552.
     oversize: bool,
     errors: usize,
+    /// The recipient being decided, and the state to return to.
+    deciding: Option<(String, State)>,
 }
 
 impl Session {
@@ -134,6 +131,7 @@ impl Session {
             data: Vec::new(),
             oversize: false,
             errors: 0,
+            deciding: None,
         }
     }
 
@@ -187,11 +185,32 @@ impl Session {
     }
 
     /// One line as read, without its line end.
-    pub fn line(&mut self, line: &[u8], recipients: &mut impl Recipients) -> Vec<Action> {
+    pub fn line(&mut self, line: &[u8]) -> Vec<Action> {
         match self.state {
             State::Closed => vec![Action::Close],
             State::Data => self.data_line(line),
-            _ => self.command(line, recipients),
+            // The listener answers a recipient before it reads on.
+            State::Deciding => self.refuse("503 5.5.1 A recipient is being checked\r\n"),
+            _ => self.command(line),
+        }
+    }
+
+    /// What the caller decided of the recipient `Action::CheckRecipient` named.
+    pub fn recipient(&mut self, verdict: Recipient) -> Vec<Action> {
+        let Some((address, before)) = self.deciding.take() else {
+            return Vec::new();
+        };
+        self.state = before;
+        match verdict {
+            Recipient::Accepted => {
+                self.recipients.push(address);
+                self.state = State::Rcpt;
+                self.ok("250 2.1.5 Recipient OK\r\n")
+            }
+            Recipient::Unknown => self.refuse(
+                "550 5.1.1 No such test address, or it has expired: ask the domain page for a new one\r\n",
+            ),
+            Recipient::NotLocal => self.refuse("550 5.7.1 Relaying denied\r\n"),
         }
     }
 
@@ -226,7 +245,7 @@ impl Session {
         Vec::new()
     }
 
-    fn command(&mut self, line: &[u8], recipients: &mut impl Recipients) -> Vec<Action> {
+    fn command(&mut self, line: &[u8]) -> Vec<Action> {
         let Ok(text) = std::str::from_utf8(line) else {
             return self.refuse("500 5.5.2 Command not ASCII\r\n");
         };
@@ -242,7 +261,7 @@ impl Session {
             "HELO" => self.hello(argument, false),
             "STARTTLS" => self.starttls(argument),
             "MAIL" => self.mail(argument),
-            "RCPT" => self.rcpt(argument, recipients),
+            "RCPT" => self.rcpt(argument),
             "DATA" => self.data_command(argument),
             "RSET" => {
                 self.reset();
@@ -353,7 +372,7 @@ impl Session {
         self.ok("250 2.1.0 Sender OK\r\n")
     }
 
-    fn rcpt(&mut self, argument: &str, recipients: &mut impl Recipients) -> Vec<Action> {
+    fn rcpt(&mut self, argument: &str) -> Vec<Action> {
         if !matches!(self.state, State::Mail | State::Rcpt) {
             return self.refuse("503 5.5.1 Need MAIL before RCPT\r\n");
         }
@@ -369,17 +388,9 @@ impl Session {
         if self.recipients.len() >= self.limits.max_recipients {
             return self.refuse("452 4.5.3 Too many recipients\r\n");
         }
-        match recipients.recipient(&path) {
-            Recipient::Accepted => {
-                self.recipients.push(path);
-                self.state = State::Rcpt;
-                self.ok("250 2.1.5 Recipient OK\r\n")
-            }
-            Recipient::Unknown => self.refuse(
-                "550 5.1.1 No such test address, or it has expired: ask the domain page for a new one\r\n",
-            ),
-            Recipient::NotLocal => self.refuse("550 5.7.1 Relaying denied\r\n"),
-        }
+        self.deciding = Some((path.clone(), self.state));
+        self.state = State::Deciding;
+        vec![Action::CheckRecipient(path)]
     }
 
     fn data_command(&mut self, argument: &str) -> Vec<Action> {
@@ -459,8 +470,16 @@ mod tests {
         }
     }
 
+    /// A line, with any recipient decided by `local`.
     fn say(session: &mut Session, line: &str) -> Vec<Action> {
-        session.line(line.as_bytes(), &mut local)
+        let actions = session.line(line.as_bytes());
+        match actions.first() {
+            Some(Action::CheckRecipient(address)) => {
+                let verdict = local(address);
+                session.recipient(verdict)
+            }
+            _ => actions,
+        }
     }
 
     fn reply(actions: &[Action]) -> &str {
@@ -571,7 +590,7 @@ mod tests {
     #[test]
     fn quit_closes_and_hostile_lines_are_refused() {
         let mut session = greeted(false);
-        assert!(reply(&session.line(b"NOOP\xff", &mut local)).starts_with("500"));
+        assert!(reply(&session.line(b"NOOP\xff")).starts_with("500"));
         assert!(reply(&say(&mut session, "RCPT TO:<x@tests.example>")).starts_with("503"));
         assert!(reply(&session.line_too_long()).starts_with("500 5.5.2"));
         let actions = say(&mut session, "quit");

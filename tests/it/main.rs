@@ -14,6 +14,7 @@ mod dnssec;
 mod faults;
 mod fuzz_regressions;
 mod hostile;
+mod inbound;
 mod lookalike;
 mod postgres;
 mod probe;
