@@ -395,10 +395,6 @@ impl ChainCache {
         }
         entries.insert(key, (response.clone(), now + ttl));
     }
-
-    fn len(&self) -> usize {
-        lock(&self.entries).len()
-    }
 }
 
 /// Whether answers can be validated now.
@@ -449,11 +445,6 @@ impl Validator {
             readiness: Mutex::new(None),
             finding: tokio::sync::Mutex::new(()),
         }
-    }
-
-    /// Chain answers held, for `/metrics`.
-    pub fn cached_chain_answers(&self) -> usize {
-        self.wire.cache.len()
     }
 
     /// Asks `name`/`record_type` (of the resolver, or of `server` directly) with DO and CD,
@@ -687,10 +678,7 @@ impl Validator {
             } else {
                 &message.authorities
             };
-            let records: Vec<&Record> = section
-                .iter()
-                .filter(|record| record.name == owner && record.record_type() == record_type)
-                .collect();
+            let records = rrset(section, &owner, record_type);
             let sigs = signatures(section, &owner, record_type);
             let what = format!("{record_type} {}", shown(&owner));
             if sigs.is_empty() {
@@ -739,11 +727,7 @@ impl Validator {
             };
             let keys = dnskeys(&keys_response, &zone_name);
             let key_sigs = signatures(&keys_response.answers, &zone_name, RecordType::DNSKEY);
-            let key_records: Vec<&Record> = keys_response
-                .answers
-                .iter()
-                .filter(|r| r.name == zone_name && r.record_type() == RecordType::DNSKEY)
-                .collect();
+            let key_records = rrset(&keys_response.answers, &zone_name, RecordType::DNSKEY);
             let what = format!("the DNSKEY set of {}", shown(&zone_name));
             if keys.is_empty() {
                 return bogus(
@@ -830,11 +814,7 @@ impl Validator {
             }
             // The DS set itself, signed by the parent.
             let ds_sigs = signatures(&ds_response.answers, &zone_name, RecordType::DS);
-            let ds_records: Vec<&Record> = ds_response
-                .answers
-                .iter()
-                .filter(|r| r.name == zone_name && r.record_type() == RecordType::DS)
-                .collect();
+            let ds_records = rrset(&ds_response.answers, &zone_name, RecordType::DS);
             let what = format!("the DS of {} in {}", shown(&zone_name), shown(&parent));
             if ds_sigs.is_empty() {
                 return indeterminate(format!("{what} came without signature"));
@@ -1007,6 +987,14 @@ fn rrsets_of(authorities: &[Record]) -> Vec<(Name, RecordType)> {
                 RecordType::NSEC | RecordType::NSEC3 | RecordType::SOA
             )
         })
+        .collect()
+}
+
+/// The records of the RRset `owner`/`record_type` among `records`.
+fn rrset<'r>(records: &'r [Record], owner: &Name, record_type: RecordType) -> Vec<&'r Record> {
+    records
+        .iter()
+        .filter(|record| &record.name == owner && record.record_type() == record_type)
         .collect()
 }
 

@@ -234,18 +234,6 @@ impl Resolver {
         self.authoritative_budget
     }
 
-    /// Whether answers are validated (DNSSEC on).
-    pub fn validates(&self) -> bool {
-        self.validator.is_some()
-    }
-
-    /// Chain answers (DNSKEY, DS, NS) the validator holds now, for `/metrics`.
-    pub fn dnssec_cached(&self) -> usize {
-        self.validator
-            .as_ref()
-            .map_or(0, |validator| validator.cached_chain_answers())
-    }
-
     /// Authoritative servers held back now (no answer lately), for `/metrics`.
     pub fn held_back_servers(&self) -> usize {
         self.transport
