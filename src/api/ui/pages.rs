@@ -212,12 +212,12 @@ fn dnssec_words(dnssec: &Dnssec, summary: bool) -> String {
         DnssecState::Insecure => {
             format!("insecure{zone}: not signed; receivers accept the records as they are")
         }
+        // The cause already says what validating resolvers do and what to change.
         DnssecState::Bogus if summary => format!(
-            "bogus{zone}: validating resolvers refuse the records — {}",
-            dnssec
-                .reason
-                .as_deref()
-                .unwrap_or("the signatures do not validate")
+            "bogus{zone}: {}",
+            dnssec.reason.as_deref().unwrap_or(
+                "the signatures do not validate: validating resolvers refuse the records"
+            )
         ),
         // A bogus record's message already names the cause.
         DnssecState::Bogus => format!("bogus{zone}: validating resolvers refuse this record"),
