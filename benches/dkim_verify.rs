@@ -60,7 +60,7 @@ async fn direct(authenticator: &MessageAuthenticator, messages: &[Arc<Vec<u8>>])
 /// The endpoint's library call in this process, no HTTP: key answers kept as the endpoint
 /// keeps them.
 async fn in_process(resolver: &Resolver, messages: &[Arc<Vec<u8>>]) -> Duration {
-    let cache = Arc::new(sendercheck::dkim::KeyAnswers::default());
+    let cache = Arc::new(sendercheck::message::dkim::KeyAnswers::default());
     let started = Instant::now();
     let passed = futures_util::stream::iter(messages.iter().cloned())
         .map(|raw| {
@@ -68,9 +68,9 @@ async fn in_process(resolver: &Resolver, messages: &[Arc<Vec<u8>>]) -> Duration 
             let cache = cache.clone();
             async move {
                 tokio::spawn(async move {
-                    sendercheck::dkim::verify_cached(&resolver, &cache, &raw, false)
+                    sendercheck::message::dkim::verify_cached(&resolver, &cache, &raw, false)
                         .await
-                        .map(|verdict| verdict.result == sendercheck::dkim::Verdict::Pass)
+                        .map(|verdict| verdict.result == sendercheck::message::dkim::Verdict::Pass)
                         .unwrap_or(false)
                 })
                 .await

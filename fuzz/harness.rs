@@ -124,22 +124,24 @@ pub fn dkim_message(data: &[u8]) {
         .next()
         .map(|line| String::from_utf8_lossy(line).into_owned())
         .unwrap_or_default();
-    let verdict = fixture.runtime.block_on(sendercheck::dkim::verify_with(
-        &fixture.resolver,
-        data,
-        |queries| {
-            let key = key.clone();
-            async move {
-                queries
-                    .into_iter()
-                    .map(|query| (query, Answer::Records(vec![key.clone()])))
-                    .collect()
-            }
-        },
-    ));
+    let verdict = fixture
+        .runtime
+        .block_on(sendercheck::message::dkim::verify_with(
+            &fixture.resolver,
+            data,
+            |queries| {
+                let key = key.clone();
+                async move {
+                    queries
+                        .into_iter()
+                        .map(|query| (query, Answer::Records(vec![key.clone()])))
+                        .collect()
+                }
+            },
+        ));
     if let Ok(verdict) = verdict {
         assert_eq!(
-            verdict.result == sendercheck::dkim::Verdict::None,
+            verdict.result == sendercheck::message::dkim::Verdict::None,
             verdict.signatures.is_empty()
         );
     }

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{body_too_slow, refuse_declared_oversize};
-use crate::dkim::{self, DkimVerdict};
+use crate::message::dkim::{self, DkimVerdict};
 use crate::profile::expand;
 
 /// The raw message, refused with 413 as soon as it passes `limits.max_message_bytes` (the body

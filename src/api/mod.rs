@@ -53,7 +53,7 @@ pub struct AppState {
     /// The profile used when a request names none.
     pub default_profile: Arc<str>,
     /// DKIM key answers reused for their TTL (at most 5 minutes) by `POST /v1/dkim/verify`.
-    pub dkim_keys: Arc<crate::dkim::KeyAnswers>,
+    pub dkim_keys: Arc<crate::message::dkim::KeyAnswers>,
     /// Signs the web pages' sessions and CSRF tokens; drawn at start.
     pub ui_keys: Arc<ui::session::Keys>,
     /// This process's replica id (`store.replica_id`).

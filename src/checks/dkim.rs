@@ -1,7 +1,7 @@
 //! DKIM public keys published as TXT (`SELECTOR._domainkey.DOMAIN`, RFC 6376 §3.6): the key must
 //! be one receivers can use — RFC 6376's tag rules and RFC 8301/8463's algorithms — and, when
 //! the provider's key is known, exactly that key. The tag-list reader is shared with the
-//! message verifier (`crate::dkim`).
+//! message verifier (`crate::message::dkim`).
 
 use base64::Engine;
 

@@ -8,8 +8,8 @@ use anyhow::{Context, bail};
 
 use super::{DkimArgs, Format, parse_nameservers};
 use crate::config::{Config, parse_duration};
-use crate::dkim::{self, Alignment, DkimVerdict, Verdict};
 use crate::dns::Resolver;
+use crate::message::dkim::{self, Alignment, DkimVerdict, Verdict};
 
 /// Runs the command; the exit code is the verdict's (0 pass, 2 fail/permerror/none, 3
 /// temperror). With `--format json` every outcome is one JSON object on standard output: the

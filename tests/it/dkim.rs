@@ -440,7 +440,7 @@ async fn only_the_first_sixteen_signatures_are_verified() {
     }
     raw.push_str(&msg);
     let resolver = crate::support::fixture_resolver();
-    let verdict = sendercheck::dkim::verify(&resolver, raw.as_bytes())
+    let verdict = sendercheck::message::dkim::verify(&resolver, raw.as_bytes())
         .await
         .unwrap();
     assert_eq!(verdict.signatures.len(), 20);
@@ -453,7 +453,7 @@ async fn only_the_first_sixteen_signatures_are_verified() {
     assert!(
         skipped
             .iter()
-            .all(|s| s.result == sendercheck::dkim::Verdict::Neutral)
+            .all(|s| s.result == sendercheck::message::dkim::Verdict::Neutral)
     );
     // Sixteen keys and the From domain's DMARC record: the skipped ones cost nothing.
     assert_eq!(resolver.counters().total(), 17);
@@ -470,11 +470,11 @@ async fn fifty_signatures_cost_one_query_per_distinct_key() {
     }
     raw.push_str(&msg);
     let resolver = crate::support::fixture_resolver();
-    let verdict = sendercheck::dkim::verify(&resolver, raw.as_bytes())
+    let verdict = sendercheck::message::dkim::verify(&resolver, raw.as_bytes())
         .await
         .unwrap();
     assert_eq!(verdict.signatures.len(), 50);
-    assert_eq!(verdict.result, sendercheck::dkim::Verdict::Pass);
+    assert_eq!(verdict.result, sendercheck::message::dkim::Verdict::Pass);
     // One query per distinct key, and one for the From domain's DMARC record (its adkim=).
     assert_eq!(resolver.counters().total(), 3, "one query per distinct key");
 }

@@ -2,7 +2,7 @@
 //! alignment in `fixtures/conformance/dkim.toml`. Each message is signed here by an
 //! independent signer (canonicalisation and tags written out by hand, so a case can break any
 //! rule on purpose), its key served by a real DNS server, and the verdict taken from
-//! `sendercheck::dkim::verify` as the CLI and the API take it.
+//! `sendercheck::message::dkim::verify` as the CLI and the API take it.
 
 use std::path::Path;
 
@@ -12,7 +12,7 @@ use rsa::pkcs8::DecodePrivateKey;
 use serde::Deserialize;
 use sha2::Digest;
 
-use sendercheck::dkim::verify;
+use sendercheck::message::dkim::verify;
 
 use crate::conformance::{resolver, serve_zone};
 use crate::fixture_dns::zone_dir;

@@ -6,7 +6,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::checks::propagation::Propagation;
 use crate::checks::{ActionKind, Dnssec, DnssecState, DomainReport, RecordCheck, RecordStatus};
-use crate::dkim::{DkimVerdict, Verdict};
+use crate::message::dkim::{DkimVerdict, Verdict};
 use crate::profile::Profile;
 use crate::status::{DomainStatus, Transition};
 use crate::store::DomainRecord;
