@@ -70,6 +70,8 @@ struct RawConfig {
     #[serde(default)]
     smtp: RawSmtp,
     #[serde(default)]
+    inbound: RawInbound,
+    #[serde(default)]
     metrics: RawMetrics,
     /// `dir = "PATH"` and `[profiles.NAME]` tables (the short or the full form).
     #[serde(default)]
@@ -91,7 +93,17 @@ struct RawWebhook {
 }
 
 /// The event kinds a webhook can ask for.
-pub const WEBHOOK_EVENTS: [&str; 4] = [
+pub const WEBHOOK_EVENTS: [&str; 5] = [
+    "domain.verified",
+    "domain.failing",
+    "domain.pending",
+    "domain.deleted",
+    "domain.test_message",
+];
+
+/// The kinds an endpoint gets when its table names none: the status changes. A test message
+/// (`domain.test_message`, which has no transition) only goes where it is asked for.
+pub const DEFAULT_WEBHOOK_EVENTS: [&str; 4] = [
     "domain.verified",
     "domain.failing",
     "domain.pending",
@@ -171,6 +183,54 @@ struct RawSmtp {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawInbound {
+    listen: Option<String>,
+    domain: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    address_ttl: Option<String>,
+    max_message_bytes: Option<usize>,
+    max_sessions: Option<usize>,
+    max_sessions_per_client: Option<usize>,
+}
+
+/// `[inbound]`: the receiving SMTP listener of test addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboundConfig {
+    /// Where the listener accepts SMTP; `None` (the default): no listener in this process.
+    pub listen: Option<SocketAddr>,
+    /// The domain of test addresses (its MX points at the listener); without it no test
+    /// address can be given out.
+    pub domain: Option<crate::domain::DomainName>,
+    /// PEM certificate chain and private key; STARTTLS is offered when both are set.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// How long a test address takes mail.
+    pub address_ttl: Duration,
+    /// The largest message taken (SIZE), in bytes; larger ones get 552.
+    pub max_message_bytes: usize,
+    /// SMTP sessions at once, in all and from one client address (421 beyond).
+    pub max_sessions: usize,
+    pub max_sessions_per_client: usize,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        InboundConfig {
+            listen: None,
+            domain: None,
+            tls_cert: None,
+            tls_key: None,
+            address_ttl: Duration::from_secs(7 * 24 * 60 * 60),
+            max_message_bytes: 10 * 1024 * 1024,
+            max_sessions: 1000,
+            max_sessions_per_client: 50,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawStore {
     url: Option<String>,
     pool_size: Option<usize>,
@@ -210,9 +270,12 @@ fn webhook(index: usize, raw: RawWebhook) -> Result<WebhookConfig, ConfigError> 
             "must be at least 16 characters: it signs every delivery",
         ));
     }
-    let events = raw
-        .events
-        .unwrap_or_else(|| WEBHOOK_EVENTS.iter().map(|kind| kind.to_string()).collect());
+    let events = raw.events.unwrap_or_else(|| {
+        DEFAULT_WEBHOOK_EVENTS
+            .iter()
+            .map(|kind| kind.to_string())
+            .collect()
+    });
     if events.is_empty() {
         return Err(invalid(
             "events",
@@ -362,6 +425,8 @@ pub struct Config {
     pub webhooks: Vec<WebhookConfig>,
     /// Which SMTP gateways `POST /v1/smtp/probe` may test.
     pub smtp: crate::smtp::policy::SmtpConfig,
+    /// The receiving SMTP listener of test addresses.
+    pub inbound: InboundConfig,
 }
 
 impl Default for Config {
@@ -395,6 +460,7 @@ impl Default for Config {
             default_profile: "mandrill".to_string(),
             webhooks: Vec::new(),
             smtp: crate::smtp::policy::SmtpConfig::default(),
+            inbound: InboundConfig::default(),
         }
     }
 }
@@ -539,6 +605,7 @@ impl Config {
         }
         self.apply_schedule(raw.schedule)?;
         self.apply_smtp(raw.smtp)?;
+        self.apply_inbound(raw.inbound, base)?;
         if let Some(bytes) = raw.limits.max_body_bytes {
             if !(1024..=64 * 1024 * 1024).contains(&bytes) {
                 return Err(invalid_number(
@@ -662,6 +729,86 @@ impl Config {
             self.smtp.per_minute = count;
         }
         Ok(())
+    }
+
+    fn apply_inbound(&mut self, raw: RawInbound, base: Option<&Path>) -> Result<(), ConfigError> {
+        let inbound = &mut self.inbound;
+        if let Some(listen) = raw.listen {
+            inbound.listen = Some(parse_socket_addr("inbound.listen", &listen)?);
+        }
+        if let Some(domain) = raw.domain {
+            inbound.domain = Some(parse_inbound_domain("inbound.domain", &domain)?);
+        }
+        let relative = |path: PathBuf| match base {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path,
+        };
+        if let Some(path) = raw.tls_cert {
+            inbound.tls_cert = Some(relative(path));
+        }
+        if let Some(path) = raw.tls_key {
+            inbound.tls_key = Some(relative(path));
+        }
+        if let Some(ttl) = raw.address_ttl {
+            inbound.address_ttl = parse_duration("inbound.address_ttl", &ttl)?;
+        }
+        if let Some(bytes) = raw.max_message_bytes {
+            if !(1024..=256 * 1024 * 1024).contains(&bytes) {
+                return Err(invalid_number(
+                    "inbound.max_message_bytes",
+                    bytes,
+                    "1024 to 268435456",
+                ));
+            }
+            inbound.max_message_bytes = bytes;
+        }
+        if let Some(count) = raw.max_sessions {
+            if !(1..=100_000).contains(&count) {
+                return Err(invalid_number("inbound.max_sessions", count, "1 to 100000"));
+            }
+            inbound.max_sessions = count;
+        }
+        if let Some(count) = raw.max_sessions_per_client {
+            if !(1..=100_000).contains(&count) {
+                return Err(invalid_number(
+                    "inbound.max_sessions_per_client",
+                    count,
+                    "1 to 100000",
+                ));
+            }
+            inbound.max_sessions_per_client = count;
+        }
+        self.check_inbound()
+    }
+
+    /// What only makes sense together: a listener needs the domain its addresses are at, and
+    /// STARTTLS needs both a certificate and its key.
+    fn check_inbound(&self) -> Result<(), ConfigError> {
+        let inbound = &self.inbound;
+        if let Some(listen) = inbound.listen
+            && inbound.domain.is_none()
+        {
+            return Err(ConfigError::Invalid {
+                key: "inbound.listen".into(),
+                value: listen.to_string(),
+                reason: "needs inbound.domain: the domain of the test addresses, whose MX \
+                         points at this listener"
+                    .into(),
+            });
+        }
+        match (&inbound.tls_cert, &inbound.tls_key) {
+            (Some(path), None) => Err(ConfigError::Invalid {
+                key: "inbound.tls_cert".into(),
+                value: path.display().to_string(),
+                reason: "needs inbound.tls_key as well (the certificate's private key)".into(),
+            }),
+            (None, Some(path)) => Err(ConfigError::Invalid {
+                key: "inbound.tls_key".into(),
+                value: path.display().to_string(),
+                reason: "needs inbound.tls_cert as well (the certificate chain)".into(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn apply_schedule(&mut self, raw: RawSchedule) -> Result<(), ConfigError> {
@@ -812,6 +959,14 @@ impl Config {
             None => None,
         };
         self.set_authoritative("SENDERCHECK_DNS_AUTHORITATIVE_PORT", authoritative, port)?;
+        if let Some(listen) = env("SENDERCHECK_INBOUND_LISTEN") {
+            self.inbound.listen = Some(parse_socket_addr("SENDERCHECK_INBOUND_LISTEN", &listen)?);
+        }
+        if let Some(domain) = env("SENDERCHECK_INBOUND_DOMAIN") {
+            self.inbound.domain =
+                Some(parse_inbound_domain("SENDERCHECK_INBOUND_DOMAIN", &domain)?);
+        }
+        self.check_inbound()?;
         if let Some(budget) = env("SENDERCHECK_DNS_AUTHORITATIVE_BUDGET") {
             self.dns.authoritative_budget =
                 parse_budget("SENDERCHECK_DNS_AUTHORITATIVE_BUDGET", &budget)?;
@@ -821,6 +976,15 @@ impl Config {
 }
 
 /// A boolean environment variable: true/1 or false/0.
+/// The domain of test addresses: a host name (IDNA allowed), not an address.
+fn parse_inbound_domain(key: &str, value: &str) -> Result<crate::domain::DomainName, ConfigError> {
+    crate::domain::DomainName::parse(value).map_err(|error| ConfigError::Invalid {
+        key: key.into(),
+        value: value.into(),
+        reason: error.to_string(),
+    })
+}
+
 fn env_flag(env: &impl Fn(&str) -> Option<String>, key: &str) -> Result<Option<bool>, ConfigError> {
     match env(key) {
         Some(value) => match value.trim() {

@@ -103,6 +103,29 @@ async fn follow_database_clock(
     Ok(database)
 }
 
+/// Binds the inbound SMTP listener and reads its certificate: a port in use or a bad file
+/// stops the daemon at start.
+async fn bind_inbound(
+    listen: SocketAddr,
+    config: &config::InboundConfig,
+) -> anyhow::Result<(tokio::net::TcpListener, inbound::listener::Settings)> {
+    let domain = config
+        .domain
+        .as_ref()
+        .context("[inbound] listen needs [inbound] domain")?;
+    let mut settings = inbound::listener::Settings::new(domain.as_str());
+    if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        settings.tls = Some(inbound::listener::tls_config(cert, key).map_err(anyhow::Error::msg)?);
+    }
+    settings.limits.max_message_bytes = config.max_message_bytes;
+    settings.max_sessions = config.max_sessions;
+    settings.max_per_client = config.max_sessions_per_client;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    Ok((listener, settings))
+}
+
 /// A store URL with its password, if any, replaced: it goes into messages and logs.
 pub fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -132,6 +155,38 @@ pub struct App {
     pub store: Arc<dyn Store>,
     config: Config,
     state: AppState,
+    /// The SMTP listener of test addresses, bound (`[inbound] listen`), with its settings.
+    inbound: Option<(tokio::net::TcpListener, inbound::listener::Settings)>,
+}
+
+/// How long received test messages are kept (until `[retention] messages` exists).
+const MESSAGE_RETENTION: chrono::Duration = chrono::Duration::days(30);
+
+/// Deletes test messages past their retention, and addresses expired as long ago, in batches
+/// of 1,000 at start and every hour until `stop` turns true.
+async fn prune_messages(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mut stop: watch::Receiver<bool>,
+) {
+    const BATCH: u32 = 1_000;
+    loop {
+        let before = clock.now() - MESSAGE_RETENTION;
+        loop {
+            match store.prune_messages(before, before, BATCH).await {
+                Ok(deleted) if deleted >= u64::from(BATCH) => tokio::task::yield_now().await,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(error = %format!("{:#}", anyhow::Error::from(error)), "old test messages not pruned; tried again in an hour");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = stop.wait_for(|stopped| *stopped) => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
 }
 
 impl App {
@@ -161,6 +216,14 @@ impl App {
             metrics.clone(),
             config.scheduler.clone(),
         );
+        let inbound = match config.inbound.listen {
+            Some(listen) => Some(
+                bind_inbound(listen, &config.inbound)
+                    .await
+                    .context("cannot start the inbound SMTP listener")?,
+            ),
+            None => None,
+        };
         let dispatcher = webhooks::Dispatcher::new(
             dyn_store.clone(),
             clock,
@@ -192,6 +255,14 @@ impl App {
             smtp: Arc::new(smtp::Policy::new(config.smtp.clone())),
             allowed_hosts: config.server.allowed_hosts.clone().into(),
             store_counts: Arc::default(),
+            test_addresses: Arc::new(api::messages::TestAddresses {
+                domain: config
+                    .inbound
+                    .domain
+                    .as_ref()
+                    .map(|domain| domain.to_string()),
+                ttl: config.inbound.address_ttl,
+            }),
         };
         Ok(App {
             scheduler,
@@ -199,7 +270,15 @@ impl App {
             store,
             config,
             state,
+            inbound,
         })
+    }
+
+    /// Where the inbound SMTP listener accepts mail, when it runs.
+    pub fn inbound_address(&self) -> Option<SocketAddr> {
+        self.inbound
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// Serves HTTP on `listener` and runs the scheduler until `shutdown` completes; then stops
@@ -227,6 +306,7 @@ impl App {
         let address = listener.local_addr()?;
         ensure_safe_listen(address, &self.config)?;
         let grace = self.config.server.shutdown_grace;
+        let metrics = self.state.metrics.clone();
         let router = api::router(self.state, &self.config.limits);
         let (stop_tx, stop_rx) = watch::channel(false);
         let scheduler_task = self.config.scheduler.enabled.then(|| {
@@ -247,6 +327,30 @@ impl App {
                         .in_current_span(),
                 )
             });
+        let inbound_task = self.inbound.map(|(listener, settings)| {
+            let inbox = Arc::new(inbound::inbox::StoreInbox::new(
+                self.store.clone(),
+                self.scheduler.resolver().clone(),
+                Arc::new(message::dkim::KeyAnswers::default()),
+                self.scheduler.clock(),
+                metrics,
+                &settings.host,
+            ));
+            if let Ok(smtp) = listener.local_addr() {
+                tracing::info!(address = %smtp, domain = %settings.host, "inbound SMTP listening");
+            }
+            let mut stop = stop_rx.clone();
+            tokio::spawn(
+                inbound::listener::serve(listener, settings, inbox, async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                })
+                .in_current_span(),
+            )
+        });
+        let pruning_task = tokio::spawn(
+            prune_messages(self.store.clone(), self.scheduler.clock(), stop_rx.clone())
+                .in_current_span(),
+        );
         tracing::info!(%address, store = self.store.backend(), "listening");
         let limits = api::server::ConnectionLimits {
             max_connections: self.config.server.max_connections,
@@ -268,6 +372,12 @@ impl App {
             let _ = task.await;
         } else {
             self.scheduler.drain(grace).await;
+        }
+        let _ = pruning_task.await;
+        if let Some(task) = inbound_task {
+            // Sessions under way end with the listener's timeouts; a message not yet answered
+            // is not kept, and its client sends it again.
+            task.abort();
         }
         if let Some(task) = dispatcher_task {
             // An attempt under way ends within its timeout; what it did not finish stays in

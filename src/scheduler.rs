@@ -89,6 +89,11 @@ impl Scheduler {
     }
 
     /// The time registration and result writes use.
+    /// The clock checks and their times follow.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -367,6 +372,7 @@ impl Scheduler {
             ready: result.ready,
             records: result.records,
             paused: record.paused,
+            proven_at: record.proven_at,
         }))
     }
 

@@ -64,6 +64,9 @@ pub struct ScrapeState<'a> {
     pub store_pool: crate::store::PoolStats,
 }
 
+/// The verdicts `sendercheck_inbound_messages_total` counts.
+const INBOUND_VERDICTS: [&str; 3] = ["pass", "fail", "error"];
+
 /// The daemon's metrics.
 pub struct Metrics {
     recorder: PrometheusRecorder,
@@ -123,6 +126,17 @@ impl Metrics {
             self.recorder
                 .register_counter(
                     &Self::key("sendercheck_smtp_probes_total", &[("result", result)]),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
+        for verdict in INBOUND_VERDICTS {
+            self.recorder
+                .register_counter(
+                    &Self::key(
+                        "sendercheck_inbound_messages_total",
+                        &[("verdict", verdict)],
+                    ),
                     &METADATA,
                 )
                 .absolute(0);
@@ -197,6 +211,10 @@ impl Metrics {
             (
                 "sendercheck_dns_server_tcp_total",
                 "Truncated answers asked again over TCP.",
+            ),
+            (
+                "sendercheck_inbound_messages_total",
+                "Messages received at test addresses, by verdict (pass, fail; error: not judged or not kept, the client was told to try again).",
             ),
             (
                 "sendercheck_smtp_probes_total",
@@ -363,6 +381,19 @@ impl Metrics {
         self.recorder
             .register_counter(
                 &Self::key("sendercheck_dkim_verdicts_total", &[("result", result)]),
+                &METADATA,
+            )
+            .increment(1);
+    }
+
+    /// One message received at a test address: `pass`, `fail`, or `error` (not kept).
+    pub fn inbound_message(&self, verdict: &str) {
+        self.recorder
+            .register_counter(
+                &Self::key(
+                    "sendercheck_inbound_messages_total",
+                    &[("verdict", verdict)],
+                ),
                 &METADATA,
             )
             .increment(1);
@@ -556,6 +587,7 @@ mod tests {
             "sendercheck_dkim_verdicts_total{result=\"pass\"} 0",
             "sendercheck_checks_dropped_total 0",
             "sendercheck_smtp_probes_total{result=\"refused\"} 0",
+            "sendercheck_inbound_messages_total{verdict=\"error\"} 0",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

@@ -72,6 +72,11 @@ pub struct DomainObject {
     /// zone, and why when `bogus` or `indeterminate`; null when DNSSEC is off or before the
     /// first check.
     pub dnssec: Option<super::wire::DnssecObject>,
+    /// When a test message last passed (DMARC aligned, From this domain) since the
+    /// registration last changed; null until then.
+    #[serde(serialize_with = "rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub proven_at: Option<DateTime<Utc>>,
     pub records: Vec<RecordObject>,
 }
 
@@ -91,6 +96,7 @@ impl From<DomainRecord> for DomainObject {
                 .checked_at
                 .and_then(|at| crate::checks::propagation::valid_after(&record.records, at)),
             dnssec: super::wire::dnssec_summary(&record.records),
+            proven_at: record.proven_at,
             records: super::wire::records(&record.records),
         }
     }

@@ -8,6 +8,7 @@ mod domains;
 mod error;
 mod extract;
 mod health;
+pub mod messages;
 mod metrics;
 pub mod openapi;
 pub mod profiles;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub allowed_hosts: Arc<[String]>,
     /// The store's counts `/metrics` shows, reused for a few seconds.
     pub store_counts: Arc<tokio::sync::Mutex<Option<metrics::StoreCounts>>>,
+    /// Where test addresses are given out (`[inbound] domain`, `address_ttl`).
+    pub test_addresses: Arc<messages::TestAddresses>,
 }
 
 /// One route of the API. The router and the OpenAPI completeness test are both built from
@@ -107,6 +110,16 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
             Method::GET,
             "/v1/domains/{domain}/history",
             get(domains::history),
+        ),
+        route(
+            Method::POST,
+            "/v1/domains/{domain}/test-address",
+            post(messages::create_test_address),
+        ),
+        route(
+            Method::GET,
+            "/v1/domains/{domain}/messages",
+            get(messages::list),
         ),
         route(Method::POST, "/v1/check", post(check::check)),
         route(Method::GET, "/v1/profiles", get(profiles::list)),

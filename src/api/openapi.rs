@@ -43,6 +43,8 @@ impl Modify for BearerToken {
         domains::delete,
         domains::check,
         domains::history,
+        super::messages::create_test_address,
+        super::messages::list,
         check::check,
         profiles::list,
         profiles::get,

@@ -19,14 +19,19 @@ use crate::store::{Delivery, DeliveryStatus, OutboxEvent};
 pub struct EventObject {
     /// Unique: de-duplicate by it (also the `Sendercheck-Event-Id` header).
     pub id: String,
-    /// `domain.verified`, `domain.failing`, `domain.pending` or `domain.deleted`.
+    /// `domain.verified`, `domain.failing`, `domain.pending`, `domain.deleted` or
+    /// `domain.test_message`.
     #[serde(rename = "type")]
     pub kind: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: String,
-    pub transition: TransitionObject,
-    /// The registration as of the transition.
+    /// The status change; null for `domain.test_message`.
+    pub transition: Option<TransitionObject>,
+    /// The registration as of the event.
     pub domain: DomainObject,
+    /// `domain.test_message` only: the message received and its verdicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<super::messages::MessageObject>,
 }
 
 impl From<&OutboxEvent> for EventObject {
@@ -35,8 +40,12 @@ impl From<&OutboxEvent> for EventObject {
             id: event.id.clone(),
             kind: event.kind.clone(),
             created_at: time(&event.created_at),
-            transition: event.transition.clone().into(),
+            transition: event.transition.clone().map(Into::into),
             domain: DomainObject::from(event.record.clone()),
+            message: event
+                .message
+                .as_deref()
+                .map(super::messages::MessageObject::from),
         }
     }
 }

@@ -71,7 +71,7 @@ impl Policy {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Policy::None => "none",
             Policy::Quarantine => "quarantine",
@@ -777,6 +777,99 @@ pub fn strict_dkim_alignment(record: &str) -> bool {
         .tags
         .iter()
         .any(|tag| tag.name == "adkim" && tag.value.eq_ignore_ascii_case("s"))
+}
+
+/// The policy a receiver applies to a message whose From domain is `domain` (RFC 7489 §6.6.3),
+/// as far as the snapshot shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessagePolicy {
+    /// No DMARC record: DMARC does not apply (result `none`).
+    None,
+    /// DNS did not answer: `temperror`, a later try may find the record.
+    TempError(String),
+    /// A record that receivers cannot use: several records, or what OpenDMARC discards.
+    PermError(String),
+    Found {
+        /// Where the record is (`_dmarc.` the domain, or its organizational domain).
+        name: String,
+        /// `p=`, or `sp=` for a subdomain under an organizational domain's record.
+        policy: Policy,
+        /// `aspf=s` and `adkim=s`: strict alignment.
+        strict_spf: bool,
+        strict_dkim: bool,
+    },
+}
+
+/// Finds the policy for a message From `domain`; `Err` names the query still needed.
+pub fn message_policy(domain: &str, snapshot: &DnsSnapshot) -> Result<MessagePolicy, Query> {
+    let own = policy_name(domain);
+    let failed = |name: &str, failure: &crate::answer::LookupFailure| {
+        MessagePolicy::TempError(format!(
+            "the DNS lookup of the DMARC record at {name} failed ({failure}): try again"
+        ))
+    };
+    let found = match snapshot.get(&Query::txt(&own)) {
+        None => return Err(Query::txt(&own)),
+        Some(Answer::Failed(failure)) => return Ok(failed(&own, failure)),
+        Some(answer) => {
+            let records = dmarc_records(answer.records().unwrap_or_default());
+            if records.is_empty() {
+                None
+            } else {
+                Some((own, records))
+            }
+        }
+    };
+    let organizational = organizational_domain(domain);
+    let found = match found {
+        Some(found) => Some(found),
+        None if organizational == domain => None,
+        None => {
+            let org = policy_name(&organizational);
+            match snapshot.get(&Query::txt(&org)) {
+                None => return Err(Query::txt(&org)),
+                Some(Answer::Failed(failure)) => return Ok(failed(&org, failure)),
+                Some(answer) => {
+                    let records = dmarc_records(answer.records().unwrap_or_default());
+                    (!records.is_empty()).then_some((org, records))
+                }
+            }
+        }
+    };
+    let Some((name, records)) = found else {
+        return Ok(MessagePolicy::None);
+    };
+    if records.len() > 1 {
+        return Ok(MessagePolicy::PermError(format!(
+            "{name} has {} DMARC records: receivers apply none of them (RFC 7489 §6.6.3)",
+            records.len()
+        )));
+    }
+    let record = parse(records[0]);
+    if let Some(error) = record.errors.first() {
+        return Ok(MessagePolicy::PermError(format!(
+            "the DMARC record at {name} is not usable: {error}"
+        )));
+    }
+    let at_organizational = name != policy_name(domain);
+    let policy = if at_organizational {
+        record.subdomain_policy.or(record.policy)
+    } else {
+        record.policy
+    }
+    .unwrap_or(Policy::None);
+    let strict = |tag_name: &str| {
+        record
+            .tags
+            .iter()
+            .any(|tag| tag.name == tag_name && tag.value.to_ascii_lowercase().starts_with('s'))
+    };
+    Ok(MessagePolicy::Found {
+        strict_spf: strict("aspf"),
+        strict_dkim: strict("adkim"),
+        name,
+        policy,
+    })
 }
 
 /// The DMARC record that applies to `domain` in `snapshot`, if exactly one is found.

@@ -48,6 +48,40 @@ impl Settings {
     }
 }
 
+/// The STARTTLS configuration from a PEM certificate chain and its private key, read now so a
+/// missing or mismatched file stops the daemon at start with the reason.
+pub fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| format!("cannot read the certificate {}: {error}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{} holds no PEM certificate", cert.display()));
+    }
+    let private = PrivateKeyDer::from_pem_file(key)
+        .map_err(|error| format!("cannot read the private key {}: {error}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| {
+            builder
+                .with_no_client_auth()
+                .with_single_cert(chain, private)
+        })
+        .map(Arc::new)
+        .map_err(|error| {
+            format!(
+                "the certificate {} and key {} cannot be used together: {error}",
+                cert.display(),
+                key.display()
+            )
+        })
+}
+
 /// Where recipients are decided and messages go.
 #[async_trait::async_trait]
 pub trait Inbox: Send + Sync + 'static {

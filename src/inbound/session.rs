@@ -47,6 +47,8 @@ pub enum Recipient {
     Unknown,
     /// Not in the test domain: the listener relays nothing.
     NotLocal,
+    /// Could not be decided now (the store is unreachable): try again later.
+    Unavailable,
 }
 
 /// A message received whole: the envelope and the data, dot-unstuffed, CRLF line ends.
@@ -211,6 +213,9 @@ impl Session {
                 "550 5.1.1 No such test address, or it has expired: ask the domain page for a new one\r\n",
             ),
             Recipient::NotLocal => self.refuse("550 5.7.1 Relaying denied\r\n"),
+            Recipient::Unavailable => {
+                self.refuse("451 4.3.0 The address cannot be checked now: try again later\r\n")
+            }
         }
     }
 

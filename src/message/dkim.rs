@@ -21,7 +21,7 @@ use mail_auth::{
     AuthenticatedMessage, DkimResult, DnsError, Error as AuthError, MessageAuthenticator,
     Parameters, ResolverCache, Txt,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::checks::dkim::{rsa_bits, tag, tag_list};
 use crate::checks::dmarc::{self, organizational_domain};
@@ -44,7 +44,19 @@ pub enum MessageError {
 }
 
 /// A verdict word of RFC 8601 for DKIM.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -78,7 +90,7 @@ impl Verdict {
 }
 
 /// What the signing key is, when it could be fetched.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KeyInfo {
     /// Where the key was published.
     pub name: String,
@@ -92,7 +104,7 @@ pub struct KeyInfo {
 }
 
 /// How the signing domain relates to the From domain (RFC 7489 §3.1.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Alignment {
     /// d= equals the From domain.
@@ -104,14 +116,14 @@ pub enum Alignment {
 }
 
 /// When the signing domain is registered: whether this selector is one its profile requires.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Registration {
     pub profile: String,
     pub selector_required: bool,
 }
 
 /// The verdict on one DKIM-Signature.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SignatureVerdict {
     pub domain: String,
     pub selector: String,
@@ -128,7 +140,7 @@ pub struct SignatureVerdict {
 }
 
 /// The contract's DKIM verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DkimVerdict {
     pub result: Verdict,
     pub signatures: Vec<SignatureVerdict>,
@@ -198,7 +210,7 @@ fn starts_with_header_field(message: &[u8]) -> bool {
 
 /// A TXT cache filled before verification; mail-auth reads from it instead of querying.
 #[derive(Default)]
-struct KeyCache {
+pub(super) struct KeyCache {
     entries: Mutex<HashMap<Box<str>, Txt>>,
 }
 
@@ -208,7 +220,7 @@ impl KeyCache {
         format!("{}.", name.trim_end_matches('.').to_ascii_lowercase()).into_boxed_str()
     }
 
-    fn put(&self, name: &str, value: Txt) {
+    pub(super) fn put(&self, name: &str, value: Txt) {
         self.lock().insert(Self::key(name), value);
     }
 
@@ -242,12 +254,12 @@ impl ResolverCache<Box<str>, Txt> for KeyCache {
 }
 
 /// What one key lookup gave: the key record's facts, and why it failed if it did.
-struct FetchedKey {
-    info: Option<KeyInfo>,
+pub(super) struct FetchedKey {
+    pub(super) info: Option<KeyInfo>,
     /// The key record mail-auth uses, for the tag checks it does not make.
     record: Option<String>,
     /// A plain reason when there is no usable key.
-    problem: Option<(Verdict, String)>,
+    pub(super) problem: Option<(Verdict, String)>,
 }
 
 /// Reads a key record's tags for what support needs: type, size, test mode.
@@ -286,7 +298,7 @@ fn key_info(name: &str, record: &str) -> KeyInfo {
 }
 
 /// Turns one key lookup's answer into the cache entry mail-auth will read, and the facts.
-fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
+pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
     let records = match answer.records() {
         Err(failure) => {
             cache.put(
@@ -446,7 +458,7 @@ fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<String>
     None
 }
 
-fn key_name(selector: &str, domain: &str) -> String {
+pub(super) fn key_name(selector: &str, domain: &str) -> String {
     format!("{selector}._domainkey.{domain}").to_ascii_lowercase()
 }
 
@@ -703,27 +715,37 @@ pub async fn verify_cached(
     raw: &[u8],
     fresh: bool,
 ) -> Result<DkimVerdict, MessageError> {
-    verify_with(resolver, raw, |queries| async move {
-        let now = Instant::now();
-        let mut answers = Vec::with_capacity(queries.len());
-        let mut missing = Vec::new();
-        for query in queries {
-            match (!fresh).then(|| cache.get(&query, now)).flatten() {
-                Some(answer) => answers.push((query, answer)),
-                None => missing.push(query),
-            }
-        }
-        let fetched =
-            futures_util::future::join_all(missing.iter().map(|q| resolver.resolve_with_ttl(q)))
-                .await;
-        let now = Instant::now();
-        for (query, (answer, ttl)) in missing.into_iter().zip(fetched) {
-            cache.put(&query, &answer, ttl, now);
-            answers.push((query, answer));
-        }
-        answers
+    verify_with(resolver, raw, |queries| {
+        fetch_cached(resolver, cache, queries, fresh)
     })
     .await
+}
+
+/// Answers `queries` from `cache` when they are there and fresh (unless `fresh`), the rest
+/// through `resolver`, keeping what it answers for its TTL.
+pub async fn fetch_cached(
+    resolver: &Resolver,
+    cache: &KeyAnswers,
+    queries: Vec<Query>,
+    fresh: bool,
+) -> Vec<(Query, Answer)> {
+    let now = Instant::now();
+    let mut answers = Vec::with_capacity(queries.len());
+    let mut missing = Vec::new();
+    for query in queries {
+        match (!fresh).then(|| cache.get(&query, now)).flatten() {
+            Some(answer) => answers.push((query, answer)),
+            None => missing.push(query),
+        }
+    }
+    let fetched =
+        futures_util::future::join_all(missing.iter().map(|q| resolver.resolve_with_ttl(q))).await;
+    let now = Instant::now();
+    for (query, (answer, ttl)) in missing.into_iter().zip(fetched) {
+        cache.put(&query, &answer, ttl, now);
+        answers.push((query, answer));
+    }
+    answers
 }
 
 /// As `verify`, with the key lookups answered by `fetch` (the fuzz target answers from its

@@ -1,6 +1,829 @@
 //! The one place that judges a raw message. `dkim` verifies its DKIM signatures (the paste
 //! box of the pages and `POST /v1/dkim/verify`); with a connection's context — the client's
-//! address, HELO and MAIL FROM — the inbound listener's messages get SPF, DMARC alignment and
-//! ARC verdicts as well.
+//! address, HELO and MAIL FROM — `judge` adds what a receiver decides from the rest: SPF for
+//! the client and the envelope sender (the project's own RFC 7208 evaluator, over the same
+//! resolver as every check), DMARC with SPF and DKIM alignment (RFC 7489), ARC (RFC 8617, by
+//! mail-auth from a filled key cache) and the `Authentication-Results` line (RFC 8601).
+//!
+//! A message passes only when DMARC passes for the domain it was meant to prove: a message
+//! From another domain fails, naming it.
 
 pub mod dkim;
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters};
+use serde::{Deserialize, Serialize};
+
+use crate::checks::dmarc::{self, MessagePolicy, organizational_domain};
+use crate::checks::spf::eval::{Identity, SpfResult, check_host_as};
+use crate::checks::{DnsSnapshot, Query, QueryType};
+use crate::dns::Resolver;
+use dkim::{DkimVerdict, KeyAnswers, MessageError};
+
+/// Rounds of SPF lookups (includes, redirects, a, mx): RFC 7208's limits end an evaluation
+/// well within them; the bound keeps a hostile record from asking for ever.
+const SPF_ROUNDS: usize = 16;
+
+/// Who handed the message over: what the SMTP session saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub client_ip: IpAddr,
+    /// The EHLO/HELO name as the client gave it.
+    pub helo: String,
+    /// The reverse path, without brackets; empty for the null sender.
+    pub mail_from: String,
+}
+
+/// SPF as a receiver evaluates it for this message (RFC 7208 §2.4: MAIL FROM, or HELO for
+/// the null sender).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SpfVerdict {
+    /// `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror` or `permerror`.
+    pub result: String,
+    /// The domain whose SPF record was evaluated.
+    pub domain: String,
+    /// Passes and shares the From domain (or its organizational domain, unless `aspf=s`): only
+    /// then does SPF count for DMARC.
+    pub aligned: bool,
+    pub reason: String,
+}
+
+/// A DMARC result word (RFC 7489 §11.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DmarcResult {
+    Pass,
+    Fail,
+    None,
+    Temperror,
+    Permerror,
+}
+
+impl DmarcResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmarcResult::Pass => "pass",
+            DmarcResult::Fail => "fail",
+            DmarcResult::None => "none",
+            DmarcResult::Temperror => "temperror",
+            DmarcResult::Permerror => "permerror",
+        }
+    }
+}
+
+/// DMARC for the From domain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DmarcVerdict {
+    pub result: DmarcResult,
+    /// The policy receivers apply to mail that fails (`none`, `quarantine`, `reject`); `null`
+    /// without a usable record.
+    pub policy: Option<String>,
+    pub spf_aligned: bool,
+    pub dkim_aligned: bool,
+    pub reason: String,
+}
+
+impl DmarcVerdict {
+    /// DMARC that cannot be applied, for `reason`; `judge_dmarc` fills in the rest.
+    fn permerror(reason: String) -> Self {
+        DmarcVerdict {
+            result: DmarcResult::Permerror,
+            policy: None,
+            spf_aligned: false,
+            dkim_aligned: false,
+            reason,
+        }
+    }
+}
+
+/// ARC (RFC 8617): whether the chain of sealed hops the message carries verifies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ArcVerdict {
+    /// `none` (no ARC sets), `pass` or `fail`.
+    pub result: String,
+    /// ARC sets (hops) the message carries.
+    pub sets: usize,
+    pub reason: String,
+}
+
+/// The overall word: the message proves its domain or it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+        }
+    }
+}
+
+/// Everything a receiver would conclude about one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MessageVerdict {
+    /// The From header's address (the first one), as written.
+    pub from: Option<String>,
+    /// Its domain, lower case: the domain DMARC judges.
+    pub from_domain: Option<String>,
+    pub subject: Option<String>,
+    pub spf: SpfVerdict,
+    pub dkim: DkimVerdict,
+    pub dmarc: DmarcVerdict,
+    pub arc: ArcVerdict,
+    pub authentication_results: String,
+    pub verdict: Outcome,
+    pub reason: String,
+}
+
+/// Judges `raw` as received from `connection`, for the domain it was sent to prove. DNS goes
+/// through `resolver`; DKIM keys, ARC keys and DMARC records through `keys` (kept for their
+/// TTL). `authserv_id` names this receiver in the Authentication-Results line.
+pub async fn judge(
+    resolver: &Resolver,
+    keys: &KeyAnswers,
+    raw: &[u8],
+    connection: &Connection,
+    expected_domain: &str,
+    authserv_id: &str,
+) -> Result<MessageVerdict, MessageError> {
+    let bytes = dkim::normalize(raw)?;
+    let headers = Headers::read(&bytes);
+    let (dkim, spf, arc) = tokio::join!(
+        dkim::verify_cached(resolver, keys, &bytes, false),
+        spf(resolver, connection),
+        arc(resolver, keys, &bytes),
+    );
+    let dkim = dkim?;
+
+    let mut dmarc = DmarcVerdict::permerror(String::new());
+    let mut spf = spf;
+    match headers.from_domains.len() {
+        0 => {
+            dmarc.result = DmarcResult::Permerror;
+            dmarc.reason = "the message has no From address: DMARC cannot be applied, and \
+                            receivers refuse such mail"
+                .to_string();
+        }
+        1 => {
+            let from_domain = &headers.from_domains[0];
+            let policy = dmarc_policy(resolver, keys, from_domain).await;
+            judge_dmarc(&mut dmarc, &mut spf, &dkim, from_domain, policy);
+        }
+        _ => {
+            dmarc.result = DmarcResult::Permerror;
+            dmarc.reason = format!(
+                "the From header names several domains ({}): receivers cannot apply one \
+                 DMARC policy and may refuse the message (RFC 7489 §6.6.1)",
+                headers.from_domains.join(", ")
+            );
+        }
+    }
+    let from_domain = headers.from_domains.first().cloned();
+    let (verdict, reason) = conclude(&dmarc, from_domain.as_deref(), expected_domain);
+    let authentication_results = authentication_results(
+        authserv_id,
+        connection,
+        &spf,
+        &dkim,
+        &dmarc,
+        &arc,
+        from_domain.as_deref(),
+    );
+    Ok(MessageVerdict {
+        from: headers.from,
+        from_domain,
+        subject: headers.subject,
+        spf,
+        dkim,
+        dmarc,
+        arc,
+        authentication_results,
+        verdict,
+        reason,
+    })
+}
+
+impl MessageVerdict {
+    /// The verdict on data that is not a message at all (no header block): nothing passes.
+    pub fn unreadable(error: &MessageError) -> Self {
+        let reason = format!("not a message: {error}");
+        MessageVerdict {
+            from: None,
+            from_domain: None,
+            subject: None,
+            spf: SpfVerdict {
+                result: "none".to_string(),
+                domain: String::new(),
+                aligned: false,
+                reason: reason.clone(),
+            },
+            dkim: DkimVerdict {
+                result: dkim::Verdict::None,
+                signatures: Vec::new(),
+                authentication_results: "dkim=none".to_string(),
+                from_domain: None,
+                aligned_pass: false,
+            },
+            dmarc: DmarcVerdict::permerror(reason.clone()),
+            arc: ArcVerdict {
+                result: "none".to_string(),
+                sets: 0,
+                reason: "the message carries no ARC sets".to_string(),
+            },
+            authentication_results: "dmarc=permerror".to_string(),
+            verdict: Outcome::Fail,
+            reason,
+        }
+    }
+}
+
+/// What the header block says about who sent the message.
+struct Headers {
+    from: Option<String>,
+    /// The distinct domains of the From addresses, lower case.
+    from_domains: Vec<String>,
+    subject: Option<String>,
+}
+
+impl Headers {
+    fn read(bytes: &[u8]) -> Self {
+        let parsed = mail_parser::MessageParser::new().parse_headers(bytes);
+        let addresses: Vec<String> = parsed
+            .as_ref()
+            .and_then(|message| message.from())
+            .map(|from| {
+                from.iter()
+                    .filter_map(|address| address.address())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut from_domains: Vec<String> = Vec::new();
+        for address in &addresses {
+            let domain = address
+                .rsplit_once('@')
+                .map(|(_, domain)| domain.trim().trim_end_matches('.').to_ascii_lowercase())
+                .unwrap_or_default();
+            if !from_domains.contains(&domain) {
+                from_domains.push(domain);
+            }
+        }
+        Headers {
+            from: addresses.into_iter().next(),
+            from_domains,
+            subject: parsed
+                .as_ref()
+                .and_then(|message| message.subject())
+                .map(|subject| subject.chars().take(300).collect()),
+        }
+    }
+}
+
+/// SPF for the envelope: the MAIL FROM domain with its local-part, or `postmaster@` the HELO
+/// name for the null sender (RFC 7208 §2.4).
+async fn spf(resolver: &Resolver, connection: &Connection) -> SpfVerdict {
+    let (local_part, domain) = match connection.mail_from.rsplit_once('@') {
+        Some((local, domain)) if !connection.mail_from.is_empty() => (
+            local.to_string(),
+            domain.trim_end_matches('.').to_ascii_lowercase(),
+        ),
+        _ => (
+            "postmaster".to_string(),
+            connection.helo.trim_end_matches('.').to_ascii_lowercase(),
+        ),
+    };
+    let verdict = |result: SpfResult, reason: String| SpfVerdict {
+        result: result.as_str().to_string(),
+        domain: domain.clone(),
+        aligned: false,
+        reason,
+    };
+    // §4.3: a domain that is not a valid name gives none.
+    if crate::domain::DomainName::parse(&domain).is_err() || !domain.contains('.') {
+        return verdict(
+            SpfResult::None,
+            format!(
+                "\"{}\" is not a domain name SPF can be checked for",
+                crate::checks::spf::parse::printable(&domain)
+            ),
+        );
+    }
+    let identity = Identity {
+        local_part,
+        helo: connection.helo.clone(),
+    };
+    let ip = connection.client_ip;
+    let mut snapshot = DnsSnapshot::new();
+    let mut evaluation = check_host_as(&snapshot, &domain, ip, identity.clone());
+    for _ in 0..SPF_ROUNDS {
+        if evaluation.complete() {
+            break;
+        }
+        snapshot.extend(resolver.resolve_all(evaluation.needed.clone()).await);
+        evaluation = check_host_as(&snapshot, &domain, ip, identity.clone());
+    }
+    let result = if evaluation.complete() {
+        evaluation.result()
+    } else {
+        SpfResult::PermError
+    };
+    let decided_by = evaluation
+        .decision
+        .as_ref()
+        .map(|decision| format!(" (\"{}\" of {})", decision.text, decision.domain))
+        .unwrap_or_default();
+    let reason = match result {
+        SpfResult::Pass => format!("{ip} is allowed by the SPF record of {domain}{decided_by}"),
+        SpfResult::Fail => format!(
+            "{ip} is not allowed by the SPF record of {domain}{decided_by}: receivers refuse \
+             mail from this server for {domain} — send through the provider, or add the \
+             server to the record"
+        ),
+        SpfResult::SoftFail => format!(
+            "{ip} is not allowed by the SPF record of {domain}{decided_by} (softfail): \
+             receivers mark the mail as suspect"
+        ),
+        SpfResult::Neutral => format!(
+            "the SPF record of {domain} says nothing about {ip}{decided_by}: it neither \
+             allows nor refuses it"
+        ),
+        SpfResult::None => format!("{domain} publishes no SPF record"),
+        SpfResult::TempError => match evaluation.failures.first() {
+            Some((query, failure)) => format!(
+                "the DNS lookup of {} for {domain}'s SPF failed ({failure}): try again",
+                query.name
+            ),
+            None => format!("DNS failed while evaluating the SPF of {domain}: try again"),
+        },
+        SpfResult::PermError => match &evaluation.problem {
+            Some(problem) => problem.message.clone(),
+            None => format!(
+                "the SPF of {domain} needs more lookups than a receiver makes: it cannot be \
+                 evaluated"
+            ),
+        },
+    };
+    verdict(result, reason)
+}
+
+/// The DMARC policy of the From domain, its lookups answered through the key cache.
+async fn dmarc_policy(resolver: &Resolver, keys: &KeyAnswers, from_domain: &str) -> MessagePolicy {
+    let mut snapshot = DnsSnapshot::new();
+    // The domain's own record, then (only when it has none) the organizational domain's.
+    for _ in 0..2 {
+        match dmarc::message_policy(from_domain, &snapshot) {
+            Ok(policy) => return policy,
+            Err(query) => {
+                snapshot.extend(dkim::fetch_cached(resolver, keys, vec![query], false).await)
+            }
+        }
+    }
+    dmarc::message_policy(from_domain, &snapshot).unwrap_or_else(|query| {
+        MessagePolicy::TempError(format!(
+            "the DMARC record at {} was not fetched",
+            query.name
+        ))
+    })
+}
+
+/// Whether `domain` aligns with the From domain (RFC 7489 §3.1): the same name, or (relaxed)
+/// the same organizational domain.
+fn aligned(domain: &str, from_domain: &str, strict: bool) -> bool {
+    let domain = domain.to_ascii_lowercase();
+    domain == from_domain
+        || (!strict && organizational_domain(&domain) == organizational_domain(from_domain))
+}
+
+/// DMARC (RFC 7489 §4.2): pass when SPF or DKIM passes for an aligned domain.
+fn judge_dmarc(
+    dmarc: &mut DmarcVerdict,
+    spf: &mut SpfVerdict,
+    dkim: &DkimVerdict,
+    from_domain: &str,
+    policy: MessagePolicy,
+) {
+    let (strict_spf, strict_dkim) = match &policy {
+        MessagePolicy::Found {
+            strict_spf,
+            strict_dkim,
+            ..
+        } => (*strict_spf, *strict_dkim),
+        _ => (false, false),
+    };
+    spf.aligned = spf.result == "pass" && aligned(&spf.domain, from_domain, strict_spf);
+    // The DKIM verifier read the same record's adkim= for each signature's `aligned`.
+    let aligned_signature = dkim
+        .signatures
+        .iter()
+        .find(|signature| signature.result == dkim::Verdict::Pass && signature.aligned);
+    dmarc.dkim_aligned = aligned_signature.is_some();
+    dmarc.spf_aligned = spf.aligned;
+    let mode = |strict: bool| if strict { "strict" } else { "relaxed" };
+    match policy {
+        MessagePolicy::None => {
+            dmarc.result = DmarcResult::None;
+            dmarc.reason = format!(
+                "{from_domain} publishes no DMARC record (at _dmarc.{from_domain}): receivers \
+                 such as Gmail and Yahoo require one from bulk senders — publish \
+                 \"{}\"",
+                dmarc::DEFAULT_RECORD
+            );
+        }
+        MessagePolicy::TempError(reason) => {
+            dmarc.result = DmarcResult::Temperror;
+            dmarc.reason = reason;
+        }
+        MessagePolicy::PermError(reason) => {
+            dmarc.result = DmarcResult::Permerror;
+            dmarc.reason = reason;
+        }
+        MessagePolicy::Found { policy, .. } => {
+            dmarc.policy = Some(policy.as_str().to_string());
+            let mut passes = Vec::new();
+            if let Some(signature) = aligned_signature {
+                passes.push(format!(
+                    "DKIM (d={}, {} alignment)",
+                    signature.domain,
+                    mode(strict_dkim)
+                ));
+            }
+            if spf.aligned {
+                passes.push(format!(
+                    "SPF ({}, {} alignment)",
+                    spf.domain,
+                    mode(strict_spf)
+                ));
+            }
+            if passes.is_empty() {
+                dmarc.result = DmarcResult::Fail;
+                dmarc.reason = format!(
+                    "neither DKIM nor SPF passes for a domain aligned with {from_domain}: {}; \
+                     {} — receivers apply p={}",
+                    dkim_failure(dkim, from_domain),
+                    spf_failure(spf, from_domain),
+                    policy.as_str()
+                );
+            } else {
+                dmarc.result = DmarcResult::Pass;
+                dmarc.reason = format!("aligned {}", passes.join(" and "));
+                if !dmarc.dkim_aligned {
+                    dmarc.reason.push_str(
+                        "; DKIM is not aligned, so the message fails DMARC once forwarded \
+                         (forwarding changes the sending server, not the signature): sign \
+                         with the domain's own DKIM key",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Why DKIM does not count for DMARC, in words.
+fn dkim_failure(dkim: &DkimVerdict, from_domain: &str) -> String {
+    let passing: BTreeSet<&str> = dkim
+        .signatures
+        .iter()
+        .filter(|signature| signature.result == dkim::Verdict::Pass)
+        .map(|signature| signature.domain.as_str())
+        .collect();
+    if dkim.signatures.is_empty() {
+        "the message has no DKIM signature".to_string()
+    } else if !passing.is_empty() {
+        format!(
+            "DKIM passes only for {}, not for {from_domain} — publish the provider's DKIM \
+             records for {from_domain} so it signs as {from_domain}",
+            passing.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        let first = &dkim.signatures[0];
+        format!(
+            "DKIM {} for d={}: {}",
+            first.result.as_str(),
+            first.domain,
+            first.reason
+        )
+    }
+}
+
+/// Why SPF does not count for DMARC, in words.
+fn spf_failure(spf: &SpfVerdict, from_domain: &str) -> String {
+    if spf.result == "pass" {
+        format!(
+            "SPF passes for {}, which is not aligned with {from_domain} — the provider's \
+             return-path (bounce) domain must be under {from_domain}",
+            spf.domain
+        )
+    } else {
+        format!("SPF {} for {}", spf.result, spf.domain)
+    }
+}
+
+/// The overall word for the domain the message was meant to prove.
+fn conclude(
+    dmarc: &DmarcVerdict,
+    from_domain: Option<&str>,
+    expected_domain: &str,
+) -> (Outcome, String) {
+    match from_domain {
+        Some(from) if from != expected_domain => {
+            return (
+                Outcome::Fail,
+                format!(
+                    "the message is From {from}, not {expected_domain}: it proves nothing \
+                     about {expected_domain} — send the test from an address at \
+                     {expected_domain}"
+                ),
+            );
+        }
+        _ => {}
+    }
+    match dmarc.result {
+        DmarcResult::Pass => (
+            Outcome::Pass,
+            format!("DMARC passes for {expected_domain}: {}", dmarc.reason),
+        ),
+        DmarcResult::Fail => (
+            Outcome::Fail,
+            format!("DMARC fails for {expected_domain}: {}", dmarc.reason),
+        ),
+        DmarcResult::None => (Outcome::Fail, dmarc.reason.clone()),
+        DmarcResult::Temperror | DmarcResult::Permerror => (
+            Outcome::Fail,
+            format!("DMARC {}: {}", dmarc.result.as_str(), dmarc.reason),
+        ),
+    }
+}
+
+/// ARC: the keys of every seal and message signature fetched through the cache, then the
+/// chain verified by mail-auth on the blocking pool (RSA is CPU work).
+async fn arc(resolver: &Resolver, keys: &KeyAnswers, bytes: &[u8]) -> ArcVerdict {
+    let none = |sets: usize, result: &str, reason: String| ArcVerdict {
+        result: result.to_string(),
+        sets,
+        reason,
+    };
+    let names: BTreeSet<String> = {
+        let Some(message) = AuthenticatedMessage::parse_with_opts(bytes, None, false) else {
+            return none(0, "none", "the message carries no ARC sets".to_string());
+        };
+        if message.ams_headers.is_empty()
+            && message.as_headers.is_empty()
+            && !message.has_arc_errors
+        {
+            return none(0, "none", "the message carries no ARC sets".to_string());
+        }
+        message
+            .as_headers
+            .iter()
+            .map(|header| dkim::key_name(&header.header.s, &header.header.d))
+            .chain(
+                message
+                    .ams_headers
+                    .iter()
+                    .map(|header| dkim::key_name(&header.header.s, &header.header.d)),
+            )
+            .take(2 * 50)
+            .collect()
+    };
+    let queries: Vec<Query> = names
+        .iter()
+        .map(|name| Query::new(name, QueryType::Txt))
+        .collect();
+    let answers = dkim::fetch_cached(resolver, keys, queries, false).await;
+    let cache = dkim::KeyCache::default();
+    let mut problems = Vec::new();
+    for (query, answer) in &answers {
+        if let Some((_, problem)) = dkim::prepare_key(&query.name, answer, &cache).problem {
+            problems.push(problem);
+        }
+    }
+    let authenticator = MessageAuthenticator(resolver.hickory().clone());
+    let runtime = tokio::runtime::Handle::current();
+    let bytes = bytes.to_vec();
+    let verified = tokio::task::spawn_blocking(move || {
+        let message = AuthenticatedMessage::parse_with_opts(&bytes, None, false)?;
+        let sets = message.as_headers.len();
+        let output = runtime
+            .block_on(authenticator.verify_arc(Parameters::new(&message).with_txt_cache(&cache)));
+        Some((sets, output.result().clone()))
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some((sets, result)) = verified else {
+        return none(0, "fail", "the ARC headers could not be read".to_string());
+    };
+    match result {
+        DkimResult::Pass => none(
+            sets,
+            "pass",
+            format!("the chain of {sets} ARC set(s) verifies"),
+        ),
+        DkimResult::None => none(sets, "none", "the message carries no ARC sets".to_string()),
+        DkimResult::TempError(error) => none(
+            sets,
+            "fail",
+            problems
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("an ARC key could not be fetched: {error}")),
+        ),
+        DkimResult::Fail(error) | DkimResult::PermError(error) | DkimResult::Neutral(error) => {
+            none(
+                sets,
+                "fail",
+                match problems.first() {
+                    Some(problem) => format!("the ARC chain does not verify: {problem}"),
+                    None => format!("the ARC chain does not verify: {error}"),
+                },
+            )
+        }
+    }
+}
+
+/// The Authentication-Results header field this receiver would add (RFC 8601).
+fn authentication_results(
+    authserv_id: &str,
+    connection: &Connection,
+    spf: &SpfVerdict,
+    dkim: &DkimVerdict,
+    dmarc: &DmarcVerdict,
+    arc: &ArcVerdict,
+    from_domain: Option<&str>,
+) -> String {
+    let mut clauses = vec![authserv_id.to_string()];
+    let spf_property = if connection.mail_from.is_empty() {
+        format!("smtp.helo={}", spf.domain)
+    } else {
+        format!("smtp.mailfrom={}", spf.domain)
+    };
+    clauses.push(format!("spf={} {spf_property}", spf.result));
+    clauses.push(dkim.authentication_results.clone());
+    let mut dmarc_clause = format!("dmarc={}", dmarc.result.as_str());
+    if let Some(policy) = &dmarc.policy {
+        dmarc_clause.push_str(&format!(" (p={policy})"));
+    }
+    if let Some(from) = from_domain {
+        dmarc_clause.push_str(&format!(" header.from={from}"));
+    }
+    clauses.push(dmarc_clause);
+    clauses.push(format!("arc={}", arc.result));
+    clauses.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dkim_verdict(signatures: Vec<dkim::SignatureVerdict>) -> DkimVerdict {
+        DkimVerdict {
+            result: dkim::Verdict::None,
+            signatures,
+            authentication_results: "dkim=none".to_string(),
+            from_domain: Some("shop.example".to_string()),
+            aligned_pass: false,
+        }
+    }
+
+    fn signature(domain: &str, result: dkim::Verdict, aligned: bool) -> dkim::SignatureVerdict {
+        dkim::SignatureVerdict {
+            domain: domain.to_string(),
+            selector: "s1".to_string(),
+            algorithm: "rsa-sha256".to_string(),
+            result,
+            reason: "signature verified".to_string(),
+            key: None,
+            alignment: dkim::Alignment::None,
+            aligned,
+            registration: None,
+            warnings: vec![],
+        }
+    }
+
+    fn spf(result: &str, domain: &str) -> SpfVerdict {
+        SpfVerdict {
+            result: result.to_string(),
+            domain: domain.to_string(),
+            aligned: false,
+            reason: String::new(),
+        }
+    }
+
+    fn found(strict_spf: bool) -> MessagePolicy {
+        MessagePolicy::Found {
+            name: "_dmarc.shop.example".to_string(),
+            policy: dmarc::Policy::Reject,
+            strict_spf,
+            strict_dkim: false,
+        }
+    }
+
+    fn dmarc_of(
+        spf_verdict: &mut SpfVerdict,
+        dkim: &DkimVerdict,
+        policy: MessagePolicy,
+    ) -> DmarcVerdict {
+        let mut dmarc = DmarcVerdict::permerror(String::new());
+        judge_dmarc(&mut dmarc, spf_verdict, dkim, "shop.example", policy);
+        dmarc
+    }
+
+    #[test]
+    fn dmarc_passes_on_aligned_dkim_or_spf() {
+        let dkim = dkim_verdict(vec![signature("shop.example", dkim::Verdict::Pass, true)]);
+        let dmarc = dmarc_of(
+            &mut spf("fail", "bounce.provider.example"),
+            &dkim,
+            found(false),
+        );
+        assert_eq!(dmarc.result, DmarcResult::Pass);
+        assert!(dmarc.dkim_aligned && !dmarc.spf_aligned);
+        assert_eq!(dmarc.policy.as_deref(), Some("reject"));
+
+        // Relaxed SPF alignment: a bounce subdomain of the From domain counts.
+        let unsigned = dkim_verdict(vec![]);
+        let mut relaxed = spf("pass", "bounce.shop.example");
+        let dmarc = dmarc_of(&mut relaxed, &unsigned, found(false));
+        assert_eq!(dmarc.result, DmarcResult::Pass);
+        assert!(relaxed.aligned && dmarc.spf_aligned);
+        assert!(dmarc.reason.contains("once forwarded"), "{}", dmarc.reason);
+        // aspf=s: it does not.
+        let dmarc = dmarc_of(
+            &mut spf("pass", "bounce.shop.example"),
+            &unsigned,
+            found(true),
+        );
+        assert_eq!(dmarc.result, DmarcResult::Fail);
+    }
+
+    #[test]
+    fn dmarc_fails_with_the_provider_domain_only_and_names_it() {
+        let dkim = dkim_verdict(vec![signature(
+            "mandrillapp.com",
+            dkim::Verdict::Pass,
+            false,
+        )]);
+        let dmarc = dmarc_of(&mut spf("pass", "mandrillapp.com"), &dkim, found(false));
+        assert_eq!(dmarc.result, DmarcResult::Fail);
+        assert!(
+            dmarc
+                .reason
+                .contains("DKIM passes only for mandrillapp.com")
+                && dmarc.reason.contains("SPF passes for mandrillapp.com"),
+            "{}",
+            dmarc.reason
+        );
+        let dmarc = dmarc_of(&mut spf("pass", "shop.example"), &dkim, MessagePolicy::None);
+        assert_eq!(dmarc.result, DmarcResult::None);
+        assert!(dmarc.reason.contains("v=DMARC1; p=none;"));
+    }
+
+    #[test]
+    fn a_message_from_another_domain_fails_naming_it() {
+        let pass = DmarcVerdict {
+            result: DmarcResult::Pass,
+            policy: Some("none".to_string()),
+            spf_aligned: true,
+            dkim_aligned: true,
+            reason: "aligned".to_string(),
+        };
+        let (outcome, reason) = conclude(&pass, Some("other.example"), "shop.example");
+        assert_eq!(outcome, Outcome::Fail);
+        assert!(
+            reason.contains("From other.example, not shop.example"),
+            "{reason}"
+        );
+        assert_eq!(
+            conclude(&pass, Some("shop.example"), "shop.example").0,
+            Outcome::Pass
+        );
+        let none = DmarcVerdict {
+            result: DmarcResult::None,
+            ..pass
+        };
+        assert_eq!(
+            conclude(&none, Some("shop.example"), "shop.example").0,
+            Outcome::Fail
+        );
+    }
+
+    #[test]
+    fn headers_give_from_domains_and_a_decoded_subject() {
+        let headers = Headers::read(
+            b"From: \"Shop\" <News@Shop.Example>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\nbody\r\n",
+        );
+        assert_eq!(headers.from.as_deref(), Some("News@Shop.Example"));
+        assert_eq!(headers.from_domains, vec!["shop.example".to_string()]);
+        assert_eq!(headers.subject.as_deref(), Some("café"));
+        let two = Headers::read(b"From: a@one.example, b@two.example\r\n\r\n");
+        assert_eq!(two.from_domains.len(), 2);
+        assert!(Headers::read(b"Subject: x\r\n\r\n").from_domains.is_empty());
+    }
+}

@@ -159,6 +159,13 @@ pub async fn open(
     }
 }
 
+/// A random identifier: `prefix_` and 32 hex digits (events, test messages).
+pub fn random_id(prefix: &str) -> String {
+    let id: [u8; 16] = rand::random();
+    let id: String = id.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{prefix}_{id}")
+}
+
 /// The connection pool, for metrics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolStats {
@@ -187,6 +194,9 @@ pub struct DomainRecord {
     pub records: Vec<RecordCheck>,
     /// Not checked by the scheduler, and no events, until resumed; status and history kept.
     pub paused: bool,
+    /// When a test message last passed (DMARC aligned, From this domain) since the
+    /// registration last changed.
+    pub proven_at: Option<DateTime<Utc>>,
 }
 
 /// A registration's state as the read model shares it: read-only, with one slot for what its
@@ -226,12 +236,50 @@ impl Snapshot {
 pub struct OutboxEvent {
     /// Unique, random: consumers de-duplicate by it.
     pub id: String,
-    /// `domain.verified`, `domain.failing`, `domain.pending`, `domain.deleted`.
+    /// `domain.verified`, `domain.failing`, `domain.pending`, `domain.deleted`,
+    /// `domain.test_message`.
     pub kind: String,
     pub created_at: DateTime<Utc>,
-    pub transition: Transition,
-    /// The registration as of the transition (no token).
+    /// The status change reported; `None` for a test message.
+    pub transition: Option<Transition>,
+    /// The registration as of the event (no token).
     pub record: DomainRecord,
+    /// The test message a `domain.test_message` event reports.
+    pub message: Option<Box<StoredMessage>>,
+}
+
+/// A test address given out for a registered domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestAddress {
+    /// The unguessable local part (lower case); the address is `local_part@` the inbound
+    /// domain.
+    pub local_part: String,
+    pub domain: String,
+    pub created_at: DateTime<Utc>,
+    /// Mail is refused (550) after this.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A message received at a test address: its envelope, header block and verdict (the body is
+/// not kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Unique, random (`msg_…`).
+    pub id: String,
+    /// The registered domain the test address belongs to.
+    pub domain: String,
+    pub received_at: DateTime<Utc>,
+    pub client_ip: String,
+    pub helo: String,
+    /// The reverse path; empty for the null sender.
+    pub mail_from: String,
+    /// The test address it was sent to.
+    pub recipient: String,
+    /// Whether it came over TLS (STARTTLS).
+    pub tls: bool,
+    /// The header block as received (at most 64 KiB).
+    pub headers: String,
+    pub verdict: crate::message::MessageVerdict,
 }
 
 /// Where a delivery stands.
@@ -552,4 +600,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// The `next_check_at` of the most overdue active registration.
     async fn oldest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Keeps a test address for its domain; false (nothing kept) when the domain has no active
+    /// registration.
+    async fn create_test_address(&self, address: &TestAddress) -> Result<bool, StoreError>;
+
+    /// The test address with this local part (lower case), expired or not.
+    async fn test_address(&self, local_part: &str) -> Result<Option<TestAddress>, StoreError>;
+
+    /// Keeps a received message, in one transaction with what it changes: a passing message
+    /// sets the registration's `proven_at`, and a `domain.test_message` event goes to the
+    /// outbox (none while paused). `None` (nothing kept) when the domain has no active
+    /// registration; otherwise the registration as of the message.
+    async fn save_message(
+        &self,
+        message: &StoredMessage,
+    ) -> Result<Option<DomainRecord>, StoreError>;
+
+    /// The messages received for a domain, newest first, at most `limit`.
+    async fn messages(&self, domain: &str, limit: u32) -> Result<Vec<StoredMessage>, StoreError>;
+
+    /// Deletes messages received before `received_before` and test addresses that expired
+    /// before `expired_before`, at most `batch` rows of each; returns how many went.
+    async fn prune_messages(
+        &self,
+        received_before: DateTime<Utc>,
+        expired_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError>;
 }

@@ -31,8 +31,14 @@ use crate::status::{DomainStatus, Transition};
 
 /// The schema's migrations, in order, embedded. sqlx serialises migrations across processes
 /// with an advisory lock, so replicas starting together migrate once.
-const MIGRATIONS: [(i64, &str, &str); 1] =
-    [(1, "init", include_str!("migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: [(i64, &str, &str); 2] = [
+    (1, "init", include_str!("migrations/postgres/0001_init.sql")),
+    (
+        2,
+        "test messages",
+        include_str!("migrations/postgres/0002_test_messages.sql"),
+    ),
+];
 
 /// The key of the advisory lock under which events are fanned out.
 const FAN_OUT_LOCK: i64 = 0x5345_4e44_4641_4e4f; // "SENDFANO"
@@ -349,5 +355,49 @@ impl Store for PostgresStore {
 
     async fn oldest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         oldest_due_in(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn create_test_address(&self, address: &super::TestAddress) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let created = create_test_address_in(&mut tx, address).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn test_address(
+        &self,
+        local_part: &str,
+    ) -> Result<Option<super::TestAddress>, StoreError> {
+        test_address_in(&mut *self.pool.acquire().await?, local_part).await
+    }
+
+    async fn save_message(
+        &self,
+        message: &super::StoredMessage,
+    ) -> Result<Option<DomainRecord>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let record = save_message_in(&mut tx, message).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn messages(
+        &self,
+        domain: &str,
+        limit: u32,
+    ) -> Result<Vec<super::StoredMessage>, StoreError> {
+        messages_in(&mut *self.pool.acquire().await?, domain, limit).await
+    }
+
+    async fn prune_messages(
+        &self,
+        received_before: DateTime<Utc>,
+        expired_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = prune_messages_in(&mut tx, received_before, expired_before, batch).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 }

@@ -56,6 +56,8 @@ struct PackedRow<'a> {
     checked_at: Option<DateTime<Utc>>,
     next_check_at: DateTime<Utc>,
     ready: bool,
+    #[serde(default)]
+    proven_at: Option<DateTime<Utc>>,
     #[serde(borrow)]
     records: &'a RawValue,
 }
@@ -103,6 +105,7 @@ fn deflate(record: &DomainRecord) -> Option<Box<[u8]>> {
         checked_at: record.checked_at,
         next_check_at: record.next_check_at,
         ready: record.ready,
+        proven_at: record.proven_at,
         records: &records,
     };
     let text = serde_json::to_vec(&row).ok()?;
@@ -140,6 +143,7 @@ fn inflate(
         ready: row.ready,
         records: rows::decode(rows::RECORDS_VERSION, row.records.get())?,
         paused,
+        proven_at: row.proven_at,
     })
 }
 
@@ -281,6 +285,7 @@ mod tests {
             ready: false,
             records: vec![],
             paused: false,
+            proven_at: Some(at),
         }
     }
 

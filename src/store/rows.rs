@@ -350,9 +350,15 @@ impl From<RecordV1> for RecordCheck {
 
 /// A webhook event's stored payload: the transition and the registration as of it. Version 1
 /// (`EVENT_VERSION` inside the JSON); a release that does not know a version refuses it.
+/// Version 2 adds `proven_at` and `message` (a `domain.test_message` event: the message, and
+/// the registration's status in `to` with no transition); version 1 rows read as version 2.
 #[derive(Serialize, Deserialize)]
 struct EventV1 {
     version: i64,
+    #[serde(default)]
+    proven_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<MessageV1>,
     at: DateTime<Utc>,
     from: Option<String>,
     to: String,
@@ -370,7 +376,7 @@ struct EventV1 {
     records: Vec<RecordV1>,
 }
 
-const EVENT_VERSION: i64 = 1;
+const EVENT_VERSION: i64 = 2;
 
 /// The stored payload of an event reporting `transition` of `record` (the token is left out:
 /// events never carry it).
@@ -378,8 +384,33 @@ pub fn encode_event(
     transition: &crate::status::Transition,
     record: &crate::store::DomainRecord,
 ) -> Result<String, serde_json::Error> {
+    encode_event_of(transition, record, None)
+}
+
+/// The stored payload of a `domain.test_message` event: the message and the registration as
+/// of it.
+pub fn encode_message_event(
+    message: &crate::store::StoredMessage,
+    record: &crate::store::DomainRecord,
+) -> Result<String, serde_json::Error> {
+    let status = crate::status::Transition {
+        at: message.received_at,
+        from: None,
+        to: record.lifecycle.status,
+        reason: String::new(),
+    };
+    encode_event_of(&status, record, Some(message))
+}
+
+fn encode_event_of(
+    transition: &crate::status::Transition,
+    record: &crate::store::DomainRecord,
+    message: Option<&crate::store::StoredMessage>,
+) -> Result<String, serde_json::Error> {
     serde_json::to_string(&EventV1 {
         version: EVENT_VERSION,
+        proven_at: record.proven_at,
+        message: message.map(MessageV1::from),
         at: transition.at,
         from: transition.from.map(|status| status.as_str().to_string()),
         to: transition.to.as_str().to_string(),
@@ -398,15 +429,20 @@ pub fn encode_event(
     })
 }
 
-/// An event's payload read back: the transition and the registration of `domain`.
-pub fn decode_event(
-    domain: &str,
-    text: &str,
-) -> Result<(crate::status::Transition, crate::store::DomainRecord), String> {
+/// What an event's payload reads back as: the transition (none for a test message), the
+/// registration as of it, and the test message it reports.
+pub type DecodedEvent = (
+    Option<crate::status::Transition>,
+    crate::store::DomainRecord,
+    Option<crate::store::StoredMessage>,
+);
+
+/// An event's payload read back.
+pub fn decode_event(domain: &str, text: &str) -> Result<DecodedEvent, String> {
     use std::str::FromStr;
     let row: EventV1 =
         serde_json::from_str(text).map_err(|error| format!("event is not valid JSON: {error}"))?;
-    if row.version != EVENT_VERSION {
+    if !(1..=EVENT_VERSION).contains(&row.version) {
         return Err(format!(
             "event is in unknown format version {}",
             row.version
@@ -439,8 +475,84 @@ pub fn decode_event(
         ready: row.ready,
         records: row.records.into_iter().map(RecordCheck::from).collect(),
         paused: row.paused,
+        proven_at: row.proven_at,
     };
-    Ok((transition, record))
+    match row.message {
+        Some(message) => Ok((None, record, Some(message.into_stored(domain)))),
+        None => Ok((Some(transition), record, None)),
+    }
+}
+
+/// A received test message's stored verdict (`test_messages.verdict`, version
+/// `MESSAGE_VERSION`): the envelope and the message verdict in the JSON of this version.
+#[derive(Serialize, Deserialize)]
+struct MessageV1 {
+    id: String,
+    received_at: DateTime<Utc>,
+    client_ip: String,
+    helo: String,
+    mail_from: String,
+    recipient: String,
+    tls: bool,
+    headers: String,
+    verdict: crate::message::MessageVerdict,
+}
+
+/// The format `test_messages.verdict` is written in.
+pub const MESSAGE_VERSION: i64 = 1;
+
+impl From<&crate::store::StoredMessage> for MessageV1 {
+    fn from(message: &crate::store::StoredMessage) -> Self {
+        MessageV1 {
+            id: message.id.clone(),
+            received_at: message.received_at,
+            client_ip: message.client_ip.clone(),
+            helo: message.helo.clone(),
+            mail_from: message.mail_from.clone(),
+            recipient: message.recipient.clone(),
+            tls: message.tls,
+            headers: message.headers.clone(),
+            verdict: message.verdict.clone(),
+        }
+    }
+}
+
+impl MessageV1 {
+    fn into_stored(self, domain: &str) -> crate::store::StoredMessage {
+        crate::store::StoredMessage {
+            id: self.id,
+            domain: domain.to_string(),
+            received_at: self.received_at,
+            client_ip: self.client_ip,
+            helo: self.helo,
+            mail_from: self.mail_from,
+            recipient: self.recipient,
+            tls: self.tls,
+            headers: self.headers,
+            verdict: self.verdict,
+        }
+    }
+}
+
+/// A test message as stored.
+pub fn encode_message(message: &crate::store::StoredMessage) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&MessageV1::from(message))
+}
+
+/// A stored test message read back.
+pub fn decode_message(
+    domain: &str,
+    version: i64,
+    text: &str,
+) -> Result<crate::store::StoredMessage, String> {
+    if version != MESSAGE_VERSION {
+        return Err(format!(
+            "test message is in unknown format version {version}"
+        ));
+    }
+    let row: MessageV1 = serde_json::from_str(text)
+        .map_err(|error| format!("test message is not valid JSON: {error}"))?;
+    Ok(row.into_stored(domain))
 }
 
 #[cfg(test)]

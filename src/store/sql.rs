@@ -18,7 +18,7 @@ macro_rules! domain_columns {
     () => {
         "domain, profile, token, generation, created_at, status, status_since, \
          consecutive_failures, checked_at, next_check_at, ready, records, records_version, \
-         params, paused"
+         params, paused, proven_at"
     };
 }
 pub(super) use domain_columns;
@@ -83,6 +83,7 @@ pub(super) struct DomainRow {
     records_version: i64,
     params: String,
     paused: bool,
+    proven_at: Option<i64>,
 }
 
 impl DomainRow {
@@ -117,6 +118,10 @@ impl DomainRow {
             ready: self.ready,
             records,
             paused: self.paused,
+            proven_at: self
+                .proven_at
+                .map(|value| from_millis(&domain, value))
+                .transpose()?,
             domain,
         })
     }
@@ -178,7 +183,8 @@ impl DeliveryRow {
         };
         let status = DeliveryStatus::parse(&self.status)
             .ok_or_else(|| corrupt(format!("unknown delivery status {:?}", self.status)))?;
-        let (transition, record) = rows::decode_event(&domain, &self.payload).map_err(corrupt)?;
+        let (transition, record, message) =
+            rows::decode_event(&domain, &self.payload).map_err(corrupt)?;
         Ok(Delivery {
             id: self.id,
             url: self.url,
@@ -193,9 +199,69 @@ impl DeliveryRow {
                 created_at: from_millis(&domain, self.created_at)?,
                 transition,
                 record,
+                message: message.map(Box::new),
             },
         })
     }
+}
+
+/// A `test_addresses` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct TestAddressRow {
+    local_part: String,
+    domain: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl TestAddressRow {
+    pub(super) fn decode(self) -> Result<super::TestAddress, StoreError> {
+        Ok(super::TestAddress {
+            created_at: from_millis(&self.domain, self.created_at)?,
+            expires_at: from_millis(&self.domain, self.expires_at)?,
+            local_part: self.local_part,
+            domain: self.domain,
+        })
+    }
+}
+
+/// A `test_messages` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct MessageRow {
+    domain: String,
+    verdict: String,
+    verdict_version: i64,
+}
+
+impl MessageRow {
+    pub(super) fn decode(self) -> Result<super::StoredMessage, StoreError> {
+        rows::decode_message(&self.domain, self.verdict_version, &self.verdict).map_err(|reason| {
+            StoreError::Corrupt {
+                domain: self.domain.clone(),
+                reason,
+            }
+        })
+    }
+}
+
+/// The outbox row a test message makes: none while the registration is paused.
+pub(super) fn message_event(
+    message: &super::StoredMessage,
+    record: &DomainRecord,
+) -> Result<Option<NewEvent>, StoreError> {
+    if record.paused {
+        return Ok(None);
+    }
+    let payload =
+        rows::encode_message_event(message, record).map_err(|error| StoreError::Corrupt {
+            domain: record.domain.clone(),
+            reason: format!("event does not serialise: {error}"),
+        })?;
+    Ok(Some(NewEvent {
+        id: super::random_id("evt"),
+        kind: "domain.test_message",
+        payload,
+    }))
 }
 
 /// What a registration already stored holds, as `register` compares it.
@@ -293,10 +359,8 @@ pub(super) fn event_for(
         domain: record.domain.clone(),
         reason: format!("event does not serialise: {error}"),
     })?;
-    let id: [u8; 16] = rand::random();
-    let id: String = id.iter().map(|byte| format!("{byte:02x}")).collect();
     Ok(Some(NewEvent {
-        id: format!("evt_{id}"),
+        id: super::random_id("evt"),
         kind,
         payload,
     }))

@@ -25,7 +25,7 @@ use crate::status::{DomainStatus, Transition};
 
 /// The schema's migrations, in order: (version, description, SQL), embedded so the binary
 /// needs no files beside it.
-const MIGRATIONS: [(i64, &str, &str); 6] = [
+const MIGRATIONS: [(i64, &str, &str); 7] = [
     (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
     (
         2,
@@ -51,6 +51,11 @@ const MIGRATIONS: [(i64, &str, &str); 6] = [
         6,
         "leases",
         include_str!("migrations/sqlite/0006_leases.sql"),
+    ),
+    (
+        7,
+        "test messages",
+        include_str!("migrations/sqlite/0007_test_messages.sql"),
     ),
 ];
 
@@ -534,5 +539,69 @@ impl Store for SqliteStore {
 
     async fn oldest_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         oldest_due_in(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn create_test_address(&self, address: &super::TestAddress) -> Result<bool, StoreError> {
+        self.noted(
+            async {
+                let mut tx = WriteTx::begin(&self.pool).await?;
+                let created = create_test_address_in(&mut tx, address).await?;
+                tx.commit().await?;
+                Ok(created)
+            }
+            .await,
+        )
+    }
+
+    async fn test_address(
+        &self,
+        local_part: &str,
+    ) -> Result<Option<super::TestAddress>, StoreError> {
+        test_address_in(&mut *self.pool.acquire().await?, local_part).await
+    }
+
+    async fn save_message(
+        &self,
+        message: &super::StoredMessage,
+    ) -> Result<Option<DomainRecord>, StoreError> {
+        self.noted(
+            async {
+                let mut tx = WriteTx::begin(&self.pool).await?;
+                let record = save_message_in(&mut tx, message).await?;
+                let sequence = self.model.next_sequence();
+                tx.commit().await?;
+                if let Some(record) = &record {
+                    self.model.put(sequence, record.clone());
+                }
+                Ok(record)
+            }
+            .await,
+        )
+    }
+
+    async fn messages(
+        &self,
+        domain: &str,
+        limit: u32,
+    ) -> Result<Vec<super::StoredMessage>, StoreError> {
+        messages_in(&mut *self.pool.acquire().await?, domain, limit).await
+    }
+
+    async fn prune_messages(
+        &self,
+        received_before: DateTime<Utc>,
+        expired_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        self.noted(
+            async {
+                let mut tx = WriteTx::begin(&self.pool).await?;
+                let deleted =
+                    prune_messages_in(&mut tx, received_before, expired_before, batch).await?;
+                tx.commit().await?;
+                Ok(deleted)
+            }
+            .await,
+        )
     }
 }

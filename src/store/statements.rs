@@ -48,17 +48,26 @@ macro_rules! statements {
             transition: &Transition,
             record: &DomainRecord,
         ) -> Result<(), StoreError> {
-            let Some(event) = super::sql::event_for(transition, record)? else {
-                return Ok(());
-            };
+            match super::sql::event_for(transition, record)? {
+                Some(event) => insert_event(connection, &record.domain, event, transition.at).await,
+                None => Ok(()),
+            }
+        }
+
+        async fn insert_event(
+            connection: &mut $connection,
+            domain: &str,
+            event: super::sql::NewEvent,
+            at: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
             sqlx::query(
                 "INSERT INTO webhook_events (id, domain, type, created_at, payload) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(event.id)
-            .bind(&record.domain)
+            .bind(domain)
             .bind(event.kind)
-            .bind(millis(transition.at))
+            .bind(millis(at))
             .bind(event.payload)
             .execute(connection)
             .await?;
@@ -99,6 +108,7 @@ macro_rules! statements {
                  consecutive_failures = 0, checked_at = NULL, \
                  next_check_at = excluded.next_check_at, ready = FALSE, records = '[]', \
                  records_version = 1, lease_owner = NULL, lease_until = NULL, \
+                 proven_at = NULL, \
                  paused = CASE WHEN domains.active THEN domains.paused ELSE FALSE END",
             )
             .bind(&registration.domain)
@@ -517,6 +527,146 @@ macro_rules! statements {
             .into_iter()
             .map(|row| row.decode(domain))
             .collect()
+        }
+
+        /// Keeps a test address when its domain is registered (see `Store::create_test_address`).
+        async fn create_test_address_in(
+            connection: &mut $connection,
+            address: &super::TestAddress,
+        ) -> Result<bool, StoreError> {
+            let active: Option<bool> = sqlx::query_scalar(concat!(
+                "SELECT active FROM domains WHERE domain = $1",
+                $row_lock
+            ))
+            .bind(&address.domain)
+            .fetch_optional(&mut *connection)
+            .await?;
+            if active != Some(true) {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO test_addresses (local_part, domain, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&address.local_part)
+            .bind(&address.domain)
+            .bind(millis(address.created_at))
+            .bind(millis(address.expires_at))
+            .execute(connection)
+            .await?;
+            Ok(true)
+        }
+
+        async fn test_address_in(
+            connection: &mut $connection,
+            local_part: &str,
+        ) -> Result<Option<super::TestAddress>, StoreError> {
+            sqlx::query_as::<_, super::sql::TestAddressRow>(
+                "SELECT local_part, domain, created_at, expires_at FROM test_addresses \
+                 WHERE local_part = $1",
+            )
+            .bind(local_part)
+            .fetch_optional(connection)
+            .await?
+            .map(super::sql::TestAddressRow::decode)
+            .transpose()
+        }
+
+        /// Keeps a received message with what it changes (see `Store::save_message`).
+        async fn save_message_in(
+            connection: &mut $connection,
+            message: &super::StoredMessage,
+        ) -> Result<Option<DomainRecord>, StoreError> {
+            let generation: Option<(bool, i64)> = sqlx::query_as(concat!(
+                "SELECT active, generation FROM domains WHERE domain = $1",
+                $row_lock
+            ))
+            .bind(&message.domain)
+            .fetch_optional(&mut *connection)
+            .await?;
+            let Some((true, generation)) = generation else {
+                return Ok(None);
+            };
+            let verdict = super::rows::encode_message(message).map_err(|error| {
+                StoreError::Corrupt {
+                    domain: message.domain.clone(),
+                    reason: format!("test message does not serialise: {error}"),
+                }
+            })?;
+            sqlx::query(
+                "INSERT INTO test_messages (id, domain, received_at, generation, outcome, \
+                 verdict, verdict_version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&message.id)
+            .bind(&message.domain)
+            .bind(millis(message.received_at))
+            .bind(generation)
+            .bind(message.verdict.verdict.as_str())
+            .bind(verdict)
+            .bind(super::rows::MESSAGE_VERSION)
+            .execute(&mut *connection)
+            .await?;
+            if message.verdict.verdict == crate::message::Outcome::Pass {
+                sqlx::query(
+                    "UPDATE domains SET proven_at = $1 WHERE domain = $2 \
+                     AND (proven_at IS NULL OR proven_at < $1)",
+                )
+                .bind(millis(message.received_at))
+                .bind(&message.domain)
+                .execute(&mut *connection)
+                .await?;
+            }
+            let record = stored_row(connection, &message.domain).await?;
+            if let Some(event) = super::sql::message_event(message, &record)? {
+                insert_event(connection, &record.domain, event, message.received_at).await?;
+            }
+            Ok(Some(record))
+        }
+
+        async fn messages_in(
+            connection: &mut $connection,
+            domain: &str,
+            limit: u32,
+        ) -> Result<Vec<super::StoredMessage>, StoreError> {
+            sqlx::query_as::<_, super::sql::MessageRow>(
+                "SELECT domain, verdict, verdict_version FROM test_messages WHERE domain = $1 \
+                 ORDER BY seq DESC LIMIT $2",
+            )
+            .bind(domain)
+            .bind(i64::from(limit))
+            .fetch_all(connection)
+            .await?
+            .into_iter()
+            .map(super::sql::MessageRow::decode)
+            .collect()
+        }
+
+        /// Deletes old messages and long-expired addresses, a batch of each.
+        async fn prune_messages_in(
+            connection: &mut $connection,
+            received_before: DateTime<Utc>,
+            expired_before: DateTime<Utc>,
+            batch: u32,
+        ) -> Result<u64, StoreError> {
+            let messages = sqlx::query(
+                "DELETE FROM test_messages WHERE seq IN (SELECT seq FROM test_messages \
+                 WHERE received_at < $1 ORDER BY seq LIMIT $2)",
+            )
+            .bind(millis(received_before))
+            .bind(i64::from(batch))
+            .execute(&mut *connection)
+            .await?
+            .rows_affected();
+            let addresses = sqlx::query(
+                "DELETE FROM test_addresses WHERE local_part IN (SELECT local_part FROM \
+                 test_addresses WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)",
+            )
+            .bind(millis(expired_before))
+            .bind(i64::from(batch))
+            .execute(connection)
+            .await?
+            .rows_affected();
+            Ok(messages + addresses)
         }
 
         /// The most overdue check's due time, read from the head of domains_due.

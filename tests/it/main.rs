@@ -28,6 +28,7 @@ mod smtp;
 mod state;
 mod store;
 mod support;
+mod test_messages;
 mod transport;
 mod web;
 mod webhooks;

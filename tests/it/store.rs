@@ -82,6 +82,7 @@ on_both!(
     concurrent_claims_never_overlap,
     events_fan_out_once_and_each_delivery_goes_to_one_replica,
     transitions_and_events_are_written_together,
+    test_addresses_and_messages_prove_a_registration_until_it_changes,
 );
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -568,6 +569,151 @@ async fn transitions_and_events_are_written_together(backend: Backend) {
         counts,
         vec![(sendercheck::store::DeliveryStatus::Pending, 1)]
     );
+}
+
+/// A message received for `domain` at `seconds`, passing or not.
+fn message(domain: &str, seconds: i64, pass: bool) -> sendercheck::store::StoredMessage {
+    use sendercheck::message::{MessageVerdict, Outcome};
+    let mut verdict = MessageVerdict::unreadable(&sendercheck::message::dkim::MessageError::Empty);
+    if pass {
+        verdict.verdict = Outcome::Pass;
+        verdict.reason = "DMARC passes".into();
+    }
+    verdict.subject = Some(format!("test at {seconds}"));
+    sendercheck::store::StoredMessage {
+        id: sendercheck::store::random_id("msg"),
+        domain: domain.into(),
+        received_at: at(seconds),
+        client_ip: "192.0.2.1".into(),
+        helo: "mail.example".into(),
+        mail_from: format!("bounce@{domain}"),
+        recipient: "chk-x@in.example".into(),
+        tls: true,
+        headers: "From: a@b\r\n".into(),
+        verdict,
+    }
+}
+
+async fn test_addresses_and_messages_prove_a_registration_until_it_changes(backend: Backend) {
+    use sendercheck::store::TestAddress;
+    let store = backend.open("a").await;
+    let address = |local: &str, domain: &str, expires: i64| TestAddress {
+        local_part: local.into(),
+        domain: domain.into(),
+        created_at: at(0),
+        expires_at: at(expires),
+    };
+    // Only for a registered domain.
+    assert!(
+        !store
+            .create_test_address(&address("chk-none", "shop.example", 100))
+            .await
+            .unwrap()
+    );
+    store
+        .register(
+            &registration("shop.example", "mandrill", None),
+            at(0),
+            at(0),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .create_test_address(&address("chk-a", "shop.example", 100))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .create_test_address(&address("chk-old", "shop.example", 5))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.test_address("chk-a").await.unwrap().unwrap().domain,
+        "shop.example"
+    );
+    assert!(store.test_address("chk-none").await.unwrap().is_none());
+
+    // A failing message is kept but proves nothing; a passing one sets proven_at, and both
+    // go to the outbox as domain.test_message with the message inside.
+    let failing = store
+        .save_message(&message("shop.example", 10, false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(failing.proven_at, None);
+    let passing = store
+        .save_message(&message("shop.example", 20, true))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(passing.proven_at, Some(at(20)));
+    assert_eq!(
+        store.get("shop.example").await.unwrap().unwrap().proven_at,
+        Some(at(20))
+    );
+    // An older passing message (received earlier, kept later) never moves it back.
+    store
+        .save_message(&message("shop.example", 15, true))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get("shop.example").await.unwrap().unwrap().proven_at,
+        Some(at(20))
+    );
+    let listed = store.messages("shop.example", 2).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|m| m.received_at).collect::<Vec<_>>(),
+        [at(15), at(20)],
+        "newest kept first, at most the limit"
+    );
+    assert_eq!(listed[1].verdict.subject.as_deref(), Some("test at 20"));
+    let endpoints = [Endpoint {
+        url: "https://hooks.example/messages".into(),
+        events: vec!["domain.test_message".into()],
+    }];
+    assert_eq!(
+        store
+            .fan_out(&endpoints, at(30), chrono::Duration::hours(24))
+            .await
+            .unwrap(),
+        3
+    );
+    let deliveries = store.deliveries(None, 10).await.unwrap();
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.event.kind == "domain.test_message"
+                && d.event.transition.is_none()
+                && d.event.message.is_some())
+    );
+
+    // A registration change starts over: not proven until a new message passes.
+    let (_, changed) = store
+        .register(&registration("shop.example", "ses", None), at(40), at(40))
+        .await
+        .unwrap();
+    assert_eq!(changed.proven_at, None);
+    // Unregistered: no message is kept.
+    assert!(store.unregister("shop.example", at(50)).await.unwrap());
+    assert!(
+        store
+            .save_message(&message("shop.example", 60, true))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Retention: messages before 16 and addresses expired before 50 go; the rest stay.
+    assert_eq!(
+        store.prune_messages(at(16), at(50), 1000).await.unwrap(),
+        2 + 1
+    );
+    assert_eq!(store.messages("shop.example", 10).await.unwrap().len(), 1);
+    assert!(store.test_address("chk-old").await.unwrap().is_none());
+    assert!(store.test_address("chk-a").await.unwrap().is_some());
 }
 
 /// The due query reads the partial index from its head, on both backends: its cost follows

@@ -93,6 +93,8 @@ pub struct TestApp {
     pub dispatcher: sendercheck::webhooks::Dispatcher,
     /// The daemon's own store, for tests that write many rows at once.
     pub store: std::sync::Arc<dyn sendercheck::store::Store>,
+    /// Where its inbound SMTP listener accepts mail, when `[inbound] listen` is set.
+    pub smtp: Option<std::net::SocketAddr>,
     pub clock: std::sync::Arc<sendercheck::clock::ManualClock>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -126,6 +128,8 @@ pub struct AppOptions {
     pub replica_id: Option<String>,
     /// `[dns] trust_anchors` (default: the IANA root anchors).
     pub trust_anchors: Option<std::path::PathBuf>,
+    /// `[inbound]`: test addresses and the SMTP listener (off by default).
+    pub inbound: Option<sendercheck::config::InboundConfig>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -189,6 +193,9 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     }
     config.server.api_token = options.api_token.map(sendercheck::config::Secret::new);
     config.webhooks = options.webhooks;
+    if let Some(inbound) = options.inbound {
+        config.inbound = inbound;
+    }
     let clock = options.clock.unwrap_or_else(|| {
         let start = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
         std::sync::Arc::new(ManualClock::new(start))
@@ -199,6 +206,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let scheduler = app.scheduler.clone();
     let dispatcher = app.dispatcher.clone();
     let store = app.store.clone();
+    let smtp = app.inbound_address();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -213,6 +221,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         scheduler,
         dispatcher,
         store,
+        smtp,
         clock,
         stop: Some(stop),
         task: Some(task),

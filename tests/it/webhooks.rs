@@ -28,15 +28,15 @@ enum Mode {
 
 /// One request as the receiver saw it.
 #[derive(Clone, Debug)]
-struct Received {
-    event_id: String,
-    signature_valid: bool,
-    body: Value,
-    answered: u16,
+pub(crate) struct Received {
+    pub(crate) event_id: String,
+    pub(crate) signature_valid: bool,
+    pub(crate) body: Value,
+    pub(crate) answered: u16,
 }
 
 #[derive(Clone)]
-struct Receiver {
+pub(crate) struct Receiver {
     addr: SocketAddr,
     mode: Arc<Mutex<Mode>>,
     seen: Arc<Mutex<Vec<Received>>>,
@@ -102,7 +102,7 @@ async fn receive(
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         Receiver::serve(listener)
     }
@@ -121,7 +121,7 @@ impl Receiver {
         receiver
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/hook", self.addr)
     }
 
@@ -129,12 +129,12 @@ impl Receiver {
         *self.mode.lock().unwrap() = mode;
     }
 
-    fn seen(&self) -> Vec<Received> {
+    pub(crate) fn seen(&self) -> Vec<Received> {
         self.seen.lock().unwrap().clone()
     }
 }
 
-fn endpoint(url: String) -> sendercheck::config::WebhookConfig {
+pub(crate) fn endpoint(url: String) -> sendercheck::config::WebhookConfig {
     sendercheck::config::WebhookConfig {
         url,
         secret: sendercheck::config::Secret::new(SECRET.to_string()),

@@ -145,6 +145,8 @@ struct Evaluator<'s> {
     client: Client,
     /// The checked domain: the sender's domain (`o`) and HELO.
     sender_domain: String,
+    /// The real sender and HELO of a received message; `None` for `postmaster@DOMAIN`.
+    identity: Option<Identity>,
     out: Evaluation,
     /// Set once a permerror is certain: evaluation stops.
     aborted: bool,
@@ -153,6 +155,28 @@ struct Evaluator<'s> {
 /// Evaluates the SPF of `domain` as published in the snapshot.
 pub fn check_host(snapshot: &DnsSnapshot, domain: &str, client: Client) -> Evaluation {
     let mut evaluator = Evaluator::new(snapshot, domain, client);
+    let result = evaluator.host(domain, None, &mut vec![domain.to_string()]);
+    evaluator.finish(result)
+}
+
+/// Who a received message says it is: the local-part of MAIL FROM (`postmaster` for HELO's
+/// identity, §2.3) and the HELO/EHLO name, which macros `%{s}`, `%{l}` and `%{h}` expand to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub local_part: String,
+    pub helo: String,
+}
+
+/// check_host() for a received message (§4): `domain` is the MAIL FROM domain (or HELO's),
+/// `ip` the connecting client, `identity` the rest of what macros may name.
+pub fn check_host_as(
+    snapshot: &DnsSnapshot,
+    domain: &str,
+    ip: IpAddr,
+    identity: Identity,
+) -> Evaluation {
+    let mut evaluator = Evaluator::new(snapshot, domain, Client::Address(ip));
+    evaluator.identity = Some(identity);
     let result = evaluator.host(domain, None, &mut vec![domain.to_string()]);
     evaluator.finish(result)
 }
@@ -176,6 +200,7 @@ impl<'s> Evaluator<'s> {
             snapshot,
             client,
             sender_domain: domain.to_string(),
+            identity: None,
             out: Evaluation::default(),
             aborted: false,
         }
@@ -384,7 +409,12 @@ impl<'s> Evaluator<'s> {
         spec: &MacroString,
         term: &str,
     ) -> Option<Result<String, String>> {
-        match expand(spec, domain, &self.sender_domain, &self.client) {
+        let mut context = MacroContext::new(domain, &self.sender_domain, &self.client);
+        if let Some(identity) = &self.identity {
+            context.local_part = Some(&identity.local_part);
+            context.helo = Some(&identity.helo);
+        }
+        match expand_in(spec, &context) {
             Expansion::Name(name) => Some(check_target(&name)),
             Expansion::Unknown => {
                 let note = format!("\"{term}\" of {domain}");
