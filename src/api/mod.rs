@@ -13,7 +13,7 @@ mod metrics;
 pub mod openapi;
 pub mod profiles;
 pub mod server;
-mod smtp;
+pub(crate) mod smtp;
 pub(crate) mod ui;
 pub mod webhooks;
 pub mod wire;

@@ -91,6 +91,12 @@ pub async fn probe(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<ProbeBody>,
 ) -> Result<Json<Report>, ApiError> {
+    run(&state, body).await.map(Json)
+}
+
+/// Runs one probe within `[smtp]`'s policy and bounds: the API route's core, and the domain
+/// page's probe form's.
+pub async fn run(state: &AppState, body: ProbeBody) -> Result<Report, ApiError> {
     let invalid = |message: String| ApiError::bad_request("invalid_probe", message);
     let security = body
         .security
@@ -148,7 +154,7 @@ pub async fn probe(
         result = ?report.result,
         "smtp probe"
     );
-    Ok(Json(report))
+    Ok(report)
 }
 
 fn refused(why: Refused) -> ApiError {

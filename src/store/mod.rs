@@ -608,6 +608,13 @@ pub trait Store: Send + Sync + 'static {
     /// The test address with this local part (lower case), expired or not.
     async fn test_address(&self, local_part: &str) -> Result<Option<TestAddress>, StoreError>;
 
+    /// The test address of a domain that stays live longest after `now` (the newest).
+    async fn live_test_address(
+        &self,
+        domain: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TestAddress>, StoreError>;
+
     /// Keeps a received message, in one transaction with what it changes: a passing message
     /// sets the registration's `proven_at`, and a `domain.test_message` event goes to the
     /// outbox (none while paused). `None` (nothing kept) when the domain has no active

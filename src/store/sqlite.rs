@@ -560,6 +560,14 @@ impl Store for SqliteStore {
         test_address_in(&mut *self.pool.acquire().await?, local_part).await
     }
 
+    async fn live_test_address(
+        &self,
+        domain: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<super::TestAddress>, StoreError> {
+        live_test_address_in(&mut *self.pool.acquire().await?, domain, now).await
+    }
+
     async fn save_message(
         &self,
         message: &super::StoredMessage,

@@ -572,6 +572,23 @@ macro_rules! statements {
             .transpose()
         }
 
+        async fn live_test_address_in(
+            connection: &mut $connection,
+            domain: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Option<super::TestAddress>, StoreError> {
+            sqlx::query_as::<_, super::sql::TestAddressRow>(
+                "SELECT local_part, domain, created_at, expires_at FROM test_addresses \
+                 WHERE domain = $1 AND expires_at > $2 ORDER BY expires_at DESC LIMIT 1",
+            )
+            .bind(domain)
+            .bind(millis(now))
+            .fetch_optional(connection)
+            .await?
+            .map(super::sql::TestAddressRow::decode)
+            .transpose()
+        }
+
         /// Keeps a received message with what it changes (see `Store::save_message`).
         async fn save_message_in(
             connection: &mut $connection,

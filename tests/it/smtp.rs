@@ -143,7 +143,7 @@ fn servers() -> &'static Servers {
     })
 }
 
-fn port(name: &str) -> String {
+pub(crate) fn port(name: &str) -> String {
     servers().ports[name].to_string()
 }
 

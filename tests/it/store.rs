@@ -635,6 +635,18 @@ async fn test_addresses_and_messages_prove_a_registration_until_it_changes(backe
         "shop.example"
     );
     assert!(store.test_address("chk-none").await.unwrap().is_none());
+    let live = |now| {
+        let store = store.clone();
+        async move {
+            store
+                .live_test_address("shop.example", at(now))
+                .await
+                .unwrap()
+                .map(|a| a.local_part)
+        }
+    };
+    assert_eq!(live(1).await.as_deref(), Some("chk-a"));
+    assert_eq!(live(100).await, None, "expired");
 
     // A failing message is kept but proves nothing; a passing one sets proven_at, and both
     // go to the outbox as domain.test_message with the message inside.

@@ -130,6 +130,8 @@ pub struct AppOptions {
     pub trust_anchors: Option<std::path::PathBuf>,
     /// `[inbound]`: test addresses and the SMTP listener (off by default).
     pub inbound: Option<sendercheck::config::InboundConfig>,
+    /// `[smtp]`: which gateways the probe may reach (default: public addresses only).
+    pub smtp: Option<sendercheck::smtp::policy::SmtpConfig>,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -195,6 +197,9 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     config.webhooks = options.webhooks;
     if let Some(inbound) = options.inbound {
         config.inbound = inbound;
+    }
+    if let Some(smtp) = options.smtp {
+        config.smtp = smtp;
     }
     let clock = options.clock.unwrap_or_else(|| {
         let start = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();

@@ -17,13 +17,13 @@ use crate::support::{AppOptions, TestApp, spawn_app};
 use crate::webhooks::{Receiver, endpoint};
 
 /// The domain of test addresses.
-const INBOUND: &str = "in.sendercheck.test";
+pub(crate) const INBOUND: &str = "in.sendercheck.test";
 /// The provider's bounce domain: its SPF allows 127.0.0.2 only.
-const BOUNCE: &str = "bounces@bounce.signer.example";
+pub(crate) const BOUNCE: &str = "bounces@bounce.signer.example";
 
 /// The fixture zones plus what these tests need: SPF for the bounce domain, DMARC for the
 /// signer and for a customer whose mail the "provider" (signer.example) signs.
-async fn dns() -> FixtureDns {
+pub(crate) async fn dns() -> FixtureDns {
     let dns = FixtureDns::start_own();
     dns.add_txt("bounce.signer.example", "v=spf1 ip4:127.0.0.2 -all")
         .await;
@@ -34,7 +34,7 @@ async fn dns() -> FixtureDns {
     dns
 }
 
-fn inbound(
+pub(crate) fn inbound(
     tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 ) -> sendercheck::config::InboundConfig {
     sendercheck::config::InboundConfig {
@@ -77,7 +77,7 @@ async fn test_address(app: &TestApp, domain: &str) -> String {
 
 /// A message From `from`, signed by the signer (d=signer.example, the RSA key) unless
 /// `signed` is false.
-fn message(from: &str, to: &str, subject: &str, signed: bool) -> String {
+pub(crate) fn message(from: &str, to: &str, subject: &str, signed: bool) -> String {
     let message = format!(
         "From: Test <{from}>\r\nTo: {to}\r\nSubject: {subject}\r\n\
          Date: Thu, 03 Dec 2026 10:00:00 +0000\r\nMessage-ID: <{subject}@signer.example>\r\n\r\n\
@@ -142,7 +142,7 @@ fn send(
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-async fn send_async(
+pub(crate) async fn send_async(
     smtp: SocketAddr,
     source: &'static str,
     sender: &'static str,

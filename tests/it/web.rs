@@ -592,3 +592,125 @@ async fn pages_show_markup_from_dns_as_text_and_never_answer_5xx() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_staff_get_a_test_address_see_the_message_arrive_and_probe_a_gateway() {
+    use crate::test_messages::{BOUNCE, dns, inbound, message, send_async};
+    if !browser_installed() {
+        return;
+    }
+    let dns = dns().await;
+    let app = spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        inbound: Some(inbound(None)),
+        smtp: Some(sendercheck::smtp::policy::SmtpConfig {
+            allowed: vec!["*".into(), "127.0.0.1".into()],
+            ..Default::default()
+        }),
+        ..AppOptions::default()
+    })
+    .await;
+    let (code, body) = app.register("signer.example", None).await;
+    assert_eq!(code, 201, "{body}");
+    let driver = Driver::start();
+    let browser = driver.client().await;
+    browser
+        .goto(&app.url("/domains/signer.example"))
+        .await
+        .unwrap();
+    wait_title(&browser, "signer.example · sendercheck").await;
+    assert!(
+        text(&browser, "#messages")
+            .await
+            .contains("No message received yet")
+    );
+
+    // Get an address and copy it, as support staff hand it to the customer.
+    press(&browser, "Get a test address").await;
+    let address = text(&browser, "#test-address").await;
+    assert!(address.ends_with("@in.sendercheck.test"), "{address}");
+    browser
+        .find(Locator::Css("button[aria-label='Copy the test address']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let copied = loop {
+        let status = browser
+            .execute(
+                "return document.getElementById('copy-status').textContent",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(copied) = status.as_str().and_then(|s| s.strip_prefix("Copied: ")) {
+            break copied.to_string();
+        }
+        assert!(Instant::now() < deadline, "copy status: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(copied, address);
+
+    // The customer sends through their provider: the verdict appears without a reload.
+    let smtp = app.smtp.unwrap();
+    let data = message("test@signer.example", &copied, "browser-test", true);
+    let out = send_async(smtp, "127.0.0.2", BOUNCE, vec![copied.clone()], data, false).await;
+    assert_eq!(out, "sent []");
+    wait_text(
+        &browser,
+        "#messages article.message.pass h3",
+        "browser-test",
+    )
+    .await;
+    let shown = text(&browser, "#messages article.message").await;
+    assert!(shown.contains("DMARC passes for signer.example"), "{shown}");
+    assert!(
+        text(&browser, "#messages .authentication-results")
+            .await
+            .contains("dmarc=pass (p=reject) header.from=signer.example")
+    );
+    screenshot(&browser, "test-message").await;
+
+    // Probe the test SMTP server from the same page; the password never comes back.
+    let plain = crate::smtp::port("plain");
+    for (field, value) in [
+        ("#probe-host", "127.0.0.1"),
+        ("#probe-port", plain.as_str()),
+        ("#probe-password", "never-shown-secret"),
+    ] {
+        browser
+            .find(Locator::Css(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    browser
+        .find(Locator::Css("#probe-security"))
+        .await
+        .unwrap()
+        .select_by_value("none")
+        .await
+        .unwrap();
+    press(&browser, "Probe").await;
+    wait_text(&browser, "#probe-result", "127.0.0.1").await;
+    let result = text(&browser, "#probe-result").await;
+    assert!(result.contains(&format!(":{plain}")), "{result}");
+    let source = browser.source().await.unwrap();
+    assert!(
+        !source.contains("never-shown-secret"),
+        "the password is not echoed"
+    );
+    assert!(text(&browser, "ol.steps").await.contains("greeting"));
+    // The page still shows the message and the proven line after the probe.
+    assert!(
+        text(&browser, "#proven")
+            .await
+            .contains("Proven by a real message")
+    );
+    screenshot(&browser, "smtp-probe").await;
+    browser.close().await.unwrap();
+}

@@ -1,5 +1,6 @@
-// sendercheck's pages work without this file; it adds copy buttons and reloads the check form
-// when the profile changes, so the profile's parameter fields appear.
+// sendercheck's pages work without this file; it adds copy buttons, reloads the check form
+// when the profile changes (so the profile's parameter fields appear), and refreshes the test
+// messages of a domain page as they arrive.
 "use strict";
 
 function announce(text) {
@@ -50,4 +51,27 @@ document.addEventListener("DOMContentLoaded", () => {
     form.appendChild(edit);
     form.submit();
   });
+});
+
+// A domain page shows test messages as they arrive: the list is fetched again every few
+// seconds while the page is visible (without JavaScript, reloading the page does the same).
+document.addEventListener("DOMContentLoaded", () => {
+  const list = document.getElementById("messages");
+  if (!list || !list.dataset.poll) return;
+  const refresh = async () => {
+    if (document.visibilityState !== "visible") return;
+    try {
+      const response = await fetch(list.dataset.poll, { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) return;
+      const html = await response.text();
+      if (html !== list.dataset.shown) {
+        list.dataset.shown = html;
+        list.innerHTML = html;
+      }
+    } catch (_) {
+      // Offline for a moment: the next round tries again.
+    }
+  };
+  list.dataset.shown = list.innerHTML;
+  setInterval(refresh, 3000);
 });

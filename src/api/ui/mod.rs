@@ -50,6 +50,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/domains/{domain}/check", post(check_action))
         .route("/domains/{domain}/delete", post(delete_action))
         .route("/domains/{domain}/pause", post(pause_action))
+        .route("/domains/{domain}/test-address", post(test_address_action))
+        .route("/domains/{domain}/messages", get(messages_fragment))
+        .route("/domains/{domain}/smtp-probe", post(probe_action))
         .route(
             "/dkim",
             get(dkim_page).post(dkim_action).layer(message_limit),
@@ -190,7 +193,7 @@ fn page(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     headers.insert(
@@ -429,20 +432,59 @@ async fn domain_page(
             ApiError::bad_request("invalid_domain", format!("{shown:?} is not a domain name"));
         return error_page(visit, &state, "Domain", Nav::Domains, error);
     };
+    render_domain(visit, &state, &name, (&pages::ProbeForm::default(), None)).await
+}
+
+/// Messages shown on a domain page, newest first.
+const PAGE_MESSAGES: u32 = 10;
+
+/// A domain's page: its state, records, test message, probe form (with a report when one was
+/// just run) and history.
+async fn render_domain(
+    visit: Visit,
+    state: &AppState,
+    name: &DomainName,
+    probe: (
+        &pages::ProbeForm,
+        Option<Result<&crate::smtp::Report, &str>>,
+    ),
+) -> Response {
     let record = match state.store.get(name.as_str()).await {
         Ok(Some(record)) => record,
         Ok(None) => {
             let error = ApiError::not_found(format!("{name} is not registered"));
-            return error_page(visit, &state, name.as_str(), Nav::Domains, error);
+            return error_page(visit, state, name.as_str(), Nav::Domains, error);
         }
-        Err(error) => return error_page(visit, &state, name.as_str(), Nav::Domains, error.into()),
+        Err(error) => return error_page(visit, state, name.as_str(), Nav::Domains, error.into()),
     };
-    let history = match state.store.history(name.as_str()).await {
-        Ok(history) => history,
-        Err(error) => return error_page(visit, &state, name.as_str(), Nav::Domains, error.into()),
+    let inbound_domain = state.test_addresses.domain.as_deref();
+    let now = state.scheduler.now();
+    let gathered = tokio::try_join!(
+        state.store.history(name.as_str()),
+        state.store.messages(name.as_str(), PAGE_MESSAGES),
+        async {
+            match inbound_domain {
+                Some(_) => state.store.live_test_address(name.as_str(), now).await,
+                None => Ok(None),
+            }
+        },
+    );
+    let (history, messages, address) = match gathered {
+        Ok(gathered) => gathered,
+        Err(error) => return error_page(visit, state, name.as_str(), Nav::Domains, error.into()),
     };
-    let body = pages::domain_detail(&record, &history, &visit.csrf);
-    let signed_in = visit.signed_in(&state).map(str::to_string);
+    let tests = pages::TestMessages {
+        inbound_domain,
+        address: address.zip(inbound_domain).map(|(address, domain)| {
+            (
+                format!("{}@{domain}", address.local_part),
+                address.expires_at,
+            )
+        }),
+        messages: &messages,
+    };
+    let body = pages::domain_detail(&record, &history, &visit.csrf, &tests, probe);
+    let signed_in = visit.signed_in(state).map(str::to_string);
     visit.respond(page(
         StatusCode::OK,
         name.as_str(),
@@ -450,6 +492,106 @@ async fn domain_page(
         signed_in.as_deref(),
         body,
     ))
+}
+
+/// The messages part of a domain page alone, which the page fetches every few seconds so
+/// messages appear as they arrive.
+async fn messages_fragment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+) -> Response {
+    let visit = match Visit::open(&state, &headers, &format!("/domains/{domain}")) {
+        Ok(visit) => visit,
+        Err(redirect) => return *redirect,
+    };
+    let Ok(name) = DomainName::parse(&domain) else {
+        return visit.respond(StatusCode::BAD_REQUEST.into_response());
+    };
+    match state.store.messages(name.as_str(), PAGE_MESSAGES).await {
+        Ok(messages) => visit.respond(
+            (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                pages::message_list(&messages),
+            )
+                .into_response(),
+        ),
+        Err(error) => visit.respond(ApiError::from(error).into_response()),
+    }
+}
+
+async fn test_address_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+        Ok(posted) => posted,
+        Err(refused) => return *refused,
+    };
+    match super::messages::issue(&state, &name).await {
+        Ok(_) => {
+            visit.respond(Redirect::to(&format!("/domains/{name}#test-message")).into_response())
+        }
+        Err(error) => error_page(visit, &state, name.as_str(), Nav::Domains, error),
+    }
+}
+
+async fn probe_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(domain): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+        Ok(posted) => posted,
+        Err(refused) => return *refused,
+    };
+    let text = |key: &str| field(&fields, key).unwrap_or_default().trim().to_string();
+    let form = pages::ProbeForm {
+        host: text("host"),
+        port: text("port"),
+        security: text("security"),
+        username: text("username"),
+        helo: text("helo"),
+    };
+    let port = match form.port.as_str() {
+        "" => Ok(None),
+        port => port
+            .parse::<u16>()
+            .map(Some)
+            .map_err(|_| format!("the port must be a number from 1 to 65535, not {port:?}")),
+    };
+    let outcome = match port {
+        Err(message) => Err(message),
+        Ok(port) => {
+            let non_empty = |value: &str| (!value.is_empty()).then(|| value.to_string());
+            let body = super::smtp::ProbeBody {
+                host: non_empty(&form.host),
+                port,
+                security: non_empty(&form.security),
+                preset: None,
+                username: non_empty(&form.username),
+                password: field(&fields, "password")
+                    .filter(|password| !password.is_empty())
+                    .map(str::to_string),
+                ca_pem: None,
+                insecure: false,
+                allow_plaintext_auth: false,
+                helo: non_empty(&form.helo),
+                timeout: None,
+            };
+            super::smtp::run(&state, body)
+                .await
+                .map_err(|error| error.message.clone())
+        }
+    };
+    let shown = match &outcome {
+        Ok(report) => Ok(report),
+        Err(message) => Err(message.as_str()),
+    };
+    render_domain(visit, &state, &name, (&form, Some(shown))).await
 }
 
 /// A form post about one domain: the visit (CSRF checked) and the domain's name.

@@ -8,8 +8,9 @@ use crate::checks::propagation::Propagation;
 use crate::checks::{ActionKind, Dnssec, DnssecState, DomainReport, RecordCheck, RecordStatus};
 use crate::message::dkim::{DkimVerdict, Verdict};
 use crate::profile::Profile;
+use crate::smtp::{Report, StepStatus};
 use crate::status::{DomainStatus, Transition};
-use crate::store::DomainRecord;
+use crate::store::{DomainRecord, StoredMessage};
 
 /// Which page the navigation marks as current.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -377,7 +378,32 @@ pub fn domain_list(
 }
 
 /// One registered domain: its state, records, history and actions.
-pub fn domain_detail(record: &DomainRecord, history: &[Transition], csrf: &str) -> Markup {
+/// The test-message part of a domain page: where to send, and what arrived.
+pub struct TestMessages<'a> {
+    /// `[inbound] domain`; `None`: test addresses are not configured.
+    pub inbound_domain: Option<&'a str>,
+    /// The live address (full) and when it expires.
+    pub address: Option<(String, DateTime<Utc>)>,
+    pub messages: &'a [StoredMessage],
+}
+
+/// What the probe form was filled with (never the password), and the report it gave.
+#[derive(Default)]
+pub struct ProbeForm {
+    pub host: String,
+    pub port: String,
+    pub security: String,
+    pub username: String,
+    pub helo: String,
+}
+
+pub fn domain_detail(
+    record: &DomainRecord,
+    history: &[Transition],
+    csrf: &str,
+    tests: &TestMessages<'_>,
+    probe: (&ProbeForm, Option<Result<&Report, &str>>),
+) -> Markup {
     let valid_after = record
         .checked_at
         .and_then(|at| crate::checks::propagation::valid_after(&record.records, at));
@@ -413,6 +439,8 @@ pub fn domain_detail(record: &DomainRecord, history: &[Transition], csrf: &str) 
             @if record.records.is_empty() { p { "No check has finished yet." } }
             (records(&record.records))
         }
+        (test_message_section(record, csrf, tests))
+        (probe_section(&record.domain, csrf, probe.0, probe.1))
         section aria-labelledby="history" {
             h2 id="history" { "History" }
             ol class="history" {
@@ -424,6 +452,152 @@ pub fn domain_detail(record: &DomainRecord, history: &[Transition], csrf: &str) 
                         span class="reason" { (transition.reason) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Where to send a test message, and the messages received so far.
+fn test_message_section(record: &DomainRecord, csrf: &str, tests: &TestMessages<'_>) -> Markup {
+    html! {
+        section aria-labelledby="test-message" {
+            h2 id="test-message" { "Test message" }
+            p {
+                "DNS records show that keys are published, not that the provider signs with them. \
+                 Ask the customer to send a message through their provider, "
+                strong { "From an address at " (record.domain) }
+                ", to the address below: its SPF, DKIM, DMARC and ARC verdicts appear here."
+            }
+            @if let Some(at) = &record.proven_at {
+                p class="verdict pass" id="proven" { "Proven by a real message at " (time(at)) }
+            }
+            @match tests.inbound_domain {
+                None => {
+                    p { "Test addresses are off: set " code { "[inbound] domain" } " and " code { "listen" } " in the configuration, and point that domain's MX at this daemon." }
+                }
+                Some(_) => {
+                    @if let Some((address, expires)) = &tests.address {
+                        p class="test-address" {
+                            code id="test-address" { (address) } " " (copy_button(address, "the test address"))
+                            " valid until " (time(expires))
+                        }
+                    }
+                    form method="post" action={"/domains/" (record.domain) "/test-address"} {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button type="submit" class=(if tests.address.is_some() { "secondary" } else { "" }) {
+                            @if tests.address.is_some() { "New test address" } @else { "Get a test address" }
+                        }
+                    }
+                }
+            }
+            div id="messages" data-poll={"/domains/" (record.domain) "/messages"} aria-live="polite" {
+                (message_list(tests.messages))
+            }
+        }
+    }
+}
+
+fn result_class(result: &str) -> &'static str {
+    match result {
+        "pass" => "pass",
+        "fail" | "softfail" | "permerror" => "fail",
+        _ => "error",
+    }
+}
+
+/// The messages received at a domain's test addresses, newest first (also served alone, so the
+/// page can refresh it as messages arrive).
+pub fn message_list(messages: &[StoredMessage]) -> Markup {
+    html! {
+        @if messages.is_empty() {
+            p class="muted" { "No message received yet. This list refreshes by itself." }
+        }
+        @for message in messages {
+            @let verdict = &message.verdict;
+            article class={"record message " (verdict.verdict.as_str())} aria-label={"Message " (verdict.subject.as_deref().unwrap_or("(no subject)"))} {
+                h3 {
+                    span class={"badge " (verdict.verdict.as_str())} { (verdict.verdict.as_str()) } " "
+                    (verdict.subject.as_deref().unwrap_or("(no subject)"))
+                }
+                p class="reason message-reason" { (verdict.reason) }
+                dl {
+                    dt { "Received" } dd { (time(&message.received_at)) " from " code { (message.client_ip) } " (HELO " code { (message.helo) } ")" @if message.tls { ", over TLS" } }
+                    dt { "From" } dd { code { (verdict.from.as_deref().unwrap_or("(none)")) } }
+                    dt { "MAIL FROM" } dd { code { @if message.mail_from.is_empty() { "<>" } @else { (message.mail_from) } } }
+                    dt { "SPF" } dd { span class={"badge " (result_class(&verdict.spf.result))} { (verdict.spf.result) } @if verdict.spf.aligned { " aligned" } " — " (verdict.spf.reason) }
+                    dt { "DKIM" } dd {
+                        span class={"badge " (result_class(verdict.dkim.result.as_str()))} { (verdict.dkim.result.as_str()) }
+                        @for signature in &verdict.dkim.signatures {
+                            br; "d=" code { (signature.domain) } " s=" code { (signature.selector) } ": " (signature.result.as_str())
+                            @if signature.aligned { " (aligned)" } " — " (signature.reason)
+                        }
+                    }
+                    dt { "DMARC" } dd {
+                        span class={"badge " (result_class(verdict.dmarc.result.as_str()))} { (verdict.dmarc.result.as_str()) }
+                        @if let Some(policy) = &verdict.dmarc.policy { " p=" (policy) }
+                        " — " (verdict.dmarc.reason)
+                    }
+                    dt { "ARC" } dd { (verdict.arc.result) " — " (verdict.arc.reason) }
+                }
+                p { "Authentication-Results: " code class="authentication-results" { (verdict.authentication_results) } " " (copy_button(&verdict.authentication_results, "Authentication-Results")) }
+                details { summary { "Headers as received" } pre { (message.headers) } }
+            }
+        }
+    }
+}
+
+/// The SMTP gateway probe, from the domain page.
+fn probe_section(
+    domain: &str,
+    csrf: &str,
+    form: &ProbeForm,
+    outcome: Option<Result<&Report, &str>>,
+) -> Markup {
+    let security = |value: &str| form.security == value;
+    html! {
+        section aria-labelledby="smtp-probe" {
+            h2 id="smtp-probe" { "Probe the customer's SMTP gateway" }
+            form method="post" action={"/domains/" (domain) "/smtp-probe"} class="probe" {
+                input type="hidden" name="csrf" value=(csrf);
+                p { label for="probe-host" { "Host" } input id="probe-host" name="host" required value=(form.host) placeholder="smtp.example.com"; }
+                p { label for="probe-port" { "Port" } input id="probe-port" name="port" inputmode="numeric" value=(form.port) placeholder="587"; }
+                p {
+                    label for="probe-security" { "Security" }
+                    select id="probe-security" name="security" {
+                        option value="" selected[form.security.is_empty()] { "by the port" }
+                        option value="starttls" selected[security("starttls")] { "STARTTLS" }
+                        option value="tls" selected[security("tls")] { "TLS from the start" }
+                        option value="none" selected[security("none")] { "none" }
+                    }
+                }
+                p { label for="probe-username" { "Username (optional)" } input id="probe-username" name="username" autocomplete="off" value=(form.username); }
+                p { label for="probe-password" { "Password (used once, never kept)" } input id="probe-password" name="password" type="password" autocomplete="off"; }
+                p { label for="probe-helo" { "EHLO name (optional)" } input id="probe-helo" name="helo" value=(form.helo); }
+                p { button type="submit" { "Probe" } }
+            }
+            @match outcome {
+                Some(Ok(report)) => (probe_report(report)),
+                Some(Err(message)) => (problem(message)),
+                None => {}
+            }
+        }
+    }
+}
+
+fn probe_report(report: &Report) -> Markup {
+    let (class, word) = match report.result {
+        crate::smtp::Verdict::Pass => ("pass", "pass"),
+        crate::smtp::Verdict::Fail => ("fail", "fail"),
+        crate::smtp::Verdict::Error => ("error", "could not test"),
+    };
+    html! {
+        p class={"verdict " (class)} id="probe-result" {
+            "SMTP gateway " code { (report.host) ":" (report.port) } " (" (report.security.as_str()) "): " strong { (word) }
+        }
+        ol class="steps" {
+            @for step in &report.steps {
+                @let status = match step.status { StepStatus::Pass => "pass", StepStatus::Warn => "warn", StepStatus::Fail => "fail", StepStatus::Skipped => "skipped" };
+                li class={"step " (status)} { strong { (step.step) } " " span class="badge" { (status) } " " (step.message) }
             }
         }
     }

@@ -9,6 +9,7 @@ CREATE TABLE test_addresses (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX test_addresses_expiry ON test_addresses (expires_at);
+CREATE INDEX test_addresses_domain ON test_addresses (domain, expires_at);
 
 CREATE TABLE test_messages (
     seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -12,6 +12,7 @@ CREATE TABLE test_addresses (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX test_addresses_expiry ON test_addresses (expires_at);
+CREATE INDEX test_addresses_domain ON test_addresses (domain, expires_at);
 
 -- A message received at a test address: its header block and verdict (the body is dropped
 -- once verified), with the envelope, in verdict (store/rows.rs, versioned by verdict_version).
