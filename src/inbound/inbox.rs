@@ -2,9 +2,12 @@
 //! judged (`message::judge`) and kept with its verdict, in the transaction that sets the
 //! registration's `proven_at` and queues the `domain.test_message` event.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use tokio::sync::Semaphore;
 
@@ -35,7 +38,18 @@ pub struct StoreInbox {
     /// The domain of test addresses, lower case; also this receiver's authserv-id.
     domain: String,
     judging: Semaphore,
+    /// Live addresses looked up lately (local part → domain, expiry, when read): RCPT and the
+    /// delivery after it ask once. Kept `ADDRESS_MEMORY`, at most `ADDRESS_ENTRIES`.
+    addresses: Mutex<HashMap<String, Remembered>>,
 }
+
+/// A live address as looked up: its registered domain, its expiry, when it was read.
+type Remembered = (String, DateTime<Utc>, Instant);
+
+/// How long a looked-up address is reused: its expiry is kept with it, so only a deletion
+/// of its registration goes unseen this long, and storing a message checks the registration.
+const ADDRESS_MEMORY: Duration = Duration::from_secs(60);
+const ADDRESS_ENTRIES: usize = 10_000;
 
 impl StoreInbox {
     pub fn new(
@@ -54,6 +68,7 @@ impl StoreInbox {
             metrics,
             domain: domain.to_ascii_lowercase(),
             judging: Semaphore::new(JUDGED_AT_ONCE),
+            addresses: Mutex::default(),
         }
     }
 
@@ -69,13 +84,40 @@ impl StoreInbox {
         if !domain.eq_ignore_ascii_case(&self.domain) {
             return Ok(None);
         }
+        let local = local.to_ascii_lowercase();
         let now = self.clock.now();
-        Ok(self
-            .store
-            .test_address(&local.to_ascii_lowercase())
-            .await?
-            .filter(|address| address.expires_at > now)
-            .map(|address| address.domain))
+        let remembered = self
+            .remembered()
+            .get(&local)
+            .filter(|(_, _, read)| read.elapsed() < ADDRESS_MEMORY)
+            .map(|(domain, expires, _)| (domain.clone(), *expires));
+        let found = match remembered {
+            Some(found) => Some(found),
+            None => {
+                let found = self
+                    .store
+                    .test_address(&local)
+                    .await?
+                    .map(|address| (address.domain, address.expires_at));
+                if let Some((domain, expires)) = &found {
+                    let mut remembered = self.remembered();
+                    if remembered.len() >= ADDRESS_ENTRIES {
+                        remembered.clear();
+                    }
+                    remembered.insert(local, (domain.clone(), *expires, Instant::now()));
+                }
+                found
+            }
+        };
+        Ok(found
+            .filter(|(_, expires)| *expires > now)
+            .map(|(domain, _)| domain))
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<String, Remembered>> {
+        self.addresses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     async fn keep(&self, received: &Received, client: SocketAddr) -> Result<(), String> {

@@ -384,9 +384,9 @@ impl Store for PostgresStore {
         message: &super::StoredMessage,
     ) -> Result<Option<DomainRecord>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let record = save_message_in(&mut tx, message).await?;
+        let saved = save_message_in(&mut tx, message).await?;
         tx.commit().await?;
-        Ok(record)
+        Ok(saved.map(|(record, _)| record))
     }
 
     async fn messages(

@@ -575,13 +575,14 @@ impl Store for SqliteStore {
         self.noted(
             async {
                 let mut tx = WriteTx::begin(&self.pool).await?;
-                let record = save_message_in(&mut tx, message).await?;
+                let saved = save_message_in(&mut tx, message).await?;
                 let sequence = self.model.next_sequence();
                 tx.commit().await?;
-                if let Some(record) = &record {
+                // Only a message that proved the domain changed its row.
+                if let Some((record, true)) = &saved {
                     self.model.put(sequence, record.clone());
                 }
-                Ok(record)
+                Ok(saved.map(|(record, _)| record))
             }
             .await,
         )

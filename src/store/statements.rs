@@ -589,11 +589,12 @@ macro_rules! statements {
             .transpose()
         }
 
-        /// Keeps a received message with what it changes (see `Store::save_message`).
+        /// Keeps a received message with what it changes (see `Store::save_message`): the
+        /// registration as of it, and whether the message changed it (`proven_at`).
         async fn save_message_in(
             connection: &mut $connection,
             message: &super::StoredMessage,
-        ) -> Result<Option<DomainRecord>, StoreError> {
+        ) -> Result<Option<(DomainRecord, bool)>, StoreError> {
             let generation: Option<(bool, i64)> = sqlx::query_as(concat!(
                 "SELECT active, generation FROM domains WHERE domain = $1",
                 $row_lock
@@ -623,21 +624,24 @@ macro_rules! statements {
             .bind(super::rows::MESSAGE_VERSION)
             .execute(&mut *connection)
             .await?;
+            let mut proven = false;
             if message.verdict.verdict == crate::message::Outcome::Pass {
-                sqlx::query(
+                proven = sqlx::query(
                     "UPDATE domains SET proven_at = $1 WHERE domain = $2 \
                      AND (proven_at IS NULL OR proven_at < $1)",
                 )
                 .bind(millis(message.received_at))
                 .bind(&message.domain)
                 .execute(&mut *connection)
-                .await?;
+                .await?
+                .rows_affected()
+                    > 0;
             }
             let record = stored_row(connection, &message.domain).await?;
             if let Some(event) = super::sql::message_event(message, &record)? {
                 insert_event(connection, &record.domain, event, message.received_at).await?;
             }
-            Ok(Some(record))
+            Ok(Some((record, proven)))
         }
 
         async fn messages_in(
