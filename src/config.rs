@@ -1208,6 +1208,44 @@ mod tests {
     }
 
     #[test]
+    fn the_inbound_listener_needs_its_domain_and_both_tls_files() {
+        let error = |text: &str| {
+            Config::from_toml(text, Path::new("/etc/sendercheck/x.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(error("[inbound]\nlisten = \"0.0.0.0:25\"").contains("needs inbound.domain"));
+        assert!(
+            error("[inbound]\ndomain = \"check.example\"\ntls_cert = \"a.pem\"")
+                .contains("needs inbound.tls_key")
+        );
+        assert!(error("[inbound]\ndomain = \"not a domain\"").contains("inbound.domain"));
+        assert!(error("[inbound]\nmax_message_bytes = 10").contains("1024 to"));
+        assert!(error("[inbound]\nrelay = true").contains("unknown field"));
+        let config = Config::from_toml(
+            "[inbound]\nlisten = \"127.0.0.1:2525\"\ndomain = \"Check.Example.\"\n\
+             tls_cert = \"in.crt\"\ntls_key = \"/keys/in.key\"\naddress_ttl = \"2d\"",
+            Path::new("/etc/sendercheck/x.toml"),
+        )
+        .unwrap();
+        let inbound = config.inbound;
+        assert_eq!(inbound.listen, Some("127.0.0.1:2525".parse().unwrap()));
+        assert_eq!(inbound.domain.unwrap().as_str(), "check.example");
+        assert_eq!(
+            inbound.tls_cert.as_deref(),
+            Some(Path::new("/etc/sendercheck/in.crt")),
+            "relative to the file"
+        );
+        assert_eq!(inbound.tls_key.as_deref(), Some(Path::new("/keys/in.key")));
+        assert_eq!(inbound.address_ttl, Duration::from_secs(2 * 24 * 3600));
+        // The environment may turn it on, but not half.
+        let env =
+            |key: &str| (key == "SENDERCHECK_INBOUND_LISTEN").then(|| "0.0.0.0:25".to_string());
+        let refused = Config::load(None, env).unwrap_err().to_string();
+        assert!(refused.contains("needs inbound.domain"), "{refused}");
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_clear_errors() {
         let error = |text: &str| {
             Config::from_toml(text, Path::new("bad.toml"))

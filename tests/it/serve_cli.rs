@@ -249,3 +249,36 @@ async fn no_token_ever_appears_in_logs_errors_or_metrics() {
         );
     }
 }
+
+#[test]
+fn refuses_an_inbound_listener_whose_certificate_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sendercheck.toml");
+    std::fs::write(dir.path().join("inbound.crt"), "not a certificate\n").unwrap();
+    let (db, _db_dir) = temp_db();
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nurl = \"{db}\"\n[inbound]\nlisten = \"127.0.0.1:0\"\n\
+             domain = \"check.example\"\ntls_cert = \"inbound.crt\"\n\
+             tls_key = \"missing.key\"\n"
+        ),
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(exit_code(&output), 3, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("cannot start the inbound SMTP listener") && text.contains("inbound.crt"),
+        "{text}"
+    );
+}
