@@ -179,6 +179,10 @@ pub fn smtp_session(data: &[u8]) {
             let verdict = decide(address);
             actions = session.recipient(verdict);
         }
+        if let Some(Action::OpenData) = actions.first() {
+            // Sometimes no room: the transaction must survive being told to wait.
+            actions = session.data_opened(line.len() % 3 != 0);
+        }
         for action in actions {
             match action {
                 Action::Reply(reply) => {
@@ -190,6 +194,7 @@ pub fn smtp_session(data: &[u8]) {
                 }
                 Action::StartTls => session.tls_started(),
                 Action::CheckRecipient(_) => panic!("a recipient asked twice"),
+                Action::OpenData => panic!("room asked twice"),
                 Action::Deliver(received) => {
                     assert!(received.data.len() <= limits.max_message_bytes);
                     assert!(!received.recipients.is_empty());

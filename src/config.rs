@@ -192,6 +192,7 @@ struct RawInbound {
     max_message_bytes: Option<usize>,
     max_sessions: Option<usize>,
     max_sessions_per_client: Option<usize>,
+    max_receiving: Option<usize>,
 }
 
 /// `[inbound]`: the receiving SMTP listener of test addresses.
@@ -212,6 +213,9 @@ pub struct InboundConfig {
     /// SMTP sessions at once, in all and from one client address (421 beyond).
     pub max_sessions: usize,
     pub max_sessions_per_client: usize,
+    /// Messages arriving or being judged at once (452 beyond): with `max_message_bytes`, the
+    /// bound on the memory received mail takes.
+    pub max_receiving: usize,
 }
 
 impl Default for InboundConfig {
@@ -225,6 +229,7 @@ impl Default for InboundConfig {
             max_message_bytes: 10 * 1024 * 1024,
             max_sessions: 1000,
             max_sessions_per_client: 50,
+            max_receiving: 32,
         }
     }
 }
@@ -777,6 +782,12 @@ impl Config {
                 ));
             }
             inbound.max_sessions_per_client = count;
+        }
+        if let Some(count) = raw.max_receiving {
+            if !(1..=10_000).contains(&count) {
+                return Err(invalid_number("inbound.max_receiving", count, "1 to 10000"));
+            }
+            inbound.max_receiving = count;
         }
         self.check_inbound()
     }

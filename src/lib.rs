@@ -120,6 +120,7 @@ async fn bind_inbound(
     settings.limits.max_message_bytes = config.max_message_bytes;
     settings.max_sessions = config.max_sessions;
     settings.max_per_client = config.max_sessions_per_client;
+    settings.max_receiving = config.max_receiving;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -28,6 +28,9 @@ pub struct Settings {
     pub max_sessions: usize,
     /// Sessions one client address may hold at once.
     pub max_per_client: usize,
+    /// Messages arriving (in DATA, or being judged) at once, each buffered up to
+    /// `limits.max_message_bytes`: memory is bounded by their product. One more is told 452.
+    pub max_receiving: usize,
     /// The wait for a command (RFC 5321 §4.5.3.2.7: at least 5 minutes).
     pub command_timeout: Duration,
     /// The wait for each line of a message (RFC 5321 §4.5.3.2.5/6: 3 minutes a block).
@@ -42,6 +45,7 @@ impl Settings {
             limits: Limits::default(),
             max_sessions: 1000,
             max_per_client: 50,
+            max_receiving: 32,
             command_timeout: Duration::from_secs(300),
             data_timeout: Duration::from_secs(180),
         }
@@ -100,6 +104,7 @@ pub async fn serve(
 ) {
     let settings = Arc::new(settings);
     let sessions = Arc::new(Semaphore::new(settings.max_sessions.max(1)));
+    let receiving = Arc::new(Semaphore::new(settings.max_receiving.max(1)));
     let clients = crate::per_client::PerClient::default();
     tokio::pin!(shutdown);
     loop {
@@ -131,9 +136,10 @@ pub async fn serve(
         };
         let settings = settings.clone();
         let inbox = inbox.clone();
+        let receiving = receiving.clone();
         tokio::spawn(async move {
             let _held = (slot, client);
-            if let Err(error) = session(stream, peer, &settings, inbox.as_ref()).await {
+            if let Err(error) = session(stream, peer, &settings, inbox.as_ref(), receiving).await {
                 tracing::debug!(%peer, %error, "inbound SMTP session ended");
             }
         });
@@ -220,7 +226,10 @@ async fn session(
     peer: SocketAddr,
     settings: &Settings,
     inbox: &dyn Inbox,
+    receiving: Arc<Semaphore>,
 ) -> std::io::Result<()> {
+    // Room for this session's message while it arrives and is judged.
+    let mut room: Option<tokio::sync::OwnedSemaphorePermit> = None;
     let mut session = Session::new(
         &settings.host,
         settings.limits.clone(),
@@ -229,6 +238,10 @@ async fn session(
     let mut conn = Conn::Plain(BufReader::new(stream));
     conn.write(session.greeting().as_bytes()).await?;
     loop {
+        if !session.in_data() {
+            // The message is in (or was refused): its room goes back.
+            drop(room.take());
+        }
         let (limit, wait) = if session.in_data() {
             (MAX_TEXT_LINE, settings.data_timeout)
         } else {
@@ -255,6 +268,11 @@ async fn session(
                 Action::CheckRecipient(address) => {
                     let verdict = inbox.recipient(&address).await;
                     pending.extend(session.recipient(verdict));
+                }
+                Action::OpenData => {
+                    room = receiving.clone().try_acquire_owned().ok();
+                    let opened = session.data_opened(room.is_some());
+                    pending.extend(opened);
                 }
                 Action::StartTls => {
                     let Some(config) = &settings.tls else {

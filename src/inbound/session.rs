@@ -73,6 +73,9 @@ pub enum Action {
     /// Write the 220 reply already given, then start TLS on the connection and call
     /// `Session::tls_started` once the handshake completes.
     StartTls,
+    /// DATA may start: take room for one more message arriving (the listener bounds how many
+    /// are buffered at once) and answer with `Session::data_opened`.
+    OpenData,
     /// Judge and store this message; then write the reply `Session::delivered` gives.
     Deliver(Box<Received>),
     /// Close the connection (after writing any reply given with it).
@@ -403,15 +406,29 @@ impl Session {
             return self.refuse("501 5.5.4 DATA takes no parameter\r\n");
         }
         match self.state {
-            State::Rcpt => {
-                self.state = State::Data;
-                self.errors = 0;
-                vec![Action::Reply(
-                    "354 Start mail input; end with <CRLF>.<CRLF>\r\n".to_string(),
-                )]
-            }
+            State::Rcpt => vec![Action::OpenData],
             State::Mail => self.refuse("554 5.5.1 No valid recipients\r\n"),
             _ => self.refuse("503 5.5.1 Need MAIL and RCPT before DATA\r\n"),
+        }
+    }
+
+    /// The answer to `Action::OpenData`: with room, the message may come (354); without, the
+    /// client is told to try again shortly (452, RFC 5321 §4.2.2) and the transaction stays
+    /// as it was, so DATA may be sent again.
+    pub fn data_opened(&mut self, room: bool) -> Vec<Action> {
+        if self.state != State::Rcpt {
+            return Vec::new();
+        }
+        if room {
+            self.state = State::Data;
+            self.errors = 0;
+            vec![Action::Reply(
+                "354 Start mail input; end with <CRLF>.<CRLF>\r\n".to_string(),
+            )]
+        } else {
+            vec![Action::Reply(
+                "452 4.3.1 Too many messages arriving at once; try again shortly\r\n".to_string(),
+            )]
         }
     }
 
@@ -483,8 +500,23 @@ mod tests {
                 let verdict = local(address);
                 session.recipient(verdict)
             }
+            Some(Action::OpenData) => session.data_opened(true),
             _ => actions,
         }
+    }
+
+    #[test]
+    fn data_waits_for_room_and_may_be_sent_again() {
+        let mut session = greeted(false);
+        say(&mut session, "MAIL FROM:<a@shop.example>");
+        say(&mut session, "RCPT TO:<t-abc@tests.example>");
+        assert_eq!(session.line(b"DATA"), vec![Action::OpenData]);
+        assert!(reply(&session.data_opened(false)).starts_with("452 4.3.1"));
+        assert!(!session.in_data());
+        assert_eq!(session.line(b"DATA"), vec![Action::OpenData]);
+        assert!(reply(&session.data_opened(true)).starts_with("354"));
+        assert!(session.in_data());
+        assert!(session.data_opened(true).is_empty(), "asked once");
     }
 
     fn reply(actions: &[Action]) -> &str {

@@ -165,6 +165,13 @@ pub async fn judge(
     let mut dmarc = DmarcVerdict::permerror(String::new());
     let mut spf = spf;
     match headers.from_domains.len() {
+        _ if headers.from_fields > 1 => {
+            dmarc.reason = format!(
+                "the message has {} From header fields: RFC 5322 §3.6 allows one, and \
+                 receivers such as Gmail refuse such mail",
+                headers.from_fields
+            );
+        }
         0 => {
             dmarc.result = DmarcResult::Permerror;
             dmarc.reason = "the message has no From address: DMARC cannot be applied, and \
@@ -249,6 +256,8 @@ struct Headers {
     from: Option<String>,
     /// The distinct domains of the From addresses, lower case.
     from_domains: Vec<String>,
+    /// How many From header fields there are (one is right).
+    from_fields: usize,
     subject: Option<String>,
 }
 
@@ -278,12 +287,31 @@ impl Headers {
         Headers {
             from: addresses.into_iter().next(),
             from_domains,
+            from_fields: header_fields(bytes, "from"),
             subject: parsed
                 .as_ref()
                 .and_then(|message| message.subject())
                 .map(|subject| subject.chars().take(300).collect()),
         }
     }
+}
+
+/// How many header fields named `name` (any case) the header block has.
+fn header_fields(bytes: &[u8], name: &str) -> usize {
+    let end = bytes
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .unwrap_or(bytes.len());
+    bytes[..end]
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !matches!(line.first(), Some(b' ' | b'\t')))
+        .filter_map(|line| {
+            line.iter()
+                .position(|byte| *byte == b':')
+                .map(|colon| &line[..colon])
+        })
+        .filter(|field| field.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+        .count()
 }
 
 /// SPF for the envelope: the MAIL FROM domain with its local-part, or `postmaster@` the HELO
@@ -825,5 +853,12 @@ mod tests {
         let two = Headers::read(b"From: a@one.example, b@two.example\r\n\r\n");
         assert_eq!(two.from_domains.len(), 2);
         assert!(Headers::read(b"Subject: x\r\n\r\n").from_domains.is_empty());
+        let doubled = Headers::read(
+            b"From: a@shop.example\r\nSubject: x\r\nfrom: b@shop.example\r\n\r\nFrom: body\r\n",
+        );
+        assert_eq!(
+            doubled.from_fields, 2,
+            "the body's 'From:' is not a header field"
+        );
     }
 }

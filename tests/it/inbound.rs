@@ -269,7 +269,11 @@ async fn raw_from(source: [u8; 4], addr: SocketAddr, lines: &[&str]) -> Vec<Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_sessions_at_once_are_all_served() {
-    let running = start(settings()).await;
+    // Room for every message at once (the default, 32, would tell the rest 452: that bound
+    // has its own test below).
+    let mut settings = settings();
+    settings.max_receiving = 200;
+    let running = start(settings).await;
     let sessions = (0..200).map(|n| {
         let addr = running.addr;
         tokio::spawn(async move {
@@ -394,4 +398,45 @@ async fn a_bare_lf_never_ends_a_message() {
             .contains("body\n.\nMAIL FROM:<x@evil.example>"),
         "the smuggled lines stay data"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_arriving_at_once_are_bounded_and_a_refused_data_may_be_sent_again() {
+    let mut settings = settings();
+    settings.max_receiving = 1;
+    let running = start(settings).await;
+    // The first client holds the only room: it is in DATA.
+    let (mut read, mut write, line) = in_data(running.addr).await;
+    assert!(line.starts_with("354"), "{line}");
+    write.write_all(b"Subject: first\r\n").await.unwrap();
+    // The second is told to wait, and its transaction survives.
+    let stream = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let (second_read, mut second_write) = stream.into_split();
+    let mut second_read = BufReader::new(second_read);
+    next_reply(&mut second_read).await;
+    let mut say = async |command: &str| {
+        second_write
+            .write_all(format!("{command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        next_reply(&mut second_read).await
+    };
+    say("HELO c").await;
+    say("MAIL FROM:<a@shop.example>").await;
+    say("RCPT TO:<t-2@tests.example>").await;
+    let refused = say("DATA").await;
+    assert!(refused.starts_with("452 4.3.1"), "{refused}");
+    // The first message ends; its room is given back.
+    write.write_all(b"\r\nbody\r\n.\r\n").await.unwrap();
+    let mut line = String::new();
+    read.read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("250"), "{line}");
+    let accepted = say("DATA").await;
+    assert!(accepted.starts_with("354"), "{accepted}");
+    assert!(
+        say("Subject: second\r\n\r\nbody\r\n.")
+            .await
+            .starts_with("250")
+    );
+    assert_eq!(running.inbox.received.lock().unwrap().len(), 2);
 }

@@ -357,6 +357,31 @@ async fn real_messages_get_spf_dkim_dmarc_verdicts_and_prove_the_domain() {
         "{m:#}"
     );
 
+    // Two From header fields: receivers refuse such mail, whatever the signatures say.
+    let doubled = format!(
+        "From: other@signer.example\r\n{}",
+        message("test@shop.example.net", &shop, "two-froms", false)
+    );
+    send_async(
+        smtp,
+        "127.0.0.2",
+        BOUNCE,
+        vec![shop.clone()],
+        doubled,
+        false,
+    )
+    .await;
+    let m = verdict_of(&app, "shop.example.net", "two-froms").await;
+    assert_eq!(m["dmarc"]["result"], "permerror", "{m:#}");
+    assert_eq!(m["verdict"], "fail");
+    assert!(
+        m["reason"]
+            .as_str()
+            .unwrap()
+            .contains("2 From header fields"),
+        "{m:#}"
+    );
+
     // Newest first, limit honoured and checked.
     let listed = messages(&app, "signer.example").await;
     assert_eq!(listed[0]["subject"], "altered");
@@ -383,7 +408,7 @@ async fn real_messages_get_spf_dkim_dmarc_verdicts_and_prove_the_domain() {
         .filter(|received| received.signature_valid)
         .map(|received| &received.body)
         .collect();
-    assert_eq!(events.len(), 5, "{seen:#?}");
+    assert_eq!(events.len(), 6, "{seen:#?}");
     assert!(events.iter().all(|event| {
         event["type"] == "domain.test_message"
             && event["transition"].is_null()
@@ -413,7 +438,7 @@ async fn real_messages_get_spf_dkim_dmarc_verdicts_and_prove_the_domain() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("sendercheck_inbound_messages_total{verdict=\"fail\"} 3"),
+        metrics.contains("sendercheck_inbound_messages_total{verdict=\"fail\"} 4"),
         "{metrics}"
     );
 
