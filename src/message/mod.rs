@@ -47,6 +47,10 @@ pub struct SpfVerdict {
     /// Passes and shares the From domain (or its organizational domain, unless `aspf=s`): only
     /// then does SPF count for DMARC.
     pub aligned: bool,
+    /// The HELO identity's own result (RFC 7208 §2.3: `postmaster@` the HELO name), which
+    /// some receivers check first; null when HELO is not a domain name.
+    #[serde(default)]
+    pub helo: Option<String>,
     pub reason: String,
 }
 
@@ -229,6 +233,7 @@ impl MessageVerdict {
                 result: "none".to_string(),
                 domain: String::new(),
                 aligned: false,
+                helo: None,
                 reason: reason.clone(),
             },
             dkim: DkimVerdict {
@@ -317,24 +322,52 @@ fn header_fields(bytes: &[u8], name: &str) -> usize {
 /// SPF for the envelope: the MAIL FROM domain with its local-part, or `postmaster@` the HELO
 /// name for the null sender (RFC 7208 §2.4).
 async fn spf(resolver: &Resolver, connection: &Connection) -> SpfVerdict {
-    let (local_part, domain) = match connection.mail_from.rsplit_once('@') {
-        Some((local, domain)) if !connection.mail_from.is_empty() => (
-            local.to_string(),
-            domain.trim_end_matches('.').to_ascii_lowercase(),
-        ),
-        _ => (
-            "postmaster".to_string(),
-            connection.helo.trim_end_matches('.').to_ascii_lowercase(),
-        ),
-    };
+    let helo = connection.helo.trim_end_matches('.').to_ascii_lowercase();
+    let helo_checkable = spf_domain(&helo);
+    match connection.mail_from.rsplit_once('@') {
+        Some((local, domain)) if !connection.mail_from.is_empty() => {
+            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+            let (mut mail, helo_verdict) =
+                tokio::join!(spf_identity(resolver, connection, local, &domain), async {
+                    match helo_checkable {
+                        true => Some(spf_identity(resolver, connection, "postmaster", &helo).await),
+                        false => None,
+                    }
+                });
+            mail.helo = helo_verdict.map(|verdict| verdict.result);
+            mail
+        }
+        _ => {
+            let mut verdict = spf_identity(resolver, connection, "postmaster", &helo).await;
+            verdict.helo = helo_checkable.then(|| verdict.result.clone());
+            verdict
+        }
+    }
+}
+
+/// Whether SPF can be evaluated for `domain` at all (§4.3: otherwise the result is none).
+fn spf_domain(domain: &str) -> bool {
+    crate::domain::DomainName::parse(domain).is_ok() && domain.contains('.')
+}
+
+/// check_host() for one identity: `local_part@domain` sent from the connection's address.
+async fn spf_identity(
+    resolver: &Resolver,
+    connection: &Connection,
+    local_part: &str,
+    domain: &str,
+) -> SpfVerdict {
+    let local_part = local_part.to_string();
+    let domain = domain.to_string();
     let verdict = |result: SpfResult, reason: String| SpfVerdict {
         result: result.as_str().to_string(),
         domain: domain.clone(),
         aligned: false,
+        helo: None,
         reason,
     };
     // §4.3: a domain that is not a valid name gives none.
-    if crate::domain::DomainName::parse(&domain).is_err() || !domain.contains('.') {
+    if !spf_domain(&domain) {
         return verdict(
             SpfResult::None,
             format!(
@@ -740,6 +773,7 @@ mod tests {
             result: result.to_string(),
             domain: domain.to_string(),
             aligned: false,
+            helo: None,
             reason: String::new(),
         }
     }

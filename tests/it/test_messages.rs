@@ -211,6 +211,10 @@ async fn real_messages_get_spf_dkim_dmarc_verdicts_and_prove_the_domain() {
     assert_eq!(m["spf"]["result"], "pass");
     assert_eq!(m["spf"]["domain"], "bounce.signer.example");
     assert_eq!(m["spf"]["aligned"], true);
+    assert_eq!(
+        m["spf"]["helo"], "none",
+        "mail.signer.example publishes no SPF: {m:#}"
+    );
     assert_eq!(m["dkim"]["result"], "pass");
     assert_eq!(m["dkim"]["signatures"][0]["aligned"], true);
     assert_eq!(m["dmarc"]["result"], "pass");
