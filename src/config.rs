@@ -72,6 +72,8 @@ struct RawConfig {
     #[serde(default)]
     inbound: RawInbound,
     #[serde(default)]
+    retention: RawRetention,
+    #[serde(default)]
     metrics: RawMetrics,
     /// `dir = "PATH"` and `[profiles.NAME]` tables (the short or the full form).
     #[serde(default)]
@@ -179,6 +181,54 @@ struct RawSmtp {
     deny_private: Option<bool>,
     max_concurrent: Option<usize>,
     per_minute: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    transitions: Option<String>,
+    events: Option<String>,
+    messages: Option<String>,
+}
+
+/// `[retention]`: how long history is kept (pruned in batches at start and every hour).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetentionConfig {
+    /// Status changes (each domain's latest is always kept).
+    pub transitions: Duration,
+    /// Webhook events whose deliveries are finished (delivered or dead), with them.
+    pub events: Duration,
+    /// Test messages, and test addresses expired as long ago.
+    pub messages: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 60 * 60;
+        RetentionConfig {
+            transitions: Duration::from_secs(400 * DAY),
+            events: Duration::from_secs(30 * DAY),
+            messages: Duration::from_secs(30 * DAY),
+        }
+    }
+}
+
+/// A retention: at least an hour, at most ten years.
+fn parse_retention(key: &str, value: &str) -> Result<Duration, ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        key: key.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    let duration = humantime::parse_duration(value.trim())
+        .map_err(|_| invalid("expected a duration like 30d or 400d"))?;
+    if duration < Duration::from_secs(3600) {
+        return Err(invalid("must be at least 1h"));
+    }
+    if duration > Duration::from_secs(3660 * 24 * 3600) {
+        return Err(invalid("must be at most 3660d"));
+    }
+    Ok(duration)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -432,6 +482,8 @@ pub struct Config {
     pub smtp: crate::smtp::policy::SmtpConfig,
     /// The receiving SMTP listener of test addresses.
     pub inbound: InboundConfig,
+    /// How long history is kept.
+    pub retention: RetentionConfig,
 }
 
 impl Default for Config {
@@ -466,6 +518,7 @@ impl Default for Config {
             webhooks: Vec::new(),
             smtp: crate::smtp::policy::SmtpConfig::default(),
             inbound: InboundConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -611,6 +664,15 @@ impl Config {
         self.apply_schedule(raw.schedule)?;
         self.apply_smtp(raw.smtp)?;
         self.apply_inbound(raw.inbound, base)?;
+        if let Some(value) = raw.retention.transitions {
+            self.retention.transitions = parse_retention("retention.transitions", &value)?;
+        }
+        if let Some(value) = raw.retention.events {
+            self.retention.events = parse_retention("retention.events", &value)?;
+        }
+        if let Some(value) = raw.retention.messages {
+            self.retention.messages = parse_retention("retention.messages", &value)?;
+        }
         if let Some(bytes) = raw.limits.max_body_bytes {
             if !(1024..=64 * 1024 * 1024).contains(&bytes) {
                 return Err(invalid_number(
@@ -1216,6 +1278,30 @@ mod tests {
         assert_eq!(config.dns.attempts, 3);
         assert!(config.profiles.get("example").is_some());
         assert!(config.profiles.get("mandrill").is_some());
+    }
+
+    #[test]
+    fn retention_takes_days_up_to_ten_years() {
+        let config = Config::from_toml(
+            "[retention]\ntransitions = \"800d\"\nevents = \"7d\"\nmessages = \"2h\"",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.retention.transitions,
+            Duration::from_secs(800 * 86_400)
+        );
+        assert_eq!(config.retention.events, Duration::from_secs(7 * 86_400));
+        assert_eq!(config.retention.messages, Duration::from_secs(7200));
+        let error = |text: &str| {
+            Config::from_toml(text, Path::new("x"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(error("[retention]\nevents = \"10m\"").contains("at least 1h"));
+        assert!(error("[retention]\ntransitions = \"4000d\"").contains("at most 3660d"));
+        assert!(error("[retention]\nmessages = \"soon\"").contains("retention.messages"));
+        assert!(error("[retention]\nhistory = \"1d\"").contains("unknown field"));
     }
 
     #[test]

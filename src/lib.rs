@@ -14,6 +14,7 @@ pub mod message;
 pub mod per_client;
 pub mod probe;
 pub mod profile;
+pub mod retention;
 pub mod scheduler;
 pub mod smtp;
 pub mod status;
@@ -160,36 +161,6 @@ pub struct App {
     inbound: Option<(tokio::net::TcpListener, inbound::listener::Settings)>,
 }
 
-/// How long received test messages are kept (until `[retention] messages` exists).
-const MESSAGE_RETENTION: chrono::Duration = chrono::Duration::days(30);
-
-/// Deletes test messages past their retention, and addresses expired as long ago, in batches
-/// of 1,000 at start and every hour until `stop` turns true.
-async fn prune_messages(
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    mut stop: watch::Receiver<bool>,
-) {
-    const BATCH: u32 = 1_000;
-    loop {
-        let before = clock.now() - MESSAGE_RETENTION;
-        loop {
-            match store.prune_messages(before, before, BATCH).await {
-                Ok(deleted) if deleted >= u64::from(BATCH) => tokio::task::yield_now().await,
-                Ok(_) => break,
-                Err(error) => {
-                    tracing::warn!(error = %format!("{:#}", anyhow::Error::from(error)), "old test messages not pruned; tried again in an hour");
-                    break;
-                }
-            }
-        }
-        tokio::select! {
-            _ = stop.wait_for(|stopped| *stopped) => return,
-            () = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
-        }
-    }
-}
-
 impl App {
     /// Opens the store (creating and migrating it), builds the resolver and the scheduler.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
@@ -334,7 +305,7 @@ impl App {
                 self.scheduler.resolver().clone(),
                 Arc::new(message::dkim::KeyAnswers::default()),
                 self.scheduler.clock(),
-                metrics,
+                metrics.clone(),
                 &settings.host,
             ));
             if let Ok(smtp) = listener.local_addr() {
@@ -349,8 +320,14 @@ impl App {
             )
         });
         let pruning_task = tokio::spawn(
-            prune_messages(self.store.clone(), self.scheduler.clock(), stop_rx.clone())
-                .in_current_span(),
+            retention::run(
+                self.store.clone(),
+                self.scheduler.clock(),
+                self.config.retention,
+                metrics.clone(),
+                stop_rx.clone(),
+            )
+            .in_current_span(),
         );
         tracing::info!(%address, store = self.store.backend(), "listening");
         let limits = api::server::ConnectionLimits {

@@ -64,6 +64,15 @@ pub struct ScrapeState<'a> {
     pub store_pool: crate::store::PoolStats,
 }
 
+/// The tables `sendercheck_retention_deleted_total` counts.
+const RETENTION_TABLES: [&str; 5] = [
+    "transitions",
+    "webhook_events",
+    "webhook_deliveries",
+    "test_messages",
+    "test_addresses",
+];
+
 /// The verdicts `sendercheck_inbound_messages_total` counts.
 const INBOUND_VERDICTS: [&str; 3] = ["pass", "fail", "error"];
 
@@ -126,6 +135,14 @@ impl Metrics {
             self.recorder
                 .register_counter(
                     &Self::key("sendercheck_smtp_probes_total", &[("result", result)]),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
+        for table in RETENTION_TABLES {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_retention_deleted_total", &[("table", table)]),
                     &METADATA,
                 )
                 .absolute(0);
@@ -211,6 +228,10 @@ impl Metrics {
             (
                 "sendercheck_dns_server_tcp_total",
                 "Truncated answers asked again over TCP.",
+            ),
+            (
+                "sendercheck_retention_deleted_total",
+                "Rows deleted because they were older than [retention] says, by table.",
             ),
             (
                 "sendercheck_inbound_messages_total",
@@ -384,6 +405,18 @@ impl Metrics {
                 &METADATA,
             )
             .increment(1);
+    }
+
+    /// Rows of `table` deleted by retention.
+    pub fn retention_deleted(&self, table: &str, count: u64) {
+        if count > 0 {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_retention_deleted_total", &[("table", table)]),
+                    &METADATA,
+                )
+                .increment(count);
+        }
     }
 
     /// One message received at a test address: `pass`, `fail`, or `error` (not kept).
@@ -588,6 +621,7 @@ mod tests {
             "sendercheck_checks_dropped_total 0",
             "sendercheck_smtp_probes_total{result=\"refused\"} 0",
             "sendercheck_inbound_messages_total{verdict=\"error\"} 0",
+            "sendercheck_retention_deleted_total{table=\"transitions\"} 0",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

@@ -248,6 +248,49 @@ pub struct OutboxEvent {
     pub message: Option<Box<StoredMessage>>,
 }
 
+/// What `Store::prune` deletes: rows older than these times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cutoffs {
+    /// Status changes before this, except each domain's latest (the one that set its current
+    /// status), which is always kept.
+    pub transitions: DateTime<Utc>,
+    /// Webhook events created before this whose every delivery is finished (delivered or
+    /// dead), with those deliveries; an event still being delivered is kept.
+    pub events: DateTime<Utc>,
+    /// Test messages received before this, and test addresses expired before it.
+    pub messages: DateTime<Utc>,
+}
+
+/// How many rows one pruning batch deleted, by table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub transitions: u64,
+    pub webhook_events: u64,
+    pub webhook_deliveries: u64,
+    pub test_messages: u64,
+    pub test_addresses: u64,
+}
+
+impl Pruned {
+    /// Each table's name and count, for metrics and logs.
+    pub fn by_table(&self) -> [(&'static str, u64); 5] {
+        [
+            ("transitions", self.transitions),
+            ("webhook_events", self.webhook_events),
+            ("webhook_deliveries", self.webhook_deliveries),
+            ("test_messages", self.test_messages),
+            ("test_addresses", self.test_addresses),
+        ]
+    }
+
+    /// Whether some table had a full batch: more may be left.
+    pub fn full(&self, batch: u32) -> bool {
+        self.by_table()
+            .iter()
+            .any(|(table, count)| *table != "webhook_deliveries" && *count >= u64::from(batch))
+    }
+}
+
 /// A test address given out for a registered domain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestAddress {
@@ -627,12 +670,7 @@ pub trait Store: Send + Sync + 'static {
     /// The messages received for a domain, newest first, at most `limit`.
     async fn messages(&self, domain: &str, limit: u32) -> Result<Vec<StoredMessage>, StoreError>;
 
-    /// Deletes messages received before `received_before` and test addresses that expired
-    /// before `expired_before`, at most `batch` rows of each; returns how many went.
-    async fn prune_messages(
-        &self,
-        received_before: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
-        batch: u32,
-    ) -> Result<u64, StoreError>;
+    /// Deletes, in one batch of at most `batch` rows of each table, what is older than its
+    /// retention (see `Retention`); returns how many rows of each table went.
+    async fn prune(&self, cutoffs: &Cutoffs, batch: u32) -> Result<Pruned, StoreError>;
 }

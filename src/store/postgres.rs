@@ -31,14 +31,22 @@ use crate::status::{DomainStatus, Transition};
 
 /// The schema's migrations, in order, embedded. sqlx serialises migrations across processes
 /// with an advisory lock, so replicas starting together migrate once.
-const MIGRATIONS: [(i64, &str, &str); 2] = [
+const MIGRATIONS: [(i64, &str, &str); 3] = [
     (1, "init", include_str!("migrations/postgres/0001_init.sql")),
     (
         2,
         "test messages",
         include_str!("migrations/postgres/0002_test_messages.sql"),
     ),
+    (
+        3,
+        "retention",
+        include_str!("migrations/postgres/0003_retention.sql"),
+    ),
 ];
+
+/// The key of the advisory lock one pruning batch holds.
+const RETENTION_LOCK: i64 = 0x5345_4e44_5052_554e; // "SENDPRUN"
 
 /// The key of the advisory lock under which events are fanned out.
 const FAN_OUT_LOCK: i64 = 0x5345_4e44_4641_4e4f; // "SENDFANO"
@@ -397,15 +405,22 @@ impl Store for PostgresStore {
         messages_in(&mut *self.pool.acquire().await?, domain, limit).await
     }
 
-    async fn prune_messages(
+    async fn prune(
         &self,
-        received_before: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
+        cutoffs: &super::Cutoffs,
         batch: u32,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<super::Pruned, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let deleted = prune_messages_in(&mut tx, received_before, expired_before, batch).await?;
+        // One replica prunes at a time; the others find the lock taken and leave it to it.
+        let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(RETENTION_LOCK)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !ours {
+            return Ok(super::Pruned::default());
+        }
+        let pruned = prune_in(&mut tx, cutoffs, batch).await?;
         tx.commit().await?;
-        Ok(deleted)
+        Ok(pruned)
     }
 }

@@ -25,7 +25,7 @@ use crate::status::{DomainStatus, Transition};
 
 /// The schema's migrations, in order: (version, description, SQL), embedded so the binary
 /// needs no files beside it.
-const MIGRATIONS: [(i64, &str, &str); 7] = [
+const MIGRATIONS: [(i64, &str, &str); 8] = [
     (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
     (
         2,
@@ -56,6 +56,11 @@ const MIGRATIONS: [(i64, &str, &str); 7] = [
         7,
         "test messages",
         include_str!("migrations/sqlite/0007_test_messages.sql"),
+    ),
+    (
+        8,
+        "retention",
+        include_str!("migrations/sqlite/0008_retention.sql"),
     ),
 ];
 
@@ -596,19 +601,17 @@ impl Store for SqliteStore {
         messages_in(&mut *self.pool.acquire().await?, domain, limit).await
     }
 
-    async fn prune_messages(
+    async fn prune(
         &self,
-        received_before: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
+        cutoffs: &super::Cutoffs,
         batch: u32,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<super::Pruned, StoreError> {
         self.noted(
             async {
                 let mut tx = WriteTx::begin(&self.pool).await?;
-                let deleted =
-                    prune_messages_in(&mut tx, received_before, expired_before, batch).await?;
+                let pruned = prune_in(&mut tx, cutoffs, batch).await?;
                 tx.commit().await?;
-                Ok(deleted)
+                Ok(pruned)
             }
             .await,
         )

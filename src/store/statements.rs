@@ -662,32 +662,88 @@ macro_rules! statements {
             .collect()
         }
 
-        /// Deletes old messages and long-expired addresses, a batch of each.
-        async fn prune_messages_in(
+        /// One pruning batch (see `Store::prune`).
+        async fn prune_in(
             connection: &mut $connection,
-            received_before: DateTime<Utc>,
-            expired_before: DateTime<Utc>,
+            cutoffs: &super::Cutoffs,
             batch: u32,
-        ) -> Result<u64, StoreError> {
-            let messages = sqlx::query(
-                "DELETE FROM test_messages WHERE seq IN (SELECT seq FROM test_messages \
-                 WHERE received_at < $1 ORDER BY seq LIMIT $2)",
+        ) -> Result<super::Pruned, StoreError> {
+            let batch = i64::from(batch);
+            // Each domain's latest transition set its current status: never deleted.
+            let transitions = sqlx::query(
+                "DELETE FROM transitions WHERE id IN (SELECT t.id FROM transitions t \
+                 WHERE t.at < $1 AND t.id < (SELECT MAX(u.id) FROM transitions u \
+                 WHERE u.domain = t.domain) ORDER BY t.id LIMIT $2)",
             )
-            .bind(millis(received_before))
-            .bind(i64::from(batch))
+            .bind(millis(cutoffs.transitions))
+            .bind(batch)
             .execute(&mut *connection)
             .await?
             .rows_affected();
-            let addresses = sqlx::query(
+            // Events whose deliveries are all finished (or that had none), with those
+            // deliveries; an event still being delivered waits.
+            let events: Vec<i64> = sqlx::query_scalar(
+                "SELECT e.seq FROM webhook_events e WHERE e.created_at < $1 AND e.fanned_out \
+                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = e.seq \
+                 AND d.status IN ('pending', 'failed')) ORDER BY e.seq LIMIT $2",
+            )
+            .bind(millis(cutoffs.events))
+            .bind(batch)
+            .fetch_all(&mut *connection)
+            .await?;
+            let (mut webhook_events, mut webhook_deliveries) = (0, 0);
+            if let (Some(first), Some(last)) = (events.first(), events.last()) {
+                // The batch is in seq order: delete by range, rechecking the same conditions.
+                webhook_deliveries = sqlx::query(
+                    "DELETE FROM webhook_deliveries WHERE event_seq BETWEEN $1 AND $2 \
+                     AND event_seq IN (SELECT e.seq FROM webhook_events e \
+                     WHERE e.seq BETWEEN $1 AND $2 AND e.created_at < $3 AND e.fanned_out \
+                     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
+                     WHERE d.event_seq = e.seq AND d.status IN ('pending', 'failed')))",
+                )
+                .bind(first)
+                .bind(last)
+                .bind(millis(cutoffs.events))
+                .execute(&mut *connection)
+                .await?
+                .rows_affected();
+                webhook_events = sqlx::query(
+                    "DELETE FROM webhook_events WHERE seq BETWEEN $1 AND $2 \
+                     AND created_at < $3 AND fanned_out AND NOT EXISTS \
+                     (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = webhook_events.seq)",
+                )
+                .bind(first)
+                .bind(last)
+                .bind(millis(cutoffs.events))
+                .execute(&mut *connection)
+                .await?
+                .rows_affected();
+            }
+            let test_messages = sqlx::query(
+                "DELETE FROM test_messages WHERE seq IN (SELECT seq FROM test_messages \
+                 WHERE received_at < $1 ORDER BY seq LIMIT $2)",
+            )
+            .bind(millis(cutoffs.messages))
+            .bind(batch)
+            .execute(&mut *connection)
+            .await?
+            .rows_affected();
+            let test_addresses = sqlx::query(
                 "DELETE FROM test_addresses WHERE local_part IN (SELECT local_part FROM \
                  test_addresses WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)",
             )
-            .bind(millis(expired_before))
-            .bind(i64::from(batch))
+            .bind(millis(cutoffs.messages))
+            .bind(batch)
             .execute(connection)
             .await?
             .rows_affected();
-            Ok(messages + addresses)
+            Ok(super::Pruned {
+                transitions,
+                webhook_events,
+                webhook_deliveries,
+                test_messages,
+                test_addresses,
+            })
         }
 
         /// The most overdue check's due time, read from the head of domains_due.

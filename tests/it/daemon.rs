@@ -1083,3 +1083,48 @@ async fn a_paused_registration_keeps_its_state_and_is_not_checked_until_resumed(
     assert_eq!(asked["paused"], true, "{asked}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_older_than_its_retention_is_pruned_at_start_and_counted() {
+    use sendercheck::clock::ManualClock;
+    let (db_url, _dir) = crate::support::temp_db();
+    let start = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let clock = std::sync::Arc::new(ManualClock::new(start));
+    let options = AppOptions {
+        db_url: Some(db_url),
+        clock: Some(clock.clone()),
+        ..AppOptions::default()
+    };
+    let app = spawn_app(options.clone()).await;
+    // Three transitions: registered, then twice back to pending as the token changes.
+    assert_eq!(app.register("kept.example", None).await.0, 201);
+    assert_eq!(app.register("kept.example", Some("A")).await.0, 200);
+    assert_eq!(app.register("kept.example", Some("B")).await.0, 200);
+    let (_, history) = app.get("/v1/domains/kept.example/history").await;
+    assert_eq!(history["transitions"].as_array().unwrap().len(), 3);
+    app.stop().await;
+
+    // 401 days later (transitions are kept 400): the start-up pruning keeps only the one
+    // that set the current status.
+    clock.advance(std::time::Duration::from_secs(401 * 24 * 3600));
+    let app = spawn_app(options).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, history) = app.get("/v1/domains/kept.example/history").await;
+        if history["transitions"].as_array().unwrap().len() == 1 {
+            assert_eq!(
+                history["transitions"][0]["reason"],
+                "verification token changed"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{history}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("sendercheck_retention_deleted_total{table=\"transitions\"} 2"),
+        "{metrics}"
+    );
+    app.stop().await;
+}

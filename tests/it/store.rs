@@ -83,6 +83,7 @@ on_both!(
     events_fan_out_once_and_each_delivery_goes_to_one_replica,
     transitions_and_events_are_written_together,
     test_addresses_and_messages_prove_a_registration_until_it_changes,
+    retention_prunes_in_batches_and_keeps_what_still_matters,
 );
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -571,6 +572,100 @@ async fn transitions_and_events_are_written_together(backend: Backend) {
     );
 }
 
+async fn retention_prunes_in_batches_and_keeps_what_still_matters(backend: Backend) {
+    use sendercheck::store::Cutoffs;
+    let store = backend.open("a").await;
+    // Three domains with a history: registered at 0, verified at 10, failing at 20.
+    register_many(store.as_ref(), 3, at(0)).await;
+    for (status, seconds) in [(DomainStatus::Verified, 10), (DomainStatus::Failing, 20)] {
+        for record in store
+            .claim_due(at(seconds), at(seconds + 5), 10)
+            .await
+            .unwrap()
+        {
+            let mut result = unchanged(&record, seconds);
+            result.next_check_at = at(seconds + 5);
+            result.lifecycle.status = status;
+            result.lifecycle.status_since = at(seconds);
+            result.transition = Some(Transition {
+                at: at(seconds),
+                from: Some(record.lifecycle.status),
+                to: status,
+                reason: "test".into(),
+            });
+            assert!(store.save_result(&result).await.unwrap());
+        }
+    }
+    // One endpoint gets each event; domain 0's first delivery finishes, the rest stay open.
+    let endpoints = [Endpoint {
+        url: "https://hooks.example/all".into(),
+        events: vec!["domain.verified".into(), "domain.failing".into()],
+    }];
+    let day = chrono::Duration::hours(24);
+    assert_eq!(store.fan_out(&endpoints, at(21), day).await.unwrap(), 6);
+    let due = store
+        .due_deliveries(at(22), at(80), 100, &[])
+        .await
+        .unwrap();
+    let finished: Vec<i64> = due.iter().map(|delivery| delivery.id).collect();
+    for id in &finished {
+        store
+            .finish_delivery(*id, &AttemptOutcome::Delivered, at(23))
+            .await
+            .unwrap();
+    }
+    let open_before = store
+        .deliveries(Some(DeliveryStatus::Pending), 100)
+        .await
+        .unwrap()
+        .len();
+
+    let everything = Cutoffs {
+        transitions: at(1000),
+        events: at(1000),
+        messages: at(1000),
+    };
+    // Batches of 2: the transitions go two at a time, and each domain keeps its latest.
+    let first = store.prune(&everything, 2).await.unwrap();
+    assert_eq!(first.transitions, 2);
+    assert!(first.full(2));
+    let mut transitions = first.transitions;
+    loop {
+        let pruned = store.prune(&everything, 2).await.unwrap();
+        transitions += pruned.transitions;
+        if !pruned.full(2) {
+            break;
+        }
+    }
+    assert_eq!(transitions, 3 * 3 - 3, "all but each domain's latest");
+    for record in store.list(&ListFilter::default(), None, 10).await.unwrap() {
+        let history = store.history(&record.domain).await.unwrap();
+        assert_eq!(history.len(), 1, "{history:?}");
+        assert_eq!(
+            history[0].to, record.lifecycle.status,
+            "the one that set the status"
+        );
+    }
+    // Finished events went with their deliveries; events still being delivered stay whole.
+    let left = store.deliveries(None, 100).await.unwrap();
+    assert!(
+        left.iter()
+            .all(|delivery| delivery.status == DeliveryStatus::Pending)
+    );
+    assert_eq!(left.len(), open_before);
+    assert_eq!(left.len() + finished.len(), 6);
+    // Nothing older than the cutoffs: nothing goes.
+    let none = Cutoffs {
+        transitions: at(0),
+        events: at(0),
+        messages: at(0),
+    };
+    assert_eq!(
+        store.prune(&none, 1000).await.unwrap(),
+        sendercheck::store::Pruned::default()
+    );
+}
+
 /// A message received for `domain` at `seconds`, passing or not.
 fn message(domain: &str, seconds: i64, pass: bool) -> sendercheck::store::StoredMessage {
     use sendercheck::message::{MessageVerdict, Outcome};
@@ -718,12 +813,22 @@ async fn test_addresses_and_messages_prove_a_registration_until_it_changes(backe
             .is_none()
     );
 
-    // Retention: messages before 16 and addresses expired before 50 go; the rest stay.
-    assert_eq!(
-        store.prune_messages(at(16), at(50), 1000).await.unwrap(),
-        2 + 1
-    );
+    // Retention: messages received before 16 and addresses expired before it go.
+    let cutoffs = sendercheck::store::Cutoffs {
+        transitions: at(0),
+        events: at(0),
+        messages: at(16),
+    };
+    let pruned = store.prune(&cutoffs, 1000).await.unwrap();
+    assert_eq!((pruned.test_messages, pruned.test_addresses), (2, 1));
     assert_eq!(store.messages("shop.example", 10).await.unwrap().len(), 1);
+    // A live address stays, whatever the cutoff before its expiry.
+    let cutoffs = sendercheck::store::Cutoffs {
+        messages: at(99),
+        ..cutoffs
+    };
+    let pruned = store.prune(&cutoffs, 1000).await.unwrap();
+    assert_eq!((pruned.test_messages, pruned.test_addresses), (1, 0));
     assert!(store.test_address("chk-old").await.unwrap().is_none());
     assert!(store.test_address("chk-a").await.unwrap().is_some());
 }

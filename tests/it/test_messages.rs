@@ -428,15 +428,7 @@ async fn real_messages_get_spf_dkim_dmarc_verdicts_and_prove_the_domain() {
     assert_eq!(first["domain"]["domain"], "signer.example");
     assert!(first["domain"]["proven_at"].is_string());
 
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("sendercheck_inbound_messages_total{verdict=\"pass\"} 2"),
         "{metrics}"
