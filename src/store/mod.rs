@@ -511,8 +511,9 @@ pub trait Store: Send + Sync + 'static {
     /// Cheap round trip, for readiness.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Whether the store can write: after a write failed for lack of space or permission, a
-    /// small write is tried again, so readiness follows the disk.
+    /// Whether the store can write: a heartbeat row written now, in a way that needs room on
+    /// the disk (SQLite truncates its WAL first), so readiness follows the disk even when
+    /// nothing else writes.
     async fn writable(&self) -> Result<(), StoreError>;
 
     /// Creates or updates a registration. A new one (or one whose profile or token changed)

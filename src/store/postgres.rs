@@ -143,6 +143,16 @@ impl Store for PostgresStore {
         if recovery || read_only == "on" {
             return Err(StoreError::ReadOnly);
         }
+        // A real write, as every replica's heartbeat: a database that cannot take it (a full
+        // disk, a read-only default) is not ready.
+        sqlx::query(
+            "INSERT INTO heartbeats (replica, at) VALUES ($1, $2) \
+             ON CONFLICT (replica) DO UPDATE SET at = excluded.at",
+        )
+        .bind(&*self.owner)
+        .bind(chrono::Utc::now().timestamp_millis())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -188,6 +188,11 @@ async fn writes_work_again_as_soon_as_the_disk_has_room_and_readyz_tells_meanwhi
     assert_eq!(app.get("/readyz").await.0, 200);
 
     let filler = disk.fill();
+    // Not ready as soon as the disk is full, before any other write has failed: the readiness
+    // probe itself needs room.
+    let (ready, body) = app.get("/readyz").await;
+    assert_eq!(ready, 503, "a full disk is not ready: {body}");
+    assert_eq!(body["store"], "failing", "{body}");
     // Writes fail while the disk is full, with the cause named.
     let mut refused = 0;
     for n in 0..20 {
@@ -203,6 +208,8 @@ async fn writes_work_again_as_soon_as_the_disk_has_room_and_readyz_tells_meanwhi
 
     // Room again: the next writes work, with no restart.
     std::fs::remove_file(filler).expect("the filler goes");
+    // Ready again with no other write first.
+    assert_eq!(app.get("/readyz").await.0, 200);
     let (status, body) = app.register("after.example", None).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = app.register("after2.example", None).await;
