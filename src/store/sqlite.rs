@@ -333,9 +333,16 @@ impl Store for SqliteStore {
         // large WAL has room for, would succeed on a full disk.
         let probe = async {
             let mut connection = self.pool.acquire().await?;
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            // Readers in the way (busy) leave the WAL as it is: only a disk that refused the
+            // checkpoint's writes is an answer here; the heartbeat below still has to land.
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&mut *connection)
-                .await?;
+                .await
+                .map_err(StoreError::from)
+                && error.is_write_failure()
+            {
+                return Err(error);
+            }
             drop(connection);
             let mut tx = WriteTx::begin(&self.pool).await?;
             sqlx::query(
