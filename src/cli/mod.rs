@@ -53,6 +53,18 @@ pub enum Command {
     /// Test an SMTP gateway step by step: DNS, connect, TLS and certificate, greeting, EHLO,
     /// STARTTLS, AUTH, QUIT. No mail is sent.
     Smtp(SmtpArgs),
+    /// Copy the SQLite store to PATH, consistent, while the daemon runs (PostgreSQL: use
+    /// pg_dump).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where the copy goes: a new file (never overwritten).
+    pub path: PathBuf,
+    /// Config file naming the store (else SENDERCHECK_STORE_URL, else sendercheck.db).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -243,7 +255,11 @@ pub fn main() -> ExitCode {
     };
     let default_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Check(_) | Command::Dkim(_) | Command::Profiles(_) | Command::Smtp(_) => "warn",
+        Command::Check(_)
+        | Command::Dkim(_)
+        | Command::Profiles(_)
+        | Command::Smtp(_)
+        | Command::Backup(_) => "warn",
     };
     init_logging(default_level, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -263,6 +279,7 @@ pub fn main() -> ExitCode {
             Command::Dkim(args) => dkim::run(args).await,
             Command::Profiles(args) => profiles::run(args),
             Command::Smtp(args) => smtp::run(args).await,
+            Command::Backup(args) => backup(args).await,
         }
     });
     match result {
@@ -272,6 +289,20 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_UNKNOWN)
         }
     }
+}
+
+/// `sendercheck backup PATH`: a consistent copy of the SQLite store, made while the daemon
+/// runs; prints where it went.
+async fn backup(args: BackupArgs) -> anyhow::Result<u8> {
+    let config =
+        crate::config::Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
+    crate::store::backup(&config.store.url, &args.path).await?;
+    println!(
+        "backed up {} to {}",
+        crate::redacted(&config.store.url),
+        args.path.display()
+    );
+    Ok(0)
 }
 
 /// Logs to standard error, filtered by `SENDERCHECK_LOG` or `RUST_LOG`, else `default`.

@@ -166,6 +166,70 @@ pub fn random_id(prefix: &str) -> String {
     format!("{prefix}_{id}")
 }
 
+/// Copies the SQLite store at `url` to `path` (a new file), consistent while other processes
+/// write it: `VACUUM INTO` a temporary file beside `path`, renamed once complete, so `path`
+/// is never half a backup. PostgreSQL is backed up with `pg_dump`.
+pub async fn backup(url: &str, path: &std::path::Path) -> Result<(), BackupError> {
+    use sqlx::ConnectOptions;
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        return Err(BackupError::Postgres);
+    }
+    if !url.starts_with("sqlite:") {
+        return Err(BackupError::Store(StoreError::UnsupportedUrl(
+            url.to_string(),
+        )));
+    }
+    if path.exists() {
+        return Err(BackupError::Exists(path.to_path_buf()));
+    }
+    let partial = path.with_file_name(format!(
+        ".{}.partial",
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("backup")
+    ));
+    let _ = std::fs::remove_file(&partial);
+    let mut connection = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+        .map_err(StoreError::from)?
+        .create_if_missing(false)
+        .read_only(true)
+        .busy_timeout(std::time::Duration::from_secs(30))
+        .connect()
+        .await
+        .map_err(StoreError::from)?;
+    let copied = sqlx::query("VACUUM INTO $1")
+        .bind(partial.to_string_lossy().into_owned())
+        .execute(&mut connection)
+        .await;
+    drop(connection);
+    if let Err(error) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(BackupError::Store(error.into()));
+    }
+    std::fs::rename(&partial, path).map_err(|source| BackupError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Why a backup was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(
+        "the store is PostgreSQL: back it up with pg_dump (e.g. pg_dump -Fc -f sendercheck.dump DBNAME)"
+    )]
+    Postgres,
+    #[error("{} exists: a backup never overwrites a file, name a new one", .0.display())]
+    Exists(std::path::PathBuf),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// The connection pool, for metrics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolStats {

@@ -282,3 +282,85 @@ fn refuses_an_inbound_listener_whose_certificate_cannot_be_read() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_made_while_the_daemon_runs_restores_whole() {
+    use crate::support::{AppOptions, spawn_app, stdout};
+    let (db, _db_dir) = temp_db();
+    let app = spawn_app(AppOptions {
+        db_url: Some(db.clone()),
+        ..AppOptions::default()
+    })
+    .await;
+    for domain in ["one.example", "two.example", "three.example"] {
+        assert_eq!(app.register(domain, None).await.0, 201);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sendercheck.toml");
+    std::fs::write(&config, format!("[store]\nurl = \"{db}\"\n")).unwrap();
+    let copy = dir.path().join("copy.db");
+    let args: Vec<String> = vec![
+        "backup".into(),
+        copy.display().to_string(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
+    let args_again = args.clone();
+    // Taken while the daemon runs and writes.
+    let writing = {
+        let app_url = app.url("/v1/domains/four.example");
+        let client = app.client.clone();
+        tokio::spawn(async move {
+            client
+                .put(app_url)
+                .json(&serde_json::json!({"profile": "mandrill"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    let output = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, None)
+    })
+    .await
+    .unwrap();
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).contains("backed up"), "{}", stdout(&output));
+    assert!(writing.await.unwrap().is_success());
+    // Never over an existing file.
+    let again = run(
+        &args_again.iter().map(String::as_str).collect::<Vec<_>>(),
+        None,
+    );
+    assert_eq!(exit_code(&again), 3);
+    assert!(stderr(&again).contains("exists"), "{}", stderr(&again));
+    app.stop().await;
+
+    // Restored: a daemon on the copy has every registration made before it.
+    let restored = spawn_app(AppOptions {
+        db_url: Some(format!("sqlite://{}", copy.display())),
+        ..AppOptions::default()
+    })
+    .await;
+    for domain in ["one.example", "two.example", "three.example"] {
+        let (status, body) = restored.get(&format!("/v1/domains/{domain}")).await;
+        assert_eq!(status, 200, "{domain}: {body}");
+    }
+    restored.stop().await;
+
+    // PostgreSQL is pg_dump's job.
+    std::fs::write(&config, "[store]\nurl = \"postgres://u@localhost/db\"\n").unwrap();
+    let output = run(
+        &[
+            "backup",
+            dir.path().join("pg.db").to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(exit_code(&output), 3);
+    assert!(stderr(&output).contains("pg_dump"), "{}", stderr(&output));
+}
