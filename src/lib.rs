@@ -104,6 +104,32 @@ async fn follow_database_clock(
     Ok(database)
 }
 
+/// Every 30 s (and at start) writes this replica's heartbeat and records readiness for
+/// `/metrics` (`sendercheck_ready`, `sendercheck_store_writable`), so alerts see a full disk
+/// or a stalled scheduler even when nothing asks `/readyz`; until `stop` turns true.
+async fn heartbeat(
+    store: Arc<dyn Store>,
+    scheduler: Scheduler,
+    metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let writable = match store.writable().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(error = %format!("{:#}", anyhow::Error::from(error)), "heartbeat: the store cannot write");
+                false
+            }
+        };
+        let ready = writable && store.ping().await.is_ok() && scheduler.is_alive();
+        metrics.readiness(writable, ready);
+        tokio::select! {
+            _ = stop.wait_for(|stopped| *stopped) => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+        }
+    }
+}
+
 /// Binds the inbound SMTP listener and reads its certificate: a port in use or a bad file
 /// stops the daemon at start.
 async fn bind_inbound(
@@ -319,6 +345,15 @@ impl App {
                 .in_current_span(),
             )
         });
+        let heartbeat_task = tokio::spawn(
+            heartbeat(
+                self.store.clone(),
+                self.scheduler.clone(),
+                metrics.clone(),
+                stop_rx.clone(),
+            )
+            .in_current_span(),
+        );
         let pruning_task = tokio::spawn(
             retention::run(
                 self.store.clone(),
@@ -352,6 +387,7 @@ impl App {
             self.scheduler.drain(grace).await;
         }
         let _ = pruning_task.await;
+        let _ = heartbeat_task.await;
         if let Some(task) = inbound_task {
             // Sessions under way end with the listener's timeouts; a message not yet answered
             // is not kept, and its client sends it again.

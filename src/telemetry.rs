@@ -62,6 +62,9 @@ pub struct ScrapeState<'a> {
     pub dns_servers_held_back: usize,
     /// The store's connection pool.
     pub store_pool: crate::store::PoolStats,
+    /// Replicas whose heartbeat is recent (2 min), and those seen in the last 24 h but not
+    /// since.
+    pub replicas: (u64, u64),
 }
 
 /// The tables `sendercheck_retention_deleted_total` counts.
@@ -138,6 +141,12 @@ impl Metrics {
                     &METADATA,
                 )
                 .absolute(0);
+        }
+        // Not known until the first heartbeat (at start, then every 30 s).
+        for gauge in ["sendercheck_ready", "sendercheck_store_writable"] {
+            self.recorder
+                .register_gauge(&Self::key(gauge, &[]), &METADATA)
+                .set(0.0);
         }
         for table in RETENTION_TABLES {
             self.recorder
@@ -228,6 +237,18 @@ impl Metrics {
             (
                 "sendercheck_dns_server_tcp_total",
                 "Truncated answers asked again over TCP.",
+            ),
+            (
+                "sendercheck_ready",
+                "1 when /readyz would answer 200 (store reachable and writable, scheduler ticking), as of the last heartbeat (every 30 s) or /readyz call.",
+            ),
+            (
+                "sendercheck_store_writable",
+                "1 when the last heartbeat write (a write that needs room on the disk) succeeded.",
+            ),
+            (
+                "sendercheck_replicas",
+                "Replicas by heartbeat: alive (written in the last 2 minutes), missing (seen in the last 24 hours, not since).",
             ),
             (
                 "sendercheck_retention_deleted_total",
@@ -407,6 +428,18 @@ impl Metrics {
             .increment(1);
     }
 
+    /// Readiness as just judged: whether the store took a write, and whether `/readyz` would
+    /// answer 200.
+    pub fn readiness(&self, store_writable: bool, ready: bool) {
+        let value = |ok: bool| if ok { 1.0 } else { 0.0 };
+        self.recorder
+            .register_gauge(&Self::key("sendercheck_store_writable", &[]), &METADATA)
+            .set(value(store_writable));
+        self.recorder
+            .register_gauge(&Self::key("sendercheck_ready", &[]), &METADATA)
+            .set(value(ready));
+    }
+
     /// Rows of `table` deleted by retention.
     pub fn retention_deleted(&self, table: &str, count: u64) {
         if count > 0 {
@@ -508,6 +541,14 @@ impl Metrics {
         self.recorder
             .register_gauge(&Self::key("sendercheck_checks_in_flight", &[]), &METADATA)
             .set(state.checks_in_flight as f64);
+        for (replicas, count) in [("alive", state.replicas.0), ("missing", state.replicas.1)] {
+            self.recorder
+                .register_gauge(
+                    &Self::key("sendercheck_replicas", &[("state", replicas)]),
+                    &METADATA,
+                )
+                .set(count as f64);
+        }
         self.recorder
             .register_gauge(
                 &Self::key("sendercheck_dns_servers_held_back", &[]),
@@ -610,6 +651,7 @@ mod tests {
                 idle: 1,
                 max: 8,
             },
+            replicas: (1, 0),
         });
         for expected in [
             "sendercheck_checks_total{outcome=\"pass\"} 0",
@@ -647,6 +689,7 @@ mod tests {
             scheduler_lag_seconds: 1.5,
             dns: &counters,
             dns_servers_held_back: 2,
+            replicas: (1, 0),
             dns_servers: &[ServerStats {
                 server: "127.0.0.1:53".parse().unwrap(),
                 in_flight: 3,
@@ -680,9 +723,11 @@ mod tests {
                     idle: 2,
                     max: 10,
                 },
+                replicas: (2, 1),
             })
         );
         for expected in [
+            "sendercheck_replicas{state=\"missing\"} 1",
             "sendercheck_dns_servers_held_back 2",
             "# HELP sendercheck_dns_servers_held_back Authoritative servers not asked now",
             "sendercheck_checks_total{outcome=\"pass\"} 1",

@@ -46,6 +46,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             }
         };
     let scheduler_ok = state.scheduler.is_alive();
+    state.metrics.readiness(store_ok, store_ok && scheduler_ok);
     let word = |ok: bool| if ok { "ok" } else { "failing" };
     let body = json!({
         "status": if store_ok && scheduler_ok { "ready" } else { "unavailable" },

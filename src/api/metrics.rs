@@ -21,7 +21,7 @@ use crate::telemetry::ScrapeState;
 )]
 pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError> {
     let now = state.scheduler.now();
-    let (domains_by_status, oldest_due) = store_counts(&state, now).await?;
+    let (domains_by_status, oldest_due, replicas) = store_counts(&state, now).await?;
     let lag = match oldest_due {
         Some(due) if due < now => (now - due).num_milliseconds() as f64 / 1000.0,
         _ => 0.0,
@@ -35,6 +35,7 @@ pub async fn scrape(State(state): State<AppState>) -> Result<Response, ApiError>
         dns_servers: &dns_servers,
         dns_servers_held_back: state.scheduler.resolver().held_back_servers(),
         store_pool: state.store.pool_stats(),
+        replicas,
     });
     Ok((
         [(
@@ -57,33 +58,45 @@ pub struct StoreCounts {
     at: chrono::DateTime<chrono::Utc>,
     by_status: Vec<(crate::status::DomainStatus, u64)>,
     oldest_due: Option<chrono::DateTime<chrono::Utc>>,
+    replicas: (u64, u64),
 }
+
+/// Domains by status, the oldest due check, replicas alive and missing.
+type Counts = (
+    Vec<(crate::status::DomainStatus, u64)>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    (u64, u64),
+);
 
 /// The counts, read from the store at most once per `COUNTS_FRESH_FOR`; concurrent scrapes
 /// wait for the one read under way instead of each starting their own.
 async fn store_counts(
     state: &AppState,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<
-    (
-        Vec<(crate::status::DomainStatus, u64)>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    ),
-    ApiError,
-> {
+) -> Result<Counts, ApiError> {
     let mut cached = state.store_counts.lock().await;
     if let Some(counts) = cached.as_ref()
         && now >= counts.at
         && now - counts.at < COUNTS_FRESH_FOR
     {
-        return Ok((counts.by_status.clone(), counts.oldest_due));
+        return Ok((counts.by_status.clone(), counts.oldest_due, counts.replicas));
     }
     let by_status = state.store.count_by_status().await?;
     let oldest_due = state.store.oldest_due().await?;
+    // Heartbeats are written on each machine's own clock.
+    let wall = chrono::Utc::now();
+    let replicas = state
+        .store
+        .replicas(
+            wall - chrono::Duration::minutes(2),
+            wall - chrono::Duration::hours(24),
+        )
+        .await?;
     *cached = Some(StoreCounts {
         at: now,
         by_status: by_status.clone(),
         oldest_due,
+        replicas,
     });
-    Ok((by_status, oldest_due))
+    Ok((by_status, oldest_due, replicas))
 }

@@ -30,6 +30,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("the database takes no writes (a read-only standby, or read-only transactions)")]
     ReadOnly,
+    #[error("disk full: {0}")]
+    NoRoom(String),
     #[error("stored row for {domain} is corrupt: {reason}")]
     Corrupt { domain: String, reason: String },
     /// The failure of a check another caller was running, shared with those who awaited it.
@@ -104,7 +106,7 @@ impl StoreError {
     /// closed store.
     fn is_write_failure(&self) -> bool {
         match self {
-            StoreError::ReadOnly => true,
+            StoreError::ReadOnly | StoreError::NoRoom(_) => true,
             StoreError::Database(sqlx::Error::Database(database))
                 if database
                     .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
@@ -734,6 +736,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The messages received for a domain, newest first, at most `limit`.
     async fn messages(&self, domain: &str, limit: u32) -> Result<Vec<StoredMessage>, StoreError>;
+
+    /// Replicas by heartbeat (the readiness write): those written since `alive_since`, and
+    /// those written since `seen_since` but not since `alive_since`.
+    async fn replicas(
+        &self,
+        alive_since: DateTime<Utc>,
+        seen_since: DateTime<Utc>,
+    ) -> Result<(u64, u64), StoreError>;
 
     /// Deletes, in one batch of at most `batch` rows of each table, what is older than its
     /// retention (see `Retention`); returns how many rows of each table went.

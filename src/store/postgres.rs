@@ -415,6 +415,14 @@ impl Store for PostgresStore {
         messages_in(&mut *self.pool.acquire().await?, domain, limit).await
     }
 
+    async fn replicas(
+        &self,
+        alive_since: DateTime<Utc>,
+        seen_since: DateTime<Utc>,
+    ) -> Result<(u64, u64), StoreError> {
+        replicas_in(&mut *self.pool.acquire().await?, alive_since, seen_since).await
+    }
+
     async fn prune(
         &self,
         cutoffs: &super::Cutoffs,

@@ -135,7 +135,12 @@ pub struct SqliteStore {
     write_failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     /// Every active registration, for reads that need no connection.
     model: std::sync::Arc<ReadModel>,
+    /// The database file, whose file system readiness looks at.
+    file: std::path::PathBuf,
 }
+
+/// Free space under which the store is not ready: room for the WAL to grow and a checkpoint.
+const MIN_FREE_BYTES: u64 = 1024 * 1024;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at a `sqlite://PATH` URL and migrates it, with
@@ -163,7 +168,7 @@ impl SqliteStore {
             // Each sqlx SQLite connection lives on its own thread, so a ping before every use
             // doubles the thread hand-offs of a read; a local file connection does not go stale.
             .test_before_acquire(false)
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await?;
         super::sql::migrator(&MIGRATIONS).run(&pool).await?;
         // Row by row into the read model, each packed as it is read: holding every decoded
@@ -186,6 +191,7 @@ impl SqliteStore {
             owner: options.replica_id.as_str().into(),
             write_failure: Default::default(),
             model: std::sync::Arc::new(model),
+            file: connect.get_filename().to_path_buf(),
         })
     }
 
@@ -284,6 +290,24 @@ impl SqliteStore {
         Ok(true)
     }
 
+    /// Why the database's file system has too little room left, if it has.
+    fn room_problem(&self) -> Option<String> {
+        let dir = match self.file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => std::path::Path::new("."),
+        };
+        let stats = rustix::fs::statvfs(dir).ok()?;
+        let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+        (free < MIN_FREE_BYTES).then(|| {
+            format!(
+                "{} KiB free on the file system of {} (at least {} KiB needed)",
+                free / 1024,
+                self.file.display(),
+                MIN_FREE_BYTES / 1024
+            )
+        })
+    }
+
     /// Passes a write's result through, remembering whether writes currently fail for a
     /// reason of the disk (full, read-only, I/O) so readiness can say so.
     fn noted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
@@ -327,26 +351,16 @@ impl Store for SqliteStore {
     }
 
     async fn writable(&self) -> Result<(), StoreError> {
-        // A write that needs room on the disk: the WAL is first truncated (its pages copied
-        // into the database, which may itself need to grow), so the heartbeat's frames are new
-        // blocks of the file. An empty transaction, or a rewrite of a page that an already
-        // large WAL has room for, would succeed on a full disk.
+        // Room first: SQLite can often still write into a WAL file already grown (so a small
+        // write succeeds on a full disk), but the next checkpoint or larger write will not.
+        if let Some(problem) = self.room_problem() {
+            return self.noted(Err(StoreError::NoRoom(problem)));
+        }
+        // Then a real write: this replica's heartbeat (permissions, a read-only file).
         let probe = async {
-            let mut connection = self.pool.acquire().await?;
-            // Readers in the way (busy) leave the WAL as it is: only a disk that refused the
-            // checkpoint's writes is an answer here; the heartbeat below still has to land.
-            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut *connection)
-                .await
-                .map_err(StoreError::from)
-                && error.is_write_failure()
-            {
-                return Err(error);
-            }
-            drop(connection);
             let mut tx = WriteTx::begin(&self.pool).await?;
             sqlx::query(
-                "INSERT INTO heartbeats (replica, at, pad) VALUES ($1, $2, randomblob(16384)) \
+                "INSERT INTO heartbeats (replica, at, pad) VALUES ($1, $2, randomblob(4096)) \
                  ON CONFLICT (replica) DO UPDATE SET at = excluded.at, pad = excluded.pad",
             )
             .bind(&*self.owner)
@@ -609,6 +623,14 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<super::StoredMessage>, StoreError> {
         messages_in(&mut *self.pool.acquire().await?, domain, limit).await
+    }
+
+    async fn replicas(
+        &self,
+        alive_since: DateTime<Utc>,
+        seen_since: DateTime<Utc>,
+    ) -> Result<(u64, u64), StoreError> {
+        replicas_in(&mut *self.pool.acquire().await?, alive_since, seen_since).await
     }
 
     async fn prune(

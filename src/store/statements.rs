@@ -662,6 +662,23 @@ macro_rules! statements {
             .collect()
         }
 
+        async fn replicas_in(
+            connection: &mut $connection,
+            alive_since: DateTime<Utc>,
+            seen_since: DateTime<Utc>,
+        ) -> Result<(u64, u64), StoreError> {
+            let (alive, missing): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN at >= $1 THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN at < $1 AND at >= $2 THEN 1 ELSE 0 END), 0) \
+                 FROM heartbeats",
+            )
+            .bind(millis(alive_since))
+            .bind(millis(seen_since))
+            .fetch_one(connection)
+            .await?;
+            Ok((alive.max(0) as u64, missing.max(0) as u64))
+        }
+
         /// One pruning batch (see `Store::prune`).
         async fn prune_in(
             connection: &mut $connection,

@@ -4,6 +4,7 @@
 #[path = "../support/fixture_dns.rs"]
 mod fixture_dns;
 
+mod alerts;
 mod authoritative;
 mod check_cli;
 mod conformance;
