@@ -160,17 +160,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(options.pool_size.unwrap_or(8))
-            // Reads never wait here (they use the read model); a write that cannot get a
-            // connection within a second is answered 503 overloaded rather than queued on.
-            .acquire_timeout(Duration::from_secs(1))
-            // Each sqlx SQLite connection lives on its own thread, so a ping before every use
-            // doubles the thread hand-offs of a read; a local file connection does not go stale.
-            .test_before_acquire(false)
-            .connect_with(connect.clone())
-            .await?;
-        super::sql::migrator(&MIGRATIONS).run(&pool).await?;
+        // Migrations and the read model's load run on a connection of their own, with no
+        // pool deadline: on a loaded machine, opening a first connection can take longer than
+        // the pool's one-second wait, which is meant for writes, not for starting.
+        let mut setup = {
+            use sqlx::ConnectOptions;
+            connect.connect().await?
+        };
+        super::sql::migrator(&MIGRATIONS).run(&mut setup).await?;
         // Row by row into the read model, each packed as it is read: holding every decoded
         // row at once would take the daemon's start-up to several hundred MiB at 100k domains.
         let model = ReadModel::default();
@@ -181,11 +178,21 @@ impl SqliteStore {
                 domain_columns!(),
                 " FROM domains WHERE active"
             ))
-            .fetch(&pool);
+            .fetch(&mut setup);
             while let Some(row) = rows.try_next().await? {
                 model.put(0, row.decode()?);
             }
         }
+        drop(setup);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.pool_size.unwrap_or(8))
+            // Reads never wait here (they use the read model); a write that cannot get a
+            // connection within a second is answered 503 overloaded rather than queued on.
+            .acquire_timeout(Duration::from_secs(1))
+            // Each sqlx SQLite connection lives on its own thread, so a ping before every use
+            // doubles the thread hand-offs of a read; a local file connection does not go stale.
+            .test_before_acquire(false)
+            .connect_lazy_with(connect.clone());
         Ok(SqliteStore {
             pool,
             owner: options.replica_id.as_str().into(),
