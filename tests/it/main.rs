@@ -17,6 +17,7 @@ mod fuzz_regressions;
 mod hostile;
 mod inbound;
 mod lookalike;
+mod package;
 mod postgres;
 mod probe;
 mod propagation;

@@ -64,8 +64,9 @@ fn the_systemd_unit_is_hardened_and_its_command_line_parses() {
         .filter_map(|line| line.split_once('='))
         .collect();
     for required in [
-        ("DynamicUser", "yes"),
+        ("User", "sendercheck"),
         ("StateDirectory", "sendercheck"),
+        ("WorkingDirectory", "/var/lib/sendercheck"),
         ("NoNewPrivileges", "yes"),
         ("ProtectSystem", "strict"),
         ("ProtectHome", "yes"),
