@@ -14,6 +14,7 @@ pub mod message;
 pub mod per_client;
 pub mod probe;
 pub mod profile;
+pub mod reload;
 pub mod retention;
 pub mod scheduler;
 pub mod smtp;
@@ -185,6 +186,8 @@ pub struct App {
     state: AppState,
     /// The SMTP listener of test addresses, bound (`[inbound] listen`), with its settings.
     inbound: Option<(tokio::net::TcpListener, inbound::listener::Settings)>,
+    /// Loads the configuration again on SIGHUP (`reload_with`); none: SIGHUP is not watched.
+    reload: Option<Arc<dyn Fn() -> anyhow::Result<Config> + Send + Sync>>,
 }
 
 impl App {
@@ -202,7 +205,7 @@ impl App {
         // process uses ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let resolver = Resolver::new(&config.dns).context("cannot set up DNS")?;
-        let profiles = Arc::new(config.profiles.clone());
+        let profiles = reload::swap(config.profiles.clone());
         let dyn_store = store.clone();
         let metrics = Arc::new(Metrics::new(config.per_domain_metrics));
         metrics.replica(&config.store.replica_id, store.backend());
@@ -234,21 +237,16 @@ impl App {
             store: dyn_store,
             scheduler: scheduler.clone(),
             profiles,
-            api_token: config.server.api_token.clone().map(Arc::new),
+            api_token: Arc::new(arc_swap::ArcSwapOption::from_pointee(
+                config.server.api_token.clone(),
+            )),
             request_timeout: config.server.request_timeout,
             limits: config.limits.clone(),
             body_timeout: config.server.body_timeout,
             metrics,
-            default_profile: config.default_profile.as_str().into(),
+            default_profile: reload::swap(config.default_profile.clone()),
             dkim_keys: Arc::default(),
-            ui_keys: Arc::new(
-                match (&config.server.session_key, &config.server.api_token) {
-                    (Some(secret), _) | (None, Some(secret)) => {
-                        api::ui::session::Keys::derived(secret.expose().as_bytes())
-                    }
-                    (None, None) => api::ui::session::Keys::default(),
-                },
-            ),
+            ui_keys: reload::swap(reload::session_keys(&config)),
             replica: config.store.replica_id.as_str().into(),
             smtp: Arc::new(smtp::Policy::new(config.smtp.clone())),
             allowed_hosts: config.server.allowed_hosts.clone().into(),
@@ -269,7 +267,18 @@ impl App {
             config,
             state,
             inbound,
+            reload: None,
         })
+    }
+
+    /// On SIGHUP, loads the configuration with `load` (the same file and environment as at
+    /// start) and swaps in its profiles, webhooks and token (`reload`).
+    pub fn reload_with(
+        mut self,
+        load: impl Fn() -> anyhow::Result<Config> + Send + Sync + 'static,
+    ) -> Self {
+        self.reload = Some(Arc::new(load));
+        self
     }
 
     /// Where the inbound SMTP listener accepts mail, when it runs.
@@ -305,6 +314,12 @@ impl App {
         ensure_safe_listen(address, &self.config)?;
         let grace = self.config.server.shutdown_grace;
         let metrics = self.state.metrics.clone();
+        let reloader = reload::Reloader::new(
+            &self.state,
+            self.dispatcher.endpoints(),
+            &self.config,
+            address,
+        );
         let router = api::router(self.state, &self.config.limits);
         let (stop_tx, stop_rx) = watch::channel(false);
         let scheduler_task = self.config.scheduler.enabled.then(|| {
@@ -316,15 +331,21 @@ impl App {
                     .in_current_span(),
             )
         });
-        let dispatcher_task = (self.config.scheduler.enabled && self.dispatcher.has_endpoints())
-            .then(|| {
-                tokio::spawn(
-                    self.dispatcher
-                        .clone()
-                        .run(stop_rx.clone())
-                        .in_current_span(),
-                )
-            });
+        // Watched before the address is logged: SIGHUP's default action ends the process.
+        #[cfg(unix)]
+        let reload_task = match self.reload {
+            Some(load) => Some(reload::on_hangup(reloader, load, stop_rx.clone())?),
+            None => None,
+        };
+        // Runs without endpoints too (doing nothing), so SIGHUP can add the first one.
+        let dispatcher_task = self.config.scheduler.enabled.then(|| {
+            tokio::spawn(
+                self.dispatcher
+                    .clone()
+                    .run(stop_rx.clone())
+                    .in_current_span(),
+            )
+        });
         let inbound_task = self.inbound.map(|(listener, settings)| {
             let inbox = Arc::new(inbound::inbox::StoreInbox::new(
                 self.store.clone(),
@@ -387,6 +408,10 @@ impl App {
             self.scheduler.drain(grace).await;
         }
         let _ = pruning_task.await;
+        #[cfg(unix)]
+        if let Some(task) = reload_task {
+            let _ = task.await;
+        }
         let _ = heartbeat_task.await;
         if let Some(task) = inbound_task {
             // Sessions under way end with the listener's timeouts; a message not yet answered

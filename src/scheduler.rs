@@ -36,7 +36,8 @@ pub struct Scheduler {
 struct Inner {
     store: Arc<dyn Store>,
     resolver: Resolver,
-    profiles: Arc<Profiles>,
+    /// Shared with the API; SIGHUP swaps in the file's new profiles (`crate::reload`).
+    profiles: crate::reload::Swap<Profiles>,
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     config: SchedulerConfig,
@@ -58,7 +59,7 @@ impl Scheduler {
     pub fn new(
         store: Arc<dyn Store>,
         resolver: Resolver,
-        profiles: Arc<Profiles>,
+        profiles: crate::reload::Swap<Profiles>,
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
         config: SchedulerConfig,
@@ -256,8 +257,9 @@ impl Scheduler {
     ) -> Result<Option<DomainRecord>, StoreError> {
         let inner = &self.inner;
         let schedule = &inner.config.schedule;
+        let profiles = inner.profiles.load();
         let (Some(profile), Ok(domain)) = (
-            inner.profiles.get(&record.profile),
+            profiles.get(&record.profile),
             DomainName::parse(&record.domain),
         ) else {
             // The profile left the config file since registration: keep the data, retry later.

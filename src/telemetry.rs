@@ -156,6 +156,14 @@ impl Metrics {
                 )
                 .absolute(0);
         }
+        for result in ["applied", "refused"] {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_config_reloads_total", &[("result", result)]),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
         for verdict in INBOUND_VERDICTS {
             self.recorder
                 .register_counter(
@@ -253,6 +261,10 @@ impl Metrics {
             (
                 "sendercheck_retention_deleted_total",
                 "Rows deleted because they were older than [retention] says, by table.",
+            ),
+            (
+                "sendercheck_config_reloads_total",
+                "Configuration reloads on SIGHUP, by result (applied; refused: the file did not load or was unsafe, the running configuration was kept).",
             ),
             (
                 "sendercheck_inbound_messages_total",
@@ -450,6 +462,16 @@ impl Metrics {
                 )
                 .increment(count);
         }
+    }
+
+    /// One SIGHUP reload: `applied`, or `refused` (the running configuration kept).
+    pub fn config_reload(&self, result: &str) {
+        self.recorder
+            .register_counter(
+                &Self::key("sendercheck_config_reloads_total", &[("result", result)]),
+                &METADATA,
+            )
+            .increment(1);
     }
 
     /// One message received at a test address: `pass`, `fail`, or `error` (not kept).
@@ -663,6 +685,7 @@ mod tests {
             "sendercheck_checks_dropped_total 0",
             "sendercheck_smtp_probes_total{result=\"refused\"} 0",
             "sendercheck_inbound_messages_total{verdict=\"error\"} 0",
+            "sendercheck_config_reloads_total{result=\"refused\"} 0",
             "sendercheck_retention_deleted_total{table=\"transitions\"} 0",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");

@@ -74,7 +74,8 @@ pub type Render = fn(&crate::store::OutboxEvent) -> Vec<u8>;
 pub struct Dispatcher {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    endpoints: Arc<Vec<WebhookConfig>>,
+    /// The configured endpoints; SIGHUP swaps in the file's new list (`crate::reload`).
+    endpoints: crate::reload::Swap<Vec<WebhookConfig>>,
     client: reqwest::Client,
     metrics: Arc<Metrics>,
     render: Render,
@@ -100,7 +101,7 @@ impl Dispatcher {
         Ok(Dispatcher {
             store,
             clock,
-            endpoints: Arc::new(endpoints),
+            endpoints: crate::reload::swap(endpoints),
             client,
             metrics,
             render,
@@ -109,8 +110,9 @@ impl Dispatcher {
         })
     }
 
-    pub fn has_endpoints(&self) -> bool {
-        !self.endpoints.is_empty()
+    /// The endpoints' holder, for `crate::reload` to swap.
+    pub fn endpoints(&self) -> crate::reload::Swap<Vec<WebhookConfig>> {
+        self.endpoints.clone()
     }
 
     /// One round: fan new events out, attempt every due delivery its endpoint has room for,
@@ -133,13 +135,19 @@ impl Dispatcher {
         let now = self.clock.now();
         let endpoints: Vec<Endpoint> = self
             .endpoints
+            .load()
             .iter()
             .map(|endpoint| Endpoint {
                 url: endpoint.url.clone(),
                 events: endpoint.events.clone(),
             })
             .collect();
-        self.store.fan_out(&endpoints, now, RETRY_BUDGET).await?;
+        // With no endpoint, events wait unfanned, so one configured later (by SIGHUP, a restart
+        // or another replica) still gets those of its last 24 hours. Deliveries made earlier
+        // are still taken: left for a replica that knows their endpoint, dead after 24 hours.
+        if !endpoints.is_empty() {
+            self.store.fan_out(&endpoints, now, RETRY_BUDGET).await?;
+        }
         // Every attempt ends within its timeout: the lease covers it, with room for the
         // outcome's write.
         let lease_until = now + chrono::Duration::from_std(ATTEMPT_LEASE).unwrap_or_default();
@@ -231,8 +239,8 @@ impl Dispatcher {
 
     /// POSTs one delivery and says what became of it.
     async fn attempt(&self, delivery: &Delivery) -> AttemptOutcome {
-        let Some(endpoint) = self
-            .endpoints
+        let endpoints = self.endpoints.load();
+        let Some(endpoint) = endpoints
             .iter()
             .find(|endpoint| endpoint.url == delivery.url)
         else {

@@ -66,9 +66,10 @@ pub(crate) async fn check_any(
         .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))?;
     let name = body
         .profile
-        .unwrap_or_else(|| state.default_profile.to_string());
-    let Some(profile) = state.profiles.get(&name) else {
-        let known: Vec<&str> = state.profiles.names().collect();
+        .unwrap_or_else(|| state.default_profile.load().to_string());
+    let profiles = state.profiles.load_full();
+    let Some(profile) = profiles.get(&name) else {
+        let known: Vec<&str> = profiles.names().collect();
         let shown: String = name.chars().take(64).collect();
         return Err(ApiError::bad_request(
             "unknown_profile",

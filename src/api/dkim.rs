@@ -114,7 +114,8 @@ pub(crate) async fn verify_message(
             .get(&signature.domain)
             .await?
             .and_then(|record| {
-                let profile = state.profiles.get(&record.profile)?;
+                let profiles = state.profiles.load();
+                let profile = profiles.get(&record.profile)?;
                 let values = profile.values(&record.params);
                 let selectors = profile
                     .dkim_names()

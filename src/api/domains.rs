@@ -179,9 +179,10 @@ pub(crate) async fn register(
     let profile = body
         .profile
         .or_else(|| stored.as_ref().map(|record| record.profile.clone()))
-        .unwrap_or_else(|| state.default_profile.to_string());
-    if state.profiles.get(&profile).is_none() {
-        let known: Vec<&str> = state.profiles.names().collect();
+        .unwrap_or_else(|| state.default_profile.load().to_string());
+    let profiles = state.profiles.load_full();
+    if profiles.get(&profile).is_none() {
+        let known: Vec<&str> = profiles.names().collect();
         // Echo at most a short prefix: the value is the client's, and may be huge.
         let shown: String = profile.chars().take(64).collect();
         let more = if shown.len() < profile.len() {
@@ -232,7 +233,7 @@ pub(crate) async fn register(
     if token.as_deref().is_some_and(|token| !valid_token(token)) {
         return Err(invalid_token());
     }
-    if let Some(profile) = state.profiles.get(&profile) {
+    if let Some(profile) = profiles.get(&profile) {
         let mut all = params.clone();
         all.extend(token.clone().map(|token| ("token".to_string(), token)));
         profile

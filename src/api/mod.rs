@@ -33,7 +33,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
-use crate::config::{Limits, Secret};
+use crate::config::Limits;
 use crate::profile::Profiles;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
@@ -44,19 +44,21 @@ use crate::telemetry::Metrics;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub scheduler: Scheduler,
-    pub profiles: Arc<Profiles>,
-    pub api_token: Option<Arc<Secret>>,
+    /// The profiles, the default one, the token and the page sessions' key: SIGHUP may swap
+    /// each (`crate::reload`), so a handler loads them once and uses what it loaded.
+    pub profiles: crate::reload::Swap<Profiles>,
+    pub api_token: crate::reload::TokenSwap,
     pub request_timeout: Duration,
     pub limits: Limits,
     /// The longest a client may take to send a request body.
     pub body_timeout: Duration,
     pub metrics: Arc<Metrics>,
     /// The profile used when a request names none.
-    pub default_profile: Arc<str>,
+    pub default_profile: crate::reload::Swap<String>,
     /// DKIM key answers reused for their TTL (at most 5 minutes) by `POST /v1/dkim/verify`.
     pub dkim_keys: Arc<crate::message::dkim::KeyAnswers>,
     /// Signs the web pages' sessions and CSRF tokens; drawn at start.
-    pub ui_keys: Arc<ui::session::Keys>,
+    pub ui_keys: crate::reload::Swap<ui::session::Keys>,
     /// This process's replica id (`store.replica_id`).
     pub replica: Arc<str>,
     /// Which SMTP gateways `POST /v1/smtp/probe` may test, and how many at once.
@@ -236,7 +238,8 @@ async fn measure(State(state): State<AppState>, mut request: Request, next: Next
 async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let protected = path == "/v1" || path.starts_with("/v1/");
-    if let (true, Some(expected)) = (protected, &state.api_token) {
+    let token = state.api_token.load();
+    if let (true, Some(expected)) = (protected, token.as_deref()) {
         let presented = request
             .headers()
             .get(header::AUTHORIZATION)
@@ -264,7 +267,7 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
 /// is another site (403). JSON bodies must be `application/json` (`extract::JsonBody`), which a
 /// cross-site page cannot send without a CORS preflight this daemon never grants.
 async fn same_site_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if state.api_token.is_some() {
+    if state.api_token.load().is_some() {
         return next.run(request).await;
     }
     let host = request

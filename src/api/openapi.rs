@@ -80,7 +80,8 @@ pub struct ApiDoc;
 pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> {
     let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     // The profiles are configuration: this daemon's names are the only values `profile` takes.
-    let mut names: Vec<serde_json::Value> = state.profiles.names().map(Into::into).collect();
+    let profiles = state.profiles.load_full();
+    let mut names: Vec<serde_json::Value> = profiles.names().map(Into::into).collect();
     // Left out or null: the stored profile (mandrill for a new domain).
     names.push(serde_json::Value::Null);
     for body in ["RegisterBody", "CheckBody"] {
@@ -95,7 +96,7 @@ pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> 
     // every profile declaring it agrees on one.
     let mut declared: std::collections::BTreeMap<&str, Vec<&crate::profile::Param>> =
         std::collections::BTreeMap::new();
-    for profile in state.profiles.iter() {
+    for profile in profiles.iter() {
         for (name, param) in &profile.params {
             declared.entry(name).or_default().push(param);
         }

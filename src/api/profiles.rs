@@ -153,7 +153,12 @@ pub struct ProfileList {
 )]
 pub async fn list(State(state): State<AppState>) -> Json<ProfileList> {
     Json(ProfileList {
-        profiles: state.profiles.iter().map(ProfileObject::from).collect(),
+        profiles: state
+            .profiles
+            .load()
+            .iter()
+            .map(ProfileObject::from)
+            .collect(),
     })
 }
 
@@ -176,6 +181,7 @@ pub async fn get(
 ) -> Result<Json<ProfileObject>, ApiError> {
     state
         .profiles
+        .load()
         .get(&name)
         .map(|profile| Json(ProfileObject::from(profile)))
         .ok_or_else(|| {

@@ -11,7 +11,19 @@ use crate::config::{Config, parse_socket_addr};
 use crate::{App, ensure_safe_listen};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
-    let mut config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
+    let path = args.config.clone();
+    // What SIGHUP reads again: the same file and environment; its errors name the file.
+    let load = move || -> anyhow::Result<Config> {
+        let loaded = Config::load(path.as_deref(), |key| std::env::var(key).ok());
+        match (loaded, &path) {
+            (Ok(config), _) => Ok(config),
+            (Err(error), Some(path)) if !error.to_string().contains(&*path.to_string_lossy()) => {
+                Err(anyhow::Error::from(error).context(format!("in {}", path.display())))
+            }
+            (Err(error), _) => Err(error.into()),
+        }
+    };
+    let mut config = load()?;
     args.dnssec.apply(&mut config)?;
     if let Some(listen) = &args.listen {
         config.server.listen = parse_socket_addr("--listen", listen)?;
@@ -21,7 +33,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    let app = App::build(config, Arc::new(SystemClock)).await?;
+    // SIGHUP reads the same file and environment again (profiles, webhooks, token).
+    let app = App::build(config, Arc::new(SystemClock))
+        .await?
+        .reload_with(load);
     app.serve(listener, shutdown_signal()).await?;
     Ok(Outcome::Ok)
 }

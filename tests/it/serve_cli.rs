@@ -74,6 +74,7 @@ fn the_systemd_unit_is_hardened_and_its_command_line_parses() {
         ("CapabilityBoundingSet", ""),
         ("RestrictAddressFamilies", "AF_INET AF_INET6"),
         ("KillSignal", "SIGTERM"),
+        ("ExecReload", "/bin/kill -HUP $MAINPID"),
     ] {
         assert!(
             settings.contains(&required),
@@ -364,4 +365,141 @@ async fn a_backup_made_while_the_daemon_runs_restores_whole() {
     );
     assert_eq!(exit_code(&output), 3);
     assert!(stderr(&output).contains("pg_dump"), "{}", stderr(&output));
+}
+
+/// The next log line containing `wanted`, within 20 s.
+fn log_line(logs: &std::sync::mpsc::Receiver<String>, wanted: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = logs
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no log line with {wanted:?} within 20 s"));
+        if line.contains(wanted) {
+            return line;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_swaps_profiles_webhooks_and_token_and_keeps_all_when_the_file_is_bad() {
+    use crate::support::{signal, start_daemon_process_with_args};
+    use crate::webhooks::Receiver;
+    let (db_url, _dir) = temp_db();
+    let receiver = Receiver::start().await;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let path = file.path().to_str().unwrap().to_string();
+    std::fs::write(&path, "[server]\napi_token = \"first-token-0123456789\"\n").unwrap();
+    let (mut child, base, logs) = start_daemon_process_with_args(&db_url, &["--config", &path]);
+    let client = reqwest::Client::new();
+    let status = async |path: &str, token: &str| -> u16 {
+        let response = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send();
+        response.await.unwrap().status().as_u16()
+    };
+    assert_eq!(
+        status("/v1/profiles/own", "first-token-0123456789").await,
+        404
+    );
+
+    // A new token, a profile of its own as the default, and a webhook endpoint.
+    std::fs::write(
+        &path,
+        format!(
+            "[server]\napi_token = \"second-token-0123456789\"\n\
+             [defaults]\nprofile = \"own\"\n\
+             [profiles.own]\nspf_include = \"spf.own.example\"\n\
+             [[webhooks]]\nurl = \"{}\"\nsecret = \"{}\"\n",
+            receiver.url(),
+            crate::webhooks::SECRET
+        ),
+    )
+    .unwrap();
+    signal(&child, "-HUP");
+    let line = log_line(&logs, "configuration reloaded");
+    assert!(
+        line.contains("webhooks=1") && line.contains("token_changed=true"),
+        "{line}"
+    );
+    assert_eq!(status("/v1/profiles", "first-token-0123456789").await, 401);
+    assert_eq!(
+        status("/v1/profiles/own", "second-token-0123456789").await,
+        200
+    );
+    // The new default profile, and the new endpoint told of the deletion.
+    let registered: serde_json::Value = client
+        .put(format!("{base}/v1/domains/reload.example"))
+        .bearer_auth("second-token-0123456789")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(registered["profile"], "own", "{registered}");
+    let deleted = client
+        .delete(format!("{base}/v1/domains/reload.example"))
+        .bearer_auth("second-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while receiver.seen().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no webhook within 20 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let delivered = &receiver.seen()[0];
+    assert!(delivered.signature_valid);
+    assert_eq!(
+        delivered.body["type"], "domain.deleted",
+        "{:?}",
+        delivered.body
+    );
+    assert_eq!(
+        delivered.body["domain"]["domain"], "reload.example",
+        "{:?}",
+        delivered.body
+    );
+
+    // A file that does not parse, then one that names an unknown default: each refused with
+    // its reason, and everything the last good file set still holds.
+    for (bad, reason) in [
+        ("[server\napi_token = \"third-token-0123456789\"\n", "TOML"),
+        ("[defaults]\nprofile = \"nosuch\"\n", "nosuch"),
+    ] {
+        std::fs::write(&path, bad).unwrap();
+        signal(&child, "-HUP");
+        let line = log_line(&logs, "configuration not reloaded");
+        assert!(line.contains(reason) && line.contains(&path), "{line}");
+        assert_eq!(
+            status("/v1/profiles/own", "second-token-0123456789").await,
+            200
+        );
+    }
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sendercheck_config_reloads_total{result=\"applied\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sendercheck_config_reloads_total{result=\"refused\"} 2"),
+        "{metrics}"
+    );
+
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::fixture_dns::FixtureDns;
 use crate::support::{AppOptions, TestApp, spawn_app};
 
-const SECRET: &str = "whsec-test-0123456789abcdef";
+pub(crate) const SECRET: &str = "whsec-test-0123456789abcdef";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {

@@ -101,12 +101,12 @@ fn refused_form(message: &str) -> Response {
 
 impl Visit {
     fn open(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit, Box<Response>> {
-        let keys = &state.ui_keys;
+        let keys = &*state.ui_keys.load_full();
         let (session, fresh) = match keys.session(headers) {
             Some(session) => (session, false),
-            None => (keys.issue(state.api_token.is_none()), true),
+            None => (keys.issue(state.api_token.load().is_none()), true),
         };
-        if state.api_token.is_some() && !session.authenticated {
+        if state.api_token.load().is_some() && !session.authenticated {
             let mut response =
                 Redirect::to(&format!("/login?next={}", encode(path))).into_response();
             if fresh {
@@ -132,12 +132,12 @@ impl Visit {
         state: &AppState,
         headers: &HeaderMap,
     ) -> Result<session::Session, Box<Response>> {
-        let Some(session) = state.ui_keys.session(headers) else {
+        let Some(session) = state.ui_keys.load().session(headers) else {
             return Err(Box::new(refused_form(
                 "This form has no session: open the page again and submit it from there.",
             )));
         };
-        if state.api_token.is_some() && !session.authenticated {
+        if state.api_token.load().is_some() && !session.authenticated {
             return Err(Box::new(Redirect::to("/login").into_response()));
         }
         Ok(session)
@@ -148,7 +148,7 @@ impl Visit {
         headers: &HeaderMap,
         csrf: Option<&str>,
     ) -> Result<Visit, Box<Response>> {
-        let keys = &state.ui_keys;
+        let keys = &*state.ui_keys.load_full();
         let session = Visit::signed_in_session(state, headers)?;
         if !csrf.is_some_and(|csrf| keys.csrf_matches(&session, csrf)) {
             return Err(Box::new(refused_form(
@@ -165,7 +165,8 @@ impl Visit {
 
     /// The sign-out form's token, shown when a token is configured.
     fn signed_in<'a>(&'a self, state: &AppState) -> Option<&'a str> {
-        (state.api_token.is_some() && self.session.authenticated).then_some(self.csrf.as_str())
+        (state.api_token.load().is_some() && self.session.authenticated)
+            .then_some(self.csrf.as_str())
     }
 
     fn respond(self, mut response: Response) -> Response {
@@ -252,12 +253,14 @@ async fn check_page(
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
-    let profiles: Vec<_> = state.profiles.iter().collect();
+    let all_profiles = state.profiles.load();
+    let default_profile = state.default_profile.load();
+    let profiles: Vec<_> = all_profiles.iter().collect();
     let chosen_name = field(&fields, "profile")
         .filter(|name| !name.is_empty())
-        .unwrap_or(&state.default_profile)
+        .unwrap_or(&default_profile)
         .to_string();
-    let Some(chosen) = state.profiles.get(&chosen_name) else {
+    let Some(chosen) = all_profiles.get(&chosen_name) else {
         let error = ApiError::bad_request(
             "unknown_profile",
             format!("no profile is named {chosen_name:?}"),
@@ -802,9 +805,9 @@ async fn login_page(
     headers: HeaderMap,
     Query(fields): Query<Vec<(String, String)>>,
 ) -> Response {
-    let keys = &state.ui_keys;
+    let keys = &*state.ui_keys.load_full();
     let next = safe_next(field(&fields, "next"));
-    if state.api_token.is_none() {
+    if state.api_token.load().is_none() {
         return Redirect::to(&next).into_response();
     }
     let (session, fresh) = match keys.session(&headers) {
@@ -825,9 +828,10 @@ async fn login_action(
     headers: HeaderMap,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let keys = &state.ui_keys;
+    let keys = &*state.ui_keys.load_full();
     let next = safe_next(field(&fields, "next"));
-    let Some(expected) = &state.api_token else {
+    let token = state.api_token.load_full();
+    let Some(expected) = token.as_deref() else {
         return Redirect::to(&next).into_response();
     };
     // The sign-in form's session is anonymous; its CSRF token is still required.
