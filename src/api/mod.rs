@@ -79,7 +79,7 @@ pub struct Route {
     handler: MethodRouter<AppState>,
 }
 
-fn route(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Route {
+pub(crate) fn route(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Route {
     Route {
         method,
         path,
@@ -87,7 +87,14 @@ fn route(method: Method, path: &'static str, handler: MethodRouter<AppState>) ->
     }
 }
 
-/// Every route the daemon serves.
+/// Every route the daemon serves: the API's and the pages'.
+pub fn all_routes(limits: &Limits) -> Vec<Route> {
+    let mut all = routes(limits);
+    all.extend(ui::routes(limits));
+    all
+}
+
+/// The API's routes (the OpenAPI document's).
 pub fn routes(limits: &Limits) -> Vec<Route> {
     let message_limit = DefaultBodyLimit::max(limits.max_message_bytes);
     vec![
@@ -144,11 +151,10 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
 /// The whole HTTP surface.
 pub fn router(state: AppState, limits: &Limits) -> Router {
     let mut router = Router::new();
-    for route in routes(limits) {
+    for route in all_routes(limits) {
         router = router.route(route.path, route.handler);
     }
     router
-        .merge(ui::router(&state))
         .route_layer(middleware::from_fn(note_route))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,6 +1,6 @@
 //! The web pages for support staff, served by the daemon itself: server-rendered HTML (maud),
 //! one stylesheet, a little plain JavaScript for copy buttons. Every page works without
-//! JavaScript. Paths (SPEC.md): `/` check a domain now, `/domains` the list, `/domains/{domain}`
+//! JavaScript. Paths (docs/reference.md): `/` check a domain now, `/domains` the list, `/domains/{domain}`
 //! one domain, `/dkim` the paste box; plus `/login`, `/logout`, `/domains.csv` and `/assets/`.
 //!
 //! The pages call the same cores as the API (`check::check_any`, `domains::register`,
@@ -14,17 +14,17 @@ pub mod session;
 
 use std::collections::BTreeMap;
 
-use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::Markup;
 
-use super::AppState;
 use super::check::CheckBody;
 use super::domains::RegisterBody;
 use super::error::ApiError;
+use super::{AppState, Route, route};
 use crate::domain::DomainName;
 use crate::status::DomainStatus;
 use crate::store::ListFilter;
@@ -36,37 +36,59 @@ const SCRIPT: &str = include_str!("app.js");
 /// Domains on one page of the list.
 const PAGE: u32 = 50;
 
-/// The pages' routes (outside `/v1/`, so not in the API's route table or its OpenAPI document).
-pub fn router(state: &AppState) -> Router<AppState> {
+/// The pages' routes (outside `/v1/`, so not in the OpenAPI document).
+pub fn routes(limits: &crate::config::Limits) -> Vec<Route> {
     // A pasted message may be as large as the DKIM endpoint accepts, plus the form's framing.
-    let message_limit = axum::extract::DefaultBodyLimit::max(
-        state.limits.max_message_bytes.saturating_add(64 * 1024),
-    );
-    Router::new()
-        .route("/", get(check_page))
-        .route("/domains", get(domains_page).post(register_action))
-        .route("/domains.csv", get(domains_csv))
-        .route("/domains/{domain}", get(domain_page))
-        .route("/domains/{domain}/check", post(check_action))
-        .route("/domains/{domain}/delete", post(delete_action))
-        .route("/domains/{domain}/pause", post(pause_action))
-        .route("/domains/{domain}/test-address", post(test_address_action))
-        .route("/domains/{domain}/messages", get(messages_fragment))
-        .route("/domains/{domain}/smtp-probe", post(probe_action))
-        .route(
+    let message_limit =
+        axum::extract::DefaultBodyLimit::max(limits.max_message_bytes.saturating_add(64 * 1024));
+    vec![
+        route(Method::GET, "/", get(check_page)),
+        route(Method::GET, "/domains", get(domains_page)),
+        route(Method::POST, "/domains", post(register_action)),
+        route(Method::GET, "/domains.csv", get(domains_csv)),
+        route(Method::GET, "/domains/{domain}", get(domain_page)),
+        route(Method::POST, "/domains/{domain}/check", post(check_action)),
+        route(
+            Method::POST,
+            "/domains/{domain}/delete",
+            post(delete_action),
+        ),
+        route(Method::POST, "/domains/{domain}/pause", post(pause_action)),
+        route(
+            Method::POST,
+            "/domains/{domain}/test-address",
+            post(test_address_action),
+        ),
+        route(
+            Method::GET,
+            "/domains/{domain}/messages",
+            get(messages_fragment),
+        ),
+        route(
+            Method::POST,
+            "/domains/{domain}/smtp-probe",
+            post(probe_action),
+        ),
+        route(Method::GET, "/dkim", get(dkim_page)),
+        route(
+            Method::POST,
             "/dkim",
-            get(dkim_page).post(dkim_action).layer(message_limit),
-        )
-        .route("/login", get(login_page).post(login_action))
-        .route("/logout", post(logout_action))
-        .route(
+            post(dkim_action).layer(message_limit),
+        ),
+        route(Method::GET, "/login", get(login_page)),
+        route(Method::POST, "/login", post(login_action)),
+        route(Method::POST, "/logout", post(logout_action)),
+        route(
+            Method::GET,
             "/assets/style.css",
             get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
-        )
-        .route(
+        ),
+        route(
+            Method::GET,
             "/assets/app.js",
             get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
-        )
+        ),
+    ]
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
