@@ -58,6 +58,8 @@ pub enum MessageError {
     utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
+// Named apart from the SMTP probe's `Verdict` in the OpenAPI document (one name, one schema).
+#[schema(as = DkimResult)]
 pub enum Verdict {
     Pass,
     Fail,
