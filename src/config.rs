@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dns::ResolverSettings;
 use crate::profile::{ConfiguredProfile, ProfileError, Profiles};
@@ -54,7 +54,7 @@ impl fmt::Debug for Secret {
 }
 
 /// The file as written. Every table and key is optional; absent ones keep the defaults.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
@@ -85,7 +85,7 @@ struct RawConfig {
     webhooks: Vec<RawWebhook>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawWebhook {
     url: String,
@@ -122,13 +122,13 @@ pub struct WebhookConfig {
     pub events: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
     profile: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawSchedule {
     enabled: Option<bool>,
@@ -146,20 +146,20 @@ struct RawSchedule {
     fail_after: Option<u32>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawMetrics {
     per_domain: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawLimits {
     max_body_bytes: Option<usize>,
     max_message_bytes: Option<usize>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawServer {
     listen: Option<String>,
@@ -174,7 +174,7 @@ struct RawServer {
     allowed_hosts: Option<Vec<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawSmtp {
     allowed: Option<Vec<String>>,
@@ -183,7 +183,7 @@ struct RawSmtp {
     per_minute: Option<usize>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawRetention {
     transitions: Option<String>,
@@ -231,7 +231,7 @@ fn parse_retention(key: &str, value: &str) -> Result<Duration, ConfigError> {
     Ok(duration)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawInbound {
     listen: Option<String>,
@@ -284,7 +284,7 @@ impl Default for InboundConfig {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawStore {
     url: Option<String>,
@@ -292,7 +292,7 @@ struct RawStore {
     replica_id: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawDns {
     nameservers: Option<Vec<String>>,
@@ -521,6 +521,35 @@ impl Default for Config {
             retention: RetentionConfig::default(),
         }
     }
+}
+
+/// Every key the configuration file takes, as `table.key` (`webhooks[].url` for the array of
+/// tables), from the file's own types: the reference (docs/reference.md) is tested against it.
+/// `[profiles]` holds `dir` and one table per profile (their format: profiles/README.md).
+pub fn keys() -> Vec<String> {
+    let mut raw = RawConfig::default();
+    raw.webhooks.push(RawWebhook {
+        url: String::new(),
+        secret: String::new(),
+        events: None,
+    });
+    let mut keys = vec!["profiles.dir".to_string(), "profiles.NAME".to_string()];
+    let Ok(serde_json::Value::Object(tables)) = serde_json::to_value(&raw) else {
+        return keys;
+    };
+    for (table, value) in tables {
+        let (prefix, fields) = match value {
+            serde_json::Value::Object(fields) => (table, fields),
+            serde_json::Value::Array(items) => match items.into_iter().next() {
+                Some(serde_json::Value::Object(fields)) => (format!("{table}[]"), fields),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        keys.extend(fields.keys().map(|key| format!("{prefix}.{key}")));
+    }
+    keys.sort();
+    keys
 }
 
 impl Config {

@@ -1,4 +1,4 @@
-//! The contract's JSON for check results (SPEC.md "Record object"), owned here: the core
+//! The contract's JSON for check results (docs/reference.md, `RecordCheck`), owned here: the core
 //! (`checks/`) knows nothing of serde, and the stored rows (`store/rows.rs`) keep their own
 //! format, so renaming a field here never touches stored data. The CLI prints these too.
 

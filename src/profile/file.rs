@@ -22,7 +22,7 @@ pub struct DkimSelector {
 }
 
 /// A profile as written in the config file's `[profiles.NAME]` table in the short form of
-/// SPEC.md.
+/// docs/reference.md.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {

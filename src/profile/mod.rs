@@ -1,6 +1,6 @@
 //! What a sending provider requires of a sender domain, as data: the profile files of
 //! `profiles/` (embedded as the built-ins), files in a configured directory, and the config
-//! file's tables (the full form or the short form of SPEC.md). No provider is named in code.
+//! file's tables (the full form or the short form of docs/reference.md). No provider is named in code.
 //!
 //! A profile is a list of requirements. Each requirement is met by any one of its alternatives,
 //! and an alternative is one or more record templates that must all hold. A requirement may be
@@ -17,7 +17,7 @@ pub use file::{ConfiguredProfile, DkimSelector, ProfileError, RawProfile};
 /// The parameter that holds the ownership token (`verification_token`, `--token`).
 pub const TOKEN_PARAM: &str = "token";
 
-/// The kinds of record a profile can require (SPEC.md's record kinds).
+/// The kinds of record a profile can require (docs/reference.md's record kinds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordKind {
     Spf,

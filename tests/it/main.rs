@@ -23,6 +23,7 @@ mod probe;
 mod propagation;
 mod providers;
 mod readme;
+mod reference;
 mod replicas;
 mod serve_cli;
 mod signing;
