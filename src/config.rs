@@ -83,6 +83,20 @@ struct RawConfig {
     /// `[[webhooks]]` endpoints.
     #[serde(default)]
     webhooks: Vec<RawWebhook>,
+    /// `[[tokens]]`: named API tokens with scopes.
+    #[serde(default)]
+    tokens: Vec<RawToken>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawToken {
+    name: String,
+    #[serde(default)]
+    sha256: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    scope: String,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -305,6 +319,80 @@ struct RawDns {
     trust_anchors: Option<PathBuf>,
 }
 
+/// The `[[tokens]]` tables, validated: a name of 1–64 of `[A-Za-z0-9._-]`, unique (and not
+/// `api_token`, the name of `server.api_token`); exactly one of `sha256` (64 hex digits) and
+/// `token` (at least 16 characters, hashed now); a known scope.
+fn named_tokens(raw: Vec<RawToken>) -> Result<Vec<crate::auth::NamedToken>, ConfigError> {
+    use crate::auth::{NamedToken, Scope, digest, parse_digest};
+    let mut tokens: Vec<NamedToken> = Vec::new();
+    for (index, raw) in raw.into_iter().enumerate() {
+        let key = |field: &str| format!("tokens[{index}].{field}");
+        let invalid = |field: &str, value: &str, reason: &str| ConfigError::Invalid {
+            key: key(field),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        };
+        let name = raw.name.trim().to_string();
+        let name_ok = (1..=64).contains(&name.len())
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"._-".contains(&byte));
+        if !name_ok {
+            return Err(invalid(
+                "name",
+                &name,
+                "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'",
+            ));
+        }
+        if name == "api_token" || tokens.iter().any(|token| token.name == name) {
+            return Err(invalid(
+                "name",
+                &name,
+                "is taken (api_token names server.api_token; each name once)",
+            ));
+        }
+        let sha256 = match (raw.sha256, raw.token) {
+            (Some(hash), None) => parse_digest(&hash).ok_or_else(|| {
+                invalid(
+                    "sha256",
+                    &hash,
+                    "must be 64 hex digits: the output of `sendercheck token hash`",
+                )
+            })?,
+            (None, Some(token)) if token.trim().len() >= 16 => digest(token.trim()),
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "token",
+                    "(hidden)",
+                    "must be at least 16 characters",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "token",
+                    "(hidden)",
+                    "give sha256 or token, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(invalid(
+                    "sha256",
+                    "",
+                    "is missing: give the token's sha256 (`sendercheck token hash`) or the token",
+                ));
+            }
+        };
+        let scope = Scope::parse(raw.scope.trim())
+            .ok_or_else(|| invalid("scope", &raw.scope, "must be read, check, write or admin"))?;
+        tokens.push(NamedToken {
+            name,
+            sha256,
+            scope,
+        });
+    }
+    Ok(tokens)
+}
+
 /// A `[[webhooks]]` table, validated: an http(s) URL, a secret, known event kinds.
 fn webhook(index: usize, raw: RawWebhook) -> Result<WebhookConfig, ConfigError> {
     let key = |field: &str| format!("webhooks[{index}].{field}");
@@ -484,6 +572,8 @@ pub struct Config {
     pub inbound: InboundConfig,
     /// How long history is kept.
     pub retention: RetentionConfig,
+    /// `[[tokens]]`, validated (`server.api_token` is added by `tokens()`).
+    pub named_tokens: Vec<crate::auth::NamedToken>,
 }
 
 impl Default for Config {
@@ -519,6 +609,7 @@ impl Default for Config {
             smtp: crate::smtp::policy::SmtpConfig::default(),
             inbound: InboundConfig::default(),
             retention: RetentionConfig::default(),
+            named_tokens: Vec::new(),
         }
     }
 }
@@ -532,6 +623,12 @@ pub fn keys() -> Vec<String> {
         url: String::new(),
         secret: String::new(),
         events: None,
+    });
+    raw.tokens.push(RawToken {
+        name: String::new(),
+        sha256: None,
+        token: None,
+        scope: String::new(),
     });
     let mut keys = vec!["profiles.dir".to_string(), "profiles.NAME".to_string()];
     let Ok(serde_json::Value::Object(tables)) = serde_json::to_value(&raw) else {
@@ -553,6 +650,20 @@ pub fn keys() -> Vec<String> {
 }
 
 impl Config {
+    /// Every token the daemon accepts: `[[tokens]]`, and `server.api_token` as the admin token
+    /// named `api_token`.
+    pub fn tokens(&self) -> crate::auth::Tokens {
+        let mut tokens = self.named_tokens.clone();
+        if let Some(token) = &self.server.api_token {
+            tokens.push(crate::auth::NamedToken {
+                name: "api_token".to_string(),
+                sha256: crate::auth::digest(token.expose().trim()),
+                scope: crate::auth::Scope::Admin,
+            });
+        }
+        crate::auth::Tokens::new(tokens)
+    }
+
     /// Loads the defaults, then the file (if any), then the environment read through `env`.
     pub fn load(
         path: Option<&Path>,
@@ -735,6 +846,9 @@ impl Config {
                 });
             }
             self.default_profile = profile;
+        }
+        if !raw.tokens.is_empty() {
+            self.named_tokens = named_tokens(raw.tokens)?;
         }
         if !raw.webhooks.is_empty() {
             self.webhooks = raw
@@ -1498,5 +1612,70 @@ mod tests {
         assert_eq!(config.server.api_token.unwrap().expose(), "from-env");
         assert_eq!(config.dns.nameservers.len(), 2);
         assert_eq!(config.dns.authoritative_budget, Duration::from_millis(300));
+    }
+
+    #[test]
+    fn named_tokens_are_checked_and_kept_as_digests() {
+        let hash = crate::auth::hex(&crate::auth::digest("monitoring-token-0123"));
+        let config = Config::from_toml(
+            &format!(
+                "[server]\napi_token = \"admin-token-0123456789\"\n\
+                 [[tokens]]\nname = \"prometheus\"\nsha256 = \"{hash}\"\nscope = \"read\"\n\
+                 [[tokens]]\nname = \"support.team\"\ntoken = \"support-token-0123\"\nscope = \"check\"\n"
+            ),
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let tokens = config.tokens();
+        assert_eq!(tokens.len(), 3);
+        assert_eq!(
+            tokens.find("monitoring-token-0123").unwrap().name,
+            "prometheus"
+        );
+        assert_eq!(
+            tokens.find("support-token-0123").unwrap().scope,
+            crate::auth::Scope::Check
+        );
+        assert_eq!(
+            tokens.find("admin-token-0123456789").unwrap().name,
+            "api_token"
+        );
+        assert!(!format!("{:?}", config.named_tokens).contains("support-token"));
+        let refused = |body: &str| {
+            Config::from_toml(&format!("[[tokens]]\n{body}"), Path::new("x.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            refused("name = \"a\"\nsha256 = \"abc\"\nscope = \"read\"")
+                .contains("tokens[0].sha256")
+        );
+        assert!(
+            refused("name = \"a\"\ntoken = \"short\"\nscope = \"read\"").contains("at least 16")
+        );
+        assert!(
+            refused(&format!(
+                "name = \"a\"\nsha256 = \"{hash}\"\nscope = \"owner\""
+            ))
+            .contains("read, check, write or admin")
+        );
+        assert!(
+            refused(&format!(
+                "name = \"a b\"\nsha256 = \"{hash}\"\nscope = \"read\""
+            ))
+            .contains("tokens[0].name")
+        );
+        assert!(refused("name = \"a\"\nscope = \"read\"").contains("is missing"));
+        assert!(refused(&format!("name = \"a\"\nsha256 = \"{hash}\"\ntoken = \"support-token-0123\"\nscope = \"read\"")).contains("not both"));
+        assert!(
+            refused(&format!(
+                "name = \"api_token\"\nsha256 = \"{hash}\"\nscope = \"read\""
+            ))
+            .contains("is taken")
+        );
+        let twice = format!(
+            "name = \"a\"\nsha256 = \"{hash}\"\nscope = \"read\"\n[[tokens]]\nname = \"a\"\nsha256 = \"{hash}\"\nscope = \"admin\""
+        );
+        assert!(refused(&twice).contains("is taken"));
     }
 }

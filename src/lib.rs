@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod api;
+pub mod auth;
 pub mod checks;
 pub mod cli;
 pub mod clock;
@@ -40,10 +41,11 @@ use crate::telemetry::Metrics;
 
 /// Refuses an API without a token on an address other hosts can reach.
 pub fn ensure_safe_listen(listen: SocketAddr, config: &Config) -> anyhow::Result<()> {
-    if config.server.api_token.is_none() && !listen.ip().is_loopback() {
+    if config.tokens().is_empty() && !listen.ip().is_loopback() {
         bail!(
             "refusing to listen on {listen} without an API token: set server.api_token (or \
-             SENDERCHECK_API_TOKEN), or listen on a loopback address such as 127.0.0.1"
+             SENDERCHECK_API_TOKEN) or [[tokens]], or listen on a loopback address such as \
+             127.0.0.1"
         );
     }
     Ok(())
@@ -237,9 +239,8 @@ impl App {
             store: dyn_store,
             scheduler: scheduler.clone(),
             profiles,
-            api_token: Arc::new(arc_swap::ArcSwapOption::from_pointee(
-                config.server.api_token.clone(),
-            )),
+            tokens: reload::swap(config.tokens()),
+            auth_failures: Arc::default(),
             request_timeout: config.server.request_timeout,
             limits: config.limits.clone(),
             body_timeout: config.server.body_timeout,

@@ -12,11 +12,12 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use arc_swap::{ArcSwap, ArcSwapOption};
+use arc_swap::ArcSwap;
 
 use crate::api::AppState;
 use crate::api::ui::session::Keys;
-use crate::config::{Config, Secret, WebhookConfig};
+use crate::auth::Tokens;
+use crate::config::{Config, WebhookConfig};
 use crate::profile::Profiles;
 use crate::telemetry::Metrics;
 
@@ -27,9 +28,6 @@ pub type Swap<T> = Arc<ArcSwap<T>>;
 pub fn swap<T>(value: T) -> Swap<T> {
     Arc::new(ArcSwap::from_pointee(value))
 }
-
-/// The API token, if any: `None` means no authentication (loopback only).
-pub type TokenSwap = Arc<ArcSwapOption<Secret>>;
 
 /// What the page sessions' key is derived from: `session_key`, else `api_token`; with
 /// neither, a random key drawn at start.
@@ -70,7 +68,7 @@ pub struct Reloader {
     profiles: Swap<Profiles>,
     default_profile: Swap<String>,
     webhooks: Swap<Vec<WebhookConfig>>,
-    api_token: TokenSwap,
+    tokens: Swap<Tokens>,
     ui_keys: Swap<Keys>,
     /// What `ui_keys` is derived from now.
     session_secret: Arc<Mutex<Option<String>>>,
@@ -93,7 +91,7 @@ impl Reloader {
             profiles: state.profiles.clone(),
             default_profile: state.default_profile.clone(),
             webhooks,
-            api_token: state.api_token.clone(),
+            tokens: state.tokens.clone(),
             ui_keys: state.ui_keys.clone(),
             session_secret: Arc::new(Mutex::new(session_secret(config))),
             listen,
@@ -141,9 +139,8 @@ impl Reloader {
             .filter(|name| config.profiles.get(name).is_none())
             .map(str::to_string)
             .collect();
-        let token = config.server.api_token.clone();
-        let token_changed = self.api_token.load().as_deref().map(Secret::expose)
-            != token.as_ref().map(Secret::expose);
+        let tokens = config.tokens();
+        let token_changed = **self.tokens.load() != tokens;
         let secret = session_secret(config);
         let mut current_secret = self
             .session_secret
@@ -159,7 +156,7 @@ impl Reloader {
         self.default_profile
             .store(Arc::new(config.default_profile.clone()));
         self.webhooks.store(Arc::new(config.webhooks.clone()));
-        self.api_token.store(token.map(Arc::new));
+        self.tokens.store(Arc::new(tokens));
         Ok(Applied {
             profiles: config.profiles.names().count(),
             profiles_removed,
@@ -215,7 +212,7 @@ mod tests {
         profiles: Swap<Profiles>,
         default_profile: Swap<String>,
         webhooks: Swap<Vec<WebhookConfig>>,
-        api_token: TokenSwap,
+        tokens: Swap<Tokens>,
         ui_keys: Swap<Keys>,
     }
 
@@ -223,14 +220,13 @@ mod tests {
         let profiles = swap(from.profiles.clone());
         let default_profile = swap(from.default_profile.clone());
         let webhooks = swap(from.webhooks.clone());
-        let api_token: TokenSwap =
-            Arc::new(ArcSwapOption::from_pointee(from.server.api_token.clone()));
+        let tokens = swap(from.tokens());
         let ui_keys = swap(session_keys(from));
         let reloader = Reloader {
             profiles: profiles.clone(),
             default_profile: default_profile.clone(),
             webhooks: webhooks.clone(),
-            api_token: api_token.clone(),
+            tokens: tokens.clone(),
             ui_keys: ui_keys.clone(),
             session_secret: Arc::new(Mutex::new(session_secret(from))),
             listen: listen.parse().unwrap(),
@@ -241,7 +237,7 @@ mod tests {
             profiles,
             default_profile,
             webhooks,
-            api_token,
+            tokens,
             ui_keys,
         }
     }
@@ -265,10 +261,14 @@ mod tests {
         assert!(parts.profiles.load().get("own").is_some());
         assert_eq!(parts.default_profile.load().as_str(), "own");
         assert_eq!(parts.webhooks.load()[0].url, "https://hooks.example/in");
-        assert_eq!(
-            parts.api_token.load().as_deref().map(Secret::expose),
-            Some("second-token-0123456789")
+        assert!(
+            parts
+                .tokens
+                .load()
+                .find("second-token-0123456789")
+                .is_some()
         );
+        assert!(parts.tokens.load().find("first-token-0123456789").is_none());
         assert!(!Arc::ptr_eq(&before, &parts.ui_keys.load_full()));
 
         // The same file again changes nothing that signs people out.
@@ -286,7 +286,7 @@ mod tests {
         let refused = parts.reloader.apply(&next).unwrap_err().to_string();
         assert!(refused.contains("without an API token"), "{refused}");
         assert!(parts.webhooks.load().is_empty());
-        assert!(parts.api_token.load().is_some());
+        assert!(!parts.tokens.load().is_empty());
         assert!(Arc::ptr_eq(&keys, &parts.ui_keys.load_full()));
 
         // On loopback the same file is fine, and the random session key stays.
@@ -303,7 +303,7 @@ mod tests {
         parts
             .reloader
             .reload(&|| Err(anyhow::anyhow!("expected `=`, found newline at line 3")));
-        assert!(parts.api_token.load().is_some());
+        assert!(!parts.tokens.load().is_empty());
         assert!(parts.profiles.load().get("mandrill").is_some());
     }
 

@@ -76,6 +76,9 @@ const RETENTION_TABLES: [&str; 5] = [
     "test_addresses",
 ];
 
+/// Why `sendercheck_auth_failures_total` counts a request.
+const AUTH_FAILURES: [&str; 4] = ["missing", "unknown", "forbidden_scope", "rate_limited"];
+
 /// The verdicts `sendercheck_inbound_messages_total` counts.
 const INBOUND_VERDICTS: [&str; 3] = ["pass", "fail", "error"];
 
@@ -152,6 +155,14 @@ impl Metrics {
             self.recorder
                 .register_counter(
                     &Self::key("sendercheck_retention_deleted_total", &[("table", table)]),
+                    &METADATA,
+                )
+                .absolute(0);
+        }
+        for reason in AUTH_FAILURES {
+            self.recorder
+                .register_counter(
+                    &Self::key("sendercheck_auth_failures_total", &[("reason", reason)]),
                     &METADATA,
                 )
                 .absolute(0);
@@ -261,6 +272,10 @@ impl Metrics {
             (
                 "sendercheck_retention_deleted_total",
                 "Rows deleted because they were older than [retention] says, by table.",
+            ),
+            (
+                "sendercheck_auth_failures_total",
+                "Requests refused by authentication, by reason (missing: no token; unknown: a token no one has; forbidden_scope: a token without the route's scope; rate_limited: an address over its failures per minute).",
             ),
             (
                 "sendercheck_config_reloads_total",
@@ -462,6 +477,17 @@ impl Metrics {
                 )
                 .increment(count);
         }
+    }
+
+    /// One request refused by authentication: `missing`, `unknown`, `forbidden_scope` or
+    /// `rate_limited`.
+    pub fn auth_failure(&self, reason: &str) {
+        self.recorder
+            .register_counter(
+                &Self::key("sendercheck_auth_failures_total", &[("reason", reason)]),
+                &METADATA,
+            )
+            .increment(1);
     }
 
     /// One SIGHUP reload: `applied`, or `refused` (the running configuration kept).

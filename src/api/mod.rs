@@ -2,6 +2,7 @@
 //! metrics of every request, the OpenAPI document, and the mapping of every error to the
 //! contract's JSON body.
 
+pub mod access;
 mod check;
 mod dkim;
 mod domains;
@@ -27,8 +28,6 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
@@ -47,7 +46,9 @@ pub struct AppState {
     /// The profiles, the default one, the token and the page sessions' key: SIGHUP may swap
     /// each (`crate::reload`), so a handler loads them once and uses what it loaded.
     pub profiles: crate::reload::Swap<Profiles>,
-    pub api_token: crate::reload::TokenSwap,
+    pub tokens: crate::reload::Swap<crate::auth::Tokens>,
+    /// Failed authentications per client address (`access::guard`).
+    pub auth_failures: Arc<access::FailureLimiter>,
     pub request_timeout: Duration,
     pub limits: Limits,
     /// The longest a client may take to send a request body.
@@ -76,13 +77,21 @@ pub struct AppState {
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
+    /// Who may use it (`access::guard` enforces it).
+    pub access: access::Access,
     handler: MethodRouter<AppState>,
 }
 
-pub(crate) fn route(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Route {
+pub(crate) fn route(
+    method: Method,
+    path: &'static str,
+    access: access::Access,
+    handler: MethodRouter<AppState>,
+) -> Route {
     Route {
         method,
         path,
+        access,
         handler,
     }
 }
@@ -94,55 +103,91 @@ pub fn all_routes(limits: &Limits) -> Vec<Route> {
     all
 }
 
-/// The API's routes (the OpenAPI document's).
+/// The API's routes (the OpenAPI document's), each with its owner scope: `read` every GET of
+/// `/v1/` and `/metrics`; `check` what checks or judges without changing anything; `write`
+/// registrations and test addresses; `admin` the rest.
 pub fn routes(limits: &Limits) -> Vec<Route> {
+    use crate::auth::Scope::{Admin, Check, Read, Write};
+    use access::Access::{Api, Public};
     let message_limit = DefaultBodyLimit::max(limits.max_message_bytes);
     vec![
-        route(Method::GET, "/healthz", get(health::healthz)),
-        route(Method::GET, "/readyz", get(health::readyz)),
-        route(Method::GET, "/metrics", get(metrics::scrape)),
-        route(Method::GET, "/openapi.json", get(openapi::document)),
-        route(Method::GET, "/v1/domains", get(domains::list)),
-        route(Method::PUT, "/v1/domains/{domain}", put(domains::put)),
-        route(Method::GET, "/v1/domains/{domain}", get(domains::get)),
+        route(Method::GET, "/healthz", Public, get(health::healthz)),
+        route(Method::GET, "/readyz", Public, get(health::readyz)),
+        route(Method::GET, "/metrics", Api(Read), get(metrics::scrape)),
+        route(Method::GET, "/openapi.json", Public, get(openapi::document)),
+        route(Method::GET, "/v1/domains", Api(Read), get(domains::list)),
+        route(
+            Method::PUT,
+            "/v1/domains/{domain}",
+            Api(Write),
+            put(domains::put),
+        ),
+        route(
+            Method::GET,
+            "/v1/domains/{domain}",
+            Api(Read),
+            get(domains::get),
+        ),
         route(
             Method::DELETE,
             "/v1/domains/{domain}",
+            Api(Write),
             delete(domains::delete),
         ),
         route(
             Method::POST,
             "/v1/domains/{domain}/check",
+            Api(Check),
             post(domains::check),
         ),
         route(
             Method::GET,
             "/v1/domains/{domain}/history",
+            Api(Read),
             get(domains::history),
         ),
         route(
             Method::POST,
             "/v1/domains/{domain}/test-address",
+            Api(Write),
             post(messages::create_test_address),
         ),
         route(
             Method::GET,
             "/v1/domains/{domain}/messages",
+            Api(Read),
             get(messages::list),
         ),
-        route(Method::POST, "/v1/check", post(check::check)),
-        route(Method::GET, "/v1/profiles", get(profiles::list)),
-        route(Method::GET, "/v1/profiles/{name}", get(profiles::get)),
+        route(Method::POST, "/v1/check", Api(Check), post(check::check)),
+        route(Method::GET, "/v1/profiles", Api(Read), get(profiles::list)),
+        route(
+            Method::GET,
+            "/v1/profiles/{name}",
+            Api(Read),
+            get(profiles::get),
+        ),
         route(
             Method::POST,
             "/v1/dkim/verify",
+            Api(Check),
             post(dkim::verify).layer(message_limit),
         ),
-        route(Method::POST, "/v1/smtp/probe", post(smtp::probe)),
-        route(Method::GET, "/v1/webhooks/deliveries", get(webhooks::list)),
+        route(
+            Method::POST,
+            "/v1/smtp/probe",
+            Api(Check),
+            post(smtp::probe),
+        ),
+        route(
+            Method::GET,
+            "/v1/webhooks/deliveries",
+            Api(Read),
+            get(webhooks::list),
+        ),
         route(
             Method::POST,
             "/v1/webhooks/deliveries/{id}/retry",
+            Api(Admin),
             post(webhooks::retry),
         ),
     ]
@@ -152,14 +197,14 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
 pub fn router(state: AppState, limits: &Limits) -> Router {
     let mut router = Router::new();
     for route in all_routes(limits) {
-        router = router.route(route.path, route.handler);
+        let guard = middleware::from_fn_with_state((state.clone(), route.access), access::guard);
+        router = router.route(route.path, route.handler.layer(guard));
     }
     router
         .route_layer(middleware::from_fn(note_route))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             same_site_only,
@@ -170,10 +215,15 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .with_state(state)
 }
 
-async fn not_found(request: Request) -> ApiError {
+async fn not_found(State(state): State<AppState>, request: Request) -> ApiError {
+    // With tokens, an unknown `/v1/` route is as closed as a known one: no token, no answer
+    // about what exists.
+    let path = request.uri().path();
+    if (path == "/v1" || path.starts_with("/v1/")) && !access::has_valid_token(&state, &request) {
+        return ApiError::unauthorized();
+    }
     // `/v1/domains/` with the domain left out (`PUT /v1/domains/`, `/v1/domains//check`) is a
     // request about a domain, not an unknown route: say what is wrong with it.
-    let path = request.uri().path();
     if let Some(rest) = path.strip_prefix("/v1/domains/")
         && (rest.is_empty() || rest.starts_with('/'))
     {
@@ -186,7 +236,11 @@ async fn not_found(request: Request) -> ApiError {
     ))
 }
 
-async fn method_not_allowed(request: Request) -> ApiError {
+async fn method_not_allowed(State(state): State<AppState>, request: Request) -> ApiError {
+    let path = request.uri().path();
+    if (path == "/v1" || path.starts_with("/v1/")) && !access::has_valid_token(&state, &request) {
+        return ApiError::unauthorized();
+    }
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
@@ -238,33 +292,6 @@ async fn measure(State(state): State<AppState>, mut request: Request, next: Next
     response
 }
 
-/// With a configured token, every `/v1/` request needs `Authorization: Bearer TOKEN`. The
-/// comparison is of SHA-256 digests in constant time, so neither the content nor the length of
-/// the token leaks through timing.
-async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let protected = path == "/v1" || path.starts_with("/v1/");
-    let token = state.api_token.load();
-    if let (true, Some(expected)) = (protected, token.as_deref()) {
-        let presented = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        let matches = presented.is_some_and(|presented| {
-            let presented = Sha256::digest(presented.as_bytes());
-            let expected = Sha256::digest(expected.expose().as_bytes());
-            bool::from(presented.as_slice().ct_eq(expected.as_slice()))
-        });
-        if !matches {
-            return ApiError::unauthorized().into_response();
-        }
-    }
-    next.run(request).await
-}
-
 /// Without an API token (loopback only), any page the operator's browser opens could reach the
 /// daemon: a cross-site form or `fetch` POSTing to `http://127.0.0.1:8080/v1/…`, or a page
 /// whose name is rebound to 127.0.0.1 reading the answers as its own origin. So the token-less
@@ -273,7 +300,7 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
 /// is another site (403). JSON bodies must be `application/json` (`extract::JsonBody`), which a
 /// cross-site page cannot send without a CORS preflight this daemon never grants.
 async fn same_site_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if state.api_token.load().is_some() {
+    if !state.tokens.load().is_empty() {
         return next.run(request).await;
     }
     let host = request

@@ -110,7 +110,12 @@ pub async fn serve(
                 if overload && !OVERLOAD_PATHS.contains(&request.uri().path()) {
                     return Ok(overloaded());
                 }
-                router.oneshot(request.map(Body::new)).await
+                let mut request = request.map(Body::new);
+                // Who is asking: per-address limits of failed authentications.
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                router.oneshot(request).await
             }
         });
         let builder = if overload {

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
@@ -56,6 +57,23 @@ pub enum Command {
     /// Copy the SQLite store to PATH, consistent, while the daemon runs (PostgreSQL: use
     /// pg_dump).
     Backup(BackupArgs),
+    /// API tokens for `[[tokens]]`: `hash` prints the sha256 of a token read on standard input,
+    /// `new` a fresh random token and its sha256.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub action: TokenAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Read a token on standard input (one line) and print its sha256, for `[[tokens]] sha256`.
+    Hash,
+    /// Print a fresh random token (give it to the client; it is not kept) and its sha256.
+    New,
 }
 
 #[derive(Debug, Args)]
@@ -259,7 +277,8 @@ pub fn main() -> ExitCode {
         | Command::Dkim(_)
         | Command::Profiles(_)
         | Command::Smtp(_)
-        | Command::Backup(_) => "warn",
+        | Command::Backup(_)
+        | Command::Token(_) => "warn",
     };
     init_logging(default_level, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -280,6 +299,7 @@ pub fn main() -> ExitCode {
             Command::Profiles(args) => profiles::run(args),
             Command::Smtp(args) => smtp::run(args).await,
             Command::Backup(args) => backup(args).await,
+            Command::Token(args) => token(args),
         }
     });
     match result {
@@ -302,6 +322,32 @@ async fn backup(args: BackupArgs) -> anyhow::Result<u8> {
         crate::redacted(&config.store.url),
         args.path.display()
     );
+    Ok(0)
+}
+
+/// `sendercheck token hash|new`.
+fn token(args: TokenArgs) -> anyhow::Result<u8> {
+    use crate::auth::{digest, hex, new_token};
+    match args.action {
+        TokenAction::Hash => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the token on standard input")?;
+            let token = line.trim();
+            if token.is_empty() {
+                anyhow::bail!(
+                    "no token on standard input (e.g. `printf %s \"$TOKEN\" | sendercheck token hash`)"
+                );
+            }
+            println!("{}", hex(&digest(token)));
+        }
+        TokenAction::New => {
+            let token = new_token();
+            println!("token   {token}");
+            println!("sha256  {}", hex(&digest(&token)));
+        }
+    }
     Ok(0)
 }
 

@@ -25,6 +25,7 @@ mod providers;
 mod readme;
 mod reference;
 mod replicas;
+mod scopes;
 mod serve_cli;
 mod signing;
 mod smtp;

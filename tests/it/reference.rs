@@ -114,7 +114,7 @@ fn every_command_and_flag_is_documented() {
 fn every_configuration_key_is_documented() {
     let in_code: BTreeSet<String> = sendercheck::config::keys().into_iter().collect();
     let doc = reference();
-    let row = Regex::new(r"(?m)^\| `([a-z_]+(?:\[\])?\.[A-Za-z_]+)` \|").unwrap();
+    let row = Regex::new(r"(?m)^\| `([a-z_]+(?:\[\])?\.[A-Za-z_0-9]+)` \|").unwrap();
     let in_doc: BTreeSet<String> = row
         .captures_iter(section(&doc, "## Configuration file"))
         .map(|found| found[1].to_string())
@@ -237,4 +237,23 @@ fn the_docs_point_nowhere_outside_the_repository() {
         readme.contains("(docs/reference.md)"),
         "README links the reference"
     );
+}
+
+#[test]
+fn every_route_is_documented_with_its_scope() {
+    let in_code: BTreeSet<String> =
+        sendercheck::api::all_routes(&sendercheck::config::Limits::default())
+            .iter()
+            .map(|route| {
+                let scope = route.access.scope().map_or("—", |scope| scope.as_str());
+                format!("{} {} {scope}", route.method, route.path)
+            })
+            .collect();
+    let row = Regex::new(r"(?m)^\| `(GET|PUT|POST|DELETE) (/[^`]*)` \| ([a-z—]+) \|").unwrap();
+    let doc = reference();
+    let in_doc: BTreeSet<String> = row
+        .captures_iter(section(&doc, "## HTTP routes"))
+        .map(|found| format!("{} {} {}", &found[1], &found[2], &found[3]))
+        .collect();
+    assert_same("routes' scopes", &in_code, &in_doc);
 }

@@ -485,6 +485,7 @@ async fn sighup_swaps_profiles_webhooks_and_token_and_keeps_all_when_the_file_is
     }
     let metrics = client
         .get(format!("{base}/metrics"))
+        .bearer_auth("second-token-0123456789")
         .send()
         .await
         .unwrap()
@@ -502,4 +503,26 @@ async fn sighup_swaps_profiles_webhooks_and_token_and_keeps_all_when_the_file_is
 
     signal(&child, "-TERM");
     assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn token_new_and_token_hash_agree_and_hash_refuses_empty_input() {
+    let made = run(&["token", "new"], None);
+    assert_eq!(exit_code(&made), 0, "{}", stderr(&made));
+    let text = crate::support::stdout(&made);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(|rest| rest.trim().to_string())
+            .unwrap_or_else(|| panic!("no {name} line in {text}"))
+    };
+    let (token, sha256) = (field("token"), field("sha256"));
+    assert!(token.starts_with("sck_") && token.len() == 68, "{token}");
+    let hashed = run(&["token", "hash"], Some(&format!("{token}\n")));
+    assert_eq!(exit_code(&hashed), 0);
+    assert_eq!(crate::support::stdout(&hashed).trim(), sha256);
+    assert_eq!(sha256.len(), 64);
+    let empty = run(&["token", "hash"], Some(""));
+    assert_eq!(exit_code(&empty), 3);
+    assert!(stderr(&empty).contains("no token"), "{}", stderr(&empty));
 }

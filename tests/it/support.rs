@@ -106,6 +106,8 @@ pub struct TestApp {
 #[derive(Clone, Default)]
 pub struct AppOptions {
     pub api_token: Option<String>,
+    /// `[[tokens]]`.
+    pub tokens: Vec<sendercheck::auth::NamedToken>,
     pub nameserver: Option<std::net::SocketAddr>,
     /// The database; a fresh temporary one when `None`.
     pub db_url: Option<String>,
@@ -195,6 +197,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     }
     config.server.api_token = options.api_token.map(sendercheck::config::Secret::new);
     config.webhooks = options.webhooks;
+    config.named_tokens = options.tokens;
     if let Some(inbound) = options.inbound {
         config.inbound = inbound;
     }

@@ -5,9 +5,11 @@
 //!
 //! The pages call the same cores as the API (`check::check_any`, `domains::register`,
 //! `domains::check_now`, `dkim::verify_message`): there is one way to check, register and
-//! verify. Auth: with `server.api_token` set, the pages ask for it once and keep a signed
-//! session cookie; without one (loopback only) they open directly. Every form post carries the
-//! session's CSRF token (`session.rs`).
+//! verify. Auth: with tokens configured (`[[tokens]]`, `server.api_token`), the pages ask for one
+//! once and keep a signed session cookie naming it; each route needs a scope (`routes`, enforced
+//! by `require_session`), and a page shows only the buttons its visitor's scope allows. Without
+//! tokens (loopback only) they open directly. Every form post carries the session's CSRF token
+//! (`session.rs`).
 
 mod pages;
 pub mod session;
@@ -36,59 +38,137 @@ const SCRIPT: &str = include_str!("app.js");
 /// Domains on one page of the list.
 const PAGE: u32 = 50;
 
-/// The pages' routes (outside `/v1/`, so not in the OpenAPI document).
+/// The pages' routes (outside `/v1/`, so not in the OpenAPI document), each with the scope
+/// its visitor's token needs: `read` to look, `check` to check or judge, `write` to change a
+/// registration or make a test address. Sign-in and the assets are open.
 pub fn routes(limits: &crate::config::Limits) -> Vec<Route> {
+    use super::access::Access::{Page, Public};
+    use crate::auth::Scope::{Check, Read, Write};
     // A pasted message may be as large as the DKIM endpoint accepts, plus the form's framing.
     let message_limit =
         axum::extract::DefaultBodyLimit::max(limits.max_message_bytes.saturating_add(64 * 1024));
     vec![
-        route(Method::GET, "/", get(check_page)),
-        route(Method::GET, "/domains", get(domains_page)),
-        route(Method::POST, "/domains", post(register_action)),
-        route(Method::GET, "/domains.csv", get(domains_csv)),
-        route(Method::GET, "/domains/{domain}", get(domain_page)),
-        route(Method::POST, "/domains/{domain}/check", post(check_action)),
+        route(Method::GET, "/", Page(Read), get(check_page)),
+        route(Method::GET, "/domains", Page(Read), get(domains_page)),
+        route(Method::POST, "/domains", Page(Write), post(register_action)),
+        route(Method::GET, "/domains.csv", Page(Read), get(domains_csv)),
+        route(
+            Method::GET,
+            "/domains/{domain}",
+            Page(Read),
+            get(domain_page),
+        ),
+        route(
+            Method::POST,
+            "/domains/{domain}/check",
+            Page(Check),
+            post(check_action),
+        ),
         route(
             Method::POST,
             "/domains/{domain}/delete",
+            Page(Write),
             post(delete_action),
         ),
-        route(Method::POST, "/domains/{domain}/pause", post(pause_action)),
+        route(
+            Method::POST,
+            "/domains/{domain}/pause",
+            Page(Write),
+            post(pause_action),
+        ),
         route(
             Method::POST,
             "/domains/{domain}/test-address",
+            Page(Write),
             post(test_address_action),
         ),
         route(
             Method::GET,
             "/domains/{domain}/messages",
+            Page(Read),
             get(messages_fragment),
         ),
         route(
             Method::POST,
             "/domains/{domain}/smtp-probe",
+            Page(Check),
             post(probe_action),
         ),
-        route(Method::GET, "/dkim", get(dkim_page)),
+        route(Method::GET, "/dkim", Page(Read), get(dkim_page)),
         route(
             Method::POST,
             "/dkim",
+            Page(Check),
             post(dkim_action).layer(message_limit),
         ),
-        route(Method::GET, "/login", get(login_page)),
-        route(Method::POST, "/login", post(login_action)),
-        route(Method::POST, "/logout", post(logout_action)),
+        route(Method::GET, "/login", Public, get(login_page)),
+        route(Method::POST, "/login", Public, post(login_action)),
+        route(Method::POST, "/logout", Public, post(logout_action)),
         route(
             Method::GET,
             "/assets/style.css",
+            Public,
             get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
         ),
         route(
             Method::GET,
             "/assets/app.js",
+            Public,
             get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
         ),
     ]
+}
+
+/// A page route's `Access::Page(needed)`, with tokens configured: the session must be signed
+/// in (else to the sign-in page) with a token that has `needed` (else 403, naming the token and
+/// the scope needed — so a forged form post is refused as the API refuses it).
+pub(super) async fn require_session(
+    state: &AppState,
+    tokens: &crate::auth::Tokens,
+    needed: crate::auth::Scope,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let keys = state.ui_keys.load_full();
+    let session = keys.session(request.headers(), tokens);
+    let Some(token) = session.as_ref().and_then(|session| session.token.clone()) else {
+        if request.method() != Method::GET {
+            return Redirect::to("/login").into_response();
+        }
+        let wanted = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |path| path.as_str());
+        let mut response = Redirect::to(&format!("/login?next={}", encode(wanted))).into_response();
+        // The sign-in form's session (its CSRF token), started here.
+        if session.is_none() {
+            let anonymous = keys.issue(None);
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                session::set_cookie(&keys, &anonymous, request.headers()),
+            );
+        }
+        return response;
+    };
+    if !token.scope.allows(needed) {
+        state.metrics.auth_failure("forbidden_scope");
+        return page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            Nav::None,
+            None,
+            pages::problem(&format!(
+                "You are signed in with the token \"{}\", whose scope is {}; this needs {needed}. \
+                 Sign out and sign in with a token that has it.",
+                token.name, token.scope
+            )),
+        );
+    }
+    request.extensions_mut().insert(super::access::Caller {
+        name: token.name.clone(),
+        scope: token.scope,
+    });
+    next.run(request).await
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -124,11 +204,12 @@ fn refused_form(message: &str) -> Response {
 impl Visit {
     fn open(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit, Box<Response>> {
         let keys = &*state.ui_keys.load_full();
-        let (session, fresh) = match keys.session(headers) {
+        let tokens = state.tokens.load();
+        let (session, fresh) = match keys.session(headers, &tokens) {
             Some(session) => (session, false),
-            None => (keys.issue(state.api_token.load().is_none()), true),
+            None => (keys.issue(None), true),
         };
-        if state.api_token.load().is_some() && !session.authenticated {
+        if !tokens.is_empty() && session.token.is_none() {
             let mut response =
                 Redirect::to(&format!("/login?next={}", encode(path))).into_response();
             if fresh {
@@ -154,12 +235,13 @@ impl Visit {
         state: &AppState,
         headers: &HeaderMap,
     ) -> Result<session::Session, Box<Response>> {
-        let Some(session) = state.ui_keys.load().session(headers) else {
+        let tokens = state.tokens.load();
+        let Some(session) = state.ui_keys.load().session(headers, &tokens) else {
             return Err(Box::new(refused_form(
                 "This form has no session: open the page again and submit it from there.",
             )));
         };
-        if state.api_token.load().is_some() && !session.authenticated {
+        if !tokens.is_empty() && session.token.is_none() {
             return Err(Box::new(Redirect::to("/login").into_response()));
         }
         Ok(session)
@@ -186,9 +268,8 @@ impl Visit {
     }
 
     /// The sign-out form's token, shown when a token is configured.
-    fn signed_in<'a>(&'a self, state: &AppState) -> Option<&'a str> {
-        (state.api_token.load().is_some() && self.session.authenticated)
-            .then_some(self.csrf.as_str())
+    fn signed_in<'a>(&'a self, _state: &AppState) -> Option<&'a str> {
+        self.session.token.is_some().then_some(self.csrf.as_str())
     }
 
     fn respond(self, mut response: Response) -> Response {
@@ -829,12 +910,13 @@ async fn login_page(
 ) -> Response {
     let keys = &*state.ui_keys.load_full();
     let next = safe_next(field(&fields, "next"));
-    if state.api_token.load().is_none() {
+    let tokens = state.tokens.load();
+    if tokens.is_empty() {
         return Redirect::to(&next).into_response();
     }
-    let (session, fresh) = match keys.session(&headers) {
+    let (session, fresh) = match keys.session(&headers, &tokens) {
         Some(session) => (session, false),
-        None => (keys.issue(false), true),
+        None => (keys.issue(None), true),
     };
     let visit = Visit {
         csrf: keys.csrf(&session),
@@ -852,12 +934,12 @@ async fn login_action(
 ) -> Response {
     let keys = &*state.ui_keys.load_full();
     let next = safe_next(field(&fields, "next"));
-    let token = state.api_token.load_full();
-    let Some(expected) = token.as_deref() else {
+    let tokens = state.tokens.load_full();
+    if tokens.is_empty() {
         return Redirect::to(&next).into_response();
-    };
+    }
     // The sign-in form's session is anonymous; its CSRF token is still required.
-    let Some(session) = keys.session(&headers) else {
+    let Some(session) = keys.session(&headers, &tokens) else {
         return Redirect::to("/login").into_response();
     };
     if !field(&fields, "csrf").is_some_and(|csrf| keys.csrf_matches(&session, csrf)) {
@@ -869,12 +951,13 @@ async fn login_action(
             pages::problem("This sign-in form did not come from a sendercheck page."),
         );
     }
-    if !session::token_matches(expected.expose(), field(&fields, "token").unwrap_or("")) {
+    let Some(token) = tokens.find(field(&fields, "token").unwrap_or("")) else {
+        state.metrics.auth_failure("unknown");
         return Redirect::to(&format!("/login?failed=1&next={}", encode(&next))).into_response();
-    }
+    };
     // A new session on sign-in: an identifier seen before signing in never becomes a signed-in
     // one.
-    let signed_in = keys.issue(true);
+    let signed_in = keys.issue(Some(token.clone()));
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

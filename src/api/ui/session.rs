@@ -1,6 +1,8 @@
 //! Sessions and CSRF tokens for the web pages, stateless: a session cookie is
-//! `ID.EXPIRES.AUTH.MAC` with MAC = HMAC-SHA256(key, "session|ID|EXPIRES|AUTH"), and a form's
-//! CSRF token is
+//! `ID.EXPIRES.NAME.MAC` with MAC = HMAC-SHA256(key, "session|ID|EXPIRES|NAME|DIGEST"), NAME
+//! being the token signed in with (empty before sign-in) and DIGEST that token's SHA-256 as
+//! configured now — so a session ends when its token is removed or changed (SIGHUP) — and a
+//! form's CSRF token is
 //! HMAC-SHA256(key, "csrf|ID): bound to the session, so a page of another site can neither read
 //! nor forge it. The cookie is HttpOnly and SameSite=Strict, and Secure when the request came
 //! through a TLS proxy (`X-Forwarded-Proto: https`).
@@ -14,8 +16,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
+
+use crate::auth::{NamedToken, Tokens};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "sendercheck_session";
@@ -58,8 +62,15 @@ impl Keys {
 pub struct Session {
     pub id: String,
     pub expires: u64,
-    /// Logged in with the API token.
-    pub authenticated: bool,
+    /// The token signed in with, as configured now; `None` before sign-in.
+    pub token: Option<NamedToken>,
+}
+
+impl Session {
+    /// The signed-in token's scope.
+    pub fn scope(&self) -> Option<crate::auth::Scope> {
+        self.token.as_ref().map(|token| token.scope)
+    }
 }
 
 fn now() -> u64 {
@@ -75,35 +86,47 @@ impl Keys {
         hex(&mac.finalize().into_bytes())
     }
 
-    /// A new session, authenticated or not.
-    pub fn issue(&self, authenticated: bool) -> Session {
+    /// A new session, signed in with `token` or anonymous.
+    pub fn issue(&self, token: Option<NamedToken>) -> Session {
         let id: [u8; 16] = rand::random();
         Session {
             id: hex(&id),
             expires: now() + LIFETIME_SECONDS,
-            authenticated,
+            token,
         }
+    }
+
+    fn session_mac(&self, id: &str, expires: &str, token: Option<&NamedToken>) -> String {
+        let (name, digest) = token.map_or((String::new(), String::new()), |token| {
+            (token.name.clone(), hex(&token.sha256))
+        });
+        self.mac(&format!("session|{id}|{expires}|{name}|{digest}"))
     }
 
     /// The cookie value of a session.
     pub fn cookie_value(&self, session: &Session) -> String {
-        let auth = u8::from(session.authenticated);
-        let mac = self.mac(&format!(
-            "session|{}|{}|{auth}",
-            session.id, session.expires
-        ));
-        format!("{}.{}.{auth}.{mac}", session.id, session.expires)
+        let expires = session.expires.to_string();
+        let mac = self.session_mac(&session.id, &expires, session.token.as_ref());
+        let name = session
+            .token
+            .as_ref()
+            .map_or("", |token| token.name.as_str());
+        format!("{}.{expires}.{name}.{mac}", session.id)
     }
 
-    /// The session a request's cookie holds, when it is ours, intact and not expired.
-    pub fn session(&self, headers: &HeaderMap) -> Option<Session> {
+    /// The session a request's cookie holds, when it is ours, intact, not expired, and signed
+    /// in (if at all) with a token `tokens` still has, unchanged.
+    pub fn session(&self, headers: &HeaderMap, tokens: &Tokens) -> Option<Session> {
         let value = cookie(headers, COOKIE)?;
-        let mut parts = value.split('.');
-        let (id, expires, auth, mac) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() {
-            return None;
-        }
-        let expected = self.mac(&format!("session|{id}|{expires}|{auth}"));
+        // Token names may hold dots: the name is what lies between the second dot and the last.
+        let (rest, mac) = value.rsplit_once('.')?;
+        let mut parts = rest.splitn(3, '.');
+        let (id, expires, name) = (parts.next()?, parts.next()?, parts.next()?);
+        let token = match name {
+            "" => None,
+            name => Some(tokens.named(name)?.clone()),
+        };
+        let expected = self.session_mac(id, expires, token.as_ref());
         if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
             return None;
         }
@@ -114,7 +137,7 @@ impl Keys {
         Some(Session {
             id: id.to_string(),
             expires,
-            authenticated: auth == "1",
+            token,
         })
     }
 
@@ -160,13 +183,6 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .map(|(_, value)| value)
 }
 
-/// Whether `presented` is the API token, compared as SHA-256 digests in constant time.
-pub fn token_matches(expected: &str, presented: &str) -> bool {
-    let presented = Sha256::digest(presented.trim().as_bytes());
-    let expected = Sha256::digest(expected.as_bytes());
-    bool::from(presented.as_slice().ct_eq(expected.as_slice()))
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -174,18 +190,40 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::{Scope, digest};
+
+    fn token(name: &str, secret: &str, scope: Scope) -> NamedToken {
+        NamedToken {
+            name: name.to_string(),
+            sha256: digest(secret),
+            scope,
+        }
+    }
+
+    fn tokens() -> Tokens {
+        Tokens::new(vec![
+            token("ops.team", "admin-token-0123456789", Scope::Admin),
+            token("support", "read-token-0123456789", Scope::Read),
+        ])
+    }
 
     #[test]
     fn replicas_with_the_same_secret_read_each_others_sessions() {
         let one = Keys::derived(b"the api token");
         let other = Keys::derived(b"the api token");
-        let session = one.issue(true);
+        let session = one.issue(tokens().named("ops.team").cloned());
         let cookie = one.cookie_value(&session);
-        assert_eq!(other.session(&with_cookie(&cookie)), Some(session.clone()));
+        assert_eq!(
+            other.session(&with_cookie(&cookie), &tokens()),
+            Some(session.clone())
+        );
         assert!(other.csrf_matches(&session, &one.csrf(&session)));
         let stranger = Keys::derived(b"another token");
-        assert_eq!(stranger.session(&with_cookie(&cookie)), None);
-        assert_eq!(Keys::default().session(&with_cookie(&cookie)), None);
+        assert_eq!(stranger.session(&with_cookie(&cookie), &tokens()), None);
+        assert_eq!(
+            Keys::default().session(&with_cookie(&cookie), &tokens()),
+            None
+        );
     }
 
     fn with_cookie(value: &str) -> HeaderMap {
@@ -200,25 +238,63 @@ mod tests {
     #[test]
     fn a_session_survives_its_cookie_and_nothing_forged_does() {
         let keys = Keys::default();
-        let session = keys.issue(true);
+        let tokens = tokens();
+        let session = keys.issue(tokens.named("support").cloned());
         let value = keys.cookie_value(&session);
-        assert_eq!(keys.session(&with_cookie(&value)), Some(session.clone()));
-        // Promoting an anonymous session by editing the flag breaks the MAC.
-        let anonymous = keys.cookie_value(&keys.issue(false));
-        let promoted = anonymous.replacen(".0.", ".1.", 1);
-        assert_eq!(keys.session(&with_cookie(&promoted)), None);
+        assert_eq!(
+            keys.session(&with_cookie(&value), &tokens),
+            Some(session.clone())
+        );
+        assert_eq!(session.scope(), Some(Scope::Read));
+        // Promoting a session to another token by editing the name breaks the MAC.
+        let promoted = value.replacen(".support.", ".ops.team.", 1);
+        assert_eq!(keys.session(&with_cookie(&promoted), &tokens), None);
+        let anonymous = keys.cookie_value(&keys.issue(None));
+        let (head, mac) = anonymous.rsplit_once('.').unwrap();
+        let named = format!("{}support.{mac}", &head[..head.len()]);
+        assert_eq!(keys.session(&with_cookie(&named), &tokens), None);
         // Another process's key, garbage, and an expired session are refused.
-        assert_eq!(Keys::default().session(&with_cookie(&value)), None);
-        assert_eq!(keys.session(&with_cookie("a.b.c")), None);
+        assert_eq!(Keys::default().session(&with_cookie(&value), &tokens), None);
+        assert_eq!(keys.session(&with_cookie("a.b.c"), &tokens), None);
         let old = Session {
             expires: 1,
             ..session.clone()
         };
-        assert_eq!(keys.session(&with_cookie(&keys.cookie_value(&old))), None);
+        assert_eq!(
+            keys.session(&with_cookie(&keys.cookie_value(&old)), &tokens),
+            None
+        );
         // CSRF tokens are bound to the session.
-        let token = keys.csrf(&session);
-        assert!(keys.csrf_matches(&session, &token));
-        assert!(!keys.csrf_matches(&keys.issue(true), &token));
+        let csrf = keys.csrf(&session);
+        assert!(keys.csrf_matches(&session, &csrf));
+        assert!(!keys.csrf_matches(&keys.issue(None), &csrf));
         assert!(!keys.csrf_matches(&session, ""));
+    }
+
+    #[test]
+    fn a_session_ends_when_its_token_is_removed_or_changed() {
+        let keys = Keys::default();
+        let session = keys.issue(tokens().named("support").cloned());
+        let value = keys.cookie_value(&session);
+        let removed = Tokens::new(vec![token(
+            "ops.team",
+            "admin-token-0123456789",
+            Scope::Admin,
+        )]);
+        assert_eq!(keys.session(&with_cookie(&value), &removed), None);
+        let rotated = Tokens::new(vec![token(
+            "support",
+            "new-read-token-0123456789",
+            Scope::Read,
+        )]);
+        assert_eq!(keys.session(&with_cookie(&value), &rotated), None);
+        // A changed scope applies at once: the session reads the scope configured now.
+        let promoted = Tokens::new(vec![token(
+            "support",
+            "read-token-0123456789",
+            Scope::Write,
+        )]);
+        let kept = keys.session(&with_cookie(&value), &promoted).unwrap();
+        assert_eq!(kept.scope(), Some(Scope::Write));
     }
 }

@@ -1,0 +1,229 @@
+//! Every route's owner scope, decided in one place: the route table (`api::routes`,
+//! `api::ui::routes`) gives each route an `Access`, and `guard` enforces it. The API and
+//! `/metrics` take a bearer token; the pages take the session signed in with one. With no
+//! token configured at all (allowed on loopback only) everything is open, as before tokens.
+//!
+//! A request without a token or with an unknown one is 401; a token whose scope is too low is
+//! 403 `forbidden_scope` naming the scope needed. Both are counted by reason in
+//! `sendercheck_auth_failures_total`, and a client address that fails `FAILURES_PER_MINUTE`
+//! times within a minute is answered 429 `too_many_failures` until the minute is over, before
+//! any token it sends is even compared.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiError, AppState};
+use crate::auth::Scope;
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: health, readiness, the OpenAPI document, sign-in and the pages' assets.
+    Public,
+    /// A bearer token of at least this scope.
+    Api(Scope),
+    /// A page session signed in with a token of at least this scope.
+    Page(Scope),
+}
+
+impl Access {
+    /// The scope needed, if any.
+    pub fn scope(self) -> Option<Scope> {
+        match self {
+            Access::Public => None,
+            Access::Api(scope) | Access::Page(scope) => Some(scope),
+        }
+    }
+}
+
+/// The token a request was made with, for handlers (the audit log) to name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub name: String,
+    pub scope: Scope,
+}
+
+/// Failed authentications a client address may make in a minute before it is refused.
+pub const FAILURES_PER_MINUTE: u32 = 30;
+/// Client addresses tracked at once; beyond it, new addresses are not limited (the map never
+/// grows without bound).
+const TRACKED: usize = 10_000;
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Failed authentications per client address, in fixed one-minute windows.
+#[derive(Default)]
+pub struct FailureLimiter {
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl FailureLimiter {
+    /// When `ip` may try again, if it has used up its failures for this minute.
+    pub fn blocked_for(&self, ip: IpAddr, now: Instant) -> Option<Duration> {
+        let windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (start, count) = windows.get(&ip)?;
+        let left = WINDOW.checked_sub(now.duration_since(*start))?;
+        (*count >= FAILURES_PER_MINUTE && !left.is_zero()).then_some(left)
+    }
+
+    /// Counts one failure of `ip`.
+    pub fn failed(&self, ip: IpAddr, now: Instant) {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if windows.len() >= TRACKED && !windows.contains_key(&ip) {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+            if windows.len() >= TRACKED {
+                return;
+            }
+        }
+        let entry = windows.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+    }
+}
+
+/// The client's address, as the server put it on the request (none in in-process tests).
+fn client_ip(request: &Request) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
+}
+
+fn route_name(request: &Request) -> String {
+    let path = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_string(),
+        |matched| matched.as_str().to_string(),
+    );
+    format!("{} {path}", request.method())
+}
+
+/// Whether the request carries a configured token (or none is configured).
+pub fn has_valid_token(state: &AppState, request: &Request) -> bool {
+    let tokens = state.tokens.load();
+    tokens.is_empty() || bearer(request).is_some_and(|presented| tokens.find(presented).is_some())
+}
+
+/// The bearer token of `Authorization`, if any.
+fn bearer(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+}
+
+/// Enforces a route's `Access` (layered on each route by `api::router`).
+pub async fn guard(
+    State((state, access)): State<(AppState, Access)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(needed) = access.scope() else {
+        return next.run(request).await;
+    };
+    let tokens = state.tokens.load_full();
+    if tokens.is_empty() {
+        return next.run(request).await;
+    }
+    if let Access::Page(_) = access {
+        return super::ui::require_session(&state, &tokens, needed, request, next).await;
+    }
+    let client = client_ip(&request);
+    let now = Instant::now();
+    if let Some(left) = client.and_then(|ip| state.auth_failures.blocked_for(ip, now)) {
+        state.metrics.auth_failure("rate_limited");
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failures",
+            format!(
+                "more than {FAILURES_PER_MINUTE} failed authentications from this address in a \
+                 minute: try again in {} s",
+                left.as_secs().max(1)
+            ),
+        )
+        .into_response();
+        if let Ok(value) = HeaderValue::from_str(&left.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let token = match bearer(&request).map(|presented| tokens.find(presented)) {
+        Some(Some(token)) => token,
+        failure => {
+            let reason = if failure.is_none() {
+                "missing"
+            } else {
+                "unknown"
+            };
+            state.metrics.auth_failure(reason);
+            if let Some(ip) = client {
+                state.auth_failures.failed(ip, now);
+            }
+            return ApiError::unauthorized().into_response();
+        }
+    };
+    if !token.scope.allows(needed) {
+        state.metrics.auth_failure("forbidden_scope");
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_scope",
+            format!(
+                "the token {:?} has the {} scope; {} needs {needed}",
+                token.name,
+                token.scope,
+                route_name(&request)
+            ),
+        )
+        .into_response();
+    }
+    request.extensions_mut().insert(Caller {
+        name: token.name.clone(),
+        scope: token.scope,
+    });
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_refused_for_the_rest_of_the_minute_after_its_failures() {
+        let limiter = FailureLimiter::default();
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        let start = Instant::now();
+        for _ in 0..FAILURES_PER_MINUTE - 1 {
+            limiter.failed(ip, start);
+        }
+        assert_eq!(limiter.blocked_for(ip, start), None);
+        limiter.failed(ip, start);
+        let later = start + Duration::from_secs(20);
+        assert_eq!(
+            limiter.blocked_for(ip, later),
+            Some(Duration::from_secs(40))
+        );
+        assert_eq!(limiter.blocked_for(other, later), None);
+        // A new minute starts afresh.
+        let next = start + Duration::from_secs(61);
+        assert_eq!(limiter.blocked_for(ip, next), None);
+        limiter.failed(ip, next);
+        assert_eq!(limiter.blocked_for(ip, next), None);
+    }
+}

@@ -1,0 +1,225 @@
+//! Every route with each scope: the route table is the one place a route's owner scope is
+//! decided, and each route answers each kind of token as that scope says — 401 without a
+//! token or with one no one has (the configured SHA-256 itself included), 403
+//! `forbidden_scope` below the scope, and through when it suffices.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use sendercheck::api::access::Access;
+use sendercheck::auth::{NamedToken, Scope, digest, hex};
+
+use crate::support::{AppOptions, TestApp, spawn_app};
+
+fn token(scope: Scope) -> String {
+    format!("{scope}-token-0123456789")
+}
+
+fn tokens() -> Vec<NamedToken> {
+    Scope::ALL
+        .into_iter()
+        .map(|scope| NamedToken {
+            name: format!("{scope}-team"),
+            sha256: digest(&token(scope)),
+            scope,
+        })
+        .collect()
+}
+
+/// A request to `path` (its `{…}` filled in) that reaches the handler.
+fn concrete(path: &str) -> String {
+    path.replace("{domain}", "scoped.example")
+        .replace("{name}", "mandrill")
+        .replace("{id}", "1")
+}
+
+/// A client from its own loopback address: each route's failures count apart (30 a minute).
+fn client_from(last: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 1, last]))
+        .build()
+        .unwrap()
+}
+
+async fn send(app: &TestApp, method: &Method, path: &str, bearer: Option<&str>) -> (u16, String) {
+    send_from(&app.client, app, method, path, bearer).await
+}
+
+async fn send_from(
+    client: &reqwest::Client,
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+    bearer: Option<&str>,
+) -> (u16, String) {
+    let mut request = client
+        .request(method.clone(), app.url(&concrete(path)))
+        .header("content-type", "application/json")
+        .body("{}");
+    if let Some(bearer) = bearer {
+        request = request.bearer_auth(bearer);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[test]
+fn each_route_has_the_scope_the_contract_gives_it() {
+    let routes = sendercheck::api::all_routes(&sendercheck::config::Limits::default());
+    let public = [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /openapi.json",
+        "GET /login",
+        "POST /login",
+        "POST /logout",
+        "GET /assets/style.css",
+        "GET /assets/app.js",
+    ];
+    let mut by_route = BTreeMap::new();
+    for route in &routes {
+        let name = format!("{} {}", route.method, route.path);
+        let expected = if public.contains(&name.as_str()) {
+            None
+        } else if route.path == "/v1/webhooks/deliveries/{id}/retry" {
+            Some(Scope::Admin)
+        } else if route.method == Method::GET {
+            // read: every GET of /v1/, /metrics and the pages.
+            Some(Scope::Read)
+        } else if [
+            "/v1/check",
+            "/v1/domains/{domain}/check",
+            "/v1/dkim/verify",
+            "/v1/smtp/probe",
+            "/domains/{domain}/check",
+            "/domains/{domain}/smtp-probe",
+            "/dkim",
+        ]
+        .contains(&route.path)
+        {
+            Some(Scope::Check)
+        } else {
+            Some(Scope::Write)
+        };
+        assert_eq!(route.access.scope(), expected, "{name}");
+        let api = route.path.starts_with("/v1/") || route.path == "/metrics";
+        match route.access {
+            Access::Api(_) => assert!(api, "{name} is a page: its scope comes by session"),
+            Access::Page(_) => assert!(!api, "{name} is the API's: its scope comes by bearer"),
+            Access::Public => {}
+        }
+        by_route.insert(name, route.access);
+    }
+    assert_eq!(
+        by_route.len(),
+        routes.len(),
+        "one entry per method and path"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_route_answers_each_scope_as_its_own_scope_says() {
+    let app = spawn_app(AppOptions {
+        tokens: tokens(),
+        ..AppOptions::default()
+    })
+    .await;
+    let routes = sendercheck::api::routes(&sendercheck::config::Limits::default());
+    for (index, route) in routes.iter().enumerate() {
+        let name = format!("{} {}", route.method, route.path);
+        let client = client_from(index as u8 + 1);
+        let send = async |method: &Method, path: &str, bearer: Option<&str>| {
+            send_from(&client, &app, method, path, bearer).await
+        };
+        let Some(needed) = route.access.scope() else {
+            let (status, _) = send(&route.method, route.path, None).await;
+            assert!(status < 400, "{name} is public: {status}");
+            continue;
+        };
+        let hash = hex(&digest(&token(Scope::Admin)));
+        for bearer in [None, Some("not-a-token-0123456789"), Some(hash.as_str())] {
+            let (status, body) = send(&route.method, route.path, bearer).await;
+            assert_eq!(status, 401, "{name} with {bearer:?}: {body}");
+            assert!(body.contains("unauthorized"), "{body}");
+        }
+        for scope in Scope::ALL {
+            let (status, body) = send(&route.method, route.path, Some(&token(scope))).await;
+            if scope.allows(needed) {
+                assert!(
+                    status != 401 && status != 403,
+                    "{name} refused {scope}: {status} {body}"
+                );
+            } else {
+                assert_eq!(status, 403, "{name} let {scope} through: {body}");
+                let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(error["error"]["code"], "forbidden_scope");
+                let message = error["error"]["message"].as_str().unwrap();
+                assert!(
+                    message.contains(&format!("{scope}-team"))
+                        && message.contains(&format!("needs {needed}")),
+                    "{message}"
+                );
+            }
+        }
+    }
+    // An unknown /v1/ route tells nothing without a token.
+    assert_eq!(send(&app, &Method::GET, "/v1/nothing", None).await.0, 401);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(token(Scope::Read))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for reason in ["missing", "unknown", "forbidden_scope"] {
+        let line = metrics
+            .lines()
+            .find(|line| {
+                line.starts_with(&format!(
+                    "sendercheck_auth_failures_total{{reason=\"{reason}\"}}"
+                ))
+            })
+            .unwrap_or_else(|| panic!("no {reason} series"));
+        let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(count > 0.0, "{line}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_that_keeps_guessing_is_refused_for_the_rest_of_the_minute() {
+    let app = spawn_app(AppOptions {
+        tokens: tokens(),
+        ..AppOptions::default()
+    })
+    .await;
+    let limit = sendercheck::api::access::FAILURES_PER_MINUTE;
+    for guess in 0..limit {
+        let (status, _) = send(
+            &app,
+            &Method::GET,
+            "/v1/profiles",
+            Some(&format!("guess-{guess}")),
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let response = app
+        .client
+        .get(app.url("/v1/profiles"))
+        .bearer_auth(token(Scope::Admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429, "even a right token waits");
+    assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_failures");
+    // Health and readiness stay open.
+    assert_eq!(send(&app, &Method::GET, "/healthz", None).await.0, 200);
+    app.stop().await;
+}
