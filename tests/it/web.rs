@@ -714,3 +714,106 @@ async fn support_staff_get_a_test_address_see_the_message_arrive_and_probe_a_gat
     screenshot(&browser, "smtp-probe").await;
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_token_sees_every_page_and_no_button_that_changes_anything() {
+    use sendercheck::auth::{NamedToken, Scope, digest};
+    if !browser_installed() {
+        return;
+    }
+    let dns = FixtureDns::start_own();
+    let token = |name: &str, secret: &str, scope| NamedToken {
+        name: name.to_string(),
+        sha256: digest(secret),
+        scope,
+    };
+    let app = spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        tokens: vec![
+            token("support", "support-read-token-0123", Scope::Read),
+            token("ops", "ops-admin-token-0123456", Scope::Admin),
+        ],
+        ..AppOptions::default()
+    })
+    .await;
+    let registered = app
+        .client
+        .put(app.url("/v1/domains/good.example"))
+        .bearer_auth("ops-admin-token-0123456")
+        .json(&json!({"verification_token": "GOODKEY"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status().as_u16(), 201);
+    let driver = Driver::start();
+    let browser = driver.client().await;
+    let base = app.url("");
+    browser.goto(&format!("{base}/domains")).await.unwrap();
+    wait_title(&browser, "Sign in · sendercheck").await;
+    browser
+        .find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys("support-read-token-0123")
+        .await
+        .unwrap();
+    press(&browser, "Sign in").await;
+    wait_title(&browser, "Domains · sendercheck").await;
+    wait_text(&browser, ".signed-in", "Signed in as support (read)").await;
+    for (path, title) in [
+        ("/", "Check a domain now · sendercheck"),
+        ("/?domain=good.example", "Check a domain now · sendercheck"),
+        ("/domains", "Domains · sendercheck"),
+        ("/domains/good.example", "good.example · sendercheck"),
+        ("/dkim", "Verify a DKIM signature · sendercheck"),
+    ] {
+        browser.goto(&format!("{base}{path}")).await.unwrap();
+        wait_title(&browser, title).await;
+        // The only form that posts is sign-out; the rest (the list's filter) only read.
+        for form in browser.find_all(Locator::Css("form")).await.unwrap() {
+            let method = form.attr("method").await.unwrap().unwrap_or_default();
+            let action = form.attr("action").await.unwrap().unwrap_or_default();
+            assert!(
+                !method.eq_ignore_ascii_case("post") || action == "/logout",
+                "{path} offers {action} to a read token"
+            );
+        }
+    }
+    screenshot(&browser, "read-token-domain").await;
+    // The check page did not check: a read token may not (POST /v1/check is `check`).
+    browser
+        .goto(&format!("{base}/?domain=good.example"))
+        .await
+        .unwrap();
+    wait_text(&browser, ".needs-scope", "it needs check").await;
+    assert!(browser.find(Locator::Css(".result")).await.is_err());
+
+    // A form post made by hand with this session and its CSRF token is refused like the API.
+    let cookie = browser
+        .get_named_cookie("sendercheck_session")
+        .await
+        .unwrap()
+        .value()
+        .to_string();
+    let csrf = browser
+        .find(Locator::Css("form.logout input[name=csrf]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let forged = reqwest::Client::new()
+        .post(app.url("/domains/good.example/delete"))
+        .header("cookie", format!("sendercheck_session={cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(forged.text().await.unwrap().contains("needs write"));
+    assert!(app.store.get("good.example").await.unwrap().is_some());
+    browser.close().await.unwrap();
+    app.stop().await;
+}

@@ -267,9 +267,22 @@ impl Visit {
         })
     }
 
-    /// The sign-out form's token, shown when a token is configured.
-    fn signed_in<'a>(&'a self, _state: &AppState) -> Option<&'a str> {
-        self.session.token.is_some().then_some(self.csrf.as_str())
+    /// Who is signed in, for the header (with tokens configured).
+    fn signed_in(&self, _state: &AppState) -> Option<pages::SignedIn> {
+        self.session.token.as_ref().map(|token| pages::SignedIn {
+            csrf: self.csrf.clone(),
+            name: token.name.clone(),
+            scope: token.scope,
+        })
+    }
+
+    /// What this visitor's buttons may do: everything without tokens, else the token's scope.
+    fn can(&self, state: &AppState) -> pages::Can {
+        if state.tokens.load().is_empty() {
+            pages::Can::ALL
+        } else {
+            pages::Can::scope(self.session.scope())
+        }
     }
 
     fn respond(self, mut response: Response) -> Response {
@@ -288,7 +301,7 @@ fn page(
     status: StatusCode,
     title: &str,
     nav: Nav,
-    signed_in: Option<&str>,
+    signed_in: Option<&pages::SignedIn>,
     body: Markup,
 ) -> Response {
     let mut response = (status, pages::layout(title, nav, signed_in, body)).into_response();
@@ -311,8 +324,8 @@ fn page(
 fn error_page(visit: Visit, state: &AppState, title: &str, nav: Nav, error: ApiError) -> Response {
     let status = error.status;
     let body = pages::problem(&error.message);
-    let signed_in = visit.signed_in(state).map(str::to_string);
-    visit.respond(page(status, title, nav, signed_in.as_deref(), body))
+    let signed_in = visit.signed_in(state);
+    visit.respond(page(status, title, nav, signed_in.as_ref(), body))
 }
 
 /// Percent-encodes a query value.
@@ -372,9 +385,11 @@ async fn check_page(
     };
     let domain = field(&fields, "domain").unwrap_or("").trim().to_string();
     let params = params_of(&fields);
-    let form = pages::check_form(&profiles, chosen, &domain, &params);
+    let can = visit.can(&state);
+    let form = pages::check_form(&profiles, chosen, &domain, &params, can);
     let editing = field(&fields, "edit").is_some();
-    let result = if domain.is_empty() || editing {
+    // A check runs only for a token that may check (the API's `POST /v1/check` is `check`).
+    let result = if domain.is_empty() || editing || !can.check {
         pages::nothing()
     } else {
         let body = CheckBody {
@@ -383,17 +398,17 @@ async fn check_page(
             params: params.clone(),
         };
         match super::check::check_any(&state, body).await {
-            Ok(report) => pages::report(&report, &visit.csrf, &params),
+            Ok(report) => pages::report(&report, &visit.csrf, &params, can),
             Err(error) => pages::problem(&error.message),
         }
     };
-    let signed_in = visit.signed_in(&state).map(str::to_string);
+    let signed_in = visit.signed_in(&state);
     let body = maud::html! { (form) (result) };
     visit.respond(page(
         StatusCode::OK,
         "Check a domain now",
         Nav::Check,
-        signed_in.as_deref(),
+        signed_in.as_ref(),
         body,
     ))
 }
@@ -476,12 +491,12 @@ async fn domains_page(
     };
     let csv = format!("/domains.csv?{}", query(""));
     let body = pages::domain_list(&counts, filter.status, &q, &domains, next.as_deref(), &csv);
-    let signed_in = visit.signed_in(&state).map(str::to_string);
+    let signed_in = visit.signed_in(&state);
     visit.respond(page(
         StatusCode::OK,
         "Domains",
         Nav::Domains,
-        signed_in.as_deref(),
+        signed_in.as_ref(),
         body,
     ))
 }
@@ -589,13 +604,20 @@ async fn render_domain(
         }),
         messages: &messages,
     };
-    let body = pages::domain_detail(&record, &history, &visit.csrf, &tests, probe);
-    let signed_in = visit.signed_in(state).map(str::to_string);
+    let body = pages::domain_detail(
+        &record,
+        &history,
+        &visit.csrf,
+        &tests,
+        probe,
+        visit.can(state),
+    );
+    let signed_in = visit.signed_in(state);
     visit.respond(page(
         StatusCode::OK,
         name.as_str(),
         Nav::Domains,
-        signed_in.as_deref(),
+        signed_in.as_ref(),
         body,
     ))
 }
@@ -784,13 +806,13 @@ async fn dkim_page(State(state): State<AppState>, headers: HeaderMap) -> Respons
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
-    let body = pages::dkim_form(&visit.csrf, "");
-    let signed_in = visit.signed_in(&state).map(str::to_string);
+    let body = pages::dkim_form(&visit.csrf, "", visit.can(&state));
+    let signed_in = visit.signed_in(&state);
     visit.respond(page(
         StatusCode::OK,
         "Verify a DKIM signature",
         Nav::Dkim,
-        signed_in.as_deref(),
+        signed_in.as_ref(),
         body,
     ))
 }
@@ -861,7 +883,7 @@ async fn dkim_action(
         uploaded
     };
     let shown = String::from_utf8_lossy(&message).into_owned();
-    let form = pages::dkim_form(&visit.csrf, &shown);
+    let form = pages::dkim_form(&visit.csrf, &shown, visit.can(&state));
     let (status, result) = if message.len() > state.limits.max_message_bytes {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -873,9 +895,9 @@ async fn dkim_action(
             Err(error) => (error.status, pages::problem(&error.message)),
         }
     };
-    let signed_in = visit.signed_in(&state).map(str::to_string);
+    let signed_in = visit.signed_in(&state);
     let body = maud::html! { (result) (form) };
-    visit.respond(page(status, title, Nav::Dkim, signed_in.as_deref(), body))
+    visit.respond(page(status, title, Nav::Dkim, signed_in.as_ref(), body))
 }
 
 /// Where a sign-in may lead: a page of this site only.
@@ -929,9 +951,26 @@ async fn login_page(
 
 async fn login_action(
     State(state): State<AppState>,
+    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
+    // Sign-in is where a token is guessed through the pages: limited like the API.
+    let client = connect.map(|axum::Extension(axum::extract::ConnectInfo(peer))| peer.ip());
+    let now = std::time::Instant::now();
+    if let Some(left) = client.and_then(|ip| state.auth_failures.blocked_for(ip, now)) {
+        state.metrics.auth_failure("rate_limited");
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            Nav::None,
+            None,
+            pages::problem(&format!(
+                "Too many failed sign-ins from this address: try again in {} seconds.",
+                left.as_secs().max(1)
+            )),
+        );
+    }
     let keys = &*state.ui_keys.load_full();
     let next = safe_next(field(&fields, "next"));
     let tokens = state.tokens.load_full();
@@ -953,6 +992,9 @@ async fn login_action(
     }
     let Some(token) = tokens.find(field(&fields, "token").unwrap_or("")) else {
         state.metrics.auth_failure("unknown");
+        if let Some(ip) = client {
+            state.auth_failures.failed(ip, now);
+        }
         return Redirect::to(&format!("/login?failed=1&next={}", encode(&next))).into_response();
     };
     // A new session on sign-in: an identifier seen before signing in never becomes a signed-in

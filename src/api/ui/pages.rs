@@ -23,7 +23,47 @@ pub enum Nav {
 
 /// The frame of every page: title, landmarks, navigation, the live region copy buttons report
 /// to.
-pub fn layout(title: &str, nav: Nav, signed_in: Option<&str>, body: Markup) -> Markup {
+/// Who is signed in, for the header: the token's name and scope, and the sign-out form's CSRF
+/// token.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub csrf: String,
+    pub name: String,
+    pub scope: crate::auth::Scope,
+}
+
+/// What the visitor's token may do, so a page shows only the buttons that would work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Can {
+    /// Check, judge a message, probe a gateway (`check` scope).
+    pub check: bool,
+    /// Register, pause, delete, make test addresses (`write` scope).
+    pub write: bool,
+}
+
+impl Can {
+    pub const ALL: Can = Can {
+        check: true,
+        write: true,
+    };
+
+    pub fn scope(scope: Option<crate::auth::Scope>) -> Can {
+        use crate::auth::Scope;
+        Can {
+            check: scope.is_some_and(|scope| scope.allows(Scope::Check)),
+            write: scope.is_some_and(|scope| scope.allows(Scope::Write)),
+        }
+    }
+}
+
+/// Says what a button would need, where it is left out.
+fn needs(scope: &str, what: &str) -> Markup {
+    html! {
+        p class="needs-scope" { "Your token's scope does not allow " (what) " (it needs " code { (scope) } ")." }
+    }
+}
+
+pub fn layout(title: &str, nav: Nav, signed_in: Option<&SignedIn>, body: Markup) -> Markup {
     let item = |href: &str, label: &str, this: Nav| {
         html! {
             li { a href=(href) aria-current=[(nav == this).then_some("page")] { (label) } }
@@ -48,9 +88,10 @@ pub fn layout(title: &str, nav: Nav, signed_in: Option<&str>, body: Markup) -> M
                             (item("/domains", "Domains", Nav::Domains))
                             (item("/dkim", "DKIM", Nav::Dkim))
                         }
-                        @if let Some(csrf) = signed_in {
+                        @if let Some(signed_in) = signed_in {
                             form method="post" action="/logout" class="logout" {
-                                input type="hidden" name="csrf" value=(csrf);
+                                span class="signed-in" { "Signed in as " strong { (signed_in.name) } " (" (signed_in.scope) ")" } " "
+                                input type="hidden" name="csrf" value=(signed_in.csrf);
                                 button type="submit" { "Sign out" }
                             }
                         }
@@ -261,7 +302,11 @@ pub fn check_form(
     chosen: &Profile,
     domain: &str,
     values: &std::collections::BTreeMap<String, String>,
+    can: Can,
 ) -> Markup {
+    if !can.check {
+        return needs("check", "checking a domain here");
+    }
     html! {
         form method="get" action="/" class="check" id="check-form" {
             p {
@@ -299,6 +344,7 @@ pub fn report(
     report: &DomainReport,
     csrf: &str,
     params: &std::collections::BTreeMap<String, String>,
+    can: Can,
 ) -> Markup {
     html! {
         section aria-labelledby="result" class="result" {
@@ -306,14 +352,16 @@ pub fn report(
             (verdict_line(report.ready, report.valid_after.as_ref()))
             (dnssec_line(&report.records))
             (records(&report.records))
-            form method="post" action="/domains" class="register" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="domain" value=(report.domain);
-                input type="hidden" name="profile" value=(report.profile);
-                @for (name, value) in params {
-                    input type="hidden" name={"param." (name)} value=(value);
+            @if can.write {
+                form method="post" action="/domains" class="register" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="domain" value=(report.domain);
+                    input type="hidden" name="profile" value=(report.profile);
+                    @for (name, value) in params {
+                        input type="hidden" name={"param." (name)} value=(value);
+                    }
+                    button type="submit" { "Register " (report.domain) " and keep checking it" }
                 }
-                button type="submit" { "Register " (report.domain) " and keep checking it" }
             }
         }
     }
@@ -403,6 +451,7 @@ pub fn domain_detail(
     csrf: &str,
     tests: &TestMessages<'_>,
     probe: (&ProbeForm, Option<Result<&Report, &str>>),
+    can: Can,
 ) -> Markup {
     let valid_after = record
         .checked_at
@@ -416,18 +465,22 @@ pub fn domain_detail(
             dt { "Next check" } dd { (time(&record.next_check_at)) }
         }
         div class="actions" {
-            form method="post" action={"/domains/" (record.domain) "/check"} {
-                input type="hidden" name="csrf" value=(csrf);
-                button type="submit" { "Check again now" }
+            @if can.check {
+                form method="post" action={"/domains/" (record.domain) "/check"} {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button type="submit" { "Check again now" }
+                }
             }
-            form method="post" action={"/domains/" (record.domain) "/pause"} {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="paused" value=(if record.paused { "false" } else { "true" });
-                button type="submit" class="secondary" { @if record.paused { "Resume checks" } @else { "Pause checks" } }
-            }
-            form method="post" action={"/domains/" (record.domain) "/delete"} {
-                input type="hidden" name="csrf" value=(csrf);
-                button type="submit" class="danger" { "Delete registration" }
+            @if can.write {
+                form method="post" action={"/domains/" (record.domain) "/pause"} {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="paused" value=(if record.paused { "false" } else { "true" });
+                    button type="submit" class="secondary" { @if record.paused { "Resume checks" } @else { "Pause checks" } }
+                }
+                form method="post" action={"/domains/" (record.domain) "/delete"} {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button type="submit" class="danger" { "Delete registration" }
+                }
             }
         }
         @if record.checked_at.is_some() {
@@ -439,8 +492,10 @@ pub fn domain_detail(
             @if record.records.is_empty() { p { "No check has finished yet." } }
             (records(&record.records))
         }
-        (test_message_section(record, csrf, tests))
-        (probe_section(&record.domain, csrf, probe.0, probe.1))
+        (test_message_section(record, csrf, tests, can))
+        @if can.check {
+            (probe_section(&record.domain, csrf, probe.0, probe.1))
+        }
         section aria-labelledby="history" {
             h2 id="history" { "History" }
             ol class="history" {
@@ -458,7 +513,12 @@ pub fn domain_detail(
 }
 
 /// Where to send a test message, and the messages received so far.
-fn test_message_section(record: &DomainRecord, csrf: &str, tests: &TestMessages<'_>) -> Markup {
+fn test_message_section(
+    record: &DomainRecord,
+    csrf: &str,
+    tests: &TestMessages<'_>,
+    can: Can,
+) -> Markup {
     html! {
         section aria-labelledby="test-message" {
             h2 id="test-message" { "Test message" }
@@ -482,11 +542,15 @@ fn test_message_section(record: &DomainRecord, csrf: &str, tests: &TestMessages<
                             " valid until " (time(expires))
                         }
                     }
-                    form method="post" action={"/domains/" (record.domain) "/test-address"} {
-                        input type="hidden" name="csrf" value=(csrf);
-                        button type="submit" class=(if tests.address.is_some() { "secondary" } else { "" }) {
-                            @if tests.address.is_some() { "New test address" } @else { "Get a test address" }
+                    @if can.write {
+                        form method="post" action={"/domains/" (record.domain) "/test-address"} {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" class=(if tests.address.is_some() { "secondary" } else { "" }) {
+                                @if tests.address.is_some() { "New test address" } @else { "Get a test address" }
+                            }
                         }
+                    } @else if tests.address.is_none() {
+                        (needs("write", "making a test address"))
                     }
                 }
             }
@@ -604,7 +668,10 @@ fn probe_report(report: &Report) -> Markup {
 }
 
 /// The paste box.
-pub fn dkim_form(csrf: &str, message: &str) -> Markup {
+pub fn dkim_form(csrf: &str, message: &str, can: Can) -> Markup {
+    if !can.check {
+        return needs("check", "judging a message here");
+    }
     html! {
         form method="post" action="/dkim" enctype="multipart/form-data" class="dkim" {
             input type="hidden" name="csrf" value=(csrf);
@@ -666,12 +733,12 @@ pub fn dkim_verdict(verdict: &DkimVerdict) -> Markup {
 /// The sign-in form.
 pub fn login(csrf: &str, next: &str, failed: bool) -> Markup {
     html! {
-        @if failed { (problem("That is not the API token.")) }
+        @if failed { (problem("That is not the API token, nor any token of this daemon.")) }
         form method="post" action="/login" class="login" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="next" value=(next);
             p {
-                label for="token" { "API token (server.api_token)" }
+                label for="token" { "Token (server.api_token or one of [[tokens]])" }
                 input id="token" name="token" type="password" required autocomplete="current-password";
             }
             p { button type="submit" { "Sign in" } }
