@@ -68,12 +68,13 @@ pub struct ScrapeState<'a> {
 }
 
 /// The tables `sendercheck_retention_deleted_total` counts.
-const RETENTION_TABLES: [&str; 5] = [
+const RETENTION_TABLES: [&str; 6] = [
     "transitions",
     "webhook_events",
     "webhook_deliveries",
     "test_messages",
     "test_addresses",
+    "audit",
 ];
 
 /// Why `sendercheck_auth_failures_total` counts a request.

@@ -50,6 +50,26 @@ pub struct Caller {
     pub scope: Scope,
 }
 
+/// The author of a change, for the audit log: the token the request was made with (none when
+/// no token is configured). An extractor: `Who(actor)`.
+pub struct Who(pub crate::store::Actor);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Who {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Who(crate::store::Actor {
+            token: parts
+                .extensions
+                .get::<Caller>()
+                .map(|caller| caller.name.clone()),
+        }))
+    }
+}
+
 /// Failed authentications a client address may make in a minute before it is refused.
 pub const FAILURES_PER_MINUTE: u32 = 30;
 /// Client addresses tracked at once; beyond it, new addresses are not limited (the map never

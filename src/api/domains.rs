@@ -10,6 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::AppState;
+use super::access::Who;
 use super::error::ApiError;
 use super::extract::{DomainPath, JsonBody};
 use super::wire::RecordObject;
@@ -156,10 +157,11 @@ where
 #[tracing::instrument(skip_all, fields(domain = %domain))]
 pub async fn put(
     State(state): State<AppState>,
+    Who(actor): Who,
     DomainPath(domain): DomainPath,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
-    let (outcome, record) = register(&state, domain, body).await?;
+    let (outcome, record) = register(&state, domain, body, &actor).await?;
     let status = match outcome {
         Registered::Created => StatusCode::CREATED,
         Registered::Updated | Registered::Unchanged => StatusCode::OK,
@@ -173,6 +175,7 @@ pub(crate) async fn register(
     state: &AppState,
     domain: DomainName,
     body: RegisterBody,
+    actor: &crate::store::Actor,
 ) -> Result<(Registered, DomainRecord), ApiError> {
     let pause = body.paused;
     let stored = state.store.get(domain.as_str()).await?;
@@ -249,14 +252,23 @@ pub(crate) async fn register(
     let now = state.scheduler.now();
     let (outcome, mut record) = state
         .store
-        .register(&registration, now, state.scheduler.lease_until(now))
+        .register_as(
+            &registration,
+            now,
+            state.scheduler.lease_until(now),
+            Some(actor),
+        )
         .await?;
     let mut resumed = false;
     if let Some(paused) = pause
         && paused != record.paused
     {
         resumed = !paused;
-        if let Some(changed) = state.store.set_paused(&record.domain, paused, now).await? {
+        if let Some(changed) = state
+            .store
+            .set_paused_as(&record.domain, paused, now, Some(actor))
+            .await?
+        {
             record = changed;
         }
     }
@@ -345,11 +357,12 @@ fn not_registered(domain: &DomainName) -> ApiError {
 )]
 pub async fn delete(
     State(state): State<AppState>,
+    Who(actor): Who,
     DomainPath(domain): DomainPath,
 ) -> Result<StatusCode, ApiError> {
     if state
         .store
-        .unregister(domain.as_str(), state.scheduler.now())
+        .unregister_as(domain.as_str(), state.scheduler.now(), Some(&actor))
         .await?
     {
         Ok(StatusCode::NO_CONTENT)
@@ -377,15 +390,19 @@ pub async fn delete(
 #[tracing::instrument(skip_all, fields(domain = %domain))]
 pub async fn check(
     State(state): State<AppState>,
+    Who(actor): Who,
     DomainPath(domain): DomainPath,
 ) -> Result<Json<DomainObject>, ApiError> {
-    Ok(Json(DomainObject::from(check_now(&state, &domain).await?)))
+    Ok(Json(DomainObject::from(
+        check_now(&state, &domain, &actor).await?,
+    )))
 }
 
 /// Checks a registered domain now and answers what is stored after it.
 pub(crate) async fn check_now(
     state: &AppState,
     domain: &DomainName,
+    actor: &crate::store::Actor,
 ) -> Result<DomainRecord, ApiError> {
     let record = state
         .store
@@ -399,6 +416,18 @@ pub(crate) async fn check_now(
             format!("{domain} is paused: resume it (PUT with \"paused\": false) to check it"),
         ));
     }
+    // Asked for, not scheduled: an entry of its own (the result is stored by the check, which
+    // others asking meanwhile share).
+    state
+        .store
+        .record_audit(
+            actor,
+            "check",
+            Some(domain.as_str()),
+            "checked now on request",
+            state.scheduler.now(),
+        )
+        .await?;
     let checked = match state.scheduler.check(record).await? {
         Some(checked) => checked,
         // Re-registered or removed while checking: answer with what is stored now.

@@ -46,7 +46,11 @@ pub struct TestAddressObject {
 
 /// Gives out a new test address for a registered domain: the core of the API route and of the
 /// domain page's button.
-pub async fn issue(state: &AppState, domain: &DomainName) -> Result<TestAddressObject, ApiError> {
+pub async fn issue(
+    state: &AppState,
+    domain: &DomainName,
+    actor: &crate::store::Actor,
+) -> Result<TestAddressObject, ApiError> {
     let Some(inbound_domain) = state.test_addresses.domain.as_deref() else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -64,7 +68,11 @@ pub async fn issue(state: &AppState, domain: &DomainName) -> Result<TestAddressO
         created_at: now,
         expires_at: now + ttl,
     };
-    if !state.store.create_test_address(&address).await? {
+    if !state
+        .store
+        .create_test_address_as(&address, Some(actor))
+        .await?
+    {
         return Err(ApiError::not_found(format!("{domain} is not registered")));
     }
     Ok(TestAddressObject {
@@ -91,9 +99,13 @@ pub async fn issue(state: &AppState, domain: &DomainName) -> Result<TestAddressO
 )]
 pub async fn create_test_address(
     State(state): State<AppState>,
+    super::access::Who(actor): super::access::Who,
     DomainPath(domain): DomainPath,
 ) -> Result<(StatusCode, Json<TestAddressObject>), ApiError> {
-    Ok((StatusCode::CREATED, Json(issue(&state, &domain).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(issue(&state, &domain, &actor).await?),
+    ))
 }
 
 /// DMARC, as the message object gives it.

@@ -3,6 +3,7 @@
 //! contract's JSON body.
 
 pub mod access;
+pub(crate) mod audit;
 mod check;
 mod dkim;
 mod domains;
@@ -190,6 +191,8 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
             Api(Admin),
             post(webhooks::retry),
         ),
+        // The one GET beyond `read`: who did what is for operators.
+        route(Method::GET, "/v1/audit", Api(Admin), get(audit::list)),
     ]
 }
 

@@ -52,6 +52,7 @@ impl Modify for BearerToken {
         super::webhooks::list,
         super::webhooks::retry,
         super::smtp::probe,
+        super::audit::list,
     ),
     components(schemas(
         ErrorBody,

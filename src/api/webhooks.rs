@@ -175,6 +175,7 @@ pub async fn list(
 )]
 pub async fn retry(
     State(state): State<AppState>,
+    super::access::Who(actor): super::access::Who,
     Path(id): Path<String>,
 ) -> Result<Json<DeliveryObject>, ApiError> {
     let id: i64 = id.parse().map_err(|_| {
@@ -182,7 +183,12 @@ pub async fn retry(
     })?;
     let retried = state
         .store
-        .retry_delivery(id, state.scheduler.now(), crate::webhooks::RETRY_BUDGET)
+        .retry_delivery_as(
+            id,
+            state.scheduler.now(),
+            crate::webhooks::RETRY_BUDGET,
+            Some(&actor),
+        )
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no delivery {id}")))?;
     Ok(Json(DeliveryObject::from(&retried)))

@@ -335,17 +335,19 @@ pub struct Pruned {
     pub webhook_deliveries: u64,
     pub test_messages: u64,
     pub test_addresses: u64,
+    pub audit: u64,
 }
 
 impl Pruned {
     /// Each table's name and count, for metrics and logs.
-    pub fn by_table(&self) -> [(&'static str, u64); 5] {
+    pub fn by_table(&self) -> [(&'static str, u64); 6] {
         [
             ("transitions", self.transitions),
             ("webhook_events", self.webhook_events),
             ("webhook_deliveries", self.webhook_deliveries),
             ("test_messages", self.test_messages),
             ("test_addresses", self.test_addresses),
+            ("audit", self.audit),
         ]
     }
 
@@ -355,6 +357,34 @@ impl Pruned {
             .iter()
             .any(|(table, count)| *table != "webhook_deliveries" && *count >= u64::from(batch))
     }
+}
+
+/// Who made a change through the API or the pages, for the audit log: the token's name, or
+/// `None` when no token is configured (loopback only).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub token: Option<String>,
+}
+
+/// One entry of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// The token's name; `None` when no token was configured.
+    pub token: Option<String>,
+    /// `register`, `update`, `pause`, `resume`, `delete`, `check`, `test_address`,
+    /// `webhook_retry`.
+    pub action: String,
+    pub domain: Option<String>,
+    /// What changed, in words (never a token or a test address).
+    pub detail: String,
+}
+
+/// Which audit entries `Store::audit` returns.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub domain: Option<String>,
+    pub token: Option<String>,
 }
 
 /// A test address given out for a registered domain.
@@ -589,6 +619,19 @@ pub trait Store: Send + Sync + 'static {
         registration: &Registration,
         now: DateTime<Utc>,
         first_check_at: DateTime<Utc>,
+    ) -> Result<(Registered, DomainRecord), StoreError> {
+        self.register_as(registration, now, first_check_at, None)
+            .await
+    }
+
+    /// As `register`; a change made by `actor` is written to the audit log in the same
+    /// transaction (`register` or `update`).
+    async fn register_as(
+        &self,
+        registration: &Registration,
+        now: DateTime<Utc>,
+        first_check_at: DateTime<Utc>,
+        actor: Option<&Actor>,
     ) -> Result<(Registered, DomainRecord), StoreError>;
 
     /// Registers many domains in one transaction (imports, benchmarks): each as `register`
@@ -622,7 +665,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<DomainRecord>, StoreError>;
 
     /// Unregisters; history is kept. False when there was no active registration.
-    async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.unregister_as(domain, now, None).await
+    }
+
+    /// As `unregister`, audited (`delete`) in the same transaction when `actor` is given.
+    async fn unregister_as(
+        &self,
+        domain: &str,
+        now: DateTime<Utc>,
+        actor: Option<&Actor>,
+    ) -> Result<bool, StoreError>;
 
     /// Pauses or resumes an active registration (resumed, it is due at once); `None` when
     /// there is none. A check running meanwhile cannot store its result.
@@ -631,6 +684,17 @@ pub trait Store: Send + Sync + 'static {
         domain: &str,
         paused: bool,
         now: DateTime<Utc>,
+    ) -> Result<Option<DomainRecord>, StoreError> {
+        self.set_paused_as(domain, paused, now, None).await
+    }
+
+    /// As `set_paused`, audited (`pause` or `resume`) in the same transaction.
+    async fn set_paused_as(
+        &self,
+        domain: &str,
+        paused: bool,
+        now: DateTime<Utc>,
+        actor: Option<&Actor>,
     ) -> Result<Option<DomainRecord>, StoreError>;
 
     /// Status changes of a domain, oldest first.
@@ -700,7 +764,32 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         now: DateTime<Utc>,
         give_up_after: chrono::Duration,
+    ) -> Result<Option<Delivery>, StoreError> {
+        self.retry_delivery_as(id, now, give_up_after, None).await
+    }
+
+    /// As `retry_delivery`, audited (`webhook_retry`) in the same transaction.
+    async fn retry_delivery_as(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        give_up_after: chrono::Duration,
+        actor: Option<&Actor>,
     ) -> Result<Option<Delivery>, StoreError>;
+
+    /// Writes one audit entry on its own (a change that is not one row's write: a check
+    /// asked for now).
+    async fn record_audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        domain: Option<&str>,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Audit entries matching `filter`, newest first, at most `limit`.
+    async fn audit(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Deliveries by status.
     async fn delivery_counts(&self) -> Result<Vec<(DeliveryStatus, u64)>, StoreError>;
@@ -713,7 +802,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Keeps a test address for its domain; false (nothing kept) when the domain has no active
     /// registration.
-    async fn create_test_address(&self, address: &TestAddress) -> Result<bool, StoreError>;
+    async fn create_test_address(&self, address: &TestAddress) -> Result<bool, StoreError> {
+        self.create_test_address_as(address, None).await
+    }
+
+    /// As `create_test_address`, audited (`test_address`) in the same transaction.
+    async fn create_test_address_as(
+        &self,
+        address: &TestAddress,
+        actor: Option<&Actor>,
+    ) -> Result<bool, StoreError>;
 
     /// The test address with this local part (lower case), expired or not.
     async fn test_address(&self, local_part: &str) -> Result<Option<TestAddress>, StoreError>;

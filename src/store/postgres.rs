@@ -31,7 +31,7 @@ use crate::status::{DomainStatus, Transition};
 
 /// The schema's migrations, in order, embedded. sqlx serialises migrations across processes
 /// with an advisory lock, so replicas starting together migrate once.
-const MIGRATIONS: [(i64, &str, &str); 3] = [
+const MIGRATIONS: [(i64, &str, &str); 4] = [
     (1, "init", include_str!("migrations/postgres/0001_init.sql")),
     (
         2,
@@ -42,6 +42,11 @@ const MIGRATIONS: [(i64, &str, &str); 3] = [
         3,
         "retention",
         include_str!("migrations/postgres/0003_retention.sql"),
+    ),
+    (
+        4,
+        "audit",
+        include_str!("migrations/postgres/0004_audit.sql"),
     ),
 ];
 
@@ -156,14 +161,16 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn register(
+    async fn register_as(
         &self,
         registration: &Registration,
         now: DateTime<Utc>,
         first_check_at: DateTime<Utc>,
+        actor: Option<&super::Actor>,
     ) -> Result<(Registered, DomainRecord), StoreError> {
         let mut tx = self.pool.begin().await?;
         let outcome = register_in(&mut tx, registration, now, first_check_at).await?;
+        audit_registration_in(&mut tx, registration, outcome, actor, now).await?;
         let record = stored_row(&mut tx, &registration.domain).await?;
         tx.commit().await?;
         Ok((outcome, record))
@@ -229,20 +236,63 @@ impl Store for PostgresStore {
         .collect()
     }
 
-    async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn unregister_as(
+        &self,
+        domain: &str,
+        now: DateTime<Utc>,
+        actor: Option<&super::Actor>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let unregistered = unregister_in(&mut tx, domain, now).await?;
+        if let (true, Some(actor)) = (unregistered, actor) {
+            audit_in(&mut tx, actor, "delete", Some(domain), "unregistered", now).await?;
+        }
         tx.commit().await?;
         Ok(unregistered)
     }
 
-    async fn set_paused(
+    async fn set_paused_as(
         &self,
         domain: &str,
         paused: bool,
         now: DateTime<Utc>,
+        actor: Option<&super::Actor>,
     ) -> Result<Option<DomainRecord>, StoreError> {
-        set_paused_in(&mut *self.pool.acquire().await?, domain, paused, now).await
+        let mut tx = self.pool.begin().await?;
+        let record = set_paused_in(&mut tx, domain, paused, now).await?;
+        if let (Some(_), Some(actor)) = (&record, actor) {
+            let (action, detail) = super::sql::pause_audit(paused);
+            audit_in(&mut tx, actor, action, Some(domain), detail, now).await?;
+        }
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn record_audit(
+        &self,
+        actor: &super::Actor,
+        action: &str,
+        domain: Option<&str>,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        audit_in(
+            &mut *self.pool.acquire().await?,
+            actor,
+            action,
+            domain,
+            detail,
+            at,
+        )
+        .await
+    }
+
+    async fn audit(
+        &self,
+        filter: &super::AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<super::AuditEntry>, StoreError> {
+        audit_entries_in(&mut *self.pool.acquire().await?, filter, limit).await
     }
 
     async fn history(&self, domain: &str) -> Result<Vec<Transition>, StoreError> {
@@ -351,14 +401,20 @@ impl Store for PostgresStore {
         deliveries_in(&mut *self.pool.acquire().await?, status, limit).await
     }
 
-    async fn retry_delivery(
+    async fn retry_delivery_as(
         &self,
         id: i64,
         now: DateTime<Utc>,
         give_up_after: chrono::Duration,
+        actor: Option<&super::Actor>,
     ) -> Result<Option<Delivery>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let delivery = retry_delivery_in(&mut tx, id, now, give_up_after).await?;
+        if let (Some(delivery), Some(actor)) = (&delivery, actor) {
+            let detail = super::sql::retry_audit(delivery);
+            let domain = Some(delivery.event.record.domain.as_str());
+            audit_in(&mut tx, actor, "webhook_retry", domain, &detail, now).await?;
+        }
         tx.commit().await?;
         Ok(delivery)
     }
@@ -375,9 +431,18 @@ impl Store for PostgresStore {
         oldest_due_in(&mut *self.pool.acquire().await?).await
     }
 
-    async fn create_test_address(&self, address: &super::TestAddress) -> Result<bool, StoreError> {
+    async fn create_test_address_as(
+        &self,
+        address: &super::TestAddress,
+        actor: Option<&super::Actor>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let created = create_test_address_in(&mut tx, address).await?;
+        if let (true, Some(actor)) = (created, actor) {
+            let detail = super::sql::test_address_audit(address);
+            let (domain, at) = (Some(address.domain.as_str()), address.created_at);
+            audit_in(&mut tx, actor, "test_address", domain, &detail, at).await?;
+        }
         tx.commit().await?;
         Ok(created)
     }

@@ -420,3 +420,32 @@ pub(super) fn delivery_counts(rows: Vec<(String, i64)>) -> Vec<(DeliveryStatus, 
         })
         .collect()
 }
+
+/// The audit entry of a pause or resume: its action and detail.
+pub(super) fn pause_audit(paused: bool) -> (&'static str, &'static str) {
+    if paused {
+        ("pause", "checks paused")
+    } else {
+        ("resume", "checks resumed, checked at once")
+    }
+}
+
+/// The audit detail of a webhook retry (the endpoint masked as everywhere else).
+pub(super) fn retry_audit(delivery: &super::Delivery) -> String {
+    format!(
+        "delivery {} of {} to {} due again, with a fresh 24-hour budget",
+        delivery.id,
+        delivery.event.kind,
+        crate::webhooks::masked_url(&delivery.url)
+    )
+}
+
+/// The audit detail of a test address: never the address, which admits mail.
+pub(super) fn test_address_audit(address: &super::TestAddress) -> String {
+    format!(
+        "test address made, valid until {}",
+        address
+            .expires_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
+}

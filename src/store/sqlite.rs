@@ -25,7 +25,7 @@ use crate::status::{DomainStatus, Transition};
 
 /// The schema's migrations, in order: (version, description, SQL), embedded so the binary
 /// needs no files beside it.
-const MIGRATIONS: [(i64, &str, &str); 8] = [
+const MIGRATIONS: [(i64, &str, &str); 9] = [
     (1, "init", include_str!("migrations/sqlite/0001_init.sql")),
     (
         2,
@@ -62,6 +62,7 @@ const MIGRATIONS: [(i64, &str, &str); 8] = [
         "retention",
         include_str!("migrations/sqlite/0008_retention.sql"),
     ),
+    (9, "audit", include_str!("migrations/sqlite/0009_audit.sql")),
 ];
 
 /// Write transactions take the write lock at once. A deferred transaction that reads first
@@ -207,9 +208,11 @@ impl SqliteStore {
         registration: &Registration,
         now: DateTime<Utc>,
         first_check_at: DateTime<Utc>,
+        actor: Option<&super::Actor>,
     ) -> Result<(Registered, DomainRecord), StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let outcome = register_in(&mut tx, registration, now, first_check_at).await?;
+        audit_registration_in(&mut tx, registration, outcome, actor, now).await?;
         let record = stored_row(&mut tx, &registration.domain).await?;
         let sequence = self.model.next_sequence();
         tx.commit().await?;
@@ -241,9 +244,17 @@ impl SqliteStore {
         Ok(count)
     }
 
-    async fn unregister_now(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn unregister_now(
+        &self,
+        domain: &str,
+        now: DateTime<Utc>,
+        actor: Option<&super::Actor>,
+    ) -> Result<bool, StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let unregistered = unregister_in(&mut tx, domain, now).await?;
+        if let (true, Some(actor)) = (unregistered, actor) {
+            audit_in(&mut tx, actor, "delete", Some(domain), "unregistered", now).await?;
+        }
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         if unregistered {
@@ -257,9 +268,14 @@ impl SqliteStore {
         domain: &str,
         paused: bool,
         now: DateTime<Utc>,
+        actor: Option<&super::Actor>,
     ) -> Result<Option<DomainRecord>, StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let record = set_paused_in(&mut tx, domain, paused, now).await?;
+        if let (Some(_), Some(actor)) = (&record, actor) {
+            let (action, detail) = super::sql::pause_audit(paused);
+            audit_in(&mut tx, actor, action, Some(domain), detail, now).await?;
+        }
         let sequence = self.model.next_sequence();
         tx.commit().await?;
         if let Some(record) = &record {
@@ -383,13 +399,17 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn register(
+    async fn register_as(
         &self,
         registration: &Registration,
         now: DateTime<Utc>,
         first_check_at: DateTime<Utc>,
+        actor: Option<&super::Actor>,
     ) -> Result<(Registered, DomainRecord), StoreError> {
-        self.noted(self.register_now(registration, now, first_check_at).await)
+        self.noted(
+            self.register_now(registration, now, first_check_at, actor)
+                .await,
+        )
     }
 
     async fn register_all(
@@ -429,17 +449,49 @@ impl Store for SqliteStore {
             .list(filter, after, usize::try_from(limit).unwrap_or(usize::MAX)))
     }
 
-    async fn unregister(&self, domain: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        self.noted(self.unregister_now(domain, now).await)
+    async fn unregister_as(
+        &self,
+        domain: &str,
+        now: DateTime<Utc>,
+        actor: Option<&super::Actor>,
+    ) -> Result<bool, StoreError> {
+        self.noted(self.unregister_now(domain, now, actor).await)
     }
 
-    async fn set_paused(
+    async fn set_paused_as(
         &self,
         domain: &str,
         paused: bool,
         now: DateTime<Utc>,
+        actor: Option<&super::Actor>,
     ) -> Result<Option<DomainRecord>, StoreError> {
-        self.noted(self.set_paused_now(domain, paused, now).await)
+        self.noted(self.set_paused_now(domain, paused, now, actor).await)
+    }
+
+    async fn record_audit(
+        &self,
+        actor: &super::Actor,
+        action: &str,
+        domain: Option<&str>,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.noted(
+            async {
+                let mut tx = WriteTx::begin(&self.pool).await?;
+                audit_in(&mut tx, actor, action, domain, detail, at).await?;
+                tx.commit().await
+            }
+            .await,
+        )
+    }
+
+    async fn audit(
+        &self,
+        filter: &super::AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<super::AuditEntry>, StoreError> {
+        audit_entries_in(&mut *self.pool.acquire().await?, filter, limit).await
     }
 
     async fn release_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -536,14 +588,20 @@ impl Store for SqliteStore {
         deliveries_in(&mut *self.pool.acquire().await?, status, limit).await
     }
 
-    async fn retry_delivery(
+    async fn retry_delivery_as(
         &self,
         id: i64,
         now: DateTime<Utc>,
         give_up_after: chrono::Duration,
+        actor: Option<&super::Actor>,
     ) -> Result<Option<Delivery>, StoreError> {
         let mut tx = WriteTx::begin(&self.pool).await?;
         let delivery = retry_delivery_in(&mut tx, id, now, give_up_after).await?;
+        if let (Some(delivery), Some(actor)) = (&delivery, actor) {
+            let detail = super::sql::retry_audit(delivery);
+            let domain = Some(delivery.event.record.domain.as_str());
+            audit_in(&mut tx, actor, "webhook_retry", domain, &detail, now).await?;
+        }
         tx.commit().await?;
         Ok(delivery)
     }
@@ -577,11 +635,20 @@ impl Store for SqliteStore {
         oldest_due_in(&mut *self.pool.acquire().await?).await
     }
 
-    async fn create_test_address(&self, address: &super::TestAddress) -> Result<bool, StoreError> {
+    async fn create_test_address_as(
+        &self,
+        address: &super::TestAddress,
+        actor: Option<&super::Actor>,
+    ) -> Result<bool, StoreError> {
         self.noted(
             async {
                 let mut tx = WriteTx::begin(&self.pool).await?;
                 let created = create_test_address_in(&mut tx, address).await?;
+                if let (true, Some(actor)) = (created, actor) {
+                    let detail = super::sql::test_address_audit(address);
+                    let (domain, at) = (Some(address.domain.as_str()), address.created_at);
+                    audit_in(&mut tx, actor, "test_address", domain, &detail, at).await?;
+                }
                 tx.commit().await?;
                 Ok(created)
             }

@@ -23,6 +23,86 @@ macro_rules! statements {
             .decode()
         }
 
+        /// One audit entry, in the caller's transaction.
+        async fn audit_in(
+            connection: &mut $connection,
+            actor: &super::Actor,
+            action: &str,
+            domain: Option<&str>,
+            detail: &str,
+            at: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO audit (at, token, action, domain, detail) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(millis(at))
+            .bind(actor.token.as_deref())
+            .bind(action)
+            .bind(domain)
+            .bind(detail)
+            .execute(connection)
+            .await?;
+            Ok(())
+        }
+
+        /// The audit entry of a registration change (none when nothing changed or no actor).
+        async fn audit_registration_in(
+            connection: &mut $connection,
+            registration: &Registration,
+            outcome: Registered,
+            actor: Option<&super::Actor>,
+            at: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            let (Some(actor), Some(action)) = (
+                actor,
+                match outcome {
+                    Registered::Created => Some("register"),
+                    Registered::Updated => Some("update"),
+                    Registered::Unchanged => None,
+                },
+            ) else {
+                return Ok(());
+            };
+            let mut detail = format!("profile {}", registration.profile);
+            if !registration.params.is_empty() {
+                let names: Vec<&str> = registration.params.keys().map(String::as_str).collect();
+                detail.push_str(&format!("; parameters {}", names.join(", ")));
+            }
+            if registration.token.is_some() {
+                detail.push_str("; with an ownership token");
+            }
+            audit_in(connection, actor, action, Some(&registration.domain), &detail, at).await
+        }
+
+        /// Audit entries, newest first.
+        async fn audit_entries_in(
+            connection: &mut $connection,
+            filter: &super::AuditFilter,
+            limit: u32,
+        ) -> Result<Vec<super::AuditEntry>, StoreError> {
+            let rows: Vec<(i64, Option<String>, String, Option<String>, String)> = sqlx::query_as(
+                "SELECT at, token, action, domain, detail FROM audit \
+                 WHERE ($1 IS NULL OR domain = $1) AND ($2 IS NULL OR token = $2) \
+                 ORDER BY id DESC LIMIT $3",
+            )
+            .bind(filter.domain.as_deref())
+            .bind(filter.token.as_deref())
+            .bind(i64::from(limit))
+            .fetch_all(connection)
+            .await?;
+            rows.into_iter()
+                .map(|(at, token, action, domain, detail)| {
+                    Ok(super::AuditEntry {
+                        at: from_millis(domain.as_deref().unwrap_or("audit"), at)?,
+                        token,
+                        action,
+                        domain,
+                        detail,
+                    })
+                })
+                .collect()
+        }
+
         async fn insert_transition(
             connection: &mut $connection,
             domain: &str,
@@ -751,6 +831,16 @@ macro_rules! statements {
             )
             .bind(millis(cutoffs.messages))
             .bind(batch)
+            .execute(&mut *connection)
+            .await?
+            .rows_affected();
+            // The audit log is history like the transitions: the same age.
+            let audit = sqlx::query(
+                "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < $1 \
+                 ORDER BY id LIMIT $2)",
+            )
+            .bind(millis(cutoffs.transitions))
+            .bind(batch)
             .execute(connection)
             .await?
             .rows_affected();
@@ -760,6 +850,7 @@ macro_rules! statements {
                 webhook_deliveries,
                 test_messages,
                 test_addresses,
+                audit,
             })
         }
 

@@ -82,7 +82,10 @@ fn each_route_has_the_scope_the_contract_gives_it() {
         let name = format!("{} {}", route.method, route.path);
         let expected = if public.contains(&name.as_str()) {
             None
-        } else if route.path == "/v1/webhooks/deliveries/{id}/retry" {
+        } else if route.path == "/v1/webhooks/deliveries/{id}/retry"
+            || route.path == "/v1/audit"
+            || route.path == "/audit"
+        {
             Some(Scope::Admin)
         } else if route.method == Method::GET {
             // read: every GET of /v1/, /metrics and the pages.
@@ -221,5 +224,248 @@ async fn an_address_that_keeps_guessing_is_refused_for_the_rest_of_the_minute() 
     assert_eq!(body["error"]["code"], "too_many_failures");
     // Health and readiness stay open.
     assert_eq!(send(&app, &Method::GET, "/healthz", None).await.0, 200);
+    app.stop().await;
+}
+
+/// The `csrf` value a page's form carries.
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[at..].chars().take_while(|c| *c != '"').collect()
+}
+
+/// The `name=value` of the session cookie a response sets.
+fn session_cookie(response: &reqwest::Response) -> String {
+    crate::support::cookie_of(response)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_through_the_api_or_the_pages_is_in_the_audit_log_with_its_token() {
+    let dns = crate::fixture_dns::FixtureDns::start_own();
+    let app = spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        tokens: tokens(),
+        inbound: Some(sendercheck::config::InboundConfig {
+            domain: Some(sendercheck::domain::DomainName::parse("check.platform.example").unwrap()),
+            ..Default::default()
+        }),
+        ..AppOptions::default()
+    })
+    .await;
+    let call = async |method: Method, path: &str, scope: Scope, body: serde_json::Value| {
+        let response = app
+            .client
+            .request(method, app.url(path))
+            .bearer_auth(token(scope))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response
+                .json::<serde_json::Value>()
+                .await
+                .unwrap_or_default(),
+        )
+    };
+    let empty = serde_json::json!({});
+    assert_eq!(
+        call(
+            Method::PUT,
+            "/v1/domains/audit.example",
+            Scope::Write,
+            serde_json::json!({"verification_token": "KEY"})
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        call(
+            Method::PUT,
+            "/v1/domains/audit.example",
+            Scope::Write,
+            serde_json::json!({"paused": true})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            Method::PUT,
+            "/v1/domains/audit.example",
+            Scope::Admin,
+            serde_json::json!({"paused": false})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            Method::POST,
+            "/v1/domains/audit.example/check",
+            Scope::Check,
+            empty.clone()
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            Method::POST,
+            "/v1/domains/audit.example/test-address",
+            Scope::Write,
+            empty.clone()
+        )
+        .await
+        .0,
+        201
+    );
+    // A read changes nothing and leaves nothing.
+    assert_eq!(
+        call(
+            Method::GET,
+            "/v1/domains/audit.example",
+            Scope::Read,
+            empty.clone()
+        )
+        .await
+        .0,
+        200
+    );
+
+    // Through the pages, signed in with the check token: a check now, then a refused delete.
+    let login = app.client.get(app.url("/login")).send().await.unwrap();
+    let anonymous = session_cookie(&login);
+    let csrf = csrf_of(&login.text().await.unwrap());
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = no_redirects
+        .post(app.url("/login"))
+        .header("cookie", &anonymous)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&token={}&next=/", token(Scope::Check)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let cookie = session_cookie(&signed_in);
+    let page = app
+        .client
+        .get(app.url("/domains/audit.example"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Signed in as"), "{page}");
+    let csrf = csrf_of(&page);
+    let checked = no_redirects
+        .post(app.url("/domains/audit.example/check"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(checked.status().as_u16() < 400, "{}", checked.status());
+    let refused = no_redirects
+        .post(app.url("/domains/audit.example/delete"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    assert_eq!(
+        call(
+            Method::DELETE,
+            "/v1/domains/audit.example",
+            Scope::Admin,
+            empty.clone()
+        )
+        .await
+        .0,
+        204
+    );
+
+    let (status, log) = call(Method::GET, "/v1/audit", Scope::Admin, empty.clone()).await;
+    assert_eq!(status, 200, "{log}");
+    let entries: Vec<(String, String)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["domain"], "audit.example", "{entry}");
+            (
+                entry["action"].as_str().unwrap().to_string(),
+                entry["token"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("delete", "admin-team"),
+        ("check", "check-team"),
+        ("test_address", "write-team"),
+        ("check", "check-team"),
+        ("resume", "admin-team"),
+        ("pause", "write-team"),
+        ("register", "write-team"),
+    ]
+    .iter()
+    .map(|(action, token)| (action.to_string(), token.to_string()))
+    .collect();
+    assert_eq!(entries, expected, "{log:#}");
+    let (_, only) = call(
+        Method::GET,
+        "/v1/audit?token=check-team&limit=1",
+        Scope::Admin,
+        empty.clone(),
+    )
+    .await;
+    assert_eq!(only["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(only["entries"][0]["token"], "check-team");
+    let (_, other) = call(
+        Method::GET,
+        "/v1/audit?domain=other.example",
+        Scope::Admin,
+        empty.clone(),
+    )
+    .await;
+    assert!(other["entries"].as_array().unwrap().is_empty());
+    assert_eq!(
+        call(
+            Method::GET,
+            "/v1/audit?limit=0",
+            Scope::Admin,
+            empty.clone()
+        )
+        .await
+        .0,
+        400
+    );
+    // The audit log is an admin's: even a write token may not read it.
+    let (status, body) = call(Method::GET, "/v1/audit", Scope::Write, empty.clone()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden_scope"))
+    );
+    // Its page likewise.
+    let page = no_redirects
+        .get(app.url("/audit"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 403);
     app.stop().await;
 }

@@ -84,6 +84,7 @@ on_both!(
     transitions_and_events_are_written_together,
     test_addresses_and_messages_prove_a_registration_until_it_changes,
     retention_prunes_in_batches_and_keeps_what_still_matters,
+    every_audited_change_leaves_one_entry_in_its_own_transaction,
 );
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -889,5 +890,148 @@ async fn the_due_query_reads_the_partial_index_on_postgres() {
     assert!(
         !plan.iter().any(|step| step.contains("Seq Scan")),
         "{plan:?}"
+    );
+}
+
+async fn every_audited_change_leaves_one_entry_in_its_own_transaction(backend: Backend) {
+    use sendercheck::store::{Actor, AuditFilter, Cutoffs, TestAddress};
+    let store = backend.open("a").await;
+    let ops = Actor {
+        token: Some("ops".into()),
+    };
+    let support = Actor {
+        token: Some("support".into()),
+    };
+    let reg = registration("audit.example", "mandrill", Some("KEY"));
+    store
+        .register_as(&reg, at(0), at(1), Some(&ops))
+        .await
+        .unwrap();
+    // Nothing changed: no entry. Without an actor (imports, tests): no entry either.
+    store
+        .register_as(&reg, at(1), at(2), Some(&ops))
+        .await
+        .unwrap();
+    store
+        .register(
+            &registration("quiet.example", "mandrill", None),
+            at(1),
+            at(2),
+        )
+        .await
+        .unwrap();
+    let mut changed = registration("audit.example", "ses", None);
+    changed.params.insert("region".into(), "eu-west-1".into());
+    store
+        .register_as(&changed, at(2), at(3), Some(&support))
+        .await
+        .unwrap();
+    store
+        .set_paused_as("audit.example", true, at(3), Some(&support))
+        .await
+        .unwrap();
+    store
+        .set_paused_as("audit.example", false, at(4), Some(&support))
+        .await
+        .unwrap();
+    let address = TestAddress {
+        local_part: "chk-secretlocalpart".into(),
+        domain: "audit.example".into(),
+        created_at: at(5),
+        expires_at: at(5 + 7 * 86_400),
+    };
+    assert!(
+        store
+            .create_test_address_as(&address, Some(&ops))
+            .await
+            .unwrap()
+    );
+    store
+        .record_audit(
+            &support,
+            "check",
+            Some("audit.example"),
+            "checked now on request",
+            at(6),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .unregister_as("audit.example", at(7), Some(&ops))
+            .await
+            .unwrap()
+    );
+    // Unregistering what is not registered changes nothing, and records nothing.
+    assert!(
+        !store
+            .unregister_as("audit.example", at(8), Some(&ops))
+            .await
+            .unwrap()
+    );
+
+    let all = store.audit(&AuditFilter::default(), 100).await.unwrap();
+    let actions: Vec<(&str, Option<&str>)> = all
+        .iter()
+        .map(|entry| (entry.action.as_str(), entry.token.as_deref()))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("delete", Some("ops")),
+            ("check", Some("support")),
+            ("test_address", Some("ops")),
+            ("resume", Some("support")),
+            ("pause", Some("support")),
+            ("update", Some("support")),
+            ("register", Some("ops")),
+        ],
+        "newest first, one per change: {all:#?}"
+    );
+    assert_eq!(all[0].at, at(7));
+    assert!(
+        all.iter()
+            .all(|entry| entry.domain.as_deref() == Some("audit.example"))
+    );
+    assert_eq!(all[6].detail, "profile mandrill; with an ownership token");
+    assert_eq!(all[5].detail, "profile ses; parameters region");
+    assert!(
+        !all[2].detail.contains("secretlocalpart"),
+        "{}",
+        all[2].detail
+    );
+    let by_token = AuditFilter {
+        token: Some("ops".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(store.audit(&by_token, 100).await.unwrap().len(), 3);
+    let by_domain = AuditFilter {
+        domain: Some("quiet.example".into()),
+        ..AuditFilter::default()
+    };
+    assert!(store.audit(&by_domain, 100).await.unwrap().is_empty());
+    assert_eq!(
+        store.audit(&AuditFilter::default(), 2).await.unwrap().len(),
+        2
+    );
+
+    // Kept as long as the transitions, pruned in batches like them.
+    let cutoffs = Cutoffs {
+        transitions: at(5),
+        events: at(0),
+        messages: at(0),
+    };
+    let pruned = store.prune(&cutoffs, 2).await.unwrap();
+    assert_eq!(pruned.audit, 2);
+    let pruned = store.prune(&cutoffs, 2).await.unwrap();
+    assert_eq!(pruned.audit, 2);
+    assert_eq!(store.prune(&cutoffs, 2).await.unwrap().audit, 0);
+    assert_eq!(
+        store
+            .audit(&AuditFilter::default(), 100)
+            .await
+            .unwrap()
+            .len(),
+        3
     );
 }

@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::Markup;
 
+use super::access::Who;
 use super::check::CheckBody;
 use super::domains::RegisterBody;
 use super::error::ApiError;
@@ -43,7 +44,7 @@ const PAGE: u32 = 50;
 /// registration or make a test address. Sign-in and the assets are open.
 pub fn routes(limits: &crate::config::Limits) -> Vec<Route> {
     use super::access::Access::{Page, Public};
-    use crate::auth::Scope::{Check, Read, Write};
+    use crate::auth::Scope::{Admin, Check, Read, Write};
     // A pasted message may be as large as the DKIM endpoint accepts, plus the form's framing.
     let message_limit =
         axum::extract::DefaultBodyLimit::max(limits.max_message_bytes.saturating_add(64 * 1024));
@@ -101,6 +102,7 @@ pub fn routes(limits: &crate::config::Limits) -> Vec<Route> {
             Page(Check),
             post(dkim_action).layer(message_limit),
         ),
+        route(Method::GET, "/audit", Page(Admin), get(audit_page)),
         route(Method::GET, "/login", Public, get(login_page)),
         route(Method::POST, "/login", Public, post(login_action)),
         route(Method::POST, "/logout", Public, post(logout_action)),
@@ -133,7 +135,11 @@ pub(super) async fn require_session(
     let session = keys.session(request.headers(), tokens);
     let Some(token) = session.as_ref().and_then(|session| session.token.clone()) else {
         if request.method() != Method::GET {
-            return Redirect::to("/login").into_response();
+            // A form post without a signed-in session: refused before its body is read.
+            return refused_form(
+                "This form has no session signed in with a token: open the page again, sign \
+                 in and submit it from there.",
+            );
         }
         let wanted = request
             .uri()
@@ -415,6 +421,7 @@ async fn check_page(
 
 async fn register_action(
     State(state): State<AppState>,
+    Who(actor): Who,
     headers: HeaderMap,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
@@ -435,7 +442,7 @@ async fn register_action(
         params: Some(params_of(&fields)),
         paused: None,
     };
-    match super::domains::register(&state, domain, body).await {
+    match super::domains::register(&state, domain, body, &actor).await {
         Ok((_, record)) => {
             visit.respond(Redirect::to(&format!("/domains/{}", record.domain)).into_response())
         }
@@ -521,6 +528,39 @@ fn list_filter(fields: &[(String, String)]) -> Result<(ListFilter, String), ApiE
         },
         q,
     ))
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> Response {
+    let visit = match Visit::open(&state, &headers, "/audit") {
+        Ok(visit) => visit,
+        Err(redirect) => return *redirect,
+    };
+    let params: BTreeMap<String, String> = fields.into_iter().collect();
+    let entries = match super::audit::parse_query(&params) {
+        Ok((filter, limit)) => match state.store.audit(&filter, limit).await {
+            Ok(entries) => Ok((filter, entries)),
+            Err(error) => Err(ApiError::from(error)),
+        },
+        Err(error) => Err(error),
+    };
+    match entries {
+        Ok((filter, entries)) => {
+            let signed_in = visit.signed_in(&state);
+            let body = pages::audit(&entries, &filter);
+            visit.respond(page(
+                StatusCode::OK,
+                "Audit log",
+                Nav::Audit,
+                signed_in.as_ref(),
+                body,
+            ))
+        }
+        Err(error) => error_page(visit, &state, "Audit log", Nav::Audit, error),
+    }
 }
 
 async fn domains_csv(
@@ -650,6 +690,7 @@ async fn messages_fragment(
 
 async fn test_address_action(
     State(state): State<AppState>,
+    Who(actor): Who,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
@@ -658,7 +699,7 @@ async fn test_address_action(
         Ok(posted) => posted,
         Err(refused) => return *refused,
     };
-    match super::messages::issue(&state, &name).await {
+    match super::messages::issue(&state, &name, &actor).await {
         Ok(_) => {
             visit.respond(Redirect::to(&format!("/domains/{name}#test-message")).into_response())
         }
@@ -747,6 +788,7 @@ fn domain_post(
 
 async fn check_action(
     State(state): State<AppState>,
+    Who(actor): Who,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
@@ -755,7 +797,7 @@ async fn check_action(
         Ok(posted) => posted,
         Err(refused) => return *refused,
     };
-    match super::domains::check_now(&state, &name).await {
+    match super::domains::check_now(&state, &name, &actor).await {
         Ok(_) => visit.respond(Redirect::to(&format!("/domains/{name}")).into_response()),
         Err(error) => error_page(visit, &state, name.as_str(), Nav::Domains, error),
     }
@@ -763,6 +805,7 @@ async fn check_action(
 
 async fn delete_action(
     State(state): State<AppState>,
+    Who(actor): Who,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
@@ -773,7 +816,7 @@ async fn delete_action(
     };
     match state
         .store
-        .unregister(name.as_str(), state.scheduler.now())
+        .unregister_as(name.as_str(), state.scheduler.now(), Some(&actor))
         .await
     {
         Ok(_) => visit.respond(Redirect::to("/domains").into_response()),
@@ -783,6 +826,7 @@ async fn delete_action(
 
 async fn pause_action(
     State(state): State<AppState>,
+    Who(actor): Who,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
@@ -795,7 +839,7 @@ async fn pause_action(
         paused: Some(field(&fields, "paused") == Some("true")),
         ..RegisterBody::default()
     };
-    match super::domains::register(&state, name.clone(), body).await {
+    match super::domains::register(&state, name.clone(), body, &actor).await {
         Ok(_) => visit.respond(Redirect::to(&format!("/domains/{name}")).into_response()),
         Err(error) => error_page(visit, &state, name.as_str(), Nav::Domains, error),
     }

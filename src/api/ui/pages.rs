@@ -18,6 +18,7 @@ pub enum Nav {
     Check,
     Domains,
     Dkim,
+    Audit,
     None,
 }
 
@@ -87,6 +88,10 @@ pub fn layout(title: &str, nav: Nav, signed_in: Option<&SignedIn>, body: Markup)
                             (item("/", "Check now", Nav::Check))
                             (item("/domains", "Domains", Nav::Domains))
                             (item("/dkim", "DKIM", Nav::Dkim))
+                            // For admins (everyone without tokens): the others' scope cannot open it.
+                            @if signed_in.is_none_or(|signed_in| signed_in.scope == crate::auth::Scope::Admin) {
+                                (item("/audit", "Audit", Nav::Audit))
+                            }
                         }
                         @if let Some(signed_in) = signed_in {
                             form method="post" action="/logout" class="logout" {
@@ -742,6 +747,39 @@ pub fn login(csrf: &str, next: &str, failed: bool) -> Markup {
                 input id="token" name="token" type="password" required autocomplete="current-password";
             }
             p { button type="submit" { "Sign in" } }
+        }
+    }
+}
+
+/// The audit log: a filter by domain and token, and the entries, newest first.
+pub fn audit(entries: &[crate::store::AuditEntry], filter: &crate::store::AuditFilter) -> Markup {
+    html! {
+        form method="get" action="/audit" class="filter" role="search" {
+            p {
+                label for="audit-domain" { "Domain" }
+                input id="audit-domain" name="domain" type="text" value=[filter.domain.as_deref()] autocomplete="off" spellcheck="false";
+                label for="audit-token" { "Token" }
+                input id="audit-token" name="token" type="text" value=[filter.token.as_deref()] autocomplete="off" spellcheck="false";
+                " " button type="submit" { "Filter" }
+            }
+        }
+        @if entries.is_empty() {
+            p { "No changes recorded." }
+        } @else {
+            table class="audit" {
+                thead { tr { th { "When" } th { "Token" } th { "Action" } th { "Domain" } th { "Detail" } } }
+                tbody {
+                    @for entry in entries {
+                        tr {
+                            td { (time(&entry.at)) }
+                            td { @if let Some(token) = &entry.token { (token) } @else { "(no token)" } }
+                            td { code { (entry.action) } }
+                            td { @if let Some(domain) = &entry.domain { a href={"/domains/" (domain)} { (domain) } } }
+                            td { (entry.detail) }
+                        }
+                    }
+                }
+            }
         }
     }
 }
