@@ -469,3 +469,89 @@ async fn every_change_through_the_api_or_the_pages_is_in_the_audit_log_with_its_
     assert_eq!(page.status().as_u16(), 403);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_route_answers_each_scope_as_its_own_scope_says() {
+    let app = spawn_app(AppOptions {
+        tokens: tokens(),
+        ..AppOptions::default()
+    })
+    .await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let routes: Vec<_> = sendercheck::api::all_routes(&sendercheck::config::Limits::default())
+        .into_iter()
+        .filter(|route| matches!(route.access, Access::Page(_)))
+        .collect();
+    // Deleting goes last, so the other routes still find the domain.
+    let mut routes = routes;
+    routes.sort_by_key(|route| route.path.ends_with("/delete"));
+    for scope in Scope::ALL {
+        let registered = app
+            .client
+            .put(app.url("/v1/domains/scoped.example"))
+            .bearer_auth(token(Scope::Admin))
+            .json(&serde_json::json!({"paused": false}))
+            .send()
+            .await
+            .unwrap();
+        assert!(registered.status().is_success());
+        // Signed in with this scope's token, with the session's CSRF token for every form.
+        let login = app.client.get(app.url("/login")).send().await.unwrap();
+        let anonymous = session_cookie(&login);
+        let csrf = csrf_of(&login.text().await.unwrap());
+        let signed_in = no_redirects
+            .post(app.url("/login"))
+            .header("cookie", &anonymous)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&token={}&next=/domains", token(scope)))
+            .send()
+            .await
+            .unwrap();
+        let cookie = session_cookie(&signed_in);
+        let page = app
+            .client
+            .get(app.url("/domains"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&page);
+        for route in &routes {
+            let Some(needed) = route.access.scope() else {
+                continue;
+            };
+            let name = format!("{} {}", route.method, route.path);
+            let response = no_redirects
+                .request(route.method.clone(), app.url(&concrete(route.path)))
+                .header("cookie", &cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("csrf={csrf}&domain=scoped.example&paused=true"))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|value| value.to_str().unwrap().to_string());
+            let body = response.text().await.unwrap_or_default();
+            assert!(
+                !location.is_some_and(|to| to.starts_with("/login")),
+                "{name} sent a signed-in {scope} session to sign in"
+            );
+            if scope.allows(needed) {
+                assert_ne!(status, 403, "{name} refused {scope}: {body}");
+            } else {
+                assert_eq!(status, 403, "{name} let {scope} through");
+                assert!(body.contains(&format!("this needs {needed}")), "{body}");
+            }
+        }
+    }
+    app.stop().await;
+}
