@@ -96,8 +96,21 @@ fn the_profile_files_the_docs_show_load() {
     let mut loaded = Vec::new();
     for doc in ["README.md", "profiles/README.md"] {
         let text = std::fs::read_to_string(root.join(doc)).unwrap();
-        for block in toml_blocks(&text)
+        let blocks = toml_blocks(&text);
+        // Configuration examples with tokens load as a configuration file.
+        for block in blocks
+            .iter()
+            .filter(|block| block.starts_with("[[tokens]]"))
+        {
+            let config = sendercheck::config::Config::from_toml(block, std::path::Path::new(doc))
+                .unwrap_or_else(|error| {
+                    panic!("a [[tokens]] example in {doc} does not load: {error}")
+                });
+            assert!(config.tokens().len() >= 2, "{block}");
+        }
+        for block in blocks
             .into_iter()
+            .filter(|block| !block.starts_with("[[tokens]]"))
             .filter(|block| block.contains("\nname = ") || block.starts_with("name = "))
         {
             let profile = sendercheck::profile::Profile::from_file(doc, &block)
