@@ -91,3 +91,50 @@ async fn every_metric_the_rules_name_is_exposed_by_a_fresh_daemon() {
     );
     app.stop().await;
 }
+
+/// `deploy/grafana/sendercheck.json`: a dashboard whose every panel reads series a fresh
+/// daemon exposes (histograms by their `_bucket` series), through the `datasource` variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grafana_dashboard_reads_only_metrics_a_fresh_daemon_exposes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/grafana/sendercheck.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("valid JSON");
+    assert_eq!(dashboard["uid"], "sendercheck");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut expressions = String::new();
+    for panel in panels {
+        assert!(
+            ids.insert(panel["id"].as_i64().unwrap()),
+            "a panel id twice"
+        );
+        assert_eq!(
+            panel["datasource"]["uid"], "${datasource}",
+            "{}",
+            panel["title"]
+        );
+        for target in panel["targets"].as_array().unwrap() {
+            expressions.push_str(target["expr"].as_str().unwrap());
+            expressions.push('\n');
+        }
+    }
+    let named = metric_names(&expressions);
+    assert!(named.len() >= 15, "{named:?}");
+    let app = spawn_app(AppOptions::default()).await;
+    // The HTTP series exist once a request has been answered.
+    let _ = app.metrics().await;
+    let metrics = app.metrics().await;
+    for name in &named {
+        let family = name
+            .strip_suffix("_bucket")
+            .or_else(|| name.strip_suffix("_sum"))
+            .or_else(|| name.strip_suffix("_count"))
+            .filter(|family| metrics.contains(&format!("# TYPE {family} histogram")))
+            .unwrap_or(name);
+        assert!(
+            metrics.contains(&format!("# TYPE {family} ")),
+            "the dashboard reads {name}, which a fresh daemon does not expose"
+        );
+    }
+    app.stop().await;
+}

@@ -167,6 +167,7 @@ async fn the_debian_package_installs_a_daemon_that_runs_as_its_user_and_purges_c
         "./usr/lib/sysusers.d/sendercheck.conf",
         "./usr/share/doc/sendercheck/reference.md",
         "./usr/share/sendercheck/prometheus/sendercheck.rules.yml",
+        "./usr/share/sendercheck/grafana/sendercheck.json",
     ] {
         assert!(
             contents.contains(path),
