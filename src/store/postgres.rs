@@ -21,7 +21,8 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::sql::{
-    DeliveryRow, DomainRow, TransitionRow, delivery_columns, domain_columns, from_millis, millis,
+    DeliveryRow, DomainRow, TransitionRow, delivery_columns, domain_columns, event_finished,
+    from_millis, millis,
 };
 use super::{
     AttemptOutcome, CheckResult, Delivery, DeliveryStatus, DomainRecord, Endpoint, ListFilter,

@@ -32,6 +32,20 @@ macro_rules! delivery_columns {
 }
 pub(super) use delivery_columns;
 
+/// The condition under which retention may delete webhook event `e` (created before `$N`):
+/// fanned out, and none of its deliveries still pending or failed (to be tried again).
+macro_rules! event_finished {
+    ($before:literal) => {
+        concat!(
+            "e.created_at < ",
+            $before,
+            " AND e.fanned_out AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
+             WHERE d.event_seq = e.seq AND d.status IN ('pending', 'failed'))"
+        )
+    };
+}
+pub(super) use event_finished;
+
 /// A backend's migrations, (version, description, SQL) in order, embedded so the binary
 /// needs no files beside it.
 pub(super) fn migrator(

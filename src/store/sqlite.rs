@@ -15,7 +15,8 @@ use sqlx::sqlite::{
 
 use super::readmodel::ReadModel;
 use super::sql::{
-    DeliveryRow, DomainRow, TransitionRow, delivery_columns, domain_columns, from_millis, millis,
+    DeliveryRow, DomainRow, TransitionRow, delivery_columns, domain_columns, event_finished,
+    from_millis, millis,
 };
 use super::{
     AttemptOutcome, CheckResult, Delivery, DeliveryStatus, DomainRecord, Endpoint, PoolStats,

@@ -779,11 +779,11 @@ macro_rules! statements {
             .rows_affected();
             // Events whose deliveries are all finished (or that had none), with those
             // deliveries; an event still being delivered waits.
-            let events: Vec<i64> = sqlx::query_scalar(
-                "SELECT e.seq FROM webhook_events e WHERE e.created_at < $1 AND e.fanned_out \
-                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = e.seq \
-                 AND d.status IN ('pending', 'failed')) ORDER BY e.seq LIMIT $2",
-            )
+            let events: Vec<i64> = sqlx::query_scalar(concat!(
+                "SELECT e.seq FROM webhook_events e WHERE ",
+                event_finished!("$1"),
+                " ORDER BY e.seq LIMIT $2"
+            ))
             .bind(millis(cutoffs.events))
             .bind(batch)
             .fetch_all(&mut *connection)
@@ -791,13 +791,13 @@ macro_rules! statements {
             let (mut webhook_events, mut webhook_deliveries) = (0, 0);
             if let (Some(first), Some(last)) = (events.first(), events.last()) {
                 // The batch is in seq order: delete by range, rechecking the same conditions.
-                webhook_deliveries = sqlx::query(
+                webhook_deliveries = sqlx::query(concat!(
                     "DELETE FROM webhook_deliveries WHERE event_seq BETWEEN $1 AND $2 \
                      AND event_seq IN (SELECT e.seq FROM webhook_events e \
-                     WHERE e.seq BETWEEN $1 AND $2 AND e.created_at < $3 AND e.fanned_out \
-                     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
-                     WHERE d.event_seq = e.seq AND d.status IN ('pending', 'failed')))",
-                )
+                     WHERE e.seq BETWEEN $1 AND $2 AND ",
+                    event_finished!("$3"),
+                    ")"
+                ))
                 .bind(first)
                 .bind(last)
                 .bind(millis(cutoffs.events))
