@@ -67,16 +67,7 @@ pub(crate) fn parse_query(
             "token" if !value.is_empty() => filter.token = Some(value.to_string()),
             "domain" | "token" => {}
             "limit" => {
-                limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|limit| (1..=1000).contains(limit))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_parameter",
-                            "limit must be a whole number from 1 to 1000",
-                        )
-                    })?;
+                limit = super::extract::parse_limit(value, 1000)?;
             }
             other => {
                 let shown: String = other.chars().take(64).collect();

@@ -561,19 +561,7 @@ pub async fn list(
                     }
                 })
             }
-            "limit" => {
-                limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|limit| (1..=MAX_LIMIT).contains(limit))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_parameter",
-                            format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                        )
-                    })
-                    .map(Some)?
-            }
+            "limit" => limit = super::extract::parse_limit(value, MAX_LIMIT).map(Some)?,
             "format" => {
                 csv = match value.as_str() {
                     "csv" => true,

@@ -152,3 +152,17 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DomainPath {
             .map_err(|error| ApiError::bad_request("invalid_domain", error.to_string()))
     }
 }
+
+/// A `limit` query parameter: a whole number from 1 to `max`, else 400 `invalid_parameter`.
+pub(crate) fn parse_limit(value: &str, max: u32) -> Result<u32, ApiError> {
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|limit| (1..=max).contains(limit))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_parameter",
+                format!("limit must be a whole number from 1 to {max}"),
+            )
+        })
+}

@@ -216,18 +216,7 @@ pub async fn list(
     let mut limit = DEFAULT_LIMIT;
     for (key, value) in &params {
         match key.as_str() {
-            "limit" => {
-                limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|limit| (1..=MAX_LIMIT).contains(limit))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_parameter",
-                            format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                        )
-                    })?
-            }
+            "limit" => limit = super::extract::parse_limit(value, MAX_LIMIT)?,
             other => {
                 return Err(ApiError::bad_request(
                     "invalid_parameter",

@@ -131,18 +131,7 @@ pub async fn list(
                     )
                 })?)
             }
-            "limit" => {
-                limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|limit| (1..=1000).contains(limit))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_parameter",
-                            "limit must be a whole number from 1 to 1000",
-                        )
-                    })?
-            }
+            "limit" => limit = super::extract::parse_limit(value, 1000)?,
             other => {
                 let shown: String = other.chars().take(64).collect();
                 return Err(ApiError::bad_request(
