@@ -219,7 +219,7 @@ pub struct Dnssec {
     pub reason: Option<String>,
     /// A warning every record resting on this answer shows (a resolver that strips DNSSEC
     /// records, so nothing can be proven).
-    pub warning: Option<String>,
+    pub warning: Option<crate::text::Text>,
 }
 
 impl Dnssec {

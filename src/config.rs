@@ -140,6 +140,7 @@ pub struct WebhookConfig {
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
     profile: Option<String>,
+    lang: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -564,6 +565,8 @@ pub struct Config {
     pub profiles: Profiles,
     /// The profile a PUT, POST /v1/check or `check` uses when it names none.
     pub default_profile: String,
+    /// The language of the API's and the pages' words when a request asks for none.
+    pub lang: crate::text::Lang,
     /// Where status changes are POSTed.
     pub webhooks: Vec<WebhookConfig>,
     /// Which SMTP gateways `POST /v1/smtp/probe` may test.
@@ -605,6 +608,7 @@ impl Default for Config {
             per_domain_metrics: false,
             profiles: Profiles::default(),
             default_profile: "mandrill".to_string(),
+            lang: crate::text::Lang::En,
             webhooks: Vec::new(),
             smtp: crate::smtp::policy::SmtpConfig::default(),
             inbound: InboundConfig::default(),
@@ -846,6 +850,13 @@ impl Config {
                 });
             }
             self.default_profile = profile;
+        }
+        if let Some(lang) = raw.defaults.lang {
+            self.lang = crate::text::Lang::parse(&lang).ok_or_else(|| ConfigError::Invalid {
+                key: "defaults.lang".to_string(),
+                value: lang.clone(),
+                reason: "not a language sendercheck speaks: en".to_string(),
+            })?;
         }
         if !raw.tokens.is_empty() {
             self.named_tokens = named_tokens(raw.tokens)?;

@@ -22,6 +22,7 @@ pub mod smtp;
 pub mod status;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 pub mod webhooks;
 
 use std::future::Future;
@@ -237,6 +238,7 @@ impl App {
         .context("cannot set up the webhook client")?;
         let state = AppState {
             store: dyn_store,
+            lang: config.lang,
             scheduler: scheduler.clone(),
             profiles,
             tokens: reload::swap(config.tokens()),

@@ -98,7 +98,7 @@ impl From<DomainRecord> for DomainObject {
                 .and_then(|at| crate::checks::propagation::valid_after(&record.records, at)),
             dnssec: super::wire::dnssec_summary(&record.records),
             proven_at: record.proven_at,
-            records: super::wire::records(&record.records),
+            records: super::wire::records(&record.records, crate::text::Lang::En),
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use super::error::ApiError;
 use crate::domain::DomainName;
+use crate::text::Lang;
 
 /// The answer to a client that sends its body too slowly: its fault, so 408, not a 5xx.
 pub fn body_too_slow() -> ApiError {
@@ -165,4 +166,41 @@ pub(crate) fn parse_limit(value: &str, max: u32) -> Result<u32, ApiError> {
                 format!("limit must be a whole number from 1 to {max}"),
             )
         })
+}
+
+/// The language of a response's words: `?lang=` when given (an unknown one is a 400
+/// `invalid_parameter`), else the best of `Accept-Language` with a catalog, else the
+/// configured default (`[defaults] lang`, else English). Codes, JSON keys, status words and
+/// DNS values are never translated.
+pub struct RequestLang(pub Lang);
+
+impl axum::extract::FromRequestParts<AppState> for RequestLang {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        #[derive(serde::Deserialize)]
+        struct LangQuery {
+            lang: Option<String>,
+        }
+        let asked = axum::extract::Query::<LangQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|query| query.0.lang);
+        if let Some(asked) = asked {
+            return Lang::parse(&asked).map(RequestLang).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_parameter",
+                    format!("lang: \"{asked}\" is not a language sendercheck speaks: en"),
+                )
+            });
+        }
+        let accepted = parts
+            .headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(Lang::negotiate);
+        Ok(RequestLang(accepted.unwrap_or(state.lang)))
+    }
 }

@@ -5,6 +5,7 @@
 pub mod access;
 pub(crate) mod audit;
 mod check;
+mod codes;
 mod dkim;
 mod domains;
 mod error;
@@ -43,6 +44,8 @@ use crate::telemetry::Metrics;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The language of words when a request asks for none (`[defaults] lang`).
+    pub lang: crate::text::Lang,
     pub scheduler: Scheduler,
     /// The profiles, the default one, the token and the page sessions' key: SIGHUP may swap
     /// each (`crate::reload`), so a handler loads them once and uses what it loaded.
@@ -161,6 +164,7 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
         ),
         route(Method::POST, "/v1/check", Api(Check), post(check::check)),
         route(Method::GET, "/v1/profiles", Api(Read), get(profiles::list)),
+        route(Method::GET, "/v1/codes", Api(Read), get(codes::list)),
         route(
             Method::GET,
             "/v1/profiles/{name}",

@@ -48,6 +48,7 @@ impl Modify for BearerToken {
         check::check,
         profiles::list,
         profiles::get,
+        super::codes::list,
         dkim::verify,
         super::webhooks::list,
         super::webhooks::retry,

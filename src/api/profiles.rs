@@ -73,7 +73,7 @@ impl From<&RecordTemplate> for RecordTemplateObject {
             kind: record.expect.kind().as_str(),
             name: record.name.clone(),
             record_type: record.expect.record_type(),
-            expected: record.expect.describe(),
+            expected: record.expect.describe().en(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! format, so renaming a field here never touches stored data. The CLI prints these too.
 
 use crate::checks::propagation::{Propagation, PropagationState};
+use crate::text::Lang;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -74,9 +75,14 @@ pub struct RecordObject {
     pub expected: String,
     pub found: Vec<String>,
     pub message: String,
+    /// The stable code of `message` (its first finding when it lists several), the same in
+    /// every language: `GET /v1/codes` lists them.
+    pub code: String,
     /// The exact record to publish; null when the record passes or DNS did not answer.
     pub fix: Option<FixObject>,
     pub warnings: Vec<String>,
+    /// The code of each warning, in the same order.
+    pub warning_codes: Vec<String>,
     /// For an `error` record: the last verdict DNS gave, and when.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_conclusive: Option<LastConclusiveObject>,
@@ -207,8 +213,8 @@ pub fn rfc3339_opt<S: serde::Serializer>(
     }
 }
 
-impl From<&Propagation> for PropagationObject {
-    fn from(seen: &Propagation) -> Self {
+impl PropagationObject {
+    pub fn new(seen: &Propagation, lang: Lang) -> Self {
         PropagationObject {
             state: match seen.state {
                 PropagationState::Published => PropagationStateObject::Published,
@@ -224,7 +230,7 @@ impl From<&Propagation> for PropagationObject {
                     address: server.address.ip().to_string(),
                     status: server.status.into(),
                     serial: server.serial,
-                    reason: server.reason.clone(),
+                    reason: server.reason.as_ref().map(|reason| reason.render(lang)),
                 })
                 .collect(),
             resolver: ResolverObject {
@@ -309,16 +315,25 @@ pub struct ReportObject {
 
 impl From<&RecordCheck> for RecordObject {
     fn from(record: &RecordCheck) -> Self {
+        RecordObject::new(record, Lang::En)
+    }
+}
+
+impl RecordObject {
+    /// The record object with its words in `lang` (codes and values are never translated).
+    pub fn new(record: &RecordCheck, lang: Lang) -> Self {
         RecordObject {
             kind: record.kind.into(),
             name: record.name.clone(),
             record_type: record.record_type.clone(),
             status: record.status.into(),
-            expected: record.expected.clone(),
+            expected: record.expected.render(lang),
             found: record.found.clone(),
-            message: record.message.clone(),
-            fix: record.fix.as_ref().map(FixObject::from),
-            warnings: record.warnings.clone(),
+            message: record.message.render(lang),
+            code: record.message.code.to_string(),
+            fix: record.fix.as_ref().map(|fix| FixObject::new(fix, lang)),
+            warnings: record.warnings.iter().map(|w| w.render(lang)).collect(),
+            warning_codes: record.warnings.iter().map(|w| w.code.to_string()).collect(),
             last_conclusive: record
                 .last_conclusive
                 .as_ref()
@@ -327,14 +342,17 @@ impl From<&RecordCheck> for RecordObject {
                     checked_at: last.checked_at,
                 }),
             required: record.required,
-            propagation: record.propagation.as_ref().map(PropagationObject::from),
+            propagation: record
+                .propagation
+                .as_ref()
+                .map(|seen| PropagationObject::new(seen, lang)),
             dnssec: record.dnssec.as_ref().map(|dnssec| dnssec.state.into()),
         }
     }
 }
 
-impl From<&Fix> for FixObject {
-    fn from(fix: &Fix) -> Self {
+impl FixObject {
+    pub fn new(fix: &Fix, lang: Lang) -> Self {
         FixObject {
             record_type: fix.record_type.clone(),
             name: fix.name.clone(),
@@ -342,7 +360,7 @@ impl From<&Fix> for FixObject {
             strings: fix.strings.clone(),
             zone: fix.zone.clone(),
             actions: fix.actions.iter().map(FixActionObject::from).collect(),
-            explanation: fix.explanation.clone(),
+            explanation: fix.explanation.as_ref().map(|text| text.render(lang)),
         }
     }
 }
@@ -366,18 +384,24 @@ impl From<&FixAction> for FixActionObject {
 
 impl From<&DomainReport> for ReportObject {
     fn from(report: &DomainReport) -> Self {
+        ReportObject::new(report, Lang::En)
+    }
+}
+
+impl ReportObject {
+    pub fn new(report: &DomainReport, lang: Lang) -> Self {
         ReportObject {
             domain: report.domain.clone(),
             profile: report.profile.clone(),
             ready: report.ready,
             valid_after: report.valid_after,
             dnssec: dnssec_summary(&report.records),
-            records: report.records.iter().map(RecordObject::from).collect(),
+            records: records(&report.records, lang),
         }
     }
 }
 
-/// The wire form of a record list.
-pub fn records(records: &[RecordCheck]) -> Vec<RecordObject> {
-    records.iter().map(RecordObject::from).collect()
+/// The wire form of a record list, its words in `lang`.
+pub fn records(records: &[RecordCheck], lang: Lang) -> Vec<RecordObject> {
+    records.iter().map(|r| RecordObject::new(r, lang)).collect()
 }

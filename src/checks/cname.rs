@@ -4,6 +4,7 @@
 
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 use crate::answer::{Answer, DnsSnapshot, Query, QueryType, normalize_name};
+use crate::text::codes;
 
 /// CNAMEs followed after the first, as resolvers do for a chain.
 const MAX_CHAIN: usize = 8;
@@ -14,7 +15,7 @@ pub struct Delegation {
     kind: RecordKind,
     /// Without a CNAME, these record sets at the name must equal the target's.
     copies: &'static [QueryType],
-    /// What the copied records are, in words.
+    /// What the provider publishes there, as a catalog selector: `dkim_key` or `txt_mx`.
     what: &'static str,
 }
 
@@ -22,14 +23,14 @@ pub struct Delegation {
 pub const DKIM: Delegation = Delegation {
     kind: RecordKind::Dkim,
     copies: &[QueryType::Txt],
-    what: "DKIM key",
+    what: "dkim_key",
 };
 
 /// A host delegated to the provider (return path, tracking): its SPF and MX records matter.
 pub const HOST: Delegation = Delegation {
     kind: RecordKind::Cname,
     copies: &[QueryType::Txt, QueryType::Mx],
-    what: "TXT and MX records",
+    what: "txt_mx",
 };
 
 /// The queries still needed for `name` delegated to `target`: the CNAME first (and each further
@@ -110,7 +111,7 @@ pub fn evaluate(
         delegation.kind,
         &name,
         "CNAME",
-        format!("CNAME to {target}"),
+        codes::expect_cname(&target),
         Fix::cname(&name, &target),
     );
     let cname_query = Query::cname(&name);
@@ -130,43 +131,38 @@ pub fn evaluate(
         Some(Answer::Records(targets)) => {
             let found: Vec<String> = targets.iter().map(|t| normalize_name(t)).collect();
             if found.contains(&target) {
-                check.message = format!("{name} is a CNAME to {target}");
+                check.message = codes::cname_pass(&name, &target);
                 check.fix = None;
             } else if let Chain::Reaches(hops) = chain(&name, &target, snapshot) {
                 // Resolvers follow the chain, so receivers find the provider's key.
-                check.message = format!("{name} reaches {target} through a chain of CNAMEs");
-                check.warnings.push(format!(
-                    "{name} is a chain of CNAMEs: {name} → {}; receivers follow it, but every \
-                     hop is one more record that can break: point {name} at {target} directly",
-                    hops.join(" → ")
-                ));
+                check.message = codes::cname_chain_pass(&name, &target);
+                check
+                    .warnings
+                    .push(codes::cname_chain(&name, hops.join(" → "), &target));
                 check.fix = None;
             } else {
                 check.status = RecordStatus::Fail;
-                check.message =
-                    format!("{name} is a CNAME to {}, not to {target}", found.join(", "));
+                check.message = codes::cname_wrong_target(&name, found.join(", "), &target);
                 for typo in found
                     .iter()
                     .filter(|found| super::lookalike::misspelling(found, &target))
                 {
-                    check.warnings.push(format!(
-                        "{typo} looks like a misspelling of {target}: the CNAME leads to a name                          the provider does not serve"
-                    ));
+                    check.warnings.push(codes::cname_misspelled(typo, &target));
                 }
                 if let Chain::EndsAt(hops) = chain(&name, &target, snapshot)
                     && hops.len() > 1
                 {
-                    check.message.push_str(&format!(
-                        " (it goes on {} and ends there)",
-                        hops.join(" → ")
-                    ));
+                    check.message = check
+                        .message
+                        .clone()
+                        .and(codes::cname_chain_ends(hops.join(" → ")));
                 }
             }
             check.found = found;
         }
         Some(Answer::NxDomain) => {
             check.status = RecordStatus::Missing;
-            check.message = format!("{name} does not exist");
+            check.message = codes::cname_nxdomain(&name);
         }
         Some(Answer::NoData) => {
             let mut published_any = false;
@@ -188,25 +184,16 @@ pub fn evaluate(
             }
             if !published_any {
                 check.status = RecordStatus::Missing;
-                check.message = format!("{name} has no CNAME and no {}", delegation.what);
+                check.message = codes::cname_missing(&name, delegation.what);
             } else if same {
-                check.message = format!(
-                    "{name} has no CNAME but publishes the same {} as {target}",
-                    delegation.what
-                );
-                check.warnings.push(format!(
-                    "flattened: {name} is a copy of {target}'s {}, not a CNAME; when the \
-                     provider changes them this copy goes stale",
-                    delegation.what
-                ));
+                check.message = codes::cname_flattened_pass(&name, delegation.what, &target);
+                check
+                    .warnings
+                    .push(codes::cname_flattened(&name, &target, delegation.what));
                 check.fix = None;
             } else {
                 check.status = RecordStatus::Fail;
-                check.message = format!(
-                    "{name} has no CNAME, and what it publishes is not the {} published at \
-                     {target}",
-                    delegation.what
-                );
+                check.message = codes::cname_copy_differs(&name, delegation.what, &target);
             }
         }
     }
@@ -269,7 +256,7 @@ mod tests {
             Answer::Records(vec!["dkim2.mandrillapp.com".into()]),
         ));
         assert_eq!(result.status, RecordStatus::Fail);
-        assert!(result.message.contains("dkim2.mandrillapp.com"));
+        assert!(result.message.en().contains("dkim2.mandrillapp.com"));
         assert_eq!(result.fix.unwrap().value, "dkim1.mandrillapp.com");
     }
 
@@ -295,7 +282,7 @@ mod tests {
                 .with_txt("dkim1.mandrillapp.com", &[&KEY.replace("; ", ";")]),
         );
         assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
-        assert!(result.warnings[0].starts_with("flattened"));
+        assert!(result.warnings[0].en().starts_with("flattened"));
     }
 
     #[test]
@@ -318,7 +305,7 @@ mod tests {
             Answer::Failed(LookupFailure::Refused),
         ));
         assert_eq!(result.status, RecordStatus::Error);
-        assert!(result.message.contains("REFUSED"));
+        assert!(result.message.en().contains("REFUSED"));
         let target_failed = check(
             DnsSnapshot::new()
                 .with(NAME, QueryType::Cname, Answer::NoData)
@@ -360,7 +347,7 @@ mod tests {
         let result = evaluate(name, target, HOST, &full);
         assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
         assert_eq!(result.kind, RecordKind::Cname);
-        assert!(result.warnings[0].starts_with("flattened"));
+        assert!(result.warnings[0].en().starts_with("flattened"));
         // Only the SPF copied: bounces have nowhere to go.
         full.insert(Query::new(name, QueryType::Mx), Answer::NoData);
         let result = evaluate(name, target, HOST, &full);
@@ -392,7 +379,11 @@ mod tests {
         assert!(queries(NAME, TARGET, DKIM, &snapshot).is_empty());
         let result = evaluate(NAME, TARGET, DKIM, &snapshot);
         assert_eq!(result.status, RecordStatus::Pass, "{result:#?}");
-        assert!(result.warnings[0].contains("keys.shop.example → dkim1.mandrillapp.com"));
+        assert!(
+            result.warnings[0]
+                .en()
+                .contains("keys.shop.example → dkim1.mandrillapp.com")
+        );
 
         snapshot.insert(
             Query::cname("keys.shop.example"),
@@ -401,7 +392,11 @@ mod tests {
         snapshot.insert(Query::cname("dkim1.other.example"), Answer::NoData);
         let result = evaluate(NAME, TARGET, DKIM, &snapshot);
         assert_eq!(result.status, RecordStatus::Fail);
-        assert!(result.message.contains("goes on"), "{}", result.message);
+        assert!(
+            result.message.en().contains("goes on"),
+            "{}",
+            result.message.en()
+        );
         let unknown = DnsSnapshot::new().with(
             "mte1._domainkey.shop.example",
             QueryType::Cname,

@@ -7,6 +7,7 @@ use base64::Engine;
 
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 use crate::answer::{DnsSnapshot, Query, normalize_name};
+use crate::text::{Text, codes};
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept, and the size it recommends.
 const MIN_RSA_BITS: usize = 1024;
@@ -28,10 +29,8 @@ pub fn evaluate_key(
         key.as_deref().unwrap_or("PUBLIC-KEY")
     );
     let expected = match &key {
-        Some(_) => template.clone(),
-        None => format!(
-            "one valid DKIM key (v=DKIM1; k={wanted_type}; p=…), the one the provider shows"
-        ),
+        Some(_) => codes::expect_txt(&template),
+        None => codes::dkim_expected_any(wanted_type),
     };
     let mut fix = Fix::txt(&name, &template);
     if key.is_none() {
@@ -45,11 +44,7 @@ pub fn evaluate_key(
         Err(unanswered) => return *unanswered,
     };
     if key.is_none() {
-        check.warnings.push(
-            "the exact record needs the provider's public key: give the profile's key \
-             parameter (e.g. dkim_key) to have it checked and spelled out"
-                .to_string(),
-        );
+        check.warnings.push(codes::dkim_key_not_given());
     }
     let keys: Vec<&String> = records
         .iter()
@@ -59,20 +54,16 @@ pub fn evaluate_key(
     match keys.as_slice() {
         [] if records.is_empty() => {
             check.status = RecordStatus::Missing;
-            check.message = format!("no DKIM key at {name}");
+            check.message = codes::dkim_missing(&name);
         }
         [] => {
             check.status = RecordStatus::Fail;
-            check.message = format!("the TXT record at {name} is not a DKIM key (no p= tag)");
+            check.message = codes::dkim_not_a_key(&name);
         }
         [record] => judge(&mut check, record, key.as_deref(), key_type),
         several => {
             check.status = RecordStatus::Fail;
-            check.message = format!(
-                "{name} has {} DKIM keys; receivers may use either, so signatures fail at \
-                 random (RFC 6376 §3.6.2.2): keep one",
-                several.len()
-            );
+            check.message = codes::dkim_several_keys(&name, several.len());
             if let Some(fix) = check.fix.take() {
                 let mut fix = fix.replacing(several[0]);
                 for other in &several[1..] {
@@ -86,7 +77,7 @@ pub fn evaluate_key(
         check.fix = None;
         check
             .warnings
-            .retain(|warning| !warning.starts_with("the exact record needs"));
+            .retain(|warning| warning.code != codes::dkim_key_not_given().code);
     }
     check
 }
@@ -107,7 +98,7 @@ fn judge(check: &mut RecordCheck, record: &str, key: Option<&str>, key_type: Opt
     let name = check.name.clone();
     let (problems, warnings, found_type, found_key) = key_facts(record);
     check.warnings.extend(warnings);
-    let fail = |check: &mut RecordCheck, message: String| {
+    let fail = |check: &mut RecordCheck, message: Text| {
         check.status = RecordStatus::Fail;
         check.message = message;
         if let Some(fix) = check.fix.take() {
@@ -115,49 +106,34 @@ fn judge(check: &mut RecordCheck, record: &str, key: Option<&str>, key_type: Opt
         }
     };
     if !problems.is_empty() {
-        fail(
-            check,
-            format!(
-                "the DKIM key at {name} is unusable: {}",
-                problems.join("; ")
-            ),
-        );
+        fail(check, codes::dkim_unusable(&name, problems));
         return;
     }
     if let Some(wanted) = key_type
         && found_type != wanted
     {
-        fail(
-            check,
-            format!("the key at {name} is k={found_type}; the provider signs with {wanted} keys"),
-        );
+        fail(check, codes::dkim_wrong_type(&name, &found_type, wanted));
         return;
     }
     if let Some(wanted) = key
         && found_key != wanted
     {
-        fail(
-            check,
-            format!(
-                "the key at {name} is not the provider's key: its p= differs from the one the \
-                 provider shows (an old or another account's key)"
-            ),
-        );
+        fail(check, codes::dkim_wrong_key(&name));
         return;
     }
-    check.message = format!("DKIM key at {name} ({found_type})");
+    check.message = codes::dkim_pass(&name, &found_type);
 }
 
 /// What RFC 6376 §3.6.1, RFC 8301 and RFC 8463 make of a key record: problems that make
 /// receivers reject it, warnings, the key type and the `p=` value.
-fn key_facts(record: &str) -> (Vec<String>, Vec<String>, String, String) {
+fn key_facts(record: &str) -> (Vec<Text>, Vec<Text>, String, String) {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let tags = match tag_list(record) {
         Ok(tags) => tags,
         Err(problem) => {
             return (
-                vec![format!("{problem} (RFC 6376 §3.2)")],
+                vec![codes::dkim_tag_list_problem(problem)],
                 warnings,
                 String::new(),
                 String::new(),
@@ -167,40 +143,29 @@ fn key_facts(record: &str) -> (Vec<String>, Vec<String>, String, String) {
     if let Some(position) = tags.iter().position(|(tag, _)| tag == "v")
         && (position != 0 || tags[position].1 != "DKIM1")
     {
-        problems.push("v= must come first and be DKIM1 (RFC 6376 §3.6.1)".to_string());
+        problems.push(codes::dkim_version_first());
     }
     let key_type = tag(&tags, "k").unwrap_or("rsa").to_ascii_lowercase();
     let public_key = tag(&tags, "p").unwrap_or_default().to_string();
     match tag(&tags, "p") {
-        None => problems.push("it has no p= tag (RFC 6376 §3.6.1)".to_string()),
-        Some("") => problems.push("p= is empty: the key is revoked (RFC 6376 §3.6.1)".to_string()),
+        None => problems.push(codes::dkim_no_p()),
+        Some("") => problems.push(codes::dkim_revoked()),
         Some(p) => match base64::engine::general_purpose::STANDARD.decode(p) {
-            Err(_) => problems.push("p= is not base64 (RFC 6376 §3.6.1)".to_string()),
+            Err(_) => problems.push(codes::dkim_not_base64()),
             Ok(der) => match key_type.as_str() {
                 "rsa" => match rsa_bits(&der) {
-                    None => problems.push("p= is not an RSA public key".to_string()),
-                    Some(bits) if bits < MIN_RSA_BITS => problems.push(format!(
-                        "an RSA key of {bits} bits: receivers ignore keys under {MIN_RSA_BITS} \
-                         bits (RFC 8301 §3.2)"
-                    )),
-                    Some(bits) if bits < RECOMMENDED_RSA_BITS => warnings.push(format!(
-                        "an RSA key of {bits} bits: RFC 8301 §3.2 asks signers for at least \
-                         {RECOMMENDED_RSA_BITS}"
-                    )),
+                    None => problems.push(codes::dkim_not_rsa()),
+                    Some(bits) if bits < MIN_RSA_BITS => {
+                        problems.push(codes::dkim_rsa_too_short(bits, MIN_RSA_BITS));
+                    }
+                    Some(bits) if bits < RECOMMENDED_RSA_BITS => {
+                        warnings.push(codes::dkim_rsa_short(bits, RECOMMENDED_RSA_BITS));
+                    }
                     Some(_) => {}
                 },
-                "ed25519" if der.len() != 32 => problems.push(format!(
-                    "an ed25519 key must be 32 bytes, this one is {} (RFC 8463 §4.2)",
-                    der.len()
-                )),
-                "ed25519" => warnings.push(
-                    "an ed25519 key: many receivers cannot verify ed25519 signatures yet; sign \
-                     with an RSA key too (RFC 8463 §5)"
-                        .to_string(),
-                ),
-                other => problems.push(format!(
-                    "k={other} is not a key type receivers know: rsa or ed25519 (RFC 8301, RFC 8463)"
-                )),
+                "ed25519" if der.len() != 32 => problems.push(codes::dkim_ed25519_size(der.len())),
+                "ed25519" => warnings.push(codes::dkim_ed25519_only()),
+                other => problems.push(codes::dkim_unknown_type(other)),
             },
         },
     }
@@ -209,27 +174,21 @@ fn key_facts(record: &str) -> (Vec<String>, Vec<String>, String, String) {
             .split(':')
             .any(|h| h.trim().eq_ignore_ascii_case("sha256"))
     {
-        problems.push(format!(
-            "h={hashes} does not allow sha256, and receivers refuse sha1 (RFC 8301 §3.1)"
-        ));
+        problems.push(codes::dkim_no_sha256(hashes));
     }
     if let Some(services) = tag(&tags, "s")
         && !services
             .split(':')
             .any(|service| matches!(service.trim(), "*" | "email"))
     {
-        problems.push(format!("s={services} is not for email (RFC 6376 §3.6.1)"));
+        problems.push(codes::dkim_not_email(services));
     }
     if tag(&tags, "t").is_some_and(|flags| {
         flags
             .split(':')
             .any(|flag| flag.trim().eq_ignore_ascii_case("y"))
     }) {
-        warnings.push(
-            "t=y: the key is in test mode, and receivers may treat its signatures as absent \
-             (RFC 6376 §3.6.1)"
-                .to_string(),
-        );
+        warnings.push(codes::dkim_testing());
     }
     (problems, warnings, key_type, public_key)
 }
@@ -247,7 +206,7 @@ pub fn rsa_bits(der: &[u8]) -> Option<usize> {
 
 /// A tag-list (RFC 6376 §3.2) as written: names kept exactly (tags are case-sensitive), values
 /// with folding white space removed. `Err` names the first syntax problem.
-pub fn tag_list(text: &str) -> Result<Vec<(String, String)>, String> {
+pub fn tag_list(text: &str) -> Result<Vec<(String, String)>, Text> {
     let mut tags: Vec<(String, String)> = Vec::new();
     let parts: Vec<&str> = text.split(';').collect();
     for (index, part) in parts.iter().enumerate() {
@@ -256,19 +215,19 @@ pub fn tag_list(text: &str) -> Result<Vec<(String, String)>, String> {
             if index + 1 == parts.len() {
                 continue;
             }
-            return Err("an empty tag between two ';'".to_string());
+            return Err(codes::tags_empty());
         }
         let Some((name, value)) = part.split_once('=') else {
-            return Err(format!("\"{part}\" is not a tag=value pair"));
+            return Err(codes::tags_not_a_pair(part));
         };
         let name = name.trim_end_matches(|c: char| c.is_ascii_whitespace());
         let name_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !name_ok {
-            return Err(format!("\"{name}\" is not a tag name"));
+            return Err(codes::tags_bad_name(name));
         }
         if tags.iter().any(|(seen, _)| seen == name) {
-            return Err(format!("tag {name}= appears twice"));
+            return Err(codes::tags_repeated(name));
         }
         let value: String = value.split_ascii_whitespace().collect();
         tags.push((name.to_string(), value));
@@ -363,9 +322,9 @@ mod tests {
             let result = judge(&[&record], None, None);
             assert_eq!(result.status, RecordStatus::Fail, "{record}");
             assert!(
-                result.message.contains(expected),
+                result.message.en().contains(expected),
                 "{expected:?}: {}",
-                result.message
+                result.message.en()
             );
         }
         let ed = judge(
@@ -374,7 +333,7 @@ mod tests {
             None,
         );
         assert_eq!(ed.status, RecordStatus::Pass, "{ed:#?}");
-        assert!(ed.warnings[0].contains("ed25519"));
+        assert!(ed.warnings[0].en().contains("ed25519"));
         let wrong_type = judge(
             &["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
             None,
@@ -383,7 +342,7 @@ mod tests {
         assert_eq!(wrong_type.status, RecordStatus::Fail);
         let testing = judge(&[&format!("v=DKIM1; t=y; p={strong}")], None, None);
         assert_eq!(testing.status, RecordStatus::Pass);
-        assert!(testing.warnings.iter().any(|w| w.starts_with("t=y")));
+        assert!(testing.warnings.iter().any(|w| w.en().starts_with("t=y")));
     }
 
     #[test]
@@ -391,7 +350,7 @@ mod tests {
         assert_eq!(judge(&[], None, None).status, RecordStatus::Missing);
         let other = judge(&["google-site-verification=abc"], None, None);
         assert_eq!(other.status, RecordStatus::Fail);
-        assert!(other.message.contains("not a DKIM key"));
+        assert!(other.message.en().contains("not a DKIM key"));
         let strong = strong();
         let one = format!("v=DKIM1; p={strong}");
         let two = format!("v=DKIM1; p={WEAK}");

@@ -16,6 +16,7 @@
 use super::{ActionKind, Fix, RecordCheck, RecordKind, RecordStatus};
 use crate::answer::{Answer, DnsSnapshot, Query};
 use crate::profile::PolicyLevel;
+use crate::text::{Text, codes};
 
 /// The record published when there is none: monitoring only, which the providers require.
 pub const DEFAULT_RECORD: &str = "v=DMARC1; p=none;";
@@ -93,9 +94,9 @@ struct Tag {
 pub struct Record {
     tags: Vec<Tag>,
     /// What makes the record unusable: receivers apply no DMARC (or only p=none).
-    pub errors: Vec<String>,
+    pub errors: Vec<Text>,
     /// What receivers ignore, with the default they use instead.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Text>,
     pub policy: Option<Policy>,
     pub subdomain_policy: Option<Policy>,
     /// Report addresses that are `mailto:` URIs: (tag, address domain).
@@ -106,10 +107,6 @@ pub struct Record {
     /// Tags that make OpenDMARC discard the record, with the default the fix sets instead.
     broken_tags: Vec<(String, &'static str)>,
 }
-
-/// Why OpenDMARC-based receivers matter, said once per error.
-const OPENDMARC_DISCARDS: &str = "OpenDMARC, and so Exim and the milter-based receivers, \
-    discard the whole record and apply no DMARC";
 
 /// Whether `value` is a non-empty, case-insensitive prefix of one of `words` (OpenDMARC reads
 /// `adkim=s`, `p=rej` or `rf=a` this way).
@@ -130,23 +127,16 @@ pub fn parse(record: &str) -> Record {
             continue;
         }
         let Some((name, value)) = text.split_once('=') else {
-            parsed.warnings.push(format!(
-                "\"{text}\" is not a tag=value pair; receivers ignore it (RFC 7489 §6.3)"
-            ));
+            parsed.warnings.push(codes::dmarc_not_a_pair(text));
             continue;
         };
         let name = name.trim_matches(is_wsp).to_ascii_lowercase();
         let value = value.trim_matches(is_wsp).to_string();
         if parsed.tags.iter().any(|tag| tag.name == name) {
-            let problem = format!("tag '{name}' appears twice");
             if name == "v" || name == "p" || name == "sp" {
-                parsed
-                    .errors
-                    .push(format!("{problem}, so its value is ambiguous"));
+                parsed.errors.push(codes::dmarc_repeated_policy_tag(&name));
             } else {
-                parsed
-                    .warnings
-                    .push(format!("{problem}; receivers may use either value"));
+                parsed.warnings.push(codes::dmarc_repeated_tag(&name));
             }
             continue;
         }
@@ -158,22 +148,12 @@ pub fn parse(record: &str) -> Record {
     }
     let names: Vec<&str> = parsed.tags.iter().map(|tag| tag.name.as_str()).collect();
     if names.first() != Some(&"v") {
-        parsed
-            .errors
-            .push("the record must start with v=DMARC1 (RFC 7489 §6.3)".to_string());
+        parsed.errors.push(codes::dmarc_version_first());
     }
     match names.iter().position(|name| *name == "p") {
-        None => parsed.errors.push(
-            "the required p= tag is missing (RFC 7489 §6.3): receivers apply no DMARC, or \
-             only p=none when rua= is valid (§6.6.3)"
-                .to_string(),
-        ),
+        None => parsed.errors.push(codes::dmarc_no_policy()),
         Some(1) => {}
-        Some(_) => parsed.errors.push(
-            "p= must be the second tag, right after v=DMARC1 (RFC 7489 §6.3); many receivers \
-             then ignore the policy"
-                .to_string(),
-        ),
+        Some(_) => parsed.errors.push(codes::dmarc_policy_second()),
     }
     let tags = parsed.tags.clone();
     for tag in &tags {
@@ -186,63 +166,51 @@ pub fn parse(record: &str) -> Record {
 fn check_tag(parsed: &mut Record, tag: &Tag) {
     let value = tag.value.as_str();
     let warnings_before = parsed.warnings.len();
-    let ignored = |default: &str| {
-        format!(
-            "'{}' is not a valid value: receivers ignore it and use {default} (RFC 7489 §6.3)",
-            tag.text
-        )
-    };
+    let ignored = |default: Text| codes::dmarc_ignored_value(&tag.text, default);
     check_value(parsed, tag, value, ignored);
     let ignores_value = parsed.warnings[warnings_before..]
         .iter()
-        .any(|warning| warning.contains("receivers ignore it and use"));
+        .any(|warning| warning.code == IGNORED_VALUE);
     if ignores_value {
         parsed.ignored_tags.push(tag.name.clone());
     }
 }
 
-fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&str) -> String) {
+/// The code of a tag value receivers ignore (they use the default instead).
+const IGNORED_VALUE: &str = "dmarc.ignored_value";
+
+fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(Text) -> Text) {
     match tag.name.as_str() {
         "v" => {}
         "p" => match Policy::parse(value) {
             Some(policy) => parsed.policy = Some(policy),
-            None => parsed.errors.push(format!(
-                "'{}' is not a valid policy (none, quarantine or reject): receivers apply no \
-                 DMARC, or only p=none when rua= is valid (RFC 7489 §6.6.3)",
-                tag.text
-            )),
+            None => parsed.errors.push(codes::dmarc_bad_policy(&tag.text)),
         },
         "sp" => match Policy::parse(value) {
             Some(policy) => parsed.subdomain_policy = Some(policy),
-            None => parsed.errors.push(format!(
-                "'{}' is not a valid subdomain policy: receivers treat the record as if p= \
-                 were invalid (RFC 7489 §6.6.3)",
-                tag.text
-            )),
+            None => parsed
+                .errors
+                .push(codes::dmarc_bad_subdomain_policy(&tag.text)),
         },
         "np" => {
             if Policy::parse(value).is_none() {
-                parsed.warnings.push(ignored("the sp= or p= policy"));
+                parsed.warnings.push(ignored(codes::dmarc_default_np()));
             }
         }
         // An empty value is skipped by OpenDMARC like a missing tag; RFC 7489 ignores it.
         "adkim" | "aspf" if !value.is_empty() && !prefix_of_any(value, &["relaxed", "strict"]) => {
-            parsed.errors.push(format!(
-                "'{}' is neither relaxed (r) nor strict (s): {OPENDMARC_DISCARDS}",
-                tag.text
-            ));
+            parsed.errors.push(codes::dmarc_bad_alignment(&tag.text));
             parsed.broken_tags.push((tag.name.clone(), "r"));
         }
         "adkim" | "aspf" => {
             if !matches!(value.to_ascii_lowercase().as_str(), "r" | "s") {
-                parsed.warnings.push(ignored("relaxed alignment (r)"));
+                parsed
+                    .warnings
+                    .push(ignored(codes::dmarc_default_relaxed()));
             }
         }
         "pct" if pct_out_of_range(value) => {
-            parsed.errors.push(format!(
-                "'{}' is not a percentage from 0 to 100: {OPENDMARC_DISCARDS}",
-                tag.text
-            ));
+            parsed.errors.push(codes::dmarc_bad_pct(&tag.text));
             parsed.broken_tags.push((tag.name.clone(), "100"));
         }
         "pct" => match value.parse::<u8>() {
@@ -250,23 +218,13 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
                 if pct <= 100 && value.len() <= 3 && value.bytes().all(|b| b.is_ascii_digit()) =>
             {
                 if pct < 100 {
-                    parsed.warnings.push(format!(
-                        "pct={pct}: the policy applies to only {pct}% of failing mail{}",
-                        if pct == 0 {
-                            "; pct=0 enforces nothing"
-                        } else {
-                            ""
-                        }
-                    ));
+                    parsed.warnings.push(codes::dmarc_partial_pct(pct));
                 }
             }
-            _ => parsed.warnings.push(ignored("pct=100")),
+            _ => parsed.warnings.push(ignored(codes::value("pct=100"))),
         },
         "ri" if !value.is_empty() && !value.bytes().all(|b| b.is_ascii_digit()) => {
-            parsed.errors.push(format!(
-                "'{}' is not a number of seconds: {OPENDMARC_DISCARDS}",
-                tag.text
-            ));
+            parsed.errors.push(codes::dmarc_bad_interval(&tag.text));
             parsed.broken_tags.push((tag.name.clone(), "86400"));
         }
         "ri" => {
@@ -276,7 +234,7 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
             if !valid {
                 parsed
                     .warnings
-                    .push(ignored("the default interval of 86400 seconds"));
+                    .push(ignored(codes::dmarc_default_interval()));
             }
         }
         "fo" => {
@@ -284,7 +242,7 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
                 .split(':')
                 .all(|option| matches!(option.trim_matches(is_wsp), "0" | "1" | "d" | "s"));
             if !valid {
-                parsed.warnings.push(ignored("fo=0"));
+                parsed.warnings.push(ignored(codes::value("fo=0")));
             }
         }
         "rf" if !value.is_empty()
@@ -293,10 +251,9 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
                 .map(|format| format.trim_matches(is_wsp))
                 .any(|format| !prefix_of_any(format, &["afrf", "iodef"])) =>
         {
-            parsed.errors.push(format!(
-                "'{}' names a report format other than afrf or iodef: {OPENDMARC_DISCARDS}",
-                tag.text
-            ));
+            parsed
+                .errors
+                .push(codes::dmarc_bad_report_format(&tag.text));
             parsed.broken_tags.push((tag.name.clone(), "afrf"));
         }
         "rf" => {
@@ -305,16 +262,12 @@ fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(&st
                 .iter()
                 .any(|format| format.eq_ignore_ascii_case("afrf"))
             {
-                parsed
-                    .warnings
-                    .push(ignored("rf=afrf, the only report format defined"));
+                parsed.warnings.push(ignored(codes::dmarc_default_afrf()));
             }
         }
         "rua" | "ruf" => check_uris(parsed, tag),
         "psd" | "t" => {}
-        unknown => parsed.warnings.push(format!(
-            "unknown tag '{unknown}' is ignored by receivers (RFC 7489 §6.3)"
-        )),
+        unknown => parsed.warnings.push(codes::dmarc_unknown_tag(unknown)),
     }
 }
 
@@ -353,12 +306,9 @@ fn check_uris(parsed: &mut Record, tag: &Tag) {
                 && size.len() - digits.len() <= 1
         });
         let Some((scheme, rest)) = address.split_once(':') else {
-            parsed.warnings.push(format!(
-                "{}=\"{uri}\" is not a URI (it needs a scheme such as mailto:): receivers \
-                 ignore it and send no {} reports there (RFC 7489 §6.4)",
-                tag.name,
-                report_kind(&tag.name)
-            ));
+            parsed
+                .warnings
+                .push(codes::dmarc_uri_no_scheme(&tag.name, uri));
             parsed.ignored_uris.push(uri.to_string());
             continue;
         };
@@ -371,20 +321,16 @@ fn check_uris(parsed: &mut Record, tag: &Tag) {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
         let characters_ok = address.bytes().all(|b| b.is_ascii_graphic());
         if !scheme_ok || !characters_ok || !size_ok || rest.is_empty() {
-            parsed.warnings.push(format!(
-                "{}=\"{uri}\" is not a valid URI: receivers ignore it (RFC 7489 §6.4)",
-                tag.name
-            ));
+            parsed
+                .warnings
+                .push(codes::dmarc_uri_invalid(&tag.name, uri));
             parsed.ignored_uris.push(uri.to_string());
             continue;
         }
         if !scheme.eq_ignore_ascii_case("mailto") {
-            parsed.warnings.push(format!(
-                "{}=\"{uri}\": receivers send {} reports only to mailto: addresses, so none \
-                 arrive there (RFC 7489 §6.2)",
-                tag.name,
-                report_kind(&tag.name)
-            ));
+            parsed
+                .warnings
+                .push(codes::dmarc_uri_not_mailto(&tag.name, uri));
             continue;
         }
         match rest.rsplit_once('@') {
@@ -394,17 +340,11 @@ fn check_uris(parsed: &mut Record, tag: &Tag) {
                     .report_domains
                     .push((tag.name.clone(), host.trim_end_matches('.').to_string()));
             }
-            _ => parsed.warnings.push(format!(
-                "{}=\"{uri}\" is not a mail address: receivers send no {} reports there",
-                tag.name,
-                report_kind(&tag.name)
-            )),
+            _ => parsed
+                .warnings
+                .push(codes::dmarc_uri_not_address(&tag.name, uri)),
         }
     }
-}
-
-fn report_kind(tag: &str) -> &'static str {
-    if tag == "rua" { "aggregate" } else { "failure" }
 }
 
 /// The record with every valid tag kept, in order, and only what is broken repaired: `v`
@@ -520,7 +460,7 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
         RecordKind::Dmarc,
         &own_name,
         "TXT",
-        "one valid v=DMARC1 record with p=none, quarantine or reject".to_string(),
+        codes::dmarc_expected(),
         Fix::txt(&own_name, DEFAULT_RECORD),
     );
     let own_records = match lookup(&mut check, snapshot, &own_name) {
@@ -547,26 +487,19 @@ pub fn evaluate(domain: &str, snapshot: &DnsSnapshot) -> RecordCheck {
     }
     check.status = RecordStatus::Missing;
     check.message = if organizational == domain {
-        format!("no DMARC record at {own_name}")
+        codes::dmarc_missing(&own_name)
     } else {
-        format!(
-            "no DMARC record at {own_name} nor at {}",
-            policy_name(&organizational)
-        )
+        codes::dmarc_missing_both(&own_name, policy_name(&organizational))
     };
     // A TXT record at _dmarc that is not DMARC: say what it is, so the customer sees why.
     if let Some(other) = own_records.first() {
         check.found = own_records.to_vec();
-        let what = if super::spf::is_spf_record(other) {
-            " (an SPF record, which belongs at the domain itself, not at _dmarc)"
+        let not_dmarc = if super::spf::is_spf_record(other) {
+            codes::dmarc_spf_at_dmarc(&own_name, other)
         } else {
-            ""
+            codes::dmarc_not_dmarc(&own_name, other)
         };
-        check.message = format!(
-            "{}; the TXT record at {own_name}, \"{other}\", is not a DMARC record{what}: a DMARC \
-             record starts with v=DMARC1",
-            check.message
-        );
+        check.message = check.message.clone().and(not_dmarc);
         if super::spf::is_spf_record(other)
             && let Some(fix) = check.fix.take()
         {
@@ -587,10 +520,7 @@ pub fn evaluate_at_least(
     let Some(min_policy) = min_policy else {
         return check;
     };
-    check.expected = format!(
-        "one valid v=DMARC1 record with p={} or stronger",
-        min_policy.as_str()
-    );
+    check.expected = codes::dmarc_expected_at_least(min_policy.as_str());
     if check.status != RecordStatus::Pass {
         if let Some(fix) = check.fix.take() {
             let value = with_policy(&fix.value, min_policy);
@@ -624,11 +554,7 @@ pub fn evaluate_at_least(
     };
     if level < min_policy {
         check.status = RecordStatus::Fail;
-        check.message = format!(
-            "the DMARC policy that applies is {}; the provider requires at least {}",
-            applied.as_str(),
-            min_policy.as_str()
-        );
+        check.message = codes::dmarc_policy_too_weak(applied.as_str(), min_policy.as_str());
         let name = check.name.clone();
         check.fix =
             Some(Fix::txt(&name, &with_policy(&repaired(record), min_policy)).replacing(record));
@@ -694,10 +620,7 @@ fn judge(
     check.found = records.iter().map(|record| record.to_string()).collect();
     if records.len() > 1 {
         check.status = RecordStatus::Fail;
-        check.message = format!(
-            "{name} has {} DMARC records; receivers then apply no DMARC at all (RFC 7489 §6.6.3)",
-            records.len()
-        );
+        check.message = codes::dmarc_several_records(name, records.len());
         // Keep the best record, repaired, so the customer's policy and reports survive.
         let keep = records
             .iter()
@@ -715,10 +638,7 @@ fn judge(
     check.warnings.extend(parsed.warnings.iter().cloned());
     if !parsed.errors.is_empty() {
         check.status = RecordStatus::Fail;
-        check.message = format!(
-            "DMARC record at {name} is invalid: {}",
-            parsed.errors.join("; ")
-        );
+        check.message = codes::dmarc_invalid(name, parsed.errors.clone());
         check.fix = Some(Fix::txt(name, &repaired(record)).replacing(record));
         return;
     }
@@ -731,18 +651,21 @@ fn judge(
             .map(Answer::records)
         {
             Some(Ok(records)) if !dmarc_records(records).is_empty() => {}
-            Some(Ok(_)) => check.warnings.push(format!(
-                "{tag} sends reports to {host}, another organization, which has not authorised \
-                 them: receivers send none until {host} publishes TXT \"v=DMARC1\" at \
-                 {authorization} (RFC 7489 §7.1)"
+            Some(Ok(_)) => check.warnings.push(codes::dmarc_reports_unauthorised(
+                tag,
+                &host,
+                &authorization,
             )),
-            Some(Err(failure)) => check.warnings.push(format!(
-                "could not tell whether {host} accepts reports for {policy_domain}: the lookup \
-                 of {authorization} failed ({failure})"
+            Some(Err(failure)) => check.warnings.push(codes::dmarc_reports_lookup_failed(
+                &host,
+                policy_domain,
+                &authorization,
+                super::failure_text(failure),
             )),
-            None => check.warnings.push(format!(
-                "{authorization} was not looked up, so whether {host} accepts reports for \
-                 {policy_domain} is unknown"
+            None => check.warnings.push(codes::dmarc_reports_not_looked_up(
+                &host,
+                policy_domain,
+                &authorization,
             )),
         }
     }
@@ -754,19 +677,12 @@ fn judge(
     .unwrap_or(Policy::None);
     let policy = applied.as_str();
     check.message = if inherited {
-        format!(
-            "no record at _dmarc of the domain itself; the organizational domain's record at \
-             {name} applies to it (policy {policy})"
-        )
+        codes::dmarc_inherited(name, policy)
     } else {
-        format!("DMARC record at {name} (policy {policy})")
+        codes::dmarc_pass(name, policy)
     };
     if applied == Policy::None {
-        check.warnings.push(
-            "policy none only monitors: receivers still deliver mail that fails DMARC, so it \
-             does not protect the domain from spoofing"
-                .to_string(),
-        );
+        check.warnings.push(codes::dmarc_policy_none());
     }
 }
 
@@ -786,9 +702,9 @@ pub enum MessagePolicy {
     /// No DMARC record: DMARC does not apply (result `none`).
     None,
     /// DNS did not answer: `temperror`, a later try may find the record.
-    TempError(String),
+    TempError(Text),
     /// A record that receivers cannot use: several records, or what OpenDMARC discards.
-    PermError(String),
+    PermError(Text),
     Found {
         /// Where the record is (`_dmarc.` the domain, or its organizational domain).
         name: String,
@@ -804,8 +720,9 @@ pub enum MessagePolicy {
 pub fn message_policy(domain: &str, snapshot: &DnsSnapshot) -> Result<MessagePolicy, Query> {
     let own = policy_name(domain);
     let failed = |name: &str, failure: &crate::answer::LookupFailure| {
-        MessagePolicy::TempError(format!(
-            "the DNS lookup of the DMARC record at {name} failed ({failure}): try again"
+        MessagePolicy::TempError(codes::dmarc_lookup_failed(
+            name,
+            super::failure_text(failure),
         ))
     };
     let found = match snapshot.get(&Query::txt(&own)) {
@@ -840,15 +757,16 @@ pub fn message_policy(domain: &str, snapshot: &DnsSnapshot) -> Result<MessagePol
         return Ok(MessagePolicy::None);
     };
     if records.len() > 1 {
-        return Ok(MessagePolicy::PermError(format!(
-            "{name} has {} DMARC records: receivers apply none of them (RFC 7489 §6.6.3)",
-            records.len()
+        return Ok(MessagePolicy::PermError(codes::dmarc_several_records(
+            &name,
+            records.len(),
         )));
     }
     let record = parse(records[0]);
     if let Some(error) = record.errors.first() {
-        return Ok(MessagePolicy::PermError(format!(
-            "the DMARC record at {name} is not usable: {error}"
+        return Ok(MessagePolicy::PermError(codes::dmarc_unusable(
+            &name,
+            error.clone(),
         )));
     }
     let at_organizational = name != policy_name(domain);

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use super::{RecordCheck, RecordStatus};
 use crate::answer::{DnsSnapshot, Dnssec, DnssecState, Query, normalize_name};
+use crate::text::codes;
 
 /// Gives `check` the DNSSEC status of the answers in `read`; a bogus one makes it `fail`
 /// (never `pass`, never `error`) with the cause and what to change. No status when none of
@@ -43,15 +44,13 @@ pub fn judge(check: &mut RecordCheck, read: &BTreeSet<Query>, snapshot: &DnsSnap
     let cause = worst
         .reason
         .clone()
-        .unwrap_or_else(|| "its DNSSEC signatures do not validate".to_string());
-    let judged = std::mem::take(&mut check.message);
+        .map_or_else(codes::dnssec_not_valid, codes::value);
+    let judged = check.message.clone();
     check.message = match check.status {
-        RecordStatus::Fail | RecordStatus::Missing if !judged.is_empty() => {
-            format!("DNSSEC: {cause}; besides: {judged}")
-        }
+        RecordStatus::Fail | RecordStatus::Missing => codes::dnssec_bogus_besides(cause, judged),
         _ => {
             check.fix = None;
-            format!("DNSSEC: {cause}")
+            codes::dnssec_bogus(cause)
         }
     };
     check.status = RecordStatus::Fail;
@@ -89,7 +88,7 @@ mod tests {
             RecordKind::Dmarc,
             "_dmarc.shop.example",
             "TXT",
-            "a DMARC record".into(),
+            crate::text::codes::expect_dmarc(),
             Fix::txt("_dmarc.shop.example", "v=DMARC1; p=none"),
         );
         check.fix = None;
@@ -103,7 +102,10 @@ mod tests {
         let mut check = passing();
         judge(&mut check, &read, &snapshot);
         assert_eq!(check.status, RecordStatus::Fail);
-        assert_eq!(check.message, "DNSSEC: signatures expired on 2026-11-20");
+        assert_eq!(
+            check.message.en(),
+            "DNSSEC: signatures expired on 2026-11-20"
+        );
         assert_eq!(check.dnssec.unwrap().state, DnssecState::Bogus);
     }
 

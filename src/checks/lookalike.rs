@@ -13,6 +13,7 @@
 //! (`spf::fix`, `cname`), with `edit_distance`.
 
 use super::{Answer, DnsSnapshot, Query, QueryType, RecordCheck, RecordKind, RecordStatus};
+use crate::text::{Arg, Text, codes};
 
 /// The label of the wildcard probe: a name under the record's parent that no one publishes.
 /// Fixed per domain, so every round of one check asks the same name.
@@ -45,6 +46,7 @@ struct Candidate {
     /// What makes a record found there the misplaced one (given the value found and the
     /// record's expected CNAME target, if it has one).
     test: fn(&str, Option<&str>) -> bool,
+    /// Why a record found there is misplaced: a selector of `lookalike.misplaced`.
     why: &'static str,
 }
 
@@ -86,15 +88,13 @@ fn candidates(kind: RecordKind, name: &str, record_type: &str, domain: &str) -> 
     let mut candidates = vec![Candidate {
         query: Query::new(&format!("{name}.{domain}"), query_type),
         test: any_record,
-        why: "the zone's name appended twice (a DNS panel adds the zone to the name it is \
-              given: give it the name without the domain)",
+        why: "doubled_zone",
     }];
     match kind {
         RecordKind::Dkim => {
             if let Some((selector, rest)) = name.split_once("._domainkey.") {
                 let without = format!("{selector}.{rest}");
-                let why = "the selector without _domainkey: receivers look for the key at \
-                           SELECTOR._domainkey.DOMAIN";
+                let why = "no_domainkey";
                 if query_type == QueryType::Cname {
                     candidates.push(Candidate {
                         query: Query::cname(&without),
@@ -111,8 +111,7 @@ fn candidates(kind: RecordKind, name: &str, record_type: &str, domain: &str) -> 
                     candidates.push(Candidate {
                         query: Query::txt(rest),
                         test: dkim_key,
-                        why: "the domain itself: receivers look for the key at \
-                              SELECTOR._domainkey.DOMAIN",
+                        why: "dkim_at_domain",
                     });
                 }
             }
@@ -122,15 +121,14 @@ fn candidates(kind: RecordKind, name: &str, record_type: &str, domain: &str) -> 
                 candidates.push(Candidate {
                     query: Query::txt(policy_domain),
                     test: dmarc,
-                    why: "the domain itself: receivers read DMARC only at _dmarc.DOMAIN",
+                    why: "dmarc_at_domain",
                 });
             }
         }
         RecordKind::Spf => candidates.push(Candidate {
             query: Query::txt(&format!("_spf.{name}")),
             test: spf,
-            why: "_spf, which nothing references: receivers read SPF only at the domain itself \
-                  (an _spf record counts only through include:_spf.DOMAIN)",
+            why: "spf_at_spf",
         }),
         _ => {}
     }
@@ -197,6 +195,17 @@ pub fn looks_like(kind: RecordKind, expected: Option<&str>, value: &str) -> bool
 }
 
 /// Adds what the look-alike queries found to a judged record.
+/// The target of the CNAME an `expected` asks for, if it asks for one.
+fn expected_cname(expected: &Text) -> Option<&str> {
+    if expected.code != codes::expect_cname("").code {
+        return None;
+    }
+    expected.args.iter().find_map(|(name, arg)| match arg {
+        Arg::Str(target) if *name == "target" => Some(target.as_str()),
+        _ => None,
+    })
+}
+
 pub fn annotate(check: &mut RecordCheck, domain: &str, snapshot: &DnsSnapshot) {
     match check.status {
         RecordStatus::Missing => {
@@ -204,8 +213,8 @@ pub fn annotate(check: &mut RecordCheck, domain: &str, snapshot: &DnsSnapshot) {
                 let Some(Answer::Records(values)) = snapshot.get(&candidate.query) else {
                     continue;
                 };
-                // The CNAME a delegation expects (its `expected` reads "CNAME to TARGET").
-                let target = check.expected.strip_prefix("CNAME to ");
+                // The CNAME a delegation expects (its `expected` names the target).
+                let target = expected_cname(&check.expected);
                 let misplaced: Vec<&String> = values
                     .iter()
                     .filter(|value| (candidate.test)(value, target))
@@ -214,19 +223,18 @@ pub fn annotate(check: &mut RecordCheck, domain: &str, snapshot: &DnsSnapshot) {
                     continue;
                 }
                 let at = &candidate.query.name;
-                check.message.push_str(&format!(
-                    "; it is published at {at} instead, {}",
-                    candidate.why
-                ));
-                check.warnings.push(format!(
-                    "found at the wrong name: {at} holds {} — move it to {}",
-                    misplaced
-                        .iter()
-                        .map(|value| format!("\"{value}\""))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    check.name
-                ));
+                check.message = check
+                    .message
+                    .clone()
+                    .and(codes::lookalike_misplaced(at, candidate.why));
+                let values = misplaced
+                    .iter()
+                    .map(|value| format!("\"{value}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                check
+                    .warnings
+                    .push(codes::lookalike_move(at, values, &check.name));
                 let record_type = candidate.query.query_type.to_string();
                 if let Some(fix) = check.fix.take() {
                     check.fix = Some(misplaced.iter().fold(fix, |fix, value| {
@@ -248,12 +256,9 @@ pub fn annotate(check: &mut RecordCheck, domain: &str, snapshot: &DnsSnapshot) {
             probed.sort();
             found.sort();
             if probed == found {
-                check.warnings.push(format!(
-                    "a wildcard answers for {}: {} (a name no one publishes) gets the same \
-                     answer, so this record passes by accident and changes with the wildcard; \
-                     publish it explicitly at {}",
-                    check.name, probe.name, check.name
-                ));
+                check
+                    .warnings
+                    .push(codes::lookalike_wildcard(&check.name, &probe.name));
             }
         }
         RecordStatus::Fail | RecordStatus::Error => {}

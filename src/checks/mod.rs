@@ -25,6 +25,7 @@ pub use crate::profile::RecordKind;
 use crate::profile::{
     Condition, Expectation, Profile, RecordTemplate, Requirement, TOKEN_PARAM, expand, placeholders,
 };
+use crate::text::{Arg, Text, codes};
 
 /// The verdict on one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,7 +76,7 @@ pub struct Fix {
     /// Set when there is nothing to change even though the record does not pass yet (it is
     /// on the zone's servers and waits for the resolvers' caches): what to tell the customer
     /// instead of "publish".
-    pub explanation: Option<String>,
+    pub explanation: Option<Text>,
 }
 
 /// What to do with one DNS record.
@@ -272,6 +273,17 @@ pub fn zone_line(record_type: &str, name: &str, value: &str) -> String {
     }
 }
 
+/// Why DNS gave no verdict, as a finding.
+pub fn failure_text(failure: &LookupFailure) -> Text {
+    match failure {
+        LookupFailure::Timeout => codes::dns_timeout(),
+        LookupFailure::ServFail => codes::dns_servfail(),
+        LookupFailure::Refused => codes::dns_refused(),
+        LookupFailure::Unreachable(servers) => codes::dns_unreachable(servers),
+        LookupFailure::Other(reason) => codes::dns_other(reason),
+    }
+}
+
 fn absolute(name: &str) -> String {
     format!("{}.", name.trim_end_matches('.'))
 }
@@ -283,11 +295,11 @@ pub struct RecordCheck {
     pub name: String,
     pub record_type: String,
     pub status: RecordStatus,
-    pub expected: String,
+    pub expected: Text,
     pub found: Vec<String>,
-    pub message: String,
+    pub message: Text,
     pub fix: Option<Fix>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Text>,
     /// When this check got no answer from DNS (`error`): the last conclusive verdict on the
     /// record and when it was reached, so an outage is told from a broken record.
     pub last_conclusive: Option<LastConclusive>,
@@ -313,7 +325,7 @@ impl RecordCheck {
         kind: RecordKind,
         name: &str,
         record_type: &str,
-        expected: String,
+        expected: Text,
         query: &Query,
         failure: &LookupFailure,
     ) -> Self {
@@ -324,7 +336,7 @@ impl RecordCheck {
             status: RecordStatus::Error,
             expected,
             found: Vec::new(),
-            message: format!("DNS lookup of {query} failed: {failure}"),
+            message: codes::dns_lookup_failed(query.to_string(), failure_text(failure)),
             fix: None,
             warnings: Vec::new(),
             last_conclusive: None,
@@ -336,13 +348,7 @@ impl RecordCheck {
 
     /// A new finding on `name`: status `pass` until the check says otherwise, with the fix to
     /// propose should it not pass.
-    pub fn new(
-        kind: RecordKind,
-        name: &str,
-        record_type: &str,
-        expected: String,
-        fix: Fix,
-    ) -> Self {
+    pub fn new(kind: RecordKind, name: &str, record_type: &str, expected: Text, fix: Fix) -> Self {
         RecordCheck {
             kind,
             name: name.to_string(),
@@ -350,7 +356,7 @@ impl RecordCheck {
             status: RecordStatus::Pass,
             expected,
             found: Vec::new(),
-            message: String::new(),
+            message: codes::record_as_expected(name),
             fix: Some(fix),
             warnings: Vec::new(),
             last_conclusive: None,
@@ -387,7 +393,7 @@ impl RecordCheck {
     /// bounded), so there is no verdict.
     fn not_looked_up(mut self, query: &Query) -> Self {
         self.status = RecordStatus::Error;
-        self.message = format!("{query} was not looked up");
+        self.message = codes::dns_not_looked_up(query.to_string());
         self.fix = None;
         self
     }
@@ -591,7 +597,7 @@ impl<'a> Plan<'a> {
                 Some(index) => {
                     let mut chosen = judged[index].clone();
                     if judged.len() > 1 && chosen.iter().any(|r| r.status != RecordStatus::Pass) {
-                        let others: Vec<String> = applicable
+                        let others: Vec<Text> = applicable
                             .alternatives
                             .iter()
                             .enumerate()
@@ -599,10 +605,10 @@ impl<'a> Plan<'a> {
                             .map(|(_, alternative)| describe_alternative(alternative))
                             .collect();
                         for record in &mut chosen {
-                            record.message.push_str(&format!(
-                                "; also accepted instead: {}",
-                                others.join("; or ")
-                            ));
+                            record.message = record
+                                .message
+                                .clone()
+                                .and(codes::record_also_accepted(Arg::any(others.clone())));
                         }
                     }
                     chosen
@@ -646,26 +652,24 @@ fn choose(judged: &[Vec<RecordCheck>]) -> Option<usize> {
         })
 }
 
-/// An alternative in words: `TXT DKIM key at k1._domainkey.shop.example`.
-fn describe_alternative(alternative: &[Expanded<'_>]) -> String {
-    alternative
+/// An alternative as a finding: `a TXT DKIM key at k1._domainkey.shop.example`.
+fn describe_alternative(alternative: &[Expanded<'_>]) -> Text {
+    let records = alternative
         .iter()
         .map(|record| match record.expect {
             Expectation::DkimCname(_) | Expectation::Cname(_) => {
-                format!("CNAME {} → {}", record.name, record.values[0])
+                codes::alternative_cname(&record.name, &record.values[0])
             }
-            Expectation::DkimKey { .. } => format!("a TXT DKIM key at {}", record.name),
-            Expectation::Mx(_) => format!("MX {} at {}", record.values.join(", "), record.name),
-            Expectation::SpfInclude(include) => {
-                format!("SPF at {} authorising {include}", record.name)
-            }
+            Expectation::DkimKey { .. } => codes::alternative_dkim_key(&record.name),
+            Expectation::Mx(_) => codes::alternative_mx(&record.name, record.values.join(", ")),
+            Expectation::SpfInclude(include) => codes::alternative_spf(&record.name, include),
             Expectation::Txt(_) | Expectation::VerificationTxt(_) => {
-                format!("TXT \"{}\" at {}", record.values[0], record.name)
+                codes::alternative_txt(&record.name, &record.values[0])
             }
-            Expectation::Dmarc { .. } => format!("DMARC at {}", record.name),
+            Expectation::Dmarc { .. } => codes::alternative_dmarc(&record.name),
         })
-        .collect::<Vec<_>>()
-        .join(" and ")
+        .collect();
+    codes::alternative(Arg::all(records))
 }
 
 /// A requirement no alternative of which could be filled in: the registration lacks a
@@ -695,10 +699,8 @@ fn unfillable(requirement: &Requirement, plan: &Plan<'_>) -> RecordCheck {
     );
     check.status = RecordStatus::Fail;
     check.fix = None;
-    check.message = format!(
-        "cannot be checked: the registration does not give the parameter {}",
-        needed.first().map(String::as_str).unwrap_or("it needs")
-    );
+    check.message =
+        codes::record_parameter_missing(needed.first().map(String::as_str).unwrap_or_default());
     check
 }
 
@@ -926,11 +928,11 @@ required = false
         assert_eq!(report.records[0].name, "k1._domainkey.shop.example");
         assert_eq!(report.records[0].status, RecordStatus::Missing);
         assert!(
-            report.records[0].message.contains(
+            report.records[0].message.en().contains(
                 "also accepted instead: CNAME a1._domainkey.shop.example → a1.dkim.provider.example"
             ),
             "{}",
-            report.records[0].message
+            report.records[0].message.en()
         );
         // A wrong CNAME is nearer than an absent key: it is the one shown.
         let wrong = DnsSnapshot::new().with(
@@ -975,9 +977,9 @@ required = false
         let report = Plan::new(&domain, &profile, None).evaluate(&DnsSnapshot::new());
         assert_eq!(report.records[0].status, RecordStatus::Fail);
         assert!(
-            report.records[0].message.contains("parameter code"),
+            report.records[0].message.en().contains("parameter code"),
             "{}",
-            report.records[0].message
+            report.records[0].message.en()
         );
         assert!(!report.ready);
     }

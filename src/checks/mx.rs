@@ -3,6 +3,7 @@
 
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 use crate::answer::{DnsSnapshot, Query, QueryType, mx_parts, normalize_name};
+use crate::text::{Text, codes};
 
 /// The preference proposed when the profile gives none.
 const DEFAULT_PREFERENCE: u16 = 10;
@@ -33,7 +34,7 @@ pub fn evaluate(
         RecordKind::Mx,
         &name,
         "MX",
-        format!("MX {}", shown(&wanted).join(", ")),
+        codes::expect_mx(shown(&wanted).join(", ")),
         Fix::mx(&name, &shown(&wanted)),
     );
     let query = Query::new(&name, QueryType::Mx);
@@ -51,7 +52,7 @@ pub fn evaluate(
     check.found = records.to_vec();
     if found.is_empty() {
         check.status = RecordStatus::Missing;
-        check.message = format!("no MX record at {name}");
+        check.message = codes::mx_missing(&name);
         return check;
     }
     let fix_with_removals = |check: &mut RecordCheck, extra: &[&String]| {
@@ -67,10 +68,7 @@ pub fn evaluate(
     };
     if found.iter().any(|(_, host)| host.is_empty()) {
         check.status = RecordStatus::Fail;
-        check.message = format!(
-            "{name} publishes a null MX (\"0 .\", RFC 7505): it accepts no mail, so bounces to it \
-             are lost"
-        );
+        check.message = codes::mx_null(&name);
         fix_with_removals(&mut check, &[]);
         return check;
     }
@@ -88,16 +86,13 @@ pub fn evaluate(
         let mut parts = Vec::new();
         if !absent.is_empty() {
             let hosts: Vec<&str> = absent.iter().map(|(_, host)| host.as_str()).collect();
-            parts.push(format!("{name} has no MX to {}", hosts.join(", ")));
+            parts.push(codes::mx_absent(&name, hosts.join(", ")));
         }
         if !extra.is_empty() {
             let hosts: Vec<&str> = extra.iter().map(|host| host.as_str()).collect();
-            parts.push(format!(
-                "{name} also lists {}: mail for it may go there instead of the provider",
-                hosts.join(", ")
-            ));
+            parts.push(codes::mx_extra(&name, hosts.join(", ")));
         }
-        check.message = parts.join("; ");
+        check.message = Text::join(parts).unwrap_or_else(|| codes::mx_missing(&name));
         fix_with_removals(&mut check, &extra);
         return check;
     }
@@ -109,12 +104,12 @@ pub fn evaluate(
         if let Some((Some(found), _)) = found.iter().find(|(_, found)| *found == host)
             && found != preference
         {
-            check.warnings.push(format!(
-                "{host} has preference {found}; the provider asks for {preference}"
-            ));
+            check
+                .warnings
+                .push(codes::mx_preference(&host, *found, *preference));
         }
     }
-    check.message = format!("{name} has the provider's MX hosts");
+    check.message = codes::mx_pass(&name);
     check.fix = None;
     check
 }
@@ -146,7 +141,7 @@ mod tests {
         assert!(result.warnings.is_empty());
         let result = judge(mx(&["20 feedback-smtp.eu-west-1.amazonses.com"]));
         assert_eq!(result.status, RecordStatus::Pass);
-        assert!(result.warnings[0].contains("preference 20"));
+        assert!(result.warnings[0].en().contains("preference 20"));
     }
 
     #[test]
@@ -171,11 +166,11 @@ mod tests {
             "20 mx.other.example",
         ]));
         assert_eq!(extra.status, RecordStatus::Fail);
-        assert!(extra.message.contains("also lists mx.other.example"));
+        assert!(extra.message.en().contains("also lists mx.other.example"));
         for record in ["0 .", "0 "] {
             let null = judge(mx(&[record]));
             assert_eq!(null.status, RecordStatus::Fail);
-            assert!(null.message.contains("null MX"));
+            assert!(null.message.en().contains("null MX"));
             let removal = &null.fix.unwrap().actions[1];
             assert_eq!(removal.zone, "mail.shop.example. IN MX 0 .");
         }

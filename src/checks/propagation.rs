@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::{DnsSnapshot, DomainReport, Query, QueryType, RecordCheck, RecordStatus};
 pub use crate::answer::ServerProblem;
+use crate::text::{Text, codes};
 
 /// What the views' agreement says of one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +57,7 @@ pub struct ServerVerdict {
     pub serial: Option<u32>,
     /// For `error`: why it gave no verdict (not asked, no answer within the budget, nothing
     /// listens, does not serve the zone, or the record's own lookup failure).
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
 }
 
 /// The resolver's verdict on a record and how long it may keep the answer it holds.
@@ -134,9 +135,8 @@ pub fn judge<'z>(
                 let bogus = seen.is_some_and(is_bogus);
                 let reason =
                     (status == RecordStatus::Error || bogus).then(|| match &server.serial {
-                        Err(problem) if !bogus => problem.to_string(),
-                        _ => seen
-                            .map_or_else(|| "no answer".to_string(), |seen| seen.message.clone()),
+                        Err(problem) if !bogus => server_problem(problem),
+                        _ => seen.map_or_else(codes::server_no_answer, |seen| seen.message.clone()),
                     });
                 ServerVerdict {
                     name: server.name.clone(),
@@ -157,13 +157,12 @@ pub fn judge<'z>(
                         .dnssec
                         .as_ref()
                         .and_then(|dnssec| dnssec.reason.clone())
-                        .unwrap_or_else(|| "its signatures do not validate".to_string());
-                    record.warnings.push(format!(
-                        "{} ({}) serves {} with DNSSEC that does not validate: {cause}; \
-                         receivers whose resolvers pick it get SERVFAIL",
-                        verdict.name,
-                        verdict.address.ip(),
-                        record.name
+                        .map_or_else(codes::dnssec_not_valid, codes::value);
+                    record.warnings.push(codes::server_bogus(
+                        &verdict.name,
+                        verdict.address.ip().to_string(),
+                        &record.name,
+                        cause,
                     ));
                 }
             }
@@ -172,11 +171,10 @@ pub fn judge<'z>(
         // instead of the record: named on every record of its zone, the verdict unchanged.
         for server in &servers {
             if let Err(problem @ ServerProblem::Lame { .. }) = &server.serial {
-                record.warnings.push(format!(
-                    "{} ({}) {problem}: receivers that pick it get no answer; remove it from \
-                     the zone's NS records or have it serve the zone",
-                    server.name,
-                    server.address.ip()
+                record.warnings.push(codes::server_lame(
+                    &server.name,
+                    server.address.ip().to_string(),
+                    server_problem(problem),
                 ));
             }
         }
@@ -196,27 +194,19 @@ pub fn judge<'z>(
             .iter()
             .all(|seen| seen.status == first.status && same_found(seen, first));
         let state = if !agree {
-            let views: Vec<String> = servers
+            let views: Vec<Text> = servers
                 .iter()
                 .zip(&verdicts)
                 .map(|(server, verdict)| {
-                    let serial = server
-                        .serial
-                        .as_ref()
-                        .map_or("no serial".to_string(), |serial| format!("serial {serial}"));
-                    format!(
-                        "{} ({}, {serial}): {}",
-                        server.name,
-                        server.address.ip(),
-                        verdict.status.as_str()
-                    )
+                    let address = server.address.ip().to_string();
+                    let status = verdict.status.as_str();
+                    match &server.serial {
+                        Ok(serial) => codes::server_view(&server.name, address, *serial, status),
+                        Err(_) => codes::server_view_no_serial(&server.name, address, status),
+                    }
                 })
                 .collect();
-            record.warnings.push(format!(
-                "the zone's servers disagree on this record — {}; a secondary may not have \
-                 the latest zone yet",
-                views.join("; ")
-            ));
+            record.warnings.push(codes::propagation_inconsistent(views));
             PropagationState::Inconsistent
         } else if first.status == RecordStatus::Pass {
             if record.status == RecordStatus::Pass {
@@ -226,11 +216,10 @@ pub fn judge<'z>(
             }
         } else {
             if record.status == RecordStatus::Pass {
-                record.warnings.push(format!(
-                    "the zone's servers no longer publish this record as it passes here: the \
-                     resolver serves a cached answer{}, and receivers will stop seeing it",
-                    ttl.map_or(String::new(), |ttl| format!(" for up to {ttl} s more"))
-                ));
+                record.warnings.push(match ttl {
+                    Some(ttl) => codes::propagation_withdrawn_for(ttl),
+                    None => codes::propagation_withdrawn(),
+                });
             }
             PropagationState::NotPublished
         };
@@ -244,28 +233,18 @@ pub fn judge<'z>(
             // doubt a record that is right.
             fix.actions.clear();
             fix.explanation = Some(match expected_at {
-                Some(at) => format!(
-                    "Nothing to change: the record is already on all of the zone's servers. \
-                     Receivers will see it once their resolvers' cached answer expires, by \
-                     about {}.",
-                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                Some(at) => codes::propagation_nothing_to_change_by(
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 ),
-                None => "Nothing to change: the record is already on all of the zone's \
-                         servers. Receivers will see it once their resolvers' cached answer \
-                         expires."
-                    .to_string(),
+                None => codes::propagation_nothing_to_change(),
             });
         }
         if state == PropagationState::Propagating {
             record.warnings.push(match expected_at {
-                Some(at) => format!(
-                    "published on the zone's servers; the resolver still serves an older answer \
-                     until about {}",
-                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                Some(at) => codes::propagation_propagating_until(
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 ),
-                None => {
-                    "published on the zone's servers; the resolver does not see it yet".to_string()
-                }
+                None => codes::propagation_propagating(),
             });
         }
         record.propagation = Some(Propagation {
@@ -277,6 +256,21 @@ pub fn judge<'z>(
             },
             expected_at,
         });
+    }
+}
+
+/// Why an authoritative server gave no verdict, as a finding.
+pub fn server_problem(problem: &ServerProblem) -> Text {
+    match problem {
+        ServerProblem::HeldBack { since } => {
+            codes::server_held_back(since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        }
+        ServerProblem::NoAnswer { waited } => {
+            codes::server_timed_out(u64::try_from(waited.as_millis()).unwrap_or(u64::MAX))
+        }
+        ServerProblem::PortClosed { port } => codes::server_port_closed(*port),
+        ServerProblem::Lame { apex, answered } => codes::server_not_serving(apex, answered),
+        ServerProblem::Other(reason) => codes::dns_other(reason),
     }
 }
 
@@ -331,13 +325,13 @@ mod tests {
             RecordKind::Dmarc,
             name,
             "TXT",
-            "a DMARC record".into(),
+            crate::text::codes::expect_dmarc(),
             Fix::txt(name, "v=DMARC1; p=none"),
         );
         let cause = "signatures on TXT _dmarc.shop.example expired on 2026-11-20 00:00 UTC";
         check.status = status;
         if state == DnssecState::Bogus {
-            check.message = format!("DNSSEC: {cause}");
+            check.message = crate::text::codes::dnssec_bogus(cause);
         }
         check.dnssec = Some(Dnssec::new(
             state,
@@ -384,10 +378,13 @@ mod tests {
         );
         let record = &resolver.records[0];
         assert!(
-            record.warnings.iter().any(|warning| warning.starts_with(
-                "ns2.shop.example (192.0.2.2) serves _dmarc.shop.example with DNSSEC that does \
+            record
+                .warnings
+                .iter()
+                .any(|warning| warning.en().starts_with(
+                    "ns2.shop.example (192.0.2.2) serves _dmarc.shop.example with DNSSEC that does \
                  not validate: signatures on TXT _dmarc.shop.example expired on 2026-11-20"
-            )),
+                )),
             "{:?}",
             record.warnings
         );
@@ -396,8 +393,9 @@ mod tests {
         assert!(
             verdicts[1]
                 .reason
-                .as_deref()
+                .as_ref()
                 .unwrap()
+                .en()
                 .contains("expired on 2026-11-20"),
             "{verdicts:?}"
         );

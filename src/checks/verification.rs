@@ -3,6 +3,7 @@
 
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 use crate::answer::{DnsSnapshot, Query};
+use crate::text::codes;
 
 /// Judges the ownership record: a TXT at `name` equal to `expected_value` (the profile's
 /// `template` with the parameters filled in). A TXT of the same template with another value is
@@ -23,7 +24,7 @@ pub fn evaluate(
         kind,
         domain,
         "TXT",
-        expected_value.clone(),
+        codes::expect_txt(&expected_value),
         Fix::txt(domain, &expected_value),
     );
     let query = Query::txt(domain);
@@ -34,9 +35,9 @@ pub fn evaluate(
     if records.iter().any(|record| record.trim() == expected_value) {
         check.found = vec![expected_value];
         check.message = if kind == RecordKind::Verification {
-            "ownership record is published".to_string()
+            codes::verification_pass(domain)
         } else {
-            format!("{domain} has the TXT record")
+            codes::txt_pass(domain)
         };
         check.fix = None;
         return check;
@@ -54,15 +55,14 @@ pub fn evaluate(
         .collect();
     if similar.is_empty() {
         check.status = RecordStatus::Missing;
-        check.message = format!("no {expected_value} TXT record at {domain}");
+        check.message = codes::txt_missing(&expected_value, domain);
     } else {
         check.status = RecordStatus::Fail;
-        let what = if kind == RecordKind::Verification {
-            "an ownership record with another token"
+        check.message = if kind == RecordKind::Verification {
+            codes::verification_other_token(domain, similar.join(", "))
         } else {
-            "a record of the same form with another value"
+            codes::txt_other_value(domain, similar.join(", "))
         };
-        check.message = format!("{domain} has {what}: {}", similar.join(", "));
         check.found = similar;
     }
     check

@@ -201,8 +201,8 @@ fn column_width(
 /// The lines under a record's row: what is wrong, the fix and the warnings.
 fn details(out: &mut String, record: &RecordCheck, style: Style) {
     if record.status != RecordStatus::Pass {
-        let _ = writeln!(out, "{INDENT}{}", record.message);
-        let _ = writeln!(out, "{INDENT}expected: {}", record.expected);
+        let _ = writeln!(out, "{INDENT}{}", record.message.en());
+        let _ = writeln!(out, "{INDENT}expected: {}", record.expected.en());
         if !record.required {
             let _ = writeln!(
                 out,
@@ -213,7 +213,12 @@ fn details(out: &mut String, record: &RecordCheck, style: Style) {
     if let Some(fix) = &record.fix {
         // Each change as a zone-file line, ready to paste into a zone or to read into a panel.
         if let Some(explanation) = &fix.explanation {
-            let _ = writeln!(out, "{INDENT}{} {explanation}", style.paint("fix:", "1"));
+            let _ = writeln!(
+                out,
+                "{INDENT}{} {}",
+                style.paint("fix:", "1"),
+                explanation.en()
+            );
         } else if fix.actions.is_empty() {
             let _ = writeln!(
                 out,
@@ -234,7 +239,12 @@ fn details(out: &mut String, record: &RecordCheck, style: Style) {
         }
     }
     for warning in &record.warnings {
-        let _ = writeln!(out, "{INDENT}{} {warning}", style.paint("warning:", "33"));
+        let _ = writeln!(
+            out,
+            "{INDENT}{} {}",
+            style.paint("warning:", "33"),
+            warning.en()
+        );
     }
 }
 
@@ -284,9 +294,9 @@ mod tests {
             name: name.into(),
             record_type: "TXT".into(),
             status,
-            expected: "something".into(),
+            expected: crate::text::codes::value("something"),
             found: vec!["v=spf1 a -all".into()],
-            message: "SPF record does not include spf.mandrillapp.com".into(),
+            message: crate::text::codes::spf_include_missing("spf.mandrillapp.com"),
             fix: (status != RecordStatus::Pass)
                 .then(|| Fix::txt(name, "v=spf1 a include:spf.mandrillapp.com -all")),
             warnings: vec![],

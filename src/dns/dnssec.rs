@@ -39,6 +39,7 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use super::transport::{ExchangeError, Transport};
 use crate::answer::{Dnssec, DnssecState};
+use crate::text::{Text, codes};
 
 /// Chain answers (DNSKEY, DS, NS) kept at once; the oldest half is dropped beyond it.
 const CHAIN_CACHE_ENTRIES: usize = 20_000;
@@ -556,7 +557,7 @@ impl Validator {
     /// Fetches the DNSKEY set of each anchored name and builds the validator from the keys
     /// the anchors name; or says why nothing can be validated.
     async fn find_anchor_keys(&self) -> (Readiness, Duration) {
-        let not_ready = |reason: String, warning: Option<String>| {
+        let not_ready = |reason: String, warning: Option<Text>| {
             let mut status = Dnssec::new(
                 DnssecState::Indeterminate,
                 Some(".".to_string()),
@@ -601,13 +602,7 @@ impl Validator {
                     "the DNS resolver strips DNSSEC signatures (no RRSIG in answers asked \
                      with DO)"
                         .to_string(),
-                    Some(
-                        "DNSSEC could not be checked: the DNS resolver sendercheck asks strips \
-                         the signatures (RRSIG), so sendercheck cannot tell whether validating \
-                         receivers can read this record; point sendercheck at a resolver that \
-                         passes DNSSEC records on, or turn the check off with --no-dnssec"
-                            .to_string(),
-                    ),
+                    Some(codes::dnssec_resolver_strips()),
                 );
             }
             ttl = ttl.min(
@@ -640,11 +635,10 @@ impl Validator {
                         "no DNSKEY of {shown} (key tags {tags}) matches {}",
                         self.anchors.source
                     ),
-                    Some(format!(
-                        "DNSSEC could not be checked: the DNS resolver's keys for {shown} (key \
-                         tags {tags}) match none of {}; fix [dns] trust_anchors, or turn the \
-                         check off with --no-dnssec",
-                        self.anchors.source
+                    Some(codes::dnssec_anchors_mismatch(
+                        &shown,
+                        &tags,
+                        self.anchors.source.to_string(),
                     )),
                 );
             }

@@ -373,7 +373,8 @@ fn signature_problem(value: &[u8]) -> Option<String> {
         Ok(tags) => tags,
         Err(problem) => {
             return Some(format!(
-                "malformed DKIM-Signature: {problem} (RFC 6376 §3.2)"
+                "malformed DKIM-Signature: {} (RFC 6376 §3.2)",
+                problem.en()
             ));
         }
     };
@@ -412,7 +413,8 @@ fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<String>
         Ok(tags) => tags,
         Err(problem) => {
             return Some(format!(
-                "bad key record at {name}: {problem} (RFC 6376 §3.2)"
+                "bad key record at {name}: {} (RFC 6376 §3.2)",
+                problem.en()
             ));
         }
     };

@@ -20,6 +20,7 @@ use crate::checks::dmarc::{self, MessagePolicy, organizational_domain};
 use crate::checks::spf::eval::{Identity, SpfResult, check_host_as};
 use crate::checks::{DnsSnapshot, Query, QueryType};
 use crate::dns::Resolver;
+use crate::text::codes;
 use dkim::{DkimVerdict, KeyAnswers, MessageError};
 
 /// Rounds of SPF lookups (includes, redirects, a, mx): RFC 7208's limits end an evaluation
@@ -424,7 +425,7 @@ async fn spf_identity(
             None => format!("DNS failed while evaluating the SPF of {domain}: try again"),
         },
         SpfResult::PermError => match &evaluation.problem {
-            Some(problem) => problem.message.clone(),
+            Some(problem) => problem.message.en(),
             None => format!(
                 "the SPF of {domain} needs more lookups than a receiver makes: it cannot be \
                  evaluated"
@@ -446,12 +447,8 @@ async fn dmarc_policy(resolver: &Resolver, keys: &KeyAnswers, from_domain: &str)
             }
         }
     }
-    dmarc::message_policy(from_domain, &snapshot).unwrap_or_else(|query| {
-        MessagePolicy::TempError(format!(
-            "the DMARC record at {} was not fetched",
-            query.name
-        ))
-    })
+    dmarc::message_policy(from_domain, &snapshot)
+        .unwrap_or_else(|query| MessagePolicy::TempError(codes::dmarc_not_fetched(query.name)))
 }
 
 /// Whether `domain` aligns with the From domain (RFC 7489 §3.1): the same name, or (relaxed)
@@ -499,11 +496,11 @@ fn judge_dmarc(
         }
         MessagePolicy::TempError(reason) => {
             dmarc.result = DmarcResult::Temperror;
-            dmarc.reason = reason;
+            dmarc.reason = reason.en();
         }
         MessagePolicy::PermError(reason) => {
             dmarc.result = DmarcResult::Permerror;
-            dmarc.reason = reason;
+            dmarc.reason = reason.en();
         }
         MessagePolicy::Found { policy, .. } => {
             dmarc.policy = Some(policy.as_str().to_string());

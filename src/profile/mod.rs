@@ -12,6 +12,8 @@ mod file;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::text::{Text, codes};
+
 pub use file::{ConfiguredProfile, DkimSelector, ProfileError, RawProfile};
 
 /// The parameter that holds the ownership token (`verification_token`, `--token`).
@@ -151,31 +153,25 @@ impl Expectation {
     }
 
     /// What must hold, in words, with templates unexpanded (the profile listing).
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Text {
         match self {
-            Expectation::SpfInclude(include) => {
-                format!("an SPF record that authorises {include}")
-            }
+            Expectation::SpfInclude(include) => codes::expect_spf(include),
             Expectation::DkimCname(target) | Expectation::Cname(target) => {
-                format!("CNAME to {target}")
+                codes::expect_cname(target)
             }
-            Expectation::DkimKey { key, key_type } => {
-                let of_type = key_type
-                    .as_ref()
-                    .map(|t| format!(" of type {t}"))
-                    .unwrap_or_default();
-                match key {
-                    Some(key) => {
-                        format!("a DKIM key{of_type} with p={key} (any valid key when not given)")
-                    }
-                    None => format!("a valid DKIM key{of_type}"),
-                }
+            Expectation::DkimKey { key, key_type } => match (key, key_type) {
+                (Some(key), None) => codes::expect_dkim_key(key),
+                (Some(key), Some(t)) => codes::expect_dkim_key_typed(key, t),
+                (None, None) => codes::expect_dkim_any_key(),
+                (None, Some(t)) => codes::expect_dkim_any_key_typed(t),
+            },
+            Expectation::Mx(hosts) => codes::expect_mx(describe_hosts(hosts)),
+            Expectation::Txt(value) | Expectation::VerificationTxt(value) => {
+                codes::expect_txt(value)
             }
-            Expectation::Mx(hosts) => format!("MX {}", describe_hosts(hosts)),
-            Expectation::Txt(value) | Expectation::VerificationTxt(value) => value.clone(),
             Expectation::Dmarc { min_policy } => match min_policy {
-                Some(policy) => format!("a valid DMARC record with at least p={}", policy.as_str()),
-                None => "a valid DMARC record".to_string(),
+                Some(policy) => codes::expect_dmarc_policy(policy.as_str()),
+                None => codes::expect_dmarc(),
             },
         }
     }

@@ -353,7 +353,7 @@ mod tests {
             crate::checks::RecordKind::Mx,
             "a.example",
             "MX",
-            "MX 10 mx.example.net".to_string(),
+            crate::text::codes::expect_mx("10 mx.example.net"),
             crate::checks::Fix::mx("a.example", &["10 mx.example.net".to_string()]),
         );
         with_records.records = vec![check; 5];

@@ -7,6 +7,8 @@
 //! version instead of misreading them. Version 3 adds `propagation` (absent: none), so version
 //! 1 and 2 rows read as version 3.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -15,9 +17,10 @@ use crate::checks::{
     ActionKind, Dnssec, DnssecState, Fix, FixAction, LastConclusive, RecordCheck, RecordKind,
     RecordStatus,
 };
+use crate::text::{Arg, Join, Text, codes};
 
 /// The format rows are written in.
-pub const RECORDS_VERSION: i64 = 3;
+pub const RECORDS_VERSION: i64 = 4;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,11 +58,11 @@ struct RecordV1 {
     #[serde(rename = "type")]
     record_type: String,
     status: StatusV1,
-    expected: String,
+    expected: TextV4,
     found: Vec<String>,
-    message: String,
+    message: TextV4,
     fix: Option<FixV1>,
-    warnings: Vec<String>,
+    warnings: Vec<TextV4>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_conclusive: Option<LastConclusiveV1>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
@@ -81,7 +84,7 @@ struct DnssecV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    warning: Option<String>,
+    warning: Option<TextV4>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -105,7 +108,7 @@ struct ServerV3 {
     serial: Option<u32>,
     /// Why the server gave no verdict (absent before 2026-12-03, and for a verdict).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    reason: Option<TextV4>,
 }
 
 fn yes() -> bool {
@@ -127,7 +130,7 @@ struct FixV1 {
     #[serde(default)]
     zone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    explanation: Option<String>,
+    explanation: Option<TextV4>,
     #[serde(default)]
     actions: Vec<FixActionV1>,
 }
@@ -142,6 +145,120 @@ struct FixActionV1 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     replaces: Option<String>,
     zone: String,
+}
+
+/// A finding as stored since version 4: its code and parameters, so it can be shown in any
+/// language later. Versions 1 to 3 stored English words: they read as `stored.text`.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum TextV4 {
+    Coded(CodedV4),
+    Words(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct CodedV4 {
+    code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    args: BTreeMap<String, ArgV4>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more: Vec<CodedV4>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ArgV4 {
+    Num(i64),
+    Str(String),
+    Text(Box<CodedV4>),
+    /// `join`: `semicolon`, `and` or `or`.
+    List {
+        items: Vec<CodedV4>,
+        join: String,
+    },
+}
+
+impl From<&Text> for CodedV4 {
+    fn from(text: &Text) -> Self {
+        CodedV4 {
+            code: text.code.to_string(),
+            args: text
+                .args
+                .iter()
+                .map(|(name, arg)| {
+                    let arg = match arg {
+                        Arg::Num(value) => ArgV4::Num(*value),
+                        Arg::Str(value) => ArgV4::Str(value.clone()),
+                        Arg::Text(inner) => ArgV4::Text(Box::new(CodedV4::from(&**inner))),
+                        Arg::List(items, join) => ArgV4::List {
+                            items: items.iter().map(CodedV4::from).collect(),
+                            join: match join {
+                                Join::Semicolon => "semicolon",
+                                Join::And => "and",
+                                Join::Or => "or",
+                            }
+                            .to_string(),
+                        },
+                    };
+                    (name.to_string(), arg)
+                })
+                .collect(),
+            more: text.more.iter().map(CodedV4::from).collect(),
+        }
+    }
+}
+
+impl From<&Text> for TextV4 {
+    fn from(text: &Text) -> Self {
+        TextV4::Coded(CodedV4::from(text))
+    }
+}
+
+impl From<CodedV4> for Text {
+    /// A code this release does not know (never removed, so only from a newer release) is
+    /// kept as its name; parameters the code does not take are dropped.
+    fn from(stored: CodedV4) -> Self {
+        let CodedV4 {
+            code,
+            mut args,
+            more,
+        } = stored;
+        let Some(known) = codes::find(&code) else {
+            return codes::stored_text(code);
+        };
+        let args = known
+            .params
+            .iter()
+            .filter_map(|param| {
+                let arg = match args.remove(*param)? {
+                    ArgV4::Num(value) => Arg::Num(value),
+                    ArgV4::Str(value) => Arg::Str(value),
+                    ArgV4::Text(inner) => Arg::Text(Box::new(Text::from(*inner))),
+                    ArgV4::List { items, join } => Arg::List(
+                        items.into_iter().map(Text::from).collect(),
+                        match join.as_str() {
+                            "and" => Join::And,
+                            "or" => Join::Or,
+                            _ => Join::Semicolon,
+                        },
+                    ),
+                };
+                Some((*param, arg))
+            })
+            .collect();
+        let mut text = Text::new(known.code, args);
+        text.more = more.into_iter().map(Text::from).collect();
+        text
+    }
+}
+
+impl From<TextV4> for Text {
+    fn from(stored: TextV4) -> Self {
+        match stored {
+            TextV4::Coded(coded) => coded.into(),
+            TextV4::Words(words) => codes::stored_text(words),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -181,16 +298,16 @@ impl From<&RecordCheck> for RecordV1 {
             name: record.name.clone(),
             record_type: record.record_type.clone(),
             status: record.status.into(),
-            expected: record.expected.clone(),
+            expected: TextV4::from(&record.expected),
             found: record.found.clone(),
-            message: record.message.clone(),
+            message: TextV4::from(&record.message),
             fix: record.fix.as_ref().map(|fix| FixV1 {
                 record_type: fix.record_type.clone(),
                 name: fix.name.clone(),
                 value: fix.value.clone(),
                 strings: fix.strings.clone(),
                 zone: fix.zone.clone(),
-                explanation: fix.explanation.clone(),
+                explanation: fix.explanation.as_ref().map(TextV4::from),
                 actions: fix
                     .actions
                     .iter()
@@ -208,7 +325,7 @@ impl From<&RecordCheck> for RecordV1 {
                     })
                     .collect(),
             }),
-            warnings: record.warnings.clone(),
+            warnings: record.warnings.iter().map(TextV4::from).collect(),
             last_conclusive: record
                 .last_conclusive
                 .as_ref()
@@ -221,7 +338,7 @@ impl From<&RecordCheck> for RecordV1 {
                 state: dnssec.state.as_str().to_string(),
                 zone: dnssec.zone.clone(),
                 reason: dnssec.reason.clone(),
-                warning: dnssec.warning.clone(),
+                warning: dnssec.warning.as_ref().map(TextV4::from),
             }),
             propagation: record.propagation.as_ref().map(|seen| PropagationV3 {
                 state: seen.state.as_str().to_string(),
@@ -233,7 +350,7 @@ impl From<&RecordCheck> for RecordV1 {
                         address: server.address,
                         status: server.status.into(),
                         serial: server.serial,
-                        reason: server.reason.clone(),
+                        reason: server.reason.as_ref().map(TextV4::from),
                     })
                     .collect(),
                 resolver_status: seen.resolver.status.into(),
@@ -281,16 +398,16 @@ impl From<RecordV1> for RecordCheck {
             name: row.name,
             record_type: row.record_type,
             status: row.status.into(),
-            expected: row.expected,
+            expected: row.expected.into(),
             found: row.found,
-            message: row.message,
+            message: row.message.into(),
             fix: row.fix.map(|fix| Fix {
                 record_type: fix.record_type,
                 name: fix.name,
                 value: fix.value,
                 strings: fix.strings,
                 zone: fix.zone,
-                explanation: fix.explanation,
+                explanation: fix.explanation.map(Text::from),
                 actions: fix
                     .actions
                     .into_iter()
@@ -308,7 +425,7 @@ impl From<RecordV1> for RecordCheck {
                     })
                     .collect(),
             }),
-            warnings: row.warnings,
+            warnings: row.warnings.into_iter().map(Text::from).collect(),
             last_conclusive: row.last_conclusive.map(|last| LastConclusive {
                 status: last.status.into(),
                 checked_at: last.checked_at,
@@ -320,7 +437,7 @@ impl From<RecordV1> for RecordCheck {
                     state: DnssecState::parse(&dnssec.state)?,
                     zone: dnssec.zone,
                     reason: dnssec.reason,
-                    warning: dnssec.warning,
+                    warning: dnssec.warning.map(Text::from),
                 })
             }),
             propagation: row.propagation.and_then(|seen| {
@@ -334,7 +451,7 @@ impl From<RecordV1> for RecordCheck {
                             address: server.address,
                             status: server.status.into(),
                             serial: server.serial,
-                            reason: server.reason,
+                            reason: server.reason.map(Text::from),
                         })
                         .collect(),
                     resolver: ResolverVerdict {
@@ -603,7 +720,7 @@ mod tests {
                     address: "192.0.2.2:53".parse().unwrap(),
                     status: RecordStatus::Error,
                     serial: None,
-                    reason: Some("not asked: no answer since 2026-12-03T07:00:00Z".into()),
+                    reason: Some(crate::text::codes::server_held_back("2026-12-03T07:00:00Z")),
                 },
             ],
             resolver: ResolverVerdict {

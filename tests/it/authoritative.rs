@@ -228,7 +228,11 @@ async fn dead_servers_cost_at_most_the_budget_once_and_never_change_the_verdict(
     assert_eq!(statuses(&first.report), statuses(&alone.report));
     assert!(first.report.ready);
     let warnings = |report: &DomainReport| -> Vec<Vec<String>> {
-        report.records.iter().map(|r| r.warnings.clone()).collect()
+        report
+            .records
+            .iter()
+            .map(|r| r.warnings.iter().map(|w| w.en()).collect())
+            .collect()
     };
     assert_eq!(warnings(&first.report), warnings(&alone.report));
     // Nobody answered: the state is unknown, so no propagation object, and no warning.
@@ -285,15 +289,18 @@ async fn each_server_says_why_it_gave_no_verdict() {
         .unwrap();
     assert_eq!(lame.status, RecordStatus::Error);
     assert_eq!(
-        lame.reason.as_deref(),
+        lame.reason.as_ref().map(|reason| reason.en()).as_deref(),
         Some("does not serve lame.example (it answers REFUSED)")
     );
     for record in &probe.report.records {
         assert!(
-            record.warnings.iter().any(|warning| warning.starts_with(
-                "ns2.lame.example (127.0.0.25) does not serve lame.example (it answers \
+            record
+                .warnings
+                .iter()
+                .any(|warning| warning.en().starts_with(
+                    "ns2.lame.example (127.0.0.25) does not serve lame.example (it answers \
                  REFUSED): receivers that pick it get no answer"
-            )),
+                )),
             "{record:#?}"
         );
     }
@@ -311,7 +318,7 @@ async fn each_server_says_why_it_gave_no_verdict() {
             .expect("ns1 answered")
             .servers
             .iter()
-            .map(|server| (server.name.clone(), server.reason.clone()))
+            .map(|server| (server.name.clone(), server.reason.as_ref().map(|r| r.en())))
             .collect()
     };
     let first = reasons(&check(&resolver, "mixed.example").await);

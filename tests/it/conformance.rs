@@ -14,6 +14,7 @@ use sendercheck::dns::{Resolver, ResolverSettings};
 use sendercheck::domain::DomainName;
 use sendercheck::probe;
 use sendercheck::profile::Profiles;
+use sendercheck::text::{Lang, codes};
 use serde::Deserialize;
 
 use crate::fixture_dns::{FixtureDns, zone_dir};
@@ -21,8 +22,34 @@ use crate::fixture_dns::{FixtureDns, zone_dir};
 /// The zone every case lives under: case `ID` is the domain `ID.conformance`.
 const SUFFIX: &str = "conformance";
 
-/// What a warning says when no single record can fix a case.
-const NO_SINGLE_FIX: &str = "no single record fixes";
+/// The codes of the warnings that say no single record can fix a case.
+const NO_SINGLE_FIX: [&str; 2] = ["spf.fix.unfixable", "spf.fix.provider_still_fails"];
+
+/// Every finding of a verdict (message, expected, warnings, explanation) has a published code
+/// and renders in every language from that language's own catalog.
+pub fn uncoded(record: &RecordCheck) -> Vec<String> {
+    let mut texts = vec![&record.message, &record.expected];
+    texts.extend(&record.warnings);
+    texts.extend(record.fix.iter().filter_map(|fix| fix.explanation.as_ref()));
+    let mut wrong = Vec::new();
+    for text in texts {
+        for code in text.all_codes() {
+            if codes::find(code).is_none() {
+                wrong.push(format!("{code} is not a published code"));
+            }
+        }
+        for lang in Lang::ALL {
+            let words = text.render(lang);
+            if words.is_empty() || words.starts_with(text.code) {
+                wrong.push(format!(
+                    "{} does not render in {lang}: {words:?}",
+                    text.code
+                ));
+            }
+        }
+    }
+    wrong
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -162,18 +189,21 @@ fn differences(case: &Case, record: &RecordCheck) -> Vec<String> {
             record.status, case.status
         ));
     }
+    let message = record.message.en();
     for text in &case.message {
-        if !record.message.contains(text.as_str()) {
+        if !message.contains(text.as_str()) {
             wrong.push(format!("message lacks {text:?}"));
         }
     }
+    let warnings: Vec<String> = record.warnings.iter().map(|w| w.en()).collect();
     for text in &case.warnings {
-        if !record.warnings.iter().any(|w| w.contains(text.as_str())) {
+        if !warnings.iter().any(|w| w.contains(text.as_str())) {
             wrong.push(format!("no warning with {text:?}"));
         }
     }
+    wrong.extend(uncoded(record));
     for text in &case.no_warnings {
-        if record.warnings.iter().any(|w| w.contains(text.as_str())) {
+        if warnings.iter().any(|w| w.contains(text.as_str())) {
             wrong.push(format!("a warning has {text:?}"));
         }
     }
@@ -275,7 +305,10 @@ async fn run_suite(file: &str, kind: RecordKind, minimum: usize) {
             if record.fix.is_none() || record.record_type != "TXT" {
                 continue;
             }
-            let unfixable = record.warnings.iter().any(|w| w.contains(NO_SINGLE_FIX));
+            let unfixable = record
+                .warnings
+                .iter()
+                .any(|w| NO_SINGLE_FIX.contains(&w.code));
             publish(&server, &resolver, &record).await;
             let after = check(&resolver, &case.domain(), kind).await;
             fixed += 1;
@@ -286,7 +319,7 @@ async fn run_suite(file: &str, kind: RecordKind, minimum: usize) {
                     case.rfc,
                     record.fix.as_ref().map(|f| &f.value),
                     after.status,
-                    after.message
+                    after.message.en()
                 ));
             }
         }

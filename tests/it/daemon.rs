@@ -1128,3 +1128,74 @@ async fn history_older_than_its_retention_is_pruned_at_start_and_counted() {
     );
     app.stop().await;
 }
+
+/// Every record object carries the stable code of its message and of each warning, codes
+/// `GET /v1/codes` lists with their templates; the stored result carries them too.
+#[tokio::test]
+async fn every_record_and_warning_has_a_code_that_get_v1_codes_lists() {
+    let app = spawn_app(AppOptions::default()).await;
+    let (status, listed) = app.get("/v1/codes").await;
+    assert_eq!(status, 200, "{listed}");
+    let listed = listed["codes"].as_array().unwrap().clone();
+    let known: std::collections::BTreeSet<&str> =
+        listed.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    let missing = listed
+        .iter()
+        .find(|c| c["code"] == "spf.include_missing")
+        .expect("spf.include_missing is listed");
+    assert_eq!(
+        missing["message"],
+        "SPF record does not include { $provider }"
+    );
+    assert_eq!(missing["params"], json!(["provider"]));
+    let check_codes = |record: &Value| {
+        let code = record["code"].as_str().unwrap();
+        assert!(known.contains(code), "{code} is not listed: {record:#}");
+        let warnings = record["warnings"].as_array().unwrap();
+        let codes = record["warning_codes"].as_array().unwrap();
+        assert_eq!(warnings.len(), codes.len(), "{record:#}");
+        for code in codes {
+            assert!(known.contains(code.as_str().unwrap()), "{record:#}");
+        }
+    };
+    let (status, report) = app
+        .call(
+            Method::POST,
+            "/v1/check",
+            Some(json!({"domain": "broken-spf.example"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let spf = &report["records"][0];
+    assert_eq!(spf["kind"], "spf");
+    assert_ne!(spf["status"], "pass", "{spf:#}");
+    report["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .for_each(check_codes);
+
+    assert_eq!(app.register("broken-spf.example", None).await.0, 201);
+    let stored = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let (_, domain) = app.get("/v1/domains/broken-spf.example").await;
+            if domain["checked_at"].is_string() {
+                break domain;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the first check is stored within 30 s");
+    stored["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .for_each(check_codes);
+    assert_eq!(stored["records"][0]["code"], spf["code"]);
+
+    let (status, refused) = app.get("/v1/codes?lang=xx").await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["code"], "invalid_parameter");
+    app.stop().await;
+}

@@ -48,9 +48,9 @@ async fn no_failure_ever_reads_as_missing() {
         for record in &report.records {
             assert_eq!(record.status, RecordStatus::Error, "{fault:?}: {record:#?}");
             assert!(
-                record.message.contains(reason),
+                record.message.en().contains(reason),
                 "{fault:?}: {}",
-                record.message
+                record.message.en()
             );
             assert_eq!(record.fix, None);
         }

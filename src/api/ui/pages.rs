@@ -161,9 +161,9 @@ pub fn records(records: &[RecordCheck]) -> Markup {
                     code class="name" { (record.name) }
                     @if !record.required { " " span class="note" { "(recommended)" } }
                 }
-                p class="message" { (record.message) }
+                p class="message" { (record.message.en()) }
                 dl {
-                    dt { "Expected" } dd { (record.expected) }
+                    dt { "Expected" } dd { (record.expected.en()) }
                     dt { "Found" }
                     dd {
                         @if record.found.is_empty() { "nothing" }
@@ -177,7 +177,7 @@ pub fn records(records: &[RecordCheck]) -> Markup {
                     div class="fix" {
                         h4 { "Fix" }
                         @if let Some(explanation) = &fix.explanation {
-                            p class="explanation" { (explanation) }
+                            p class="explanation" { (explanation.en()) }
                         } @else if fix.actions.is_empty() {
                             p { "No single record can fix this; see the warnings." }
                         }
@@ -203,7 +203,7 @@ pub fn records(records: &[RecordCheck]) -> Markup {
                 }
                 @if !record.warnings.is_empty() {
                     ul class="warnings" aria-label="Warnings" {
-                        @for warning in &record.warnings { li { span aria-hidden="true" { "⚠ " } (warning) } }
+                        @for warning in &record.warnings { li { span aria-hidden="true" { "⚠ " } (warning.en()) } }
                     }
                 }
                 @if let Some(propagation) = &record.propagation { (propagation_detail(propagation)) }
@@ -229,7 +229,7 @@ fn propagation_detail(seen: &Propagation) -> Markup {
                             td { code { (server.address.ip().to_string()) } }
                             td {
                                 (status_badge(server.status))
-                                @if let Some(reason) = &server.reason { br; small class="reason" { (reason) } }
+                                @if let Some(reason) = &server.reason { br; small class="reason" { (reason.en()) } }
                             }
                             td { @if let Some(serial) = server.serial { (serial) } @else { "—" } }
                         }

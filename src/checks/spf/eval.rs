@@ -10,9 +10,11 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::parse::{
-    self, MacroLetter, MacroString, MacroToken, Mechanism, Modifier, Qualifier, Record, TermKind,
+    self, MacroLetter, MacroString, MacroToken, Mechanism, Modifier, Qualifier, Record,
+    SyntaxError, TermKind,
 };
 use crate::answer::{Answer, DnsSnapshot, LookupFailure, Query, QueryType, mx_parts};
+use crate::text::{Text, codes};
 
 /// DNS-querying terms allowed in one evaluation (§4.6.4).
 pub const MAX_LOOKUPS: usize = 10;
@@ -94,7 +96,7 @@ pub struct Decision {
 /// Where a permerror was found, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    pub message: String,
+    pub message: Text,
 }
 
 /// Everything one evaluation found.
@@ -109,11 +111,11 @@ pub struct Evaluation {
     pub problem: Option<Problem>,
     pub decision: Option<Decision>,
     /// Terms that could not be followed because their target depends on the sender.
-    pub unfollowed: Vec<String>,
+    pub unfollowed: Vec<Text>,
     /// Every include and redirect target evaluated, in order.
     pub targets: Vec<String>,
     /// Findings worth a warning that do not change the result.
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
 }
 
 impl Evaluation {
@@ -222,7 +224,7 @@ impl<'s> Evaluator<'s> {
         self.out
     }
 
-    fn permerror(&mut self, message: String) -> HostResult {
+    fn permerror(&mut self, message: Text) -> HostResult {
         if !self.aborted {
             self.aborted = true;
             self.out.problem = Some(Problem { message });
@@ -248,38 +250,36 @@ impl<'s> Evaluator<'s> {
 
     /// check_host() for `domain`: fetch its SPF record and evaluate it. `via` names the term
     /// that led here, for messages.
-    fn host(&mut self, domain: &str, via: Option<&str>, path: &mut Vec<String>) -> HostResult {
+    fn host(&mut self, domain: &str, via: Option<&Text>, path: &mut Vec<String>) -> HostResult {
         let Some(answer) = self.answer(Query::txt(domain)) else {
             return HostResult::Pending;
         };
-        let where_ = via.map(|via| format!("{via}: ")).unwrap_or_default();
+        let at = |problem: Text| match via {
+            Some(via) => codes::spf_at(via.clone(), problem),
+            None => problem,
+        };
         let records = parse::spf_records(answer.records().unwrap_or_default());
         match records.as_slice() {
             [] => HostResult::Result(SpfResult::None),
             [record] => match parse::parse(record) {
                 Ok(parsed) => self.record(domain, &parsed, path),
                 Err(errors) => {
-                    let described: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                    self.permerror(format!(
-                        "{where_}the SPF record of {domain} is invalid: {}",
-                        described.join("; ")
-                    ))
+                    let described: Vec<Text> = errors.iter().map(SyntaxError::text).collect();
+                    self.permerror(at(codes::spf_record_invalid_at(domain, described)))
                 }
             },
-            several => self.permerror(format!(
-                "{where_}{domain} publishes {} SPF records (RFC 7208 §4.5)",
-                several.len()
-            )),
+            several => self.permerror(at(codes::spf_several_records_at(domain, several.len()))),
         }
     }
 
     fn count_lookup(&mut self, domain: &str, term: &str) -> bool {
         self.out.lookups += 1;
         if self.out.lookups > MAX_LOOKUPS {
-            self.permerror(format!(
-                "SPF needs more than {MAX_LOOKUPS} DNS lookups: term \"{term}\" of {domain} is \
-                 lookup {} (RFC 7208 §4.6.4)",
-                self.out.lookups
+            self.permerror(codes::spf_too_many_lookups(
+                term,
+                domain,
+                self.out.lookups,
+                MAX_LOOKUPS,
             ));
             return false;
         }
@@ -289,10 +289,11 @@ impl<'s> Evaluator<'s> {
     fn count_void(&mut self, domain: &str, term: &str) -> bool {
         self.out.void_lookups += 1;
         if self.out.void_lookups > MAX_VOID_LOOKUPS {
-            self.permerror(format!(
-                "term \"{term}\" of {domain} is lookup {} that returns no records: more than the \
-                 limit of {MAX_VOID_LOOKUPS} (RFC 7208 §4.6.4)",
-                self.out.void_lookups
+            self.permerror(codes::spf_too_many_void_lookups(
+                term,
+                domain,
+                self.out.void_lookups,
+                MAX_VOID_LOOKUPS,
             ));
             return false;
         }
@@ -313,7 +314,6 @@ impl<'s> Evaluator<'s> {
             else {
                 continue;
             };
-            let label = format!("term {} \"{}\"", term.number, term.text);
             if mechanism.counts_as_lookup() && !self.count_lookup(domain, &term.text) {
                 return HostResult::Result(SpfResult::PermError);
             }
@@ -339,7 +339,7 @@ impl<'s> Evaluator<'s> {
                 } => self.mx(domain, spec.as_ref(), *ip4_prefix, *ip6_prefix, &term.text),
                 Mechanism::Ptr(spec) => self.ptr(domain, spec.as_ref(), &term.text),
                 Mechanism::Exists(spec) => self.exists(domain, spec, &term.text),
-                Mechanism::Include(spec) => self.include(domain, spec, &label, path),
+                Mechanism::Include(spec) => self.include(domain, spec, term, path),
             };
             match matched {
                 Some(true) => {
@@ -367,18 +367,16 @@ impl<'s> Evaluator<'s> {
             if !self.count_lookup(domain, &term.text) {
                 return HostResult::Result(SpfResult::PermError);
             }
-            let label = format!("term {} \"{}\" of {domain}", term.number, term.text);
+            let label = codes::spf_term_of(term.number, &term.text, domain);
             let Some(target) = self.target(domain, spec, &term.text) else {
                 return HostResult::Result(SpfResult::Neutral);
             };
             let target = match target {
                 Ok(target) => target,
-                Err(message) => return self.permerror(format!("{label}: {message}")),
+                Err(message) => return self.permerror(codes::spf_at(label, message)),
             };
             if path.contains(&target) {
-                return self.permerror(format!(
-                    "{label} loops back to {target}, whose record is already being evaluated"
-                ));
+                return self.permerror(codes::spf_loop(label, target));
             }
             self.out.targets.push(target.clone());
             path.push(target.clone());
@@ -388,9 +386,9 @@ impl<'s> Evaluator<'s> {
                 return HostResult::Pending;
             }
             return match result {
-                HostResult::Result(SpfResult::None) => self.permerror(format!(
-                    "{label}: {target} has no SPF record (RFC 7208 §6.1)"
-                )),
+                HostResult::Result(SpfResult::None) => {
+                    self.permerror(codes::spf_at(label, codes::spf_redirect_no_record(target)))
+                }
                 other => other,
             };
         }
@@ -408,7 +406,7 @@ impl<'s> Evaluator<'s> {
         domain: &str,
         spec: &MacroString,
         term: &str,
-    ) -> Option<Result<String, String>> {
+    ) -> Option<Result<String, Text>> {
         let mut context = MacroContext::new(domain, &self.sender_domain, &self.client);
         if let Some(identity) = &self.identity {
             context.local_part = Some(&identity.local_part);
@@ -417,7 +415,7 @@ impl<'s> Evaluator<'s> {
         match expand_in(spec, &context) {
             Expansion::Name(name) => Some(check_target(&name)),
             Expansion::Unknown => {
-                let note = format!("\"{term}\" of {domain}");
+                let note = codes::spf_quoted_term_of(term, domain);
                 if !self.out.unfollowed.contains(&note) {
                     self.out.unfollowed.push(note);
                 }
@@ -432,7 +430,7 @@ impl<'s> Evaluator<'s> {
         domain: &str,
         spec: Option<&MacroString>,
         term: &str,
-    ) -> Option<Result<String, String>> {
+    ) -> Option<Result<String, Text>> {
         match spec {
             None => Some(Ok(domain.to_string())),
             Some(spec) => self.target(domain, spec, term),
@@ -451,7 +449,10 @@ impl<'s> Evaluator<'s> {
             None => Err(None),
             Some(Ok(target)) => Ok(target),
             Some(Err(message)) => {
-                self.permerror(format!("term \"{term}\" of {domain}: {message}"));
+                self.permerror(codes::spf_at(
+                    codes::spf_quoted_term_of(term, domain),
+                    message,
+                ));
                 Err(Some(false))
             }
         }
@@ -546,10 +547,9 @@ impl<'s> Evaluator<'s> {
             return Some(false);
         }
         if hosts.len() > MAX_NAMES_PER_MECHANISM {
-            self.permerror(format!(
-                "term \"{term}\" of {domain}: {target} has {} MX hosts, more than the limit of \
-                 {MAX_NAMES_PER_MECHANISM} (RFC 7208 §4.6.4)",
-                hosts.len()
+            self.permerror(codes::spf_at(
+                codes::spf_quoted_term_of(term, domain),
+                codes::spf_too_many_mx(target, hosts.len(), MAX_NAMES_PER_MECHANISM),
             ));
             return Some(false);
         }
@@ -572,10 +572,7 @@ impl<'s> Evaluator<'s> {
     }
 
     fn ptr(&mut self, domain: &str, spec: Option<&MacroString>, term: &str) -> Option<bool> {
-        let note = format!(
-            "\"{term}\" of {domain} uses 'ptr', which RFC 7208 §5.5 says not to use: it is slow \
-             and many receivers ignore it"
-        );
+        let note = codes::spf_ptr_used(term, domain);
         if !self.out.notes.contains(&note) {
             self.out.notes.push(note);
         }
@@ -652,22 +649,19 @@ impl<'s> Evaluator<'s> {
         &mut self,
         domain: &str,
         spec: &MacroString,
-        label: &str,
+        term: &parse::Term,
         path: &mut Vec<String>,
     ) -> Option<bool> {
-        let term = label;
-        let target = match self.target(domain, spec, term)? {
+        let label = codes::spf_term_of(term.number, &term.text, domain);
+        let target = match self.target(domain, spec, &term.text)? {
             Ok(target) => target,
             Err(message) => {
-                self.permerror(format!("{label} of {domain}: {message}"));
+                self.permerror(codes::spf_at(label, message));
                 return Some(false);
             }
         };
-        let label = format!("{label} of {domain}");
         if path.contains(&target) {
-            self.permerror(format!(
-                "{label} loops back to {target}, whose record is already being evaluated"
-            ));
+            self.permerror(codes::spf_loop(label, target));
             return Some(false);
         }
         self.out.targets.push(target.clone());
@@ -684,9 +678,7 @@ impl<'s> Evaluator<'s> {
             HostResult::Result(SpfResult::TempError) => Some(false),
             HostResult::Result(SpfResult::PermError) => Some(false),
             HostResult::Result(SpfResult::None) => {
-                self.permerror(format!(
-                    "{label}: {target} has no SPF record (RFC 7208 §5.2)"
-                ));
+                self.permerror(codes::spf_at(label, codes::spf_include_no_record(target)));
                 Some(false)
             }
         }
@@ -826,7 +818,7 @@ fn url_escape(text: &str) -> String {
 
 /// Checks an expanded target as a query name: §4.8 shortens names over 253 octets from the
 /// left; what remains must be a multi-label name of labels of 1-63 visible characters.
-fn check_target(name: &str) -> Result<String, String> {
+fn check_target(name: &str) -> Result<String, Text> {
     let mut name = name.strip_suffix('.').unwrap_or(name).to_string();
     while name.len() > 253 {
         match name.find('.') {
@@ -836,22 +828,13 @@ fn check_target(name: &str) -> Result<String, String> {
     }
     let labels: Vec<&str> = name.split('.').collect();
     if labels.len() < 2 {
-        return Err(format!(
-            "\"{}\" is not a fully qualified domain name",
-            parse::printable(&name)
-        ));
+        return Err(codes::spf_target_not_fqdn(parse::printable(&name)));
     }
     if labels.iter().any(|label| label.is_empty()) {
-        return Err(format!(
-            "\"{}\" has an empty label",
-            parse::printable(&name)
-        ));
+        return Err(codes::spf_target_empty_label(parse::printable(&name)));
     }
     if let Some(long) = labels.iter().find(|label| label.len() > 63) {
-        return Err(format!(
-            "label \"{}\" is longer than 63 characters",
-            parse::printable(long)
-        ));
+        return Err(codes::spf_target_long_label(parse::printable(long)));
     }
     Ok(name.to_ascii_lowercase())
 }
@@ -1030,7 +1013,14 @@ mod tests {
         }
         let evaluation = check_host(&snapshot, "shop.example", Client::Unmatched(Family::V4));
         assert_eq!(evaluation.result(), SpfResult::PermError);
-        assert!(evaluation.problem.unwrap().message.contains("lookup 11"));
+        assert!(
+            evaluation
+                .problem
+                .unwrap()
+                .message
+                .en()
+                .contains("lookup 11")
+        );
     }
 
     #[test]

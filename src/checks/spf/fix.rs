@@ -8,13 +8,14 @@ use std::net::IpAddr;
 use super::eval::{self, Client, Evaluation, Family, MAX_LOOKUPS, MAX_VOID_LOOKUPS, SpfResult};
 use super::parse::{self, Mechanism, Modifier, Qualifier, TermKind};
 use crate::answer::{Answer, DnsSnapshot, Query, QueryType, normalize_name};
+use crate::text::{Arg, Text, codes};
 
 /// The record proposed, and what to know about it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Proposal {
     pub value: String,
     /// About the proposed record: terms dropped or repaired, and why it may still not pass.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Text>,
     /// Answers still needed to prove the proposal.
     pub needed: Vec<Query>,
     /// Whether the proposal passes over the snapshot.
@@ -111,11 +112,9 @@ pub fn propose(
     if judged.complete() && judged.voids() > MAX_VOID_LOOKUPS {
         let dropped = drop_voids(&mut parts, domain, snapshot);
         if !dropped.is_empty() {
-            warnings.push(format!(
-                "the suggested record leaves out {}: their lookups return no records, so they \
-                 authorise nothing, and more than {MAX_VOID_LOOKUPS} such lookups are a \
-                 permanent error (RFC 7208 §4.6.4)",
-                quoted(&dropped)
+            warnings.push(codes::spf_fix_drops_voids(
+                quoted(&dropped),
+                MAX_VOID_LOOKUPS,
             ));
             value = parts.compose(&provider, placement);
             judged = judge(domain, &value, samples, snapshot);
@@ -126,11 +125,7 @@ pub fn propose(
     if judged.complete() && !passes {
         warnings.push(judged.why_not(&provider));
     } else if passes && judged.lookups() >= MAX_LOOKUPS - 1 {
-        warnings.push(format!(
-            "the suggested record needs {} of {MAX_LOOKUPS} DNS lookups: one more include breaks \
-             it",
-            judged.lookups()
-        ));
+        warnings.push(codes::spf_fix_near_limit(judged.lookups(), MAX_LOOKUPS));
     }
     Proposal {
         value,
@@ -141,7 +136,7 @@ pub fn propose(
 }
 
 /// Every valid term of `records`, merged; repaired where a stray character broke a term.
-fn collect(records: &[&str], provider: &str, warnings: &mut Vec<String>) -> Parts {
+fn collect(records: &[&str], provider: &str, warnings: &mut Vec<Text>) -> Parts {
     let mut parts = Parts::default();
     let mut dropped = Vec::new();
     let mut repaired = Vec::new();
@@ -158,7 +153,7 @@ fn collect(records: &[&str], provider: &str, warnings: &mut Vec<String>) -> Part
                 continue;
             };
             if text != raw {
-                repaired.push(format!("\"{}\" to \"{text}\"", parse::printable(raw)));
+                repaired.push(codes::spf_fix_corrected_term(parse::printable(raw), &text));
             }
             let piece = Piece { text, kind };
             match &piece.kind {
@@ -181,11 +176,10 @@ fn collect(records: &[&str], provider: &str, warnings: &mut Vec<String>) -> Part
                     }
                     let distance = edit_distance(&target, provider);
                     if (1..=2).contains(&distance) {
-                        warnings.push(format!(
-                            "the suggested record replaces \"{}\": {target} looks like a \
-                             misspelling of {provider}, and a name with no SPF record makes \
-                             include a permanent error (RFC 7208 §5.2)",
-                            piece.text
+                        warnings.push(codes::spf_fix_misspelled_include(
+                            &piece.text,
+                            &target,
+                            provider,
                         ));
                         return true;
                     }
@@ -226,16 +220,10 @@ fn collect(records: &[&str], provider: &str, warnings: &mut Vec<String>) -> Part
         }
     }
     if !repaired.is_empty() {
-        warnings.push(format!(
-            "the suggested record corrects {}",
-            repaired.join(", ")
-        ));
+        warnings.push(codes::spf_fix_corrects(Arg::all(repaired)));
     }
     if !dropped.is_empty() {
-        warnings.push(format!(
-            "the suggested record drops terms that are not valid SPF: {}",
-            quoted(&dropped)
-        ));
+        warnings.push(codes::spf_fix_drops_invalid(quoted(&dropped)));
     }
     parts
 }
@@ -264,7 +252,7 @@ fn parse_term(raw: &str) -> Option<(String, TermKind)> {
 fn drop_broken_targets(
     parts: &mut Parts,
     snapshot: &DnsSnapshot,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Text>,
     needed: &mut Vec<Query>,
 ) {
     let mut broken = |piece: &Piece, spec: &parse::MacroString| -> bool {
@@ -277,18 +265,14 @@ fn drop_broken_targets(
             return false;
         }
         let reason = match evaluation.result() {
-            SpfResult::None => format!("{target} publishes no SPF record"),
+            SpfResult::None => codes::spf_fix_target_no_record(&target),
             SpfResult::PermError => evaluation.problem.as_ref().map_or_else(
-                || format!("{target}'s SPF is invalid"),
+                || codes::spf_fix_target_invalid(&target),
                 |p| p.message.clone(),
             ),
             _ => return false,
         };
-        warnings.push(format!(
-            "the suggested record leaves out \"{}\" ({reason}), which makes every receiver \
-             return permerror; fix the record at {target} before adding it back",
-            piece.text
-        ));
+        warnings.push(codes::spf_fix_drops_broken(&piece.text, reason, &target));
         true
     };
     parts.before_all.retain(|piece| match &piece.kind {
@@ -309,7 +293,7 @@ fn drop_broken_targets(
 
 /// Replaces one include whose record lists only addresses by those addresses, which gives the
 /// same result for every sender with one lookup fewer.
-fn flatten_one(parts: &mut Parts, provider: &str, snapshot: &DnsSnapshot) -> Option<String> {
+fn flatten_one(parts: &mut Parts, provider: &str, snapshot: &DnsSnapshot) -> Option<Text> {
     for index in 0..parts.before_all.len() {
         let piece = &parts.before_all[index];
         let TermKind::Directive {
@@ -342,10 +326,11 @@ fn flatten_one(parts: &mut Parts, provider: &str, snapshot: &DnsSnapshot) -> Opt
             .collect();
         let count = flattened.len();
         parts.before_all.splice(index..=index, flattened);
-        return Some(format!(
-            "the suggested record replaces \"{replaced}\" with the {count} address range(s) \
-             {target} publishes, to stay within {MAX_LOOKUPS} DNS lookups; when {target} \
-             changes them, this copy goes stale"
+        return Some(codes::spf_fix_flattened(
+            replaced,
+            count,
+            target,
+            MAX_LOOKUPS,
         ));
     }
     None
@@ -509,34 +494,27 @@ impl Judgement {
     }
 
     /// Why no single record can pass, in the fixed record's own figures.
-    fn why_not(&self, provider: &str) -> String {
+    fn why_not(&self, provider: &str) -> Text {
         if let Some(problem) = self.worst.iter().find_map(|e| e.problem.as_ref()) {
             let figures = if self.lookups() > MAX_LOOKUPS {
-                format!(
-                    "it needs at least {} DNS lookups (the limit is {MAX_LOOKUPS}) even with the \
-                     includes that list only addresses flattened; remove includes of services \
-                     you no longer use, or ask their providers for a smaller record",
-                    self.lookups()
-                )
+                codes::spf_fix_too_many_lookups(self.lookups(), MAX_LOOKUPS)
             } else {
                 problem.message.clone()
             };
-            return format!(
-                "no single record fixes this as it stands: the suggested record still fails because {figures}"
-            );
+            return codes::spf_fix_unfixable(figures);
         }
         if let Some((ip, evaluation)) = self
             .provider
             .iter()
             .find(|(_, evaluation)| evaluation.result() != SpfResult::Pass)
         {
-            return format!(
-                "no single record fixes this as it stands: with the suggested record, mail from \
-                 {provider} ({ip}) still gets '{}'",
-                evaluation.result().as_str()
+            return codes::spf_fix_provider_still_fails(
+                provider,
+                ip.to_string(),
+                evaluation.result().as_str(),
             );
         }
-        "the suggested record could not be proven with the DNS answers at hand".to_string()
+        codes::spf_fix_unproven()
     }
 }
 

@@ -19,6 +19,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
 use crate::answer::{Answer, DnsSnapshot, LookupFailure, Query, normalize_name};
+use crate::checks::failure_text;
+use crate::text::{Text, codes};
 pub use eval::{Client, Evaluation, Family, MAX_LOOKUPS, MAX_VOID_LOOKUPS, SpfResult};
 pub use parse::{is_spf_record, spf_records};
 
@@ -282,26 +284,23 @@ fn analyse<'s>(domain: &str, provider: &str, snapshot: &'s DnsSnapshot) -> Analy
 /// path only (three `a` terms on names with A records but no AAAA are three void lookups for
 /// an IPv6 sender alone) says which senders it breaks, so the customer is not told that all
 /// mail fails.
-fn family_problems(worst: &[Evaluation]) -> Vec<String> {
+fn family_problems(worst: &[Evaluation]) -> Vec<Text> {
     // `worst` is evaluated IPv4 first, then IPv6.
     let families = [("IPv4", "IPv6"), ("IPv6", "IPv4")];
-    let problems: Vec<Option<&str>> = worst
+    let problems: Vec<Option<&Text>> = worst
         .iter()
-        .map(|evaluation| evaluation.problem.as_ref().map(|p| p.message.as_str()))
+        .map(|evaluation| evaluation.problem.as_ref().map(|p| &p.message))
         .collect();
-    let mut messages: Vec<String> = Vec::new();
+    let mut messages: Vec<Text> = Vec::new();
     for (index, ((this, other), problem)) in families.iter().zip(&problems).enumerate() {
         let Some(message) = problem else {
             continue;
         };
         let other_problem = problems.get(1 - index).copied().flatten();
         let message = match other_problem {
-            Some(_) if worst.len() == 2 => message.to_string(),
-            None if worst.len() == 2 => format!(
-                "for mail sent from {this} addresses only: {message}; receivers return \
-                 permerror for {this} senders, while {other} senders are not affected"
-            ),
-            _ => message.to_string(),
+            Some(_) if worst.len() == 2 => (*message).clone(),
+            None if worst.len() == 2 => codes::spf_one_family(*this, (*message).clone(), *other),
+            _ => (*message).clone(),
         };
         if !messages.contains(&message) {
             messages.push(message);
@@ -337,9 +336,9 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         name: domain.to_string(),
         record_type: "TXT".to_string(),
         status: RecordStatus::Pass,
-        expected: format!("include:{provider} in the SPF record"),
+        expected: codes::spf_expected(&provider),
         found: Vec::new(),
-        message: String::new(),
+        message: codes::record_as_expected(domain),
         fix: None,
         warnings: Vec::new(),
         last_conclusive: None,
@@ -362,11 +361,7 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         Apex::Records(records) => *records,
     };
     if let Some(target) = &analysis.cname {
-        check.warnings.push(format!(
-            "{domain} is a CNAME to {target}: receivers read the SPF record of {target}, and no \
-             TXT record can be published beside a CNAME (RFC 2181 §10.1); publish the record \
-             at {target}, or replace the CNAME with address records and publish it at {domain}"
-        ));
+        check.warnings.push(codes::spf_cname(domain, target));
     }
     if analysis.records.is_empty() {
         check.status = RecordStatus::Missing;
@@ -377,13 +372,9 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
         check.message = match lookalikes.first() {
             Some(record) => {
                 check.found = lookalikes.iter().map(|r| r.to_string()).collect();
-                format!(
-                    "no SPF record at {domain}: \"{}\" is not one, because an SPF record must \
-                     start with exactly \"v=spf1\" followed by a space (RFC 7208 §4.5)",
-                    parse::printable(record)
-                )
+                codes::spf_lookalike(domain, parse::printable(record))
             }
-            None => format!("no SPF record at {domain}"),
+            None => codes::spf_missing(domain),
         };
         let value = match &analysis.fix {
             Some(proposal) => proposal.value.clone(),
@@ -403,18 +394,11 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
 
     let mut problems = Vec::new();
     if analysis.records.len() > 1 {
-        problems.push(format!(
-            "{domain} has {} SPF records; receivers treat that as a permanent error \
-             (RFC 7208 §4.5): publish one",
-            analysis.records.len()
-        ));
+        problems.push(codes::spf_several_records(domain, analysis.records.len()));
     }
     for errors in &analysis.syntax_errors {
-        let described: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        problems.push(format!(
-            "SPF record is invalid, so receivers return permerror for all mail: {}",
-            described.join("; ")
-        ));
+        let described: Vec<Text> = errors.iter().map(parse::SyntaxError::text).collect();
+        problems.push(codes::spf_invalid(described));
     }
     let mut failures: Vec<(Query, LookupFailure)> = Vec::new();
     for message in family_problems(&analysis.worst) {
@@ -443,12 +427,10 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
     }
     let lookups = analysis.worst.iter().map(|e| e.lookups).max().unwrap_or(0);
     for evaluation in &analysis.worst {
-        let unfollowed = evaluation.unfollowed.iter().map(|term| {
-            format!(
-                "{term} depends on the sender or the connecting address: its target and its own \
-                 lookups are not known in advance and are not counted here"
-            )
-        });
+        let unfollowed = evaluation
+            .unfollowed
+            .iter()
+            .map(|term| codes::spf_unfollowed(term.clone()));
         for warning in evaluation.notes.iter().cloned().chain(unfollowed) {
             if !check.warnings.contains(&warning) {
                 check.warnings.push(warning);
@@ -467,7 +449,7 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
             .any(|record| mentions(record, &provider));
         let none_pass = not_passing.len() == analysis.provider_results.len();
         if none_pass && !mentioned && !reached_anywhere(&analysis, &provider) {
-            problems.push(format!("SPF record does not include {provider}"));
+            problems.push(codes::spf_include_missing(&provider));
         } else if let Some((ip, evaluation)) = not_passing.first() {
             problems.push(reach_problem(
                 domain,
@@ -483,35 +465,28 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
     if problems.is_empty() {
         let samples = analysis.provider_results.len();
         check.message = if analysis.stand_in {
-            format!("SPF authorises {provider} ({lookups} of {MAX_LOOKUPS} DNS lookups)")
+            codes::spf_pass_authorised(&provider, lookups, MAX_LOOKUPS)
         } else {
-            format!(
-                "SPF passes mail from {provider}'s addresses ({samples} of {samples} tried; \
-                 {lookups} of {MAX_LOOKUPS} DNS lookups)"
-            )
+            codes::spf_pass(&provider, samples, lookups, MAX_LOOKUPS)
         };
         let reached = analysis.worst.iter().any(|e| e.targets.contains(&provider));
         if !reached && !analysis.stand_in {
-            check.warnings.push(format!(
-                "the record authorises {provider}'s current addresses without \
-                 include:{provider}: when the provider adds addresses, mail from them fails; \
-                 use include:{provider}"
-            ));
+            check
+                .warnings
+                .push(codes::spf_addresses_without_include(&provider));
         }
         if lookups >= WARN_LOOKUPS {
-            check.warnings.push(format!(
-                "SPF uses {lookups} of {MAX_LOOKUPS} DNS lookups: one more include breaks it"
-            ));
+            check
+                .warnings
+                .push(codes::spf_near_limit(lookups, MAX_LOOKUPS));
         }
         return check;
     }
 
     check.status = RecordStatus::Fail;
-    check.message = problems.join("; ");
+    check.message = Text::join(problems).unwrap_or_else(|| codes::spf_missing(domain));
     if !failures.is_empty() {
-        check
-            .message
-            .push_str(&format!(" (also: {})", failures_message(&failures)));
+        check.message = check.message.and(failures_message(&failures));
     }
     if let Some(proposal) = &analysis.fix {
         check.warnings.extend(proposal.warnings.iter().cloned());
@@ -581,61 +556,47 @@ fn reach_problem(
     stand_in: bool,
     failing: usize,
     tried: usize,
-) -> String {
+) -> Text {
     let result = evaluation.result().as_str();
     let whose = if stand_in {
-        format!("mail from {provider}")
+        codes::spf_mail_from(provider)
     } else {
-        format!("mail from {provider} ({failing} of the {tried} addresses tried, e.g. {ip})")
+        codes::spf_mail_from_sampled(provider, failing, tried, ip.to_string())
     };
     match &evaluation.decision {
-        Some(decision) => format!(
-            "{whose} gets '{result}' at {domain}: term {} \"{}\" matches it first, so the \
-             provider is not authorised",
-            decision.term, decision.text
-        ),
-        None => format!(
-            "{whose} gets '{result}' at {domain}: no term authorises it (the SPF record does \
-             not include {provider})"
-        ),
+        Some(decision) => {
+            codes::spf_matched_first(whose, result, domain, decision.term, &decision.text)
+        }
+        None => codes::spf_not_authorised(whose, result, domain, provider),
     }
 }
 
 fn not_looked_up(mut check: RecordCheck, needed: &[Query]) -> RecordCheck {
     check.status = RecordStatus::Error;
     let names: Vec<String> = needed.iter().map(Query::to_string).collect();
-    check.message = format!("SPF lookups did not complete: {}", names.join(", "));
+    check.message = codes::spf_incomplete(names.join(", "));
     check
 }
 
-fn failures_message(failures: &[(Query, LookupFailure)]) -> String {
-    let described: Vec<String> = failures
+fn failures_message(failures: &[(Query, LookupFailure)]) -> Text {
+    let described: Vec<Text> = failures
         .iter()
-        .map(|(query, failure)| format!("{query}: {failure}"))
+        .map(|(query, failure)| codes::dns_query_failed(query.to_string(), failure_text(failure)))
         .collect();
-    format!("DNS lookups failed: {}", described.join(", "))
+    codes::dns_lookups_failed(described)
 }
 
-fn top_level_warnings(records: &[&str], domain: &str) -> Vec<String> {
+fn top_level_warnings(records: &[&str], domain: &str) -> Vec<Text> {
     let mut warnings = Vec::new();
     for record in records {
         let terms: Vec<&str> = record.split(' ').skip(1).collect();
         if terms.iter().any(|term| term.eq_ignore_ascii_case("+all")) {
-            warnings.push(format!(
-                "'+all' lets every server on the internet send as {domain}"
-            ));
+            warnings.push(codes::spf_plus_all(domain));
         } else if terms.iter().any(|term| term.eq_ignore_ascii_case("all")) {
-            warnings.push(format!(
-                "'all' without a qualifier means '+all': every server on the internet may send \
-                 as {domain}"
-            ));
+            warnings.push(codes::spf_bare_all(domain));
         }
         if record.len() > WARN_RECORD_BYTES {
-            warnings.push(format!(
-                "the SPF record is {} bytes long; over {WARN_RECORD_BYTES} it risks truncated \
-                 DNS answers (RFC 7208 §3.4)",
-                record.len()
-            ));
+            warnings.push(codes::spf_long_record(record.len(), WARN_RECORD_BYTES));
         }
     }
     warnings
@@ -670,9 +631,9 @@ mod tests {
         let result = check("shop.example", "spf.nowhere.example", &zone);
         assert_eq!(result.status, RecordStatus::Fail, "{result:#?}");
         assert!(
-            result.message.contains("no SPF record"),
+            result.message.en().contains("no SPF record"),
             "{}",
-            result.message
+            result.message.en()
         );
     }
 
@@ -688,7 +649,11 @@ mod tests {
         let caught = provider.with_txt("shop.example", &["v=spf1 -include:spf.esp.example -all"]);
         let result = check("shop.example", "spf.esp.example", &caught);
         assert_eq!(result.status, RecordStatus::Fail, "{result:#?}");
-        assert!(result.message.contains("gets 'fail'"), "{}", result.message);
+        assert!(
+            result.message.en().contains("gets 'fail'"),
+            "{}",
+            result.message.en()
+        );
     }
 
     #[test]
@@ -798,17 +763,17 @@ mod tests {
                     return Ok(());
                 }
                 let fix = first.fix.clone().expect("a failing record has a fix");
-                let unfixable = first.warnings.iter().any(|w| w.contains("no single record"));
+                let unfixable = first.warnings.iter().any(|w| w.en().contains("no single record"));
                 let fixed_zone = zone.clone().with_txt("shop.example", &[&fix.value]);
                 let again = super::check("shop.example", PROVIDER, &fixed_zone);
                 prop_assert!(
                     again.status == RecordStatus::Pass || unfixable,
-                    "{} -> {}: {:?} {}", record, fix.value, again.status, again.message
+                    "{} -> {}: {:?} {}", record, fix.value, again.status, again.message.en()
                 );
                 // Every term of the original is kept, or a warning names it and says why.
                 for term in record.split(' ').skip(1) {
                     let kept = fix.value.split(' ').any(|kept| kept.eq_ignore_ascii_case(term));
-                    let explained = first.warnings.iter().any(|w| w.contains(&format!("\"{term}\"")));
+                    let explained = first.warnings.iter().any(|w| w.en().contains(&format!("\"{term}\"")));
                     prop_assert!(kept || explained, "{} lost {}: {:?}", fix.value, term, first.warnings);
                 }
                 prop_assert_eq!(

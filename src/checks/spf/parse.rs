@@ -9,6 +9,8 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
+use crate::text::{Text, codes};
+
 /// A term's qualifier (§4.6.2); `+` when none is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Qualifier {
@@ -222,23 +224,22 @@ pub struct SyntaxError {
     pub term: usize,
     pub span: Range<usize>,
     pub text: String,
-    pub problem: String,
+    pub problem: Text,
     /// The section of RFC 7208 that the record breaks.
     pub section: &'static str,
 }
 
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SyntaxError {
+    /// The error as a finding: the term, the problem and the section.
+    pub fn text(&self) -> Text {
         if self.term == 0 {
-            write!(f, "{} (RFC 7208 {})", self.problem, self.section)
+            codes::spf_syntax_record(self.problem.clone(), self.section)
         } else {
-            write!(
-                f,
-                "term {} \"{}\": {} (RFC 7208 {})",
+            codes::spf_syntax_term(
                 self.term,
                 printable(&self.text),
-                self.problem,
-                self.section
+                self.problem.clone(),
+                self.section,
             )
         }
     }
@@ -327,7 +328,7 @@ pub fn parse(record: &str) -> Result<Record, Vec<SyntaxError>> {
                 term: again.number,
                 span: again.span.clone(),
                 text: again.text.clone(),
-                problem: format!("the {modifier}= modifier may appear only once"),
+                problem: codes::spf_syntax_modifier_repeated(modifier),
                 section,
             });
         }
@@ -340,7 +341,7 @@ pub fn parse(record: &str) -> Result<Record, Vec<SyntaxError>> {
     }
 }
 
-type TermError = (String, &'static str);
+type TermError = (Text, &'static str);
 
 fn parse_term(text: &str) -> Result<TermKind, TermError> {
     // A modifier is `name "=" macro-string`, name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ).
@@ -352,13 +353,10 @@ fn parse_term(text: &str) -> Result<TermKind, TermError> {
         let name = &text[..name_end];
         let value = &text[name_end + 1..];
         if name.is_empty() {
-            return Err(("a modifier needs a name before '='".into(), "§12"));
+            return Err((codes::spf_syntax_modifier_no_name(), "§12"));
         }
         if !name.as_bytes()[0].is_ascii_alphabetic() {
-            return Err((
-                format!("modifier name \"{name}\" must start with a letter"),
-                "§12",
-            ));
+            return Err((codes::spf_syntax_modifier_name_letter(name), "§12"));
         }
         return parse_modifier(name, value).map(TermKind::Modifier);
     }
@@ -400,13 +398,13 @@ fn parse_mechanism(text: &str) -> Result<Mechanism, TermError> {
             if rest.is_empty() {
                 Ok(Mechanism::All)
             } else {
-                Err(("'all' takes no argument".into(), "§5.1"))
+                Err((codes::spf_syntax_all_argument(), "§5.1"))
             }
         }
         "include" | "exists" => {
             let section = if lower == "include" { "§5.2" } else { "§5.7" };
             let Some(argument) = argument else {
-                return Err((format!("'{lower}' needs ':' and a domain"), section));
+                return Err((codes::spf_syntax_needs_domain(&lower), section));
             };
             let domain = domain_spec(argument, &format!("{lower}:"))?;
             Ok(if lower == "include" {
@@ -422,7 +420,7 @@ fn parse_mechanism(text: &str) -> Result<Mechanism, TermError> {
                 None => None,
                 Some(text) => {
                     let Some(text) = text.strip_prefix(':') else {
-                        return Err((format!("unexpected \"{text}\" after '{lower}'"), section));
+                        return Err((codes::spf_syntax_unexpected_after(text, &lower), section));
                     };
                     Some(domain_spec(text, &format!("{lower}:"))?)
                 }
@@ -445,63 +443,44 @@ fn parse_mechanism(text: &str) -> Result<Mechanism, TermError> {
             "" => Ok(Mechanism::Ptr(None)),
             _ => match argument {
                 Some(argument) => Ok(Mechanism::Ptr(Some(domain_spec(argument, "ptr:")?))),
-                None => Err(("'ptr' takes no prefix length".into(), "§5.5")),
+                None => Err((codes::spf_syntax_ptr_prefix(), "§5.5")),
             },
         },
         "ip4" => {
             let Some(argument) = argument else {
-                return Err(("'ip4' needs ':' and an address".into(), "§5.6"));
+                return Err((codes::spf_syntax_needs_address("ip4"), "§5.6"));
             };
             let (address, prefix) = split_prefix(argument);
-            let network = ip4_network(address).ok_or_else(|| {
-                (
-                    format!("\"{address}\" is not an IPv4 address (four numbers 0-255 without leading zeros)"),
-                    "§5.6",
-                )
-            })?;
+            let network = ip4_network(address)
+                .ok_or_else(|| (codes::spf_syntax_ip4_invalid(address), "§5.6"))?;
             let prefix = match prefix {
                 None => 32,
-                Some(prefix) => cidr_length(prefix, 32).ok_or_else(|| {
-                    (
-                        format!(
-                            "IPv4 prefix length \"/{prefix}\" must be 0-32 without leading zeros"
-                        ),
-                        "§5.6",
-                    )
-                })?,
+                Some(prefix) => cidr_length(prefix, 32)
+                    .ok_or_else(|| (codes::spf_syntax_ip4_prefix(format!("/{prefix}")), "§5.6"))?,
             };
             Ok(Mechanism::Ip4 { network, prefix })
         }
         "ip6" => {
             let Some(argument) = argument else {
-                return Err(("'ip6' needs ':' and an address".into(), "§5.6"));
+                return Err((codes::spf_syntax_needs_address("ip6"), "§5.6"));
             };
             // An IPv6 address holds ':' but never '/': the prefix is after the first '/'.
             let (address, prefix) = match argument.split_once('/') {
                 Some((address, prefix)) => (address, Some(prefix)),
                 None => (argument, None),
             };
-            let network = address.parse::<Ipv6Addr>().map_err(|_| {
-                (
-                    format!("\"{address}\" is not an IPv6 address (RFC 4291 §2.2)"),
-                    "§5.6",
-                )
-            })?;
+            let network = address
+                .parse::<Ipv6Addr>()
+                .map_err(|_| (codes::spf_syntax_ip6_invalid(address), "§5.6"))?;
             let prefix = match prefix {
                 None => 128,
-                Some(prefix) => cidr_length(prefix, 128).ok_or_else(|| {
-                    (
-                        format!(
-                            "IPv6 prefix length \"/{prefix}\" must be 0-128 without leading zeros"
-                        ),
-                        "§5.6",
-                    )
-                })?,
+                Some(prefix) => cidr_length(prefix, 128)
+                    .ok_or_else(|| (codes::spf_syntax_ip6_prefix(format!("/{prefix}")), "§5.6"))?,
             };
             Ok(Mechanism::Ip6 { network, prefix })
         }
-        "" => Err(("empty mechanism name".into(), "§12")),
-        _ => Err((format!("unknown mechanism \"{}\"", printable(name)), "§5")),
+        "" => Err((codes::spf_syntax_empty_mechanism(), "§12")),
+        _ => Err((codes::spf_syntax_unknown_mechanism(printable(name)), "§5")),
     }
 }
 
@@ -529,27 +508,16 @@ fn dual_cidr<'t>(
     }
     let ip4_prefix = match ip4 {
         None => 32,
-        Some(digits) => cidr_length(digits, 32).ok_or_else(|| {
-            (
-                format!("IPv4 prefix length \"/{digits}\" must be 0-32 without leading zeros"),
-                section,
-            )
-        })?,
+        Some(digits) => cidr_length(digits, 32)
+            .ok_or_else(|| (codes::spf_syntax_ip4_prefix(format!("/{digits}")), section))?,
     };
     let ip6_prefix = match ip6 {
         None => 128,
-        Some(digits) => cidr_length(digits, 128).ok_or_else(|| {
-            (
-                format!("IPv6 prefix length \"//{digits}\" must be 0-128 without leading zeros"),
-                section,
-            )
-        })?,
+        Some(digits) => cidr_length(digits, 128)
+            .ok_or_else(|| (codes::spf_syntax_ip6_prefix(format!("//{digits}")), section))?,
     };
     if remaining.starts_with('/') {
-        return Err((
-            format!("\"{}\" is not a valid prefix length", printable(remaining)),
-            section,
-        ));
+        return Err((codes::spf_syntax_bad_prefix(printable(remaining)), section));
     }
     let domain = (!remaining.is_empty()).then_some(remaining);
     Ok((domain, ip4_prefix, ip6_prefix))
@@ -604,7 +572,7 @@ fn ip4_network(text: &str) -> Option<Ipv4Addr> {
 /// macro-expand` (§7.1).
 fn domain_spec(text: &str, what: &str) -> Result<MacroString, TermError> {
     if text.is_empty() {
-        return Err((format!("'{what}' needs a domain"), "§7.1"));
+        return Err((codes::spf_syntax_domain_needed(what), "§7.1"));
     }
     let spec = macro_string(text, false)?;
     let ends_with_expand = matches!(
@@ -620,26 +588,19 @@ fn domain_spec(text: &str, what: &str) -> Result<MacroString, TermError> {
         return Ok(spec);
     }
     let Some(MacroToken::Literal(tail)) = spec.tokens.last() else {
-        return Err((format!("'{what}' needs a domain"), "§7.1"));
+        return Err((codes::spf_syntax_domain_needed(what), "§7.1"));
     };
     let tail = tail.strip_suffix('.').unwrap_or(tail);
     let shown = printable(text);
     let Some(dot) = tail.rfind('.') else {
-        return Err((
-            format!("\"{shown}\" is not a domain name: it needs at least two labels"),
-            "§7.1",
-        ));
+        return Err((codes::spf_syntax_domain_two_labels(&shown), "§7.1"));
     };
     let toplabel = &tail[dot + 1..];
     if !is_toplabel(toplabel) {
         let problem = if toplabel.is_empty() {
-            format!("\"{shown}\" ends with an empty label")
+            codes::spf_syntax_domain_empty_label(&shown)
         } else {
-            format!(
-                "\"{shown}\" ends with \"{}\", which is not a valid top-level label (letters, \
-                 digits and inner hyphens, not all digits)",
-                printable(toplabel)
-            )
+            codes::spf_syntax_domain_bad_toplabel(&shown, printable(toplabel))
         };
         return Err((problem, "§7.1"));
     }
@@ -675,10 +636,7 @@ fn macro_string(text: &str, explain: bool) -> Result<MacroString, TermError> {
             if !(0x21..=0x7e).contains(&byte) {
                 let character = text[index..].chars().next().unwrap_or('\u{fffd}');
                 return Err((
-                    format!(
-                        "character {} is not allowed here (only visible ASCII)",
-                        character.escape_unicode()
-                    ),
+                    codes::spf_syntax_bad_character(character.escape_unicode().to_string()),
                     "§7.1",
                 ));
             }
@@ -704,18 +662,14 @@ fn macro_string(text: &str, explain: bool) -> Result<MacroString, TermError> {
             }
             Some(b'{') => {
                 let Some(close) = text[index..].find('}') else {
-                    return Err(("a macro \"%{\" is not closed with '}'".into(), "§7.1"));
+                    return Err((codes::spf_syntax_macro_unclosed(), "§7.1"));
                 };
                 let body = &text[index + 2..index + close];
                 tokens.push(macro_expand(body, explain)?);
                 index += close + 1;
             }
             _ => {
-                return Err((
-                    "'%' must be followed by '{', '%', '_' or '-' (write %% for a literal %)"
-                        .into(),
-                    "§7.1",
-                ));
+                return Err((codes::spf_syntax_percent(), "§7.1"));
             }
         }
     }
@@ -732,19 +686,13 @@ fn macro_string(text: &str, explain: bool) -> Result<MacroString, TermError> {
 fn macro_expand(body: &str, explain: bool) -> Result<MacroToken, TermError> {
     let bytes = body.as_bytes();
     let Some(&first) = bytes.first() else {
-        return Err(("an empty macro \"%{}\"".into(), "§7.1"));
+        return Err((codes::spf_syntax_macro_empty(), "§7.1"));
     };
     let Some(letter) = MacroLetter::parse(first) else {
-        return Err((
-            format!("\"%{{{}}}\": unknown macro letter", printable(body)),
-            "§7.2",
-        ));
+        return Err((codes::spf_syntax_macro_letter(printable(body)), "§7.2"));
     };
     if !explain && !letter.allowed_in_domain_spec() {
-        return Err((
-            format!("\"%{{{body}}}\": the macro letters c, r and t are allowed only in exp= text"),
-            "§7.2",
-        ));
+        return Err((codes::spf_syntax_macro_exp_only(body), "§7.2"));
     }
     let mut index = 1;
     let digits_start = index;
@@ -756,10 +704,7 @@ fn macro_expand(body: &str, explain: bool) -> Result<MacroToken, TermError> {
         // §7.3: the number of parts, if given, must be nonzero.
         match digits.parse::<usize>() {
             Ok(0) => {
-                return Err((
-                    format!("\"%{{{body}}}\": the number of parts must not be zero"),
-                    "§7.3",
-                ));
+                return Err((codes::spf_syntax_macro_zero_parts(body), "§7.3"));
             }
             Ok(count) => Some(count),
             Err(_) => Some(usize::MAX),
@@ -779,11 +724,7 @@ fn macro_expand(body: &str, explain: bool) -> Result<MacroToken, TermError> {
         .find(|c| !matches!(c, '.' | '-' | '+' | ',' | '/' | '_' | '='))
     {
         return Err((
-            format!(
-                "\"%{{{}}}\": '{}' is not a macro delimiter (one of . - + , / _ =)",
-                printable(body),
-                printable(&bad.to_string())
-            ),
+            codes::spf_syntax_macro_delimiter(printable(body), printable(&bad.to_string())),
             "§7.1",
         ));
     }
@@ -806,7 +747,7 @@ mod tests {
         match (result, expected) {
             (Ok(_), Ok(())) => {}
             (Err(errors), Err(text)) => {
-                let described = errors[0].to_string();
+                let described = errors[0].text().en();
                 assert!(described.contains(text), "{term}: {described}");
                 assert!(described.starts_with("term 1 "), "{described}");
             }

@@ -1,0 +1,349 @@
+//! Every code sendercheck publishes, with the parameters its message is given. A constructor
+//! per code (`codes::spf_missing(domain)`) is the only way the core makes a finding, so a code
+//! is always given exactly its parameters. Codes are dotted (`area.finding`), lower case, with
+//! underscores; once published a code keeps its meaning (a new meaning gets a new code).
+
+use fluent_syntax::ast;
+
+use super::{Arg, Text};
+
+/// A code and the names of its parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code {
+    pub code: &'static str,
+    pub params: &'static [&'static str],
+}
+
+macro_rules! codes {
+    ($( $(#[doc = $doc:literal])* $name:ident = $code:literal ( $($param:ident),* ); )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[allow(clippy::too_many_arguments)]
+            pub fn $name($($param: impl Into<Arg>),*) -> Text {
+                Text::new($code, vec![$((stringify!($param), $param.into())),*])
+            }
+        )*
+        /// Every code, in the order of this file.
+        pub const ALL: &[Code] = &[$(Code { code: $code, params: &[$(stringify!($param)),*] }),*];
+    };
+}
+
+/// The code `code`, if it is one.
+pub fn find(code: &str) -> Option<&'static Code> {
+    ALL.iter().find(|known| known.code == code)
+}
+
+/// A catalog pattern written back as Fluent source (the template `GET /v1/codes` shows).
+pub(super) fn pattern_source(pattern: &ast::Pattern<&str>) -> String {
+    let resource = ast::Resource {
+        body: vec![ast::Entry::Message(ast::Message {
+            id: ast::Identifier { name: "m" },
+            value: Some(pattern.clone()),
+            attributes: Vec::new(),
+            comment: None,
+        })],
+    };
+    let source = fluent_syntax::serializer::serialize(&resource);
+    let body = source.strip_prefix("m =").unwrap_or(&source);
+    body.strip_prefix(' ')
+        .unwrap_or(body)
+        .trim_end()
+        .to_string()
+}
+
+codes! {
+    /// A result stored before findings had codes (a release before 2026-12-03): its English
+    /// words as they were stored; the next check replaces it.
+    stored_text = "stored.text" (text);
+
+    // ---- DNS answers
+    /// DNS gave no answer to a query: no verdict.
+    dns_lookup_failed = "dns.lookup_failed" (query, reason);
+    /// The check stopped before this query was asked (collection is bounded): no verdict.
+    dns_not_looked_up = "dns.not_looked_up" (query);
+    /// The query timed out.
+    dns_timeout = "dns.timeout" ();
+    /// The server answered SERVFAIL.
+    dns_servfail = "dns.servfail" ();
+    /// The server answered REFUSED.
+    dns_refused = "dns.refused" ();
+    /// No DNS server listens at the configured addresses.
+    dns_unreachable = "dns.unreachable" (servers);
+    /// Another failure, as the resolver described it.
+    dns_other = "dns.other" (reason);
+
+    // ---- any record
+    /// The record is what the profile requires (a check that found nothing to say).
+    record_as_expected = "record.as_expected" (name);
+    /// The registration lacks a parameter the requirement needs: never a pass.
+    record_parameter_missing = "record.parameter_missing" (parameter);
+    /// Other alternatives of the requirement would also do.
+    record_also_accepted = "record.also_accepted" (alternatives);
+    /// One alternative of a requirement: its records.
+    alternative = "record.alternative" (records);
+    alternative_cname = "record.alternative_cname" (name, target);
+    alternative_dkim_key = "record.alternative_dkim_key" (name);
+    alternative_mx = "record.alternative_mx" (name, hosts);
+    alternative_spf = "record.alternative_spf" (name, include);
+    alternative_txt = "record.alternative_txt" (name, value);
+    alternative_dmarc = "record.alternative_dmarc" (name);
+
+    // ---- what a profile expects (`expected`)
+    expect_spf = "expect.spf" (include);
+    expect_cname = "expect.cname" (target);
+    /// A DKIM key with the provider's value.
+    expect_dkim_key = "expect.dkim_key" (key);
+    expect_dkim_key_typed = "expect.dkim_key_typed" (key, key_type);
+    expect_dkim_any_key = "expect.dkim_any_key" ();
+    expect_dkim_any_key_typed = "expect.dkim_any_key_typed" (key_type);
+    expect_mx = "expect.mx" (hosts);
+    /// An exact TXT value: the value itself, in every language.
+    expect_txt = "expect.txt" (value);
+    expect_dmarc = "expect.dmarc" ();
+    expect_dmarc_policy = "expect.dmarc_policy" (policy);
+
+    // ---- SPF syntax (RFC 7208 §12): the problem of one term
+    /// A syntax error of the whole record.
+    spf_syntax_record = "spf.syntax.record" (problem, section);
+    /// A syntax error of one term.
+    spf_syntax_term = "spf.syntax.term" (number, term, problem, section);
+    spf_syntax_modifier_repeated = "spf.syntax.modifier_repeated" (modifier);
+    spf_syntax_modifier_no_name = "spf.syntax.modifier_no_name" ();
+    spf_syntax_modifier_name_letter = "spf.syntax.modifier_name_letter" (name);
+    spf_syntax_all_argument = "spf.syntax.all_argument" ();
+    spf_syntax_needs_domain = "spf.syntax.needs_domain" (mechanism);
+    spf_syntax_unexpected_after = "spf.syntax.unexpected_after" (text, mechanism);
+    spf_syntax_ptr_prefix = "spf.syntax.ptr_prefix" ();
+    spf_syntax_needs_address = "spf.syntax.needs_address" (mechanism);
+    spf_syntax_ip4_invalid = "spf.syntax.ip4_invalid" (address);
+    spf_syntax_ip4_prefix = "spf.syntax.ip4_prefix" (prefix);
+    spf_syntax_ip6_invalid = "spf.syntax.ip6_invalid" (address);
+    spf_syntax_ip6_prefix = "spf.syntax.ip6_prefix" (prefix);
+    spf_syntax_bad_prefix = "spf.syntax.bad_prefix" (text);
+    spf_syntax_empty_mechanism = "spf.syntax.empty_mechanism" ();
+    spf_syntax_unknown_mechanism = "spf.syntax.unknown_mechanism" (name);
+    spf_syntax_domain_needed = "spf.syntax.domain_needed" (what);
+    spf_syntax_domain_two_labels = "spf.syntax.domain_two_labels" (text);
+    spf_syntax_domain_empty_label = "spf.syntax.domain_empty_label" (text);
+    spf_syntax_domain_bad_toplabel = "spf.syntax.domain_bad_toplabel" (text, label);
+    spf_syntax_bad_character = "spf.syntax.bad_character" (character);
+    spf_syntax_macro_unclosed = "spf.syntax.macro_unclosed" ();
+    spf_syntax_percent = "spf.syntax.percent" ();
+    spf_syntax_macro_empty = "spf.syntax.macro_empty" ();
+    spf_syntax_macro_letter = "spf.syntax.macro_letter" (body);
+    spf_syntax_macro_exp_only = "spf.syntax.macro_exp_only" (body);
+    spf_syntax_macro_zero_parts = "spf.syntax.macro_zero_parts" (body);
+    spf_syntax_macro_delimiter = "spf.syntax.macro_delimiter" (body, delimiter);
+
+    // ---- SPF evaluation (RFC 7208 §4-§6): where a permerror was found
+    /// A problem found through a term: `where` then the problem.
+    spf_at = "spf.at" (via, problem);
+    /// A term of a record, by number and text, and the domain whose record holds it.
+    spf_term_of = "spf.term_of" (number, term, domain);
+    /// A term, by its text, and the domain whose record holds it.
+    spf_quoted_term_of = "spf.quoted_term_of" (term, domain);
+    spf_record_invalid_at = "spf.record_invalid_at" (domain, errors);
+    spf_several_records_at = "spf.several_records_at" (domain, count);
+    spf_too_many_lookups = "spf.too_many_lookups" (term, domain, lookup, max);
+    spf_too_many_void_lookups = "spf.too_many_void_lookups" (term, domain, lookup, max);
+    spf_loop = "spf.loop" (via, target);
+    spf_redirect_no_record = "spf.redirect_no_record" (target);
+    spf_include_no_record = "spf.include_no_record" (target);
+    spf_too_many_mx = "spf.too_many_mx" (target, count, max);
+    spf_ptr_used = "spf.ptr_used" (term, domain);
+    spf_target_not_fqdn = "spf.target_not_fqdn" (name);
+    spf_target_empty_label = "spf.target_empty_label" (name);
+    spf_target_long_label = "spf.target_long_label" (label);
+
+    // ---- the SPF record to publish: what the suggestion changed and why
+    spf_fix_drops_voids = "spf.fix.drops_voids" (terms, max);
+    spf_fix_near_limit = "spf.fix.near_limit" (lookups, max);
+    spf_fix_corrected_term = "spf.fix.corrected_term" (from, to);
+    spf_fix_corrects = "spf.fix.corrects" (terms);
+    spf_fix_misspelled_include = "spf.fix.misspelled_include" (term, target, provider);
+    spf_fix_drops_invalid = "spf.fix.drops_invalid" (terms);
+    spf_fix_target_no_record = "spf.fix.target_no_record" (target);
+    spf_fix_target_invalid = "spf.fix.target_invalid" (target);
+    spf_fix_drops_broken = "spf.fix.drops_broken" (term, reason, target);
+    spf_fix_flattened = "spf.fix.flattened" (term, count, target, max);
+    spf_fix_too_many_lookups = "spf.fix.too_many_lookups" (lookups, max);
+    /// No single record can pass: the suggestion's own failure.
+    spf_fix_unfixable = "spf.fix.unfixable" (reason);
+    /// No single record can pass: the provider's mail still does not pass.
+    spf_fix_provider_still_fails = "spf.fix.provider_still_fails" (provider, address, result);
+    spf_fix_unproven = "spf.fix.unproven" ();
+
+    // ---- DNS lookups behind a verdict
+    dns_query_failed = "dns.query_failed" (query, reason);
+    dns_lookups_failed = "dns.lookups_failed" (failures);
+
+    // ---- the SPF record (RFC 7208)
+    spf_expected = "spf.expected" (provider);
+    spf_missing = "spf.missing" (domain);
+    /// A TXT record meant as SPF that is not one.
+    spf_lookalike = "spf.lookalike" (domain, record);
+    spf_cname = "spf.cname" (domain, target);
+    spf_several_records = "spf.several_records" (domain, count);
+    spf_invalid = "spf.invalid" (errors);
+    /// A permanent error on one address family only.
+    spf_one_family = "spf.one_family" (family, problem, other);
+    spf_unfollowed = "spf.unfollowed" (term);
+    spf_include_missing = "spf.include_missing" (provider);
+    /// Passes, judged by a stand-in address (the provider's record lists none).
+    spf_pass_authorised = "spf.pass_authorised" (provider, lookups, max);
+    spf_pass = "spf.pass" (provider, samples, lookups, max);
+    spf_addresses_without_include = "spf.addresses_without_include" (provider);
+    spf_near_limit = "spf.near_limit" (lookups, max);
+    spf_mail_from = "spf.mail_from" (provider);
+    spf_mail_from_sampled = "spf.mail_from_sampled" (provider, failing, tried, address);
+    /// The provider's mail is caught by an earlier term.
+    spf_matched_first = "spf.matched_first" (who, result, domain, number, term);
+    /// No term authorises the provider's mail.
+    spf_not_authorised = "spf.not_authorised" (who, result, domain, provider);
+    spf_incomplete = "spf.incomplete" (queries);
+    spf_plus_all = "spf.plus_all" (domain);
+    spf_bare_all = "spf.bare_all" (domain);
+    spf_long_record = "spf.long_record" (bytes, max);
+
+    // ---- delegation by CNAME (DKIM selectors, provider hosts); `what` is `dkim_key` or
+    // `txt_mx`: what the provider publishes at the target
+    cname_pass = "cname.pass" (name, target);
+    cname_chain_pass = "cname.chain_pass" (name, target);
+    cname_chain = "cname.chain" (name, hops, target);
+    cname_wrong_target = "cname.wrong_target" (name, found, target);
+    cname_misspelled = "cname.misspelled" (found, target);
+    cname_chain_ends = "cname.chain_ends" (hops);
+    cname_nxdomain = "cname.nxdomain" (name);
+    cname_missing = "cname.missing" (name, what);
+    cname_flattened_pass = "cname.flattened_pass" (name, what, target);
+    cname_flattened = "cname.flattened" (name, target, what);
+    cname_copy_differs = "cname.copy_differs" (name, what, target);
+
+    // ---- tag lists (RFC 6376 §3.2)
+    tags_empty = "tags.empty" ();
+    tags_not_a_pair = "tags.not_a_pair" (part);
+    tags_bad_name = "tags.bad_name" (name);
+    tags_repeated = "tags.repeated" (name);
+
+    // ---- a DKIM key published as TXT (RFC 6376, RFC 8301, RFC 8463)
+    dkim_expected_any = "dkim.expected_any" (key_type);
+    dkim_key_not_given = "dkim.key_not_given" ();
+    dkim_missing = "dkim.missing" (name);
+    dkim_not_a_key = "dkim.not_a_key" (name);
+    dkim_several_keys = "dkim.several_keys" (name, count);
+    dkim_unusable = "dkim.unusable" (name, problems);
+    dkim_wrong_type = "dkim.wrong_type" (name, found, wanted);
+    dkim_wrong_key = "dkim.wrong_key" (name);
+    dkim_pass = "dkim.pass" (name, key_type);
+    dkim_tag_list_problem = "dkim.tag_list_problem" (problem);
+    dkim_version_first = "dkim.version_first" ();
+    dkim_no_p = "dkim.no_p" ();
+    dkim_revoked = "dkim.revoked" ();
+    dkim_not_base64 = "dkim.not_base64" ();
+    dkim_not_rsa = "dkim.not_rsa" ();
+    dkim_rsa_too_short = "dkim.rsa_too_short" (bits, min);
+    dkim_rsa_short = "dkim.rsa_short" (bits, recommended);
+    dkim_ed25519_size = "dkim.ed25519_size" (bytes);
+    dkim_ed25519_only = "dkim.ed25519_only" ();
+    dkim_unknown_type = "dkim.unknown_type" (key_type);
+    dkim_no_sha256 = "dkim.no_sha256" (hashes);
+    dkim_not_email = "dkim.not_email" (services);
+    dkim_testing = "dkim.testing" ();
+
+    /// A value shown as it is (a tag with its default, e.g. `pct=100`).
+    value = "value" (value);
+
+    // ---- the DMARC record (RFC 7489 §6.3; what OpenDMARC discards)
+    dmarc_expected = "dmarc.expected" ();
+    dmarc_expected_at_least = "dmarc.expected_at_least" (policy);
+    dmarc_not_a_pair = "dmarc.not_a_pair" (text);
+    /// v=, p= or sp= twice: the record is unusable.
+    dmarc_repeated_policy_tag = "dmarc.repeated_policy_tag" (tag);
+    dmarc_repeated_tag = "dmarc.repeated_tag" (tag);
+    dmarc_version_first = "dmarc.version_first" ();
+    dmarc_no_policy = "dmarc.no_policy" ();
+    dmarc_policy_second = "dmarc.policy_second" ();
+    /// A tag value receivers ignore, and the default they use instead.
+    dmarc_ignored_value = "dmarc.ignored_value" (tag, default);
+    dmarc_default_np = "dmarc.default_np" ();
+    dmarc_default_relaxed = "dmarc.default_relaxed" ();
+    dmarc_default_interval = "dmarc.default_interval" ();
+    dmarc_default_afrf = "dmarc.default_afrf" ();
+    dmarc_bad_policy = "dmarc.bad_policy" (tag);
+    dmarc_bad_subdomain_policy = "dmarc.bad_subdomain_policy" (tag);
+    dmarc_bad_alignment = "dmarc.bad_alignment" (tag);
+    dmarc_bad_pct = "dmarc.bad_pct" (tag);
+    dmarc_partial_pct = "dmarc.partial_pct" (pct);
+    dmarc_bad_interval = "dmarc.bad_interval" (tag);
+    dmarc_bad_report_format = "dmarc.bad_report_format" (tag);
+    dmarc_unknown_tag = "dmarc.unknown_tag" (tag);
+    /// `tag` is `rua` (aggregate reports) or `ruf` (failure reports).
+    dmarc_uri_no_scheme = "dmarc.uri_no_scheme" (tag, uri);
+    dmarc_uri_invalid = "dmarc.uri_invalid" (tag, uri);
+    dmarc_uri_not_mailto = "dmarc.uri_not_mailto" (tag, uri);
+    dmarc_uri_not_address = "dmarc.uri_not_address" (tag, uri);
+    dmarc_missing = "dmarc.missing" (name);
+    dmarc_missing_both = "dmarc.missing_both" (name, organizational);
+    dmarc_spf_at_dmarc = "dmarc.spf_at_dmarc" (name, record);
+    dmarc_not_dmarc = "dmarc.not_dmarc" (name, record);
+    dmarc_policy_too_weak = "dmarc.policy_too_weak" (policy, required);
+    dmarc_several_records = "dmarc.several_records" (name, count);
+    dmarc_invalid = "dmarc.invalid" (name, errors);
+    dmarc_reports_unauthorised = "dmarc.reports_unauthorised" (tag, host, authorization);
+    dmarc_reports_lookup_failed = "dmarc.reports_lookup_failed" (host, domain, authorization, reason);
+    dmarc_reports_not_looked_up = "dmarc.reports_not_looked_up" (host, domain, authorization);
+    dmarc_inherited = "dmarc.inherited" (name, policy);
+    dmarc_pass = "dmarc.pass" (name, policy);
+    dmarc_policy_none = "dmarc.policy_none" ();
+    dmarc_lookup_failed = "dmarc.lookup_failed" (name, reason);
+    dmarc_unusable = "dmarc.unusable" (name, error);
+    dmarc_not_fetched = "dmarc.not_fetched" (name);
+
+    // ---- an MX set
+    mx_missing = "mx.missing" (name);
+    mx_null = "mx.null" (name);
+    mx_absent = "mx.absent" (name, hosts);
+    mx_extra = "mx.extra" (name, hosts);
+    mx_preference = "mx.preference" (host, found, wanted);
+    mx_pass = "mx.pass" (name);
+
+    // ---- an exact TXT record: ownership (`verification`) or another (`txt`)
+    verification_pass = "verification.pass" (name);
+    verification_other_token = "verification.other_token" (name, found);
+    txt_pass = "txt.pass" (name);
+    txt_missing = "txt.missing" (value, name);
+    txt_other_value = "txt.other_value" (name, found);
+
+    // ---- a record published at a look-alike name; `why` is `doubled_zone`, `no_domainkey`,
+    // `dkim_at_domain`, `dmarc_at_domain` or `spf_at_spf`
+    lookalike_misplaced = "lookalike.misplaced" (name, why);
+    lookalike_move = "lookalike.move" (name, values, wanted);
+    lookalike_wildcard = "lookalike.wildcard" (name, probe);
+
+    // ---- DNSSEC behind a verdict
+    dnssec_not_valid = "dnssec.not_valid" ();
+    /// The resolver strips RRSIGs: nothing can be proven (`indeterminate`).
+    dnssec_resolver_strips = "dnssec.resolver_strips" ();
+    /// The trust anchors match none of the resolver's keys: nothing can be proven.
+    dnssec_anchors_mismatch = "dnssec.anchors_mismatch" (zone, tags, anchors);
+    dnssec_bogus = "dnssec.bogus" (cause);
+    dnssec_bogus_besides = "dnssec.bogus_besides" (cause, besides);
+
+    // ---- the zone's authoritative servers (propagation)
+    server_no_answer = "server.no_answer" ();
+    server_held_back = "server.held_back" (since);
+    server_timed_out = "server.timed_out" (milliseconds);
+    server_port_closed = "server.port_closed" (port);
+    server_not_serving = "server.not_serving" (zone, answered);
+    server_bogus = "server.bogus" (server, address, name, cause);
+    server_lame = "server.lame" (server, address, problem);
+    server_view = "server.view" (server, address, serial, status);
+    server_view_no_serial = "server.view_no_serial" (server, address, status);
+    propagation_inconsistent = "propagation.inconsistent" (servers);
+    propagation_withdrawn = "propagation.withdrawn" ();
+    propagation_withdrawn_for = "propagation.withdrawn_for" (seconds);
+    propagation_nothing_to_change = "propagation.nothing_to_change" ();
+    propagation_nothing_to_change_by = "propagation.nothing_to_change_by" (at);
+    propagation_propagating = "propagation.propagating" ();
+    propagation_propagating_until = "propagation.propagating_until" (at);
+}

@@ -1,0 +1,300 @@
+# sendercheck's messages in English: one entry per code of src/text/codes.rs (dots written as
+# hyphens). Parameters are values (names, terms, records) shown as they are; counts choose
+# plural forms. Written for a customer who is not a DNS expert.
+
+join-and = {" and "}
+join-or = {"; or "}
+
+stored-text = {$text}
+
+## DNS answers
+dns-lookup_failed = DNS lookup of {$query} failed: {$reason}
+dns-not_looked_up = {$query} was not looked up
+dns-timeout = timed out
+dns-servfail = SERVFAIL
+dns-refused = REFUSED
+dns-unreachable = no DNS server listens at {$servers} (UDP timed out, TCP connection refused)
+dns-other = {$reason}
+
+## Any record
+record-as_expected = the record at {$name} is as expected
+record-parameter_missing = cannot be checked: the registration does not give the parameter {$parameter}
+record-also_accepted = also accepted instead: {$alternatives}
+record-alternative = {$records}
+record-alternative_cname = CNAME {$name} → {$target}
+record-alternative_dkim_key = a TXT DKIM key at {$name}
+record-alternative_mx = MX {$hosts} at {$name}
+record-alternative_spf = SPF at {$name} authorising {$include}
+record-alternative_txt = TXT "{$value}" at {$name}
+record-alternative_dmarc = DMARC at {$name}
+
+## What a profile expects
+expect-spf = an SPF record that authorises {$include}
+expect-cname = CNAME to {$target}
+expect-dkim_key = a DKIM key with p={$key} (any valid key when not given)
+expect-dkim_key_typed = a DKIM key of type {$key_type} with p={$key} (any valid key when not given)
+expect-dkim_any_key = a valid DKIM key
+expect-dkim_any_key_typed = a valid DKIM key of type {$key_type}
+expect-mx = MX {$hosts}
+expect-txt = {$value}
+expect-dmarc = a valid DMARC record
+expect-dmarc_policy = a valid DMARC record with at least p={$policy}
+
+## SPF syntax (RFC 7208 §12)
+spf-syntax-record = {$problem} (RFC 7208 {$section})
+spf-syntax-term = term {$number} "{$term}": {$problem} (RFC 7208 {$section})
+spf-syntax-modifier_repeated = the {$modifier}= modifier may appear only once
+spf-syntax-modifier_no_name = a modifier needs a name before '='
+spf-syntax-modifier_name_letter = modifier name "{$name}" must start with a letter
+spf-syntax-all_argument = 'all' takes no argument
+spf-syntax-needs_domain = '{$mechanism}' needs ':' and a domain
+spf-syntax-unexpected_after = unexpected "{$text}" after '{$mechanism}'
+spf-syntax-ptr_prefix = 'ptr' takes no prefix length
+spf-syntax-needs_address = '{$mechanism}' needs ':' and an address
+spf-syntax-ip4_invalid = "{$address}" is not an IPv4 address (four numbers 0-255 without leading zeros)
+spf-syntax-ip4_prefix = IPv4 prefix length "{$prefix}" must be 0-32 without leading zeros
+spf-syntax-ip6_invalid = "{$address}" is not an IPv6 address (RFC 4291 §2.2)
+spf-syntax-ip6_prefix = IPv6 prefix length "{$prefix}" must be 0-128 without leading zeros
+spf-syntax-bad_prefix = "{$text}" is not a valid prefix length
+spf-syntax-empty_mechanism = empty mechanism name
+spf-syntax-unknown_mechanism = unknown mechanism "{$name}"
+spf-syntax-domain_needed = '{$what}' needs a domain
+spf-syntax-domain_two_labels = "{$text}" is not a domain name: it needs at least two labels
+spf-syntax-domain_empty_label = "{$text}" ends with an empty label
+spf-syntax-domain_bad_toplabel = "{$text}" ends with "{$label}", which is not a valid top-level label (letters, digits and inner hyphens, not all digits)
+spf-syntax-bad_character = character {$character} is not allowed here (only visible ASCII)
+spf-syntax-macro_unclosed = a macro "%{"{"}" is not closed with '{"}"}'
+spf-syntax-percent = '%' must be followed by '{"{"}', '%', '_' or '-' (write %% for a literal %)
+spf-syntax-macro_empty = an empty macro "%{"{"}{"}"}"
+spf-syntax-macro_letter = "%{"{"}{$body}{"}"}": unknown macro letter
+spf-syntax-macro_exp_only = "%{"{"}{$body}{"}"}": the macro letters c, r and t are allowed only in exp= text
+spf-syntax-macro_zero_parts = "%{"{"}{$body}{"}"}": the number of parts must not be zero
+spf-syntax-macro_delimiter = "%{"{"}{$body}{"}"}": '{$delimiter}' is not a macro delimiter (one of . - + , / _ =)
+
+## SPF evaluation (RFC 7208 §4-§6)
+spf-at = {$via}: {$problem}
+spf-term_of = term {$number} "{$term}" of {$domain}
+spf-quoted_term_of = term "{$term}" of {$domain}
+spf-record_invalid_at = the SPF record of {$domain} is invalid: {$errors}
+spf-several_records_at = {$domain} publishes {$count} SPF records (RFC 7208 §4.5)
+spf-too_many_lookups = SPF needs more than {$max} DNS lookups: term "{$term}" of {$domain} is lookup {$lookup} (RFC 7208 §4.6.4)
+spf-too_many_void_lookups = term "{$term}" of {$domain} is lookup {$lookup} that returns no records: more than the limit of {$max} (RFC 7208 §4.6.4)
+spf-loop = {$via} loops back to {$target}, whose record is already being evaluated
+spf-redirect_no_record = {$target} has no SPF record (RFC 7208 §6.1)
+spf-include_no_record = {$target} has no SPF record (RFC 7208 §5.2)
+spf-too_many_mx = {$target} has {$count} MX hosts, more than the limit of {$max} (RFC 7208 §4.6.4)
+spf-ptr_used = "{$term}" of {$domain} uses 'ptr', which RFC 7208 §5.5 says not to use: it is slow and many receivers ignore it
+spf-target_not_fqdn = "{$name}" is not a fully qualified domain name
+spf-target_empty_label = "{$name}" has an empty label
+spf-target_long_label = label "{$label}" is longer than 63 characters
+
+## The SPF record to publish
+spf-fix-drops_voids = the suggested record leaves out {$terms}: their lookups return no records, so they authorise nothing, and more than {$max} such lookups are a permanent error (RFC 7208 §4.6.4)
+spf-fix-near_limit = the suggested record needs {$lookups} of {$max} DNS lookups: one more include breaks it
+spf-fix-corrected_term = "{$from}" to "{$to}"
+spf-fix-corrects = the suggested record corrects {$terms}
+spf-fix-misspelled_include = the suggested record replaces "{$term}": {$target} looks like a misspelling of {$provider}, and a name with no SPF record makes include a permanent error (RFC 7208 §5.2)
+spf-fix-drops_invalid = the suggested record drops terms that are not valid SPF: {$terms}
+spf-fix-target_no_record = {$target} publishes no SPF record
+spf-fix-target_invalid = {$target}'s SPF is invalid
+spf-fix-drops_broken = the suggested record leaves out "{$term}" ({$reason}), which makes every receiver return permerror; fix the record at {$target} before adding it back
+spf-fix-flattened = the suggested record replaces "{$term}" with the {$count ->
+    [one] address range
+   *[other] {$count} address ranges
+} {$target} publishes, to stay within {$max} DNS lookups; when {$target} changes them, this copy goes stale
+spf-fix-too_many_lookups = it needs at least {$lookups} DNS lookups (the limit is {$max}) even with the includes that list only addresses flattened; remove includes of services you no longer use, or ask their providers for a smaller record
+spf-fix-unfixable = no single record fixes this as it stands: the suggested record still fails because {$reason}
+spf-fix-provider_still_fails = no single record fixes this as it stands: with the suggested record, mail from {$provider} ({$address}) still gets '{$result}'
+spf-fix-unproven = the suggested record could not be proven with the DNS answers at hand
+
+## DNS lookups behind a verdict
+dns-query_failed = {$query}: {$reason}
+dns-lookups_failed = DNS lookups failed: {$failures}
+
+## The SPF record (RFC 7208)
+spf-expected = include:{$provider} in the SPF record
+spf-missing = no SPF record at {$domain}
+spf-lookalike = no SPF record at {$domain}: "{$record}" is not one, because an SPF record must start with exactly "v=spf1" followed by a space (RFC 7208 §4.5)
+spf-cname = {$domain} is a CNAME to {$target}: receivers read the SPF record of {$target}, and no TXT record can be published beside a CNAME (RFC 2181 §10.1); publish the record at {$target}, or replace the CNAME with address records and publish it at {$domain}
+spf-several_records = {$domain} has {$count} SPF records; receivers treat that as a permanent error (RFC 7208 §4.5): publish one
+spf-invalid = SPF record is invalid, so receivers return permerror for all mail: {$errors}
+spf-one_family = for mail sent from {$family} addresses only: {$problem}; receivers return permerror for {$family} senders, while {$other} senders are not affected
+spf-unfollowed = {$term} depends on the sender or the connecting address: its target and its own lookups are not known in advance and are not counted here
+spf-include_missing = SPF record does not include {$provider}
+spf-pass_authorised = SPF authorises {$provider} ({$lookups} of {$max} DNS lookups)
+spf-pass = SPF passes mail from {$provider}'s addresses ({$samples} of {$samples} tried; {$lookups} of {$max} DNS lookups)
+spf-addresses_without_include = the record authorises {$provider}'s current addresses without include:{$provider}: when the provider adds addresses, mail from them fails; use include:{$provider}
+spf-near_limit = SPF uses {$lookups} of {$max} DNS lookups: one more include breaks it
+spf-mail_from = mail from {$provider}
+spf-mail_from_sampled = mail from {$provider} ({$failing} of the {$tried} addresses tried, e.g. {$address})
+spf-matched_first = {$who} gets '{$result}' at {$domain}: term {$number} "{$term}" matches it first, so the provider is not authorised
+spf-not_authorised = {$who} gets '{$result}' at {$domain}: no term authorises it (the SPF record does not include {$provider})
+spf-incomplete = SPF lookups did not complete: {$queries}
+spf-plus_all = '+all' lets every server on the internet send as {$domain}
+spf-bare_all = 'all' without a qualifier means '+all': every server on the internet may send as {$domain}
+spf-long_record = the SPF record is {$bytes} bytes long; over {$max} it risks truncated DNS answers (RFC 7208 §3.4)
+
+## Delegation by CNAME
+cname-pass = {$name} is a CNAME to {$target}
+cname-chain_pass = {$name} reaches {$target} through a chain of CNAMEs
+cname-chain = {$name} is a chain of CNAMEs: {$name} → {$hops}; receivers follow it, but every hop is one more record that can break: point {$name} at {$target} directly
+cname-wrong_target = {$name} is a CNAME to {$found}, not to {$target}
+cname-misspelled = {$found} looks like a misspelling of {$target}: the CNAME leads to a name the provider does not serve
+cname-chain_ends = the chain goes on {$hops} and ends there
+cname-nxdomain = {$name} does not exist
+cname-missing = {$name} has no CNAME and no {$what ->
+    [dkim_key] DKIM key
+   *[txt_mx] TXT and MX records
+}
+cname-flattened_pass = {$name} has no CNAME but publishes the same {$what ->
+    [dkim_key] DKIM key
+   *[txt_mx] TXT and MX records
+} as {$target}
+cname-flattened = flattened: {$name} is a copy of {$target}'s {$what ->
+    [dkim_key] DKIM key
+   *[txt_mx] TXT and MX records
+}, not a CNAME; when the provider changes it, this copy goes stale
+cname-copy_differs = {$name} has no CNAME, and what it publishes is not the {$what ->
+    [dkim_key] DKIM key
+   *[txt_mx] TXT and MX records
+} published at {$target}
+
+## Tag lists (RFC 6376 §3.2)
+tags-empty = an empty tag between two ';'
+tags-not_a_pair = "{$part}" is not a tag=value pair
+tags-bad_name = "{$name}" is not a tag name
+tags-repeated = tag {$name}= appears twice
+
+## A DKIM key published as TXT
+dkim-expected_any = one valid DKIM key (v=DKIM1; k={$key_type}; p=…), the one the provider shows
+dkim-key_not_given = the exact record needs the provider's public key: give the profile's key parameter (e.g. dkim_key) to have it checked and spelled out
+dkim-missing = no DKIM key at {$name}
+dkim-not_a_key = the TXT record at {$name} is not a DKIM key (no p= tag)
+dkim-several_keys = {$name} has {$count} DKIM keys; receivers may use either, so signatures fail at random (RFC 6376 §3.6.2.2): keep one
+dkim-unusable = the DKIM key at {$name} is unusable: {$problems}
+dkim-wrong_type = the key at {$name} is k={$found}; the provider signs with {$wanted} keys
+dkim-wrong_key = the key at {$name} is not the provider's key: its p= differs from the one the provider shows (an old or another account's key)
+dkim-pass = DKIM key at {$name} ({$key_type})
+dkim-tag_list_problem = {$problem} (RFC 6376 §3.2)
+dkim-version_first = v= must come first and be DKIM1 (RFC 6376 §3.6.1)
+dkim-no_p = it has no p= tag (RFC 6376 §3.6.1)
+dkim-revoked = p= is empty: the key is revoked (RFC 6376 §3.6.1)
+dkim-not_base64 = p= is not base64 (RFC 6376 §3.6.1)
+dkim-not_rsa = p= is not an RSA public key
+dkim-rsa_too_short = an RSA key of {$bits} bits: receivers ignore keys under {$min} bits (RFC 8301 §3.2)
+dkim-rsa_short = an RSA key of {$bits} bits: RFC 8301 §3.2 asks signers for at least {$recommended}
+dkim-ed25519_size = an ed25519 key must be 32 bytes, this one is {$bytes} (RFC 8463 §4.2)
+dkim-ed25519_only = an ed25519 key: many receivers cannot verify ed25519 signatures yet; sign with an RSA key too (RFC 8463 §5)
+dkim-unknown_type = k={$key_type} is not a key type receivers know: rsa or ed25519 (RFC 8301, RFC 8463)
+dkim-no_sha256 = h={$hashes} does not allow sha256, and receivers refuse sha1 (RFC 8301 §3.1)
+dkim-not_email = s={$services} is not for email (RFC 6376 §3.6.1)
+dkim-testing = t=y: the key is in test mode, and receivers may treat its signatures as absent (RFC 6376 §3.6.1)
+
+value = {$value}
+
+## The DMARC record (RFC 7489)
+-opendmarc-discards = OpenDMARC, and so Exim and the milter-based receivers, discard the whole record and apply no DMARC
+dmarc-expected = one valid v=DMARC1 record with p=none, quarantine or reject
+dmarc-expected_at_least = one valid v=DMARC1 record with p={$policy} or stronger
+dmarc-not_a_pair = "{$text}" is not a tag=value pair; receivers ignore it (RFC 7489 §6.3)
+dmarc-repeated_policy_tag = tag '{$tag}' appears twice, so its value is ambiguous
+dmarc-repeated_tag = tag '{$tag}' appears twice; receivers may use either value
+dmarc-version_first = the record must start with v=DMARC1 (RFC 7489 §6.3)
+dmarc-no_policy = the required p= tag is missing (RFC 7489 §6.3): receivers apply no DMARC, or only p=none when rua= is valid (§6.6.3)
+dmarc-policy_second = p= must be the second tag, right after v=DMARC1 (RFC 7489 §6.3); many receivers then ignore the policy
+dmarc-ignored_value = '{$tag}' is not a valid value: receivers ignore it and use {$default} (RFC 7489 §6.3)
+dmarc-default_np = the sp= or p= policy
+dmarc-default_relaxed = relaxed alignment (r)
+dmarc-default_interval = the default interval of 86400 seconds
+dmarc-default_afrf = rf=afrf, the only report format defined
+dmarc-bad_policy = '{$tag}' is not a valid policy (none, quarantine or reject): receivers apply no DMARC, or only p=none when rua= is valid (RFC 7489 §6.6.3)
+dmarc-bad_subdomain_policy = '{$tag}' is not a valid subdomain policy: receivers treat the record as if p= were invalid (RFC 7489 §6.6.3)
+dmarc-bad_alignment = '{$tag}' is neither relaxed (r) nor strict (s): { -opendmarc-discards }
+dmarc-bad_pct = '{$tag}' is not a percentage from 0 to 100: { -opendmarc-discards }
+dmarc-partial_pct = pct={$pct}: the policy applies to only {$pct}% of failing mail{$pct ->
+    [0] ; pct=0 enforces nothing
+   *[other] {""}
+}
+dmarc-bad_interval = '{$tag}' is not a number of seconds: { -opendmarc-discards }
+dmarc-bad_report_format = '{$tag}' names a report format other than afrf or iodef: { -opendmarc-discards }
+dmarc-unknown_tag = unknown tag '{$tag}' is ignored by receivers (RFC 7489 §6.3)
+dmarc-uri_no_scheme = {$tag}="{$uri}" is not a URI (it needs a scheme such as mailto:): receivers ignore it and send no {$tag ->
+    [rua] aggregate
+   *[ruf] failure
+} reports there (RFC 7489 §6.4)
+dmarc-uri_invalid = {$tag}="{$uri}" is not a valid URI: receivers ignore it (RFC 7489 §6.4)
+dmarc-uri_not_mailto = {$tag}="{$uri}": receivers send {$tag ->
+    [rua] aggregate
+   *[ruf] failure
+} reports only to mailto: addresses, so none arrive there (RFC 7489 §6.2)
+dmarc-uri_not_address = {$tag}="{$uri}" is not a mail address: receivers send no {$tag ->
+    [rua] aggregate
+   *[ruf] failure
+} reports there
+dmarc-missing = no DMARC record at {$name}
+dmarc-missing_both = no DMARC record at {$name} nor at {$organizational}
+dmarc-spf_at_dmarc = the TXT record at {$name}, "{$record}", is not a DMARC record (an SPF record, which belongs at the domain itself, not at _dmarc): a DMARC record starts with v=DMARC1
+dmarc-not_dmarc = the TXT record at {$name}, "{$record}", is not a DMARC record: a DMARC record starts with v=DMARC1
+dmarc-policy_too_weak = the DMARC policy that applies is {$policy}; the provider requires at least {$required}
+dmarc-several_records = {$name} has {$count} DMARC records; receivers then apply no DMARC at all (RFC 7489 §6.6.3)
+dmarc-invalid = DMARC record at {$name} is invalid: {$errors}
+dmarc-reports_unauthorised = {$tag} sends reports to {$host}, another organization, which has not authorised them: receivers send none until {$host} publishes TXT "v=DMARC1" at {$authorization} (RFC 7489 §7.1)
+dmarc-reports_lookup_failed = could not tell whether {$host} accepts reports for {$domain}: the lookup of {$authorization} failed ({$reason})
+dmarc-reports_not_looked_up = {$authorization} was not looked up, so whether {$host} accepts reports for {$domain} is unknown
+dmarc-inherited = no record at _dmarc of the domain itself; the organizational domain's record at {$name} applies to it (policy {$policy})
+dmarc-pass = DMARC record at {$name} (policy {$policy})
+dmarc-policy_none = policy none only monitors: receivers still deliver mail that fails DMARC, so it does not protect the domain from spoofing
+dmarc-lookup_failed = the DNS lookup of the DMARC record at {$name} failed ({$reason}): try again
+dmarc-unusable = the DMARC record at {$name} is not usable: {$error}
+dmarc-not_fetched = the DMARC record at {$name} was not fetched
+
+## An MX set
+mx-missing = no MX record at {$name}
+mx-null = {$name} publishes a null MX ("0 .", RFC 7505): it accepts no mail, so bounces to it are lost
+mx-absent = {$name} has no MX to {$hosts}
+mx-extra = {$name} also lists {$hosts}: mail for it may go there instead of the provider
+mx-preference = {$host} has preference {$found}; the provider asks for {$wanted}
+mx-pass = {$name} has the provider's MX hosts
+
+## An exact TXT record
+verification-pass = ownership record is published
+verification-other_token = {$name} has an ownership record with another token: {$found}
+txt-pass = {$name} has the TXT record
+txt-missing = no {$value} TXT record at {$name}
+txt-other_value = {$name} has a record of the same form with another value: {$found}
+
+## A record at a look-alike name
+lookalike-misplaced = it is published at {$name} instead, {$why ->
+    [doubled_zone] the zone's name appended twice (a DNS panel adds the zone to the name it is given: give it the name without the domain)
+    [no_domainkey] the selector without _domainkey: receivers look for the key at SELECTOR._domainkey.DOMAIN
+    [dkim_at_domain] the domain itself: receivers look for the key at SELECTOR._domainkey.DOMAIN
+    [dmarc_at_domain] the domain itself: receivers read DMARC only at _dmarc.DOMAIN
+   *[spf_at_spf] _spf, which nothing references: receivers read SPF only at the domain itself (an _spf record counts only through include:_spf.DOMAIN)
+}
+lookalike-move = found at the wrong name: {$name} holds {$values} — move it to {$wanted}
+lookalike-wildcard = a wildcard answers for {$name}: {$probe} (a name no one publishes) gets the same answer, so this record passes by accident and changes with the wildcard; publish it explicitly at {$name}
+
+## DNSSEC behind a verdict
+dnssec-not_valid = its DNSSEC signatures do not validate
+dnssec-anchors_mismatch = DNSSEC could not be checked: the DNS resolver's keys for {$zone} (key tags {$tags}) match none of {$anchors}; fix [dns] trust_anchors, or turn the check off with --no-dnssec
+dnssec-resolver_strips = DNSSEC could not be checked: the DNS resolver sendercheck asks strips the signatures (RRSIG), so sendercheck cannot tell whether validating receivers can read this record; point sendercheck at a resolver that passes DNSSEC records on, or turn the check off with --no-dnssec
+dnssec-bogus = DNSSEC: {$cause}
+dnssec-bogus_besides = DNSSEC: {$cause}; besides: {$besides}
+
+## The zone's authoritative servers
+server-no_answer = no answer
+server-held_back = not asked: no answer since {$since}
+server-timed_out = no answer within {$milliseconds} ms
+server-port_closed = refused: nothing listens on port {$port}
+server-not_serving = does not serve {$zone} ({$answered})
+server-bogus = {$server} ({$address}) serves {$name} with DNSSEC that does not validate: {$cause}; receivers whose resolvers pick it get SERVFAIL
+server-lame = {$server} ({$address}) {$problem}: receivers that pick it get no answer; remove it from the zone's NS records or have it serve the zone
+server-view = {$server} ({$address}, serial {$serial}): {$status}
+server-view_no_serial = {$server} ({$address}, no serial): {$status}
+propagation-inconsistent = the zone's servers disagree on this record — {$servers}; a secondary may not have the latest zone yet
+propagation-withdrawn = the zone's servers no longer publish this record as it passes here: the resolver serves a cached answer, and receivers will stop seeing it
+propagation-withdrawn_for = the zone's servers no longer publish this record as it passes here: the resolver serves a cached answer for up to {$seconds} s more, and receivers will stop seeing it
+propagation-nothing_to_change = Nothing to change: the record is already on all of the zone's servers. Receivers will see it once their resolvers' cached answer expires.
+propagation-nothing_to_change_by = Nothing to change: the record is already on all of the zone's servers. Receivers will see it once their resolvers' cached answer expires, by about {$at}.
+propagation-propagating = published on the zone's servers; the resolver does not see it yet
+propagation-propagating_until = published on the zone's servers; the resolver still serves an older answer until about {$at}
