@@ -70,7 +70,7 @@ async fn main() {
             events: vec!["domain.deleted".into()],
         }],
         Arc::new(sendercheck::telemetry::Metrics::new(false)),
-        sendercheck::api::webhooks::event_body,
+        std::sync::Arc::new(sendercheck::api::webhooks::event_body),
     )
     .unwrap();
     let started = Instant::now();

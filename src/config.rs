@@ -855,7 +855,7 @@ impl Config {
             self.lang = crate::text::Lang::parse(&lang).ok_or_else(|| ConfigError::Invalid {
                 key: "defaults.lang".to_string(),
                 value: lang.clone(),
-                reason: "not a language sendercheck speaks: en".to_string(),
+                reason: "not a language sendercheck speaks: en, fr or pt".to_string(),
             })?;
         }
         if !raw.tokens.is_empty() {

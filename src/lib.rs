@@ -233,7 +233,7 @@ impl App {
             clock,
             config.webhooks.clone(),
             metrics.clone(),
-            api::webhooks::event_body,
+            api::webhooks::renderer(config.lang),
         )
         .context("cannot set up the webhook client")?;
         let state = AppState {

@@ -66,8 +66,8 @@ pub fn next_attempt(now: DateTime<Utc>, attempts: u32) -> DateTime<Utc> {
     now + chrono::Duration::milliseconds((jittered * 1000.0) as i64)
 }
 
-/// Renders an event's body (the API knows the wire form).
-pub type Render = fn(&crate::store::OutboxEvent) -> Vec<u8>;
+/// Renders an event's body (the API knows the wire form, and the language of its words).
+pub type Render = Arc<dyn Fn(&crate::store::OutboxEvent) -> Vec<u8> + Send + Sync>;
 
 /// Delivers the outbox's events.
 #[derive(Clone)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, RequestLang};
 use super::wire::ReportObject;
 use crate::checks::Plan;
 use crate::domain::DomainName;
@@ -52,9 +52,13 @@ pub struct CheckBody {
 #[tracing::instrument(skip_all)]
 pub async fn check(
     State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
     JsonBody(body): JsonBody<CheckBody>,
 ) -> Result<Json<ReportObject>, ApiError> {
-    Ok(Json(ReportObject::from(&check_any(&state, body).await?)))
+    Ok(Json(ReportObject::new(
+        &check_any(&state, body).await?,
+        lang,
+    )))
 }
 
 /// One fresh check of any domain, stored nowhere (`POST /v1/check`, the web page's check).

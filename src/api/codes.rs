@@ -30,7 +30,7 @@ pub struct CodeObject {
     path = "/v1/codes",
     tag = "domains",
     security(("bearer" = [])),
-    params(("lang" = Option<String>, Query, description = "a language (en); else Accept-Language, else [defaults] lang")),
+    params(("lang" = Option<String>, Query, description = "en, fr or pt; else Accept-Language, else [defaults] lang")),
     responses(
         (status = 200, description = "Every code and its message template", body = CodeList),
         (status = 400, description = "A language sendercheck does not speak", body = super::error::ErrorBody),

@@ -12,12 +12,13 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::AppState;
 use super::access::Who;
 use super::error::ApiError;
-use super::extract::{DomainPath, JsonBody};
+use super::extract::{DomainPath, JsonBody, RequestLang};
 use super::wire::RecordObject;
 use crate::domain::DomainName;
 use crate::status::{DomainStatus, Transition};
 use crate::store::ListFilter;
 use crate::store::{DomainRecord, Registered, Registration};
+use crate::text::Lang;
 
 /// The most domains one list page holds.
 const MAX_LIMIT: u32 = 1000;
@@ -83,6 +84,13 @@ pub struct DomainObject {
 
 impl From<DomainRecord> for DomainObject {
     fn from(record: DomainRecord) -> Self {
+        DomainObject::new(record, Lang::En)
+    }
+}
+
+impl DomainObject {
+    /// The registration with its records' words in `lang`.
+    pub fn new(record: DomainRecord, lang: Lang) -> Self {
         DomainObject {
             domain: record.domain,
             profile: record.profile,
@@ -98,7 +106,7 @@ impl From<DomainRecord> for DomainObject {
                 .and_then(|at| crate::checks::propagation::valid_after(&record.records, at)),
             dnssec: super::wire::dnssec_summary(&record.records),
             proven_at: record.proven_at,
-            records: super::wire::records(&record.records, crate::text::Lang::En),
+            records: super::wire::records(&record.records, lang),
         }
     }
 }
@@ -159,6 +167,7 @@ pub async fn put(
     State(state): State<AppState>,
     Who(actor): Who,
     DomainPath(domain): DomainPath,
+    RequestLang(lang): RequestLang,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
     let (outcome, record) = register(&state, domain, body, &actor).await?;
@@ -166,7 +175,7 @@ pub async fn put(
         Registered::Created => StatusCode::CREATED,
         Registered::Updated | Registered::Unchanged => StatusCode::OK,
     };
-    Ok((status, Json(DomainObject::from(record))).into_response())
+    Ok((status, Json(DomainObject::new(record, lang))).into_response())
 }
 
 /// Registers or updates `domain` as `PUT` does (the web page's register button too); a new or
@@ -314,15 +323,15 @@ fn invalid_token() -> ApiError {
 pub async fn get(
     State(state): State<AppState>,
     DomainPath(domain): DomainPath,
+    RequestLang(lang): RequestLang,
 ) -> Result<Response, ApiError> {
     let snapshot = state
         .store
         .snapshot(domain.as_str())
         .await?
         .ok_or_else(|| not_registered(&domain))?;
-    // Rendered once per change of the registration: a polled domain costs a lookup.
-    let body = snapshot.rendered(|record| {
-        serde_json::to_vec(&DomainObject::from(record.clone()))
+    let render = |record: &DomainRecord| {
+        serde_json::to_vec(&DomainObject::new(record.clone(), lang))
             .map(axum::body::Bytes::from)
             .map_err(|error| {
                 tracing::error!(%error, "a registration does not serialise");
@@ -332,7 +341,14 @@ pub async fn get(
                     "the registration could not be serialised",
                 )
             })
-    })?;
+    };
+    // Rendered once per change of the registration in the default language: a polled domain
+    // costs a lookup. Another language is rendered for the request.
+    let body = if lang == state.lang {
+        snapshot.rendered(render)?
+    } else {
+        render(&snapshot.record)?
+    };
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -392,9 +408,11 @@ pub async fn check(
     State(state): State<AppState>,
     Who(actor): Who,
     DomainPath(domain): DomainPath,
+    RequestLang(lang): RequestLang,
 ) -> Result<Json<DomainObject>, ApiError> {
-    Ok(Json(DomainObject::from(
+    Ok(Json(DomainObject::new(
         check_now(&state, &domain, &actor).await?,
+        lang,
     )))
 }
 
@@ -529,6 +547,7 @@ pub struct DomainList {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
     headers: HeaderMap,
     query: Result<Query<BTreeMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -549,6 +568,8 @@ pub async fn list(
                 })?)
             }
             "q" => filter.contains = search_text(value)?,
+            // The language of the records' words (read by `RequestLang`).
+            "lang" => {}
             "paused" => {
                 filter.paused = Some(match value.as_str() {
                     "true" => true,
@@ -607,7 +628,10 @@ pub async fn list(
         None
     };
     Ok(Json(DomainList {
-        domains: records.into_iter().map(DomainObject::from).collect(),
+        domains: records
+            .into_iter()
+            .map(|record| DomainObject::new(record, lang))
+            .collect(),
         next,
     })
     .into_response())

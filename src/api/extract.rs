@@ -192,7 +192,7 @@ impl axum::extract::FromRequestParts<AppState> for RequestLang {
             return Lang::parse(&asked).map(RequestLang).ok_or_else(|| {
                 ApiError::bad_request(
                     "invalid_parameter",
-                    format!("lang: \"{asked}\" is not a language sendercheck speaks: en"),
+                    format!("lang: \"{asked}\" is not a language sendercheck speaks: en, fr or pt"),
                 )
             });
         }

@@ -13,6 +13,7 @@ use super::AppState;
 use super::domains::{DomainObject, TransitionObject};
 use super::error::ApiError;
 use crate::store::{Delivery, DeliveryStatus, OutboxEvent};
+use crate::text::Lang;
 
 /// The body of a webhook POST.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -36,12 +37,18 @@ pub struct EventObject {
 
 impl From<&OutboxEvent> for EventObject {
     fn from(event: &OutboxEvent) -> Self {
+        EventObject::new(event, Lang::En)
+    }
+}
+
+impl EventObject {
+    pub fn new(event: &OutboxEvent, lang: Lang) -> Self {
         EventObject {
             id: event.id.clone(),
             kind: event.kind.clone(),
             created_at: time(&event.created_at),
             transition: event.transition.clone().map(Into::into),
-            domain: DomainObject::from(event.record.clone()),
+            domain: DomainObject::new(event.record.clone(), lang),
             message: event
                 .message
                 .as_deref()
@@ -54,9 +61,17 @@ fn time(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The JSON body POSTed for `event`: the same bytes on every attempt.
+/// The JSON body POSTed for `event`, its records' words in English: the same bytes on every
+/// attempt.
 pub fn event_body(event: &OutboxEvent) -> Vec<u8> {
-    serde_json::to_vec(&EventObject::from(event)).unwrap_or_default()
+    serde_json::to_vec(&EventObject::new(event, Lang::En)).unwrap_or_default()
+}
+
+/// Event bodies with their records' words in `lang` (`[defaults] lang`).
+pub fn renderer(lang: Lang) -> crate::webhooks::Render {
+    std::sync::Arc::new(move |event: &OutboxEvent| {
+        serde_json::to_vec(&EventObject::new(event, lang)).unwrap_or_default()
+    })
 }
 
 /// One delivery of one event to one endpoint.

@@ -18,7 +18,7 @@ use crate::domain::DomainName;
 use crate::probe;
 use crate::profile::Profile;
 
-pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: CheckArgs, lang: crate::text::Lang) -> anyhow::Result<Outcome> {
     let mut config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
     if !args.nameservers.is_empty() {
         config.dns.nameservers = parse_nameservers(&args.nameservers)?;
@@ -49,7 +49,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         );
     };
     let resolver = Resolver::new(&config.dns)?;
-    let style = Style::for_stdout();
+    let style = Style::for_stdout(lang);
     match (&args.domain, &args.domains_file) {
         (Some(domain), _) => {
             let (token, params) = parameters(profile, args.token.as_deref(), &args.params)?;
@@ -148,23 +148,25 @@ async fn check_one(
         Format::Json => writeln!(
             stdout,
             "{}",
-            serde_json::to_string_pretty(&ReportObject::from(&probe.report))?
+            serde_json::to_string_pretty(&ReportObject::new(&probe.report, style.lang))?
         )?,
         Format::Text => {
             write!(stdout, "{}", render::report(&probe.report, style))?;
             for (kind, name, param) in plan.unchecked() {
-                if param == crate::profile::TOKEN_PARAM {
-                    writeln!(
-                        stdout,
-                        "\nThe ownership record was not checked: give --token to check it."
-                    )?;
+                let line = if param == crate::profile::TOKEN_PARAM {
+                    crate::text::ui(style.lang, "ui-cli-unchecked_token", &[])
                 } else {
-                    writeln!(
-                        stdout,
-                        "\nThe {kind} record at {name} was not checked: give --param {param}=… to \
-                         check it."
-                    )?;
-                }
+                    crate::text::ui(
+                        style.lang,
+                        "ui-cli-unchecked_param",
+                        &[
+                            ("kind", kind.as_str().into()),
+                            ("name", name.into()),
+                            ("param", param.into()),
+                        ],
+                    )
+                };
+                writeln!(stdout, "\n{line}")?;
             }
         }
     }
@@ -253,7 +255,7 @@ async fn check_many(
                     Format::Json => writeln!(
                         stdout,
                         "{}",
-                        serde_json::to_string(&ReportObject::from(&report))?
+                        serde_json::to_string(&ReportObject::new(&report, style.lang))?
                     )?,
                     Format::Text => writeln!(stdout, "{}", render::summary_line(&report, style))?,
                 }

@@ -31,6 +31,11 @@ pub struct Cli {
     /// Log format on standard error: text for people, json (one object per line) for shippers.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SENDERCHECK_LOG_FORMAT")]
     pub log_format: LogFormat,
+    /// The language of the words for people (messages, warnings, the table's labels): en, fr
+    /// or pt. Default: SENDERCHECK_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), else en.
+    /// Codes, status words, JSON keys and DNS values are never translated.
+    #[arg(long, global = true, value_name = "LANG", env = "SENDERCHECK_LANG", value_parser = parse_lang)]
+    pub lang: Option<crate::text::Lang>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -281,6 +286,7 @@ pub fn main() -> ExitCode {
         | Command::Token(_) => "warn",
     };
     init_logging(default_level, cli.log_format);
+    let lang = output_lang(cli.lang, |key| std::env::var(key).ok());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -293,7 +299,7 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Check(args) => check::run(args).await.map(Outcome::exit_code),
+            Command::Check(args) => check::run(args, lang).await.map(Outcome::exit_code),
             Command::Serve(args) => serve::run(args).await.map(Outcome::exit_code),
             Command::Dkim(args) => dkim::run(args).await,
             Command::Profiles(args) => profiles::run(args),
@@ -309,6 +315,29 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_UNKNOWN)
         }
     }
+}
+
+fn parse_lang(value: &str) -> Result<crate::text::Lang, String> {
+    crate::text::Lang::parse(value)
+        .ok_or_else(|| format!("\"{value}\" is not a language sendercheck speaks: en, fr or pt"))
+}
+
+/// The language of the CLI's words: `--lang` (or `SENDERCHECK_LANG`, which clap reads for
+/// it), else the POSIX locale of messages (the first set of `LC_ALL`, `LC_MESSAGES`, `LANG`),
+/// else English. A locale in a language without a catalog (or `C`) is English.
+pub fn output_lang(
+    asked: Option<crate::text::Lang>,
+    env: impl Fn(&str) -> Option<String>,
+) -> crate::text::Lang {
+    asked
+        .or_else(|| {
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .into_iter()
+                .filter_map(|key| env(key).filter(|value| !value.is_empty()))
+                .next()
+                .and_then(|locale| crate::text::Lang::from_locale(&locale))
+        })
+        .unwrap_or_default()
 }
 
 /// `sendercheck backup PATH`: a consistent copy of the SQLite store, made while the daemon

@@ -5,23 +5,35 @@ use std::fmt::Write;
 use std::io::IsTerminal;
 
 use crate::checks::{ActionKind, DnssecState, DomainReport, RecordCheck, RecordStatus};
+use crate::text::{Arg, Lang, ui};
 
-/// Whether to colour the output.
+/// Whether to colour the output, and the language of its words (status words, column titles,
+/// codes and DNS values stay as they are).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Style {
     colour: bool,
+    pub lang: Lang,
 }
 
 impl Style {
-    pub fn for_stdout() -> Self {
+    pub fn for_stdout(lang: Lang) -> Self {
         Style {
             colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            lang,
         }
     }
 
     #[cfg(test)]
     pub fn plain() -> Self {
-        Style { colour: false }
+        Style {
+            colour: false,
+            lang: Lang::En,
+        }
+    }
+
+    /// A word of the interface in the output's language.
+    fn word(self, id: &str, args: &[(&'static str, Arg)]) -> String {
+        ui(self.lang, id, args)
     }
 
     fn paint(self, text: &str, code: &str) -> String {
@@ -55,19 +67,23 @@ pub fn report(report: &DomainReport, style: Style) -> String {
         .filter(|record| record.status != RecordStatus::Pass)
         .count();
     let verdict = if report.ready {
-        style.paint("ready", "32;1")
+        style.paint(&style.word("ui-cli-ready", &[]), "32;1")
     } else if report.has_failures() {
-        style.paint("not ready", "31;1")
+        style.paint(&style.word("ui-cli-not_ready", &[]), "31;1")
     } else {
-        style.paint("unknown (DNS did not answer)", "33;1")
+        style.paint(&style.word("ui-cli-unknown", &[]), "33;1")
     };
-    let _ = writeln!(
-        out,
-        "{} (profile {}): {verdict}, {attention} of {} records need attention\n",
-        report.domain,
-        report.profile,
-        report.records.len()
+    let heading = style.word(
+        "ui-cli-heading",
+        &[
+            ("domain", Arg::from(&report.domain)),
+            ("profile", Arg::from(&report.profile)),
+            ("verdict", Arg::from(verdict)),
+            ("attention", Arg::from(attention)),
+            ("total", Arg::from(report.records.len())),
+        ],
     );
+    let _ = writeln!(out, "{heading}\n");
     let kind_width = column_width(report, "KIND", |record| record.kind.as_str().len());
     let name_width = column_width(report, "NAME", |record| record.name.len());
     let status_width = "missing".len();
@@ -85,28 +101,36 @@ pub fn report(report: &DomainReport, style: Style) -> String {
         String::new()
     };
     if let Some(dnssec) = report.dnssec() {
-        let zone = dnssec.zone.as_deref().unwrap_or("-");
+        let zone = || ("zone", Arg::from(dnssec.zone.as_deref().unwrap_or("-")));
         let line = match dnssec.state {
-            DnssecState::Secure => Some(format!("DNSSEC: secure (zone {zone})")),
-            DnssecState::Insecure => Some(format!("DNSSEC: insecure (zone {zone} is not signed)")),
-            DnssecState::Bogus => Some(format!(
-                "DNSSEC: {} (zone {zone}): {}",
-                style.paint("bogus", "31;1"),
-                dnssec
-                    .reason
-                    .as_deref()
-                    .unwrap_or("the signatures do not validate")
-            )),
+            DnssecState::Secure => Some(style.word("ui-cli-dnssec_secure", &[zone()])),
+            DnssecState::Insecure => Some(style.word("ui-cli-dnssec_insecure", &[zone()])),
+            DnssecState::Bogus => Some(
+                style.word(
+                    "ui-cli-dnssec_bogus",
+                    &[
+                        ("state", Arg::from(style.paint("bogus", "31;1"))),
+                        zone(),
+                        (
+                            "reason",
+                            Arg::from(
+                                dnssec
+                                    .reason
+                                    .clone()
+                                    .unwrap_or_else(|| style.word("ui-cli-dnssec_not_valid", &[])),
+                            ),
+                        ),
+                    ],
+                ),
+            ),
             // Said only when it is news: a resolver stripping signatures, anchors matching
             // no key (the records carry the warning).
             DnssecState::Indeterminate => dnssec.warning.as_ref().map(|_| {
-                format!(
-                    "DNSSEC: could not be checked: {}",
-                    dnssec
-                        .reason
-                        .as_deref()
-                        .unwrap_or("the chain of trust could not be fetched")
-                )
+                let reason = dnssec
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| style.word("ui-cli-dnssec_no_chain", &[]));
+                style.word("ui-cli-dnssec_unchecked", &[("reason", Arg::from(reason))])
             }),
         };
         if let Some(line) = line {
@@ -114,12 +138,9 @@ pub fn report(report: &DomainReport, style: Style) -> String {
         }
     }
     if let (false, Some(at)) = (report.ready, report.valid_after) {
-        let _ = writeln!(
-            out,
-            "valid after {}: every required record is published; resolvers still serve older \
-             answers until then\n",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        );
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let line = style.word("ui-cli-valid_after", &[("at", Arg::from(at))]);
+        let _ = writeln!(out, "{line}\n");
     }
     let _ = writeln!(
         out,
@@ -201,50 +222,53 @@ fn column_width(
 /// The lines under a record's row: what is wrong, the fix and the warnings.
 fn details(out: &mut String, record: &RecordCheck, style: Style) {
     if record.status != RecordStatus::Pass {
-        let _ = writeln!(out, "{INDENT}{}", record.message.en());
-        let _ = writeln!(out, "{INDENT}expected: {}", record.expected.en());
+        let lang = style.lang;
+        let _ = writeln!(out, "{INDENT}{}", record.message.render(lang));
+        let expected = record.expected.render(lang);
+        let expected = style.word("ui-cli-expected", &[("expected", Arg::from(expected))]);
+        let _ = writeln!(out, "{INDENT}{expected}");
         if !record.required {
-            let _ = writeln!(
-                out,
-                "{INDENT}recommended by the provider: it does not block ready"
-            );
+            let _ = writeln!(out, "{INDENT}{}", style.word("ui-cli-recommended", &[]));
         }
     }
     if let Some(fix) = &record.fix {
         // Each change as a zone-file line, ready to paste into a zone or to read into a panel.
+        let label = style.paint(&style.word("ui-cli-fix", &[]), "1");
         if let Some(explanation) = &fix.explanation {
-            let _ = writeln!(
-                out,
-                "{INDENT}{} {}",
-                style.paint("fix:", "1"),
-                explanation.en()
-            );
+            let _ = writeln!(out, "{INDENT}{label} {}", explanation.render(style.lang));
         } else if fix.actions.is_empty() {
-            let _ = writeln!(
-                out,
-                "{INDENT}{} no single record can fix this; see the warnings",
-                style.paint("fix:", "1")
-            );
+            let none = style.word("ui-cli-no_single_fix", &[]);
+            let _ = writeln!(out, "{INDENT}{label} {none}");
         }
+        // The three verbs padded to one width, so the zone lines align.
+        let verbs = [
+            "ui-cli-fix_publish",
+            "ui-cli-fix_replace",
+            "ui-cli-fix_remove",
+        ]
+        .map(|id| style.word(id, &[]));
+        let width = verbs
+            .iter()
+            .map(|verb| verb.chars().count())
+            .max()
+            .unwrap_or(0);
         for action in &fix.actions {
             let verb = match action.action {
-                ActionKind::Publish => "fix: publish",
-                ActionKind::Replace => "fix: replace",
-                ActionKind::Remove => "fix: remove ",
+                ActionKind::Publish => &verbs[0],
+                ActionKind::Replace => &verbs[1],
+                ActionKind::Remove => &verbs[2],
             };
-            let _ = writeln!(out, "{INDENT}{} {}", style.paint(verb, "1"), action.zone);
+            let padded = format!("{verb:<width$}");
+            let _ = writeln!(out, "{INDENT}{} {}", style.paint(&padded, "1"), action.zone);
             if let Some(old) = &action.replaces {
-                let _ = writeln!(out, "{INDENT}    (in place of \"{old}\")");
+                let old = style.word("ui-cli-in_place_of", &[("old", Arg::from(old))]);
+                let _ = writeln!(out, "{INDENT}    {old}");
             }
         }
     }
     for warning in &record.warnings {
-        let _ = writeln!(
-            out,
-            "{INDENT}{} {}",
-            style.paint("warning:", "33"),
-            warning.en()
-        );
+        let label = style.paint(&style.word("ui-cli-warning", &[]), "33");
+        let _ = writeln!(out, "{INDENT}{label} {}", warning.render(style.lang));
     }
 }
 

@@ -298,3 +298,27 @@ propagation-nothing_to_change = Nothing to change: the record is already on all 
 propagation-nothing_to_change_by = Nothing to change: the record is already on all of the zone's servers. Receivers will see it once their resolvers' cached answer expires, by about {$at}.
 propagation-propagating = published on the zone's servers; the resolver does not see it yet
 propagation-propagating_until = published on the zone's servers; the resolver still serves an older answer until about {$at}
+
+## The words of `sendercheck check`'s table (status words, column titles and values stay as they are)
+ui-cli-heading = {$domain} (profile {$profile}): {$verdict}, {$attention} of {$total} records need attention
+ui-cli-ready = ready
+ui-cli-not_ready = not ready
+ui-cli-unknown = unknown (DNS did not answer)
+ui-cli-dnssec_secure = DNSSEC: secure (zone {$zone})
+ui-cli-dnssec_insecure = DNSSEC: insecure (zone {$zone} is not signed)
+ui-cli-dnssec_bogus = DNSSEC: {$state} (zone {$zone}): {$reason}
+ui-cli-dnssec_not_valid = the signatures do not validate
+ui-cli-dnssec_unchecked = DNSSEC: could not be checked: {$reason}
+ui-cli-dnssec_no_chain = the chain of trust could not be fetched
+ui-cli-valid_after = valid after {$at}: every required record is published; resolvers still serve older answers until then
+ui-cli-expected = expected: {$expected}
+ui-cli-recommended = recommended by the provider: it does not block ready
+ui-cli-fix = fix:
+ui-cli-no_single_fix = no single record can fix this; see the warnings
+ui-cli-fix_publish = fix: publish
+ui-cli-fix_replace = fix: replace
+ui-cli-fix_remove = fix: remove
+ui-cli-in_place_of = (in place of "{$old}")
+ui-cli-warning = warning:
+ui-cli-unchecked_token = The ownership record was not checked: give --token to check it.
+ui-cli-unchecked_param = The {$kind} record at {$name} was not checked: give --param {$param}=… to check it.

@@ -10,21 +10,24 @@ use unic_langid::LanguageIdentifier;
 
 use super::{Arg, Join, Text};
 
-/// A language of the catalogs. French and Portuguese join English once their catalogs hold
-/// every code (the catalog tests require all of them for each language listed here).
+/// A language of the catalogs (each holds every code: the catalog tests require it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lang {
     #[default]
     En,
+    Fr,
+    Pt,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 1] = [Lang::En];
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Fr, Lang::Pt];
 
     /// The language's tag as the contract writes it (`en`, `fr`, `pt`).
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Pt => "pt",
         }
     }
 
@@ -32,6 +35,8 @@ impl Lang {
     pub fn native_name(self) -> &'static str {
         match self {
             Lang::En => "English",
+            Lang::Fr => "Français",
+            Lang::Pt => "Português",
         }
     }
 
@@ -55,24 +60,42 @@ impl Lang {
         }
     }
 
-    /// The best language of an HTTP `Accept-Language` value (RFC 9110 §12.5.4): the one with
-    /// the highest weight that has a catalog; `None` when none has.
+    /// The best language of an HTTP `Accept-Language` value (RFC 9110 §12.5.4): the tag of
+    /// highest weight that has a catalog (`q=0` is "not acceptable"; equal weights keep their
+    /// order); `None` when none has.
     pub fn negotiate(accept_language: &str) -> Option<Lang> {
-        let requested = fluent_langneg::accepted_languages::parse(accept_language);
-        let available: Vec<LanguageIdentifier> = Self::ALL
-            .iter()
-            .filter_map(|lang| lang.as_str().parse().ok())
+        let mut ranges: Vec<(u16, &str)> = accept_language
+            .split(',')
+            .filter_map(|range| {
+                let mut parts = range.split(';');
+                let tag = parts.next()?.trim();
+                let weight = parts
+                    .filter_map(|param| param.trim().strip_prefix("q="))
+                    .next()
+                    .map_or(Some(1000), quality)?;
+                (!tag.is_empty() && weight > 0).then_some((weight, tag))
+            })
             .collect();
-        let chosen = fluent_langneg::negotiate_languages(
-            &requested,
-            &available,
-            None,
-            fluent_langneg::NegotiationStrategy::Lookup,
-        );
-        chosen
-            .first()
-            .and_then(|id| Self::parse(id.language.as_str()))
+        ranges.sort_by_key(|range| std::cmp::Reverse(range.0));
+        ranges.into_iter().find_map(|(_, tag)| Self::parse(tag))
     }
+}
+
+/// A weight (`qvalue`: 0 to 1, at most three decimals) in thousandths; `None` when malformed.
+fn quality(text: &str) -> Option<u16> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = match whole {
+        "0" => 0,
+        "1" => 1,
+        _ => return None,
+    };
+    let thousandths: u16 = format!("{fraction:0<3}").parse().ok()?;
+    let value = whole * 1000 + thousandths;
+    (value <= 1000).then_some(value)
 }
 
 impl fmt::Display for Lang {
@@ -82,7 +105,11 @@ impl fmt::Display for Lang {
 }
 
 /// The catalogs as they are compiled in, per language.
-pub(super) const SOURCES: [(Lang, &str); 1] = [(Lang::En, include_str!("en.ftl"))];
+pub(super) const SOURCES: [(Lang, &str); 3] = [
+    (Lang::En, include_str!("en.ftl")),
+    (Lang::Fr, include_str!("fr.ftl")),
+    (Lang::Pt, include_str!("pt.ftl")),
+];
 
 struct Catalog {
     bundle: FluentBundle<FluentResource>,
@@ -127,6 +154,17 @@ fn catalog(lang: Lang) -> &'static Catalog {
     &CATALOGS[index].1
 }
 
+/// A word or sentence of the interface (a label of the CLI's table, of a page): its catalog
+/// id starts with `ui-`, and the catalog tests require it in every language with the same
+/// parameters. Falls back to English, then to the id.
+pub fn ui(lang: Lang, id: &str, args: &[(&'static str, Arg)]) -> String {
+    let fluent = fluent_args(args, lang);
+    catalog(lang)
+        .message(id, Some(&fluent))
+        .or_else(|| catalog(Lang::En).message(id, Some(&fluent)))
+        .unwrap_or_else(|| id.to_string())
+}
+
 /// A message template as the catalog writes it (`GET /v1/codes`).
 pub fn template(code: &str, lang: Lang) -> Option<String> {
     let message = catalog(lang).bundle.get_message(&message_id(code))?;
@@ -168,17 +206,23 @@ fn render_list(list: &[Text], join: Join, lang: Lang) -> String {
         .join(&separator)
 }
 
-fn render_one(text: &Text, lang: Lang) -> String {
-    let mut args = FluentArgs::new();
-    for (name, arg) in &text.args {
+/// The parameters as Fluent values, nested findings rendered in `lang`.
+fn fluent_args<'a>(args: &'a [(&'static str, Arg)], lang: Lang) -> FluentArgs<'a> {
+    let mut fluent = FluentArgs::new();
+    for (name, arg) in args {
         let value = match arg {
-            Arg::Str(value) => FluentValue::from(value.clone()),
+            Arg::Str(value) => FluentValue::from(value.as_str()),
             Arg::Num(value) => FluentValue::from(*value),
             Arg::Text(inner) => FluentValue::from(render(inner, lang)),
             Arg::List(list, join) => FluentValue::from(render_list(list, *join, lang)),
         };
-        args.set(*name, value);
+        fluent.set(*name, value);
     }
+    fluent
+}
+
+fn render_one(text: &Text, lang: Lang) -> String {
+    let args = fluent_args(&text.args, lang);
     catalog(lang)
         .message(text.code, Some(&args))
         .or_else(|| catalog(Lang::En).message(text.code, Some(&args)))
@@ -203,18 +247,26 @@ mod tests {
 
     #[test]
     fn tags_locales_and_accept_language_choose_a_catalog() {
-        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), Some(Lang::Fr));
+        assert_eq!(Lang::parse("pt-BR"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("PT_br"), Some(Lang::Pt));
         assert_eq!(Lang::parse("en-GB"), Some(Lang::En));
-        assert_eq!(Lang::parse("EN_us"), Some(Lang::En));
         assert_eq!(Lang::parse("de"), None);
         assert_eq!(Lang::parse("not a tag!"), None);
-        assert_eq!(Lang::from_locale("en_US.UTF-8"), Some(Lang::En));
-        assert_eq!(Lang::from_locale("en_GB@euro"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("fr_FR.UTF-8"), Some(Lang::Fr));
+        assert_eq!(Lang::from_locale("pt_BR@euro"), Some(Lang::Pt));
         assert_eq!(Lang::from_locale("C.UTF-8"), None);
         assert_eq!(Lang::from_locale("POSIX"), None);
-        assert_eq!(Lang::negotiate("de-DE, en;q=0.5"), Some(Lang::En));
-        assert_eq!(Lang::negotiate("en-US;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::negotiate("de-DE, fr;q=0.8, en;q=0.5"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::negotiate("pt-BR,pt;q=0.9,en-US;q=0.8"),
+            Some(Lang::Pt)
+        );
+        assert_eq!(Lang::negotiate("en;q=0.2, pt;q=0.9"), Some(Lang::Pt));
         assert_eq!(Lang::negotiate("de, ja"), None);
         assert_eq!(Lang::negotiate(""), None);
+        assert_eq!(Lang::negotiate("fr;q=0, pt;q=0.1"), Some(Lang::Pt));
+        assert_eq!(Lang::negotiate("*, fr;q=0.5"), Some(Lang::Fr));
+        assert_eq!(Lang::negotiate("fr;q=2, pt"), Some(Lang::Pt));
     }
 }

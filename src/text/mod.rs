@@ -10,7 +10,7 @@
 pub mod codes;
 mod lang;
 
-pub use lang::{Lang, template};
+pub use lang::{Lang, template, ui};
 
 /// One finding: its code and the values its message needs. A message that lists several
 /// findings keeps the first as its own and the others in `more`, rendered after it with "; ".
@@ -266,9 +266,24 @@ mod tests {
             }
             for id in messages.keys() {
                 let known = codes::ALL.iter().any(|code| message_id(code.code) == *id)
-                    || id.starts_with("join-");
+                    || id.starts_with("join-")
+                    || id.starts_with("ui-");
                 assert!(known, "{lang}.ftl has {id}, which is no code");
             }
+            // The interface's words: the same ids, with the same parameters, in every language.
+            let english = catalog(Lang::En);
+            let ui = |messages: &std::collections::BTreeMap<String, BTreeSet<&'static str>>| {
+                messages
+                    .iter()
+                    .filter(|(id, _)| id.starts_with("ui-") || id.starts_with("join-"))
+                    .map(|(id, used)| (id.clone(), used.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                ui(&messages),
+                ui(&english),
+                "{lang}.ftl: the ui- and join- messages differ from en.ftl"
+            );
         }
     }
 
@@ -301,7 +316,41 @@ mod tests {
              _dmarc.a.example"
         );
         // No invisible isolation marks around values: the words are pasted into DNS panels.
-        assert!(!codes::spf_missing("a.example").en().contains('\u{2068}'));
+        assert!(
+            !codes::spf_missing("a.example")
+                .render(Lang::Fr)
+                .contains('\u{2068}')
+        );
+        assert_eq!(
+            codes::spf_missing("a.example").render(Lang::Fr),
+            "aucun enregistrement SPF à a.example"
+        );
+        assert_eq!(
+            codes::spf_missing("a.example").render(Lang::Pt),
+            "nenhum registro SPF em a.example"
+        );
+        // Plural forms by each language's rules (French counts 0 and 1 as one).
+        let one = codes::spf_fix_flattened("ip4:x", 1usize, "a.example", 10usize);
+        assert!(one.render(Lang::Fr).contains("par la plage d'adresses que"));
+        assert!(one.render(Lang::Pt).contains("pela faixa de endereços que"));
+        let many = codes::spf_fix_flattened("ip4:x", 3usize, "a.example", 10usize);
+        assert!(
+            many.render(Lang::Fr)
+                .contains("par les 3 plages d'adresses que")
+        );
+        assert!(
+            many.render(Lang::Pt)
+                .contains("pelas 3 faixas de endereços que")
+        );
+        // Lists joined in the language.
+        let listed = codes::spf_fix_corrects(Arg::all(vec![
+            codes::spf_fix_corrected_term("a", "b"),
+            codes::spf_fix_corrected_term("c", "d"),
+        ]));
+        assert_eq!(
+            listed.render(Lang::Fr),
+            "l'enregistrement proposé corrige \"a\" en \"b\" et \"c\" en \"d\""
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod faults;
 mod fuzz_regressions;
 mod hostile;
 mod inbound;
+mod languages;
 mod lookalike;
 mod package;
 mod postgres;

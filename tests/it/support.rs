@@ -24,9 +24,19 @@ pub fn fixture_resolver() -> Resolver {
     .expect("a resolver")
 }
 
-/// Runs the real binary with `args`, feeding `stdin` if given.
+/// Runs the real binary with `args`, feeding `stdin` if given, in English whatever the
+/// machine's locale.
 pub fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    run_env(args, stdin, &[])
+}
+
+/// As `run`, with these environment variables set (the locale ones are cleared first).
+pub fn run_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sendercheck"));
+    for key in ["LC_ALL", "LC_MESSAGES", "LANG", "SENDERCHECK_LANG"] {
+        command.env_remove(key);
+    }
+    command.envs(env.iter().copied());
     command
         .args(args)
         .env_remove("SENDERCHECK_DNS_NAMESERVERS")
@@ -134,6 +144,8 @@ pub struct AppOptions {
     pub inbound: Option<sendercheck::config::InboundConfig>,
     /// `[smtp]`: which gateways the probe may reach (default: public addresses only).
     pub smtp: Option<sendercheck::smtp::policy::SmtpConfig>,
+    /// `[defaults] lang`.
+    pub lang: sendercheck::text::Lang,
 }
 
 /// A fresh temporary database URL; the directory lives as long as the returned guard.
@@ -201,6 +213,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     if let Some(inbound) = options.inbound {
         config.inbound = inbound;
     }
+    config.lang = options.lang;
     if let Some(smtp) = options.smtp {
         config.smtp = smtp;
     }

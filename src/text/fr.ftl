@@ -1,0 +1,329 @@
+# Les messages de sendercheck en français : une entrée par code de src/text/codes.rs (points
+# écrits en tirets). Les paramètres sont des valeurs (noms, termes, enregistrements) montrées
+# telles quelles ; les nombres choisissent le pluriel. Écrits pour un client qui n'est pas
+# expert du DNS, avec les mots des pages d'aide des fournisseurs (« enregistrement TXT »,
+# « zone DNS », « serveur de noms »).
+
+join-and = {" et "}
+join-or = {" ; ou "}
+
+stored-text = {$text}
+
+## Réponses DNS
+dns-lookup_failed = la requête DNS {$query} a échoué : {$reason}
+dns-not_looked_up = {$query} n'a pas été interrogé
+dns-timeout = délai dépassé
+dns-servfail = SERVFAIL (échec du serveur)
+dns-refused = REFUSED (requête refusée)
+dns-unreachable = aucun serveur DNS n'écoute à {$servers} (pas de réponse en UDP, connexion TCP refusée)
+dns-other = {$reason}
+
+## Tout enregistrement
+record-as_expected = l'enregistrement à {$name} est conforme
+record-parameter_missing = vérification impossible : l'inscription ne donne pas le paramètre {$parameter}
+record-also_accepted = également accepté à la place : {$alternatives}
+record-alternative = {$records}
+record-alternative_cname = CNAME {$name} → {$target}
+record-alternative_dkim_key = une clé DKIM en enregistrement TXT à {$name}
+record-alternative_mx = MX {$hosts} à {$name}
+record-alternative_spf = SPF à {$name} autorisant {$include}
+record-alternative_txt = TXT "{$value}" à {$name}
+record-alternative_dmarc = DMARC à {$name}
+
+## Ce qu'un profil attend
+expect-spf = un enregistrement SPF qui autorise {$include}
+expect-cname = un CNAME vers {$target}
+expect-dkim_key = une clé DKIM avec p={$key} (toute clé valide si elle n'est pas donnée)
+expect-dkim_key_typed = une clé DKIM de type {$key_type} avec p={$key} (toute clé valide si elle n'est pas donnée)
+expect-dkim_any_key = une clé DKIM valide
+expect-dkim_any_key_typed = une clé DKIM valide de type {$key_type}
+expect-mx = MX {$hosts}
+expect-txt = {$value}
+expect-dmarc = un enregistrement DMARC valide
+expect-dmarc_policy = un enregistrement DMARC valide avec au moins p={$policy}
+
+## Syntaxe SPF (RFC 7208 §12)
+spf-syntax-record = {$problem} (RFC 7208 {$section})
+spf-syntax-term = terme {$number} "{$term}" : {$problem} (RFC 7208 {$section})
+spf-syntax-modifier_repeated = le modificateur {$modifier}= ne peut apparaître qu'une fois
+spf-syntax-modifier_no_name = un modificateur doit avoir un nom avant '='
+spf-syntax-modifier_name_letter = le nom de modificateur "{$name}" doit commencer par une lettre
+spf-syntax-all_argument = 'all' ne prend pas d'argument
+spf-syntax-needs_domain = '{$mechanism}' doit être suivi de ':' et d'un domaine
+spf-syntax-unexpected_after = "{$text}" inattendu après '{$mechanism}'
+spf-syntax-ptr_prefix = 'ptr' ne prend pas de longueur de préfixe
+spf-syntax-needs_address = '{$mechanism}' doit être suivi de ':' et d'une adresse
+spf-syntax-ip4_invalid = "{$address}" n'est pas une adresse IPv4 (quatre nombres de 0 à 255 sans zéro initial)
+spf-syntax-ip4_prefix = la longueur de préfixe IPv4 "{$prefix}" doit aller de 0 à 32, sans zéro initial
+spf-syntax-ip6_invalid = "{$address}" n'est pas une adresse IPv6 (RFC 4291 §2.2)
+spf-syntax-ip6_prefix = la longueur de préfixe IPv6 "{$prefix}" doit aller de 0 à 128, sans zéro initial
+spf-syntax-bad_prefix = "{$text}" n'est pas une longueur de préfixe valide
+spf-syntax-empty_mechanism = nom de mécanisme vide
+spf-syntax-unknown_mechanism = mécanisme inconnu "{$name}"
+spf-syntax-domain_needed = '{$what}' doit être suivi d'un domaine
+spf-syntax-domain_two_labels = "{$text}" n'est pas un nom de domaine : il faut au moins deux labels
+spf-syntax-domain_empty_label = "{$text}" se termine par un label vide
+spf-syntax-domain_bad_toplabel = "{$text}" se termine par "{$label}", qui n'est pas un label de premier niveau valide (lettres, chiffres et tirets internes, pas uniquement des chiffres)
+spf-syntax-bad_character = le caractère {$character} n'est pas autorisé ici (ASCII visible uniquement)
+spf-syntax-macro_unclosed = une macro "%{"{"}" n'est pas fermée par '{"}"}'
+spf-syntax-percent = '%' doit être suivi de '{"{"}', '%', '_' ou '-' (écrivez %% pour un % littéral)
+spf-syntax-macro_empty = une macro vide "%{"{"}{"}"}"
+spf-syntax-macro_letter = "%{"{"}{$body}{"}"}" : lettre de macro inconnue
+spf-syntax-macro_exp_only = "%{"{"}{$body}{"}"}" : les lettres de macro c, r et t ne sont permises que dans le texte exp=
+spf-syntax-macro_zero_parts = "%{"{"}{$body}{"}"}" : le nombre de parties ne peut pas être zéro
+spf-syntax-macro_delimiter = "%{"{"}{$body}{"}"}" : '{$delimiter}' n'est pas un délimiteur de macro (un de . - + , / _ =)
+
+## Évaluation SPF (RFC 7208 §4-§6)
+spf-at = {$via} : {$problem}
+spf-term_of = terme {$number} "{$term}" de {$domain}
+spf-quoted_term_of = terme "{$term}" de {$domain}
+spf-record_invalid_at = l'enregistrement SPF de {$domain} n'est pas valide : {$errors}
+spf-several_records_at = {$domain} publie {$count} enregistrements SPF (RFC 7208 §4.5)
+spf-too_many_lookups = le SPF demande plus de {$max} requêtes DNS : le terme "{$term}" de {$domain} est la requête {$lookup} (RFC 7208 §4.6.4)
+spf-too_many_void_lookups = le terme "{$term}" de {$domain} est la requête {$lookup} qui ne renvoie aucun enregistrement : plus que la limite de {$max} (RFC 7208 §4.6.4)
+spf-loop = {$via} renvoie à {$target}, dont l'enregistrement est déjà en cours d'évaluation (boucle)
+spf-redirect_no_record = {$target} n'a pas d'enregistrement SPF (RFC 7208 §6.1)
+spf-include_no_record = {$target} n'a pas d'enregistrement SPF (RFC 7208 §5.2)
+spf-too_many_mx = {$target} a {$count} serveurs MX, plus que la limite de {$max} (RFC 7208 §4.6.4)
+spf-ptr_used = "{$term}" de {$domain} utilise 'ptr', que la RFC 7208 §5.5 déconseille : il est lent et de nombreux destinataires l'ignorent
+spf-target_not_fqdn = "{$name}" n'est pas un nom de domaine complet
+spf-target_empty_label = "{$name}" contient un label vide
+spf-target_long_label = le label "{$label}" dépasse 63 caractères
+
+## L'enregistrement SPF à publier
+spf-fix-drops_voids = l'enregistrement proposé omet {$terms} : leurs requêtes ne renvoient aucun enregistrement, ils n'autorisent donc rien, et plus de {$max} requêtes de ce genre sont une erreur permanente (RFC 7208 §4.6.4)
+spf-fix-near_limit = l'enregistrement proposé utilise {$lookups} requêtes DNS sur {$max} : un include de plus le casse
+spf-fix-corrected_term = "{$from}" en "{$to}"
+spf-fix-corrects = l'enregistrement proposé corrige {$terms}
+spf-fix-misspelled_include = l'enregistrement proposé remplace "{$term}" : {$target} ressemble à une faute de frappe pour {$provider}, et un nom sans enregistrement SPF fait de l'include une erreur permanente (RFC 7208 §5.2)
+spf-fix-drops_invalid = l'enregistrement proposé retire des termes qui ne sont pas du SPF valide : {$terms}
+spf-fix-target_no_record = {$target} ne publie pas d'enregistrement SPF
+spf-fix-target_invalid = le SPF de {$target} n'est pas valide
+spf-fix-drops_broken = l'enregistrement proposé omet "{$term}" ({$reason}), qui fait répondre permerror à tous les destinataires ; corrigez l'enregistrement de {$target} avant de le rajouter
+spf-fix-flattened = l'enregistrement proposé remplace "{$term}" par {$count ->
+    [one] la plage d'adresses
+   *[other] les {$count} plages d'adresses
+} que publie {$target}, pour rester sous {$max} requêtes DNS ; quand {$target} les change, cette copie devient périmée
+spf-fix-too_many_lookups = il lui faut au moins {$lookups} requêtes DNS (la limite est {$max}), même en remplaçant par leurs adresses les includes qui ne listent que des adresses ; retirez les includes des services que vous n'utilisez plus, ou demandez à leurs fournisseurs un enregistrement plus petit
+spf-fix-unfixable = aucun enregistrement seul ne corrige cela en l'état : l'enregistrement proposé échoue encore parce que {$reason}
+spf-fix-provider_still_fails = aucun enregistrement seul ne corrige cela en l'état : avec l'enregistrement proposé, le courrier de {$provider} ({$address}) obtient encore '{$result}'
+spf-fix-unproven = l'enregistrement proposé n'a pas pu être vérifié avec les réponses DNS disponibles
+
+## Requêtes DNS derrière un verdict
+dns-query_failed = {$query} : {$reason}
+dns-lookups_failed = des requêtes DNS ont échoué : {$failures}
+
+## L'enregistrement SPF (RFC 7208)
+spf-expected = include:{$provider} dans l'enregistrement SPF
+spf-missing = aucun enregistrement SPF à {$domain}
+spf-lookalike = aucun enregistrement SPF à {$domain} : "{$record}" n'en est pas un, car un enregistrement SPF doit commencer exactement par "v=spf1" suivi d'une espace (RFC 7208 §4.5)
+spf-cname = {$domain} est un CNAME vers {$target} : les destinataires lisent l'enregistrement SPF de {$target}, et aucun enregistrement TXT ne peut être publié à côté d'un CNAME (RFC 2181 §10.1) ; publiez l'enregistrement à {$target}, ou remplacez le CNAME par des enregistrements d'adresse et publiez-le à {$domain}
+spf-several_records = {$domain} a {$count} enregistrements SPF ; les destinataires y voient une erreur permanente (RFC 7208 §4.5) : n'en publiez qu'un
+spf-invalid = l'enregistrement SPF n'est pas valide, les destinataires répondent donc permerror pour tout le courrier : {$errors}
+spf-one_family = pour le courrier envoyé depuis des adresses {$family} seulement : {$problem} ; les destinataires répondent permerror pour les expéditeurs {$family}, les expéditeurs {$other} ne sont pas touchés
+spf-unfollowed = {$term} dépend de l'expéditeur ou de l'adresse de connexion : sa cible et ses propres requêtes ne sont pas connues à l'avance et ne sont pas comptées ici
+spf-include_missing = l'enregistrement SPF n'inclut pas {$provider}
+spf-pass_authorised = le SPF autorise {$provider} ({$lookups} requêtes DNS sur {$max})
+spf-pass = le SPF accepte le courrier des adresses de {$provider} ({$samples} essayées sur {$samples} ; {$lookups} requêtes DNS sur {$max})
+spf-addresses_without_include = l'enregistrement autorise les adresses actuelles de {$provider} sans include:{$provider} : quand le fournisseur ajoute des adresses, le courrier qui en part échoue ; utilisez include:{$provider}
+spf-near_limit = le SPF utilise {$lookups} requêtes DNS sur {$max} : un include de plus le casse
+spf-mail_from = le courrier de {$provider}
+spf-mail_from_sampled = le courrier de {$provider} ({$failing} des {$tried} adresses essayées, par exemple {$address})
+spf-matched_first = {$who} obtient '{$result}' à {$domain} : le terme {$number} "{$term}" le reconnaît en premier, le fournisseur n'est donc pas autorisé
+spf-not_authorised = {$who} obtient '{$result}' à {$domain} : aucun terme ne l'autorise (l'enregistrement SPF n'inclut pas {$provider})
+spf-incomplete = les requêtes SPF ne sont pas allées au bout : {$queries}
+spf-plus_all = '+all' permet à n'importe quel serveur d'Internet d'envoyer au nom de {$domain}
+spf-bare_all = 'all' sans qualificatif signifie '+all' : n'importe quel serveur d'Internet peut envoyer au nom de {$domain}
+spf-long_record = l'enregistrement SPF fait {$bytes} octets ; au-delà de {$max}, il risque des réponses DNS tronquées (RFC 7208 §3.4)
+
+## Délégation par CNAME
+cname-pass = {$name} est un CNAME vers {$target}
+cname-chain_pass = {$name} mène à {$target} par une chaîne de CNAME
+cname-chain = {$name} est une chaîne de CNAME : {$name} → {$hops} ; les destinataires la suivent, mais chaque étape est un enregistrement de plus qui peut casser : faites pointer {$name} directement vers {$target}
+cname-wrong_target = {$name} est un CNAME vers {$found}, pas vers {$target}
+cname-misspelled = {$found} ressemble à une faute de frappe pour {$target} : le CNAME mène à un nom que le fournisseur ne sert pas
+cname-chain_ends = la chaîne continue vers {$hops} et s'arrête là
+cname-nxdomain = {$name} n'existe pas
+cname-missing = {$name} n'a ni CNAME ni {$what ->
+    [dkim_key] clé DKIM
+   *[txt_mx] enregistrements TXT et MX
+}
+cname-flattened_pass = {$name} n'a pas de CNAME mais publie {$what ->
+    [dkim_key] la même clé DKIM
+   *[txt_mx] les mêmes enregistrements TXT et MX
+} que {$target}
+cname-flattened = copie aplatie : {$name} recopie {$what ->
+    [dkim_key] la clé DKIM
+   *[txt_mx] les enregistrements TXT et MX
+} de {$target} au lieu d'être un CNAME ; quand le fournisseur les change, cette copie devient périmée
+cname-copy_differs = {$name} n'a pas de CNAME, et ce qu'il publie n'est pas {$what ->
+    [dkim_key] la clé DKIM
+   *[txt_mx] les enregistrements TXT et MX
+} publiés à {$target}
+
+## Listes de balises (RFC 6376 §3.2)
+tags-empty = une balise vide entre deux ';'
+tags-not_a_pair = "{$part}" n'est pas une paire balise=valeur
+tags-bad_name = "{$name}" n'est pas un nom de balise
+tags-repeated = la balise {$name}= apparaît deux fois
+
+## Une clé DKIM publiée en enregistrement TXT
+dkim-expected_any = une clé DKIM valide (v=DKIM1; k={$key_type}; p=…), celle que le fournisseur affiche
+dkim-key_not_given = l'enregistrement exact demande la clé publique du fournisseur : donnez le paramètre de clé du profil (par exemple dkim_key) pour qu'elle soit vérifiée et écrite en entier
+dkim-missing = aucune clé DKIM à {$name}
+dkim-not_a_key = l'enregistrement TXT à {$name} n'est pas une clé DKIM (pas de balise p=)
+dkim-several_keys = {$name} a {$count} clés DKIM ; les destinataires peuvent utiliser l'une ou l'autre, les signatures échouent donc au hasard (RFC 6376 §3.6.2.2) : n'en gardez qu'une
+dkim-unusable = la clé DKIM à {$name} est inutilisable : {$problems}
+dkim-wrong_type = la clé à {$name} est k={$found} ; le fournisseur signe avec des clés {$wanted}
+dkim-wrong_key = la clé à {$name} n'est pas celle du fournisseur : son p= diffère de celui que le fournisseur affiche (une ancienne clé, ou celle d'un autre compte)
+dkim-pass = clé DKIM à {$name} ({$key_type})
+dkim-tag_list_problem = {$problem} (RFC 6376 §3.2)
+dkim-version_first = v= doit venir en premier et valoir DKIM1 (RFC 6376 §3.6.1)
+dkim-no_p = elle n'a pas de balise p= (RFC 6376 §3.6.1)
+dkim-revoked = p= est vide : la clé est révoquée (RFC 6376 §3.6.1)
+dkim-not_base64 = p= n'est pas en base64 (RFC 6376 §3.6.1)
+dkim-not_rsa = p= n'est pas une clé publique RSA
+dkim-rsa_too_short = une clé RSA de {$bits} bits : les destinataires ignorent les clés de moins de {$min} bits (RFC 8301 §3.2)
+dkim-rsa_short = une clé RSA de {$bits} bits : la RFC 8301 §3.2 demande aux expéditeurs au moins {$recommended}
+dkim-ed25519_size = une clé ed25519 doit faire 32 octets, celle-ci en fait {$bytes} (RFC 8463 §4.2)
+dkim-ed25519_only = une clé ed25519 : beaucoup de destinataires ne savent pas encore vérifier les signatures ed25519 ; signez aussi avec une clé RSA (RFC 8463 §5)
+dkim-unknown_type = k={$key_type} n'est pas un type de clé connu des destinataires : rsa ou ed25519 (RFC 8301, RFC 8463)
+dkim-no_sha256 = h={$hashes} n'autorise pas sha256, et les destinataires refusent sha1 (RFC 8301 §3.1)
+dkim-not_email = s={$services} n'est pas prévu pour le courrier électronique (RFC 6376 §3.6.1)
+dkim-testing = t=y : la clé est en mode test, et les destinataires peuvent traiter ses signatures comme absentes (RFC 6376 §3.6.1)
+
+value = {$value}
+
+## L'enregistrement DMARC (RFC 7489)
+-opendmarc-discards = OpenDMARC, et donc Exim et les destinataires à base de milter, rejettent tout l'enregistrement et n'appliquent aucun DMARC
+dmarc-expected = un seul enregistrement v=DMARC1 valide avec p=none, quarantine ou reject
+dmarc-expected_at_least = un seul enregistrement v=DMARC1 valide avec p={$policy} ou plus strict
+dmarc-not_a_pair = "{$text}" n'est pas une paire balise=valeur ; les destinataires l'ignorent (RFC 7489 §6.3)
+dmarc-repeated_policy_tag = la balise '{$tag}' apparaît deux fois, sa valeur est donc ambiguë
+dmarc-repeated_tag = la balise '{$tag}' apparaît deux fois ; les destinataires peuvent prendre l'une ou l'autre valeur
+dmarc-version_first = l'enregistrement doit commencer par v=DMARC1 (RFC 7489 §6.3)
+dmarc-no_policy = la balise obligatoire p= manque (RFC 7489 §6.3) : les destinataires n'appliquent aucun DMARC, ou seulement p=none quand rua= est valide (§6.6.3)
+dmarc-policy_second = p= doit être la deuxième balise, juste après v=DMARC1 (RFC 7489 §6.3) ; sinon beaucoup de destinataires ignorent la politique
+dmarc-ignored_value = '{$tag}' n'est pas une valeur valide : les destinataires l'ignorent et utilisent {$default} (RFC 7489 §6.3)
+dmarc-default_np = la politique sp= ou p=
+dmarc-default_relaxed = l'alignement souple (r)
+dmarc-default_interval = l'intervalle par défaut de 86400 secondes
+dmarc-default_afrf = rf=afrf, le seul format de rapport défini
+dmarc-bad_policy = '{$tag}' n'est pas une politique valide (none, quarantine ou reject) : les destinataires n'appliquent aucun DMARC, ou seulement p=none quand rua= est valide (RFC 7489 §6.6.3)
+dmarc-bad_subdomain_policy = '{$tag}' n'est pas une politique de sous-domaine valide : les destinataires traitent l'enregistrement comme si p= n'était pas valide (RFC 7489 §6.6.3)
+dmarc-bad_alignment = '{$tag}' n'est ni souple (r) ni strict (s) : { -opendmarc-discards }
+dmarc-bad_pct = '{$tag}' n'est pas un pourcentage de 0 à 100 : { -opendmarc-discards }
+dmarc-partial_pct = pct={$pct} : la politique ne s'applique qu'à {$pct} % du courrier en échec{$pct ->
+    [0] ; pct=0 n'impose rien
+   *[other] {""}
+}
+dmarc-bad_interval = '{$tag}' n'est pas un nombre de secondes : { -opendmarc-discards }
+dmarc-bad_report_format = '{$tag}' nomme un format de rapport autre que afrf ou iodef : { -opendmarc-discards }
+dmarc-unknown_tag = la balise inconnue '{$tag}' est ignorée par les destinataires (RFC 7489 §6.3)
+dmarc-uri_no_scheme = {$tag}="{$uri}" n'est pas une URI (il faut un schéma comme mailto:) : les destinataires l'ignorent et n'y envoient aucun rapport {$tag ->
+    [rua] agrégé
+   *[ruf] d'échec
+} (RFC 7489 §6.4)
+dmarc-uri_invalid = {$tag}="{$uri}" n'est pas une URI valide : les destinataires l'ignorent (RFC 7489 §6.4)
+dmarc-uri_not_mailto = {$tag}="{$uri}" : les destinataires n'envoient les rapports {$tag ->
+    [rua] agrégés
+   *[ruf] d'échec
+} qu'à des adresses mailto:, aucun n'y arrivera donc (RFC 7489 §6.2)
+dmarc-uri_not_address = {$tag}="{$uri}" n'est pas une adresse e-mail : les destinataires n'y envoient aucun rapport {$tag ->
+    [rua] agrégé
+   *[ruf] d'échec
+}
+dmarc-missing = aucun enregistrement DMARC à {$name}
+dmarc-missing_both = aucun enregistrement DMARC à {$name} ni à {$organizational}
+dmarc-spf_at_dmarc = l'enregistrement TXT à {$name}, "{$record}", n'est pas un enregistrement DMARC (c'est un enregistrement SPF, qui doit être publié au domaine lui-même, pas à _dmarc) : un enregistrement DMARC commence par v=DMARC1
+dmarc-not_dmarc = l'enregistrement TXT à {$name}, "{$record}", n'est pas un enregistrement DMARC : un enregistrement DMARC commence par v=DMARC1
+dmarc-policy_too_weak = la politique DMARC qui s'applique est {$policy} ; le fournisseur exige au moins {$required}
+dmarc-several_records = {$name} a {$count} enregistrements DMARC ; les destinataires n'appliquent alors aucun DMARC (RFC 7489 §6.6.3)
+dmarc-invalid = l'enregistrement DMARC à {$name} n'est pas valide : {$errors}
+dmarc-reports_unauthorised = {$tag} envoie les rapports à {$host}, une autre organisation, qui ne les a pas autorisés : les destinataires n'en envoient aucun tant que {$host} ne publie pas l'enregistrement TXT "v=DMARC1" à {$authorization} (RFC 7489 §7.1)
+dmarc-reports_lookup_failed = impossible de savoir si {$host} accepte les rapports pour {$domain} : la requête de {$authorization} a échoué ({$reason})
+dmarc-reports_not_looked_up = {$authorization} n'a pas été interrogé : on ne sait donc pas si {$host} accepte les rapports pour {$domain}
+dmarc-inherited = aucun enregistrement à _dmarc du domaine lui-même ; l'enregistrement du domaine organisationnel à {$name} s'y applique (politique {$policy})
+dmarc-pass = enregistrement DMARC à {$name} (politique {$policy})
+dmarc-policy_none = la politique none ne fait que surveiller : les destinataires distribuent encore le courrier qui échoue au DMARC, elle ne protège donc pas le domaine contre l'usurpation
+dmarc-lookup_failed = la requête DNS de l'enregistrement DMARC à {$name} a échoué ({$reason}) : réessayez
+dmarc-unusable = l'enregistrement DMARC à {$name} est inutilisable : {$error}
+dmarc-not_fetched = l'enregistrement DMARC à {$name} n'a pas été récupéré
+
+## Un ensemble MX
+mx-missing = aucun enregistrement MX à {$name}
+mx-null = {$name} publie un MX nul ("0 .", RFC 7505) : il n'accepte aucun courrier, les retours qui lui sont adressés sont donc perdus
+mx-absent = {$name} n'a pas de MX vers {$hosts}
+mx-extra = {$name} liste aussi {$hosts} : son courrier peut y partir au lieu d'aller chez le fournisseur
+mx-preference = {$host} a la préférence {$found} ; le fournisseur demande {$wanted}
+mx-pass = {$name} a les serveurs MX du fournisseur
+
+## Un enregistrement TXT exact
+verification-pass = l'enregistrement de propriété est publié
+verification-other_token = {$name} a un enregistrement de propriété avec un autre jeton : {$found}
+txt-pass = {$name} a l'enregistrement TXT
+txt-missing = aucun enregistrement TXT {$value} à {$name}
+txt-other_value = {$name} a un enregistrement de la même forme avec une autre valeur : {$found}
+
+## Un enregistrement publié sous un nom voisin
+lookalike-misplaced = il est publié à {$name} à la place, {$why ->
+    [doubled_zone] le nom de la zone ajouté deux fois (un panneau DNS ajoute la zone au nom qu'on lui donne : donnez-lui le nom sans le domaine)
+    [no_domainkey] le sélecteur sans _domainkey : les destinataires cherchent la clé à SÉLECTEUR._domainkey.DOMAINE
+    [dkim_at_domain] le domaine lui-même : les destinataires cherchent la clé à SÉLECTEUR._domainkey.DOMAINE
+    [dmarc_at_domain] le domaine lui-même : les destinataires ne lisent le DMARC qu'à _dmarc.DOMAINE
+   *[spf_at_spf] _spf, que rien ne référence : les destinataires ne lisent le SPF qu'au domaine lui-même (un enregistrement _spf ne compte qu'au travers de include:_spf.DOMAINE)
+}
+lookalike-move = trouvé sous le mauvais nom : {$name} contient {$values} — déplacez-le à {$wanted}
+lookalike-wildcard = un joker (wildcard) répond pour {$name} : {$probe} (un nom que personne ne publie) reçoit la même réponse, cet enregistrement passe donc par hasard et change avec le joker ; publiez-le explicitement à {$name}
+
+## DNSSEC derrière un verdict
+dnssec-not_valid = ses signatures DNSSEC ne se valident pas
+dnssec-anchors_mismatch = le DNSSEC n'a pas pu être vérifié : les clés du résolveur DNS pour {$zone} (identifiants {$tags}) ne correspondent à aucune de {$anchors} ; corrigez [dns] trust_anchors, ou désactivez la vérification avec --no-dnssec
+dnssec-resolver_strips = le DNSSEC n'a pas pu être vérifié : le résolveur DNS qu'interroge sendercheck retire les signatures (RRSIG), sendercheck ne peut donc pas dire si les destinataires qui valident peuvent lire cet enregistrement ; indiquez à sendercheck un résolveur qui transmet les enregistrements DNSSEC, ou désactivez la vérification avec --no-dnssec
+dnssec-bogus = DNSSEC : {$cause}
+dnssec-bogus_besides = DNSSEC : {$cause} ; par ailleurs : {$besides}
+
+## Les serveurs de noms de la zone
+server-no_answer = pas de réponse
+server-held_back = non interrogé : pas de réponse depuis {$since}
+server-timed_out = pas de réponse en {$milliseconds} ms
+server-port_closed = refusé : rien n'écoute sur le port {$port}
+server-not_serving = ne sert pas {$zone} ({$answered})
+server-bogus = {$server} ({$address}) sert {$name} avec un DNSSEC qui ne se valide pas : {$cause} ; les destinataires dont le résolveur le choisit obtiennent SERVFAIL
+server-lame = {$server} ({$address}) {$problem} : les destinataires qui le choisissent n'obtiennent pas de réponse ; retirez-le des enregistrements NS de la zone ou faites-lui servir la zone
+server-view = {$server} ({$address}, série {$serial}) : {$status}
+server-view_no_serial = {$server} ({$address}, sans série) : {$status}
+propagation-inconsistent = les serveurs de noms de la zone ne sont pas d'accord sur cet enregistrement — {$servers} ; un serveur secondaire n'a peut-être pas encore la dernière version de la zone
+propagation-withdrawn = les serveurs de la zone ne publient plus cet enregistrement tel qu'il est validé ici : le résolveur sert une réponse en cache, et les destinataires cesseront de le voir
+propagation-withdrawn_for = les serveurs de la zone ne publient plus cet enregistrement tel qu'il est validé ici : le résolveur sert une réponse en cache encore {$seconds} s au plus, et les destinataires cesseront de le voir
+propagation-nothing_to_change = Rien à changer : l'enregistrement est déjà sur tous les serveurs de la zone. Les destinataires le verront dès que la réponse gardée en cache par leurs résolveurs expirera.
+propagation-nothing_to_change_by = Rien à changer : l'enregistrement est déjà sur tous les serveurs de la zone. Les destinataires le verront dès que la réponse gardée en cache par leurs résolveurs expirera, vers {$at}.
+propagation-propagating = publié sur les serveurs de la zone ; le résolveur ne le voit pas encore
+propagation-propagating_until = publié sur les serveurs de la zone ; le résolveur sert encore une réponse plus ancienne jusque vers {$at}
+
+## Les mots du tableau de `sendercheck check` (mots d'état, titres de colonnes et valeurs inchangés)
+ui-cli-heading = {$domain} (profil {$profile}) : {$verdict}, {$attention ->
+    [one] {$attention} enregistrement sur {$total} demande une action
+   *[other] {$attention} enregistrements sur {$total} demandent une action
+}
+ui-cli-ready = prêt
+ui-cli-not_ready = pas prêt
+ui-cli-unknown = inconnu (le DNS n'a pas répondu)
+ui-cli-dnssec_secure = DNSSEC : sécurisé (zone {$zone})
+ui-cli-dnssec_insecure = DNSSEC : non sécurisé (la zone {$zone} n'est pas signée)
+ui-cli-dnssec_bogus = DNSSEC : {$state} (zone {$zone}) : {$reason}
+ui-cli-dnssec_not_valid = les signatures ne se valident pas
+ui-cli-dnssec_unchecked = DNSSEC : vérification impossible : {$reason}
+ui-cli-dnssec_no_chain = la chaîne de confiance n'a pas pu être récupérée
+ui-cli-valid_after = valide après {$at} : chaque enregistrement requis est publié ; les résolveurs servent encore d'anciennes réponses jusque-là
+ui-cli-expected = attendu : {$expected}
+ui-cli-recommended = recommandé par le fournisseur : n'empêche pas d'être prêt
+ui-cli-fix = correctif :
+ui-cli-no_single_fix = aucun enregistrement seul ne corrige cela ; voir les avertissements
+ui-cli-fix_publish = correctif : publier
+ui-cli-fix_replace = correctif : remplacer
+ui-cli-fix_remove = correctif : supprimer
+ui-cli-in_place_of = (à la place de "{$old}")
+ui-cli-warning = avertissement :
+ui-cli-unchecked_token = L'enregistrement de propriété n'a pas été vérifié : donnez --token pour le vérifier.
+ui-cli-unchecked_param = L'enregistrement {$kind} à {$name} n'a pas été vérifié : donnez --param {$param}=… pour le vérifier.

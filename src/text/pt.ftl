@@ -1,0 +1,329 @@
+# As mensagens do sendercheck em português: uma entrada por código de src/text/codes.rs (pontos
+# escritos como hífens). Os parâmetros são valores (nomes, termos, registros) mostrados como
+# estão; os números escolhem o plural. Escritas para um cliente que não é especialista em DNS,
+# com as palavras das páginas de ajuda dos provedores ("registro TXT", "zona DNS", "servidor de
+# nomes").
+
+join-and = {" e "}
+join-or = {"; ou "}
+
+stored-text = {$text}
+
+## Respostas DNS
+dns-lookup_failed = a consulta DNS {$query} falhou: {$reason}
+dns-not_looked_up = {$query} não foi consultado
+dns-timeout = tempo esgotado
+dns-servfail = SERVFAIL (falha do servidor)
+dns-refused = REFUSED (consulta recusada)
+dns-unreachable = nenhum servidor DNS responde em {$servers} (sem resposta por UDP, conexão TCP recusada)
+dns-other = {$reason}
+
+## Qualquer registro
+record-as_expected = o registro em {$name} está como esperado
+record-parameter_missing = não é possível verificar: o cadastro não informa o parâmetro {$parameter}
+record-also_accepted = também é aceito em seu lugar: {$alternatives}
+record-alternative = {$records}
+record-alternative_cname = CNAME {$name} → {$target}
+record-alternative_dkim_key = uma chave DKIM em registro TXT em {$name}
+record-alternative_mx = MX {$hosts} em {$name}
+record-alternative_spf = SPF em {$name} autorizando {$include}
+record-alternative_txt = TXT "{$value}" em {$name}
+record-alternative_dmarc = DMARC em {$name}
+
+## O que um perfil espera
+expect-spf = um registro SPF que autorize {$include}
+expect-cname = um CNAME para {$target}
+expect-dkim_key = uma chave DKIM com p={$key} (qualquer chave válida quando não informada)
+expect-dkim_key_typed = uma chave DKIM do tipo {$key_type} com p={$key} (qualquer chave válida quando não informada)
+expect-dkim_any_key = uma chave DKIM válida
+expect-dkim_any_key_typed = uma chave DKIM válida do tipo {$key_type}
+expect-mx = MX {$hosts}
+expect-txt = {$value}
+expect-dmarc = um registro DMARC válido
+expect-dmarc_policy = um registro DMARC válido com pelo menos p={$policy}
+
+## Sintaxe SPF (RFC 7208 §12)
+spf-syntax-record = {$problem} (RFC 7208 {$section})
+spf-syntax-term = termo {$number} "{$term}": {$problem} (RFC 7208 {$section})
+spf-syntax-modifier_repeated = o modificador {$modifier}= só pode aparecer uma vez
+spf-syntax-modifier_no_name = um modificador precisa de um nome antes de '='
+spf-syntax-modifier_name_letter = o nome de modificador "{$name}" deve começar com uma letra
+spf-syntax-all_argument = 'all' não recebe argumento
+spf-syntax-needs_domain = '{$mechanism}' precisa de ':' e de um domínio
+spf-syntax-unexpected_after = "{$text}" inesperado depois de '{$mechanism}'
+spf-syntax-ptr_prefix = 'ptr' não recebe comprimento de prefixo
+spf-syntax-needs_address = '{$mechanism}' precisa de ':' e de um endereço
+spf-syntax-ip4_invalid = "{$address}" não é um endereço IPv4 (quatro números de 0 a 255 sem zeros à esquerda)
+spf-syntax-ip4_prefix = o comprimento de prefixo IPv4 "{$prefix}" deve ir de 0 a 32, sem zeros à esquerda
+spf-syntax-ip6_invalid = "{$address}" não é um endereço IPv6 (RFC 4291 §2.2)
+spf-syntax-ip6_prefix = o comprimento de prefixo IPv6 "{$prefix}" deve ir de 0 a 128, sem zeros à esquerda
+spf-syntax-bad_prefix = "{$text}" não é um comprimento de prefixo válido
+spf-syntax-empty_mechanism = nome de mecanismo vazio
+spf-syntax-unknown_mechanism = mecanismo desconhecido "{$name}"
+spf-syntax-domain_needed = '{$what}' precisa de um domínio
+spf-syntax-domain_two_labels = "{$text}" não é um nome de domínio: precisa de pelo menos dois rótulos
+spf-syntax-domain_empty_label = "{$text}" termina com um rótulo vazio
+spf-syntax-domain_bad_toplabel = "{$text}" termina com "{$label}", que não é um rótulo de primeiro nível válido (letras, dígitos e hífens internos, não só dígitos)
+spf-syntax-bad_character = o caractere {$character} não é permitido aqui (apenas ASCII visível)
+spf-syntax-macro_unclosed = uma macro "%{"{"}" não está fechada com '{"}"}'
+spf-syntax-percent = '%' deve ser seguido de '{"{"}', '%', '_' ou '-' (escreva %% para um % literal)
+spf-syntax-macro_empty = uma macro vazia "%{"{"}{"}"}"
+spf-syntax-macro_letter = "%{"{"}{$body}{"}"}": letra de macro desconhecida
+spf-syntax-macro_exp_only = "%{"{"}{$body}{"}"}": as letras de macro c, r e t só são permitidas no texto exp=
+spf-syntax-macro_zero_parts = "%{"{"}{$body}{"}"}": o número de partes não pode ser zero
+spf-syntax-macro_delimiter = "%{"{"}{$body}{"}"}": '{$delimiter}' não é um delimitador de macro (um de . - + , / _ =)
+
+## Avaliação SPF (RFC 7208 §4-§6)
+spf-at = {$via}: {$problem}
+spf-term_of = termo {$number} "{$term}" de {$domain}
+spf-quoted_term_of = termo "{$term}" de {$domain}
+spf-record_invalid_at = o registro SPF de {$domain} não é válido: {$errors}
+spf-several_records_at = {$domain} publica {$count} registros SPF (RFC 7208 §4.5)
+spf-too_many_lookups = o SPF precisa de mais de {$max} consultas DNS: o termo "{$term}" de {$domain} é a consulta {$lookup} (RFC 7208 §4.6.4)
+spf-too_many_void_lookups = o termo "{$term}" de {$domain} é a consulta {$lookup} que não retorna registros: mais que o limite de {$max} (RFC 7208 §4.6.4)
+spf-loop = {$via} volta para {$target}, cujo registro já está sendo avaliado (um ciclo)
+spf-redirect_no_record = {$target} não tem registro SPF (RFC 7208 §6.1)
+spf-include_no_record = {$target} não tem registro SPF (RFC 7208 §5.2)
+spf-too_many_mx = {$target} tem {$count} servidores MX, mais que o limite de {$max} (RFC 7208 §4.6.4)
+spf-ptr_used = "{$term}" de {$domain} usa 'ptr', que a RFC 7208 §5.5 recomenda não usar: é lento e muitos destinatários o ignoram
+spf-target_not_fqdn = "{$name}" não é um nome de domínio completo
+spf-target_empty_label = "{$name}" tem um rótulo vazio
+spf-target_long_label = o rótulo "{$label}" tem mais de 63 caracteres
+
+## O registro SPF a publicar
+spf-fix-drops_voids = o registro sugerido deixa de fora {$terms}: suas consultas não retornam registros, então não autorizam nada, e mais de {$max} consultas assim são um erro permanente (RFC 7208 §4.6.4)
+spf-fix-near_limit = o registro sugerido usa {$lookups} de {$max} consultas DNS: mais um include o quebra
+spf-fix-corrected_term = "{$from}" para "{$to}"
+spf-fix-corrects = o registro sugerido corrige {$terms}
+spf-fix-misspelled_include = o registro sugerido substitui "{$term}": {$target} parece um erro de digitação de {$provider}, e um nome sem registro SPF faz do include um erro permanente (RFC 7208 §5.2)
+spf-fix-drops_invalid = o registro sugerido remove termos que não são SPF válido: {$terms}
+spf-fix-target_no_record = {$target} não publica registro SPF
+spf-fix-target_invalid = o SPF de {$target} não é válido
+spf-fix-drops_broken = o registro sugerido deixa de fora "{$term}" ({$reason}), que faz todos os destinatários responderem permerror; corrija o registro em {$target} antes de incluí-lo de novo
+spf-fix-flattened = o registro sugerido substitui "{$term}" {$count ->
+    [one] pela faixa de endereços
+   *[other] pelas {$count} faixas de endereços
+} que {$target} publica, para ficar dentro de {$max} consultas DNS; quando {$target} mudar essas faixas, esta cópia fica desatualizada
+spf-fix-too_many_lookups = ele precisa de pelo menos {$lookups} consultas DNS (o limite é {$max}) mesmo com os includes que só listam endereços substituídos por esses endereços; remova os includes de serviços que você não usa mais, ou peça aos provedores deles um registro menor
+spf-fix-unfixable = nenhum registro sozinho resolve isso como está: o registro sugerido ainda falha porque {$reason}
+spf-fix-provider_still_fails = nenhum registro sozinho resolve isso como está: com o registro sugerido, o e-mail de {$provider} ({$address}) ainda recebe '{$result}'
+spf-fix-unproven = não foi possível comprovar o registro sugerido com as respostas DNS disponíveis
+
+## Consultas DNS por trás de um veredito
+dns-query_failed = {$query}: {$reason}
+dns-lookups_failed = consultas DNS falharam: {$failures}
+
+## O registro SPF (RFC 7208)
+spf-expected = include:{$provider} no registro SPF
+spf-missing = nenhum registro SPF em {$domain}
+spf-lookalike = nenhum registro SPF em {$domain}: "{$record}" não é um, porque um registro SPF deve começar exatamente com "v=spf1" seguido de um espaço (RFC 7208 §4.5)
+spf-cname = {$domain} é um CNAME para {$target}: os destinatários leem o registro SPF de {$target}, e nenhum registro TXT pode ser publicado ao lado de um CNAME (RFC 2181 §10.1); publique o registro em {$target}, ou substitua o CNAME por registros de endereço e publique-o em {$domain}
+spf-several_records = {$domain} tem {$count} registros SPF; os destinatários tratam isso como erro permanente (RFC 7208 §4.5): publique só um
+spf-invalid = o registro SPF não é válido, então os destinatários respondem permerror para todo o e-mail: {$errors}
+spf-one_family = só para e-mails enviados de endereços {$family}: {$problem}; os destinatários respondem permerror para remetentes {$family}, enquanto remetentes {$other} não são afetados
+spf-unfollowed = {$term} depende do remetente ou do endereço de conexão: seu destino e suas próprias consultas não são conhecidos antes e não são contados aqui
+spf-include_missing = o registro SPF não inclui {$provider}
+spf-pass_authorised = o SPF autoriza {$provider} ({$lookups} de {$max} consultas DNS)
+spf-pass = o SPF aprova e-mails dos endereços de {$provider} ({$samples} de {$samples} testados; {$lookups} de {$max} consultas DNS)
+spf-addresses_without_include = o registro autoriza os endereços atuais de {$provider} sem include:{$provider}: quando o provedor adicionar endereços, os e-mails enviados por eles vão falhar; use include:{$provider}
+spf-near_limit = o SPF usa {$lookups} de {$max} consultas DNS: mais um include o quebra
+spf-mail_from = o e-mail de {$provider}
+spf-mail_from_sampled = o e-mail de {$provider} ({$failing} dos {$tried} endereços testados, por exemplo {$address})
+spf-matched_first = {$who} recebe '{$result}' em {$domain}: o termo {$number} "{$term}" o reconhece primeiro, então o provedor não está autorizado
+spf-not_authorised = {$who} recebe '{$result}' em {$domain}: nenhum termo o autoriza (o registro SPF não inclui {$provider})
+spf-incomplete = as consultas SPF não terminaram: {$queries}
+spf-plus_all = '+all' permite que qualquer servidor da internet envie em nome de {$domain}
+spf-bare_all = 'all' sem qualificador significa '+all': qualquer servidor da internet pode enviar em nome de {$domain}
+spf-long_record = o registro SPF tem {$bytes} bytes; acima de {$max}, ele arrisca respostas DNS truncadas (RFC 7208 §3.4)
+
+## Delegação por CNAME
+cname-pass = {$name} é um CNAME para {$target}
+cname-chain_pass = {$name} chega a {$target} por uma cadeia de CNAMEs
+cname-chain = {$name} é uma cadeia de CNAMEs: {$name} → {$hops}; os destinatários a seguem, mas cada passo é mais um registro que pode quebrar: aponte {$name} diretamente para {$target}
+cname-wrong_target = {$name} é um CNAME para {$found}, não para {$target}
+cname-misspelled = {$found} parece um erro de digitação de {$target}: o CNAME leva a um nome que o provedor não atende
+cname-chain_ends = a cadeia continua em {$hops} e termina ali
+cname-nxdomain = {$name} não existe
+cname-missing = {$name} não tem CNAME nem {$what ->
+    [dkim_key] chave DKIM
+   *[txt_mx] registros TXT e MX
+}
+cname-flattened_pass = {$name} não tem CNAME, mas publica {$what ->
+    [dkim_key] a mesma chave DKIM
+   *[txt_mx] os mesmos registros TXT e MX
+} que {$target}
+cname-flattened = cópia achatada: {$name} copia {$what ->
+    [dkim_key] a chave DKIM
+   *[txt_mx] os registros TXT e MX
+} de {$target} em vez de ser um CNAME; quando o provedor mudá-los, esta cópia fica desatualizada
+cname-copy_differs = {$name} não tem CNAME, e o que ele publica não é {$what ->
+    [dkim_key] a chave DKIM
+   *[txt_mx] os registros TXT e MX
+} publicado em {$target}
+
+## Listas de tags (RFC 6376 §3.2)
+tags-empty = uma tag vazia entre dois ';'
+tags-not_a_pair = "{$part}" não é um par tag=valor
+tags-bad_name = "{$name}" não é um nome de tag
+tags-repeated = a tag {$name}= aparece duas vezes
+
+## Uma chave DKIM publicada como registro TXT
+dkim-expected_any = uma chave DKIM válida (v=DKIM1; k={$key_type}; p=…), a que o provedor mostra
+dkim-key_not_given = o registro exato precisa da chave pública do provedor: informe o parâmetro de chave do perfil (por exemplo dkim_key) para que ela seja verificada e escrita por inteiro
+dkim-missing = nenhuma chave DKIM em {$name}
+dkim-not_a_key = o registro TXT em {$name} não é uma chave DKIM (sem a tag p=)
+dkim-several_keys = {$name} tem {$count} chaves DKIM; os destinatários podem usar qualquer uma, então as assinaturas falham ao acaso (RFC 6376 §3.6.2.2): mantenha só uma
+dkim-unusable = a chave DKIM em {$name} não pode ser usada: {$problems}
+dkim-wrong_type = a chave em {$name} é k={$found}; o provedor assina com chaves {$wanted}
+dkim-wrong_key = a chave em {$name} não é a do provedor: seu p= difere do que o provedor mostra (uma chave antiga ou de outra conta)
+dkim-pass = chave DKIM em {$name} ({$key_type})
+dkim-tag_list_problem = {$problem} (RFC 6376 §3.2)
+dkim-version_first = v= deve vir primeiro e valer DKIM1 (RFC 6376 §3.6.1)
+dkim-no_p = ela não tem a tag p= (RFC 6376 §3.6.1)
+dkim-revoked = p= está vazio: a chave foi revogada (RFC 6376 §3.6.1)
+dkim-not_base64 = p= não está em base64 (RFC 6376 §3.6.1)
+dkim-not_rsa = p= não é uma chave pública RSA
+dkim-rsa_too_short = uma chave RSA de {$bits} bits: os destinatários ignoram chaves com menos de {$min} bits (RFC 8301 §3.2)
+dkim-rsa_short = uma chave RSA de {$bits} bits: a RFC 8301 §3.2 pede aos remetentes pelo menos {$recommended}
+dkim-ed25519_size = uma chave ed25519 deve ter 32 bytes, esta tem {$bytes} (RFC 8463 §4.2)
+dkim-ed25519_only = uma chave ed25519: muitos destinatários ainda não verificam assinaturas ed25519; assine também com uma chave RSA (RFC 8463 §5)
+dkim-unknown_type = k={$key_type} não é um tipo de chave que os destinatários conhecem: rsa ou ed25519 (RFC 8301, RFC 8463)
+dkim-no_sha256 = h={$hashes} não permite sha256, e os destinatários recusam sha1 (RFC 8301 §3.1)
+dkim-not_email = s={$services} não é para e-mail (RFC 6376 §3.6.1)
+dkim-testing = t=y: a chave está em modo de teste, e os destinatários podem tratar suas assinaturas como ausentes (RFC 6376 §3.6.1)
+
+value = {$value}
+
+## O registro DMARC (RFC 7489)
+-opendmarc-discards = o OpenDMARC, e com ele o Exim e os destinatários baseados em milter, descartam o registro inteiro e não aplicam DMARC
+dmarc-expected = um único registro v=DMARC1 válido com p=none, quarantine ou reject
+dmarc-expected_at_least = um único registro v=DMARC1 válido com p={$policy} ou mais rígido
+dmarc-not_a_pair = "{$text}" não é um par tag=valor; os destinatários o ignoram (RFC 7489 §6.3)
+dmarc-repeated_policy_tag = a tag '{$tag}' aparece duas vezes, então seu valor é ambíguo
+dmarc-repeated_tag = a tag '{$tag}' aparece duas vezes; os destinatários podem usar qualquer um dos valores
+dmarc-version_first = o registro deve começar com v=DMARC1 (RFC 7489 §6.3)
+dmarc-no_policy = falta a tag obrigatória p= (RFC 7489 §6.3): os destinatários não aplicam DMARC, ou só p=none quando rua= é válido (§6.6.3)
+dmarc-policy_second = p= deve ser a segunda tag, logo depois de v=DMARC1 (RFC 7489 §6.3); senão muitos destinatários ignoram a política
+dmarc-ignored_value = '{$tag}' não é um valor válido: os destinatários o ignoram e usam {$default} (RFC 7489 §6.3)
+dmarc-default_np = a política sp= ou p=
+dmarc-default_relaxed = o alinhamento relaxado (r)
+dmarc-default_interval = o intervalo padrão de 86400 segundos
+dmarc-default_afrf = rf=afrf, o único formato de relatório definido
+dmarc-bad_policy = '{$tag}' não é uma política válida (none, quarantine ou reject): os destinatários não aplicam DMARC, ou só p=none quando rua= é válido (RFC 7489 §6.6.3)
+dmarc-bad_subdomain_policy = '{$tag}' não é uma política de subdomínio válida: os destinatários tratam o registro como se p= fosse inválido (RFC 7489 §6.6.3)
+dmarc-bad_alignment = '{$tag}' não é relaxado (r) nem estrito (s): { -opendmarc-discards }
+dmarc-bad_pct = '{$tag}' não é uma porcentagem de 0 a 100: { -opendmarc-discards }
+dmarc-partial_pct = pct={$pct}: a política se aplica a apenas {$pct}% dos e-mails que falham{$pct ->
+    [0] ; pct=0 não impõe nada
+   *[other] {""}
+}
+dmarc-bad_interval = '{$tag}' não é um número de segundos: { -opendmarc-discards }
+dmarc-bad_report_format = '{$tag}' indica um formato de relatório diferente de afrf ou iodef: { -opendmarc-discards }
+dmarc-unknown_tag = a tag desconhecida '{$tag}' é ignorada pelos destinatários (RFC 7489 §6.3)
+dmarc-uri_no_scheme = {$tag}="{$uri}" não é uma URI (precisa de um esquema como mailto:): os destinatários a ignoram e não enviam relatórios {$tag ->
+    [rua] agregados
+   *[ruf] de falha
+} para ela (RFC 7489 §6.4)
+dmarc-uri_invalid = {$tag}="{$uri}" não é uma URI válida: os destinatários a ignoram (RFC 7489 §6.4)
+dmarc-uri_not_mailto = {$tag}="{$uri}": os destinatários só enviam relatórios {$tag ->
+    [rua] agregados
+   *[ruf] de falha
+} para endereços mailto:, então nenhum chega ali (RFC 7489 §6.2)
+dmarc-uri_not_address = {$tag}="{$uri}" não é um endereço de e-mail: os destinatários não enviam relatórios {$tag ->
+    [rua] agregados
+   *[ruf] de falha
+} para ele
+dmarc-missing = nenhum registro DMARC em {$name}
+dmarc-missing_both = nenhum registro DMARC em {$name} nem em {$organizational}
+dmarc-spf_at_dmarc = o registro TXT em {$name}, "{$record}", não é um registro DMARC (é um registro SPF, que deve ficar no próprio domínio, não em _dmarc): um registro DMARC começa com v=DMARC1
+dmarc-not_dmarc = o registro TXT em {$name}, "{$record}", não é um registro DMARC: um registro DMARC começa com v=DMARC1
+dmarc-policy_too_weak = a política DMARC que se aplica é {$policy}; o provedor exige pelo menos {$required}
+dmarc-several_records = {$name} tem {$count} registros DMARC; os destinatários então não aplicam DMARC nenhum (RFC 7489 §6.6.3)
+dmarc-invalid = o registro DMARC em {$name} não é válido: {$errors}
+dmarc-reports_unauthorised = {$tag} envia relatórios para {$host}, outra organização, que não os autorizou: os destinatários não enviam nenhum até que {$host} publique o registro TXT "v=DMARC1" em {$authorization} (RFC 7489 §7.1)
+dmarc-reports_lookup_failed = não foi possível saber se {$host} aceita relatórios de {$domain}: a consulta de {$authorization} falhou ({$reason})
+dmarc-reports_not_looked_up = {$authorization} não foi consultado, então não se sabe se {$host} aceita relatórios de {$domain}
+dmarc-inherited = nenhum registro em _dmarc do próprio domínio; o registro do domínio organizacional em {$name} se aplica a ele (política {$policy})
+dmarc-pass = registro DMARC em {$name} (política {$policy})
+dmarc-policy_none = a política none só monitora: os destinatários continuam entregando e-mails que falham no DMARC, então ela não protege o domínio contra falsificação
+dmarc-lookup_failed = a consulta DNS do registro DMARC em {$name} falhou ({$reason}): tente de novo
+dmarc-unusable = o registro DMARC em {$name} não pode ser usado: {$error}
+dmarc-not_fetched = o registro DMARC em {$name} não foi obtido
+
+## Um conjunto de MX
+mx-missing = nenhum registro MX em {$name}
+mx-null = {$name} publica um MX nulo ("0 .", RFC 7505): não aceita e-mails, então as devoluções enviadas a ele se perdem
+mx-absent = {$name} não tem MX para {$hosts}
+mx-extra = {$name} também lista {$hosts}: os e-mails dele podem ir para lá em vez de para o provedor
+mx-preference = {$host} tem preferência {$found}; o provedor pede {$wanted}
+mx-pass = {$name} tem os servidores MX do provedor
+
+## Um registro TXT exato
+verification-pass = o registro de propriedade está publicado
+verification-other_token = {$name} tem um registro de propriedade com outro token: {$found}
+txt-pass = {$name} tem o registro TXT
+txt-missing = nenhum registro TXT {$value} em {$name}
+txt-other_value = {$name} tem um registro da mesma forma com outro valor: {$found}
+
+## Um registro publicado num nome parecido
+lookalike-misplaced = ele está publicado em {$name}, {$why ->
+    [doubled_zone] o nome da zona acrescentado duas vezes (um painel de DNS acrescenta a zona ao nome que recebe: informe o nome sem o domínio)
+    [no_domainkey] o seletor sem _domainkey: os destinatários procuram a chave em SELETOR._domainkey.DOMÍNIO
+    [dkim_at_domain] o próprio domínio: os destinatários procuram a chave em SELETOR._domainkey.DOMÍNIO
+    [dmarc_at_domain] o próprio domínio: os destinatários só leem o DMARC em _dmarc.DOMÍNIO
+   *[spf_at_spf] _spf, que nada referencia: os destinatários só leem o SPF no próprio domínio (um registro _spf só conta por meio de include:_spf.DOMÍNIO)
+}
+lookalike-move = encontrado no nome errado: {$name} contém {$values} — mova-o para {$wanted}
+lookalike-wildcard = um curinga (wildcard) responde por {$name}: {$probe} (um nome que ninguém publica) recebe a mesma resposta, então este registro passa por acaso e muda com o curinga; publique-o explicitamente em {$name}
+
+## DNSSEC por trás de um veredito
+dnssec-not_valid = suas assinaturas DNSSEC não validam
+dnssec-anchors_mismatch = não foi possível verificar o DNSSEC: as chaves do resolvedor DNS para {$zone} (identificadores {$tags}) não correspondem a nenhuma de {$anchors}; corrija [dns] trust_anchors, ou desative a verificação com --no-dnssec
+dnssec-resolver_strips = não foi possível verificar o DNSSEC: o resolvedor DNS que o sendercheck consulta remove as assinaturas (RRSIG), então o sendercheck não consegue dizer se os destinatários que validam conseguem ler este registro; aponte o sendercheck para um resolvedor que repasse os registros DNSSEC, ou desative a verificação com --no-dnssec
+dnssec-bogus = DNSSEC: {$cause}
+dnssec-bogus_besides = DNSSEC: {$cause}; além disso: {$besides}
+
+## Os servidores de nomes da zona
+server-no_answer = sem resposta
+server-held_back = não consultado: sem resposta desde {$since}
+server-timed_out = sem resposta em {$milliseconds} ms
+server-port_closed = recusado: nada escuta na porta {$port}
+server-not_serving = não atende {$zone} ({$answered})
+server-bogus = {$server} ({$address}) serve {$name} com DNSSEC que não valida: {$cause}; os destinatários cujo resolvedor o escolhe recebem SERVFAIL
+server-lame = {$server} ({$address}) {$problem}: os destinatários que o escolhem ficam sem resposta; remova-o dos registros NS da zona ou faça-o atender a zona
+server-view = {$server} ({$address}, serial {$serial}): {$status}
+server-view_no_serial = {$server} ({$address}, sem serial): {$status}
+propagation-inconsistent = os servidores de nomes da zona discordam sobre este registro — {$servers}; um servidor secundário talvez ainda não tenha a última versão da zona
+propagation-withdrawn = os servidores da zona não publicam mais este registro como ele é aprovado aqui: o resolvedor serve uma resposta em cache, e os destinatários vão deixar de vê-lo
+propagation-withdrawn_for = os servidores da zona não publicam mais este registro como ele é aprovado aqui: o resolvedor serve uma resposta em cache por até mais {$seconds} s, e os destinatários vão deixar de vê-lo
+propagation-nothing_to_change = Nada a mudar: o registro já está em todos os servidores da zona. Os destinatários vão vê-lo assim que a resposta guardada em cache pelos resolvedores deles expirar.
+propagation-nothing_to_change_by = Nada a mudar: o registro já está em todos os servidores da zona. Os destinatários vão vê-lo assim que a resposta guardada em cache pelos resolvedores deles expirar, por volta de {$at}.
+propagation-propagating = publicado nos servidores da zona; o resolvedor ainda não o vê
+propagation-propagating_until = publicado nos servidores da zona; o resolvedor ainda serve uma resposta mais antiga até por volta de {$at}
+
+## As palavras da tabela de `sendercheck check` (palavras de estado, títulos de colunas e valores não mudam)
+ui-cli-heading = {$domain} (perfil {$profile}): {$verdict}, {$attention ->
+    [one] {$attention} de {$total} registros precisa de atenção
+   *[other] {$attention} de {$total} registros precisam de atenção
+}
+ui-cli-ready = pronto
+ui-cli-not_ready = não está pronto
+ui-cli-unknown = desconhecido (o DNS não respondeu)
+ui-cli-dnssec_secure = DNSSEC: seguro (zona {$zone})
+ui-cli-dnssec_insecure = DNSSEC: não seguro (a zona {$zone} não é assinada)
+ui-cli-dnssec_bogus = DNSSEC: {$state} (zona {$zone}): {$reason}
+ui-cli-dnssec_not_valid = as assinaturas não validam
+ui-cli-dnssec_unchecked = DNSSEC: não foi possível verificar: {$reason}
+ui-cli-dnssec_no_chain = não foi possível obter a cadeia de confiança
+ui-cli-valid_after = válido depois de {$at}: todos os registros exigidos estão publicados; até lá os resolvedores ainda servem respostas antigas
+ui-cli-expected = esperado: {$expected}
+ui-cli-recommended = recomendado pelo provedor: não impede que fique pronto
+ui-cli-fix = correção:
+ui-cli-no_single_fix = nenhum registro sozinho resolve isso; veja os avisos
+ui-cli-fix_publish = correção: publicar
+ui-cli-fix_replace = correção: substituir
+ui-cli-fix_remove = correção: remover
+ui-cli-in_place_of = (no lugar de "{$old}")
+ui-cli-warning = aviso:
+ui-cli-unchecked_token = O registro de propriedade não foi verificado: informe --token para verificá-lo.
+ui-cli-unchecked_param = O registro {$kind} em {$name} não foi verificado: informe --param {$param}=… para verificá-lo.
