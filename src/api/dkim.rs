@@ -66,6 +66,7 @@ impl FromRequest<AppState> for RawMessage {
 pub async fn verify(
     State(state): State<AppState>,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
+    super::extract::RequestLang(lang): super::extract::RequestLang,
     RawMessage(message): RawMessage,
 ) -> Result<Json<DkimVerdict>, ApiError> {
     let Query(params) = query?;
@@ -74,6 +75,8 @@ pub async fn verify(
         match (key.as_str(), value.as_str()) {
             ("fresh", "1" | "true") => fresh = true,
             ("fresh", "0" | "false") => fresh = false,
+            // The language of the reasons (read by `RequestLang`).
+            ("lang", _) => {}
             ("fresh", _) => {
                 return Err(ApiError::bad_request(
                     "invalid_parameter",
@@ -84,12 +87,13 @@ pub async fn verify(
                 let shown: String = other.chars().take(64).collect();
                 return Err(ApiError::bad_request(
                     "invalid_parameter",
-                    format!("unknown parameter {shown:?}; this route takes fresh"),
+                    format!("unknown parameter {shown:?}; this route takes fresh and lang"),
                 ));
             }
         }
     }
-    let verdict = verify_message(&state, &message, fresh).await?;
+    let mut verdict = verify_message(&state, &message, fresh).await?;
+    verdict.localize(lang);
     Ok(Json(verdict))
 }
 

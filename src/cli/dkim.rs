@@ -14,9 +14,12 @@ use crate::message::dkim::{self, Alignment, DkimVerdict, Verdict};
 /// Runs the command; the exit code is the verdict's (0 pass, 2 fail/permerror/none, 3
 /// temperror). With `--format json` every outcome is one JSON object on standard output: the
 /// verdict, or `{"error": {"code", "message"}}` (exit 3) when there is nothing to verify.
-pub async fn run(args: DkimArgs) -> anyhow::Result<u8> {
+pub async fn run(args: DkimArgs, lang: crate::text::Lang) -> anyhow::Result<u8> {
     let format = args.format;
-    let outcome = verdict(args).await;
+    let outcome = verdict(args).await.map(|mut verdict| {
+        verdict.localize(lang);
+        verdict
+    });
     let mut stdout = std::io::stdout().lock();
     match (format, outcome) {
         (Format::Json, Ok(verdict)) => {

@@ -301,7 +301,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Check(args) => check::run(args, lang).await.map(Outcome::exit_code),
             Command::Serve(args) => serve::run(args).await.map(Outcome::exit_code),
-            Command::Dkim(args) => dkim::run(args).await,
+            Command::Dkim(args) => dkim::run(args, lang).await,
             Command::Profiles(args) => profiles::run(args),
             Command::Smtp(args) => smtp::run(args).await,
             Command::Backup(args) => backup(args).await,

@@ -25,8 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::checks::dkim::{rsa_bits, tag, tag_list};
 use crate::checks::dmarc::{self, organizational_domain};
+use crate::checks::failure_text;
 use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 use crate::dns::Resolver;
+use crate::text::{Lang, Text, codes};
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept.
 const MIN_RSA_BITS: usize = 1024;
@@ -131,7 +133,16 @@ pub struct SignatureVerdict {
     pub selector: String,
     pub algorithm: String,
     pub result: Verdict,
+    /// The verdict in words (in the request's language).
     pub reason: String,
+    /// The stable code of `reason`, the same in every language (`GET /v1/codes`); empty in a
+    /// verdict stored before codes.
+    #[serde(default)]
+    pub code: String,
+    /// `reason` and `warnings` as findings, to put them in another language (not part of the
+    /// JSON: a stored verdict keeps its words).
+    #[serde(skip)]
+    pub findings: Option<(Text, Vec<Text>)>,
     pub key: Option<KeyInfo>,
     pub alignment: Alignment,
     /// Whether `d=` aligns with the From domain in the mode the From domain's DMARC record asks
@@ -153,7 +164,44 @@ pub struct DkimVerdict {
     pub aligned_pass: bool,
 }
 
+impl SignatureVerdict {
+    /// A verdict on one signature, its reason and warnings in English until `localize`.
+    fn new(
+        domain: String,
+        selector: String,
+        algorithm: String,
+        result: Verdict,
+        reason: Text,
+        warnings: Vec<Text>,
+    ) -> Self {
+        SignatureVerdict {
+            domain,
+            selector,
+            algorithm,
+            result,
+            reason: reason.en(),
+            code: reason.code.to_string(),
+            warnings: warnings.iter().map(Text::en).collect(),
+            findings: Some((reason, warnings)),
+            key: None,
+            alignment: Alignment::None,
+            aligned: false,
+            registration: None,
+        }
+    }
+}
+
 impl DkimVerdict {
+    /// The words of every signature's reason and warnings in `lang` (codes unchanged).
+    pub fn localize(&mut self, lang: Lang) {
+        for signature in &mut self.signatures {
+            if let Some((reason, warnings)) = &signature.findings {
+                signature.reason = reason.render(lang);
+                signature.warnings = warnings.iter().map(|w| w.render(lang)).collect();
+            }
+        }
+    }
+
     /// Marks each signature whose domain is registered, using `registered(domain)` to learn the
     /// registration's profile name and required selectors.
     pub fn annotate_registrations(
@@ -261,7 +309,7 @@ pub(super) struct FetchedKey {
     /// The key record mail-auth uses, for the tag checks it does not make.
     record: Option<String>,
     /// A plain reason when there is no usable key.
-    pub(super) problem: Option<(Verdict, String)>,
+    pub(super) problem: Option<(Verdict, Text)>,
 }
 
 /// Reads a key record's tags for what support needs: type, size, test mode.
@@ -308,8 +356,8 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
                 Txt::Error(AuthError::Dns(DnsError::Resolver(failure.to_string()))),
             );
             let reason = match failure {
-                LookupFailure::Timeout => format!("DNS timed out fetching the key at {name}"),
-                other => format!("DNS temporarily failed fetching the key at {name}: {other}"),
+                LookupFailure::Timeout => codes::dkim_sig_key_timeout(name),
+                other => codes::dkim_sig_key_dns_failed(name, failure_text(other)),
             };
             return FetchedKey {
                 info: None,
@@ -327,10 +375,7 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
         return FetchedKey {
             info: None,
             record: None,
-            problem: Some((
-                Verdict::Permerror,
-                format!("key not found: no TXT record at {name}"),
-            )),
+            problem: Some((Verdict::Permerror, codes::dkim_sig_key_not_found(name))),
         };
     }
     // As mail-auth does: the first record that parses as a key wins.
@@ -349,13 +394,9 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
         }
     }
     let problem = match &last_error {
-        AuthError::Dkim(DkimError::RevokedPublicKey) => {
-            format!("key revoked: the record at {name} has an empty p=")
-        }
-        AuthError::Dkim(DkimError::UnsupportedKeyType) => {
-            format!("unsupported key type in the record at {name}")
-        }
-        _ => format!("bad key record at {name}: it is not a valid DKIM key"),
+        AuthError::Dkim(DkimError::RevokedPublicKey) => codes::dkim_sig_key_revoked(name),
+        AuthError::Dkim(DkimError::UnsupportedKeyType) => codes::dkim_sig_key_unsupported(name),
+        _ => codes::dkim_sig_key_invalid(name),
     };
     let info = records.first().map(|record| key_info(name, record));
     cache.put(name, Txt::Error(last_error));
@@ -367,30 +408,21 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
 }
 
 /// What RFC 6376 makes a permanent error in a DKIM-Signature that mail-auth lets through.
-fn signature_problem(value: &[u8]) -> Option<String> {
+fn signature_problem(value: &[u8]) -> Option<Text> {
     let text = String::from_utf8_lossy(value);
     let tags = match tag_list(&text) {
         Ok(tags) => tags,
-        Err(problem) => {
-            return Some(format!(
-                "malformed DKIM-Signature: {} (RFC 6376 §3.2)",
-                problem.en()
-            ));
-        }
+        Err(problem) => return Some(codes::dkim_sig_malformed_tags(problem)),
     };
     if tag(&tags, "v") != Some("1") {
-        return Some("the signature's v= must be 1 (RFC 6376 §3.5)".to_string());
+        return Some(codes::dkim_sig_version());
     }
     let signs_from = tag(&tags, "h").is_some_and(|h| {
         h.split(':')
             .any(|field| field.trim().eq_ignore_ascii_case("from"))
     });
     if !signs_from {
-        return Some(
-            "h= does not list From: a signature that does not sign From must be ignored \
-             (RFC 6376 §6.1.1)"
-                .to_string(),
-        );
+        return Some(codes::dkim_sig_from_unsigned());
     }
     if let (Some(identity), Some(domain)) = (tag(&tags, "i"), tag(&tags, "d")) {
         let identity_domain = identity
@@ -399,31 +431,22 @@ fn signature_problem(value: &[u8]) -> Option<String> {
             .to_ascii_lowercase();
         let domain = domain.to_ascii_lowercase();
         if identity_domain != domain && !identity_domain.ends_with(&format!(".{domain}")) {
-            return Some(format!(
-                "i={identity} is not within d={domain} (RFC 6376 §6.1.1)"
-            ));
+            return Some(codes::dkim_sig_identity_outside(identity, domain));
         }
     }
     None
 }
 
 /// What RFC 6376 §3.6.1 makes a permanent error in a key record for this signature.
-fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<String> {
+fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<Text> {
     let tags = match tag_list(record) {
         Ok(tags) => tags,
-        Err(problem) => {
-            return Some(format!(
-                "bad key record at {name}: {} (RFC 6376 §3.2)",
-                problem.en()
-            ));
-        }
+        Err(problem) => return Some(codes::dkim_sig_key_tags(name, problem)),
     };
     if let Some(position) = tags.iter().position(|(tag, _)| tag == "v")
         && (position != 0 || tags[position].1 != "DKIM1")
     {
-        return Some(format!(
-            "bad key record at {name}: v= must come first and be DKIM1 (RFC 6376 §3.6.1)"
-        ));
+        return Some(codes::dkim_sig_key_version(name));
     }
     let hash = match algorithm {
         Algorithm::RsaSha1 => "sha1",
@@ -434,19 +457,14 @@ fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<String>
             .split(':')
             .any(|h| h.trim().eq_ignore_ascii_case(hash))
     {
-        return Some(format!(
-            "the key at {name} allows only h={hashes}, not the signature's {hash} \
-             (RFC 6376 §3.6.1)"
-        ));
+        return Some(codes::dkim_sig_key_hash(name, hashes, hash));
     }
     if let Some(services) = tag(&tags, "s")
         && !services
             .split(':')
             .any(|service| matches!(service.trim(), "*" | "email"))
     {
-        return Some(format!(
-            "the key at {name} is for s={services}, not email (RFC 6376 §3.6.1)"
-        ));
+        return Some(codes::dkim_sig_key_service(name, services));
     }
     let key_type = tag(&tags, "k").unwrap_or("rsa").to_ascii_lowercase();
     let expected = match algorithm {
@@ -454,9 +472,10 @@ fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<String>
         _ => "rsa",
     };
     if key_type != expected {
-        return Some(format!(
-            "the key at {name} is k={key_type}, which cannot verify {} (RFC 6376 §6.1.2)",
-            algorithm_name(algorithm)
+        return Some(codes::dkim_sig_key_type(
+            name,
+            key_type,
+            algorithm_name(algorithm),
         ));
     }
     None
@@ -509,90 +528,74 @@ fn aligned(signing_domain: &str, from_domain: Option<&str>, strict: bool) -> boo
 }
 
 /// mail-auth's result in the contract's words, with a reason support staff can act on.
-fn describe(result: &DkimResult, name: &str) -> (Verdict, String) {
+fn describe(result: &DkimResult, name: &str) -> (Verdict, Text) {
     match result {
-        DkimResult::Pass => (Verdict::Pass, "signature verified".to_string()),
+        DkimResult::Pass => (Verdict::Pass, codes::dkim_sig_pass()),
         // RFC 6376 §6.1.3: a body that no longer matches its hash fails, whatever the label.
         DkimResult::Neutral(AuthError::Dkim(DkimError::FailedBodyHashMatch))
-        | DkimResult::Fail(AuthError::Dkim(DkimError::FailedBodyHashMatch)) => (
-            Verdict::Fail,
-            "body hash did not verify: the body was changed after signing".to_string(),
-        ),
-        DkimResult::Neutral(AuthError::Dkim(DkimError::SignatureExpired)) => (
-            Verdict::Fail,
-            "signature expired (its x= time has passed)".to_string(),
-        ),
-        DkimResult::Fail(AuthError::Dkim(DkimError::FailedAuidMatch)) => (
-            Verdict::Fail,
-            "i= is not within d=, which the key's t=s does not allow".to_string(),
-        ),
-        DkimResult::Fail(AuthError::Dkim(DkimError::SignatureLength)) => {
-            (Verdict::Fail, "l= is longer than the body".to_string())
+        | DkimResult::Fail(AuthError::Dkim(DkimError::FailedBodyHashMatch)) => {
+            (Verdict::Fail, codes::dkim_sig_body_changed())
         }
-        DkimResult::Fail(_) => (
-            Verdict::Fail,
-            "signature did not verify: a signed header was changed after signing, or the key \
-             does not match"
-                .to_string(),
-        ),
+        DkimResult::Neutral(AuthError::Dkim(DkimError::SignatureExpired)) => {
+            (Verdict::Fail, codes::dkim_sig_expired())
+        }
+        DkimResult::Fail(AuthError::Dkim(DkimError::FailedAuidMatch)) => {
+            (Verdict::Fail, codes::dkim_sig_identity_strict())
+        }
+        DkimResult::Fail(AuthError::Dkim(DkimError::SignatureLength)) => {
+            (Verdict::Fail, codes::dkim_sig_length())
+        }
+        DkimResult::Fail(_) => (Verdict::Fail, codes::dkim_sig_failed()),
         DkimResult::Neutral(AuthError::Dkim(DkimError::UnsupportedAlgorithm))
         | DkimResult::PermError(AuthError::Dkim(DkimError::UnsupportedAlgorithm)) => {
-            (Verdict::Permerror, "unsupported algorithm".to_string())
+            (Verdict::Permerror, codes::dkim_sig_unsupported_algorithm())
         }
         DkimResult::Neutral(error) => (
             Verdict::Permerror,
-            format!("malformed DKIM-Signature: {error}"),
+            codes::dkim_sig_malformed(error.to_string()),
         ),
-        DkimResult::PermError(AuthError::Dkim(DkimError::RevokedPublicKey)) => (
-            Verdict::Permerror,
-            format!("key revoked: the record at {name} has an empty p="),
-        ),
-        DkimResult::PermError(AuthError::Dkim(DkimError::UnsupportedKeyType)) => (
-            Verdict::Permerror,
-            format!("unsupported key type in the record at {name}"),
-        ),
+        DkimResult::PermError(AuthError::Dkim(DkimError::RevokedPublicKey)) => {
+            (Verdict::Permerror, codes::dkim_sig_key_revoked(name))
+        }
+        DkimResult::PermError(AuthError::Dkim(DkimError::UnsupportedKeyType)) => {
+            (Verdict::Permerror, codes::dkim_sig_key_unsupported(name))
+        }
         DkimResult::PermError(error) => (
             Verdict::Permerror,
-            format!("the key at {name} cannot be used: {error}"),
+            codes::dkim_sig_key_unusable(name, error.to_string()),
         ),
         DkimResult::TempError(error) => (
             Verdict::Temperror,
-            format!("DNS temporarily failed fetching the key at {name}: {error}"),
+            codes::dkim_sig_key_dns_failed(name, codes::dns_other(error.to_string())),
         ),
-        DkimResult::None => (Verdict::None, "no signature".to_string()),
+        DkimResult::None => (Verdict::None, codes::dkim_sig_none()),
     }
 }
 
 /// Applies RFC 8301 to a signature mail-auth accepted.
-fn rfc8301(signature: &Signature, key: Option<&KeyInfo>) -> Option<String> {
+fn rfc8301(signature: &Signature, key: Option<&KeyInfo>) -> Option<Text> {
     if signature.a == Algorithm::RsaSha1 {
-        return Some("rsa-sha1 signatures are not accepted (RFC 8301 §3.1)".to_string());
+        return Some(codes::dkim_sig_rsa_sha1());
     }
     match key {
         Some(KeyInfo {
             key_type,
             bits: Some(bits),
             ..
-        }) if key_type == "rsa" && *bits < MIN_RSA_BITS => Some(format!(
-            "the RSA key has {bits} bits, under the {MIN_RSA_BITS}-bit minimum (RFC 8301 §3.2)"
-        )),
+        }) if key_type == "rsa" && *bits < MIN_RSA_BITS => {
+            Some(codes::dkim_sig_rsa_too_short(*bits, MIN_RSA_BITS))
+        }
         _ => None,
     }
 }
 
-fn signature_warnings(signature: &Signature, key: Option<&KeyInfo>) -> Vec<String> {
+fn signature_warnings(signature: &Signature, key: Option<&KeyInfo>) -> Vec<Text> {
     let mut warnings = Vec::new();
     if signature.l > 0 {
-        warnings.push(format!(
-            "l={} signs only the first {} bytes of the body: anything appended later is \
-             unsigned",
-            signature.l, signature.l
-        ));
+        warnings.push(codes::dkim_sig_partial_body(signature.l));
     }
     if key.is_some_and(|key| key.testing) {
-        warnings.push(
-            "the key is in test mode (t=y): receivers may treat this mail as unsigned".to_string(),
-        );
+        warnings.push(codes::dkim_sig_testing());
     }
     warnings
 }
@@ -771,19 +774,15 @@ where
         .dkim_headers
         .iter()
         .skip(MAX_SIGNATURES)
-        .map(|header| SignatureVerdict {
-            domain: header.header.d.to_ascii_lowercase(),
-            selector: header.header.s.clone(),
-            algorithm: algorithm_name(header.header.a).to_string(),
-            result: Verdict::Neutral,
-            reason: format!(
-                "skipped: only the first {MAX_SIGNATURES} signatures of a message are verified"
-            ),
-            key: None,
-            alignment: Alignment::None,
-            aligned: false,
-            registration: None,
-            warnings: Vec::new(),
+        .map(|header| {
+            SignatureVerdict::new(
+                header.header.d.to_ascii_lowercase(),
+                header.header.s.clone(),
+                algorithm_name(header.header.a).to_string(),
+                Verdict::Neutral,
+                codes::dkim_sig_skipped(MAX_SIGNATURES),
+                Vec::new(),
+            )
         })
         .collect();
     message.dkim_headers.truncate(MAX_SIGNATURES);
@@ -847,23 +846,22 @@ where
         for header in &message.errors {
             let (result, mut reason) = describe(&DkimResult::Neutral(header.header.clone()), "");
             if let Some(problem) = signature_problem(header.value)
-                && !problem.starts_with("malformed")
+                && problem.code != codes::dkim_sig_malformed_tags(codes::tags_empty()).code
             {
-                reason = format!("{reason}; also, {problem}");
+                reason = reason.and(problem);
             }
             let domain = raw_tag(header.value, "d").to_ascii_lowercase();
-            signatures.push(SignatureVerdict {
-                alignment: alignment(&domain, from_domain.as_deref()),
-                aligned: aligned(&domain, from_domain.as_deref(), strict),
-                domain,
-                selector: raw_tag(header.value, "s"),
-                algorithm: raw_tag(header.value, "a"),
+            let mut verdict = SignatureVerdict::new(
+                domain.clone(),
+                raw_tag(header.value, "s"),
+                raw_tag(header.value, "a"),
                 result,
                 reason,
-                key: None,
-                registration: None,
-                warnings: Vec::new(),
-            });
+                Vec::new(),
+            );
+            verdict.alignment = alignment(&domain, from_domain.as_deref());
+            verdict.aligned = aligned(&domain, from_domain.as_deref(), strict);
+            signatures.push(verdict);
             b_prefixes.push(String::new());
         }
         for output in &outputs {
@@ -912,18 +910,18 @@ where
             }
             let encoded_b = base64::engine::general_purpose::STANDARD.encode(&signature.b);
             b_prefixes.push(encoded_b.chars().take(8).collect());
-            signatures.push(SignatureVerdict {
-                domain: signature.d.to_ascii_lowercase(),
-                selector: signature.s.clone(),
-                algorithm: algorithm_name(signature.a).to_string(),
+            let mut verdict = SignatureVerdict::new(
+                signature.d.to_ascii_lowercase(),
+                signature.s.clone(),
+                algorithm_name(signature.a).to_string(),
                 result,
                 reason,
-                warnings: signature_warnings(signature, key.as_ref()),
-                key,
-                alignment: alignment(&signature.d, from_domain.as_deref()),
-                aligned: aligned(&signature.d, from_domain.as_deref(), strict),
-                registration: None,
-            });
+                signature_warnings(signature, key.as_ref()),
+            );
+            verdict.key = key;
+            verdict.alignment = alignment(&signature.d, from_domain.as_deref());
+            verdict.aligned = aligned(&signature.d, from_domain.as_deref(), strict);
+            signatures.push(verdict);
         }
         Some((signatures, b_prefixes))
     })
@@ -1010,6 +1008,8 @@ mod tests {
             algorithm: "rsa-sha256".into(),
             result,
             reason: String::new(),
+            code: String::new(),
+            findings: None,
             key: None,
             alignment: Alignment::None,
             aligned: false,

@@ -20,7 +20,7 @@ use crate::checks::dmarc::{self, MessagePolicy, organizational_domain};
 use crate::checks::spf::eval::{Identity, SpfResult, check_host_as};
 use crate::checks::{DnsSnapshot, Query, QueryType};
 use crate::dns::Resolver;
-use crate::text::codes;
+use crate::text::{Text, codes};
 use dkim::{DkimVerdict, KeyAnswers, MessageError};
 
 /// Rounds of SPF lookups (includes, redirects, a, mx): RFC 7208's limits end an evaluation
@@ -690,7 +690,7 @@ async fn arc(resolver: &Resolver, keys: &KeyAnswers, bytes: &[u8]) -> ArcVerdict
             "fail",
             problems
                 .first()
-                .cloned()
+                .map(Text::en)
                 .unwrap_or_else(|| format!("an ARC key could not be fetched: {error}")),
         ),
         DkimResult::Fail(error) | DkimResult::PermError(error) | DkimResult::Neutral(error) => {
@@ -698,7 +698,7 @@ async fn arc(resolver: &Resolver, keys: &KeyAnswers, bytes: &[u8]) -> ArcVerdict
                 sets,
                 "fail",
                 match problems.first() {
-                    Some(problem) => format!("the ARC chain does not verify: {problem}"),
+                    Some(problem) => format!("the ARC chain does not verify: {}", problem.en()),
                     None => format!("the ARC chain does not verify: {error}"),
                 },
             )
@@ -757,6 +757,8 @@ mod tests {
             algorithm: "rsa-sha256".to_string(),
             result,
             reason: "signature verified".to_string(),
+            code: "dkim.sig.pass".to_string(),
+            findings: None,
             key: None,
             alignment: dkim::Alignment::None,
             aligned,

@@ -250,6 +250,41 @@ codes! {
     dkim_not_email = "dkim.not_email" (services);
     dkim_testing = "dkim.testing" ();
 
+    // ---- a DKIM-Signature of a message (RFC 6376 §6, RFC 8301): `POST /v1/dkim/verify`, the
+    // paste box, test messages
+    dkim_sig_pass = "dkim.sig.pass" ();
+    dkim_sig_none = "dkim.sig.none" ();
+    dkim_sig_body_changed = "dkim.sig.body_changed" ();
+    dkim_sig_expired = "dkim.sig.expired" ();
+    dkim_sig_identity_strict = "dkim.sig.identity_strict" ();
+    dkim_sig_length = "dkim.sig.length" ();
+    dkim_sig_failed = "dkim.sig.failed" ();
+    dkim_sig_unsupported_algorithm = "dkim.sig.unsupported_algorithm" ();
+    /// The header does not parse; `detail` is the verifier's (mail-auth's) own words.
+    dkim_sig_malformed = "dkim.sig.malformed" (detail);
+    dkim_sig_malformed_tags = "dkim.sig.malformed_tags" (problem);
+    dkim_sig_version = "dkim.sig.version" ();
+    dkim_sig_from_unsigned = "dkim.sig.from_unsigned" ();
+    dkim_sig_identity_outside = "dkim.sig.identity_outside" (identity, domain);
+    dkim_sig_key_timeout = "dkim.sig.key_timeout" (name);
+    dkim_sig_key_dns_failed = "dkim.sig.key_dns_failed" (name, reason);
+    dkim_sig_key_not_found = "dkim.sig.key_not_found" (name);
+    dkim_sig_key_revoked = "dkim.sig.key_revoked" (name);
+    dkim_sig_key_unsupported = "dkim.sig.key_unsupported" (name);
+    dkim_sig_key_invalid = "dkim.sig.key_invalid" (name);
+    /// `detail` is the verifier's (mail-auth's) own words.
+    dkim_sig_key_unusable = "dkim.sig.key_unusable" (name, detail);
+    dkim_sig_key_tags = "dkim.sig.key_tags" (name, problem);
+    dkim_sig_key_version = "dkim.sig.key_version" (name);
+    dkim_sig_key_hash = "dkim.sig.key_hash" (name, hashes, hash);
+    dkim_sig_key_service = "dkim.sig.key_service" (name, services);
+    dkim_sig_key_type = "dkim.sig.key_type" (name, key_type, algorithm);
+    dkim_sig_rsa_sha1 = "dkim.sig.rsa_sha1" ();
+    dkim_sig_rsa_too_short = "dkim.sig.rsa_too_short" (bits, min);
+    dkim_sig_partial_body = "dkim.sig.partial_body" (bytes);
+    dkim_sig_testing = "dkim.sig.testing" ();
+    dkim_sig_skipped = "dkim.sig.skipped" (max);
+
     /// A value shown as it is (a tag with its default, e.g. `pct=100`).
     value = "value" (value);
 

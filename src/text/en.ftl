@@ -322,3 +322,35 @@ ui-cli-in_place_of = (in place of "{$old}")
 ui-cli-warning = warning:
 ui-cli-unchecked_token = The ownership record was not checked: give --token to check it.
 ui-cli-unchecked_param = The {$kind} record at {$name} was not checked: give --param {$param}=… to check it.
+
+## A DKIM-Signature of a message
+dkim-sig-pass = signature verified
+dkim-sig-none = no signature
+dkim-sig-body_changed = body hash did not verify: the body was changed after signing
+dkim-sig-expired = signature expired (its x= time has passed)
+dkim-sig-identity_strict = i= is not within d=, which the key's t=s does not allow
+dkim-sig-length = l= is longer than the body
+dkim-sig-failed = signature did not verify: a signed header was changed after signing, or the key does not match
+dkim-sig-unsupported_algorithm = unsupported algorithm
+dkim-sig-malformed = malformed DKIM-Signature: {$detail}
+dkim-sig-malformed_tags = malformed DKIM-Signature: {$problem} (RFC 6376 §3.2)
+dkim-sig-version = the signature's v= must be 1 (RFC 6376 §3.5)
+dkim-sig-from_unsigned = h= does not list From: a signature that does not sign From must be ignored (RFC 6376 §6.1.1)
+dkim-sig-identity_outside = i={$identity} is not within d={$domain} (RFC 6376 §6.1.1)
+dkim-sig-key_timeout = DNS timed out fetching the key at {$name}
+dkim-sig-key_dns_failed = DNS temporarily failed fetching the key at {$name}: {$reason}
+dkim-sig-key_not_found = key not found: no TXT record at {$name}
+dkim-sig-key_revoked = key revoked: the record at {$name} has an empty p=
+dkim-sig-key_unsupported = unsupported key type in the record at {$name}
+dkim-sig-key_invalid = bad key record at {$name}: it is not a valid DKIM key
+dkim-sig-key_unusable = the key at {$name} cannot be used: {$detail}
+dkim-sig-key_tags = bad key record at {$name}: {$problem} (RFC 6376 §3.2)
+dkim-sig-key_version = bad key record at {$name}: v= must come first and be DKIM1 (RFC 6376 §3.6.1)
+dkim-sig-key_hash = the key at {$name} allows only h={$hashes}, not the signature's {$hash} (RFC 6376 §3.6.1)
+dkim-sig-key_service = the key at {$name} is for s={$services}, not email (RFC 6376 §3.6.1)
+dkim-sig-key_type = the key at {$name} is k={$key_type}, which cannot verify {$algorithm} (RFC 6376 §6.1.2)
+dkim-sig-rsa_sha1 = rsa-sha1 signatures are not accepted (RFC 8301 §3.1)
+dkim-sig-rsa_too_short = the RSA key has {$bits} bits, under the {$min}-bit minimum (RFC 8301 §3.2)
+dkim-sig-partial_body = l={$bytes} signs only the first {$bytes} bytes of the body: anything appended later is unsigned
+dkim-sig-testing = the key is in test mode (t=y): receivers may treat this mail as unsigned
+dkim-sig-skipped = skipped: only the first {$max} signatures of a message are verified

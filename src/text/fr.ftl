@@ -327,3 +327,35 @@ ui-cli-in_place_of = (à la place de "{$old}")
 ui-cli-warning = avertissement :
 ui-cli-unchecked_token = L'enregistrement de propriété n'a pas été vérifié : donnez --token pour le vérifier.
 ui-cli-unchecked_param = L'enregistrement {$kind} à {$name} n'a pas été vérifié : donnez --param {$param}=… pour le vérifier.
+
+## Une signature DKIM d'un message
+dkim-sig-pass = signature vérifiée
+dkim-sig-none = pas de signature
+dkim-sig-body_changed = l'empreinte du corps ne correspond pas : le corps a été modifié après la signature
+dkim-sig-expired = signature expirée (son heure x= est passée)
+dkim-sig-identity_strict = i= n'est pas dans d=, ce que le t=s de la clé n'autorise pas
+dkim-sig-length = l= est plus long que le corps
+dkim-sig-failed = la signature ne se vérifie pas : un en-tête signé a été modifié après la signature, ou la clé ne correspond pas
+dkim-sig-unsupported_algorithm = algorithme non pris en charge
+dkim-sig-malformed = en-tête DKIM-Signature mal formé : {$detail}
+dkim-sig-malformed_tags = en-tête DKIM-Signature mal formé : {$problem} (RFC 6376 §3.2)
+dkim-sig-version = le v= de la signature doit valoir 1 (RFC 6376 §3.5)
+dkim-sig-from_unsigned = h= ne contient pas From : une signature qui ne signe pas From doit être ignorée (RFC 6376 §6.1.1)
+dkim-sig-identity_outside = i={$identity} n'est pas dans d={$domain} (RFC 6376 §6.1.1)
+dkim-sig-key_timeout = délai DNS dépassé en récupérant la clé à {$name}
+dkim-sig-key_dns_failed = échec DNS temporaire en récupérant la clé à {$name} : {$reason}
+dkim-sig-key_not_found = clé introuvable : aucun enregistrement TXT à {$name}
+dkim-sig-key_revoked = clé révoquée : l'enregistrement à {$name} a un p= vide
+dkim-sig-key_unsupported = type de clé non pris en charge dans l'enregistrement à {$name}
+dkim-sig-key_invalid = mauvais enregistrement de clé à {$name} : ce n'est pas une clé DKIM valide
+dkim-sig-key_unusable = la clé à {$name} est inutilisable : {$detail}
+dkim-sig-key_tags = mauvais enregistrement de clé à {$name} : {$problem} (RFC 6376 §3.2)
+dkim-sig-key_version = mauvais enregistrement de clé à {$name} : v= doit venir en premier et valoir DKIM1 (RFC 6376 §3.6.1)
+dkim-sig-key_hash = la clé à {$name} n'autorise que h={$hashes}, pas le {$hash} de la signature (RFC 6376 §3.6.1)
+dkim-sig-key_service = la clé à {$name} est prévue pour s={$services}, pas pour le courrier (RFC 6376 §3.6.1)
+dkim-sig-key_type = la clé à {$name} est k={$key_type}, qui ne peut pas vérifier {$algorithm} (RFC 6376 §6.1.2)
+dkim-sig-rsa_sha1 = les signatures rsa-sha1 ne sont pas acceptées (RFC 8301 §3.1)
+dkim-sig-rsa_too_short = la clé RSA fait {$bits} bits, sous le minimum de {$min} bits (RFC 8301 §3.2)
+dkim-sig-partial_body = l={$bytes} ne signe que les {$bytes} premiers octets du corps : tout ce qui est ajouté ensuite n'est pas signé
+dkim-sig-testing = la clé est en mode test (t=y) : les destinataires peuvent traiter ce courrier comme non signé
+dkim-sig-skipped = ignorée : seules les {$max} premières signatures d'un message sont vérifiées

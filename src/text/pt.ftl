@@ -327,3 +327,35 @@ ui-cli-in_place_of = (no lugar de "{$old}")
 ui-cli-warning = aviso:
 ui-cli-unchecked_token = O registro de propriedade não foi verificado: informe --token para verificá-lo.
 ui-cli-unchecked_param = O registro {$kind} em {$name} não foi verificado: informe --param {$param}=… para verificá-lo.
+
+## Uma assinatura DKIM de uma mensagem
+dkim-sig-pass = assinatura verificada
+dkim-sig-none = sem assinatura
+dkim-sig-body_changed = o hash do corpo não confere: o corpo foi alterado depois da assinatura
+dkim-sig-expired = assinatura expirada (o horário x= já passou)
+dkim-sig-identity_strict = i= não está dentro de d=, o que o t=s da chave não permite
+dkim-sig-length = l= é maior que o corpo
+dkim-sig-failed = a assinatura não foi verificada: um cabeçalho assinado foi alterado depois da assinatura, ou a chave não corresponde
+dkim-sig-unsupported_algorithm = algoritmo não suportado
+dkim-sig-malformed = cabeçalho DKIM-Signature malformado: {$detail}
+dkim-sig-malformed_tags = cabeçalho DKIM-Signature malformado: {$problem} (RFC 6376 §3.2)
+dkim-sig-version = o v= da assinatura deve ser 1 (RFC 6376 §3.5)
+dkim-sig-from_unsigned = h= não lista From: uma assinatura que não assina o From deve ser ignorada (RFC 6376 §6.1.1)
+dkim-sig-identity_outside = i={$identity} não está dentro de d={$domain} (RFC 6376 §6.1.1)
+dkim-sig-key_timeout = tempo de DNS esgotado ao buscar a chave em {$name}
+dkim-sig-key_dns_failed = falha temporária de DNS ao buscar a chave em {$name}: {$reason}
+dkim-sig-key_not_found = chave não encontrada: nenhum registro TXT em {$name}
+dkim-sig-key_revoked = chave revogada: o registro em {$name} tem p= vazio
+dkim-sig-key_unsupported = tipo de chave não suportado no registro em {$name}
+dkim-sig-key_invalid = registro de chave inválido em {$name}: não é uma chave DKIM válida
+dkim-sig-key_unusable = a chave em {$name} não pode ser usada: {$detail}
+dkim-sig-key_tags = registro de chave inválido em {$name}: {$problem} (RFC 6376 §3.2)
+dkim-sig-key_version = registro de chave inválido em {$name}: v= deve vir primeiro e valer DKIM1 (RFC 6376 §3.6.1)
+dkim-sig-key_hash = a chave em {$name} só permite h={$hashes}, não o {$hash} da assinatura (RFC 6376 §3.6.1)
+dkim-sig-key_service = a chave em {$name} é para s={$services}, não para e-mail (RFC 6376 §3.6.1)
+dkim-sig-key_type = a chave em {$name} é k={$key_type}, que não pode verificar {$algorithm} (RFC 6376 §6.1.2)
+dkim-sig-rsa_sha1 = assinaturas rsa-sha1 não são aceitas (RFC 8301 §3.1)
+dkim-sig-rsa_too_short = a chave RSA tem {$bits} bits, abaixo do mínimo de {$min} bits (RFC 8301 §3.2)
+dkim-sig-partial_body = l={$bytes} assina só os primeiros {$bytes} bytes do corpo: o que for acrescentado depois não fica assinado
+dkim-sig-testing = a chave está em modo de teste (t=y): os destinatários podem tratar este e-mail como não assinado
+dkim-sig-skipped = ignorada: só as {$max} primeiras assinaturas de uma mensagem são verificadas

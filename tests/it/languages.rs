@@ -254,3 +254,71 @@ async fn webhook_bodies_speak_the_configured_language() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn dkim_signature_verdicts_carry_codes_and_speak_the_accepted_language() {
+    use crate::signing::{Signing, message, rsa_signature};
+    let app = spawn_app(AppOptions::default()).await;
+    let msg = message();
+    let verify = |lang: &'static str, raw: String| {
+        let request = app
+            .client
+            .post(app.url("/v1/dkim/verify"))
+            .header("content-type", "message/rfc822")
+            .header("Accept-Language", lang)
+            .body(raw);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let missing = format!("{}{msg}", rsa_signature(&msg, Signing::relaxed("nokey")));
+    let english = verify("en", missing.clone()).await;
+    let french = verify("fr", missing.clone()).await;
+    let portuguese = verify("pt-BR", missing).await;
+    let signature = |verdict: &Value| verdict["signatures"][0].clone();
+    assert_eq!(signature(&english)["code"], "dkim.sig.key_not_found");
+    assert_eq!(signature(&french)["code"], "dkim.sig.key_not_found");
+    assert_eq!(signature(&english)["result"], "permerror");
+    assert_eq!(
+        signature(&english)["reason"],
+        "key not found: no TXT record at nokey._domainkey.signer.example"
+    );
+    assert_eq!(
+        signature(&french)["reason"],
+        "clé introuvable : aucun enregistrement TXT à nokey._domainkey.signer.example"
+    );
+    assert_eq!(
+        signature(&portuguese)["reason"],
+        "chave não encontrada: nenhum registro TXT em nokey._domainkey.signer.example"
+    );
+    // The header a receiver would add is the same whatever the language.
+    assert_eq!(
+        english["authentication_results"],
+        french["authentication_results"]
+    );
+    // The CLI too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("message.eml");
+    let signed = format!("{}{msg}", rsa_signature(&msg, Signing::relaxed("nokey")));
+    std::fs::write(&path, signed).unwrap();
+    let nameserver = fixture_nameserver();
+    let output = run_env(
+        &[
+            "dkim",
+            path.to_str().unwrap(),
+            "--nameserver",
+            &nameserver,
+            "--format",
+            "json",
+            "--lang",
+            "pt",
+        ],
+        None,
+        &[],
+    );
+    let verdict = json(&output);
+    assert_eq!(signature(&verdict)["code"], "dkim.sig.key_not_found");
+    assert_eq!(
+        signature(&verdict)["reason"],
+        "chave não encontrada: nenhum registro TXT em nokey._domainkey.signer.example"
+    );
+    app.stop().await;
+}
