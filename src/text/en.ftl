@@ -151,9 +151,9 @@ cname-flattened_pass = {$name} has no CNAME but publishes the same {$what ->
    *[txt_mx] TXT and MX records
 } as {$target}
 cname-flattened = flattened: {$name} is a copy of {$target}'s {$what ->
-    [dkim_key] DKIM key
-   *[txt_mx] TXT and MX records
-}, not a CNAME; when the provider changes it, this copy goes stale
+    [dkim_key] DKIM key, not a CNAME; when the provider changes it
+   *[txt_mx] TXT and MX records, not a CNAME; when the provider changes them
+}, this copy goes stale
 cname-copy_differs = {$name} has no CNAME, and what it publishes is not the {$what ->
     [dkim_key] DKIM key
    *[txt_mx] TXT and MX records

@@ -153,13 +153,13 @@ cname-flattened_pass = {$name} n'a pas de CNAME mais publie {$what ->
    *[txt_mx] les mêmes enregistrements TXT et MX
 } que {$target}
 cname-flattened = copie aplatie : {$name} recopie {$what ->
-    [dkim_key] la clé DKIM
-   *[txt_mx] les enregistrements TXT et MX
-} de {$target} au lieu d'être un CNAME ; quand le fournisseur les change, cette copie devient périmée
+    [dkim_key] la clé DKIM de {$target} au lieu d'être un CNAME ; quand le fournisseur la change
+   *[txt_mx] les enregistrements TXT et MX de {$target} au lieu d'être un CNAME ; quand le fournisseur les change
+}, cette copie devient périmée
 cname-copy_differs = {$name} n'a pas de CNAME, et ce qu'il publie n'est pas {$what ->
-    [dkim_key] la clé DKIM
-   *[txt_mx] les enregistrements TXT et MX
-} publiés à {$target}
+    [dkim_key] la clé DKIM publiée
+   *[txt_mx] les enregistrements TXT et MX publiés
+} à {$target}
 
 ## Listes de balises (RFC 6376 §3.2)
 tags-empty = une balise vide entre deux ';'

@@ -153,13 +153,13 @@ cname-flattened_pass = {$name} não tem CNAME, mas publica {$what ->
    *[txt_mx] os mesmos registros TXT e MX
 } que {$target}
 cname-flattened = cópia achatada: {$name} copia {$what ->
-    [dkim_key] a chave DKIM
-   *[txt_mx] os registros TXT e MX
-} de {$target} em vez de ser um CNAME; quando o provedor mudá-los, esta cópia fica desatualizada
-cname-copy_differs = {$name} não tem CNAME, e o que ele publica não é {$what ->
-    [dkim_key] a chave DKIM
-   *[txt_mx] os registros TXT e MX
-} publicado em {$target}
+    [dkim_key] a chave DKIM de {$target} em vez de ser um CNAME; quando o provedor mudá-la
+   *[txt_mx] os registros TXT e MX de {$target} em vez de ser um CNAME; quando o provedor mudá-los
+}, esta cópia fica desatualizada
+cname-copy_differs = {$name} não tem CNAME, e o que ele publica não {$what ->
+    [dkim_key] é a chave DKIM publicada
+   *[txt_mx] são os registros TXT e MX publicados
+} em {$target}
 
 ## Listas de tags (RFC 6376 §3.2)
 tags-empty = uma tag vazia entre dois ';'
