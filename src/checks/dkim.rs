@@ -77,7 +77,7 @@ pub fn evaluate_key(
         check.fix = None;
         check
             .warnings
-            .retain(|warning| warning.code != codes::dkim_key_not_given().code);
+            .retain(|warning| warning.code != codes::id::dkim_key_not_given);
     }
     check
 }

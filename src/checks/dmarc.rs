@@ -170,14 +170,11 @@ fn check_tag(parsed: &mut Record, tag: &Tag) {
     check_value(parsed, tag, value, ignored);
     let ignores_value = parsed.warnings[warnings_before..]
         .iter()
-        .any(|warning| warning.code == IGNORED_VALUE);
+        .any(|warning| warning.code == codes::id::dmarc_ignored_value);
     if ignores_value {
         parsed.ignored_tags.push(tag.name.clone());
     }
 }
-
-/// The code of a tag value receivers ignore (they use the default instead).
-const IGNORED_VALUE: &str = "dmarc.ignored_value";
 
 fn check_value(parsed: &mut Record, tag: &Tag, value: &str, ignored: impl Fn(Text) -> Text) {
     match tag.name.as_str() {

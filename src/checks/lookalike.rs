@@ -197,7 +197,7 @@ pub fn looks_like(kind: RecordKind, expected: Option<&str>, value: &str) -> bool
 /// Adds what the look-alike queries found to a judged record.
 /// The target of the CNAME an `expected` asks for, if it asks for one.
 fn expected_cname(expected: &Text) -> Option<&str> {
-    if expected.code != codes::expect_cname("").code {
+    if expected.code != codes::id::expect_cname {
         return None;
     }
     expected.args.iter().find_map(|(name, arg)| match arg {

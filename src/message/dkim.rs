@@ -846,7 +846,7 @@ where
         for header in &message.errors {
             let (result, mut reason) = describe(&DkimResult::Neutral(header.header.clone()), "");
             if let Some(problem) = signature_problem(header.value)
-                && problem.code != codes::dkim_sig_malformed_tags(codes::tags_empty()).code
+                && problem.code != codes::id::dkim_sig_malformed_tags
             {
                 reason = reason.and(problem);
             }

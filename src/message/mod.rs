@@ -757,7 +757,7 @@ mod tests {
             algorithm: "rsa-sha256".to_string(),
             result,
             reason: "signature verified".to_string(),
-            code: "dkim.sig.pass".to_string(),
+            code: crate::text::codes::id::dkim_sig_pass.to_string(),
             findings: None,
             key: None,
             alignment: dkim::Alignment::None,

@@ -25,6 +25,13 @@ macro_rules! codes {
         )*
         /// Every code, in the order of this file.
         pub const ALL: &[Code] = &[$(Code { code: $code, params: &[$(stringify!($param)),*] }),*];
+
+        /// Each code as a constant named like its constructor, to tell a finding's kind
+        /// (`text.code == codes::id::dkim_key_not_given`) without making one.
+        #[allow(non_upper_case_globals)]
+        pub mod id {
+            $(pub const $name: &str = $code;)*
+        }
     };
 }
 

@@ -23,7 +23,10 @@ use crate::fixture_dns::{FixtureDns, zone_dir};
 const SUFFIX: &str = "conformance";
 
 /// The codes of the warnings that say no single record can fix a case.
-const NO_SINGLE_FIX: [&str; 2] = ["spf.fix.unfixable", "spf.fix.provider_still_fails"];
+const NO_SINGLE_FIX: [&str; 2] = [
+    codes::id::spf_fix_unfixable,
+    codes::id::spf_fix_provider_still_fails,
+];
 
 /// Every finding of a verdict (message, expected, warnings, explanation) has a published code
 /// and renders in every language from that language's own catalog.
