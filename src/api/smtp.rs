@@ -69,14 +69,15 @@ impl std::fmt::Debug for ProbeBody {
 }
 
 /// Tests an SMTP gateway: DNS, connection, TLS and certificate, greeting, EHLO, STARTTLS,
-/// AUTH, QUIT — each step with its status, time and, on failure, what to change. No mail is
-/// sent. The answer is 200 whatever the gateway's verdict (`result`); 4xx only when the
+/// AUTH, QUIT — each step with its status, code, time and, on failure, what to change, in the
+/// language of `?lang=` or `Accept-Language`. No mail is sent. The answer is 200 whatever the gateway's verdict (`result`); 4xx only when the
 /// probe could not be asked.
 #[utoipa::path(
     post,
     path = "/v1/smtp/probe",
     tag = "smtp",
     security(("bearer" = [])),
+    params(("lang" = Option<String>, Query, description = "The language of the messages: en, fr or pt (else Accept-Language)")),
     request_body(content = ProbeBody),
     responses(
         (status = 200, description = "The probe's report", body = Report),
@@ -89,9 +90,12 @@ impl std::fmt::Debug for ProbeBody {
 #[tracing::instrument(skip_all)]
 pub async fn probe(
     State(state): State<AppState>,
+    super::extract::RequestLang(lang): super::extract::RequestLang,
     JsonBody(body): JsonBody<ProbeBody>,
 ) -> Result<Json<Report>, ApiError> {
-    run(&state, body).await.map(Json)
+    let mut report = run(&state, body).await?;
+    report.localize(lang);
+    Ok(Json(report))
 }
 
 /// Runs one probe within `[smtp]`'s policy and bounds: the API route's core, and the domain

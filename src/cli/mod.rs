@@ -303,7 +303,7 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await.map(Outcome::exit_code),
             Command::Dkim(args) => dkim::run(args, lang).await,
             Command::Profiles(args) => profiles::run(args),
-            Command::Smtp(args) => smtp::run(args).await,
+            Command::Smtp(args) => smtp::run(args, lang).await,
             Command::Backup(args) => backup(args).await,
             Command::Token(args) => token(args),
         }

@@ -11,10 +11,14 @@ use super::{Format, SmtpArgs, parse_nameservers};
 use crate::config::{Config, Secret, parse_duration};
 use crate::dns::Resolver;
 use crate::smtp::{self, Report, StepStatus, Verdict};
+use crate::text::{Arg, Lang, ui};
 
-pub async fn run(args: SmtpArgs) -> anyhow::Result<u8> {
+pub async fn run(args: SmtpArgs, lang: Lang) -> anyhow::Result<u8> {
     let format = args.format;
-    let report = probe(args).await;
+    let report = probe(args).await.map(|mut report| {
+        report.localize(lang);
+        report
+    });
     let mut stdout = std::io::stdout().lock();
     match (format, report) {
         (Format::Json, Ok(report)) => {
@@ -22,7 +26,7 @@ pub async fn run(args: SmtpArgs) -> anyhow::Result<u8> {
             Ok(report.exit_code())
         }
         (Format::Text, Ok(report)) => {
-            write!(stdout, "{}", render(&report))?;
+            write!(stdout, "{}", render(&report, lang))?;
             Ok(report.exit_code())
         }
         (Format::Json, Err(error)) => {
@@ -85,15 +89,17 @@ async fn probe(args: SmtpArgs) -> anyhow::Result<Report> {
     Ok(smtp::run(&resolver, &request, None).await?)
 }
 
-/// The report for people: one line per step, then TLS, certificate and warnings.
-pub fn render(report: &Report) -> String {
+/// The report for people, in `lang` (the report's messages already are): one line per
+/// step, then TLS, certificate and warnings. Step names and status words stay as in the JSON.
+pub fn render(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
-    let verdict = match report.result {
-        Verdict::Pass if report.warnings.is_empty() => "pass",
-        Verdict::Pass => "pass, with warnings",
-        Verdict::Fail => "FAIL",
-        Verdict::Error => "could not test",
-    };
+    let label = |id: &str| ui(lang, id, &[]);
+    let verdict = label(match report.result {
+        Verdict::Pass if report.warnings.is_empty() => "ui-smtp-pass",
+        Verdict::Pass => "ui-smtp-pass_warnings",
+        Verdict::Fail => "ui-smtp-fail",
+        Verdict::Error => "ui-smtp-error",
+    });
     // An IPv6 address is bracketed before its port.
     let host = if report.host.contains(':') {
         format!("[{}]", report.host)
@@ -120,39 +126,56 @@ pub fn render(report: &Report) -> String {
         );
     }
     if let Some(tls) = &report.tls {
-        let _ = writeln!(out, "TLS: {}, {}", tls.version, tls.cipher);
+        let tls = ui(
+            lang,
+            "ui-smtp-tls",
+            &[
+                ("version", Arg::from(&tls.version)),
+                ("cipher", Arg::from(&tls.cipher)),
+            ],
+        );
+        let _ = writeln!(out, "{tls}");
     }
     if let Some(certificate) = &report.certificate {
-        let _ = writeln!(
-            out,
-            "Certificate: {} — issued by {}, until {}, {}, {}",
-            if certificate.names.is_empty() {
-                certificate.subject.clone()
-            } else {
-                certificate.names.join(", ")
-            },
-            certificate.issuer,
-            certificate
-                .not_after
-                .map(|at| at.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "?".to_string()),
-            if certificate.trusted {
-                "trusted"
-            } else {
-                "NOT trusted"
-            },
-            if certificate.hostname_match {
-                "name matches"
-            } else {
-                "name does NOT match"
-            }
+        let names = if certificate.names.is_empty() {
+            certificate.subject.clone()
+        } else {
+            certificate.names.join(", ")
+        };
+        let until = certificate
+            .not_after
+            .map(|at| at.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "?".to_string());
+        let trusted = label(if certificate.trusted {
+            "ui-smtp-trusted"
+        } else {
+            "ui-smtp-not_trusted"
+        });
+        let matches = label(if certificate.hostname_match {
+            "ui-smtp-name_matches"
+        } else {
+            "ui-smtp-name_mismatch"
+        });
+        let line = ui(
+            lang,
+            "ui-smtp-certificate",
+            &[
+                ("names", Arg::from(names)),
+                ("issuer", Arg::from(&certificate.issuer)),
+                ("until", Arg::from(until)),
+                ("trusted", Arg::from(trusted)),
+                ("matches", Arg::from(matches)),
+            ],
         );
+        let _ = writeln!(out, "{line}");
     }
     if !report.extensions.is_empty() {
-        let _ = writeln!(out, "Extensions: {}", report.extensions.join(", "));
+        let list = Arg::from(report.extensions.join(", "));
+        let _ = writeln!(out, "{}", ui(lang, "ui-smtp-extensions", &[("list", list)]));
     }
-    for warning in &report.warnings {
-        let _ = writeln!(out, "warning: {warning}");
+    let warning = label("ui-cli-warning");
+    for text in &report.warnings {
+        let _ = writeln!(out, "{warning} {text}");
     }
     out
 }

@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::TcpStream;
 
+use crate::text::{Text, codes};
+
 /// The longest reply taken (a server listing many extensions stays far below).
 const MAX_REPLY_BYTES: usize = 64 * 1024;
 
@@ -84,6 +86,18 @@ pub enum Failure {
     Garbled(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+impl Failure {
+    /// The failure as a finding, to be worded in the reader's language.
+    pub fn text(&self) -> Text {
+        match self {
+            Failure::Timeout(limit) => codes::smtp_io_timeout(limit.as_secs_f64().to_string()),
+            Failure::Closed => codes::smtp_io_closed(),
+            Failure::Garbled(line) => codes::smtp_io_garbled(line),
+            Failure::Io(error) => codes::smtp_io_error(error.to_string()),
+        }
+    }
 }
 
 pub struct Conversation {

@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::checks::{Answer, Query, QueryType};
 use crate::config::Secret;
 use crate::dns::Resolver;
+use crate::text::{Arg, Lang, Text, codes};
 use conversation::{Conversation, Failure, Reply, Stream};
 
 pub use policy::{Policy, Refused};
@@ -210,8 +211,14 @@ pub struct Step {
     pub status: StepStatus,
     /// How long it took, in milliseconds.
     pub ms: u64,
+    /// The stable code of `message` (`smtp.auth.refused`), the same in every language.
+    pub code: &'static str,
     /// What happened, and on failure what to change.
     pub message: String,
+    /// `message` as a finding, to put it in another language (not part of the JSON).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub text: Text,
 }
 
 /// The probe's verdict.
@@ -260,6 +267,12 @@ pub struct Report {
     /// The EHLO extensions (after STARTTLS, the second EHLO's).
     pub extensions: Vec<String>,
     pub warnings: Vec<String>,
+    /// The codes of `warnings`, in the same order.
+    pub warning_codes: Vec<&'static str>,
+    /// `warnings` as findings (not part of the JSON).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub warning_texts: Vec<Text>,
 }
 
 impl Report {
@@ -271,6 +284,21 @@ impl Report {
             Verdict::Fail => 2,
             Verdict::Error => 3,
         }
+    }
+
+    /// Adds a warning that belongs to no step.
+    fn warn(&mut self, text: Text) {
+        self.warnings.push(text.en());
+        self.warning_codes.push(text.code);
+        self.warning_texts.push(text);
+    }
+
+    /// The steps' messages and the warnings in `lang` (they are made in English).
+    pub fn localize(&mut self, lang: Lang) {
+        for step in &mut self.steps {
+            step.message = step.text.render(lang);
+        }
+        self.warnings = self.warning_texts.iter().map(|t| t.render(lang)).collect();
     }
 }
 
@@ -285,30 +313,31 @@ impl Recorder {
         self.started = Instant::now();
     }
 
-    fn step(&mut self, step: &'static str, status: StepStatus, message: impl Into<String>) {
-        let message = message.into();
+    fn step(&mut self, step: &'static str, status: StepStatus, text: Text) {
         if status == StepStatus::Warn {
-            self.report.warnings.push(message.clone());
+            self.report.warn(text.clone());
         }
         self.report.steps.push(Step {
             step,
             status,
             ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            message,
+            code: text.code,
+            message: text.en(),
+            text,
         });
         self.started = Instant::now();
     }
 
     /// Ends the probe: a failed step.
-    fn fail(&mut self, step: &'static str, message: impl Into<String>) -> Report {
-        self.step(step, StepStatus::Fail, message);
+    fn fail(&mut self, step: &'static str, text: Text) -> Report {
+        self.step(step, StepStatus::Fail, text);
         self.report.result = Verdict::Fail;
         self.report.clone()
     }
 
     /// Ends the probe: could not test.
-    fn error(&mut self, step: &'static str, message: impl Into<String>) -> Report {
-        self.step(step, StepStatus::Fail, message);
+    fn error(&mut self, step: &'static str, text: Text) -> Report {
+        self.step(step, StepStatus::Fail, text);
         self.report.result = Verdict::Error;
         self.report.clone()
     }
@@ -317,7 +346,7 @@ impl Recorder {
 /// The host's addresses: itself when it is an IP; else as the system gives it (the hosts
 /// file, `localhost`), as a mail client on this machine would connect; else A and AAAA
 /// through `resolver`.
-async fn addresses(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, String> {
+async fn addresses(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, Text> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![ip]);
     }
@@ -339,15 +368,15 @@ async fn addresses(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, Strin
                     .filter_map(|record| record.parse::<IpAddr>().ok()),
             ),
             Answer::NxDomain | Answer::NoData => {}
-            Answer::Failed(error) => failure = Some(error.to_string()),
+            Answer::Failed(error) => failure = Some(crate::checks::failure_text(&error)),
         }
     }
     if !found.is_empty() {
         return Ok(found);
     }
     Err(match failure {
-        Some(error) => format!("cannot resolve {host}: DNS {error}"),
-        None => format!("{host} has no A or AAAA record: check the host name"),
+        Some(error) => codes::smtp_dns_failed(host, error),
+        None => codes::smtp_dns_no_address(host),
     })
 }
 
@@ -357,7 +386,7 @@ async fn resolve_target(
     resolver: &Resolver,
     target: &Target,
     policy: Option<&Policy>,
-) -> Result<(Result<Vec<IpAddr>, String>, Vec<IpAddr>), Refused> {
+) -> Result<(Result<Vec<IpAddr>, Text>, Vec<IpAddr>), Refused> {
     let found = addresses(resolver, &target.host).await;
     match (policy, found) {
         // Only the addresses the policy allows are dialled.
@@ -379,7 +408,7 @@ async fn probe(
     request: &Request,
     connector: &tls::Connector,
     target: &Target,
-    resolved: Result<Vec<IpAddr>, String>,
+    resolved: Result<Vec<IpAddr>, Text>,
     dns_time: Duration,
 ) -> Report {
     let mut recorder = Recorder {
@@ -393,6 +422,8 @@ async fn probe(
             certificate: None,
             extensions: Vec::new(),
             warnings: Vec::new(),
+            warning_codes: Vec::new(),
+            warning_texts: Vec::new(),
         },
         started: Instant::now() - dns_time,
     };
@@ -412,11 +443,7 @@ async fn probe(
             let reached = recorder.report.steps.last().map_or("dns", |step| step.step);
             recorder.error(
                 "deadline",
-                format!(
-                    "the probe's {} s ran out after the {reached} step: the gateway answers too \
-                     slowly; try the CLI with a longer --timeout",
-                    deadline.as_secs()
-                ),
+                codes::smtp_deadline(deadline.as_secs(), reached),
             )
         }
     }
@@ -433,16 +460,18 @@ async fn steps(
     recorder.step(
         "dns",
         StepStatus::Pass,
-        addresses
-            .iter()
-            .map(IpAddr::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+        codes::smtp_dns_resolved(
+            addresses
+                .iter()
+                .map(IpAddr::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     );
     let timeout = request.timeout;
 
     // Connect: each address in turn until one answers.
-    let mut last_error = String::new();
+    let mut last_error = None;
     let mut tcp = None;
     for ip in &addresses {
         let address = SocketAddr::new(*ip, target.port);
@@ -452,31 +481,36 @@ async fn steps(
                 break;
             }
             Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
-                last_error = format!(
-                    "{address} refused the connection: nothing listens on port {} there (check \
-                     the port, or a firewall rejecting it)",
-                    target.port
-                );
+                last_error = Some(codes::smtp_connect_refused(
+                    address.to_string(),
+                    target.port,
+                ));
             }
-            Ok(Err(error)) => last_error = format!("cannot connect to {address}: {error}"),
+            Ok(Err(error)) => {
+                last_error = Some(codes::smtp_connect_failed(
+                    address.to_string(),
+                    error.to_string(),
+                ))
+            }
             Err(_) => {
-                last_error = format!(
-                    "no answer from {address} within {} s: a firewall drops port {}, or the \
-                     host is down (many networks block outgoing port 25)",
-                    timeout.as_secs_f64(),
-                    target.port
-                )
+                last_error = Some(codes::smtp_connect_timeout(
+                    address.to_string(),
+                    timeout.as_secs_f64().to_string(),
+                    target.port,
+                ))
             }
         }
     }
     let Some((tcp, address)) = tcp else {
-        return recorder.error("connect", last_error);
+        // `addresses` is never empty: DNS gave at least one, or the probe ended there.
+        let error = last_error.unwrap_or_else(|| codes::smtp_dns_no_address(&target.host));
+        return recorder.error("connect", error);
     };
     let _ = tcp.set_nodelay(true);
     recorder.step(
         "connect",
         StepStatus::Pass,
-        format!("connected to {address}"),
+        codes::smtp_connect_ok(address.to_string()),
     );
 
     let mut conversation = if target.security == Security::Tls {
@@ -491,18 +525,7 @@ async fn steps(
             && read >= 3
             && first[..3].iter().all(u8::is_ascii_digit)
         {
-            let asked = if target.port == 465 {
-                "port 465 expects implicit TLS".to_string()
-            } else {
-                format!("implicit TLS was asked for on port {}", target.port)
-            };
-            return recorder.fail(
-                "tls",
-                format!(
-                    "{asked} but the server greeted in plain text: use security starttls \
-                     (usually port 587), or none"
-                ),
-            );
+            return recorder.fail("tls", codes::smtp_tls_plain_greeting(target.port));
         }
         let stream = match handshake(connector, tcp, target, timeout, recorder).await {
             Ok(stream) => stream,
@@ -521,75 +544,58 @@ async fn steps(
         Ok(reply) => reply,
         Err(Failure::Timeout(limit)) => {
             // A server speaking TLS from the first byte waits for the client's hello.
-            let hint = if target.port == 465 {
-                ": port 465 usually expects implicit TLS — use security tls"
-            } else {
-                ": if this port expects implicit TLS (usually 465), use security tls"
-            };
             return recorder.error(
                 "greeting",
-                format!(
-                    "the server accepted the connection but sent no greeting within {} s{hint}",
-                    limit.as_secs_f64()
-                ),
+                codes::smtp_greeting_timeout(limit.as_secs_f64().to_string(), target.port),
             );
         }
         Err(Failure::Garbled(line)) if target.security != Security::Tls => {
-            return recorder.fail(
-                "greeting",
-                format!(
-                    "the server's first bytes are not an SMTP greeting ({line}): if it speaks \
-                     TLS from the start, use security tls (usually port 465)"
-                ),
-            );
+            return recorder.fail("greeting", codes::smtp_greeting_garbled(line));
         }
-        Err(error) => return recorder.error("greeting", format!("no greeting: {error}")),
+        Err(error) => return recorder.error("greeting", codes::smtp_greeting_failed(error.text())),
     };
     if greeting.code != 220 {
-        return recorder.fail(
-            "greeting",
-            format!(
-                "the server refused the session: {}{}",
-                greeting.text(),
-                hint_suffix(&greeting, &target.host)
-            ),
-        );
+        let refused = codes::smtp_greeting_refused(greeting.text());
+        return recorder.fail("greeting", with_hint(refused, &greeting, &target.host));
     }
-    recorder.step("greeting", StepStatus::Pass, greeting.text());
+    recorder.step(
+        "greeting",
+        StepStatus::Pass,
+        codes::smtp_greeting_ok(greeting.text()),
+    );
 
     let helo = request
         .helo
         .clone()
         .unwrap_or_else(|| "sendercheck.invalid".to_string());
-    let mut extensions = match ehlo(&mut conversation, &helo, recorder, "").await {
+    let mut extensions = match ehlo(&mut conversation, &helo, recorder, false).await {
         Ok(extensions) => extensions,
         Err(report) => return *report,
     };
 
     if target.security == Security::Starttls {
         if !has_extension(&extensions, "STARTTLS") {
-            return recorder.fail(
-                "starttls",
-                format!(
-                    "the server does not offer STARTTLS on port {}: use security tls if it \
-                     speaks TLS on another port (465), or none to test without encryption",
-                    target.port
-                ),
-            );
+            return recorder.fail("starttls", codes::smtp_starttls_not_offered(target.port));
         }
         match conversation.command("STARTTLS").await {
-            Ok(reply) if reply.code == 220 => {
-                recorder.step("starttls", StepStatus::Pass, reply.text())
-            }
+            Ok(reply) if reply.code == 220 => recorder.step(
+                "starttls",
+                StepStatus::Pass,
+                codes::smtp_starttls_ok(reply.text()),
+            ),
             Ok(reply) => {
-                return recorder.fail("starttls", format!("STARTTLS refused: {}", reply.text()));
+                return recorder.fail("starttls", codes::smtp_starttls_refused(reply.text()));
             }
-            Err(error) => return recorder.error("starttls", format!("STARTTLS: {error}")),
+            Err(error) => {
+                return recorder.error("starttls", codes::smtp_starttls_failed(error.text()));
+            }
         }
         let plain = match conversation.into_stream() {
             Ok(Stream::Plain(tcp)) => tcp,
             Ok(Stream::Tls(_)) => unreachable!("STARTTLS is only sent over plain streams"),
-            Err(error) => return recorder.fail("starttls", error.to_string()),
+            Err(error) => {
+                return recorder.fail("starttls", codes::smtp_starttls_failed(error.text()));
+            }
         };
         let stream = match handshake(connector, plain, target, timeout, recorder).await {
             Ok(stream) => stream,
@@ -600,7 +606,7 @@ async fn steps(
         }
         conversation = Conversation::new(Stream::Tls(Box::new(stream)), timeout);
         // RFC 3207: what was learnt before TLS is forgotten; ask again.
-        extensions = match ehlo(&mut conversation, &helo, recorder, " (over TLS)").await {
+        extensions = match ehlo(&mut conversation, &helo, recorder, true).await {
             Ok(extensions) => extensions,
             Err(report) => return *report,
         };
@@ -610,71 +616,55 @@ async fn steps(
     // AUTH.
     let encrypted = matches!(conversation.stream(), Stream::Tls(_));
     match (&request.username, &request.password) {
-        (None, _) => recorder.step(
-            "auth",
-            StepStatus::Skipped,
-            "no username given: the login was not tried",
-        ),
-        (Some(_), None) => {
-            return recorder.fail(
-                "auth",
-                "a username was given without a password (--password-env VAR names the \
-                 variable holding it)",
-            );
-        }
+        (None, _) => recorder.step("auth", StepStatus::Skipped, codes::smtp_auth_skipped()),
+        (Some(_), None) => return recorder.fail("auth", codes::smtp_auth_no_password()),
         (Some(_), Some(_)) if !encrypted && !request.allow_plaintext_auth => {
-            return recorder.fail(
-                "auth",
-                "refusing to send the password over an unencrypted connection: use security \
-                 starttls or tls (or --allow-plaintext-auth on a network you trust)",
-            );
+            return recorder.fail("auth", codes::smtp_auth_plaintext_refused());
         }
         (Some(username), Some(password)) => {
             match authenticate(&mut conversation, &extensions, username, password).await {
                 Ok(message) => recorder.step("auth", StepStatus::Pass, message),
                 Err(AuthFailure::Refused(reply)) => {
                     let _ = conversation.command("QUIT").await;
-                    return recorder.fail(
-                        "auth",
-                        format!(
-                            "authentication failed: {}{}",
-                            reply.text(),
-                            hint_suffix(&reply, &target.host)
-                        ),
-                    );
+                    let refused = codes::smtp_auth_refused(reply.text());
+                    return recorder.fail("auth", with_hint(refused, &reply, &target.host));
                 }
                 Err(AuthFailure::NotOffered(message)) => {
                     let _ = conversation.command("QUIT").await;
                     return recorder.fail("auth", message);
                 }
                 Err(AuthFailure::Broken(error)) => {
-                    return recorder.error("auth", format!("authentication: {error}"));
+                    return recorder.error("auth", codes::smtp_auth_failed(error.text()));
                 }
             }
         }
     }
 
     match conversation.command("QUIT").await {
-        Ok(reply) if reply.code == 221 => recorder.step("quit", StepStatus::Pass, reply.text()),
+        Ok(reply) if reply.code == 221 => {
+            recorder.step("quit", StepStatus::Pass, codes::smtp_quit_ok(reply.text()))
+        }
         Ok(reply) => recorder.step(
             "quit",
             StepStatus::Warn,
-            format!("QUIT answered {} instead of 221", reply.text()),
+            codes::smtp_quit_unexpected(reply.text()),
         ),
-        Err(Failure::Closed) => recorder.step(
+        Err(Failure::Closed) => recorder.step("quit", StepStatus::Warn, codes::smtp_quit_closed()),
+        Err(error) => recorder.step(
             "quit",
             StepStatus::Warn,
-            "the server closed the connection without answering QUIT",
+            codes::smtp_quit_failed(error.text()),
         ),
-        Err(error) => recorder.step("quit", StepStatus::Warn, format!("QUIT: {error}")),
     }
     recorder.report.clone()
 }
 
-fn hint_suffix(reply: &Reply, host: &str) -> String {
-    presets::hint(reply.code, &reply.text(), host)
-        .map(|hint| format!(" — {hint}"))
-        .unwrap_or_default()
+/// `finding`, followed by the plain explanation of `reply` when one is known.
+fn with_hint(finding: Text, reply: &Reply, host: &str) -> Text {
+    match presets::hint(reply.code, &reply.text(), host) {
+        Some(hint) => finding.and(hint),
+        None => finding,
+    }
 }
 
 async fn handshake(
@@ -690,7 +680,7 @@ async fn handshake(
         Err(error) => {
             return Err(Box::new(recorder.fail(
                 "tls",
-                format!("{} cannot be a TLS name: {error}", target.host),
+                codes::smtp_tls_bad_name(&target.host, error.to_string()),
             )));
         }
     };
@@ -705,7 +695,11 @@ async fn handshake(
                 .negotiated_cipher_suite()
                 .map(|suite| format!("{:?}", suite.suite()))
                 .unwrap_or_default();
-            recorder.step("tls", StepStatus::Pass, format!("{version}, {cipher}"));
+            recorder.step(
+                "tls",
+                StepStatus::Pass,
+                codes::smtp_tls_ok(&version, &cipher),
+            );
             recorder.report.tls = Some(TlsReport { version, cipher });
             Ok(stream)
         }
@@ -714,10 +708,7 @@ async fn handshake(
         )),
         Err(_) => Err(Box::new(recorder.error(
             "tls",
-            format!(
-                "the TLS handshake did not finish within {} s",
-                timeout.as_secs_f64()
-            ),
+            codes::smtp_tls_timeout(timeout.as_secs_f64().to_string()),
         ))),
     }
 }
@@ -731,7 +722,7 @@ fn judge_certificate(
 ) -> Result<(), Box<Report>> {
     let Some(certificate) = connector.certificate(&target.host) else {
         return Err(Box::new(
-            recorder.fail("certificate", "the server presented no certificate"),
+            recorder.fail("certificate", codes::smtp_certificate_none()),
         ));
     };
     let object = certificate.object;
@@ -741,13 +732,12 @@ fn judge_certificate(
             recorder.step(
                 "certificate",
                 StepStatus::Pass,
-                format!(
-                    "trusted, for {}, valid until {}",
+                codes::smtp_certificate_ok(
                     object.names.join(", "),
                     object
                         .not_after
                         .map(|at| at.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
                 ),
             );
             Ok(())
@@ -756,14 +746,13 @@ fn judge_certificate(
             recorder.step(
                 "certificate",
                 StepStatus::Warn,
-                format!("{problem} (accepted: --insecure)"),
+                codes::smtp_certificate_accepted(problem),
             );
             Ok(())
         }
-        Some(problem) => Err(Box::new(recorder.fail(
-            "certificate",
-            format!("{problem}. Mail clients refuse it; --insecure tests past it"),
-        ))),
+        Some(problem) => Err(Box::new(
+            recorder.fail("certificate", codes::smtp_certificate_refused(problem)),
+        )),
     }
 }
 
@@ -772,25 +761,24 @@ async fn ehlo(
     conversation: &mut Conversation,
     helo: &str,
     recorder: &mut Recorder,
-    context: &str,
+    over_tls: bool,
 ) -> Result<Vec<String>, Box<Report>> {
     recorder.start();
     match conversation.command(&format!("EHLO {helo}")).await {
         Ok(reply) if reply.code == 250 => {
             let extensions: Vec<String> = reply.lines.iter().skip(1).cloned().collect();
-            recorder.step(
-                "ehlo",
-                StepStatus::Pass,
-                format!(
-                    "{}{context}: {}",
-                    reply.lines.first().cloned().unwrap_or_default(),
-                    if extensions.is_empty() {
-                        "no extensions".to_string()
-                    } else {
-                        extensions.join(", ")
-                    }
-                ),
-            );
+            let listed = if extensions.is_empty() {
+                Arg::from(codes::smtp_ehlo_no_extensions())
+            } else {
+                Arg::from(extensions.join(", "))
+            };
+            let first = reply.lines.first().cloned().unwrap_or_default();
+            let ok = if over_tls {
+                codes::smtp_ehlo_ok_tls(first, listed)
+            } else {
+                codes::smtp_ehlo_ok(first, listed)
+            };
+            recorder.step("ehlo", StepStatus::Pass, ok);
             Ok(extensions)
         }
         Ok(reply) => match conversation.command(&format!("HELO {helo}")).await {
@@ -798,20 +786,16 @@ async fn ehlo(
                 recorder.step(
                     "ehlo",
                     StepStatus::Warn,
-                    format!(
-                        "EHLO refused ({}), HELO accepted: an old server with no extensions \
-                         (no STARTTLS, no AUTH)",
-                        reply.text()
-                    ),
+                    codes::smtp_ehlo_helo_only(reply.text()),
                 );
                 Ok(Vec::new())
             }
             _ => Err(Box::new(
-                recorder.fail("ehlo", format!("EHLO refused: {}", reply.text())),
+                recorder.fail("ehlo", codes::smtp_ehlo_refused(reply.text())),
             )),
         },
         Err(error) => Err(Box::new(
-            recorder.error("ehlo", format!("EHLO{context}: {error}")),
+            recorder.error("ehlo", codes::smtp_ehlo_failed(error.text())),
         )),
     }
 }
@@ -845,7 +829,7 @@ fn mechanisms(extensions: &[String]) -> Vec<String> {
 
 enum AuthFailure {
     Refused(Reply),
-    NotOffered(String),
+    NotOffered(Text),
     Broken(Failure),
 }
 
@@ -861,14 +845,14 @@ async fn authenticate(
     extensions: &[String],
     username: &str,
     password: &Secret,
-) -> Result<String, AuthFailure> {
+) -> Result<Text, AuthFailure> {
     let offered = mechanisms(extensions);
     let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     if offered.iter().any(|mechanism| mechanism == "PLAIN") {
         let token = encode(format!("\0{username}\0{}", password.expose()).as_bytes());
         let reply = conversation.command(&format!("AUTH PLAIN {token}")).await?;
         return if reply.code == 235 {
-            Ok(format!("logged in as {username} (PLAIN): {}", reply.text()))
+            Ok(codes::smtp_auth_ok(username, "PLAIN", reply.text()))
         } else {
             Err(AuthFailure::Refused(reply))
         };
@@ -886,20 +870,15 @@ async fn authenticate(
             .command(&encode(password.expose().as_bytes()))
             .await?;
         return if reply.code == 235 {
-            Ok(format!("logged in as {username} (LOGIN): {}", reply.text()))
+            Ok(codes::smtp_auth_ok(username, "LOGIN", reply.text()))
         } else {
             Err(AuthFailure::Refused(reply))
         };
     }
     Err(AuthFailure::NotOffered(if offered.is_empty() {
-        "the server offers no AUTH on this connection: it does not take logins here (a relay \
-         that trusts by IP address), or only on another port"
-            .to_string()
+        codes::smtp_auth_not_offered()
     } else {
-        format!(
-            "the server offers only {} for AUTH; sendercheck logs in with PLAIN or LOGIN",
-            offered.join(", ")
-        )
+        codes::smtp_auth_mechanisms(offered.join(", "))
     }))
 }
 
@@ -918,12 +897,7 @@ pub async fn run(
     let mut report = probe(request, &connector, &target, resolved, started.elapsed()).await;
     if !left_out.is_empty() {
         let listed: Vec<String> = left_out.iter().map(IpAddr::to_string).collect();
-        report.warnings.push(format!(
-            "{} also resolves to {}, not dialled: not a public address, and no [smtp] allowed \
-             pattern names it",
-            target.host,
-            listed.join(", ")
-        ));
+        report.warn(codes::smtp_not_dialled(&target.host, listed.join(", ")));
     }
     Ok(report)
 }

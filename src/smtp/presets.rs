@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::Security;
+use crate::text::{Text, codes};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +26,8 @@ struct RawHint {
     contains: Option<String>,
     #[serde(default)]
     hosts: Vec<String>,
-    text: String,
+    /// The hint's code (`smtp.hint.…`), worded in the catalogs.
+    says: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,7 +96,7 @@ pub fn names() -> Vec<String> {
 }
 
 /// The plain explanation of a reply from `host`, if one is known.
-pub fn hint(code: u16, text: &str, host: &str) -> Option<&'static str> {
+pub fn hint(code: u16, text: &str, host: &str) -> Option<Text> {
     let text = text.to_ascii_lowercase();
     let host = host.to_ascii_lowercase();
     file()
@@ -112,7 +114,8 @@ pub fn hint(code: u16, text: &str, host: &str) -> Option<&'static str> {
                         .iter()
                         .any(|suffix| host == *suffix || host.ends_with(&format!(".{suffix}"))))
         })
-        .map(|hint| hint.text.as_str())
+        .and_then(|hint| codes::find(&hint.says))
+        .map(|code| Text::new(code.code, Vec::new()))
 }
 
 #[cfg(test)]
@@ -150,7 +153,7 @@ mod tests {
             "5.7.9 Application-specific password required",
             "smtp.gmail.com",
         );
-        assert!(gmail.unwrap().contains("app password"));
+        assert!(gmail.unwrap().en().contains("app password"));
         assert!(
             hint(
                 535,
@@ -158,6 +161,7 @@ mod tests {
                 "smtp.office365.com"
             )
             .unwrap()
+            .en()
             .contains("SMTP AUTH is disabled")
         );
         assert!(
@@ -167,11 +171,24 @@ mod tests {
                 "mx.example"
             )
             .unwrap()
+            .en()
             .contains("starttls")
         );
         // Google's app-password words are not shown for another provider's 535.
-        let other = hint(535, "5.7.8 Error: authentication failed", "smtp.example").unwrap();
+        let other = hint(535, "5.7.8 Error: authentication failed", "smtp.example")
+            .unwrap()
+            .en();
         assert!(!other.contains("Google"), "{other}");
         assert_eq!(hint(250, "OK", "smtp.example"), None);
+    }
+
+    #[test]
+    fn every_hint_names_a_code_without_parameters() {
+        for hint in &file().hint {
+            let code =
+                codes::find(&hint.says).unwrap_or_else(|| panic!("{:?} is not a code", hint.says));
+            assert!(code.code.starts_with("smtp.hint."), "{}", code.code);
+            assert!(code.params.is_empty(), "{} takes parameters", code.code);
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::text::{Arg, Text, codes};
 use chrono::DateTime;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
@@ -17,7 +18,7 @@ use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateReport {
     pub object: super::CertificateObject,
-    pub problem: Option<String>,
+    pub problem: Option<Text>,
 }
 
 /// The certificate presented (DER) and webpki's verdict on it.
@@ -195,10 +196,12 @@ fn describe(der: &[u8], host: &str, verdict: Result<(), Error>) -> CertificateRe
         (Ok(cert), Ok(name)) => rustls::client::verify_server_name(&cert, &name).is_ok(),
         _ => false,
     };
-    let for_names = if names.is_empty() {
-        "no name".to_string()
-    } else {
-        names.join(", ")
+    let for_names = || {
+        if names.is_empty() {
+            Arg::from(codes::smtp_certificate_no_name())
+        } else {
+            Arg::from(names.join(", "))
+        }
     };
     let (trusted, problem) = match verdict {
         Ok(()) => (true, None),
@@ -206,50 +209,38 @@ fn describe(der: &[u8], host: &str, verdict: Result<(), Error>) -> CertificateRe
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 (true, None)
             }
-            CertificateError::UnknownIssuer => (
-                false,
-                Some(format!(
-                    "the certificate is not issued by a trusted authority (issuer: {issuer}): \
-                     it is self-signed or from a private CA; install one from a public CA, or \
-                     trust that CA with --ca-file"
-                )),
-            ),
+            CertificateError::UnknownIssuer => {
+                (false, Some(codes::smtp_certificate_untrusted(&issuer)))
+            }
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
                 false,
                 Some(match not_after {
-                    Some(at) => format!(
-                        "the certificate expired on {}: renew it",
-                        at.format("%Y-%m-%d %H:%M UTC")
+                    Some(at) => codes::smtp_certificate_expired_on(
+                        at.format("%Y-%m-%d %H:%M UTC").to_string(),
                     ),
-                    None => "the certificate has expired: renew it".to_string(),
+                    None => codes::smtp_certificate_expired(),
                 }),
             ),
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
-                false,
-                Some("the certificate is not valid yet (check the server's clock)".to_string()),
-            ),
-            CertificateError::Revoked => {
-                (false, Some("the certificate has been revoked".to_string()))
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                (false, Some(codes::smtp_certificate_not_yet_valid()))
             }
+            CertificateError::Revoked => (false, Some(codes::smtp_certificate_revoked())),
             other => (
                 false,
-                Some(format!("the certificate cannot be verified: {other:?}")),
+                Some(codes::smtp_certificate_unverifiable(format!("{other:?}"))),
             ),
         },
         Err(other) => (
             false,
-            Some(format!("the certificate cannot be verified: {other}")),
+            Some(codes::smtp_certificate_unverifiable(other.to_string())),
         ),
     };
     let problem = match (problem, hostname_match) {
         (Some(problem), true) => Some(problem),
-        (Some(problem), false) => Some(format!(
-            "{problem}; also, it is for {for_names}, not {host}"
-        )),
-        (None, false) => Some(format!(
-            "the certificate is for {for_names}, not {host}: connect to a name it covers, or \
-             install a certificate for {host}"
-        )),
+        (Some(problem), false) => {
+            Some(problem.and(codes::smtp_certificate_also_wrong_name(for_names(), host)))
+        }
+        (None, false) => Some(codes::smtp_certificate_wrong_name(for_names(), host)),
         (None, true) => None,
     };
     CertificateReport {
@@ -265,22 +256,20 @@ fn describe(der: &[u8], host: &str, verdict: Result<(), Error>) -> CertificateRe
     }
 }
 
-/// What a failed handshake means, in words to act on.
-pub fn handshake_failure(error: &std::io::Error, port: u16) -> String {
+/// What a failed handshake means, to act on.
+pub fn handshake_failure(error: &std::io::Error, port: u16) -> Text {
     let text = error.to_string();
     let inner = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<Error>());
     match inner {
-        Some(Error::InvalidMessage(_)) | Some(Error::InappropriateMessage { .. }) => format!(
-            "the server did not answer in TLS ({text}): port {port} may expect STARTTLS \
-             (security starttls, usually port 587) or plain SMTP"
-        ),
-        Some(Error::PeerIncompatible(_)) | Some(Error::AlertReceived(_)) => format!(
-            "the server and this client share no TLS version or cipher ({text}): the server \
-             needs TLS 1.2 or newer with current ciphers"
-        ),
-        _ => format!("the TLS handshake failed: {text}"),
+        Some(Error::InvalidMessage(_)) | Some(Error::InappropriateMessage { .. }) => {
+            codes::smtp_tls_not_tls(text, port)
+        }
+        Some(Error::PeerIncompatible(_)) | Some(Error::AlertReceived(_)) => {
+            codes::smtp_tls_no_shared(text)
+        }
+        _ => codes::smtp_tls_failed(text),
     }
 }
 

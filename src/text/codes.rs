@@ -388,4 +388,83 @@ codes! {
     propagation_nothing_to_change_by = "propagation.nothing_to_change_by" (at);
     propagation_propagating = "propagation.propagating" ();
     propagation_propagating_until = "propagation.propagating_until" (at);
+
+    // ---- the SMTP gateway probe: one code per step outcome; `reply` is the server's own
+    // words (code and text), shown as they are
+    smtp_dns_resolved = "smtp.dns.resolved" (addresses);
+    smtp_dns_failed = "smtp.dns.failed" (host, reason);
+    smtp_dns_no_address = "smtp.dns.no_address" (host);
+    smtp_connect_ok = "smtp.connect.ok" (address);
+    smtp_connect_refused = "smtp.connect.refused" (address, port);
+    smtp_connect_failed = "smtp.connect.failed" (address, reason);
+    smtp_connect_timeout = "smtp.connect.timeout" (address, seconds, port);
+    /// The whole probe's time ran out after `step`.
+    smtp_deadline = "smtp.deadline" (seconds, step);
+    smtp_tls_plain_greeting = "smtp.tls.plain_greeting" (port);
+    smtp_tls_ok = "smtp.tls.ok" (version, cipher);
+    smtp_tls_bad_name = "smtp.tls.bad_name" (host, reason);
+    /// The server answered the TLS hello with something else (plain SMTP).
+    smtp_tls_not_tls = "smtp.tls.not_tls" (detail, port);
+    smtp_tls_no_shared = "smtp.tls.no_shared" (detail);
+    smtp_tls_failed = "smtp.tls.failed" (detail);
+    smtp_tls_timeout = "smtp.tls.timeout" (seconds);
+    smtp_certificate_ok = "smtp.certificate.ok" (names, until);
+    smtp_certificate_none = "smtp.certificate.none" ();
+    /// A certificate problem let through by `--insecure` (a warning).
+    smtp_certificate_accepted = "smtp.certificate.accepted" (problem);
+    smtp_certificate_refused = "smtp.certificate.refused" (problem);
+    smtp_certificate_untrusted = "smtp.certificate.untrusted" (issuer);
+    smtp_certificate_expired_on = "smtp.certificate.expired_on" (at);
+    smtp_certificate_expired = "smtp.certificate.expired" ();
+    smtp_certificate_not_yet_valid = "smtp.certificate.not_yet_valid" ();
+    smtp_certificate_revoked = "smtp.certificate.revoked" ();
+    smtp_certificate_unverifiable = "smtp.certificate.unverifiable" (detail);
+    smtp_certificate_wrong_name = "smtp.certificate.wrong_name" (names, host);
+    /// After another certificate problem: it is for other names too.
+    smtp_certificate_also_wrong_name = "smtp.certificate.also_wrong_name" (names, host);
+    smtp_certificate_no_name = "smtp.certificate.no_name" ();
+    smtp_greeting_ok = "smtp.greeting.ok" (reply);
+    smtp_greeting_refused = "smtp.greeting.refused" (reply);
+    smtp_greeting_timeout = "smtp.greeting.timeout" (seconds, port);
+    smtp_greeting_garbled = "smtp.greeting.garbled" (line);
+    smtp_greeting_failed = "smtp.greeting.failed" (reason);
+    smtp_ehlo_ok = "smtp.ehlo.ok" (reply, extensions);
+    /// The second EHLO, after STARTTLS.
+    smtp_ehlo_ok_tls = "smtp.ehlo.ok_tls" (reply, extensions);
+    smtp_ehlo_no_extensions = "smtp.ehlo.no_extensions" ();
+    smtp_ehlo_helo_only = "smtp.ehlo.helo_only" (reply);
+    smtp_ehlo_refused = "smtp.ehlo.refused" (reply);
+    smtp_ehlo_failed = "smtp.ehlo.failed" (reason);
+    smtp_starttls_ok = "smtp.starttls.ok" (reply);
+    smtp_starttls_not_offered = "smtp.starttls.not_offered" (port);
+    smtp_starttls_refused = "smtp.starttls.refused" (reply);
+    smtp_starttls_failed = "smtp.starttls.failed" (reason);
+    smtp_auth_ok = "smtp.auth.ok" (username, mechanism, reply);
+    smtp_auth_skipped = "smtp.auth.skipped" ();
+    smtp_auth_no_password = "smtp.auth.no_password" ();
+    smtp_auth_plaintext_refused = "smtp.auth.plaintext_refused" ();
+    smtp_auth_refused = "smtp.auth.refused" (reply);
+    smtp_auth_not_offered = "smtp.auth.not_offered" ();
+    smtp_auth_mechanisms = "smtp.auth.mechanisms" (mechanisms);
+    smtp_auth_failed = "smtp.auth.failed" (reason);
+    smtp_quit_ok = "smtp.quit.ok" (reply);
+    smtp_quit_unexpected = "smtp.quit.unexpected" (reply);
+    smtp_quit_closed = "smtp.quit.closed" ();
+    smtp_quit_failed = "smtp.quit.failed" (reason);
+    /// A warning: addresses of the host the probe policy left out.
+    smtp_not_dialled = "smtp.not_dialled" (host, addresses);
+    // What went wrong on the wire (a `reason` of the steps above).
+    smtp_io_timeout = "smtp.io.timeout" (seconds);
+    smtp_io_closed = "smtp.io.closed" ();
+    smtp_io_garbled = "smtp.io.garbled" (line);
+    smtp_io_error = "smtp.io.error" (detail);
+    // Plain words for server replies support staff see often (`presets.toml` names them).
+    smtp_hint_google_app_password = "smtp.hint.google_app_password" ();
+    smtp_hint_google_credentials = "smtp.hint.google_credentials" ();
+    smtp_hint_m365_auth_disabled = "smtp.hint.m365_auth_disabled" ();
+    smtp_hint_m365_credentials = "smtp.hint.m365_credentials" ();
+    smtp_hint_starttls_first = "smtp.hint.starttls_first" ();
+    smtp_hint_encryption_required = "smtp.hint.encryption_required" ();
+    smtp_hint_credentials = "smtp.hint.credentials" ();
+    smtp_hint_temporary = "smtp.hint.temporary" ();
 }

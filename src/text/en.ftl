@@ -320,6 +320,17 @@ ui-cli-fix_replace = fix: replace
 ui-cli-fix_remove = fix: remove
 ui-cli-in_place_of = (in place of "{$old}")
 ui-cli-warning = warning:
+ui-smtp-pass = pass
+ui-smtp-pass_warnings = pass, with warnings
+ui-smtp-fail = FAIL
+ui-smtp-error = could not test
+ui-smtp-tls = TLS: {$version}, {$cipher}
+ui-smtp-certificate = Certificate: {$names} — issued by {$issuer}, until {$until}, {$trusted}, {$matches}
+ui-smtp-trusted = trusted
+ui-smtp-not_trusted = NOT trusted
+ui-smtp-name_matches = name matches
+ui-smtp-name_mismatch = name does NOT match
+ui-smtp-extensions = Extensions: {$list}
 ui-cli-unchecked_token = The ownership record was not checked: give --token to check it.
 ui-cli-unchecked_param = The {$kind} record at {$name} was not checked: give --param {$param}=… to check it.
 
@@ -354,3 +365,79 @@ dkim-sig-rsa_too_short = the RSA key has {$bits} bits, under the {$min}-bit mini
 dkim-sig-partial_body = l={$bytes} signs only the first {$bytes} bytes of the body: anything appended later is unsigned
 dkim-sig-testing = the key is in test mode (t=y): receivers may treat this mail as unsigned
 dkim-sig-skipped = skipped: only the first {$max} signatures of a message are verified
+
+## The SMTP gateway probe
+smtp-dns-resolved = {$addresses}
+smtp-dns-failed = cannot resolve {$host}: DNS {$reason}
+smtp-dns-no_address = {$host} has no A or AAAA record: check the host name
+smtp-connect-ok = connected to {$address}
+smtp-connect-refused = {$address} refused the connection: nothing listens on port {$port} there (check the port, or a firewall rejecting it)
+smtp-connect-failed = cannot connect to {$address}: {$reason}
+smtp-connect-timeout = no answer from {$address} within {$seconds} s: a firewall drops port {$port}, or the host is down (many networks block outgoing port 25)
+smtp-deadline = the probe's {$seconds} s ran out after the {$step} step: the gateway answers too slowly; try the CLI with a longer --timeout
+smtp-tls-plain_greeting = { $port ->
+    [465] port 465 expects implicit TLS
+   *[other] implicit TLS was asked for on port {$port}
+} but the server greeted in plain text: use security starttls (usually port 587), or none
+smtp-tls-ok = {$version}, {$cipher}
+smtp-tls-bad_name = {$host} cannot be a TLS name: {$reason}
+smtp-tls-not_tls = the server did not answer in TLS ({$detail}): port {$port} may expect STARTTLS (security starttls, usually port 587) or plain SMTP
+smtp-tls-no_shared = the server and this client share no TLS version or cipher ({$detail}): the server needs TLS 1.2 or newer with current ciphers
+smtp-tls-failed = the TLS handshake failed: {$detail}
+smtp-tls-timeout = the TLS handshake did not finish within {$seconds} s
+smtp-certificate-ok = trusted, for {$names}, valid until {$until}
+smtp-certificate-none = the server presented no certificate
+smtp-certificate-accepted = {$problem} (accepted: --insecure)
+smtp-certificate-refused = {$problem}. Mail clients refuse it; --insecure tests past it
+smtp-certificate-untrusted = the certificate is not issued by a trusted authority (issuer: {$issuer}): it is self-signed or from a private CA; install one from a public CA, or trust that CA with --ca-file
+smtp-certificate-expired_on = the certificate expired on {$at}: renew it
+smtp-certificate-expired = the certificate has expired: renew it
+smtp-certificate-not_yet_valid = the certificate is not valid yet (check the server's clock)
+smtp-certificate-revoked = the certificate has been revoked
+smtp-certificate-unverifiable = the certificate cannot be verified: {$detail}
+smtp-certificate-wrong_name = the certificate is for {$names}, not {$host}: connect to a name it covers, or install a certificate for {$host}
+smtp-certificate-also_wrong_name = also, it is for {$names}, not {$host}
+smtp-certificate-no_name = no name
+smtp-greeting-ok = {$reply}
+smtp-greeting-refused = the server refused the session: {$reply}
+smtp-greeting-timeout = the server accepted the connection but sent no greeting within {$seconds} s: { $port ->
+    [465] port 465 usually expects implicit TLS — use security tls
+   *[other] if this port expects implicit TLS (usually 465), use security tls
+}
+smtp-greeting-garbled = the server's first bytes are not an SMTP greeting ({$line}): if it speaks TLS from the start, use security tls (usually port 465)
+smtp-greeting-failed = no greeting: {$reason}
+smtp-ehlo-ok = {$reply}: {$extensions}
+smtp-ehlo-ok_tls = {$reply} (over TLS): {$extensions}
+smtp-ehlo-no_extensions = no extensions
+smtp-ehlo-helo_only = EHLO refused ({$reply}), HELO accepted: an old server with no extensions (no STARTTLS, no AUTH)
+smtp-ehlo-refused = EHLO refused: {$reply}
+smtp-ehlo-failed = EHLO: {$reason}
+smtp-starttls-ok = {$reply}
+smtp-starttls-not_offered = the server does not offer STARTTLS on port {$port}: use security tls if it speaks TLS on another port (465), or none to test without encryption
+smtp-starttls-refused = STARTTLS refused: {$reply}
+smtp-starttls-failed = STARTTLS: {$reason}
+smtp-auth-ok = logged in as {$username} ({$mechanism}): {$reply}
+smtp-auth-skipped = no username given: the login was not tried
+smtp-auth-no_password = a username was given without a password (--password-env VAR names the variable holding it)
+smtp-auth-plaintext_refused = refusing to send the password over an unencrypted connection: use security starttls or tls (or --allow-plaintext-auth on a network you trust)
+smtp-auth-refused = authentication failed: {$reply}
+smtp-auth-not_offered = the server offers no AUTH on this connection: it does not take logins here (a relay that trusts by IP address), or only on another port
+smtp-auth-mechanisms = the server offers only {$mechanisms} for AUTH; sendercheck logs in with PLAIN or LOGIN
+smtp-auth-failed = authentication: {$reason}
+smtp-quit-ok = {$reply}
+smtp-quit-unexpected = QUIT answered {$reply} instead of 221
+smtp-quit-closed = the server closed the connection without answering QUIT
+smtp-quit-failed = QUIT: {$reason}
+smtp-not_dialled = {$host} also resolves to {$addresses}, not dialled: not a public address, and no [smtp] allowed pattern names it
+smtp-io-timeout = no answer within {$seconds} s
+smtp-io-closed = the server closed the connection
+smtp-io-garbled = the server's answer is not SMTP: {$line}
+smtp-io-error = {$detail}
+smtp-hint-google_app_password = Google requires an app password once 2-Step Verification is on: create one at myaccount.google.com/apppasswords and use it instead of the account password.
+smtp-hint-google_credentials = Google did not accept the username and password. With 2-Step Verification on, only an app password works (myaccount.google.com/apppasswords); the username is the full address.
+smtp-hint-m365_auth_disabled = Microsoft 365 refused basic authentication: SMTP AUTH is disabled for the tenant or for this mailbox (Microsoft 365 admin center → the user → Mail → Manage email apps → Authenticated SMTP), or security defaults block it.
+smtp-hint-m365_credentials = Microsoft 365 did not accept the credentials: check the full address and password, and that SMTP AUTH is enabled for the mailbox.
+smtp-hint-starttls_first = The server wants STARTTLS before anything else: use security starttls (port 587).
+smtp-hint-encryption_required = The server allows this authentication mechanism only over an encrypted connection: use security starttls or tls.
+smtp-hint-credentials = The server rejected the username or password.
+smtp-hint-temporary = The server could not authenticate just now (a temporary failure): try again later; if it persists, the account may be locked.

@@ -325,6 +325,17 @@ ui-cli-fix_replace = correctif : remplacer
 ui-cli-fix_remove = correctif : supprimer
 ui-cli-in_place_of = (à la place de "{$old}")
 ui-cli-warning = avertissement :
+ui-smtp-pass = réussi
+ui-smtp-pass_warnings = réussi, avec des avertissements
+ui-smtp-fail = ÉCHEC
+ui-smtp-error = test impossible
+ui-smtp-tls = TLS : {$version}, {$cipher}
+ui-smtp-certificate = Certificat : {$names} — émis par {$issuer}, jusqu'au {$until}, {$trusted}, {$matches}
+ui-smtp-trusted = de confiance
+ui-smtp-not_trusted = PAS de confiance
+ui-smtp-name_matches = le nom correspond
+ui-smtp-name_mismatch = le nom ne correspond PAS
+ui-smtp-extensions = Extensions : {$list}
 ui-cli-unchecked_token = L'enregistrement de propriété n'a pas été vérifié : donnez --token pour le vérifier.
 ui-cli-unchecked_param = L'enregistrement {$kind} à {$name} n'a pas été vérifié : donnez --param {$param}=… pour le vérifier.
 
@@ -359,3 +370,79 @@ dkim-sig-rsa_too_short = la clé RSA fait {$bits} bits, sous le minimum de {$min
 dkim-sig-partial_body = l={$bytes} ne signe que les {$bytes} premiers octets du corps : tout ce qui est ajouté ensuite n'est pas signé
 dkim-sig-testing = la clé est en mode test (t=y) : les destinataires peuvent traiter ce courrier comme non signé
 dkim-sig-skipped = ignorée : seules les {$max} premières signatures d'un message sont vérifiées
+
+## La sonde de passerelle SMTP
+smtp-dns-resolved = {$addresses}
+smtp-dns-failed = impossible de résoudre {$host} : DNS {$reason}
+smtp-dns-no_address = {$host} n'a aucun enregistrement A ou AAAA : vérifiez le nom du serveur
+smtp-connect-ok = connecté à {$address}
+smtp-connect-refused = {$address} a refusé la connexion : rien n'écoute sur le port {$port} (vérifiez le port, ou un pare-feu qui le rejette)
+smtp-connect-failed = impossible de se connecter à {$address} : {$reason}
+smtp-connect-timeout = pas de réponse de {$address} en {$seconds} s : un pare-feu bloque le port {$port}, ou le serveur est arrêté (beaucoup de réseaux bloquent le port 25 sortant)
+smtp-deadline = les {$seconds} s du test sont écoulées après l'étape {$step} : la passerelle répond trop lentement ; essayez la ligne de commande avec un --timeout plus long
+smtp-tls-plain_greeting = { $port ->
+    [465] le port 465 attend du TLS implicite
+   *[other] du TLS implicite a été demandé sur le port {$port}
+} mais le serveur a répondu en clair : utilisez la sécurité starttls (en général le port 587), ou none
+smtp-tls-ok = {$version}, {$cipher}
+smtp-tls-bad_name = {$host} ne peut pas être un nom TLS : {$reason}
+smtp-tls-not_tls = le serveur n'a pas répondu en TLS ({$detail}) : le port {$port} attend peut-être STARTTLS (sécurité starttls, en général le port 587) ou du SMTP en clair
+smtp-tls-no_shared = le serveur et ce client n'ont aucune version ou aucun chiffrement TLS en commun ({$detail}) : le serveur doit accepter TLS 1.2 ou plus récent avec des chiffrements actuels
+smtp-tls-failed = la négociation TLS a échoué : {$detail}
+smtp-tls-timeout = la négociation TLS n'a pas abouti en {$seconds} s
+smtp-certificate-ok = de confiance, pour {$names}, valable jusqu'au {$until}
+smtp-certificate-none = le serveur n'a présenté aucun certificat
+smtp-certificate-accepted = {$problem} (accepté : --insecure)
+smtp-certificate-refused = {$problem}. Les logiciels de messagerie le refusent ; --insecure permet de tester la suite
+smtp-certificate-untrusted = le certificat n'est pas délivré par une autorité de confiance (émetteur : {$issuer}) : il est auto-signé ou vient d'une autorité privée ; installez un certificat d'une autorité publique, ou faites confiance à cette autorité avec --ca-file
+smtp-certificate-expired_on = le certificat a expiré le {$at} : renouvelez-le
+smtp-certificate-expired = le certificat a expiré : renouvelez-le
+smtp-certificate-not_yet_valid = le certificat n'est pas encore valable (vérifiez l'horloge du serveur)
+smtp-certificate-revoked = le certificat a été révoqué
+smtp-certificate-unverifiable = le certificat ne peut pas être vérifié : {$detail}
+smtp-certificate-wrong_name = le certificat est pour {$names}, pas pour {$host} : connectez-vous à un nom qu'il couvre, ou installez un certificat pour {$host}
+smtp-certificate-also_wrong_name = de plus, il est pour {$names}, pas pour {$host}
+smtp-certificate-no_name = aucun nom
+smtp-greeting-ok = {$reply}
+smtp-greeting-refused = le serveur a refusé la session : {$reply}
+smtp-greeting-timeout = le serveur a accepté la connexion mais n'a envoyé aucun message d'accueil en {$seconds} s : { $port ->
+    [465] le port 465 attend en général du TLS implicite — utilisez la sécurité tls
+   *[other] si ce port attend du TLS implicite (en général le 465), utilisez la sécurité tls
+}
+smtp-greeting-garbled = les premiers octets du serveur ne sont pas un accueil SMTP ({$line}) : s'il parle TLS dès le début, utilisez la sécurité tls (en général le port 465)
+smtp-greeting-failed = pas d'accueil : {$reason}
+smtp-ehlo-ok = {$reply} : {$extensions}
+smtp-ehlo-ok_tls = {$reply} (sur TLS) : {$extensions}
+smtp-ehlo-no_extensions = aucune extension
+smtp-ehlo-helo_only = EHLO refusé ({$reply}), HELO accepté : un ancien serveur sans extensions (ni STARTTLS, ni AUTH)
+smtp-ehlo-refused = EHLO refusé : {$reply}
+smtp-ehlo-failed = EHLO : {$reason}
+smtp-starttls-ok = {$reply}
+smtp-starttls-not_offered = le serveur ne propose pas STARTTLS sur le port {$port} : utilisez la sécurité tls s'il parle TLS sur un autre port (465), ou none pour tester sans chiffrement
+smtp-starttls-refused = STARTTLS refusé : {$reply}
+smtp-starttls-failed = STARTTLS : {$reason}
+smtp-auth-ok = connecté en tant que {$username} ({$mechanism}) : {$reply}
+smtp-auth-skipped = aucun nom d'utilisateur donné : la connexion au compte n'a pas été essayée
+smtp-auth-no_password = un nom d'utilisateur a été donné sans mot de passe (--password-env VAR nomme la variable qui le contient)
+smtp-auth-plaintext_refused = refus d'envoyer le mot de passe sur une connexion non chiffrée : utilisez la sécurité starttls ou tls (ou --allow-plaintext-auth sur un réseau de confiance)
+smtp-auth-refused = échec de l'authentification : {$reply}
+smtp-auth-not_offered = le serveur ne propose pas AUTH sur cette connexion : il n'accepte pas d'identifiants ici (un relais qui fait confiance à l'adresse IP), ou seulement sur un autre port
+smtp-auth-mechanisms = le serveur ne propose que {$mechanisms} pour AUTH ; sendercheck se connecte avec PLAIN ou LOGIN
+smtp-auth-failed = authentification : {$reason}
+smtp-quit-ok = {$reply}
+smtp-quit-unexpected = QUIT a reçu {$reply} au lieu de 221
+smtp-quit-closed = le serveur a fermé la connexion sans répondre à QUIT
+smtp-quit-failed = QUIT : {$reason}
+smtp-not_dialled = {$host} correspond aussi à {$addresses}, non contactées : ce ne sont pas des adresses publiques, et aucun motif autorisé de [smtp] ne les nomme
+smtp-io-timeout = pas de réponse en {$seconds} s
+smtp-io-closed = le serveur a fermé la connexion
+smtp-io-garbled = la réponse du serveur n'est pas du SMTP : {$line}
+smtp-io-error = {$detail}
+smtp-hint-google_app_password = Google exige un mot de passe d'application dès que la validation en deux étapes est activée : créez-en un sur myaccount.google.com/apppasswords et utilisez-le à la place du mot de passe du compte.
+smtp-hint-google_credentials = Google n'a pas accepté le nom d'utilisateur et le mot de passe. Avec la validation en deux étapes, seul un mot de passe d'application fonctionne (myaccount.google.com/apppasswords) ; le nom d'utilisateur est l'adresse complète.
+smtp-hint-m365_auth_disabled = Microsoft 365 a refusé l'authentification de base : SMTP AUTH est désactivé pour le client ou pour cette boîte aux lettres (Centre d'administration Microsoft 365 → l'utilisateur → Courrier → Gérer les applications de messagerie → SMTP authentifié), ou les paramètres de sécurité par défaut le bloquent.
+smtp-hint-m365_credentials = Microsoft 365 n'a pas accepté les identifiants : vérifiez l'adresse complète et le mot de passe, et que SMTP AUTH est activé pour la boîte aux lettres.
+smtp-hint-starttls_first = Le serveur veut STARTTLS avant toute autre commande : utilisez la sécurité starttls (port 587).
+smtp-hint-encryption_required = Le serveur n'accepte ce mode d'authentification que sur une connexion chiffrée : utilisez la sécurité starttls ou tls.
+smtp-hint-credentials = Le serveur a refusé le nom d'utilisateur ou le mot de passe.
+smtp-hint-temporary = Le serveur n'a pas pu authentifier pour l'instant (un échec temporaire) : réessayez plus tard ; si cela continue, le compte est peut-être bloqué.

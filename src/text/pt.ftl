@@ -325,6 +325,17 @@ ui-cli-fix_replace = correção: substituir
 ui-cli-fix_remove = correção: remover
 ui-cli-in_place_of = (no lugar de "{$old}")
 ui-cli-warning = aviso:
+ui-smtp-pass = aprovado
+ui-smtp-pass_warnings = aprovado, com avisos
+ui-smtp-fail = FALHOU
+ui-smtp-error = não foi possível testar
+ui-smtp-tls = TLS: {$version}, {$cipher}
+ui-smtp-certificate = Certificado: {$names} — emitido por {$issuer}, até {$until}, {$trusted}, {$matches}
+ui-smtp-trusted = confiável
+ui-smtp-not_trusted = NÃO confiável
+ui-smtp-name_matches = o nome corresponde
+ui-smtp-name_mismatch = o nome NÃO corresponde
+ui-smtp-extensions = Extensões: {$list}
 ui-cli-unchecked_token = O registro de propriedade não foi verificado: informe --token para verificá-lo.
 ui-cli-unchecked_param = O registro {$kind} em {$name} não foi verificado: informe --param {$param}=… para verificá-lo.
 
@@ -359,3 +370,79 @@ dkim-sig-rsa_too_short = a chave RSA tem {$bits} bits, abaixo do mínimo de {$mi
 dkim-sig-partial_body = l={$bytes} assina só os primeiros {$bytes} bytes do corpo: o que for acrescentado depois não fica assinado
 dkim-sig-testing = a chave está em modo de teste (t=y): os destinatários podem tratar este e-mail como não assinado
 dkim-sig-skipped = ignorada: só as {$max} primeiras assinaturas de uma mensagem são verificadas
+
+## O teste do gateway SMTP
+smtp-dns-resolved = {$addresses}
+smtp-dns-failed = não foi possível resolver {$host}: DNS {$reason}
+smtp-dns-no_address = {$host} não tem registro A nem AAAA: confira o nome do servidor
+smtp-connect-ok = conectado a {$address}
+smtp-connect-refused = {$address} recusou a conexão: nada escuta na porta {$port} (confira a porta, ou um firewall que a rejeita)
+smtp-connect-failed = não foi possível conectar a {$address}: {$reason}
+smtp-connect-timeout = nenhuma resposta de {$address} em {$seconds} s: um firewall bloqueia a porta {$port}, ou o servidor está fora do ar (muitas redes bloqueiam a porta 25 de saída)
+smtp-deadline = os {$seconds} s do teste acabaram depois da etapa {$step}: o gateway responde devagar demais; tente a linha de comando com um --timeout maior
+smtp-tls-plain_greeting = { $port ->
+    [465] a porta 465 espera TLS implícito
+   *[other] foi pedido TLS implícito na porta {$port}
+} mas o servidor respondeu em texto simples: use a segurança starttls (normalmente a porta 587), ou none
+smtp-tls-ok = {$version}, {$cipher}
+smtp-tls-bad_name = {$host} não pode ser um nome TLS: {$reason}
+smtp-tls-not_tls = o servidor não respondeu em TLS ({$detail}): a porta {$port} talvez espere STARTTLS (segurança starttls, normalmente a porta 587) ou SMTP sem criptografia
+smtp-tls-no_shared = o servidor e este cliente não têm nenhuma versão ou cifra TLS em comum ({$detail}): o servidor precisa aceitar TLS 1.2 ou mais recente com cifras atuais
+smtp-tls-failed = a negociação TLS falhou: {$detail}
+smtp-tls-timeout = a negociação TLS não terminou em {$seconds} s
+smtp-certificate-ok = confiável, para {$names}, válido até {$until}
+smtp-certificate-none = o servidor não apresentou nenhum certificado
+smtp-certificate-accepted = {$problem} (aceito: --insecure)
+smtp-certificate-refused = {$problem}. Os programas de e-mail o recusam; --insecure permite testar o resto
+smtp-certificate-untrusted = o certificado não foi emitido por uma autoridade confiável (emissor: {$issuer}): é autoassinado ou de uma autoridade privada; instale um de uma autoridade pública, ou confie nessa autoridade com --ca-file
+smtp-certificate-expired_on = o certificado expirou em {$at}: renove-o
+smtp-certificate-expired = o certificado expirou: renove-o
+smtp-certificate-not_yet_valid = o certificado ainda não é válido (confira o relógio do servidor)
+smtp-certificate-revoked = o certificado foi revogado
+smtp-certificate-unverifiable = o certificado não pode ser verificado: {$detail}
+smtp-certificate-wrong_name = o certificado é para {$names}, não para {$host}: conecte a um nome que ele cobre, ou instale um certificado para {$host}
+smtp-certificate-also_wrong_name = além disso, é para {$names}, não para {$host}
+smtp-certificate-no_name = nenhum nome
+smtp-greeting-ok = {$reply}
+smtp-greeting-refused = o servidor recusou a sessão: {$reply}
+smtp-greeting-timeout = o servidor aceitou a conexão mas não enviou saudação em {$seconds} s: { $port ->
+    [465] a porta 465 normalmente espera TLS implícito — use a segurança tls
+   *[other] se esta porta espera TLS implícito (normalmente a 465), use a segurança tls
+}
+smtp-greeting-garbled = os primeiros bytes do servidor não são uma saudação SMTP ({$line}): se ele fala TLS desde o início, use a segurança tls (normalmente a porta 465)
+smtp-greeting-failed = nenhuma saudação: {$reason}
+smtp-ehlo-ok = {$reply}: {$extensions}
+smtp-ehlo-ok_tls = {$reply} (sobre TLS): {$extensions}
+smtp-ehlo-no_extensions = nenhuma extensão
+smtp-ehlo-helo_only = EHLO recusado ({$reply}), HELO aceito: um servidor antigo sem extensões (sem STARTTLS, sem AUTH)
+smtp-ehlo-refused = EHLO recusado: {$reply}
+smtp-ehlo-failed = EHLO: {$reason}
+smtp-starttls-ok = {$reply}
+smtp-starttls-not_offered = o servidor não oferece STARTTLS na porta {$port}: use a segurança tls se ele fala TLS em outra porta (465), ou none para testar sem criptografia
+smtp-starttls-refused = STARTTLS recusado: {$reply}
+smtp-starttls-failed = STARTTLS: {$reason}
+smtp-auth-ok = conectado como {$username} ({$mechanism}): {$reply}
+smtp-auth-skipped = nenhum nome de usuário informado: o login não foi tentado
+smtp-auth-no_password = foi informado um nome de usuário sem senha (--password-env VAR indica a variável que a contém)
+smtp-auth-plaintext_refused = a senha não será enviada por uma conexão sem criptografia: use a segurança starttls ou tls (ou --allow-plaintext-auth numa rede confiável)
+smtp-auth-refused = a autenticação falhou: {$reply}
+smtp-auth-not_offered = o servidor não oferece AUTH nesta conexão: ele não aceita login aqui (um relay que confia no endereço IP), ou só em outra porta
+smtp-auth-mechanisms = o servidor oferece só {$mechanisms} para AUTH; o sendercheck faz login com PLAIN ou LOGIN
+smtp-auth-failed = autenticação: {$reason}
+smtp-quit-ok = {$reply}
+smtp-quit-unexpected = QUIT recebeu {$reply} em vez de 221
+smtp-quit-closed = o servidor fechou a conexão sem responder ao QUIT
+smtp-quit-failed = QUIT: {$reason}
+smtp-not_dialled = {$host} também resolve para {$addresses}, não contatados: não são endereços públicos, e nenhum padrão permitido em [smtp] os inclui
+smtp-io-timeout = nenhuma resposta em {$seconds} s
+smtp-io-closed = o servidor fechou a conexão
+smtp-io-garbled = a resposta do servidor não é SMTP: {$line}
+smtp-io-error = {$detail}
+smtp-hint-google_app_password = O Google exige uma senha de app quando a verificação em duas etapas está ativada: crie uma em myaccount.google.com/apppasswords e use-a no lugar da senha da conta.
+smtp-hint-google_credentials = O Google não aceitou o nome de usuário e a senha. Com a verificação em duas etapas ativada, só uma senha de app funciona (myaccount.google.com/apppasswords); o nome de usuário é o endereço completo.
+smtp-hint-m365_auth_disabled = O Microsoft 365 recusou a autenticação básica: o SMTP AUTH está desativado para o locatário ou para esta caixa de correio (Centro de administração do Microsoft 365 → o usuário → Email → Gerenciar aplicativos de email → SMTP Autenticado), ou os padrões de segurança o bloqueiam.
+smtp-hint-m365_credentials = O Microsoft 365 não aceitou as credenciais: confira o endereço completo e a senha, e se o SMTP AUTH está ativado para a caixa de correio.
+smtp-hint-starttls_first = O servidor exige STARTTLS antes de qualquer outro comando: use a segurança starttls (porta 587).
+smtp-hint-encryption_required = O servidor só aceita este mecanismo de autenticação numa conexão criptografada: use a segurança starttls ou tls.
+smtp-hint-credentials = O servidor recusou o nome de usuário ou a senha.
+smtp-hint-temporary = O servidor não conseguiu autenticar agora (uma falha temporária): tente de novo mais tarde; se persistir, a conta pode estar bloqueada.

@@ -203,6 +203,17 @@ fn step_message(report: &Value, name: &str) -> String {
         .unwrap_or_default()
 }
 
+fn step_code(report: &Value, name: &str) -> String {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|step| step["step"] == name)
+        .map(|step| step["code"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
 fn login(ca: &str) -> Vec<&str> {
     vec![
         "--ca-file",
@@ -325,6 +336,98 @@ fn a_wrong_password_fails_at_auth_with_the_servers_words() {
         message.contains("rejected the username or password"),
         "{message}"
     );
+    assert_eq!(step_code(&report, "auth"), "smtp.auth.refused");
+}
+
+/// The probe in French and Portuguese: the steps' words change, their codes, the step names,
+/// the status words and the server's own words do not.
+#[test]
+fn the_probe_speaks_french_and_portuguese() {
+    let ca = servers().ca_file.to_str().unwrap().to_string();
+    let port = port("starttls");
+    let wrong = |lang: &'static str| {
+        probe(&[
+            "--lang",
+            lang,
+            HOST,
+            "--port",
+            &port,
+            "--ca-file",
+            &ca,
+            "--username",
+            USER,
+            "--password-env",
+            "SMTP_WRONG_PASSWORD",
+        ])
+    };
+    let (code, french, _) = wrong("fr");
+    assert_eq!(code, 2, "{french:#}");
+    assert_eq!(steps(&french).last().unwrap(), "auth:fail");
+    assert_eq!(step_code(&french, "auth"), "smtp.auth.refused");
+    let message = step_message(&french, "auth");
+    assert!(
+        message.starts_with("échec de l'authentification : 535"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Le serveur a refusé le nom d'utilisateur ou le mot de passe"),
+        "{message}"
+    );
+    assert!(step_message(&french, "connect").starts_with("connecté à 127.0.0.1:"));
+    let (_, portuguese, _) = wrong("pt");
+    let message = step_message(&portuguese, "auth");
+    assert!(
+        message.starts_with("a autenticação falhou: 535"),
+        "{message}"
+    );
+    assert!(
+        message.contains("O servidor recusou o nome de usuário ou a senha"),
+        "{message}"
+    );
+
+    // An untrusted certificate let through: the warning in Portuguese, its code beside it.
+    let (code, report, _) = probe(&["--lang", "pt", HOST, "--port", &port, "--insecure"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        report["warning_codes"],
+        json!(["smtp.certificate.accepted"])
+    );
+    let warning = report["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.starts_with("o certificado não foi emitido por uma autoridade confiável")
+            && warning.ends_with("(aceito: --insecure)"),
+        "{warning}"
+    );
+
+    // The text output: labels in the language, step names and status words as in the JSON.
+    let output = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
+        .args([
+            "smtp",
+            "--nameserver",
+            &fixture_nameserver(),
+            "--timeout",
+            "3s",
+        ])
+        .args([HOST, "--port", &port, "--ca-file", &ca])
+        .env("SENDERCHECK_LANG", "fr")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(exit_code(&output), 0, "{text}");
+    assert!(
+        text.contains(&format!("{HOST}:{port} (starttls) — réussi")),
+        "{text}"
+    );
+    assert!(text.contains("  skip  auth"), "{text}");
+    assert!(
+        text.contains("aucun nom d'utilisateur donné : la connexion au compte n'a pas été essayée"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Certificat : smtp.probe.example — émis par"),
+        "{text}"
+    );
+    assert!(text.contains("de confiance, le nom correspond"), "{text}");
 }
 
 #[test]
@@ -625,6 +728,34 @@ async fn the_api_probes_within_the_policy_and_never_shows_the_password() {
         serde_json::from_str::<Value>(&text).unwrap()["result"],
         "fail"
     );
+    // In the language the client accepts; the code stays.
+    let response = client
+        .post(format!("{base}/v1/smtp/probe"))
+        .header("Accept-Language", "pt-BR,pt;q=0.9,en;q=0.5")
+        .json(&json!({
+            "host": HOST, "port": servers().ports["starttls"], "username": USER,
+            "password": "wrong-password-also-secret", "ca_pem": ca, "timeout": 5,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(
+        step_code(&report, "auth"),
+        "smtp.auth.refused",
+        "{report:#}"
+    );
+    assert!(
+        step_message(&report, "auth").starts_with("a autenticação falhou: 535"),
+        "{report:#}"
+    );
+    let response = client
+        .post(format!("{base}/v1/smtp/probe?lang=xx"))
+        .json(&json!({"host": HOST}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
 
     let (status, text) = probe(json!({"host": HOST, "security": "ssl3"})).await;
     assert_eq!(status, 400, "{text}");
@@ -644,7 +775,7 @@ async fn the_api_probes_within_the_policy_and_never_shows_the_password() {
         .unwrap();
     for expected in [
         "sendercheck_smtp_probes_total{result=\"pass\"} 1",
-        "sendercheck_smtp_probes_total{result=\"fail\"} 1",
+        "sendercheck_smtp_probes_total{result=\"fail\"} 2",
         "sendercheck_smtp_probes_total{result=\"refused\"} 1",
     ] {
         assert!(metrics.contains(expected), "{expected} in {metrics}");
