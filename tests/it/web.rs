@@ -205,38 +205,15 @@ async fn support_staff_check_copy_register_follow_and_verify_dkim_in_a_browser()
             .contains("fail")
     );
     // Copy the value: the button says so and the live region names what was copied.
-    browser
-        .find(Locator::Css(&format!("button[data-copy='{fix}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let status = browser
-            .execute(
-                "return document.getElementById('copy-status').textContent",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if status.as_str() == Some(&format!("Copied: {fix}")) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "copy status: {status}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    click(&browser, &format!("button[data-copy='{fix}']")).await;
+    assert_eq!(
+        copy_status(&browser, "Copied").await,
+        format!("Copied: {fix}")
+    );
     screenshot(&browser, "check").await;
 
     // Register it from the result; the domain's page follows.
-    browser
-        .find(Locator::Css("form.register button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form.register button").await;
     wait_title(&browser, "broken-spf.example · sendercheck").await;
     until_text(&browser, "section.record.fail", "spf").await;
 
@@ -636,21 +613,11 @@ async fn support_staff_get_a_test_address_see_the_message_arrive_and_probe_a_gat
         .click()
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let copied = loop {
-        let status = browser
-            .execute(
-                "return document.getElementById('copy-status').textContent",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if let Some(copied) = status.as_str().and_then(|s| s.strip_prefix("Copied: ")) {
-            break copied.to_string();
-        }
-        assert!(Instant::now() < deadline, "copy status: {status}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let copied = copy_status(&browser, "Copied: ")
+        .await
+        .strip_prefix("Copied: ")
+        .unwrap()
+        .to_string();
     assert_eq!(copied, address);
 
     // The customer sends through their provider: the verdict appears without a reload.
@@ -675,26 +642,12 @@ async fn support_staff_get_a_test_address_see_the_message_arrive_and_probe_a_gat
 
     // Probe the test SMTP server from the same page; the password never comes back.
     let plain = crate::smtp::port("plain");
-    for (field, value) in [
-        ("#probe-host", "127.0.0.1"),
-        ("#probe-port", plain.as_str()),
-        ("#probe-password", "never-shown-secret"),
-    ] {
-        browser
-            .find(Locator::Css(field))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
-    }
-    browser
-        .find(Locator::Css("#probe-security"))
-        .await
-        .unwrap()
-        .select_by_value("none")
-        .await
-        .unwrap();
+    fill_probe(
+        &browser,
+        &plain,
+        &[("#probe-password", "never-shown-secret")],
+    )
+    .await;
     press(&browser, "Probe").await;
     wait_text(&browser, "#probe-result", "127.0.0.1").await;
     let result = text(&browser, "#probe-result").await;
@@ -815,5 +768,236 @@ async fn a_read_token_sees_every_page_and_no_button_that_changes_anything() {
     assert!(forged.text().await.unwrap().contains("needs write"));
     assert!(app.store.get("good.example").await.unwrap().is_some());
     browser.close().await.unwrap();
+    app.stop().await;
+}
+
+/// Clicks the first element `css` matches.
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("no {css}: {error}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Fills the domain page's probe form for the plain test SMTP server on 127.0.0.1:`port`.
+async fn fill_probe(browser: &Client, port: &str, more: &[(&str, &str)]) {
+    let fields = [("#probe-host", "127.0.0.1"), ("#probe-port", port)];
+    for (field, value) in fields.iter().chain(more) {
+        browser
+            .find(Locator::Css(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    browser
+        .find(Locator::Css("#probe-security"))
+        .await
+        .unwrap()
+        .select_by_value("none")
+        .await
+        .unwrap();
+}
+
+/// The `textContent` of the live region the copy buttons report to.
+async fn copy_status(browser: &Client, starts: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = browser
+            .execute(
+                "return document.getElementById('copy-status').textContent",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(text) = status.as_str().filter(|text| text.starts_with(starts)) {
+            return text.to_string();
+        }
+        assert!(Instant::now() < deadline, "copy status: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_speak_french_and_portuguese_and_the_switch_keeps_the_page() {
+    if !browser_installed() {
+        return;
+    }
+    let dns = FixtureDns::start_own();
+    let app = spawn_app(AppOptions {
+        nameserver: Some(dns.addr),
+        smtp: Some(sendercheck::smtp::policy::SmtpConfig {
+            allowed: vec!["*".into(), "127.0.0.1".into()],
+            ..Default::default()
+        }),
+        ..AppOptions::default()
+    })
+    .await;
+    let driver = Driver::start();
+    let browser = driver.client().await;
+
+    // A check in French: the words are the API's French words, the fix the exact DNS value.
+    browser
+        .goto(&app.url("/?domain=broken-spf.example&lang=fr"))
+        .await
+        .unwrap();
+    wait_title(&browser, "Vérifier un domaine maintenant · sendercheck").await;
+    let html_lang = browser
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap();
+    assert_eq!(html_lang, "fr");
+    let fix = "v=spf1 a include:spf.mandrillapp.com -all";
+    wait_text(&browser, "section.record.fail .fix-value", fix).await;
+    let (code, api) = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/check?lang=fr",
+            Some(json!({"domain": "broken-spf.example", "profile": "mandrill"})),
+        )
+        .await;
+    assert_eq!(code, 200, "{api}");
+    let spf = api["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|record| record["kind"] == "spf")
+        .unwrap()
+        .clone();
+    let shown = text(&browser, "section.record.fail .message").await;
+    assert_eq!(shown, spf["message"].as_str().unwrap());
+    assert!(
+        text(&browser, "section.record.fail .badge")
+            .await
+            .contains("en échec")
+    );
+    assert!(
+        text(&browser, "section.record.fail .fix")
+            .await
+            .contains("Remplacer")
+    );
+    click(&browser, &format!("button[data-copy='{fix}']")).await;
+    assert_eq!(
+        copy_status(&browser, "Copié").await,
+        format!("Copié : {fix}")
+    );
+    screenshot(&browser, "check-fr").await;
+
+    // The switch to Portuguese keeps the page, its query and its result.
+    browser
+        .find(Locator::LinkText("Português"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_title(&browser, "Verificar um domínio agora · sendercheck").await;
+    let url = browser.current_url().await.unwrap();
+    assert_eq!(url.path(), "/");
+    assert_eq!(
+        url.query(),
+        Some("domain=broken-spf.example&lang=pt"),
+        "{url}"
+    );
+    wait_text(&browser, "section.record.fail .fix-value", fix).await;
+    assert!(text(&browser, ".verdict").await.contains("Não está pronto"));
+    // Registered from the page; the language stays without ?lang= (a cookie remembers it).
+    click(&browser, "form.register button").await;
+    wait_title(&browser, "broken-spf.example · sendercheck").await;
+    assert!(
+        text(&browser, "dl.state")
+            .await
+            .contains("Próxima verificação")
+    );
+    // Dates as Portuguese writes them: "3 de dezembro de 2026, 21:09:05 UTC".
+    let next = text(&browser, "dl.state dd:last-of-type time").await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert!(
+        next.contains(" de ") && next.contains(&format!(" de {year}, ")) && next.ends_with(" UTC"),
+        "{next}"
+    );
+
+    // The probe in Portuguese.
+    let plain = crate::smtp::port("plain");
+    fill_probe(&browser, &plain, &[]).await;
+    press(&browser, "Testar").await;
+    wait_text(&browser, "#probe-result", "Gateway SMTP").await;
+    assert!(text(&browser, "#probe-result").await.contains("aprovado"));
+    let steps = text(&browser, "ol.steps").await;
+    assert!(
+        steps.contains("conectado a 127.0.0.1") && steps.contains("nenhum nome de usuário"),
+        "{steps}"
+    );
+    screenshot(&browser, "probe-pt").await;
+
+    // The DKIM box in French.
+    browser.goto(&app.url("/dkim?lang=fr")).await.unwrap();
+    wait_title(&browser, "Vérifier une signature DKIM · sendercheck").await;
+    let msg = message();
+    let signed = format!("{}{msg}", rsa_signature(&msg, Signing::relaxed("rsa")));
+    browser
+        .execute(
+            "document.getElementById('message').value = arguments[0]",
+            vec![json!(signed.replace("test message", "changed message"))],
+        )
+        .await
+        .unwrap();
+    press(&browser, "Vérifier DKIM").await;
+    wait_text(&browser, "#dkim-result", "fail").await;
+    let reason = text(&browser, "table.signatures").await;
+    assert!(
+        reason.contains("l'empreinte du corps ne correspond pas"),
+        "{reason}"
+    );
+    assert!(
+        text(&browser, "#authentication-results")
+            .await
+            .contains("dkim=fail")
+    );
+    screenshot(&browser, "dkim-fr").await;
+    browser.close().await.unwrap();
+
+    // Without ?lang= or the cookie, Accept-Language chooses; an unknown ?lang= is passed over.
+    let page = |path: &'static str, accept: &'static str| {
+        let client = reqwest::Client::new();
+        let url = app.url(path);
+        async move {
+            client
+                .get(url)
+                .header("Accept-Language", accept)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let response = page("/dkim", "pt-BR,pt;q=0.9").await;
+    assert!(
+        response
+            .headers()
+            .get("set-cookie")
+            .is_some_and(|c| !c.to_str().unwrap().contains("sendercheck_lang"))
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"pt\">"), "{html}");
+    assert!(html.contains("Verificar DKIM"), "{html}");
+    let html = page("/dkim?lang=xx", "fr").await.text().await.unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    let response = page("/dkim?lang=pt", "fr").await;
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .any(|cookie| cookie.starts_with("sendercheck_lang=pt;")),
+        "{cookies:?}"
+    );
     app.stop().await;
 }

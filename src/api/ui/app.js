@@ -28,15 +28,22 @@ async function copy(text) {
   }
 }
 
+// The words, in the page's language, come from the body's data attributes.
+function words(name, english) {
+  return (document.body && document.body.dataset[name]) || english;
+}
+
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy]");
   if (!button) return;
   const text = button.getAttribute("data-copy");
   const done = await copy(text);
-  button.textContent = done ? "Copied" : "Select and copy";
+  button.textContent = done ? words("copied", "Copied") : words("copyFailed", "Select and copy");
   button.dataset.copied = done ? "true" : "false";
-  announce(done ? "Copied: " + text : "Copying failed: select the text and copy it");
-  setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  announce(done
+    ? words("copiedStatus", "Copied:") + " " + text
+    : words("copyFailedStatus", "Copying failed: select the text and copy it"));
+  setTimeout(() => { button.textContent = words("copy", "Copy"); }, 2000);
 });
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -31,6 +31,7 @@ use super::{AppState, Route, route};
 use crate::domain::DomainName;
 use crate::status::DomainStatus;
 use crate::store::ListFilter;
+use crate::text::{Arg, Lang, ui};
 use pages::Nav;
 use session::Session;
 
@@ -136,10 +137,8 @@ pub(super) async fn require_session(
     let Some(token) = session.as_ref().and_then(|session| session.token.clone()) else {
         if request.method() != Method::GET {
             // A form post without a signed-in session: refused before its body is read.
-            return refused_form(
-                "This form has no session signed in with a token: open the page again, sign \
-                 in and submit it from there.",
-            );
+            let lang = PageLang::of(state, request.headers(), request.uri());
+            return refused_form(&lang, "ui-page-refused_no_token_session");
         }
         let wanted = request
             .uri()
@@ -158,16 +157,22 @@ pub(super) async fn require_session(
     };
     if !token.scope.allows(needed) {
         state.metrics.auth_failure("forbidden_scope");
+        let lang = PageLang::of(state, request.headers(), request.uri());
+        let message = ui(
+            lang.lang,
+            "ui-page-refused_scope",
+            &[
+                ("token", Arg::from(&token.name)),
+                ("scope", Arg::from(token.scope.to_string())),
+                ("needed", Arg::from(needed.to_string())),
+            ],
+        );
         return page(
             StatusCode::FORBIDDEN,
-            "Not allowed",
+            &ui(lang.lang, "ui-page-title_not_allowed", &[]),
             Nav::None,
-            None,
-            pages::problem(&format!(
-                "You are signed in with the token \"{}\", whose scope is {}; this needs {needed}. \
-                 Sign out and sign in with a token that has it.",
-                token.name, token.scope
-            )),
+            &lang.chrome(None),
+            pages::problem(&message),
         );
     }
     request.extensions_mut().insert(super::access::Caller {
@@ -188,27 +193,102 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
         .into_response()
 }
 
+/// The pages' language, and where the page is (for the language switch): `?lang=` (then
+/// remembered in a cookie), else the `sendercheck_lang` cookie, else `Accept-Language`, else
+/// `[defaults] lang`. An unknown `?lang=` is passed over: the switch offers only known ones.
+#[derive(Clone, Debug)]
+struct PageLang {
+    lang: Lang,
+    /// Chosen by `?lang=`: the response sets the cookie.
+    remember: bool,
+    /// The page's path and query without `lang`.
+    here: String,
+}
+
+const LANG_COOKIE: &str = "sendercheck_lang";
+
+impl PageLang {
+    fn of(state: &AppState, headers: &HeaderMap, uri: &axum::http::Uri) -> PageLang {
+        let pairs = Query::<Vec<(String, String)>>::try_from_uri(uri)
+            .map(|query| query.0)
+            .unwrap_or_default();
+        let asked = pairs
+            .iter()
+            .find(|(key, _)| key == "lang")
+            .and_then(|(_, value)| Lang::parse(value));
+        let kept: Vec<String> = pairs
+            .iter()
+            .filter(|(key, _)| key != "lang")
+            .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+            .collect();
+        let here = if kept.is_empty() {
+            uri.path().to_string()
+        } else {
+            format!("{}?{}", uri.path(), kept.join("&"))
+        };
+        let remembered = session::cookie(headers, LANG_COOKIE).and_then(Lang::parse);
+        let accepted = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(Lang::negotiate);
+        PageLang {
+            lang: asked.or(remembered).or(accepted).unwrap_or(state.lang),
+            remember: asked.is_some(),
+            here,
+        }
+    }
+
+    fn chrome(&self, signed_in: Option<pages::SignedIn>) -> pages::Chrome {
+        pages::Chrome {
+            lang: self.lang,
+            here: self.here.clone(),
+            signed_in,
+        }
+    }
+
+    fn t(&self, id: &str) -> String {
+        ui(self.lang, id, &[])
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PageLang::of(state, &parts.headers, &parts.uri))
+    }
+}
+
 /// A page's access: the session (made when there is none) and the cookie to set, or the
-/// redirect to the sign-in page.
+/// redirect to the sign-in page; and its language.
 struct Visit {
     session: Session,
     set_cookie: Option<HeaderValue>,
     csrf: String,
+    lang: PageLang,
 }
 
-/// The page that refuses a form post.
-fn refused_form(message: &str) -> Response {
+/// The page that refuses a form post (`id`: its message in the catalogs).
+fn refused_form(lang: &PageLang, id: &str) -> Response {
     page(
         StatusCode::FORBIDDEN,
-        "Form refused",
+        &lang.t("ui-page-title_refused"),
         Nav::None,
-        None,
-        pages::problem(message),
+        &lang.chrome(None),
+        pages::problem(&lang.t(id)),
     )
 }
 
 impl Visit {
-    fn open(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit, Box<Response>> {
+    fn open(
+        state: &AppState,
+        headers: &HeaderMap,
+        path: &str,
+        lang: PageLang,
+    ) -> Result<Visit, Box<Response>> {
         let keys = &*state.ui_keys.load_full();
         let tokens = state.tokens.load();
         let (session, fresh) = match keys.session(headers, &tokens) {
@@ -230,6 +310,7 @@ impl Visit {
             csrf: keys.csrf(&session),
             set_cookie: fresh.then(|| session::set_cookie(keys, &session, headers)),
             session,
+            lang,
         })
     }
 
@@ -240,12 +321,11 @@ impl Visit {
     fn signed_in_session(
         state: &AppState,
         headers: &HeaderMap,
+        lang: &PageLang,
     ) -> Result<session::Session, Box<Response>> {
         let tokens = state.tokens.load();
         let Some(session) = state.ui_keys.load().session(headers, &tokens) else {
-            return Err(Box::new(refused_form(
-                "This form has no session: open the page again and submit it from there.",
-            )));
+            return Err(Box::new(refused_form(lang, "ui-page-refused_no_session")));
         };
         if !tokens.is_empty() && session.token.is_none() {
             return Err(Box::new(Redirect::to("/login").into_response()));
@@ -253,24 +333,48 @@ impl Visit {
         Ok(session)
     }
 
+    /// `here`: the page the post belongs to (where the language switch leads).
     fn post(
         state: &AppState,
         headers: &HeaderMap,
         csrf: Option<&str>,
+        mut lang: PageLang,
+        here: &str,
     ) -> Result<Visit, Box<Response>> {
         let keys = &*state.ui_keys.load_full();
-        let session = Visit::signed_in_session(state, headers)?;
+        lang.here = here.to_string();
+        let session = Visit::signed_in_session(state, headers, &lang)?;
         if !csrf.is_some_and(|csrf| keys.csrf_matches(&session, csrf)) {
-            return Err(Box::new(refused_form(
-                "This form did not come from a sendercheck page (its CSRF token is missing or \
-                 wrong): open the page again and submit it from there.",
-            )));
+            return Err(Box::new(refused_form(&lang, "ui-page-refused_csrf")));
         }
         Ok(Visit {
             csrf: keys.csrf(&session),
             set_cookie: None,
             session,
+            lang,
         })
+    }
+
+    /// The frame of this visitor's pages.
+    fn chrome(&self, state: &AppState) -> pages::Chrome {
+        self.lang.chrome(self.signed_in(state))
+    }
+
+    fn t(&self, id: &str) -> String {
+        self.lang.t(id)
+    }
+
+    /// A whole page for this visitor.
+    fn page(
+        self,
+        state: &AppState,
+        status: StatusCode,
+        title: &str,
+        nav: Nav,
+        body: Markup,
+    ) -> Response {
+        let chrome = self.chrome(state);
+        self.respond(page(status, title, nav, &chrome, body))
     }
 
     /// Who is signed in, for the header (with tokens configured).
@@ -293,7 +397,17 @@ impl Visit {
 
     fn respond(self, mut response: Response) -> Response {
         if let Some(cookie) = self.set_cookie {
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        if self.lang.remember {
+            // Not HttpOnly-sensitive (a language), but kept like the session: this site only.
+            let cookie = format!(
+                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                self.lang.lang.as_str()
+            );
+            if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
         }
         response
             .headers_mut()
@@ -307,10 +421,10 @@ fn page(
     status: StatusCode,
     title: &str,
     nav: Nav,
-    signed_in: Option<&pages::SignedIn>,
+    chrome: &pages::Chrome,
     body: Markup,
 ) -> Response {
-    let mut response = (status, pages::layout(title, nav, signed_in, body)).into_response();
+    let mut response = (status, pages::layout(title, nav, chrome, body)).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -330,8 +444,7 @@ fn page(
 fn error_page(visit: Visit, state: &AppState, title: &str, nav: Nav, error: ApiError) -> Response {
     let status = error.status;
     let body = pages::problem(&error.message);
-    let signed_in = visit.signed_in(state);
-    visit.respond(page(status, title, nav, signed_in.as_ref(), body))
+    visit.page(state, status, title, nav, body)
 }
 
 /// Percent-encodes a query value.
@@ -368,10 +481,11 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 async fn check_page(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Query(fields): Query<Vec<(String, String)>>,
 ) -> Response {
-    let visit = match Visit::open(&state, &headers, "/") {
+    let visit = match Visit::open(&state, &headers, "/", lang) {
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
@@ -387,12 +501,14 @@ async fn check_page(
             "unknown_profile",
             format!("no profile is named {chosen_name:?}"),
         );
-        return error_page(visit, &state, "Check a domain now", Nav::Check, error);
+        let title = visit.t("ui-page-title_check");
+        return error_page(visit, &state, &title, Nav::Check, error);
     };
     let domain = field(&fields, "domain").unwrap_or("").trim().to_string();
     let params = params_of(&fields);
     let can = visit.can(&state);
-    let form = pages::check_form(&profiles, chosen, &domain, &params, can);
+    let lang = visit.lang.lang;
+    let form = pages::check_form(&profiles, chosen, &domain, &params, can, lang);
     let editing = field(&fields, "edit").is_some();
     // A check runs only for a token that may check (the API's `POST /v1/check` is `check`).
     let result = if domain.is_empty() || editing || !can.check {
@@ -404,28 +520,23 @@ async fn check_page(
             params: params.clone(),
         };
         match super::check::check_any(&state, body).await {
-            Ok(report) => pages::report(&report, &visit.csrf, &params, can),
+            Ok(report) => pages::report(&report, &visit.csrf, &params, can, lang),
             Err(error) => pages::problem(&error.message),
         }
     };
-    let signed_in = visit.signed_in(&state);
     let body = maud::html! { (form) (result) };
-    visit.respond(page(
-        StatusCode::OK,
-        "Check a domain now",
-        Nav::Check,
-        signed_in.as_ref(),
-        body,
-    ))
+    let title = visit.t("ui-page-title_check");
+    visit.page(&state, StatusCode::OK, &title, Nav::Check, body)
 }
 
 async fn register_action(
     State(state): State<AppState>,
     Who(actor): Who,
+    lang: PageLang,
     headers: HeaderMap,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let visit = match Visit::post(&state, &headers, field(&fields, "csrf")) {
+    let visit = match Visit::post(&state, &headers, field(&fields, "csrf"), lang, "/") {
         Ok(visit) => visit,
         Err(refused) => return *refused,
     };
@@ -433,7 +544,8 @@ async fn register_action(
         Ok(domain) => domain,
         Err(error) => {
             let error = ApiError::bad_request("invalid_domain", error.to_string());
-            return error_page(visit, &state, "Register", Nav::Check, error);
+            let title = visit.t("ui-page-title_register");
+            return error_page(visit, &state, &title, Nav::Check, error);
         }
     };
     let body = RegisterBody {
@@ -446,22 +558,27 @@ async fn register_action(
         Ok((_, record)) => {
             visit.respond(Redirect::to(&format!("/domains/{}", record.domain)).into_response())
         }
-        Err(error) => error_page(visit, &state, "Register", Nav::Check, error),
+        Err(error) => {
+            let title = visit.t("ui-page-title_register");
+            error_page(visit, &state, &title, Nav::Check, error)
+        }
     }
 }
 
 async fn domains_page(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Query(fields): Query<Vec<(String, String)>>,
 ) -> Response {
-    let visit = match Visit::open(&state, &headers, "/domains") {
+    let visit = match Visit::open(&state, &headers, "/domains", lang) {
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
+    let title = visit.t("ui-page-title_domains");
     let (filter, q) = match list_filter(&fields) {
         Ok(found) => found,
-        Err(error) => return error_page(visit, &state, "Domains", Nav::Domains, error),
+        Err(error) => return error_page(visit, &state, &title, Nav::Domains, error),
     };
     let after = field(&fields, "after").filter(|after| !after.is_empty());
     let listed = state.store.list(&filter, after, PAGE + 1).await;
@@ -469,7 +586,7 @@ async fn domains_page(
     let (mut domains, counts) = match (listed, counts) {
         (Ok(domains), Ok(counts)) => (domains, counts),
         (Err(error), _) | (_, Err(error)) => {
-            return error_page(visit, &state, "Domains", Nav::Domains, error.into());
+            return error_page(visit, &state, &title, Nav::Domains, error.into());
         }
     };
     let query = |extra: &str| {
@@ -497,15 +614,16 @@ async fn domains_page(
         None
     };
     let csv = format!("/domains.csv?{}", query(""));
-    let body = pages::domain_list(&counts, filter.status, &q, &domains, next.as_deref(), &csv);
-    let signed_in = visit.signed_in(&state);
-    visit.respond(page(
-        StatusCode::OK,
-        "Domains",
-        Nav::Domains,
-        signed_in.as_ref(),
-        body,
-    ))
+    let body = pages::domain_list(
+        &counts,
+        filter.status,
+        &q,
+        &domains,
+        next.as_deref(),
+        &csv,
+        visit.lang.lang,
+    );
+    visit.page(&state, StatusCode::OK, &title, Nav::Domains, body)
 }
 
 /// The list filter of `status` and `q` fields (an empty one means any).
@@ -532,14 +650,19 @@ fn list_filter(fields: &[(String, String)]) -> Result<(ListFilter, String), ApiE
 
 async fn audit_page(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Query(fields): Query<Vec<(String, String)>>,
 ) -> Response {
-    let visit = match Visit::open(&state, &headers, "/audit") {
+    let visit = match Visit::open(&state, &headers, "/audit", lang) {
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
-    let params: BTreeMap<String, String> = fields.into_iter().collect();
+    let title = visit.t("ui-page-title_audit");
+    let params: BTreeMap<String, String> = fields
+        .into_iter()
+        .filter(|(key, _)| key != "lang")
+        .collect();
     let entries = match super::audit::parse_query(&params) {
         Ok((filter, limit)) => match state.store.audit(&filter, limit).await {
             Ok(entries) => Ok((filter, entries)),
@@ -549,41 +672,39 @@ async fn audit_page(
     };
     match entries {
         Ok((filter, entries)) => {
-            let signed_in = visit.signed_in(&state);
-            let body = pages::audit(&entries, &filter);
-            visit.respond(page(
-                StatusCode::OK,
-                "Audit log",
-                Nav::Audit,
-                signed_in.as_ref(),
-                body,
-            ))
+            let body = pages::audit(&entries, &filter, visit.lang.lang);
+            visit.page(&state, StatusCode::OK, &title, Nav::Audit, body)
         }
-        Err(error) => error_page(visit, &state, "Audit log", Nav::Audit, error),
+        Err(error) => error_page(visit, &state, &title, Nav::Audit, error),
     }
 }
 
 async fn domains_csv(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Query(fields): Query<Vec<(String, String)>>,
 ) -> Response {
-    let visit = match Visit::open(&state, &headers, "/domains") {
+    let visit = match Visit::open(&state, &headers, "/domains", lang) {
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
     match list_filter(&fields) {
         Ok((filter, _)) => visit.respond(super::domains::csv_export(state, filter, None, None)),
-        Err(error) => error_page(visit, &state, "Domains", Nav::Domains, error),
+        Err(error) => {
+            let title = visit.t("ui-page-title_domains");
+            error_page(visit, &state, &title, Nav::Domains, error)
+        }
     }
 }
 
 async fn domain_page(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Path(domain): Path<String>,
 ) -> Response {
-    let visit = match Visit::open(&state, &headers, &format!("/domains/{domain}")) {
+    let visit = match Visit::open(&state, &headers, &format!("/domains/{domain}"), lang) {
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
@@ -591,7 +712,8 @@ async fn domain_page(
     let Ok(name) = DomainName::parse(&domain) else {
         let error =
             ApiError::bad_request("invalid_domain", format!("{shown:?} is not a domain name"));
-        return error_page(visit, &state, "Domain", Nav::Domains, error);
+        let title = visit.t("ui-page-title_domain");
+        return error_page(visit, &state, &title, Nav::Domains, error);
     };
     render_domain(visit, &state, &name, (&pages::ProbeForm::default(), None)).await
 }
@@ -651,36 +773,32 @@ async fn render_domain(
         &tests,
         probe,
         visit.can(state),
+        visit.lang.lang,
     );
-    let signed_in = visit.signed_in(state);
-    visit.respond(page(
-        StatusCode::OK,
-        name.as_str(),
-        Nav::Domains,
-        signed_in.as_ref(),
-        body,
-    ))
+    visit.page(state, StatusCode::OK, name.as_str(), Nav::Domains, body)
 }
 
 /// The messages part of a domain page alone, which the page fetches every few seconds so
 /// messages appear as they arrive.
 async fn messages_fragment(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Path(domain): Path<String>,
 ) -> Response {
-    let visit = match Visit::open(&state, &headers, &format!("/domains/{domain}")) {
+    let visit = match Visit::open(&state, &headers, &format!("/domains/{domain}"), lang) {
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
     let Ok(name) = DomainName::parse(&domain) else {
         return visit.respond(StatusCode::BAD_REQUEST.into_response());
     };
+    let lang = visit.lang.lang;
     match state.store.messages(name.as_str(), PAGE_MESSAGES).await {
         Ok(messages) => visit.respond(
             (
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                pages::message_list(&messages),
+                pages::message_list(lang, &messages),
             )
                 .into_response(),
         ),
@@ -691,11 +809,12 @@ async fn messages_fragment(
 async fn test_address_action(
     State(state): State<AppState>,
     Who(actor): Who,
+    lang: PageLang,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields, lang) {
         Ok(posted) => posted,
         Err(refused) => return *refused,
     };
@@ -709,11 +828,12 @@ async fn test_address_action(
 
 async fn probe_action(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields, lang) {
         Ok(posted) => posted,
         Err(refused) => return *refused,
     };
@@ -727,10 +847,13 @@ async fn probe_action(
     };
     let port = match form.port.as_str() {
         "" => Ok(None),
-        port => port
-            .parse::<u16>()
-            .map(Some)
-            .map_err(|_| format!("the port must be a number from 1 to 65535, not {port:?}")),
+        port => port.parse::<u16>().map(Some).map_err(|_| {
+            ui(
+                visit.lang.lang,
+                "ui-page-bad_port",
+                &[("port", Arg::from(port))],
+            )
+        }),
     };
     let outcome = match port {
         Err(message) => Err(message),
@@ -753,6 +876,10 @@ async fn probe_action(
             };
             super::smtp::run(&state, body)
                 .await
+                .map(|mut report| {
+                    report.localize(visit.lang.lang);
+                    report
+                })
                 .map_err(|error| error.message.clone())
         }
     };
@@ -769,16 +896,19 @@ fn domain_post(
     headers: &HeaderMap,
     domain: &str,
     fields: &[(String, String)],
+    lang: PageLang,
 ) -> Result<(Visit, DomainName), Box<Response>> {
-    let visit = Visit::post(state, headers, field(fields, "csrf"))?;
+    let here = format!("/domains/{}", encode(domain));
+    let visit = Visit::post(state, headers, field(fields, "csrf"), lang, &here)?;
     match DomainName::parse(domain) {
         Ok(name) => Ok((visit, name)),
         Err(error) => {
             let error = ApiError::bad_request("invalid_domain", error.to_string());
+            let title = visit.t("ui-page-title_domain");
             Err(Box::new(error_page(
                 visit,
                 state,
-                "Domain",
+                &title,
                 Nav::Domains,
                 error,
             )))
@@ -789,11 +919,12 @@ fn domain_post(
 async fn check_action(
     State(state): State<AppState>,
     Who(actor): Who,
+    lang: PageLang,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields, lang) {
         Ok(posted) => posted,
         Err(refused) => return *refused,
     };
@@ -806,11 +937,12 @@ async fn check_action(
 async fn delete_action(
     State(state): State<AppState>,
     Who(actor): Who,
+    lang: PageLang,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields, lang) {
         Ok(posted) => posted,
         Err(refused) => return *refused,
     };
@@ -827,11 +959,12 @@ async fn delete_action(
 async fn pause_action(
     State(state): State<AppState>,
     Who(actor): Who,
+    lang: PageLang,
     headers: HeaderMap,
     Path(domain): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (visit, name) = match domain_post(&state, &headers, &domain, &fields) {
+    let (visit, name) = match domain_post(&state, &headers, &domain, &fields, lang) {
         Ok(posted) => posted,
         Err(refused) => return *refused,
     };
@@ -845,30 +978,26 @@ async fn pause_action(
     }
 }
 
-async fn dkim_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let visit = match Visit::open(&state, &headers, "/dkim") {
+async fn dkim_page(State(state): State<AppState>, lang: PageLang, headers: HeaderMap) -> Response {
+    let visit = match Visit::open(&state, &headers, "/dkim", lang) {
         Ok(visit) => visit,
         Err(redirect) => return *redirect,
     };
-    let body = pages::dkim_form(&visit.csrf, "", visit.can(&state));
-    let signed_in = visit.signed_in(&state);
-    visit.respond(page(
-        StatusCode::OK,
-        "Verify a DKIM signature",
-        Nav::Dkim,
-        signed_in.as_ref(),
-        body,
-    ))
+    let body = pages::dkim_form(&visit.csrf, "", visit.can(&state), visit.lang.lang);
+    let title = visit.t("ui-page-title_dkim");
+    visit.page(&state, StatusCode::OK, &title, Nav::Dkim, body)
 }
 
 async fn dkim_action(
     State(state): State<AppState>,
+    mut lang: PageLang,
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
+    lang.here = "/dkim".to_string();
     // Up to max_message_bytes may follow: no byte of it is read for a visitor who is not
     // signed in (the CSRF token, inside the body, is checked once it is read).
-    if let Err(refused) = Visit::signed_in_session(&state, &headers) {
+    if let Err(refused) = Visit::signed_in_session(&state, &headers, &lang) {
         return *refused;
     }
     // The fields: csrf, message (text), file (an upload, preferred when not empty), all read
@@ -909,17 +1038,18 @@ async fn dkim_action(
     {
         return super::extract::body_too_slow().into_response();
     }
-    let visit = match Visit::post(&state, &headers, csrf.as_deref()) {
+    let visit = match Visit::post(&state, &headers, csrf.as_deref(), lang, "/dkim") {
         Ok(visit) => visit,
         Err(refused) => return *refused,
     };
-    let title = "Verify a DKIM signature";
+    let lang = visit.lang.lang;
+    let title = visit.t("ui-page-title_dkim");
     if let Some(problem) = unreadable {
         let error = ApiError::bad_request(
             "not_a_message",
             format!("the form could not be read: {problem}"),
         );
-        return error_page(visit, &state, title, Nav::Dkim, error);
+        return error_page(visit, &state, &title, Nav::Dkim, error);
     }
     let message = if uploaded.is_empty() {
         pasted
@@ -927,21 +1057,23 @@ async fn dkim_action(
         uploaded
     };
     let shown = String::from_utf8_lossy(&message).into_owned();
-    let form = pages::dkim_form(&visit.csrf, &shown, visit.can(&state));
+    let form = pages::dkim_form(&visit.csrf, &shown, visit.can(&state), lang);
     let (status, result) = if message.len() > state.limits.max_message_bytes {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            pages::problem("The message is larger than limits.max_message_bytes."),
+            pages::problem(&visit.t("ui-page-too_large")),
         )
     } else {
         match super::dkim::verify_message(&state, &message, false).await {
-            Ok(verdict) => (StatusCode::OK, pages::dkim_verdict(&verdict)),
+            Ok(mut verdict) => {
+                verdict.localize(lang);
+                (StatusCode::OK, pages::dkim_verdict(lang, &verdict))
+            }
             Err(error) => (error.status, pages::problem(&error.message)),
         }
     };
-    let signed_in = visit.signed_in(&state);
     let body = maud::html! { (result) (form) };
-    visit.respond(page(status, title, Nav::Dkim, signed_in.as_ref(), body))
+    visit.page(&state, status, &title, Nav::Dkim, body)
 }
 
 /// Where a sign-in may lead: a page of this site only.
@@ -971,6 +1103,7 @@ fn safe_next(next: Option<&str>) -> String {
 
 async fn login_page(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     Query(fields): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -988,14 +1121,20 @@ async fn login_page(
         csrf: keys.csrf(&session),
         set_cookie: fresh.then(|| session::set_cookie(keys, &session, &headers)),
         session,
+        lang,
     };
-    let body = pages::login(&visit.csrf, &next, field(&fields, "failed").is_some());
-    visit.respond(page(StatusCode::OK, "Sign in", Nav::None, None, body))
+    let lang = visit.lang.lang;
+    let body = pages::login(&visit.csrf, &next, field(&fields, "failed").is_some(), lang);
+    let title = visit.t("ui-page-title_sign_in");
+    // Nobody is signed in on this page: no sign-out form in the header.
+    let chrome = visit.lang.chrome(None);
+    visit.respond(page(StatusCode::OK, &title, Nav::None, &chrome, body))
 }
 
 async fn login_action(
     State(state): State<AppState>,
     connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    mut lang: PageLang,
     headers: HeaderMap,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
@@ -1004,15 +1143,18 @@ async fn login_action(
     let now = std::time::Instant::now();
     if let Some(left) = client.and_then(|ip| state.auth_failures.blocked_for(ip, now)) {
         state.metrics.auth_failure("rate_limited");
+        lang.here = "/login".to_string();
+        let message = ui(
+            lang.lang,
+            "ui-page-too_many_sign_ins",
+            &[("seconds", Arg::from(left.as_secs().max(1)))],
+        );
         return page(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
+            &lang.t("ui-page-title_too_many"),
             Nav::None,
-            None,
-            pages::problem(&format!(
-                "Too many failed sign-ins from this address: try again in {} seconds.",
-                left.as_secs().max(1)
-            )),
+            &lang.chrome(None),
+            pages::problem(&message),
         );
     }
     let keys = &*state.ui_keys.load_full();
@@ -1026,13 +1168,8 @@ async fn login_action(
         return Redirect::to("/login").into_response();
     };
     if !field(&fields, "csrf").is_some_and(|csrf| keys.csrf_matches(&session, csrf)) {
-        return page(
-            StatusCode::FORBIDDEN,
-            "Form refused",
-            Nav::None,
-            None,
-            pages::problem("This sign-in form did not come from a sendercheck page."),
-        );
+        lang.here = "/login".to_string();
+        return refused_form(&lang, "ui-page-refused_sign_in");
     }
     let Some(token) = tokens.find(field(&fields, "token").unwrap_or("")) else {
         state.metrics.auth_failure("unknown");
@@ -1054,10 +1191,11 @@ async fn login_action(
 
 async fn logout_action(
     State(state): State<AppState>,
+    lang: PageLang,
     headers: HeaderMap,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(refused) = Visit::post(&state, &headers, field(&fields, "csrf")) {
+    if let Err(refused) = Visit::post(&state, &headers, field(&fields, "csrf"), lang, "/") {
         return *refused;
     }
     let mut response = Redirect::to("/login").into_response();

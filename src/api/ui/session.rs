@@ -172,7 +172,7 @@ pub fn clear_cookie() -> HeaderValue {
 }
 
 /// One cookie's value.
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(super) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
