@@ -216,14 +216,18 @@ pub struct Dnssec {
     pub zone: Option<String>,
     /// For `bogus`, the cause and what to change; for `indeterminate`, why it could not be
     /// decided; for `insecure`, where the chain of trust ends.
-    pub reason: Option<String>,
+    pub reason: Option<crate::text::Text>,
     /// A warning every record resting on this answer shows (a resolver that strips DNSSEC
     /// records, so nothing can be proven).
     pub warning: Option<crate::text::Text>,
 }
 
 impl Dnssec {
-    pub fn new(state: DnssecState, zone: Option<String>, reason: Option<String>) -> Self {
+    pub fn new(
+        state: DnssecState,
+        zone: Option<String>,
+        reason: Option<crate::text::Text>,
+    ) -> Self {
         Dnssec {
             state,
             zone,

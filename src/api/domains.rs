@@ -104,7 +104,7 @@ impl DomainObject {
             valid_after: record
                 .checked_at
                 .and_then(|at| crate::checks::propagation::valid_after(&record.records, at)),
-            dnssec: super::wire::dnssec_summary(&record.records),
+            dnssec: super::wire::dnssec_summary(&record.records, lang),
             proven_at: record.proven_at,
             records: super::wire::records(&record.records, lang),
         }

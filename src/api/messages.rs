@@ -154,7 +154,16 @@ pub struct MessageObject {
 
 impl From<&StoredMessage> for MessageObject {
     fn from(message: &StoredMessage) -> Self {
-        let verdict = message.verdict.clone();
+        MessageObject::new(message, crate::text::Lang::En)
+    }
+}
+
+impl MessageObject {
+    /// The message with its verdicts' reasons in `lang` (a verdict stored before its findings
+    /// were kept stays in English).
+    pub fn new(message: &StoredMessage, lang: crate::text::Lang) -> Self {
+        let mut verdict = message.verdict.clone();
+        verdict.localize(lang);
         MessageObject {
             id: message.id.clone(),
             received_at: rfc3339(&message.received_at),
@@ -198,6 +207,7 @@ pub struct MessageList {
     params(
         ("domain" = String, Path, description = "A registered sender domain"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "At most this many, 1 to 100 (default 20)"),
+        ("lang" = Option<String>, Query, description = "The language of the reasons: en, fr or pt (else Accept-Language)"),
     ),
     responses(
         (status = 200, description = "Newest first; kept 30 days", body = MessageList),
@@ -209,6 +219,7 @@ pub struct MessageList {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    super::extract::RequestLang(lang): super::extract::RequestLang,
     DomainPath(domain): DomainPath,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
 ) -> Result<Json<MessageList>, ApiError> {
@@ -217,10 +228,12 @@ pub async fn list(
     for (key, value) in &params {
         match key.as_str() {
             "limit" => limit = super::extract::parse_limit(value, MAX_LIMIT)?,
+            // The language of the reasons (read by `RequestLang`).
+            "lang" => {}
             other => {
                 return Err(ApiError::bad_request(
                     "invalid_parameter",
-                    format!("unknown parameter {other:?}; use limit"),
+                    format!("unknown parameter {other:?}; use limit or lang"),
                 ));
             }
         }
@@ -230,6 +243,9 @@ pub async fn list(
     }
     let messages = state.store.messages(domain.as_str(), limit).await?;
     Ok(Json(MessageList {
-        messages: messages.iter().map(MessageObject::from).collect(),
+        messages: messages
+            .iter()
+            .map(|message| MessageObject::new(message, lang))
+            .collect(),
     }))
 }

@@ -52,7 +52,7 @@ impl EventObject {
             message: event
                 .message
                 .as_deref()
-                .map(super::messages::MessageObject::from),
+                .map(|message| super::messages::MessageObject::new(message, lang)),
         }
     }
 }

@@ -135,13 +135,14 @@ pub struct DnssecObject {
     pub reason: Option<String>,
 }
 
-/// The DNSSEC summary of a record list (`None`: DNSSEC off, or not checked yet).
-pub fn dnssec_summary(records: &[RecordCheck]) -> Option<DnssecObject> {
+/// The DNSSEC summary of a record list (`None`: DNSSEC off, or not checked yet), its reason
+/// in `lang`.
+pub fn dnssec_summary(records: &[RecordCheck], lang: Lang) -> Option<DnssecObject> {
     crate::checks::dnssec::worst(records.iter().filter_map(|record| record.dnssec.as_ref())).map(
         |worst| DnssecObject {
             status: worst.state.into(),
             zone: worst.zone.clone(),
-            reason: worst.reason.clone(),
+            reason: worst.reason.as_ref().map(|reason| reason.render(lang)),
         },
     )
 }
@@ -395,7 +396,7 @@ impl ReportObject {
             profile: report.profile.clone(),
             ready: report.ready,
             valid_after: report.valid_after,
-            dnssec: dnssec_summary(&report.records),
+            dnssec: dnssec_summary(&report.records, lang),
             records: records(&report.records, lang),
         }
     }

@@ -41,10 +41,7 @@ pub fn judge(check: &mut RecordCheck, read: &BTreeSet<Query>, snapshot: &DnsSnap
     if worst.state != DnssecState::Bogus {
         return;
     }
-    let cause = worst
-        .reason
-        .clone()
-        .map_or_else(codes::dnssec_not_valid, codes::value);
+    let cause = worst.reason.clone().unwrap_or_else(codes::dnssec_not_valid);
     let judged = check.message.clone();
     check.message = match check.status {
         RecordStatus::Fail | RecordStatus::Missing => codes::dnssec_bogus_besides(cause, judged),
@@ -77,7 +74,7 @@ mod tests {
         observed.dnssec = Some(Dnssec::new(
             state,
             Some("shop.example".into()),
-            reason.map(str::to_string),
+            reason.map(codes::value),
         ));
         snapshot.observe(Query::txt("_dmarc.shop.example"), observed);
         snapshot
@@ -148,7 +145,7 @@ mod tests {
         provider.dnssec = Some(Dnssec::new(
             DnssecState::Bogus,
             None,
-            Some("expired".into()),
+            Some(codes::value("expired")),
         ));
         snapshot.observe(Query::txt("spf.provider.example"), provider);
         let mut check = passing();

@@ -157,7 +157,7 @@ pub fn judge<'z>(
                         .dnssec
                         .as_ref()
                         .and_then(|dnssec| dnssec.reason.clone())
-                        .map_or_else(codes::dnssec_not_valid, codes::value);
+                        .unwrap_or_else(codes::dnssec_not_valid);
                     record.warnings.push(codes::server_bogus(
                         &verdict.name,
                         verdict.address.ip().to_string(),
@@ -336,7 +336,7 @@ mod tests {
         check.dnssec = Some(Dnssec::new(
             state,
             Some("shop.example".into()),
-            (state == DnssecState::Bogus).then(|| cause.to_string()),
+            (state == DnssecState::Bogus).then(|| crate::text::codes::value(cause)),
         ));
         check
     }

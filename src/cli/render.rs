@@ -116,7 +116,8 @@ pub fn report(report: &DomainReport, style: Style) -> String {
                             Arg::from(
                                 dnssec
                                     .reason
-                                    .clone()
+                                    .as_ref()
+                                    .map(|reason| reason.render(style.lang))
                                     .unwrap_or_else(|| style.word("ui-cli-dnssec_not_valid", &[])),
                             ),
                         ),
@@ -126,10 +127,10 @@ pub fn report(report: &DomainReport, style: Style) -> String {
             // Said only when it is news: a resolver stripping signatures, anchors matching
             // no key (the records carry the warning).
             DnssecState::Indeterminate => dnssec.warning.as_ref().map(|_| {
-                let reason = dnssec
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| style.word("ui-cli-dnssec_no_chain", &[]));
+                let reason = dnssec.reason.as_ref().map_or_else(
+                    || style.word("ui-cli-dnssec_no_chain", &[]),
+                    |reason| reason.render(style.lang),
+                );
                 style.word("ui-cli-dnssec_unchecked", &[("reason", Arg::from(reason))])
             }),
         };

@@ -58,8 +58,8 @@ const MAX_LEVELS: usize = 16;
 pub struct Anchors {
     keys: Vec<(Name, DNSKEY)>,
     digests: Vec<(Name, DS)>,
-    /// Where they came from, for messages: "the built-in IANA root anchors" or the file.
-    pub source: String,
+    /// Where they came from, for messages: the built-in IANA root anchors or the file.
+    pub source: Text,
 }
 
 impl Anchors {
@@ -77,7 +77,7 @@ impl Anchors {
         Anchors {
             keys,
             digests: Vec::new(),
-            source: "the built-in IANA root anchors".to_string(),
+            source: codes::dnssec_anchors_builtin(),
         }
     }
 
@@ -89,7 +89,7 @@ impl Anchors {
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         let mut anchors =
             Self::parse(&text).map_err(|error| format!("{}: {error}", path.display()))?;
-        anchors.source = format!("the trust anchors in {}", path.display());
+        anchors.source = codes::dnssec_anchors_file(path.display().to_string());
         Ok(anchors)
     }
 
@@ -97,7 +97,7 @@ impl Anchors {
         let mut anchors = Anchors {
             keys: Vec::new(),
             digests: Vec::new(),
-            source: String::new(),
+            source: codes::dnssec_anchors_builtin(),
         };
         for (line, entry) in logical_lines(text) {
             let at = |problem: String| format!("line {line}: {problem}");
@@ -318,14 +318,11 @@ impl Wire {
         name: &Name,
         record_type: RecordType,
         deadline: Instant,
-    ) -> Result<DnsResponse, String> {
+    ) -> Result<DnsResponse, Text> {
         self.chain((name.clone(), record_type), deadline)
             .await
             .map_err(|error| {
-                format!(
-                    "the {record_type} of {} could not be fetched: {error}",
-                    shown(name)
-                )
+                codes::dnssec_fetch_failed(record_type.to_string(), shown(name), error.to_string())
             })
     }
 }
@@ -504,7 +501,7 @@ impl Validator {
                 let dnssec = Dnssec::new(
                     DnssecState::Indeterminate,
                     None,
-                    Some(format!("the chain of trust could not be fetched: {error}")),
+                    Some(codes::dnssec_chain_failed(error.to_string())),
                 );
                 return Ok(Validated {
                     message,
@@ -514,11 +511,9 @@ impl Validator {
         };
         let dnssec = match state {
             DnssecState::Bogus => ASK.scope(ask.clone(), self.diagnose(&message, zone)).await,
-            DnssecState::Indeterminate => Dnssec::new(
-                state,
-                zone,
-                Some("the chain of trust could not be fetched".to_string()),
-            ),
+            DnssecState::Indeterminate => {
+                Dnssec::new(state, zone, Some(codes::dnssec_chain_unfetched()))
+            }
             _ => Dnssec::new(state, zone, None),
         };
         Ok(Validated {
@@ -557,7 +552,7 @@ impl Validator {
     /// Fetches the DNSKEY set of each anchored name and builds the validator from the keys
     /// the anchors name; or says why nothing can be validated.
     async fn find_anchor_keys(&self) -> (Readiness, Duration) {
-        let not_ready = |reason: String, warning: Option<Text>| {
+        let not_ready = |reason: Text, warning: Option<Text>| {
             let mut status = Dnssec::new(
                 DnssecState::Indeterminate,
                 Some(".".to_string()),
@@ -579,29 +574,18 @@ impl Validator {
                 Ok(response) => response,
                 Err(error) => {
                     return not_ready(
-                        format!(
-                            "the DNS resolver gave no DNSKEY for {shown} ({error}): DNSSEC \
-                             could not be checked"
-                        ),
+                        codes::dnssec_no_anchor_keys_error(&shown, error.to_string()),
                         None,
                     );
                 }
             };
             let keys = dnskeys(&response, &name);
             if keys.is_empty() {
-                return not_ready(
-                    format!(
-                        "the DNS resolver gave no DNSKEY for {shown}: DNSSEC could not be \
-                         checked"
-                    ),
-                    None,
-                );
+                return not_ready(codes::dnssec_no_anchor_keys(&shown), None);
             }
             if signatures(&response.answers, &name, RecordType::DNSKEY).is_empty() {
                 return not_ready(
-                    "the DNS resolver strips DNSSEC signatures (no RRSIG in answers asked \
-                     with DO)"
-                        .to_string(),
+                    codes::dnssec_strips_signatures(),
                     Some(codes::dnssec_resolver_strips()),
                 );
             }
@@ -631,14 +615,11 @@ impl Validator {
             if matched == 0 {
                 let tags = key_tags(&keys);
                 return not_ready(
-                    format!(
-                        "no DNSKEY of {shown} (key tags {tags}) matches {}",
-                        self.anchors.source
-                    ),
+                    codes::dnssec_anchors_unmatched(&shown, &tags, self.anchors.source.clone()),
                     Some(codes::dnssec_anchors_mismatch(
                         &shown,
                         &tags,
-                        self.anchors.source.to_string(),
+                        self.anchors.source.clone(),
                     )),
                 );
             }
@@ -655,11 +636,11 @@ impl Validator {
     async fn diagnose(&self, message: &Message, zone: Option<String>) -> Dnssec {
         let deadline = ASK.with(|ask| ask.deadline);
         let now = unix_now();
-        let bogus = |zone: &Name, reason: String| {
+        let bogus = |zone: &Name, reason: Text| {
             Dnssec::new(DnssecState::Bogus, Some(shown(zone)), Some(reason))
         };
         let indeterminate =
-            |reason: String| Dnssec::new(DnssecState::Indeterminate, zone.clone(), Some(reason));
+            |reason: Text| Dnssec::new(DnssecState::Indeterminate, zone.clone(), Some(reason));
         // The answer's own RRsets, or for a denial the NSEC/NSEC3 records and the SOA.
         let mut rrsets = rrsets(&message.answers);
         if rrsets.is_empty() {
@@ -674,19 +655,12 @@ impl Validator {
             };
             let records = rrset(section, &owner, record_type);
             let sigs = signatures(section, &owner, record_type);
-            let what = format!("{record_type} {}", shown(&owner));
+            let what = codes::dnssec_what_rrset(record_type.to_string(), shown(&owner));
             if sigs.is_empty() {
                 match self.signed_zone_above(&owner, deadline).await {
                     Ok(Some(zone)) => {
-                        return bogus(
-                            &zone,
-                            format!(
-                                "{what} has no signature (RRSIG), though {} is signed (its \
-                                 parent publishes a DS record): validating resolvers refuse \
-                                 it — re-sign the zone, or ask your DNS host to",
-                                shown(&zone)
-                            ),
-                        );
+                        let unsigned = codes::dnssec_unsigned_in_signed_zone(what, shown(&zone));
+                        return bogus(&zone, unsigned);
                     }
                     Ok(None) => continue,
                     Err(reason) => return indeterminate(reason),
@@ -706,7 +680,7 @@ impl Validator {
             }
         }
         let Some(mut zone_name) = signer_of_answer else {
-            return indeterminate("the answer could not be validated".to_string());
+            return indeterminate(codes::dnssec_unvalidated());
         };
         // Down the chain: each zone's DNSKEY set must be signed by a key its parent's DS (or
         // an anchor) names, and each DS set by the parent's keys.
@@ -722,15 +696,11 @@ impl Validator {
             let keys = dnskeys(&keys_response, &zone_name);
             let key_sigs = signatures(&keys_response.answers, &zone_name, RecordType::DNSKEY);
             let key_records = rrset(&keys_response.answers, &zone_name, RecordType::DNSKEY);
-            let what = format!("the DNSKEY set of {}", shown(&zone_name));
+            let what = codes::dnssec_what_dnskey_set(shown(&zone_name));
             if keys.is_empty() {
                 return bogus(
                     &zone_name,
-                    format!(
-                        "{} publishes no DNSKEY, though its parent publishes a DS record for \
-                         it: publish the zone's keys again, or remove the DS at your registrar",
-                        shown(&zone_name)
-                    ),
+                    codes::dnssec_no_dnskey_with_ds(shown(&zone_name)),
                 );
             }
             if self.anchors.names().contains(&zone_name) {
@@ -767,19 +737,13 @@ impl Validator {
                 .collect();
             if entry_keys.is_empty() {
                 let tags: Vec<String> = digests.iter().map(|ds| ds.key_tag().to_string()).collect();
-                return bogus(
-                    &zone_name,
-                    format!(
-                        "the DS for {} in {} (key tag {}) matches no DNSKEY of {} (key tags \
-                         {}): validating resolvers refuse the whole zone — update the DS at \
-                         your registrar to the zone's current key, or remove it",
-                        shown(&zone_name),
-                        shown(&parent),
-                        tags.join(", "),
-                        shown(&zone_name),
-                        key_tags(&keys)
-                    ),
+                let mismatch = codes::dnssec_ds_mismatch(
+                    shown(&zone_name),
+                    shown(&parent),
+                    tags.join(", "),
+                    key_tags(&keys),
                 );
+                return bogus(&zone_name, mismatch);
             }
             if let Some(cause) = stale(&key_sigs, now, &what) {
                 return bogus(&zone_name, cause);
@@ -796,22 +760,19 @@ impl Validator {
             )
             .is_some()
             {
-                return bogus(
-                    &zone_name,
-                    format!(
-                        "{what} is not signed by the key its DS in {} names (key tag {}): sign \
-                         the key set with that key, or update the DS at your registrar",
-                        shown(&parent),
-                        key_tags(&entry_owned)
-                    ),
+                let unsigned = codes::dnssec_keys_not_signed_by_ds(
+                    what,
+                    shown(&parent),
+                    key_tags(&entry_owned),
                 );
+                return bogus(&zone_name, unsigned);
             }
             // The DS set itself, signed by the parent.
             let ds_sigs = signatures(&ds_response.answers, &zone_name, RecordType::DS);
             let ds_records = rrset(&ds_response.answers, &zone_name, RecordType::DS);
-            let what = format!("the DS of {} in {}", shown(&zone_name), shown(&parent));
+            let what = codes::dnssec_what_ds(shown(&zone_name), shown(&parent));
             if ds_sigs.is_empty() {
-                return indeterminate(format!("{what} came without signature"));
+                return indeterminate(codes::dnssec_ds_unsigned(what));
             }
             if let Some(cause) = stale(&ds_sigs, now, &what) {
                 return bogus(&parent, cause);
@@ -837,11 +798,7 @@ impl Validator {
         Dnssec::new(
             DnssecState::Bogus,
             Some(zone.clone()),
-            Some(format!(
-                "the signatures of {zone} do not validate from {}: validating resolvers refuse \
-                 its records — re-sign the zone, or ask your DNS host",
-                self.anchors.source
-            )),
+            Some(codes::dnssec_zone_bogus(zone, self.anchors.source.clone())),
         )
     }
 
@@ -851,7 +808,7 @@ impl Validator {
         &self,
         name: &Name,
         deadline: Instant,
-    ) -> Result<Option<Name>, String> {
+    ) -> Result<Option<Name>, Text> {
         let anchored = self.anchors.names();
         let mut current = name.clone();
         for _ in 0..MAX_LEVELS * 4 {
@@ -1030,7 +987,7 @@ fn key_tags(keys: &[DNSKEY]) -> String {
 }
 
 /// When no signature is within its validity period: the cause, with the date that matters.
-fn stale(sigs: &[RRSIG], now: u32, what: &str) -> Option<String> {
+fn stale(sigs: &[RRSIG], now: u32, what: &Text) -> Option<Text> {
     if sigs.is_empty() {
         return None;
     }
@@ -1042,11 +999,7 @@ fn stale(sigs: &[RRSIG], now: u32, what: &str) -> Option<String> {
             .map(|sig| sig.input().sig_expiration.get())
             .max()
             .unwrap_or_default();
-        return Some(format!(
-            "signatures on {what} expired on {}: the zone is no longer being signed — re-sign \
-             it, or ask your DNS host",
-            date(last)
-        ));
+        return Some(codes::dnssec_expired(what.clone(), date(last)));
     }
     if sigs.iter().all(|sig| expired(sig) || early(sig)) {
         let first = sigs
@@ -1054,11 +1007,7 @@ fn stale(sigs: &[RRSIG], now: u32, what: &str) -> Option<String> {
             .map(|sig| sig.input().sig_inception.get())
             .min()
             .unwrap_or_default();
-        return Some(format!(
-            "signatures on {what} are valid only from {}: the signer's clock is ahead — \
-             re-sign the zone with a correct clock, or ask your DNS host",
-            date(first)
-        ));
+        return Some(codes::dnssec_not_yet_valid(what.clone(), date(first)));
     }
     None
 }
@@ -1069,10 +1018,10 @@ fn unverified(
     keys: &[DNSKEY],
     owner: &Name,
     records: &[&Record],
-    what: &str,
+    what: &Text,
     signer: &Name,
     now: u32,
-) -> Option<String> {
+) -> Option<Text> {
     let current: Vec<&RRSIG> = sigs
         .iter()
         .filter(|sig| {
@@ -1103,17 +1052,15 @@ fn unverified(
             .iter()
             .map(|sig| sig.input().key_tag.to_string())
             .collect();
-        return Some(format!(
-            "{what} is signed with key {}, which {} no longer publishes (a key rollover \
-             removed it too early): publish the key again, or re-sign the zone",
+        return Some(codes::dnssec_key_removed(
+            what.clone(),
             used.join(", "),
-            shown(signer)
+            shown(signer),
         ));
     }
-    Some(format!(
-        "the signature on {what} does not match the record (changed after signing, or \
-         corrupted): re-sign the zone {}, or ask your DNS host",
-        shown(signer)
+    Some(codes::dnssec_signature_mismatch(
+        what.clone(),
+        shown(signer),
     ))
 }
 

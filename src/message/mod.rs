@@ -20,7 +20,7 @@ use crate::checks::dmarc::{self, MessagePolicy, organizational_domain};
 use crate::checks::spf::eval::{Identity, SpfResult, check_host_as};
 use crate::checks::{DnsSnapshot, Query, QueryType};
 use crate::dns::Resolver;
-use crate::text::{Text, codes};
+use crate::text::{Arg, Lang, Text, codes};
 use dkim::{DkimVerdict, KeyAnswers, MessageError};
 
 /// Rounds of SPF lookups (includes, redirects, a, mx): RFC 7208's limits end an evaluation
@@ -53,6 +53,11 @@ pub struct SpfVerdict {
     #[serde(default)]
     pub helo: Option<String>,
     pub reason: String,
+    /// `reason` as a finding, to put it in another language (not part of the JSON; the store
+    /// keeps it beside the verdict).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub text: Option<Text>,
 }
 
 /// A DMARC result word (RFC 7489 §11.2).
@@ -88,18 +93,36 @@ pub struct DmarcVerdict {
     pub spf_aligned: bool,
     pub dkim_aligned: bool,
     pub reason: String,
+    /// `reason` as a finding, to put it in another language (not part of the JSON; the store
+    /// keeps it beside the verdict).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub text: Option<Text>,
 }
 
 impl DmarcVerdict {
     /// DMARC that cannot be applied, for `reason`; `judge_dmarc` fills in the rest.
-    fn permerror(reason: String) -> Self {
+    fn permerror(reason: Text) -> Self {
         DmarcVerdict {
             result: DmarcResult::Permerror,
             policy: None,
             spf_aligned: false,
             dkim_aligned: false,
-            reason,
+            reason: reason.en(),
+            text: Some(reason),
         }
+    }
+
+    fn say(&mut self, reason: Text) {
+        self.reason = reason.en();
+        self.text = Some(reason);
+    }
+
+    /// The reason as a finding (a verdict read from before findings were kept: its words).
+    fn finding(&self) -> Text {
+        self.text
+            .clone()
+            .unwrap_or_else(|| codes::value(&self.reason))
     }
 }
 
@@ -111,6 +134,11 @@ pub struct ArcVerdict {
     /// ARC sets (hops) the message carries.
     pub sets: usize,
     pub reason: String,
+    /// `reason` as a finding, to put it in another language (not part of the JSON; the store
+    /// keeps it beside the verdict).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub text: Option<Text>,
 }
 
 /// The overall word: the message proves its domain or it does not.
@@ -145,6 +173,11 @@ pub struct MessageVerdict {
     pub authentication_results: String,
     pub verdict: Outcome,
     pub reason: String,
+    /// `reason` as a finding, to put it in another language (not part of the JSON; the store
+    /// keeps it beside the verdict).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub text: Option<Text>,
 }
 
 /// Judges `raw` as received from `connection`, for the domain it was sent to prove. DNS goes
@@ -167,21 +200,15 @@ pub async fn judge(
     );
     let dkim = dkim?;
 
-    let mut dmarc = DmarcVerdict::permerror(String::new());
+    let mut dmarc = DmarcVerdict::permerror(codes::message_no_from());
     let mut spf = spf;
     match headers.from_domains.len() {
         _ if headers.from_fields > 1 => {
-            dmarc.reason = format!(
-                "the message has {} From header fields: RFC 5322 §3.6 allows one, and \
-                 receivers such as Gmail refuse such mail",
-                headers.from_fields
-            );
+            dmarc.say(codes::message_from_fields(headers.from_fields));
         }
         0 => {
             dmarc.result = DmarcResult::Permerror;
-            dmarc.reason = "the message has no From address: DMARC cannot be applied, and \
-                            receivers refuse such mail"
-                .to_string();
+            dmarc.say(codes::message_no_from());
         }
         1 => {
             let from_domain = &headers.from_domains[0];
@@ -190,15 +217,12 @@ pub async fn judge(
         }
         _ => {
             dmarc.result = DmarcResult::Permerror;
-            dmarc.reason = format!(
-                "the From header names several domains ({}): receivers cannot apply one \
-                 DMARC policy and may refuse the message (RFC 7489 §6.6.1)",
-                headers.from_domains.join(", ")
-            );
+            dmarc.say(codes::message_from_domains(headers.from_domains.join(", ")));
         }
     }
     let from_domain = headers.from_domains.first().cloned();
     let (verdict, reason) = conclude(&dmarc, from_domain.as_deref(), expected_domain);
+    let (reason, text) = (reason.en(), Some(reason));
     let authentication_results = authentication_results(
         authserv_id,
         connection,
@@ -219,13 +243,15 @@ pub async fn judge(
         authentication_results,
         verdict,
         reason,
+        text,
     })
 }
 
 impl MessageVerdict {
     /// The verdict on data that is not a message at all (no header block): nothing passes.
     pub fn unreadable(error: &MessageError) -> Self {
-        let reason = format!("not a message: {error}");
+        let text = codes::message_unreadable(error.to_string());
+        let reason = text.en();
         MessageVerdict {
             from: None,
             from_domain: None,
@@ -236,6 +262,7 @@ impl MessageVerdict {
                 aligned: false,
                 helo: None,
                 reason: reason.clone(),
+                text: Some(text.clone()),
             },
             dkim: DkimVerdict {
                 result: dkim::Verdict::None,
@@ -244,16 +271,33 @@ impl MessageVerdict {
                 from_domain: None,
                 aligned_pass: false,
             },
-            dmarc: DmarcVerdict::permerror(reason.clone()),
+            dmarc: DmarcVerdict::permerror(text.clone()),
             arc: ArcVerdict {
                 result: "none".to_string(),
                 sets: 0,
-                reason: "the message carries no ARC sets".to_string(),
+                reason: codes::message_arc_none().en(),
+                text: Some(codes::message_arc_none()),
             },
             authentication_results: "dmarc=permerror".to_string(),
             verdict: Outcome::Fail,
             reason,
+            text: Some(text),
         }
+    }
+
+    /// The reasons in `lang` (they are made in English); a verdict stored before its findings
+    /// were kept stays in English.
+    pub fn localize(&mut self, lang: Lang) {
+        let put = |reason: &mut String, text: &Option<Text>| {
+            if let Some(text) = text {
+                *reason = text.render(lang);
+            }
+        };
+        put(&mut self.spf.reason, &self.spf.text);
+        put(&mut self.dmarc.reason, &self.dmarc.text);
+        put(&mut self.arc.reason, &self.arc.text);
+        put(&mut self.reason, &self.text);
+        self.dkim.localize(lang);
     }
 }
 
@@ -360,21 +404,19 @@ async fn spf_identity(
 ) -> SpfVerdict {
     let local_part = local_part.to_string();
     let domain = domain.to_string();
-    let verdict = |result: SpfResult, reason: String| SpfVerdict {
+    let verdict = |result: SpfResult, reason: Text| SpfVerdict {
         result: result.as_str().to_string(),
         domain: domain.clone(),
         aligned: false,
         helo: None,
-        reason,
+        reason: reason.en(),
+        text: Some(reason),
     };
     // §4.3: a domain that is not a valid name gives none.
     if !spf_domain(&domain) {
         return verdict(
             SpfResult::None,
-            format!(
-                "\"{}\" is not a domain name SPF can be checked for",
-                crate::checks::spf::parse::printable(&domain)
-            ),
+            codes::message_spf_not_a_domain(crate::checks::spf::parse::printable(&domain)),
         );
     }
     let identity = Identity {
@@ -396,40 +438,36 @@ async fn spf_identity(
     } else {
         SpfResult::PermError
     };
-    let decided_by = evaluation
-        .decision
-        .as_ref()
-        .map(|decision| format!(" (\"{}\" of {})", decision.text, decision.domain))
-        .unwrap_or_default();
+    // The term that decided, and whose record it is in: " ("-all" of shop.example)".
+    let decided_by = || {
+        evaluation
+            .decision
+            .as_ref()
+            .map_or(Arg::from(""), |decision| {
+                Arg::from(codes::message_spf_decided_by(
+                    &decision.text,
+                    &decision.domain,
+                ))
+            })
+    };
+    let ip = ip.to_string();
     let reason = match result {
-        SpfResult::Pass => format!("{ip} is allowed by the SPF record of {domain}{decided_by}"),
-        SpfResult::Fail => format!(
-            "{ip} is not allowed by the SPF record of {domain}{decided_by}: receivers refuse \
-             mail from this server for {domain} — send through the provider, or add the \
-             server to the record"
-        ),
-        SpfResult::SoftFail => format!(
-            "{ip} is not allowed by the SPF record of {domain}{decided_by} (softfail): \
-             receivers mark the mail as suspect"
-        ),
-        SpfResult::Neutral => format!(
-            "the SPF record of {domain} says nothing about {ip}{decided_by}: it neither \
-             allows nor refuses it"
-        ),
-        SpfResult::None => format!("{domain} publishes no SPF record"),
+        SpfResult::Pass => codes::message_spf_pass(&ip, &domain, decided_by()),
+        SpfResult::Fail => codes::message_spf_fail(&ip, &domain, decided_by()),
+        SpfResult::SoftFail => codes::message_spf_softfail(&ip, &domain, decided_by()),
+        SpfResult::Neutral => codes::message_spf_neutral(&ip, &domain, decided_by()),
+        SpfResult::None => codes::message_spf_none(&domain),
         SpfResult::TempError => match evaluation.failures.first() {
-            Some((query, failure)) => format!(
-                "the DNS lookup of {} for {domain}'s SPF failed ({failure}): try again",
-                query.name
+            Some((query, failure)) => codes::message_spf_dns_failed(
+                &query.name,
+                &domain,
+                crate::checks::failure_text(failure),
             ),
-            None => format!("DNS failed while evaluating the SPF of {domain}: try again"),
+            None => codes::message_spf_dns_failed_somewhere(&domain),
         },
         SpfResult::PermError => match &evaluation.problem {
-            Some(problem) => problem.message.en(),
-            None => format!(
-                "the SPF of {domain} needs more lookups than a receiver makes: it cannot be \
-                 evaluated"
-            ),
+            Some(problem) => problem.message.clone(),
+            None => codes::message_spf_too_many_lookups(&domain),
         },
     };
     verdict(result, reason)
@@ -483,68 +521,63 @@ fn judge_dmarc(
         .find(|signature| signature.result == dkim::Verdict::Pass && signature.aligned);
     dmarc.dkim_aligned = aligned_signature.is_some();
     dmarc.spf_aligned = spf.aligned;
-    let mode = |strict: bool| if strict { "strict" } else { "relaxed" };
+    let mode = |strict: bool| {
+        if strict {
+            codes::message_alignment_strict()
+        } else {
+            codes::message_alignment_relaxed()
+        }
+    };
     match policy {
         MessagePolicy::None => {
             dmarc.result = DmarcResult::None;
-            dmarc.reason = format!(
-                "{from_domain} publishes no DMARC record (at _dmarc.{from_domain}): receivers \
-                 such as Gmail and Yahoo require one from bulk senders — publish \
-                 \"{}\"",
-                dmarc::DEFAULT_RECORD
-            );
+            dmarc.say(codes::message_dmarc_none(
+                from_domain,
+                dmarc::DEFAULT_RECORD,
+            ));
         }
         MessagePolicy::TempError(reason) => {
             dmarc.result = DmarcResult::Temperror;
-            dmarc.reason = reason.en();
+            dmarc.say(reason);
         }
         MessagePolicy::PermError(reason) => {
             dmarc.result = DmarcResult::Permerror;
-            dmarc.reason = reason.en();
+            dmarc.say(reason);
         }
         MessagePolicy::Found { policy, .. } => {
             dmarc.policy = Some(policy.as_str().to_string());
             let mut passes = Vec::new();
             if let Some(signature) = aligned_signature {
-                passes.push(format!(
-                    "DKIM (d={}, {} alignment)",
-                    signature.domain,
-                    mode(strict_dkim)
+                passes.push(codes::message_aligned_dkim(
+                    &signature.domain,
+                    mode(strict_dkim),
                 ));
             }
             if spf.aligned {
-                passes.push(format!(
-                    "SPF ({}, {} alignment)",
-                    spf.domain,
-                    mode(strict_spf)
-                ));
+                passes.push(codes::message_aligned_spf(&spf.domain, mode(strict_spf)));
             }
             if passes.is_empty() {
                 dmarc.result = DmarcResult::Fail;
-                dmarc.reason = format!(
-                    "neither DKIM nor SPF passes for a domain aligned with {from_domain}: {}; \
-                     {} — receivers apply p={}",
+                dmarc.say(codes::message_dmarc_fail(
+                    from_domain,
                     dkim_failure(dkim, from_domain),
                     spf_failure(spf, from_domain),
-                    policy.as_str()
-                );
+                    policy.as_str(),
+                ));
             } else {
                 dmarc.result = DmarcResult::Pass;
-                dmarc.reason = format!("aligned {}", passes.join(" and "));
+                let mut reason = codes::message_dmarc_aligned(Arg::all(passes));
                 if !dmarc.dkim_aligned {
-                    dmarc.reason.push_str(
-                        "; DKIM is not aligned, so the message fails DMARC once forwarded \
-                         (forwarding changes the sending server, not the signature): sign \
-                         with the domain's own DKIM key",
-                    );
+                    reason = reason.and(codes::message_dkim_not_aligned());
                 }
+                dmarc.say(reason);
             }
         }
     }
 }
 
-/// Why DKIM does not count for DMARC, in words.
-fn dkim_failure(dkim: &DkimVerdict, from_domain: &str) -> String {
+/// Why DKIM does not count for DMARC.
+fn dkim_failure(dkim: &DkimVerdict, from_domain: &str) -> Text {
     let passing: BTreeSet<&str> = dkim
         .signatures
         .iter()
@@ -552,34 +585,26 @@ fn dkim_failure(dkim: &DkimVerdict, from_domain: &str) -> String {
         .map(|signature| signature.domain.as_str())
         .collect();
     if dkim.signatures.is_empty() {
-        "the message has no DKIM signature".to_string()
+        codes::message_dkim_unsigned()
     } else if !passing.is_empty() {
-        format!(
-            "DKIM passes only for {}, not for {from_domain} — publish the provider's DKIM \
-             records for {from_domain} so it signs as {from_domain}",
-            passing.into_iter().collect::<Vec<_>>().join(", ")
-        )
+        let passing = passing.into_iter().collect::<Vec<_>>().join(", ");
+        codes::message_dkim_passes_elsewhere(passing, from_domain)
     } else {
         let first = &dkim.signatures[0];
-        format!(
-            "DKIM {} for d={}: {}",
-            first.result.as_str(),
-            first.domain,
-            first.reason
-        )
+        let reason = first
+            .findings
+            .as_ref()
+            .map_or_else(|| codes::value(&first.reason), |(reason, _)| reason.clone());
+        codes::message_dkim_result(first.result.as_str(), &first.domain, reason)
     }
 }
 
-/// Why SPF does not count for DMARC, in words.
-fn spf_failure(spf: &SpfVerdict, from_domain: &str) -> String {
+/// Why SPF does not count for DMARC.
+fn spf_failure(spf: &SpfVerdict, from_domain: &str) -> Text {
     if spf.result == "pass" {
-        format!(
-            "SPF passes for {}, which is not aligned with {from_domain} — the provider's \
-             return-path (bounce) domain must be under {from_domain}",
-            spf.domain
-        )
+        codes::message_spf_not_aligned(&spf.domain, from_domain)
     } else {
-        format!("SPF {} for {}", spf.result, spf.domain)
+        codes::message_spf_result(&spf.result, &spf.domain)
     }
 }
 
@@ -588,33 +613,30 @@ fn conclude(
     dmarc: &DmarcVerdict,
     from_domain: Option<&str>,
     expected_domain: &str,
-) -> (Outcome, String) {
+) -> (Outcome, Text) {
     match from_domain {
         Some(from) if from != expected_domain => {
             return (
                 Outcome::Fail,
-                format!(
-                    "the message is From {from}, not {expected_domain}: it proves nothing \
-                     about {expected_domain} — send the test from an address at \
-                     {expected_domain}"
-                ),
+                codes::message_wrong_from(from, expected_domain),
             );
         }
         _ => {}
     }
+    let reason = dmarc.finding();
     match dmarc.result {
         DmarcResult::Pass => (
             Outcome::Pass,
-            format!("DMARC passes for {expected_domain}: {}", dmarc.reason),
+            codes::message_dmarc_passes_for(expected_domain, reason),
         ),
         DmarcResult::Fail => (
             Outcome::Fail,
-            format!("DMARC fails for {expected_domain}: {}", dmarc.reason),
+            codes::message_dmarc_fails_for(expected_domain, reason),
         ),
-        DmarcResult::None => (Outcome::Fail, dmarc.reason.clone()),
+        DmarcResult::None => (Outcome::Fail, reason),
         DmarcResult::Temperror | DmarcResult::Permerror => (
             Outcome::Fail,
-            format!("DMARC {}: {}", dmarc.result.as_str(), dmarc.reason),
+            codes::message_dmarc_error(dmarc.result.as_str(), reason),
         ),
     }
 }
@@ -622,20 +644,21 @@ fn conclude(
 /// ARC: the keys of every seal and message signature fetched through the cache, then the
 /// chain verified by mail-auth on the blocking pool (RSA is CPU work).
 async fn arc(resolver: &Resolver, keys: &KeyAnswers, bytes: &[u8]) -> ArcVerdict {
-    let none = |sets: usize, result: &str, reason: String| ArcVerdict {
+    let none = |sets: usize, result: &str, reason: Text| ArcVerdict {
         result: result.to_string(),
         sets,
-        reason,
+        reason: reason.en(),
+        text: Some(reason),
     };
     let names: BTreeSet<String> = {
         let Some(message) = AuthenticatedMessage::parse_with_opts(bytes, None, false) else {
-            return none(0, "none", "the message carries no ARC sets".to_string());
+            return none(0, "none", codes::message_arc_none());
         };
         if message.ams_headers.is_empty()
             && message.as_headers.is_empty()
             && !message.has_arc_errors
         {
-            return none(0, "none", "the message carries no ARC sets".to_string());
+            return none(0, "none", codes::message_arc_none());
         }
         message
             .as_headers
@@ -676,31 +699,29 @@ async fn arc(resolver: &Resolver, keys: &KeyAnswers, bytes: &[u8]) -> ArcVerdict
     .ok()
     .flatten();
     let Some((sets, result)) = verified else {
-        return none(0, "fail", "the ARC headers could not be read".to_string());
+        return none(0, "fail", codes::message_arc_unreadable());
     };
     match result {
-        DkimResult::Pass => none(
-            sets,
-            "pass",
-            format!("the chain of {sets} ARC set(s) verifies"),
-        ),
-        DkimResult::None => none(sets, "none", "the message carries no ARC sets".to_string()),
+        DkimResult::Pass => none(sets, "pass", codes::message_arc_pass(sets)),
+        DkimResult::None => none(sets, "none", codes::message_arc_none()),
         DkimResult::TempError(error) => none(
             sets,
             "fail",
             problems
                 .first()
-                .map(Text::en)
-                .unwrap_or_else(|| format!("an ARC key could not be fetched: {error}")),
+                .cloned()
+                .unwrap_or_else(|| codes::message_arc_key_failed(error.to_string())),
         ),
         DkimResult::Fail(error) | DkimResult::PermError(error) | DkimResult::Neutral(error) => {
             none(
                 sets,
                 "fail",
-                match problems.first() {
-                    Some(problem) => format!("the ARC chain does not verify: {}", problem.en()),
-                    None => format!("the ARC chain does not verify: {error}"),
-                },
+                codes::message_arc_fail(
+                    problems
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| codes::value(error.to_string())),
+                ),
             )
         }
     }
@@ -774,6 +795,7 @@ mod tests {
             aligned: false,
             helo: None,
             reason: String::new(),
+            text: None,
         }
     }
 
@@ -791,7 +813,7 @@ mod tests {
         dkim: &DkimVerdict,
         policy: MessagePolicy,
     ) -> DmarcVerdict {
-        let mut dmarc = DmarcVerdict::permerror(String::new());
+        let mut dmarc = DmarcVerdict::permerror(codes::message_no_from());
         judge_dmarc(&mut dmarc, spf_verdict, dkim, "shop.example", policy);
         dmarc
     }
@@ -854,8 +876,10 @@ mod tests {
             spf_aligned: true,
             dkim_aligned: true,
             reason: "aligned".to_string(),
+            text: None,
         };
         let (outcome, reason) = conclude(&pass, Some("other.example"), "shop.example");
+        let reason = reason.en();
         assert_eq!(outcome, Outcome::Fail);
         assert!(
             reason.contains("From other.example, not shop.example"),

@@ -81,8 +81,9 @@ struct DnssecV3 {
     state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     zone: Option<String>,
+    /// Words before 2026-12-04 (read as `stored.text`), then a code and its values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    reason: Option<TextV4>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     warning: Option<TextV4>,
 }
@@ -337,7 +338,7 @@ impl From<&RecordCheck> for RecordV1 {
             dnssec: record.dnssec.as_ref().map(|dnssec| DnssecV3 {
                 state: dnssec.state.as_str().to_string(),
                 zone: dnssec.zone.clone(),
-                reason: dnssec.reason.clone(),
+                reason: dnssec.reason.as_ref().map(TextV4::from),
                 warning: dnssec.warning.as_ref().map(TextV4::from),
             }),
             propagation: record.propagation.as_ref().map(|seen| PropagationV3 {
@@ -436,7 +437,7 @@ impl From<RecordV1> for RecordCheck {
                 Some(Dnssec {
                     state: DnssecState::parse(&dnssec.state)?,
                     zone: dnssec.zone,
-                    reason: dnssec.reason,
+                    reason: dnssec.reason.map(Text::from),
                     warning: dnssec.warning.map(Text::from),
                 })
             }),
@@ -613,6 +614,65 @@ struct MessageV1 {
     tls: bool,
     headers: String,
     verdict: crate::message::MessageVerdict,
+    /// The verdict's reasons as codes and values, to show them in any language (absent before
+    /// 2026-12-04: those verdicts keep their English words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    findings: Option<FindingsV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FindingsV1 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    spf: Option<TextV4>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dmarc: Option<TextV4>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arc: Option<TextV4>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verdict: Option<TextV4>,
+    /// Each DKIM signature's reason and warnings, in the order of `verdict.dkim.signatures`.
+    #[serde(default)]
+    dkim: Vec<Option<(TextV4, Vec<TextV4>)>>,
+}
+
+impl FindingsV1 {
+    fn of(verdict: &crate::message::MessageVerdict) -> Self {
+        let text = |text: &Option<Text>| text.as_ref().map(TextV4::from);
+        FindingsV1 {
+            spf: text(&verdict.spf.text),
+            dmarc: text(&verdict.dmarc.text),
+            arc: text(&verdict.arc.text),
+            verdict: text(&verdict.text),
+            dkim: verdict
+                .dkim
+                .signatures
+                .iter()
+                .map(|signature| {
+                    signature.findings.as_ref().map(|(reason, warnings)| {
+                        (
+                            TextV4::from(reason),
+                            warnings.iter().map(TextV4::from).collect(),
+                        )
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    fn restore(self, verdict: &mut crate::message::MessageVerdict) {
+        verdict.spf.text = self.spf.map(Text::from);
+        verdict.dmarc.text = self.dmarc.map(Text::from);
+        verdict.arc.text = self.arc.map(Text::from);
+        verdict.text = self.verdict.map(Text::from);
+        for (signature, found) in verdict.dkim.signatures.iter_mut().zip(self.dkim) {
+            signature.findings = found.map(|(reason, warnings)| {
+                (
+                    Text::from(reason),
+                    warnings.into_iter().map(Text::from).collect(),
+                )
+            });
+        }
+    }
 }
 
 /// The format `test_messages.verdict` is written in.
@@ -630,12 +690,16 @@ impl From<&crate::store::StoredMessage> for MessageV1 {
             tls: message.tls,
             headers: message.headers.clone(),
             verdict: message.verdict.clone(),
+            findings: Some(FindingsV1::of(&message.verdict)),
         }
     }
 }
 
 impl MessageV1 {
-    fn into_stored(self, domain: &str) -> crate::store::StoredMessage {
+    fn into_stored(mut self, domain: &str) -> crate::store::StoredMessage {
+        if let Some(findings) = self.findings.take() {
+            findings.restore(&mut self.verdict);
+        }
         crate::store::StoredMessage {
             id: self.id,
             domain: domain.to_string(),
@@ -736,5 +800,64 @@ mod tests {
             decode(RECORDS_VERSION, &encode(&[seen.clone()]).unwrap()).unwrap(),
             [seen]
         );
+        // A DNSSEC reason: a code and its values now, the English words of before 2026-12-04
+        // read as `stored.text`.
+        let mut bogus = records[0].clone();
+        bogus.dnssec = Some(Dnssec::new(
+            DnssecState::Bogus,
+            Some("shop.example".into()),
+            Some(crate::text::codes::dnssec_expired(
+                crate::text::codes::dnssec_what_rrset("TXT", "shop.example"),
+                "2026-11-20 00:00 UTC",
+            )),
+        ));
+        assert_eq!(
+            decode(RECORDS_VERSION, &encode(&[bogus.clone()]).unwrap()).unwrap(),
+            [bogus]
+        );
+        let words = r#"[{"kind":"spf","name":"shop.example","type":"TXT","status":"fail",
+            "expected":"x","found":[],"message":"y","warnings":[],
+            "dnssec":{"state":"bogus","zone":"shop.example","reason":"signatures expired"}}]"#;
+        let read = decode(RECORDS_VERSION, words).unwrap();
+        let reason = read[0].dnssec.as_ref().unwrap().reason.clone().unwrap();
+        assert_eq!(reason.code, crate::text::codes::id::stored_text);
+        assert_eq!(reason.en(), "signatures expired");
+    }
+
+    #[test]
+    fn a_stored_message_keeps_its_findings_and_an_older_one_its_words() {
+        let no_headers = crate::message::dkim::MessageError::NoHeaders;
+        let verdict = crate::message::MessageVerdict::unreadable(&no_headers);
+        let message = crate::store::StoredMessage {
+            id: "msg_1".into(),
+            domain: "shop.example".into(),
+            received_at: "2026-12-03T21:00:00Z".parse().unwrap(),
+            client_ip: "192.0.2.1".into(),
+            helo: "mx.example".into(),
+            mail_from: String::new(),
+            recipient: "t@in.example".into(),
+            tls: false,
+            headers: String::new(),
+            verdict,
+        };
+        let stored = encode_message(&message).unwrap();
+        let mut read = decode_message("shop.example", MESSAGE_VERSION, &stored).unwrap();
+        assert_eq!(read.verdict.text, message.verdict.text);
+        assert_eq!(read.verdict.arc.text, message.verdict.arc.text);
+        read.verdict.localize(crate::text::Lang::Fr);
+        assert!(
+            read.verdict
+                .reason
+                .starts_with("ce n'est pas un message : "),
+            "{}",
+            read.verdict.reason
+        );
+        // As a release before 2026-12-04 stored it: no findings, the English words stay.
+        let mut older: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        older.as_object_mut().unwrap().remove("findings");
+        let mut read = decode_message("shop.example", MESSAGE_VERSION, &older.to_string()).unwrap();
+        assert_eq!(read.verdict.text, None);
+        read.verdict.localize(crate::text::Lang::Fr);
+        assert_eq!(read.verdict.reason, message.verdict.reason);
     }
 }

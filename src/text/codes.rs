@@ -370,6 +370,31 @@ codes! {
     dnssec_anchors_mismatch = "dnssec.anchors_mismatch" (zone, tags, anchors);
     dnssec_bogus = "dnssec.bogus" (cause);
     dnssec_bogus_besides = "dnssec.bogus_besides" (cause, besides);
+    // Why an answer's DNSSEC state is bogus or could not be decided (a `cause` above, and a
+    // record's `dnssec.reason`). `what` is one of the `dnssec.what_*` below.
+    dnssec_anchors_builtin = "dnssec.anchors_builtin" ();
+    dnssec_anchors_file = "dnssec.anchors_file" (path);
+    dnssec_what_rrset = "dnssec.what_rrset" (record_type, owner);
+    dnssec_what_dnskey_set = "dnssec.what_dnskey_set" (zone);
+    dnssec_what_ds = "dnssec.what_ds" (zone, parent);
+    dnssec_chain_failed = "dnssec.chain_failed" (detail);
+    dnssec_chain_unfetched = "dnssec.chain_unfetched" ();
+    dnssec_fetch_failed = "dnssec.fetch_failed" (record_type, name, detail);
+    dnssec_no_anchor_keys_error = "dnssec.no_anchor_keys_error" (zone, detail);
+    dnssec_no_anchor_keys = "dnssec.no_anchor_keys" (zone);
+    dnssec_strips_signatures = "dnssec.strips_signatures" ();
+    dnssec_anchors_unmatched = "dnssec.anchors_unmatched" (zone, tags, anchors);
+    dnssec_unsigned_in_signed_zone = "dnssec.unsigned_in_signed_zone" (what, zone);
+    dnssec_unvalidated = "dnssec.unvalidated" ();
+    dnssec_no_dnskey_with_ds = "dnssec.no_dnskey_with_ds" (zone);
+    dnssec_ds_mismatch = "dnssec.ds_mismatch" (zone, parent, ds_tags, key_tags);
+    dnssec_keys_not_signed_by_ds = "dnssec.keys_not_signed_by_ds" (what, parent, tags);
+    dnssec_ds_unsigned = "dnssec.ds_unsigned" (what);
+    dnssec_zone_bogus = "dnssec.zone_bogus" (zone, anchors);
+    dnssec_expired = "dnssec.expired" (what, at);
+    dnssec_not_yet_valid = "dnssec.not_yet_valid" (what, at);
+    dnssec_key_removed = "dnssec.key_removed" (what, tags, zone);
+    dnssec_signature_mismatch = "dnssec.signature_mismatch" (what, zone);
 
     // ---- the zone's authoritative servers (propagation)
     server_no_answer = "server.no_answer" ();
@@ -467,4 +492,43 @@ codes! {
     smtp_hint_encryption_required = "smtp.hint.encryption_required" ();
     smtp_hint_credentials = "smtp.hint.credentials" ();
     smtp_hint_temporary = "smtp.hint.temporary" ();
+
+    // ---- a received test message: SPF, DMARC and ARC as a receiver judges them
+    message_unreadable = "message.unreadable" (detail);
+    message_spf_not_a_domain = "message.spf_not_a_domain" (domain);
+    /// `by`: the term that decided and whose record it is in (`message.spf_decided_by`), or "".
+    message_spf_pass = "message.spf_pass" (ip, domain, by);
+    message_spf_fail = "message.spf_fail" (ip, domain, by);
+    message_spf_softfail = "message.spf_softfail" (ip, domain, by);
+    message_spf_neutral = "message.spf_neutral" (ip, domain, by);
+    message_spf_decided_by = "message.spf_decided_by" (term, domain);
+    message_spf_none = "message.spf_none" (domain);
+    message_spf_dns_failed = "message.spf_dns_failed" (name, domain, reason);
+    message_spf_dns_failed_somewhere = "message.spf_dns_failed_somewhere" (domain);
+    message_spf_too_many_lookups = "message.spf_too_many_lookups" (domain);
+    message_from_fields = "message.from_fields" (count);
+    message_no_from = "message.no_from" ();
+    message_from_domains = "message.from_domains" (domains);
+    message_dmarc_none = "message.dmarc_none" (domain, record);
+    message_alignment_strict = "message.alignment_strict" ();
+    message_alignment_relaxed = "message.alignment_relaxed" ();
+    message_aligned_dkim = "message.aligned_dkim" (domain, mode);
+    message_aligned_spf = "message.aligned_spf" (domain, mode);
+    message_dmarc_aligned = "message.dmarc_aligned" (passes);
+    message_dkim_not_aligned = "message.dkim_not_aligned" ();
+    message_dmarc_fail = "message.dmarc_fail" (domain, dkim, spf, policy);
+    message_dkim_unsigned = "message.dkim_unsigned" ();
+    message_dkim_passes_elsewhere = "message.dkim_passes_elsewhere" (domains, domain);
+    message_dkim_result = "message.dkim_result" (result, domain, reason);
+    message_spf_not_aligned = "message.spf_not_aligned" (spf_domain, domain);
+    message_spf_result = "message.spf_result" (result, domain);
+    message_wrong_from = "message.wrong_from" (from, domain);
+    message_dmarc_passes_for = "message.dmarc_passes_for" (domain, reason);
+    message_dmarc_fails_for = "message.dmarc_fails_for" (domain, reason);
+    message_dmarc_error = "message.dmarc_error" (result, reason);
+    message_arc_none = "message.arc_none" ();
+    message_arc_unreadable = "message.arc_unreadable" ();
+    message_arc_pass = "message.arc_pass" (sets);
+    message_arc_key_failed = "message.arc_key_failed" (detail);
+    message_arc_fail = "message.arc_fail" (reason);
 }

@@ -280,6 +280,29 @@ dnssec-anchors_mismatch = DNSSEC could not be checked: the DNS resolver's keys f
 dnssec-resolver_strips = DNSSEC could not be checked: the DNS resolver sendercheck asks strips the signatures (RRSIG), so sendercheck cannot tell whether validating receivers can read this record; point sendercheck at a resolver that passes DNSSEC records on, or turn the check off with --no-dnssec
 dnssec-bogus = DNSSEC: {$cause}
 dnssec-bogus_besides = DNSSEC: {$cause}; besides: {$besides}
+dnssec-anchors_builtin = the built-in IANA root anchors
+dnssec-anchors_file = the trust anchors in {$path}
+dnssec-what_rrset = {$record_type} {$owner}
+dnssec-what_dnskey_set = the DNSKEY set of {$zone}
+dnssec-what_ds = the DS of {$zone} in {$parent}
+dnssec-chain_failed = the chain of trust could not be fetched: {$detail}
+dnssec-chain_unfetched = the chain of trust could not be fetched
+dnssec-fetch_failed = the {$record_type} of {$name} could not be fetched: {$detail}
+dnssec-no_anchor_keys_error = the DNS resolver gave no DNSKEY for {$zone} ({$detail}): DNSSEC could not be checked
+dnssec-no_anchor_keys = the DNS resolver gave no DNSKEY for {$zone}: DNSSEC could not be checked
+dnssec-strips_signatures = the DNS resolver strips DNSSEC signatures (no RRSIG in answers asked with DO)
+dnssec-anchors_unmatched = no DNSKEY of {$zone} (key tags {$tags}) matches {$anchors}
+dnssec-unsigned_in_signed_zone = {$what} has no signature (RRSIG), though {$zone} is signed (its parent publishes a DS record): validating resolvers refuse it — re-sign the zone, or ask your DNS host to
+dnssec-unvalidated = the answer could not be validated
+dnssec-no_dnskey_with_ds = {$zone} publishes no DNSKEY, though its parent publishes a DS record for it: publish the zone's keys again, or remove the DS at your registrar
+dnssec-ds_mismatch = the DS for {$zone} in {$parent} (key tag {$ds_tags}) matches no DNSKEY of {$zone} (key tags {$key_tags}): validating resolvers refuse the whole zone — update the DS at your registrar to the zone's current key, or remove it
+dnssec-keys_not_signed_by_ds = {$what} is not signed by the key its DS in {$parent} names (key tag {$tags}): sign the key set with that key, or update the DS at your registrar
+dnssec-ds_unsigned = {$what} came without signature
+dnssec-zone_bogus = the signatures of {$zone} do not validate from {$anchors}: validating resolvers refuse its records — re-sign the zone, or ask your DNS host
+dnssec-expired = signatures on {$what} expired on {$at}: the zone is no longer being signed — re-sign it, or ask your DNS host
+dnssec-not_yet_valid = signatures on {$what} are valid only from {$at}: the signer's clock is ahead — re-sign the zone with a correct clock, or ask your DNS host
+dnssec-key_removed = {$what} is signed with key {$tags}, which {$zone} no longer publishes (a key rollover removed it too early): publish the key again, or re-sign the zone
+dnssec-signature_mismatch = the signature on {$what} does not match the record (changed after signing, or corrupted): re-sign the zone {$zone}, or ask your DNS host
 
 ## The zone's authoritative servers
 server-no_answer = no answer
@@ -300,6 +323,45 @@ propagation-propagating = published on the zone's servers; the resolver does not
 propagation-propagating_until = published on the zone's servers; the resolver still serves an older answer until about {$at}
 
 ## The words of `sendercheck check`'s table (status words, column titles and values stay as they are)
+
+## A received test message
+message-unreadable = not a message: {$detail}
+message-spf_not_a_domain = "{$domain}" is not a domain name SPF can be checked for
+message-spf_pass = {$ip} is allowed by the SPF record of {$domain}{$by}
+message-spf_fail = {$ip} is not allowed by the SPF record of {$domain}{$by}: receivers refuse mail from this server for {$domain} — send through the provider, or add the server to the record
+message-spf_softfail = {$ip} is not allowed by the SPF record of {$domain}{$by} (softfail): receivers mark the mail as suspect
+message-spf_neutral = the SPF record of {$domain} says nothing about {$ip}{$by}: it neither allows nor refuses it
+message-spf_decided_by = {" "}("{$term}" of {$domain})
+message-spf_none = {$domain} publishes no SPF record
+message-spf_dns_failed = the DNS lookup of {$name} for {$domain}'s SPF failed ({$reason}): try again
+message-spf_dns_failed_somewhere = DNS failed while evaluating the SPF of {$domain}: try again
+message-spf_too_many_lookups = the SPF of {$domain} needs more lookups than a receiver makes: it cannot be evaluated
+message-from_fields = the message has {$count} From header fields: RFC 5322 §3.6 allows one, and receivers such as Gmail refuse such mail
+message-no_from = the message has no From address: DMARC cannot be applied, and receivers refuse such mail
+message-from_domains = the From header names several domains ({$domains}): receivers cannot apply one DMARC policy and may refuse the message (RFC 7489 §6.6.1)
+message-dmarc_none = {$domain} publishes no DMARC record (at _dmarc.{$domain}): receivers such as Gmail and Yahoo require one from bulk senders — publish "{$record}"
+message-alignment_strict = strict
+message-alignment_relaxed = relaxed
+message-aligned_dkim = DKIM (d={$domain}, {$mode} alignment)
+message-aligned_spf = SPF ({$domain}, {$mode} alignment)
+message-dmarc_aligned = aligned {$passes}
+message-dkim_not_aligned = DKIM is not aligned, so the message fails DMARC once forwarded (forwarding changes the sending server, not the signature): sign with the domain's own DKIM key
+message-dmarc_fail = neither DKIM nor SPF passes for a domain aligned with {$domain}: {$dkim}; {$spf} — receivers apply p={$policy}
+message-dkim_unsigned = the message has no DKIM signature
+message-dkim_passes_elsewhere = DKIM passes only for {$domains}, not for {$domain} — publish the provider's DKIM records for {$domain} so it signs as {$domain}
+message-dkim_result = DKIM {$result} for d={$domain}: {$reason}
+message-spf_not_aligned = SPF passes for {$spf_domain}, which is not aligned with {$domain} — the provider's return-path (bounce) domain must be under {$domain}
+message-spf_result = SPF {$result} for {$domain}
+message-wrong_from = the message is From {$from}, not {$domain}: it proves nothing about {$domain} — send the test from an address at {$domain}
+message-dmarc_passes_for = DMARC passes for {$domain}: {$reason}
+message-dmarc_fails_for = DMARC fails for {$domain}: {$reason}
+message-dmarc_error = DMARC {$result}: {$reason}
+message-arc_none = the message carries no ARC sets
+message-arc_unreadable = the ARC headers could not be read
+message-arc_pass = the chain of {$sets} ARC set(s) verifies
+message-arc_key_failed = an ARC key could not be fetched: {$detail}
+message-arc_fail = the ARC chain does not verify: {$reason}
+
 ui-cli-heading = {$domain} (profile {$profile}): {$verdict}, {$attention} of {$total} records need attention
 ui-cli-ready = ready
 ui-cli-not_ready = not ready

@@ -282,6 +282,29 @@ dnssec-anchors_mismatch = le DNSSEC n'a pas pu être vérifié : les clés du r�
 dnssec-resolver_strips = le DNSSEC n'a pas pu être vérifié : le résolveur DNS qu'interroge sendercheck retire les signatures (RRSIG), sendercheck ne peut donc pas dire si les destinataires qui valident peuvent lire cet enregistrement ; indiquez à sendercheck un résolveur qui transmet les enregistrements DNSSEC, ou désactivez la vérification avec --no-dnssec
 dnssec-bogus = DNSSEC : {$cause}
 dnssec-bogus_besides = DNSSEC : {$cause} ; par ailleurs : {$besides}
+dnssec-anchors_builtin = les ancres de confiance intégrées de la racine (IANA)
+dnssec-anchors_file = les ancres de confiance de {$path}
+dnssec-what_rrset = {$record_type} {$owner}
+dnssec-what_dnskey_set = l'ensemble DNSKEY de {$zone}
+dnssec-what_ds = le DS de {$zone} dans {$parent}
+dnssec-chain_failed = la chaîne de confiance n'a pas pu être obtenue : {$detail}
+dnssec-chain_unfetched = la chaîne de confiance n'a pas pu être obtenue
+dnssec-fetch_failed = le {$record_type} de {$name} n'a pas pu être obtenu : {$detail}
+dnssec-no_anchor_keys_error = le résolveur DNS n'a donné aucune DNSKEY pour {$zone} ({$detail}) : DNSSEC n'a pas pu être vérifié
+dnssec-no_anchor_keys = le résolveur DNS n'a donné aucune DNSKEY pour {$zone} : DNSSEC n'a pas pu être vérifié
+dnssec-strips_signatures = le résolveur DNS retire les signatures DNSSEC (aucun RRSIG dans les réponses demandées avec DO)
+dnssec-anchors_unmatched = aucune DNSKEY de {$zone} (identifiants de clé {$tags}) ne correspond à {$anchors}
+dnssec-unsigned_in_signed_zone = {$what} n'a pas de signature (RRSIG), alors que {$zone} est signée (sa zone parente publie un enregistrement DS) : les résolveurs qui valident DNSSEC le refusent — signez à nouveau la zone, ou demandez-le à votre hébergeur DNS
+dnssec-unvalidated = la réponse n'a pas pu être validée
+dnssec-no_dnskey_with_ds = {$zone} ne publie aucune DNSKEY, alors que sa zone parente publie un enregistrement DS pour elle : publiez à nouveau les clés de la zone, ou supprimez le DS chez votre bureau d'enregistrement
+dnssec-ds_mismatch = le DS de {$zone} dans {$parent} (identifiant de clé {$ds_tags}) ne correspond à aucune DNSKEY de {$zone} (identifiants {$key_tags}) : les résolveurs qui valident DNSSEC refusent toute la zone — mettez à jour le DS chez votre bureau d'enregistrement avec la clé actuelle de la zone, ou supprimez-le
+dnssec-keys_not_signed_by_ds = {$what} n'est pas signé par la clé que nomme son DS dans {$parent} (identifiant de clé {$tags}) : signez l'ensemble des clés avec cette clé, ou mettez à jour le DS chez votre bureau d'enregistrement
+dnssec-ds_unsigned = {$what} est arrivé sans signature
+dnssec-zone_bogus = les signatures de {$zone} ne sont pas valides depuis {$anchors} : les résolveurs qui valident DNSSEC refusent ses enregistrements — signez à nouveau la zone, ou demandez-le à votre hébergeur DNS
+dnssec-expired = les signatures de {$what} ont expiré le {$at} : la zone n'est plus signée — signez-la à nouveau, ou demandez-le à votre hébergeur DNS
+dnssec-not_yet_valid = les signatures de {$what} ne sont valables qu'à partir du {$at} : l'horloge du signataire est en avance — signez à nouveau la zone avec une horloge juste, ou demandez-le à votre hébergeur DNS
+dnssec-key_removed = {$what} est signé avec la clé {$tags}, que {$zone} ne publie plus (un changement de clé l'a retirée trop tôt) : publiez à nouveau la clé, ou signez à nouveau la zone
+dnssec-signature_mismatch = la signature de {$what} ne correspond pas à l'enregistrement (modifié après la signature, ou corrompu) : signez à nouveau la zone {$zone}, ou demandez-le à votre hébergeur DNS
 
 ## Les serveurs de noms de la zone
 server-no_answer = pas de réponse
@@ -302,6 +325,48 @@ propagation-propagating = publié sur les serveurs de la zone ; le résolveur ne
 propagation-propagating_until = publié sur les serveurs de la zone ; le résolveur sert encore une réponse plus ancienne jusque vers {$at}
 
 ## Les mots du tableau de `sendercheck check` (mots d'état, titres de colonnes et valeurs inchangés)
+
+## Un message de test reçu
+message-unreadable = ce n'est pas un message : {$detail}
+message-spf_not_a_domain = « {$domain} » n'est pas un nom de domaine dont on peut vérifier le SPF
+message-spf_pass = {$ip} est autorisé par l'enregistrement SPF de {$domain}{$by}
+message-spf_fail = {$ip} n'est pas autorisé par l'enregistrement SPF de {$domain}{$by} : les destinataires refusent le courrier de ce serveur pour {$domain} — envoyez par le fournisseur, ou ajoutez le serveur à l'enregistrement
+message-spf_softfail = {$ip} n'est pas autorisé par l'enregistrement SPF de {$domain}{$by} (softfail) : les destinataires marquent le courrier comme suspect
+message-spf_neutral = l'enregistrement SPF de {$domain} ne dit rien de {$ip}{$by} : il ne l'autorise ni ne le refuse
+message-spf_decided_by = {" "}(« {$term} » de {$domain})
+message-spf_none = {$domain} ne publie aucun enregistrement SPF
+message-spf_dns_failed = la requête DNS de {$name} pour le SPF de {$domain} a échoué ({$reason}) : réessayez
+message-spf_dns_failed_somewhere = le DNS a échoué pendant l'évaluation du SPF de {$domain} : réessayez
+message-spf_too_many_lookups = le SPF de {$domain} demande plus de requêtes qu'un destinataire n'en fait : il ne peut pas être évalué
+message-from_fields = le message a {$count} champs d'en-tête From : la RFC 5322 §3.6 n'en permet qu'un, et des destinataires comme Gmail refusent ce courrier
+message-no_from = le message n'a pas d'adresse From : DMARC ne peut pas s'appliquer, et les destinataires refusent ce courrier
+message-from_domains = l'en-tête From nomme plusieurs domaines ({$domains}) : les destinataires ne peuvent pas appliquer une seule politique DMARC et peuvent refuser le message (RFC 7489 §6.6.1)
+message-dmarc_none = {$domain} ne publie aucun enregistrement DMARC (sur _dmarc.{$domain}) : des destinataires comme Gmail et Yahoo en exigent un des expéditeurs en masse — publiez « {$record} »
+message-alignment_strict = strict
+message-alignment_relaxed = souple
+message-aligned_dkim = DKIM (d={$domain}, alignement {$mode})
+message-aligned_spf = SPF ({$domain}, alignement {$mode})
+message-dmarc_aligned = aligné : {$passes}
+message-dkim_not_aligned = DKIM n'est pas aligné, donc le message échoue à DMARC une fois transféré (le transfert change le serveur d'envoi, pas la signature) : signez avec la propre clé DKIM du domaine
+message-dmarc_fail = ni DKIM ni SPF ne réussit pour un domaine aligné avec {$domain} : {$dkim} ; {$spf} — les destinataires appliquent p={$policy}
+message-dkim_unsigned = le message n'a pas de signature DKIM
+message-dkim_passes_elsewhere = DKIM ne réussit que pour {$domains}, pas pour {$domain} — publiez les enregistrements DKIM du fournisseur pour {$domain} afin qu'il signe en tant que {$domain}
+message-dkim_result = DKIM {$result} pour d={$domain} : {$reason}
+message-spf_not_aligned = SPF réussit pour {$spf_domain}, qui n'est pas aligné avec {$domain} — le domaine de retour (bounce) du fournisseur doit être sous {$domain}
+message-spf_result = SPF {$result} pour {$domain}
+message-wrong_from = le message est From {$from}, pas {$domain} : il ne prouve rien pour {$domain} — envoyez le test depuis une adresse en {$domain}
+message-dmarc_passes_for = DMARC réussit pour {$domain} : {$reason}
+message-dmarc_fails_for = DMARC échoue pour {$domain} : {$reason}
+message-dmarc_error = DMARC {$result} : {$reason}
+message-arc_none = le message ne porte aucun ensemble ARC
+message-arc_unreadable = les en-têtes ARC n'ont pas pu être lus
+message-arc_pass = { $sets ->
+    [one] la chaîne de {$sets} ensemble ARC est valide
+   *[other] la chaîne de {$sets} ensembles ARC est valide
+}
+message-arc_key_failed = une clé ARC n'a pas pu être obtenue : {$detail}
+message-arc_fail = la chaîne ARC n'est pas valide : {$reason}
+
 ui-cli-heading = {$domain} (profil {$profile}) : {$verdict}, {$attention ->
     [one] {$attention} enregistrement sur {$total} demande une action
    *[other] {$attention} enregistrements sur {$total} demandent une action

@@ -282,6 +282,29 @@ dnssec-anchors_mismatch = não foi possível verificar o DNSSEC: as chaves do re
 dnssec-resolver_strips = não foi possível verificar o DNSSEC: o resolvedor DNS que o sendercheck consulta remove as assinaturas (RRSIG), então o sendercheck não consegue dizer se os destinatários que validam conseguem ler este registro; aponte o sendercheck para um resolvedor que repasse os registros DNSSEC, ou desative a verificação com --no-dnssec
 dnssec-bogus = DNSSEC: {$cause}
 dnssec-bogus_besides = DNSSEC: {$cause}; além disso: {$besides}
+dnssec-anchors_builtin = as âncoras de confiança embutidas da raiz (IANA)
+dnssec-anchors_file = as âncoras de confiança em {$path}
+dnssec-what_rrset = {$record_type} {$owner}
+dnssec-what_dnskey_set = o conjunto DNSKEY de {$zone}
+dnssec-what_ds = o DS de {$zone} em {$parent}
+dnssec-chain_failed = não foi possível obter a cadeia de confiança: {$detail}
+dnssec-chain_unfetched = não foi possível obter a cadeia de confiança
+dnssec-fetch_failed = não foi possível obter o {$record_type} de {$name}: {$detail}
+dnssec-no_anchor_keys_error = o resolvedor DNS não deu nenhuma DNSKEY para {$zone} ({$detail}): não foi possível verificar o DNSSEC
+dnssec-no_anchor_keys = o resolvedor DNS não deu nenhuma DNSKEY para {$zone}: não foi possível verificar o DNSSEC
+dnssec-strips_signatures = o resolvedor DNS remove as assinaturas DNSSEC (nenhum RRSIG nas respostas pedidas com DO)
+dnssec-anchors_unmatched = nenhuma DNSKEY de {$zone} (identificadores de chave {$tags}) corresponde a {$anchors}
+dnssec-unsigned_in_signed_zone = {$what} não tem assinatura (RRSIG), embora {$zone} seja assinada (a zona pai publica um registro DS): os resolvedores que validam DNSSEC o recusam — assine a zona de novo, ou peça ao seu provedor de DNS
+dnssec-unvalidated = não foi possível validar a resposta
+dnssec-no_dnskey_with_ds = {$zone} não publica nenhuma DNSKEY, embora a zona pai publique um registro DS para ela: publique de novo as chaves da zona, ou remova o DS no seu registrador
+dnssec-ds_mismatch = o DS de {$zone} em {$parent} (identificador de chave {$ds_tags}) não corresponde a nenhuma DNSKEY de {$zone} (identificadores {$key_tags}): os resolvedores que validam DNSSEC recusam a zona inteira — atualize o DS no seu registrador para a chave atual da zona, ou remova-o
+dnssec-keys_not_signed_by_ds = {$what} não está assinado pela chave que o DS em {$parent} indica (identificador de chave {$tags}): assine o conjunto de chaves com essa chave, ou atualize o DS no seu registrador
+dnssec-ds_unsigned = {$what} veio sem assinatura
+dnssec-zone_bogus = as assinaturas de {$zone} não são válidas a partir de {$anchors}: os resolvedores que validam DNSSEC recusam os registros dela — assine a zona de novo, ou peça ao seu provedor de DNS
+dnssec-expired = as assinaturas de {$what} expiraram em {$at}: a zona não está mais sendo assinada — assine-a de novo, ou peça ao seu provedor de DNS
+dnssec-not_yet_valid = as assinaturas de {$what} só valem a partir de {$at}: o relógio do assinante está adiantado — assine a zona de novo com o relógio certo, ou peça ao seu provedor de DNS
+dnssec-key_removed = {$what} está assinado com a chave {$tags}, que {$zone} não publica mais (uma troca de chaves a removeu cedo demais): publique a chave de novo, ou assine a zona de novo
+dnssec-signature_mismatch = a assinatura de {$what} não corresponde ao registro (alterado depois da assinatura, ou corrompido): assine de novo a zona {$zone}, ou peça ao seu provedor de DNS
 
 ## Os servidores de nomes da zona
 server-no_answer = sem resposta
@@ -302,6 +325,48 @@ propagation-propagating = publicado nos servidores da zona; o resolvedor ainda n
 propagation-propagating_until = publicado nos servidores da zona; o resolvedor ainda serve uma resposta mais antiga até por volta de {$at}
 
 ## As palavras da tabela de `sendercheck check` (palavras de estado, títulos de colunas e valores não mudam)
+
+## Uma mensagem de teste recebida
+message-unreadable = não é uma mensagem: {$detail}
+message-spf_not_a_domain = "{$domain}" não é um nome de domínio cujo SPF possa ser verificado
+message-spf_pass = {$ip} é permitido pelo registro SPF de {$domain}{$by}
+message-spf_fail = {$ip} não é permitido pelo registro SPF de {$domain}{$by}: os destinatários recusam e-mails deste servidor para {$domain} — envie pelo provedor, ou adicione o servidor ao registro
+message-spf_softfail = {$ip} não é permitido pelo registro SPF de {$domain}{$by} (softfail): os destinatários marcam o e-mail como suspeito
+message-spf_neutral = o registro SPF de {$domain} não diz nada sobre {$ip}{$by}: não o permite nem o recusa
+message-spf_decided_by = {" "}("{$term}" de {$domain})
+message-spf_none = {$domain} não publica registro SPF
+message-spf_dns_failed = a consulta DNS de {$name} para o SPF de {$domain} falhou ({$reason}): tente de novo
+message-spf_dns_failed_somewhere = o DNS falhou ao avaliar o SPF de {$domain}: tente de novo
+message-spf_too_many_lookups = o SPF de {$domain} exige mais consultas do que um destinatário faz: não pode ser avaliado
+message-from_fields = a mensagem tem {$count} campos de cabeçalho From: a RFC 5322 §3.6 permite um, e destinatários como o Gmail recusam esse e-mail
+message-no_from = a mensagem não tem endereço From: o DMARC não pode ser aplicado, e os destinatários recusam esse e-mail
+message-from_domains = o cabeçalho From indica vários domínios ({$domains}): os destinatários não conseguem aplicar uma única política DMARC e podem recusar a mensagem (RFC 7489 §6.6.1)
+message-dmarc_none = {$domain} não publica registro DMARC (em _dmarc.{$domain}): destinatários como Gmail e Yahoo exigem um de remetentes em massa — publique "{$record}"
+message-alignment_strict = estrito
+message-alignment_relaxed = flexível
+message-aligned_dkim = DKIM (d={$domain}, alinhamento {$mode})
+message-aligned_spf = SPF ({$domain}, alinhamento {$mode})
+message-dmarc_aligned = alinhado: {$passes}
+message-dkim_not_aligned = o DKIM não está alinhado, então a mensagem falha no DMARC quando encaminhada (o encaminhamento muda o servidor de envio, não a assinatura): assine com a própria chave DKIM do domínio
+message-dmarc_fail = nem DKIM nem SPF passam para um domínio alinhado com {$domain}: {$dkim}; {$spf} — os destinatários aplicam p={$policy}
+message-dkim_unsigned = a mensagem não tem assinatura DKIM
+message-dkim_passes_elsewhere = o DKIM passa só para {$domains}, não para {$domain} — publique os registros DKIM do provedor para {$domain} para que ele assine como {$domain}
+message-dkim_result = DKIM {$result} para d={$domain}: {$reason}
+message-spf_not_aligned = o SPF passa para {$spf_domain}, que não está alinhado com {$domain} — o domínio de retorno (bounce) do provedor precisa estar sob {$domain}
+message-spf_result = SPF {$result} para {$domain}
+message-wrong_from = a mensagem é From {$from}, não {$domain}: não prova nada sobre {$domain} — envie o teste de um endereço em {$domain}
+message-dmarc_passes_for = o DMARC passa para {$domain}: {$reason}
+message-dmarc_fails_for = o DMARC falha para {$domain}: {$reason}
+message-dmarc_error = DMARC {$result}: {$reason}
+message-arc_none = a mensagem não traz conjuntos ARC
+message-arc_unreadable = não foi possível ler os cabeçalhos ARC
+message-arc_pass = { $sets ->
+    [one] a cadeia de {$sets} conjunto ARC é válida
+   *[other] a cadeia de {$sets} conjuntos ARC é válida
+}
+message-arc_key_failed = não foi possível obter uma chave ARC: {$detail}
+message-arc_fail = a cadeia ARC não é válida: {$reason}
+
 ui-cli-heading = {$domain} (perfil {$profile}): {$verdict}, {$attention ->
     [one] {$attention} de {$total} registros precisa de atenção
    *[other] {$attention} de {$total} registros precisam de atenção

@@ -459,6 +459,18 @@ async fn a_verified_domain_whose_signatures_expire_goes_to_failing_with_the_caus
         page.contains("DNSSEC") && page.contains("expired on 2025-02-01"),
         "{page}"
     );
+    // The cause in French and Portuguese, from the stored codes.
+    let (_, french) = app.get("/v1/domains/flip.test?lang=fr").await;
+    let reason = french["dnssec"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("ont expiré le 2025-02-01") && reason.contains("signez-la à nouveau"),
+        "{reason}"
+    );
+    let page = app.text("/domains/flip.test?lang=pt").await;
+    assert!(
+        page.contains("expiraram em 2025-02-01") && page.contains("assine-a de novo"),
+        "{page}"
+    );
     tree_again.bind = None;
     app.stop().await;
 }

@@ -402,6 +402,49 @@ async fn real_messages_get_spf_dkim_dmarc_verdicts_and_prove_the_domain() {
     let (code, _) = app.get("/v1/domains/unknown.example/messages").await;
     assert_eq!(code, 404);
 
+    // The stored verdicts in French and Portuguese: the words change, the result words and
+    // the Authentication-Results line do not.
+    let (code, body) = app.get("/v1/domains/signer.example/messages?lang=fr").await;
+    assert_eq!(code, 200, "{body}");
+    let altered = &body["messages"][0];
+    assert_eq!(altered["verdict"], "fail");
+    assert_eq!(altered["dmarc"]["result"], "fail");
+    let reason = altered["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("DMARC échoue pour signer.example : ni DKIM ni SPF ne réussit"),
+        "{reason}"
+    );
+    let spf = altered["spf"]["reason"].as_str().unwrap();
+    assert!(
+        spf.starts_with("127.0.0.3 n'est pas autorisé par l'enregistrement SPF de"),
+        "{spf}"
+    );
+    assert!(
+        altered["dkim"]["signatures"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("l'empreinte du corps ne correspond pas")
+    );
+    assert!(
+        altered["authentication_results"]
+            .as_str()
+            .unwrap()
+            .contains("dmarc=fail")
+    );
+    let (_, body) = app
+        .get("/v1/domains/signer.example/messages?lang=pt&limit=3")
+        .await;
+    let passed = &body["messages"][2];
+    assert_eq!(passed["verdict"], "pass", "{passed:#}");
+    assert!(
+        passed["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("o DMARC passa para signer.example: alinhado: DKIM (d=signer.example, alinhamento flexível)"),
+        "{passed:#}"
+    );
+    assert_eq!(passed["arc"]["reason"], "a mensagem não traz conjuntos ARC");
+
     // Every message went out as a signed domain.test_message event, with no transition.
     for _ in 0..3 {
         app.dispatcher.tick().await.unwrap();

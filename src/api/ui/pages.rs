@@ -325,8 +325,8 @@ fn dnssec_words(lang: Lang, dnssec: &Dnssec, summary: bool) -> String {
         DnssecState::Bogus if summary => {
             let reason = dnssec
                 .reason
-                .clone()
-                .unwrap_or_else(|| t(lang, "ui-page-dnssec_not_valid"));
+                .as_ref()
+                .map_or_else(|| t(lang, "ui-page-dnssec_not_valid"), |r| r.render(lang));
             tw(
                 lang,
                 "ui-page-dnssec_bogus",
@@ -338,8 +338,8 @@ fn dnssec_words(lang: Lang, dnssec: &Dnssec, summary: bool) -> String {
         DnssecState::Indeterminate => {
             let reason = dnssec
                 .reason
-                .clone()
-                .unwrap_or_else(|| t(lang, "ui-cli-dnssec_no_chain"));
+                .as_ref()
+                .map_or_else(|| t(lang, "ui-cli-dnssec_no_chain"), |r| r.render(lang));
             tw(
                 lang,
                 "ui-page-dnssec_unchecked",
@@ -649,6 +649,16 @@ fn result_class(result: &str) -> &'static str {
     }
 }
 
+/// A stored verdict with its reasons in `lang`.
+fn localized(
+    verdict: &crate::message::MessageVerdict,
+    lang: Lang,
+) -> crate::message::MessageVerdict {
+    let mut verdict = verdict.clone();
+    verdict.localize(lang);
+    verdict
+}
+
 /// The messages received at a domain's test addresses, newest first (also served alone, so the
 /// page can refresh it as messages arrive).
 pub fn message_list(lang: Lang, messages: &[StoredMessage]) -> Markup {
@@ -658,7 +668,7 @@ pub fn message_list(lang: Lang, messages: &[StoredMessage]) -> Markup {
             p class="muted" { (t(lang, "ui-page-no_message")) }
         }
         @for message in messages {
-            @let verdict = &message.verdict;
+            @let verdict = &localized(&message.verdict, lang);
             @let subject = verdict.subject.as_deref().unwrap_or(&no_subject);
             article class={"record message " (verdict.verdict.as_str())} aria-label=(tw(lang, "ui-page-message_named", &[("subject", Arg::from(subject))])) {
                 h3 {
