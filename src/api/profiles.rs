@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::AppState;
 use super::error::ApiError;
 use crate::profile::{DkimSelector, Profile, RecordTemplate, Requirement};
+use crate::text::Lang;
 
 /// What one provider profile requires: its parameters and records, and (for the short form of
 /// the first release) the same facts as `spf_include`, `dkim`, `dmarc` and `verification`.
@@ -67,20 +68,21 @@ pub struct RecordTemplateObject {
     pub expected: String,
 }
 
-impl From<&RecordTemplate> for RecordTemplateObject {
-    fn from(record: &RecordTemplate) -> Self {
+impl RecordTemplateObject {
+    /// The record, what must hold there in `lang`.
+    pub fn new(record: &RecordTemplate, lang: Lang) -> Self {
         RecordTemplateObject {
             kind: record.expect.kind().as_str(),
             name: record.name.clone(),
             record_type: record.expect.record_type(),
-            expected: record.expect.describe().en(),
+            expected: record.expect.describe().render(lang),
         }
     }
 }
 
-impl From<&Requirement> for RequirementObject {
-    fn from(requirement: &Requirement) -> Self {
-        let first = RecordTemplateObject::from(&requirement.any_of[0][0]);
+impl RequirementObject {
+    pub fn new(requirement: &Requirement, lang: Lang) -> Self {
+        let first = RecordTemplateObject::new(&requirement.any_of[0][0], lang);
         RequirementObject {
             kind: first.kind,
             name: first.name,
@@ -92,7 +94,12 @@ impl From<&Requirement> for RequirementObject {
                 requirement
                     .any_of
                     .iter()
-                    .map(|alternative| alternative.iter().map(RecordTemplateObject::from).collect())
+                    .map(|alternative| {
+                        alternative
+                            .iter()
+                            .map(|record| RecordTemplateObject::new(record, lang))
+                            .collect()
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -103,6 +110,14 @@ impl From<&Requirement> for RequirementObject {
 
 impl From<&Profile> for ProfileObject {
     fn from(profile: &Profile) -> Self {
+        ProfileObject::new(profile, Lang::En)
+    }
+}
+
+impl ProfileObject {
+    /// The profile, each record's `expected` in `lang` (the profile's own descriptions are
+    /// its author's words).
+    pub fn new(profile: &Profile, lang: Lang) -> Self {
         ProfileObject {
             name: profile.name.clone(),
             title: profile.title.clone(),
@@ -125,7 +140,7 @@ impl From<&Profile> for ProfileObject {
             records: profile
                 .requirements
                 .iter()
-                .map(RequirementObject::from)
+                .map(|requirement| RequirementObject::new(requirement, lang))
                 .collect(),
             spf_include: profile.spf_include().map(str::to_string),
             dkim: profile.dkim(),
@@ -151,13 +166,16 @@ pub struct ProfileList {
         (status = 401, description = "Missing or wrong bearer token", body = super::error::ErrorBody),
     )
 )]
-pub async fn list(State(state): State<AppState>) -> Json<ProfileList> {
+pub async fn list(
+    State(state): State<AppState>,
+    super::extract::RequestLang(lang): super::extract::RequestLang,
+) -> Json<ProfileList> {
     Json(ProfileList {
         profiles: state
             .profiles
             .load()
             .iter()
-            .map(ProfileObject::from)
+            .map(|profile| ProfileObject::new(profile, lang))
             .collect(),
     })
 }
@@ -177,13 +195,14 @@ pub async fn list(State(state): State<AppState>) -> Json<ProfileList> {
 )]
 pub async fn get(
     State(state): State<AppState>,
+    super::extract::RequestLang(lang): super::extract::RequestLang,
     Path(name): Path<String>,
 ) -> Result<Json<ProfileObject>, ApiError> {
     state
         .profiles
         .load()
         .get(&name)
-        .map(|profile| Json(ProfileObject::from(profile)))
+        .map(|profile| Json(ProfileObject::new(profile, lang)))
         .ok_or_else(|| {
             let shown: String = name.chars().take(64).collect();
             ApiError::not_found(format!("no profile {shown:?}"))

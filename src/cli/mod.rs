@@ -302,7 +302,7 @@ pub fn main() -> ExitCode {
             Command::Check(args) => check::run(args, lang).await.map(Outcome::exit_code),
             Command::Serve(args) => serve::run(args).await.map(Outcome::exit_code),
             Command::Dkim(args) => dkim::run(args, lang).await,
-            Command::Profiles(args) => profiles::run(args),
+            Command::Profiles(args) => profiles::run(args, lang),
             Command::Smtp(args) => smtp::run(args, lang).await,
             Command::Backup(args) => backup(args).await,
             Command::Token(args) => token(args),

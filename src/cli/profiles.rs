@@ -8,13 +8,15 @@ use anyhow::bail;
 use super::{Format, ProfilesArgs};
 use crate::api::profiles::ProfileObject;
 use crate::config::Config;
+use crate::text::{Arg, Lang, ui};
 
-/// Prints the profiles (or one); exit 0, or 3 for an unknown name.
-pub fn run(args: ProfilesArgs) -> anyhow::Result<u8> {
+/// Prints the profiles (or one), each record's `expected` and the labels in `lang`; exit 0,
+/// or 3 for an unknown name.
+pub fn run(args: ProfilesArgs, lang: Lang) -> anyhow::Result<u8> {
     let config = Config::load(args.config.as_deref(), |key| std::env::var(key).ok())?;
     let profiles: Vec<ProfileObject> = match &args.name {
         Some(name) => match config.profiles.get(name) {
-            Some(profile) => vec![ProfileObject::from(profile)],
+            Some(profile) => vec![ProfileObject::new(profile, lang)],
             None => {
                 let known: Vec<&str> = config.profiles.names().collect();
                 bail!(
@@ -23,7 +25,11 @@ pub fn run(args: ProfilesArgs) -> anyhow::Result<u8> {
                 );
             }
         },
-        None => config.profiles.iter().map(ProfileObject::from).collect(),
+        None => config
+            .profiles
+            .iter()
+            .map(|profile| ProfileObject::new(profile, lang))
+            .collect(),
     };
     let mut stdout = std::io::stdout().lock();
     match (args.format, &args.name) {
@@ -35,32 +41,38 @@ pub fn run(args: ProfilesArgs) -> anyhow::Result<u8> {
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "profiles": profiles }))?
         )?,
-        (Format::Text, _) => write!(stdout, "{}", render(&profiles))?,
+        (Format::Text, _) => write!(stdout, "{}", render(&profiles, lang))?,
     }
     Ok(0)
 }
 
-fn render(profiles: &[ProfileObject]) -> String {
+fn render(profiles: &[ProfileObject], lang: Lang) -> String {
     let mut out = String::new();
+    let word = |id: &str| ui(lang, id, &[]);
     for profile in profiles {
         let _ = writeln!(out, "{} — {}", profile.name, profile.title);
         if let Some(docs) = &profile.docs {
-            let _ = writeln!(out, "  docs: {docs}");
+            let _ = writeln!(out, "  {}: {docs}", word("ui-cli-profile_docs"));
         }
         for (name, param) in &profile.params {
             let mut facts = Vec::new();
             if param.required {
-                facts.push("required".to_string());
+                facts.push(word("ui-cli-profile_required"));
             }
             if let Some(default) = &param.default {
-                facts.push(format!("default {default}"));
+                facts.push(ui(
+                    lang,
+                    "ui-cli-profile_default",
+                    &[("value", Arg::from(default))],
+                ));
             }
             let facts = if facts.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", facts.join(", "))
             };
-            let _ = writeln!(out, "  param {name}{facts}: {}", param.description);
+            let label = word("ui-cli-profile_param");
+            let _ = writeln!(out, "  {label} {name}{facts}: {}", param.description);
         }
         let name_width = profile
             .records
@@ -74,10 +86,15 @@ fn render(profiles: &[ProfileObject]) -> String {
         for record in &profile.records {
             let mut notes = Vec::new();
             if !record.required {
-                notes.push("recommended".to_string());
+                notes.push(word("ui-cli-profile_recommended"));
             }
             if !record.when.is_empty() {
-                notes.push(format!("when {}", record.when.join(" and ")));
+                let params = record.when.join(&word("join-and"));
+                notes.push(ui(
+                    lang,
+                    "ui-cli-profile_when",
+                    &[("params", Arg::from(params))],
+                ));
             }
             let notes = if notes.is_empty() {
                 String::new()
@@ -112,9 +129,9 @@ fn render(profiles: &[ProfileObject]) -> String {
                         })
                         .any(|start| start == index);
                 let lead = if index > 0 && first_of_form {
-                    "or "
+                    format!("{:<3}", word("ui-cli-profile_or") + " ")
                 } else {
-                    "   "
+                    "   ".to_string()
                 };
                 let _ = writeln!(
                     out,

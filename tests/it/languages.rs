@@ -322,3 +322,61 @@ async fn dkim_signature_verdicts_carry_codes_and_speak_the_accepted_language() {
     );
     app.stop().await;
 }
+
+/// What a profile expects, in the asked language, through the API and the CLI; the DNS names
+/// and values stay as they are.
+#[tokio::test]
+async fn profiles_say_what_they_expect_in_the_asked_language() {
+    let app = spawn_app(AppOptions::default()).await;
+    let expected = |body: &Value, kind: &str| {
+        body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|record| record["kind"] == kind)
+            .map(|record| record["expected"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let (status, english) = app.get("/v1/profiles/mandrill").await;
+    assert_eq!(status, 200, "{english}");
+    assert_eq!(expected(&english, "dmarc"), "a valid DMARC record");
+    let (_, french) = app.get("/v1/profiles/mandrill?lang=fr").await;
+    assert_eq!(expected(&french, "dmarc"), "un enregistrement DMARC valide");
+    assert_eq!(french["records"][0]["name"], english["records"][0]["name"]);
+    let portuguese = app
+        .client
+        .get(app.url("/v1/profiles"))
+        .header("Accept-Language", "pt-PT, en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let mandrill = portuguese["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|profile| profile["name"] == "mandrill")
+        .unwrap()
+        .clone();
+    assert!(
+        expected(&mandrill, "spf").contains("spf.mandrillapp.com")
+            && !expected(&mandrill, "spf").contains("an SPF record"),
+        "{mandrill:#}"
+    );
+    app.stop().await;
+
+    let output = run_env(&["profiles", "mandrill", "--lang", "fr"], None, &[]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("  paramètre token"), "{text}");
+    assert!(text.contains("un enregistrement DMARC valide"), "{text}");
+    assert!(text.contains("[si token]"), "{text}");
+    let output = run_env(&["profiles", "mandrill"], None, &[]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("  param token") && text.contains("[when token]"),
+        "{text}"
+    );
+}
