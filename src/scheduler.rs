@@ -357,7 +357,7 @@ impl Scheduler {
                 domain = %result.domain,
                 from = transition.from.map_or("none", |status| status.as_str()),
                 to = transition.to.as_str(),
-                reason = %transition.reason,
+                reason = %transition.reason.en(),
                 "status changed"
             );
         }

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::checks::{DomainReport, RecordCheck, RecordStatus};
+use crate::text::{Arg, Text, codes};
 
 /// Where a registered domain stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -99,12 +100,13 @@ impl Default for Schedule {
 }
 
 /// A status change, as history keeps it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transition {
     pub at: DateTime<Utc>,
     pub from: Option<DomainStatus>,
     pub to: DomainStatus,
-    pub reason: String,
+    /// Why, as a finding (the store keeps its code and values).
+    pub reason: Text,
 }
 
 /// The part of a registration the lifecycle changes.
@@ -147,14 +149,11 @@ impl Lifecycle {
                 // A registration is never stored unregistered; were one checked, it is new.
                 DomainStatus::Pending | DomainStatus::Unregistered => (
                     DomainStatus::Verified,
-                    format!("every required record passes{}", changes(report, previous)),
+                    codes::history_passes(changes(report, previous)),
                 ),
                 DomainStatus::Failing => (
                     DomainStatus::Verified,
-                    format!(
-                        "every required record passes again{}",
-                        changes(report, previous)
-                    ),
+                    codes::history_passes_again(changes(report, previous)),
                 ),
             }
         } else {
@@ -167,10 +166,9 @@ impl Lifecycle {
                     }
                     (
                         DomainStatus::Failing,
-                        format!(
-                            "still not passing after the {} propagation window: {}",
-                            humantime::format_duration(schedule.propagation_window),
-                            failing_records(report)
+                        codes::history_window_expired(
+                            humantime::format_duration(schedule.propagation_window).to_string(),
+                            failing_records(report),
                         ),
                     )
                 }
@@ -181,11 +179,10 @@ impl Lifecycle {
                     }
                     (
                         DomainStatus::Failing,
-                        format!(
-                            "{} consecutive checks failed: {}{}",
+                        codes::history_checks_failed(
                             self.consecutive_failures,
                             failing_records(report),
-                            changes(report, previous)
+                            changes(report, previous),
                         ),
                     )
                 }
@@ -254,8 +251,9 @@ fn failing_records(report: &DomainReport) -> String {
     failing.join(", ")
 }
 
-/// " (spf shop.example: fail → pass)": the records whose status differs from the check before.
-fn changes(report: &DomainReport, previous: &[RecordCheck]) -> String {
+/// " (spf shop.example: fail → pass)": the records whose status differs from the check before
+/// (nothing when none does).
+fn changes(report: &DomainReport, previous: &[RecordCheck]) -> Arg {
     let changed: Vec<String> = report
         .records
         .iter()
@@ -272,9 +270,9 @@ fn changes(report: &DomainReport, previous: &[RecordCheck]) -> String {
         })
         .collect();
     if changed.is_empty() {
-        String::new()
+        Arg::from("")
     } else {
-        format!(" ({})", changed.join(", "))
+        Arg::from(codes::history_changes(changed.join(", ")))
     }
 }
 
@@ -328,7 +326,7 @@ mod tests {
         assert_eq!(transition.from, Some(DomainStatus::Pending));
         assert_eq!(transition.to, DomainStatus::Verified);
         assert_eq!(
-            transition.reason,
+            transition.reason.en(),
             "every required record passes (spf shop.example: fail → pass)"
         );
         assert_eq!(life.status_since, at(2));
@@ -368,11 +366,11 @@ mod tests {
             .unwrap();
         assert_eq!(transition.to, DomainStatus::Failing);
         assert!(
-            transition.reason.contains("3days propagation window"),
+            transition.reason.en().contains("3days propagation window"),
             "{}",
-            transition.reason
+            transition.reason.en()
         );
-        assert!(transition.reason.contains("spf shop.example: missing"));
+        assert!(transition.reason.en().contains("spf shop.example: missing"));
     }
 
     #[test]
@@ -395,12 +393,17 @@ mod tests {
         assert_eq!(life.apply(&fail, &[], at(5), &schedule), None);
         let transition = life.apply(&fail, &[], at(6), &schedule).unwrap();
         assert_eq!(transition.to, DomainStatus::Failing);
-        assert!(transition.reason.starts_with("3 consecutive checks failed"));
+        assert!(
+            transition
+                .reason
+                .en()
+                .starts_with("3 consecutive checks failed")
+        );
         let back = life
             .apply(&report(RecordStatus::Pass), &[], at(7), &schedule)
             .unwrap();
         assert_eq!(back.to, DomainStatus::Verified);
-        assert!(back.reason.contains("again"));
+        assert!(back.reason.en().contains("again"));
     }
 
     #[test]

@@ -472,11 +472,18 @@ pub struct TransitionObject {
 
 impl From<Transition> for TransitionObject {
     fn from(transition: Transition) -> Self {
+        TransitionObject::new(transition, Lang::En)
+    }
+}
+
+impl TransitionObject {
+    /// The transition, its reason in `lang`.
+    pub fn new(transition: Transition, lang: Lang) -> Self {
         TransitionObject {
             at: transition.at,
             from: transition.from,
             to: transition.to,
-            reason: transition.reason,
+            reason: transition.reason.render(lang),
         }
     }
 }
@@ -503,6 +510,7 @@ pub struct History {
 )]
 pub async fn history(
     State(state): State<AppState>,
+    super::extract::RequestLang(lang): super::extract::RequestLang,
     DomainPath(domain): DomainPath,
 ) -> Result<Json<History>, ApiError> {
     // A deleted registration's history stays readable; only a domain never registered is 404.
@@ -511,7 +519,10 @@ pub async fn history(
         return Err(not_registered(&domain));
     }
     Ok(Json(History {
-        transitions: transitions.into_iter().map(Into::into).collect(),
+        transitions: transitions
+            .into_iter()
+            .map(|transition| TransitionObject::new(transition, lang))
+            .collect(),
     }))
 }
 

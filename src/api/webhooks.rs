@@ -47,7 +47,10 @@ impl EventObject {
             id: event.id.clone(),
             kind: event.kind.clone(),
             created_at: time(&event.created_at),
-            transition: event.transition.clone().map(Into::into),
+            transition: event
+                .transition
+                .clone()
+                .map(|transition| TransitionObject::new(transition, lang)),
             domain: DomainObject::new(event.record.clone(), lang),
             message: event
                 .message

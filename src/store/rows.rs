@@ -253,6 +253,21 @@ impl From<CodedV4> for Text {
     }
 }
 
+/// A transition's reason as the `transitions.reason` column and event payloads keep it: its
+/// code and values as JSON.
+pub fn encode_reason(reason: &Text) -> String {
+    serde_json::to_string(&CodedV4::from(reason)).unwrap_or_else(|_| reason.en())
+}
+
+/// A stored transition's reason: a code and its values, or the English words a release before
+/// 2026-12-04 wrote (read as `stored.text`).
+pub fn decode_reason(stored: &str) -> Text {
+    match serde_json::from_str::<CodedV4>(stored) {
+        Ok(coded) => coded.into(),
+        Err(_) => codes::stored_text(stored),
+    }
+}
+
 impl From<TextV4> for Text {
     fn from(stored: TextV4) -> Self {
         match stored {
@@ -515,7 +530,7 @@ pub fn encode_message_event(
         at: message.received_at,
         from: None,
         to: record.lifecycle.status,
-        reason: String::new(),
+        reason: codes::history_registered(),
     };
     encode_event_of(&status, record, Some(message))
 }
@@ -532,7 +547,7 @@ fn encode_event_of(
         at: transition.at,
         from: transition.from.map(|status| status.as_str().to_string()),
         to: transition.to.as_str().to_string(),
-        reason: transition.reason.clone(),
+        reason: encode_reason(&transition.reason),
         profile: record.profile.clone(),
         params: record.params.clone(),
         generation: record.generation,
@@ -574,7 +589,7 @@ pub fn decode_event(domain: &str, text: &str) -> Result<DecodedEvent, String> {
         at: row.at,
         from,
         to,
-        reason: row.reason,
+        reason: decode_reason(&row.reason),
     };
     let record = crate::store::DomainRecord {
         domain: domain.to_string(),
@@ -822,6 +837,27 @@ mod tests {
         let reason = read[0].dnssec.as_ref().unwrap().reason.clone().unwrap();
         assert_eq!(reason.code, crate::text::codes::id::stored_text);
         assert_eq!(reason.en(), "signatures expired");
+    }
+
+    #[test]
+    fn transition_reasons_are_stored_as_codes_and_older_words_still_read() {
+        let reason = codes::history_checks_failed(
+            3,
+            "spf shop.example: fail",
+            Arg::from(codes::history_changes("spf shop.example: pass → fail")),
+        );
+        let stored = encode_reason(&reason);
+        assert_eq!(decode_reason(&stored), reason);
+        assert_eq!(
+            reason.en(),
+            "3 consecutive checks failed: spf shop.example: fail (spf shop.example: pass → fail)"
+        );
+        let older = decode_reason("every required record passes");
+        assert_eq!(older.code, codes::id::stored_text);
+        assert_eq!(
+            older.render(crate::text::Lang::Fr),
+            "every required record passes"
+        );
     }
 
     #[test]

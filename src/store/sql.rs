@@ -12,6 +12,7 @@ use super::rows;
 use super::{Delivery, DeliveryStatus, DomainRecord, OutboxEvent, Registered, Registration};
 use super::{Endpoint, StoreError};
 use crate::status::{DomainStatus, Lifecycle, Transition};
+use crate::text::{Text, codes};
 
 /// The columns of a registration, in the order `DomainRow` reads them.
 macro_rules! domain_columns {
@@ -165,7 +166,7 @@ impl TransitionRow {
                 .map_err(|error| corrupt(error.to_string()))?,
             to: DomainStatus::from_str(&self.to_status)
                 .map_err(|error| corrupt(error.to_string()))?,
-            reason: self.reason,
+            reason: super::rows::decode_reason(&self.reason),
         })
     }
 }
@@ -293,40 +294,29 @@ pub(super) struct ExistingRow {
 pub(super) fn registration_change(
     existing: Option<ExistingRow>,
     registration: &Registration,
-) -> (Registered, Option<DomainStatus>, String) {
+) -> (Registered, Option<DomainStatus>, Text) {
     let Some(row) = existing else {
-        return (Registered::Created, None, "registered".to_string());
+        return (Registered::Created, None, codes::history_registered());
     };
     let params: BTreeMap<String, String> = serde_json::from_str(&row.params).unwrap_or_default();
     let status = DomainStatus::from_str(&row.status).ok();
     if !row.active {
-        (Registered::Created, None, "registered again".to_string())
+        (Registered::Created, None, codes::history_registered_again())
     } else if row.profile == registration.profile
         && row.token == registration.token
         && params == registration.params
     {
-        (Registered::Unchanged, status, String::new())
+        (Registered::Unchanged, status, codes::history_registered())
     } else if row.profile != registration.profile {
         (
             Registered::Updated,
             status,
-            format!(
-                "profile changed from {} to {}",
-                row.profile, registration.profile
-            ),
+            codes::history_profile_changed(&row.profile, &registration.profile),
         )
     } else if row.token != registration.token {
-        (
-            Registered::Updated,
-            status,
-            "verification token changed".to_string(),
-        )
+        (Registered::Updated, status, codes::history_token_changed())
     } else {
-        (
-            Registered::Updated,
-            status,
-            "profile parameters changed".to_string(),
-        )
+        (Registered::Updated, status, codes::history_params_changed())
     }
 }
 

@@ -116,7 +116,7 @@ macro_rules! statements {
             .bind(millis(transition.at))
             .bind(transition.from.map(DomainStatus::as_str))
             .bind(transition.to.as_str())
-            .bind(&transition.reason)
+            .bind(super::rows::encode_reason(&transition.reason))
             .execute(connection)
             .await?;
             Ok(())
@@ -246,7 +246,7 @@ macro_rules! statements {
                 at: now,
                 from: Some(before.lifecycle.status),
                 to: DomainStatus::Unregistered,
-                reason: "unregistered".to_string(),
+                reason: crate::text::codes::history_unregistered(),
             };
             insert_transition(connection, domain, &transition).await?;
             enqueue_event(connection, &transition, &before).await?;

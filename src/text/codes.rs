@@ -531,4 +531,19 @@ codes! {
     message_arc_pass = "message.arc_pass" (sets);
     message_arc_key_failed = "message.arc_key_failed" (detail);
     message_arc_fail = "message.arc_fail" (reason);
+
+    // ---- why a domain's status changed (its history). `changes` is `history.changes` or "";
+    // `failing` lists records as "kind name: status" (never translated).
+    history_registered = "history.registered" ();
+    history_registered_again = "history.registered_again" ();
+    history_unregistered = "history.unregistered" ();
+    history_profile_changed = "history.profile_changed" (from, to);
+    history_token_changed = "history.token_changed" ();
+    history_params_changed = "history.params_changed" ();
+    history_passes = "history.passes" (changes);
+    history_passes_again = "history.passes_again" (changes);
+    history_window_expired = "history.window_expired" (window, failing);
+    history_checks_failed = "history.checks_failed" (count, failing, changes);
+    /// The records whose status differs from the check before ("spf shop.example: fail → pass").
+    history_changes = "history.changes" (list);
 }

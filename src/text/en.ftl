@@ -362,6 +362,20 @@ message-arc_pass = the chain of {$sets} ARC set(s) verifies
 message-arc_key_failed = an ARC key could not be fetched: {$detail}
 message-arc_fail = the ARC chain does not verify: {$reason}
 
+
+## Why a domain's status changed
+history-registered = registered
+history-registered_again = registered again
+history-unregistered = unregistered
+history-profile_changed = profile changed from {$from} to {$to}
+history-token_changed = verification token changed
+history-params_changed = profile parameters changed
+history-passes = every required record passes{$changes}
+history-passes_again = every required record passes again{$changes}
+history-window_expired = still not passing after the {$window} propagation window: {$failing}
+history-checks_failed = {$count} consecutive checks failed: {$failing}{$changes}
+history-changes = {" "}({$list})
+
 ui-cli-heading = {$domain} (profile {$profile}): {$verdict}, {$attention} of {$total} records need attention
 ui-cli-ready = ready
 ui-cli-not_ready = not ready

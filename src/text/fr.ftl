@@ -367,6 +367,20 @@ message-arc_pass = { $sets ->
 message-arc_key_failed = une clé ARC n'a pas pu être obtenue : {$detail}
 message-arc_fail = la chaîne ARC n'est pas valide : {$reason}
 
+
+## Pourquoi l'état d'un domaine a changé
+history-registered = inscrit
+history-registered_again = inscrit à nouveau
+history-unregistered = désinscrit
+history-profile_changed = profil changé de {$from} à {$to}
+history-token_changed = jeton de vérification changé
+history-params_changed = paramètres du profil changés
+history-passes = chaque enregistrement requis est valide{$changes}
+history-passes_again = chaque enregistrement requis est de nouveau valide{$changes}
+history-window_expired = toujours en échec après le délai de propagation de {$window} : {$failing}
+history-checks_failed = {$count} vérifications de suite en échec : {$failing}{$changes}
+history-changes = {" "}({$list})
+
 ui-cli-heading = {$domain} (profil {$profile}) : {$verdict}, {$attention ->
     [one] {$attention} enregistrement sur {$total} demande une action
    *[other] {$attention} enregistrements sur {$total} demandent une action

@@ -367,6 +367,20 @@ message-arc_pass = { $sets ->
 message-arc_key_failed = não foi possível obter uma chave ARC: {$detail}
 message-arc_fail = a cadeia ARC não é válida: {$reason}
 
+
+## Por que o estado de um domínio mudou
+history-registered = cadastrado
+history-registered_again = cadastrado de novo
+history-unregistered = removido
+history-profile_changed = perfil alterado de {$from} para {$to}
+history-token_changed = token de verificação alterado
+history-params_changed = parâmetros do perfil alterados
+history-passes = cada registro obrigatório é válido{$changes}
+history-passes_again = cada registro obrigatório é válido de novo{$changes}
+history-window_expired = ainda com falha depois da janela de propagação de {$window}: {$failing}
+history-checks_failed = {$count} verificações seguidas falharam: {$failing}{$changes}
+history-changes = {" "}({$list})
+
 ui-cli-heading = {$domain} (perfil {$profile}): {$verdict}, {$attention ->
     [one] {$attention} de {$total} registros precisa de atenção
    *[other] {$attention} de {$total} registros precisam de atenção

@@ -173,6 +173,14 @@ async fn the_api_answers_in_the_accepted_language_and_keeps_codes() {
         english["records"][0]["message"],
         "SPF record does not include spf.mandrillapp.com"
     );
+    // The history's reasons, stored as codes, in each language.
+    let reason = |body: Value| body["transitions"][0]["reason"].clone();
+    let history = "/v1/domains/broken-spf.example/history";
+    assert_eq!(reason(app.get(history).await.1), "registered");
+    let (_, french) = app.get(&format!("{history}?lang=fr")).await;
+    assert_eq!(reason(french), "inscrit");
+    let (_, portuguese) = app.get(&format!("{history}?lang=pt")).await;
+    assert_eq!(reason(portuguese), "cadastrado");
 
     // The code list in each language.
     let (status, codes) = app.get("/v1/codes?lang=pt").await;

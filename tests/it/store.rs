@@ -154,7 +154,7 @@ async fn register_is_idempotent_and_updates_start_over(backend: Backend) {
     assert_eq!(record.created_at, at(0));
     let history = store.history("shop.example").await.unwrap();
     assert_eq!(history.len(), 2);
-    assert_eq!(history[1].reason, "verification token changed");
+    assert_eq!(history[1].reason.en(), "verification token changed");
     store.close().await;
 }
 
@@ -228,7 +228,7 @@ async fn a_result_computed_from_a_state_that_moved_on_is_dropped(backend: Backen
         at: at(5),
         from: Some(DomainStatus::Pending),
         to: DomainStatus::Verified,
-        reason: "every required record passes".into(),
+        reason: sendercheck::text::codes::history_passes(""),
     });
     // Two checks computed from the same state: only the first applies.
     let second = CheckResult {
@@ -450,7 +450,7 @@ async fn events_fan_out_once_and_each_delivery_goes_to_one_replica(backend: Back
             at: at(2),
             from: Some(DomainStatus::Pending),
             to: DomainStatus::Verified,
-            reason: "every required record passes".into(),
+            reason: sendercheck::text::codes::history_passes(""),
         });
         assert!(a.save_result(&result).await.unwrap());
     }
@@ -592,7 +592,7 @@ async fn retention_prunes_in_batches_and_keeps_what_still_matters(backend: Backe
                 at: at(seconds),
                 from: Some(record.lifecycle.status),
                 to: status,
-                reason: "test".into(),
+                reason: sendercheck::text::codes::value("test"),
             });
             assert!(store.save_result(&result).await.unwrap());
         }

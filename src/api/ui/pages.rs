@@ -584,7 +584,7 @@ pub fn domain_detail(
                         (time(lang, &transition.at)) " "
                         @if let Some(from) = transition.from { (domain_badge(lang, from)) " → " }
                         (domain_badge(lang, transition.to)) " "
-                        span class="reason" { (transition.reason) }
+                        span class="reason" { (transition.reason.render(lang)) }
                     }
                 }
             }
