@@ -5,8 +5,13 @@
 
 use std::time::Duration;
 
-/// Clock ticks per second of /proc's times (`getconf CLK_TCK`; 100 on Linux).
+/// Clock ticks per second of /proc's times (`getconf CLK_TCK`; 100 on Linux), asked once.
 fn ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(ask_ticks_per_second)
+}
+
+fn ask_ticks_per_second() -> f64 {
     std::process::Command::new("getconf")
         .arg("CLK_TCK")
         .output()

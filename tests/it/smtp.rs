@@ -192,26 +192,46 @@ fn steps(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn step_message(report: &Value, name: &str) -> String {
+/// `field` of the last step called `name` ("" when there is none).
+fn step_field(report: &Value, name: &str, field: &str) -> String {
     report["steps"]
         .as_array()
         .unwrap()
         .iter()
         .rev()
         .find(|step| step["step"] == name)
-        .map(|step| step["message"].as_str().unwrap().to_string())
+        .map(|step| step[field].as_str().unwrap().to_string())
         .unwrap_or_default()
 }
 
+fn step_message(report: &Value, name: &str) -> String {
+    step_field(report, name, "message")
+}
+
 fn step_code(report: &Value, name: &str) -> String {
-    report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|step| step["step"] == name)
-        .map(|step| step["code"].as_str().unwrap().to_string())
-        .unwrap_or_default()
+    step_field(report, name, "code")
+}
+
+/// A STARTTLS probe that logs in with the wrong password, in `lang` when given.
+fn wrong_password(lang: Option<&str>) -> (i32, Value, String) {
+    let ca = servers().ca_file.to_str().unwrap().to_string();
+    let port = port("starttls");
+    let mut args = Vec::new();
+    if let Some(lang) = lang {
+        args.extend(["--lang", lang]);
+    }
+    args.extend([
+        HOST,
+        "--port",
+        &port,
+        "--ca-file",
+        &ca,
+        "--username",
+        USER,
+        "--password-env",
+        "SMTP_WRONG_PASSWORD",
+    ]);
+    probe(&args)
 }
 
 fn login(ca: &str) -> Vec<&str> {
@@ -314,19 +334,7 @@ fn localhost_resolves_as_the_system_resolves_it() {
 
 #[test]
 fn a_wrong_password_fails_at_auth_with_the_servers_words() {
-    let ca = servers().ca_file.to_str().unwrap().to_string();
-    let port = port("starttls");
-    let (code, report, _) = probe(&[
-        HOST,
-        "--port",
-        &port,
-        "--ca-file",
-        &ca,
-        "--username",
-        USER,
-        "--password-env",
-        "SMTP_WRONG_PASSWORD",
-    ]);
+    let (code, report, _) = wrong_password(None);
     assert_eq!(code, 2, "{report:#}");
     assert_eq!(report["result"], "fail");
     assert_eq!(steps(&report).last().unwrap(), "auth:fail");
@@ -345,22 +353,7 @@ fn a_wrong_password_fails_at_auth_with_the_servers_words() {
 fn the_probe_speaks_french_and_portuguese() {
     let ca = servers().ca_file.to_str().unwrap().to_string();
     let port = port("starttls");
-    let wrong = |lang: &'static str| {
-        probe(&[
-            "--lang",
-            lang,
-            HOST,
-            "--port",
-            &port,
-            "--ca-file",
-            &ca,
-            "--username",
-            USER,
-            "--password-env",
-            "SMTP_WRONG_PASSWORD",
-        ])
-    };
-    let (code, french, _) = wrong("fr");
+    let (code, french, _) = wrong_password(Some("fr"));
     assert_eq!(code, 2, "{french:#}");
     assert_eq!(steps(&french).last().unwrap(), "auth:fail");
     assert_eq!(step_code(&french, "auth"), "smtp.auth.refused");
@@ -374,7 +367,7 @@ fn the_probe_speaks_french_and_portuguese() {
         "{message}"
     );
     assert!(step_message(&french, "connect").starts_with("connecté à 127.0.0.1:"));
-    let (_, portuguese, _) = wrong("pt");
+    let (_, portuguese, _) = wrong_password(Some("pt"));
     let message = step_message(&portuguese, "auth");
     assert!(
         message.starts_with("a autenticação falhou: 535"),
