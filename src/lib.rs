@@ -236,7 +236,7 @@ impl App {
             api::webhooks::renderer(config.lang),
         )
         .context("cannot set up the webhook client")?;
-        let state = AppState {
+        let state = AppState::new(api::Shared {
             store: dyn_store,
             lang: config.lang,
             scheduler: scheduler.clone(),
@@ -262,7 +262,7 @@ impl App {
                     .map(|domain| domain.to_string()),
                 ttl: config.inbound.address_ttl,
             }),
-        };
+        });
         Ok(App {
             scheduler,
             dispatcher,
