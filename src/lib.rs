@@ -7,6 +7,7 @@ pub mod auth;
 pub mod checks;
 pub mod cli;
 pub mod clock;
+pub mod compress;
 pub mod config;
 pub mod dns;
 pub mod domain;

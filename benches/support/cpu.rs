@@ -23,20 +23,31 @@ fn ask_ticks_per_second() -> f64 {
 
 /// User + system CPU time `pid` has used so far (`self` for this process), all threads.
 pub fn cpu_time(pid: &str) -> Duration {
+    stat_time(pid, 11, 12)
+}
+
+/// User + system CPU time of this process's children that have ended and been waited for
+/// (`cutime` and `cstime`): what a command run with `Command::output` spent.
+pub fn children_cpu_time() -> Duration {
+    stat_time("self", 13, 14)
+}
+
+/// The sum of two tick fields of `/proc/PID/stat`, counted after the command name.
+fn stat_time(pid: &str, user: usize, system: usize) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // The command name may hold spaces: fields are counted after its closing parenthesis.
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    // After ")" come state (field 3), …, utime (field 14) and stime (field 15).
+    // After ")" come state (field 3), …, utime (14), stime (15), cutime (16) and cstime (17).
     let ticks = |index: usize| {
         fields
             .get(index)
             .and_then(|value| value.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    let total = ticks(11) + ticks(12);
+    let total = ticks(user) + ticks(system);
     Duration::from_secs_f64(total as f64 / ticks_per_second())
 }
 
@@ -50,4 +61,38 @@ pub async fn measure<T>(pid: &str, work: impl std::future::Future<Output = T>) -
     let before = cpu_time(pid);
     let out = work.await;
     (out, cpu_time(pid).saturating_sub(before))
+}
+
+/// `perf record` of process `pid` while the value lives, when `BENCH_PERF_DIR` names a
+/// directory: the profile goes to `DIR/NAME.data` (`perf report -i DIR/NAME.data`), so a
+/// bench's before and after of a change are profiled under the same load.
+pub struct Profile(Option<std::process::Child>);
+
+pub fn profile(pid: &str, name: &str) -> Profile {
+    let Some(dir) = std::env::var_os("BENCH_PERF_DIR") else {
+        return Profile(None);
+    };
+    let output = std::path::Path::new(&dir).join(format!("{name}.data"));
+    let child = std::process::Command::new("perf")
+        .args(["record", "-F", "1999", "-g", "-p", pid, "-o"])
+        .arg(output)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok();
+    // perf needs a moment to attach before the work it is to see starts.
+    std::thread::sleep(Duration::from_millis(300));
+    Profile(child)
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            // SIGINT lets perf write its file out.
+            let _ = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
 }

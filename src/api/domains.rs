@@ -324,7 +324,17 @@ pub async fn get(
     State(state): State<AppState>,
     DomainPath(domain): DomainPath,
     RequestLang(lang): RequestLang,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let gzip = accepts_gzip(&headers);
+    // In the default language, the body rendered when the registration was first read since
+    // its last change, kept gzip compressed (the read model's `bodies`): a read is a lookup,
+    // and a client that takes gzip gets the bytes as kept.
+    if lang == state.lang
+        && let Some(kept) = state.store.kept_body(domain.as_str())
+    {
+        return kept_response(kept, gzip);
+    }
     let snapshot = state
         .store
         .snapshot(domain.as_str())
@@ -342,14 +352,80 @@ pub async fn get(
                 )
             })
     };
-    // Rendered once per change of the registration in the default language: a polled domain
-    // costs a lookup. Another language is rendered for the request.
-    let body = if lang == state.lang {
-        snapshot.rendered(render)?
-    } else {
-        render(&snapshot.record)?
-    };
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    // Rendered once per change of the registration in the default language, and kept (see
+    // above). Another language is rendered for the request.
+    if lang != state.lang {
+        let body = render(&snapshot.record)?;
+        return Ok((STATUS_HEADERS, body).into_response());
+    }
+    let body = snapshot.rendered(render)?;
+    // Compressed only when it will be kept (a body shrinks to about a quarter).
+    if !state.store.keeps_body(domain.as_str(), body.len() / 4) {
+        return Ok((STATUS_HEADERS, body).into_response());
+    }
+    match crate::compress::gzip(&body) {
+        Ok(member) => {
+            let member = axum::body::Bytes::from(member);
+            state
+                .store
+                .keep_body(domain.as_str(), &snapshot, member.clone());
+            if gzip {
+                return kept_response(member, true);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "a status body does not compress"),
+    }
+    Ok((STATUS_HEADERS, body).into_response())
+}
+
+/// The headers of every status read: its body may come gzip compressed.
+const STATUS_HEADERS: [(header::HeaderName, &str); 2] = [
+    (header::CONTENT_TYPE, "application/json"),
+    (header::VARY, "accept-encoding"),
+];
+
+/// A kept body (gzip): as is to a client that takes gzip, else inflated.
+fn kept_response(member: axum::body::Bytes, gzip: bool) -> Result<Response, ApiError> {
+    if gzip {
+        return Ok((STATUS_HEADERS, [(header::CONTENT_ENCODING, "gzip")], member).into_response());
+    }
+    let body = crate::compress::gunzip(&member).map_err(|error| {
+        tracing::error!(%error, "a kept status body does not inflate");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the registration could not be read",
+        )
+    })?;
+    Ok((STATUS_HEADERS, body).into_response())
+}
+
+/// Whether `Accept-Encoding` takes gzip (RFC 9110 §12.5.3): `gzip`, `x-gzip` or `*` with a
+/// weight above 0, and no `gzip;q=0`.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut star = false;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let weight = parts
+                .filter_map(|param| {
+                    let (name, value) = param.split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("q")
+                        .then(|| value.trim().parse::<f32>().ok())?
+                })
+                .next()
+                .unwrap_or(1.0);
+            match coding.as_str() {
+                "gzip" | "x-gzip" => return weight > 0.0,
+                "*" => star = weight > 0.0,
+                _ => {}
+            }
+        }
+    }
+    star
 }
 
 fn not_registered(domain: &DomainName) -> ApiError {

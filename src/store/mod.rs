@@ -273,13 +273,21 @@ pub struct DomainRecord {
 pub struct Snapshot {
     pub record: DomainRecord,
     rendered: std::sync::OnceLock<bytes::Bytes>,
+    /// The sequence of the write that left this state, for a store that numbers its writes
+    /// (the read model); 0 otherwise.
+    version: u64,
 }
 
 impl Snapshot {
     pub fn new(record: DomainRecord) -> Self {
+        Self::at(record, 0)
+    }
+
+    fn at(record: DomainRecord, version: u64) -> Self {
         Snapshot {
             record,
             rendered: std::sync::OnceLock::new(),
+            version,
         }
     }
 
@@ -653,6 +661,22 @@ pub trait Store: Send + Sync + 'static {
             .get(domain)
             .await?
             .map(|record| std::sync::Arc::new(Snapshot::new(record))))
+    }
+
+    /// The response body of `GET /v1/domains/{domain}` in the default language, gzip
+    /// compressed, when this store keeps it (`keep_body`) and no write changed the
+    /// registration since.
+    fn kept_body(&self, _domain: &str) -> Option<bytes::Bytes> {
+        None
+    }
+
+    /// Keeps `body` (gzip, the default language) as what `snapshot` renders to, unless a write
+    /// replaced the snapshot meanwhile. A store without a read model keeps nothing.
+    fn keep_body(&self, _domain: &str, _snapshot: &Snapshot, _body: bytes::Bytes) {}
+
+    /// Whether `keep_body` would keep a body of about `size` bytes for `domain` now.
+    fn keeps_body(&self, _domain: &str, _size: usize) -> bool {
+        false
     }
 
     /// Active registrations that match `filter`, ordered by domain, after `after`, at most

@@ -11,7 +11,6 @@
 //! the daemon's 150 MiB budget (BENCHMARKS.md, status reads).
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::ops::Bound;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -109,10 +108,9 @@ fn deflate(record: &DomainRecord) -> Option<Box<[u8]>> {
         records: &records,
     };
     let text = serde_json::to_vec(&row).ok()?;
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(&text).ok()?;
-    encoder.finish().ok().map(Vec::into_boxed_slice)
+    crate::compress::deflate(&text)
+        .ok()
+        .map(Vec::into_boxed_slice)
 }
 
 fn inflate(
@@ -121,10 +119,7 @@ fn inflate(
     paused: bool,
     bytes: &[u8],
 ) -> Result<DomainRecord, String> {
-    let mut text = Vec::new();
-    flate2::read::DeflateDecoder::new(bytes)
-        .read_to_end(&mut text)
-        .map_err(|error| error.to_string())?;
+    let text = crate::compress::inflate(bytes)?;
     let row: PackedRow<'_> = serde_json::from_slice(&text).map_err(|error| error.to_string())?;
     Ok(DomainRecord {
         domain: domain.to_string(),
@@ -149,8 +144,66 @@ fn inflate(
 
 /// Registrations kept decoded because they were read lately: operators poll the few domains
 /// they wait for, which then skip the inflating, and whose JSON body the API renders once per
-/// change (`Snapshot`). Bounded (about 10 KiB each).
+/// change (`Snapshot`). Bounded (about 10 KiB each); reads in the default language meet the
+/// kept bodies first, so these serve the other languages and lists' neighbours.
 const HOT_ENTRIES: usize = 1024;
+
+/// What the kept response bodies may hold in all, gzip compressed (about a kilobyte a verified
+/// registration: 20,000 fit). When it is spent, one read in `ADMIT_WHEN_FULL` that misses
+/// keeps its body in place of others: what is read again and again (a poller's domains) gets
+/// in within a few reads, while a sweep over more registrations than fit pays the compression
+/// on few of its misses.
+const BODY_BUDGET: usize = 24 << 20;
+const ADMIT_WHEN_FULL: u64 = 8;
+
+/// Response bodies of status reads, gzip compressed, by domain (`body`, `keep_body`).
+#[derive(Debug, Default)]
+struct Bodies {
+    map: std::collections::HashMap<String, bytes::Bytes>,
+    /// Bytes held: bodies and keys.
+    size: usize,
+    /// Misses asked about while the budget was spent (`admits`).
+    misses_when_full: u64,
+}
+
+impl Bodies {
+    fn remove(&mut self, domain: &str) {
+        if let Some(body) = self.map.remove(domain) {
+            self.size = self.size.saturating_sub(body.len() + domain.len());
+        }
+    }
+
+    fn has_room(&self, size: usize) -> bool {
+        self.size + size <= BODY_BUDGET
+    }
+
+    /// Whether a body of about `size` bytes is to be kept: when there is room, and else for one
+    /// miss in `ADMIT_WHEN_FULL`.
+    fn admits(&mut self, size: usize) -> bool {
+        if self.has_room(size) {
+            return true;
+        }
+        self.misses_when_full += 1;
+        self.misses_when_full.is_multiple_of(ADMIT_WHEN_FULL)
+    }
+
+    /// Keeps `body`, making room by forgetting others (whichever the map yields first).
+    fn insert(&mut self, domain: &str, body: bytes::Bytes) {
+        self.remove(domain);
+        let size = body.len() + domain.len();
+        if size > BODY_BUDGET {
+            return;
+        }
+        while !self.has_room(size) {
+            let Some(other) = self.map.keys().next().cloned() else {
+                break;
+            };
+            self.remove(&other);
+        }
+        self.size += size;
+        self.map.insert(domain.to_string(), body);
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct ReadModel {
@@ -160,6 +213,10 @@ pub struct ReadModel {
     /// Lately read registrations, decoded. Changed only under `rows`' lock (read to fill,
     /// write to invalidate), so an entry is never older than the row.
     hot: std::sync::Mutex<std::collections::HashMap<String, Arc<Snapshot>>>,
+    /// Rendered status-read bodies, gzip compressed, kept until a write changes the
+    /// registration (under `rows`' write lock, as `hot`) or the budget is spent: a read of any
+    /// registration already read is a lookup, whether or not it is among the decoded ones.
+    bodies: std::sync::Mutex<Bodies>,
 }
 
 impl ReadModel {
@@ -174,6 +231,7 @@ impl ReadModel {
             sequence: AtomicU64::new(0),
             rows: RwLock::new(rows),
             hot: Default::default(),
+            bodies: Default::default(),
         }
     }
 
@@ -203,6 +261,7 @@ impl ReadModel {
             Some((current, _)) if *current > sequence => {}
             _ => {
                 self.hot().remove(&domain);
+                self.bodies().remove(&domain);
                 rows.insert(domain, (sequence, record));
             }
         }
@@ -212,6 +271,36 @@ impl ReadModel {
         self.hot
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn bodies(&self) -> std::sync::MutexGuard<'_, Bodies> {
+        self.bodies
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The kept response body of `domain` (gzip), if no write changed it since it was kept.
+    pub fn body(&self, domain: &str) -> Option<bytes::Bytes> {
+        self.bodies().map.get(domain).cloned()
+    }
+
+    /// Whether a body of `domain` of about `size` bytes is to be kept now (so a reader past
+    /// the budget does not compress one for nothing); see `ADMIT_WHEN_FULL`.
+    pub fn admits(&self, domain: &str, size: usize) -> bool {
+        self.bodies().admits(size + domain.len())
+    }
+
+    /// Keeps `body` as the response `snapshot` renders to, if `snapshot` is still the
+    /// registration's state: checked and kept under the rows' read lock, so a write (which
+    /// forgets the body under the write lock) cannot come in between.
+    pub fn keep_body(&self, domain: &str, snapshot: &Snapshot, body: bytes::Bytes) {
+        let rows = self
+            .rows
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if matches!(rows.get(domain), Some((sequence, Some(_))) if *sequence == snapshot.version) {
+            self.bodies().insert(domain, body);
+        }
     }
 
     /// The registration's state; the same snapshot for every read until a write replaces it
@@ -224,8 +313,9 @@ impl ReadModel {
         if let Some(snapshot) = self.hot().get(domain) {
             return Some(Arc::clone(snapshot));
         }
-        let packed = rows.get(domain).and_then(|(_, record)| record.as_ref())?;
-        let record = Arc::new(Snapshot::new(packed.unpack(domain)?));
+        let (sequence, packed) = rows.get(domain)?;
+        let packed = packed.as_ref()?;
+        let record = Arc::new(Snapshot::at(packed.unpack(domain)?, *sequence));
         // Filled while the rows are read-locked: a write (which invalidates under the write
         // lock) cannot slip in between the unpacking and the filling.
         let mut hot = self.hot();
@@ -344,6 +434,56 @@ mod tests {
             assert!(many.get(&format!("d{n}.example")).is_some());
         }
         assert!(many.hot().len() <= HOT_ENTRIES);
+    }
+
+    #[test]
+    fn kept_bodies_are_forgotten_on_write_never_kept_stale_and_stay_in_budget() {
+        let model = ReadModel::new([record("a.example", DomainStatus::Pending)]);
+        let body = bytes::Bytes::from_static(b"gzip bytes");
+        let first = model.get("a.example").unwrap();
+        model.keep_body("a.example", &first, body.clone());
+        assert_eq!(model.body("a.example"), Some(body.clone()));
+        // A write forgets it; the snapshot read before the write is not kept again.
+        model.put(
+            model.next_sequence(),
+            record("a.example", DomainStatus::Verified),
+        );
+        assert_eq!(model.body("a.example"), None);
+        model.keep_body("a.example", &first, body.clone());
+        assert_eq!(model.body("a.example"), None, "a stale body is refused");
+        let second = model.get("a.example").unwrap();
+        model.keep_body("a.example", &second, body.clone());
+        assert_eq!(model.body("a.example"), Some(body));
+        // Unregistered: gone, and not kept again.
+        model.remove(model.next_sequence(), "a.example");
+        assert_eq!(model.body("a.example"), None);
+        model.keep_body("a.example", &second, bytes::Bytes::from_static(b"x"));
+        assert_eq!(model.body("a.example"), None);
+        // Past the budget a body is kept in place of others.
+        let large = bytes::Bytes::from(vec![0u8; BODY_BUDGET / 2]);
+        let many = ReadModel::new(
+            ["b.example", "c.example", "d.example"]
+                .map(|domain| record(domain, DomainStatus::Pending)),
+        );
+        for domain in ["b.example", "c.example", "d.example"] {
+            let snapshot = many.get(domain).unwrap();
+            many.keep_body(domain, &snapshot, large.clone());
+        }
+        // Each kept in place of the one before: never more than the budget.
+        assert!(many.body("d.example").is_some());
+        assert_eq!(many.body("b.example"), None);
+        assert_eq!(many.body("c.example"), None);
+        assert!(many.bodies().size <= BODY_BUDGET);
+        // Full: one miss in ADMIT_WHEN_FULL is kept; a write frees room for every one.
+        let admitted = (0..ADMIT_WHEN_FULL * 4)
+            .filter(|_| many.admits("b.example", large.len()))
+            .count();
+        assert_eq!(admitted, 4);
+        many.put(
+            many.next_sequence(),
+            record("d.example", DomainStatus::Verified),
+        );
+        assert!((0..8).all(|_| many.admits("b.example", large.len())));
     }
 
     #[test]

@@ -150,11 +150,41 @@ struct FixActionV1 {
 
 /// A finding as stored since version 4: its code and parameters, so it can be shown in any
 /// language later. Versions 1 to 3 stored English words: they read as `stored.text`.
-#[derive(Serialize, Deserialize)]
+/// Read by the JSON value's kind (`Deserialize` below), not tried variant by variant: serde's
+/// `untagged` buffers each value and formats an error for every variant that does not fit,
+/// which was a tenth of a status read's CPU (issue 31).
+#[derive(Serialize)]
 #[serde(untagged)]
 enum TextV4 {
     Coded(CodedV4),
     Words(String),
+}
+
+impl<'de> Deserialize<'de> for TextV4 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = TextV4;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("words or a coded finding")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, words: &str) -> Result<TextV4, E> {
+                Ok(TextV4::Words(words.to_string()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, words: String) -> Result<TextV4, E> {
+                Ok(TextV4::Words(words))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TextV4, A::Error> {
+                CodedV4::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(TextV4::Coded)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -166,7 +196,8 @@ struct CodedV4 {
     more: Vec<CodedV4>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// Written untagged; read by the JSON value's kind (`Deserialize` below), as `TextV4` is.
+#[derive(Serialize)]
 #[serde(untagged)]
 enum ArgV4 {
     Num(i64),
@@ -177,6 +208,72 @@ enum ArgV4 {
         items: Vec<CodedV4>,
         join: String,
     },
+}
+
+/// An object argument: a coded finding (`code`, as the untagged order tried first) or a list
+/// (`items` and `join`).
+#[derive(Deserialize)]
+struct ObjectArgV4 {
+    code: Option<String>,
+    #[serde(default)]
+    args: BTreeMap<String, ArgV4>,
+    #[serde(default)]
+    more: Vec<CodedV4>,
+    items: Option<Vec<CodedV4>>,
+    join: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ArgV4 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = ArgV4;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, a string, a coded finding or a list")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<ArgV4, E> {
+                Ok(ArgV4::Num(value))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<ArgV4, E> {
+                i64::try_from(value)
+                    .map(ArgV4::Num)
+                    .map_err(|_| E::custom("a number out of range"))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<ArgV4, E> {
+                Ok(ArgV4::Str(value.to_string()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, value: String) -> Result<ArgV4, E> {
+                Ok(ArgV4::Str(value))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ArgV4, A::Error> {
+                let object =
+                    ObjectArgV4::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                match object {
+                    ObjectArgV4 {
+                        code: Some(code),
+                        args,
+                        more,
+                        ..
+                    } => Ok(ArgV4::Text(Box::new(CodedV4 { code, args, more }))),
+                    ObjectArgV4 {
+                        items: Some(items),
+                        join: Some(join),
+                        ..
+                    } => Ok(ArgV4::List { items, join }),
+                    _ => Err(serde::de::Error::custom(
+                        "an argument object without a code or a list",
+                    )),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 impl From<&Text> for CodedV4 {
@@ -858,6 +955,27 @@ mod tests {
             older.render(crate::text::Lang::Fr),
             "every required record passes"
         );
+    }
+
+    #[test]
+    fn findings_read_by_the_kind_of_each_value() {
+        // Every kind of argument: a number and a string (history_checks_failed), a finding
+        // (history_changes) inside a list of findings (alternative), and words.
+        let failed = codes::history_checks_failed(
+            2,
+            "dkim: fail",
+            Arg::from(codes::history_changes("dkim: pass → fail")),
+        );
+        let reason = codes::alternative(Arg::all(vec![failed.clone(), failed]));
+        assert_eq!(decode_reason(&encode_reason(&reason)), reason);
+        let words: TextV4 = serde_json::from_str(r#""older words""#).unwrap();
+        assert!(matches!(words, TextV4::Words(text) if text == "older words"));
+        // An object argument with neither a code nor a list, or a value of another kind, is
+        // refused, as the untagged form refused it.
+        for bad in [r#"{"join":"and"}"#, "1.5", "true", "-1e3"] {
+            assert!(serde_json::from_str::<ArgV4>(bad).is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<TextV4>("3").is_err());
     }
 
     #[test]

@@ -439,6 +439,18 @@ impl Store for SqliteStore {
         Ok(self.model.get(domain))
     }
 
+    fn kept_body(&self, domain: &str) -> Option<bytes::Bytes> {
+        self.model.body(domain)
+    }
+
+    fn keep_body(&self, domain: &str, snapshot: &super::Snapshot, body: bytes::Bytes) {
+        self.model.keep_body(domain, snapshot, body);
+    }
+
+    fn keeps_body(&self, domain: &str, size: usize) -> bool {
+        self.model.admits(domain, size)
+    }
+
     async fn list(
         &self,
         filter: &super::ListFilter,

@@ -1199,3 +1199,82 @@ async fn every_record_and_warning_has_a_code_that_get_v1_codes_lists() {
     assert_eq!(refused["error"]["code"], "invalid_parameter");
     app.stop().await;
 }
+
+/// GET /v1/domains/{d} with `Accept-Encoding: accept`: the status, the headers named, the body
+/// (gunzipped when it came gzip).
+async fn read_encoded(
+    app: &crate::support::TestApp,
+    path: &str,
+    accept: &str,
+) -> (u16, Option<String>, Option<String>, Value) {
+    use std::io::Read;
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("accept-encoding", accept)
+        .send()
+        .await
+        .expect("the daemon answers");
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_string())
+    };
+    let (encoding, vary) = (header("content-encoding"), header("vary"));
+    let bytes = response.bytes().await.expect("a body");
+    let text = if encoding.as_deref() == Some("gzip") {
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut text)
+            .expect("a gzip body");
+        text
+    } else {
+        bytes.to_vec()
+    };
+    let body = serde_json::from_slice(&text).expect("JSON");
+    (status, encoding, vary, body)
+}
+
+#[tokio::test]
+async fn status_reads_are_kept_compressed_sent_as_kept_to_gzip_clients_and_never_stale() {
+    let app = spawn_app(AppOptions::default()).await;
+    app.register("good.example", Some("GOODKEY")).await;
+    let checked = app.until_checked("good.example").await;
+    let path = "/v1/domains/good.example";
+    let (_, plain) = app.get(path).await;
+    assert_eq!(plain, checked);
+    // First read renders and keeps the body, the next ones send what was kept: all the same
+    // JSON, gzip only to a client that takes it.
+    for accept in ["gzip", "br, gzip;q=0.5", "x-gzip", "*"] {
+        for _ in 0..2 {
+            let (status, encoding, vary, body) = read_encoded(&app, path, accept).await;
+            assert_eq!(status, 200);
+            assert_eq!(encoding.as_deref(), Some("gzip"), "{accept}");
+            assert_eq!(vary.as_deref(), Some("accept-encoding"));
+            assert_eq!(body, plain, "{accept}");
+        }
+    }
+    for accept in ["identity", "gzip;q=0, *", "br", "*;q=0"] {
+        let (status, encoding, vary, body) = read_encoded(&app, path, accept).await;
+        assert_eq!(status, 200);
+        assert_eq!(encoding, None, "{accept}");
+        assert_eq!(vary.as_deref(), Some("accept-encoding"));
+        assert_eq!(body, plain, "{accept}");
+    }
+    // Another language is rendered for the request, never the kept English body.
+    let (_, encoding, _, french) = read_encoded(&app, &format!("{path}?lang=fr"), "gzip").await;
+    assert_eq!(encoding, None);
+    assert_ne!(french["records"], plain["records"]);
+    // A write forgets the kept body: the next read, in either encoding, shows the change.
+    let (status, _) = app
+        .call(Method::PUT, path, Some(json!({"paused": true})))
+        .await;
+    assert_eq!(status, 200);
+    for accept in ["gzip", "identity"] {
+        let (_, _, _, body) = read_encoded(&app, path, accept).await;
+        assert_eq!(body["paused"], true, "{accept}");
+    }
+    app.stop().await;
+}
