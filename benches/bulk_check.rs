@@ -4,11 +4,14 @@
 //! numbers. Also the cost of a socket per query against the pool (RFC 5452 both ways).
 //!
 //! cargo bench --bench bulk_check   (BENCH_ZONE_DOMAINS=N, default 20000; BENCH_DOMAINS=N
-//! checked per run, default 5000). Needs `apt-get install bind9 dnsperf`; without them the
-//! in-process server stands in and no capacity ratio is given.
+//! checked per run, default 5000; BENCH_PERF_DIR=DIR runs each check under `perf record`,
+//! its profile in DIR). Needs `apt-get install bind9 dnsperf`; without them the in-process
+//! server stands in and no capacity ratio is given.
 
 #[path = "support/bind.rs"]
 mod bind;
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "../tests/support/fixture_dns.rs"]
 mod fixture_dns;
 #[path = "support/report.rs"]
@@ -74,20 +77,36 @@ fn dnsperf(dir: &Path, port: u16, domains: usize) -> f64 {
         .unwrap_or_else(|| panic!("no queries per second in dnsperf's output:\n{text}"))
 }
 
-/// The median of three bulk runs.
+/// What a bulk run (or three) measured.
+#[derive(Clone, Copy)]
+struct Run {
+    /// Domains checked per second of wall time.
+    rate: f64,
+    /// Whether every domain was ready and the command exited 0.
+    ready: bool,
+    elapsed: Duration,
+    /// The checker's CPU (user + system) per domain.
+    checker_cpu: Duration,
+    /// BIND's CPU per domain while the checker ran (`None` for the in-process server).
+    bind_cpu: Option<Duration>,
+}
+
+/// The median of three bulk runs by rate; CPU per domain over all three (more clock ticks).
 fn bulk_median(
     binary: &Path,
     file: &Path,
+    dns: &bind::DnsServer,
     server: SocketAddr,
     concurrency: usize,
     socket_queries: Option<u32>,
     authoritative: bool,
-) -> (f64, bool, Duration) {
-    let mut runs: Vec<(f64, bool, Duration)> = (0..3)
+) -> Run {
+    let mut runs: Vec<Run> = (0..3)
         .map(|_| {
             bulk(
                 binary,
                 file,
+                dns,
                 server,
                 concurrency,
                 socket_queries,
@@ -95,9 +114,18 @@ fn bulk_median(
             )
         })
         .collect();
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let all_ready = runs.iter().all(|run| run.1);
-    (runs[1].0, all_ready, runs[1].2)
+    runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+    let count = runs.len() as u32;
+    Run {
+        ready: runs.iter().all(|run| run.ready),
+        checker_cpu: runs.iter().map(|run| run.checker_cpu).sum::<Duration>() / count,
+        bind_cpu: runs
+            .iter()
+            .map(|run| run.bind_cpu)
+            .sum::<Option<Duration>>()
+            .map(|total| total / count),
+        ..runs[1]
+    }
 }
 
 /// The DNS queries one check of a generated domain makes (with the authoritative view when
@@ -119,16 +147,28 @@ async fn queries_per_check(server: SocketAddr, authoritative: bool) -> u64 {
     resolver.counters().total()
 }
 
-/// One bulk run of the release binary: domains per second, and whether every domain was ready.
+/// One bulk run of the release binary: domains per second, whether every domain was ready, and
+/// the CPU the checker and BIND spent per domain.
 fn bulk(
     binary: &Path,
     file: &Path,
+    dns: &bind::DnsServer,
     server: SocketAddr,
     concurrency: usize,
     socket_queries: Option<u32>,
     authoritative: bool,
-) -> (f64, bool, Duration) {
-    let mut command = Command::new(binary);
+) -> Run {
+    let mut command = cpu::profiled_command(
+        binary,
+        &format!(
+            "bulk-{concurrency}-{}",
+            if authoritative {
+                "authoritative"
+            } else {
+                "resolver"
+            }
+        ),
+    );
     command
         .args([
             "check",
@@ -155,9 +195,18 @@ fn bulk(
     if let Some(queries) = socket_queries {
         command.env("SENDERCHECK_DNS_SOCKET_QUERIES", queries.to_string());
     }
+    let bind_pid = dns.bind_pid();
+    let bind_before = bind_pid.as_deref().map(cpu::cpu_time);
+    let children_before = cpu::children_cpu_time();
     let started = Instant::now();
     let output = command.output().expect("the bulk check runs");
     let elapsed = started.elapsed();
+    let checker_cpu = cpu::children_cpu_time().saturating_sub(children_before);
+    let bind_cpu = bind_pid
+        .as_deref()
+        .map(cpu::cpu_time)
+        .zip(bind_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let lines = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter(|line| line.contains("\"ready\":true"))
@@ -165,11 +214,36 @@ fn bulk(
     let checked = std::fs::read_to_string(file)
         .map(|text| text.lines().count())
         .unwrap_or(0);
-    (
-        checked as f64 / elapsed.as_secs_f64(),
-        lines == checked && output.status.code() == Some(0),
+    let per_domain = |cpu: Duration| cpu / checked.max(1) as u32;
+    Run {
+        rate: checked as f64 / elapsed.as_secs_f64(),
+        ready: lines == checked && output.status.code() == Some(0),
         elapsed,
-    )
+        checker_cpu: per_domain(checker_cpu),
+        bind_cpu: bind_cpu.map(per_domain),
+    }
+}
+
+/// Three cells of the CPU table: the checker's and BIND's CPU per domain and their ratio (with
+/// the goal's verdict when `goal`).
+fn cpu_cells(run: &Run, goal: bool) -> String {
+    let micros = |cpu: Duration| format!("{:.0} µs", cpu.as_secs_f64() * 1e6);
+    match run.bind_cpu {
+        Some(bind) => {
+            let ratio = run.checker_cpu.as_secs_f64() / bind.as_secs_f64().max(1e-9);
+            let verdict = match (goal, ratio <= 1.0) {
+                (false, _) => "",
+                (true, true) => " (met)",
+                (true, false) => " (NOT met)",
+            };
+            format!(
+                "{} | {} | {ratio:.2}{verdict}",
+                micros(run.checker_cpu),
+                micros(bind)
+            )
+        }
+        None => format!("{} | - | -", micros(run.checker_cpu)),
+    }
 }
 
 fn binary() -> PathBuf {
@@ -184,7 +258,7 @@ async fn main() {
     zones::write(dir.path(), zone_domains);
     let with_bind = installed("named") && installed("dnsperf");
     let port = free_port();
-    let (_dns, server) = bind::DnsServer::start(dir.path(), port, with_bind);
+    let (dns, server) = bind::DnsServer::start(dir.path(), port, with_bind);
     wait_for(server).await;
     let capacity = with_bind.then(|| dnsperf(dir.path(), port, zone_domains) / QUERIES_PER_DOMAIN);
 
@@ -195,7 +269,7 @@ async fn main() {
     std::fs::write(&file, list).expect("the domains file");
     let binary = binary();
     // A first run warms BIND's and the kernel's caches; it is not counted.
-    bulk(&binary, &file, server, 64, None, false);
+    bulk(&binary, &file, &dns, server, 64, None, false);
 
     let mut body = String::new();
     let _ = writeln!(
@@ -230,16 +304,16 @@ async fn main() {
     let per_check_authoritative = queries_per_check(server, true).await;
     let mut pooled_256 = 0.0;
     let mut rates = Vec::new();
+    let mut cpu_rows = String::new();
     for concurrency in CONCURRENCIES {
-        let (rate, ready, elapsed) = bulk_median(&binary, &file, server, concurrency, None, false);
-        let (viewed, viewed_ready, _) =
-            bulk_median(&binary, &file, server, concurrency, None, true);
+        let run = bulk_median(&binary, &file, &dns, server, concurrency, None, false);
+        let viewed = bulk_median(&binary, &file, &dns, server, concurrency, None, true);
         if concurrency == 256 {
-            pooled_256 = rate;
+            pooled_256 = run.rate;
         }
-        rates.push(rate);
+        rates.push(run.rate);
         let ratio = capacity.map_or("-".to_string(), |capacity| {
-            let ratio = rate / capacity;
+            let ratio = run.rate / capacity;
             format!(
                 "{ratio:.2} ({})",
                 if ratio >= 0.5 { "met" } else { "NOT met" }
@@ -247,13 +321,31 @@ async fn main() {
         });
         let _ = writeln!(
             body,
-            "| {concurrency} | {rate:.0} | {:.2} s | {} | {ratio} | {viewed:.0} | {} |",
-            elapsed.as_secs_f64(),
-            if ready { "yes" } else { "NO" },
-            if viewed_ready { "yes" } else { "NO" }
+            "| {concurrency} | {:.0} | {:.2} s | {} | {ratio} | {:.0} | {} |",
+            run.rate,
+            run.elapsed.as_secs_f64(),
+            if run.ready { "yes" } else { "NO" },
+            viewed.rate,
+            if viewed.ready { "yes" } else { "NO" }
+        );
+        let _ = writeln!(
+            cpu_rows,
+            "| {concurrency} | {} | {} |",
+            cpu_cells(&run, false),
+            cpu_cells(&viewed, true)
         );
     }
-    let (fresh, ready, _) = bulk_median(&binary, &file, server, 256, Some(1), false);
+    let _ = writeln!(
+        body,
+        "\nCPU per domain checked (user + system from `/proc`, all threads, mean of the three \
+         runs): the checker's (the `sendercheck check` process, start-up included) beside \
+         BIND's while it answered that run's queries (`named`'s own process). The goal is the \
+         authoritative view's checker ≤ BIND's CPU for the same domain.\n\n\
+         | concurrency | resolver only: checker | BIND | checker / BIND | authoritative view: checker | BIND | checker / BIND (goal ≤ 1) |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n{cpu_rows}"
+    );
+    let fresh = bulk_median(&binary, &file, &dns, server, 256, Some(1), false);
+    let (fresh, ready) = (fresh.rate, fresh.ready);
     let _ = writeln!(
         body,
         "\nQueries per check: {per_check} resolver only, {per_check_authoritative} with the \

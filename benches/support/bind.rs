@@ -29,6 +29,13 @@ pub struct Bind {
     child: Child,
 }
 
+impl Bind {
+    /// The `named` process's id, to read its CPU time.
+    pub fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+}
+
 impl Drop for Bind {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -44,6 +51,14 @@ pub enum DnsServer {
 }
 
 impl DnsServer {
+    /// BIND's process id; `None` for the in-process server (its CPU is this process's).
+    pub fn bind_pid(&self) -> Option<String> {
+        match self {
+            DnsServer::Bind(bind) => Some(bind.pid()),
+            DnsServer::InProcess(_) => None,
+        }
+    }
+
     pub fn start(dir: &Path, port: u16, with_bind: bool) -> (DnsServer, SocketAddr) {
         if with_bind {
             let bind = start_bind(dir, port);

@@ -96,3 +96,20 @@ impl Drop for Profile {
         }
     }
 }
+
+/// A command running `program`, under `perf record` (to `DIR/NAME.data`) when
+/// `BENCH_PERF_DIR` names a directory; the CPU measured then includes perf's own.
+pub fn profiled_command(program: &std::path::Path, name: &str) -> std::process::Command {
+    match std::env::var_os("BENCH_PERF_DIR") {
+        Some(dir) => {
+            let mut command = std::process::Command::new("perf");
+            command
+                .args(["record", "-F", "1999", "-g", "-o"])
+                .arg(std::path::Path::new(&dir).join(format!("{name}.data")))
+                .arg("--")
+                .arg(program);
+            command
+        }
+        None => std::process::Command::new(program),
+    }
+}

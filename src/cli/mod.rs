@@ -287,10 +287,15 @@ pub fn main() -> ExitCode {
     };
     init_logging(default_level, cli.log_format);
     let lang = output_lang(cli.lang, |key| std::env::var(key).ok());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // The daemon spreads its work over every core. A one-shot command runs on this thread
+    // alone: its checks wait on sockets, and with worker threads every answer was an I/O
+    // event on a worker waking this thread, so half of a bulk check's CPU was the kernel
+    // switching threads (issue 31's profile of `check --domains-file`).
+    let mut builder = match cli.command {
+        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("sendercheck: cannot start the async runtime: {error}");
