@@ -188,6 +188,7 @@ async fn daemon_process(dns: SocketAddr, messages: &[Arc<Vec<u8>>]) -> (f64, f64
     let mut wall = Vec::new();
     let mut per_cpu = Vec::new();
     for _ in 0..ROUNDS {
+        let _profile = cpu::profile(&pid, "dkim-daemon");
         let (elapsed, used) = cpu::measure(&pid, endpoint(&client, &url, messages)).await;
         wall.push(rate(messages.len(), elapsed));
         per_cpu.push(messages.len() as f64 / used.as_secs_f64().max(1e-9));
