@@ -63,6 +63,12 @@ pub async fn measure<T>(pid: &str, work: impl std::future::Future<Output = T>) -
     (out, cpu_time(pid).saturating_sub(before))
 }
 
+/// How perf walks the stack: `BENCH_PERF_CALLGRAPH` (`dwarf` finds the callers in a release
+/// build without frame pointers, at the cost of large files), else frame pointers.
+fn call_graph() -> String {
+    std::env::var("BENCH_PERF_CALLGRAPH").unwrap_or_else(|_| "fp".to_string())
+}
+
 /// `perf record` of process `pid` while the value lives, when `BENCH_PERF_DIR` names a
 /// directory: the profile goes to `DIR/NAME.data` (`perf report -i DIR/NAME.data`), so a
 /// bench's before and after of a change are profiled under the same load.
@@ -74,7 +80,7 @@ pub fn profile(pid: &str, name: &str) -> Profile {
     };
     let output = std::path::Path::new(&dir).join(format!("{name}.data"));
     let child = std::process::Command::new("perf")
-        .args(["record", "-F", "1999", "-g", "-p", pid, "-o"])
+        .args(["record", "-F", "1999", "--call-graph", &call_graph(), "-p", pid, "-o"])
         .arg(output)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -104,7 +110,7 @@ pub fn profiled_command(program: &std::path::Path, name: &str) -> std::process::
         Some(dir) => {
             let mut command = std::process::Command::new("perf");
             command
-                .args(["record", "-F", "1999", "-g", "-o"])
+                .args(["record", "-F", "1999", "--call-graph", &call_graph(), "-o"])
                 .arg(std::path::Path::new(&dir).join(format!("{name}.data")))
                 .arg("--")
                 .arg(program);
