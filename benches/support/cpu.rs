@@ -80,7 +80,16 @@ pub fn profile(pid: &str, name: &str) -> Profile {
     };
     let output = std::path::Path::new(&dir).join(format!("{name}.data"));
     let child = std::process::Command::new("perf")
-        .args(["record", "-F", "1999", "--call-graph", &call_graph(), "-p", pid, "-o"])
+        .args([
+            "record",
+            "-F",
+            "1999",
+            "--call-graph",
+            &call_graph(),
+            "-p",
+            pid,
+            "-o",
+        ])
         .arg(output)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

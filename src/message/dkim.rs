@@ -789,8 +789,8 @@ fn judge(
             reason,
             Vec::new(),
         );
-        verdict.alignment = alignment(&domain, from_domain.as_deref());
-        verdict.aligned = aligned(&domain, from_domain.as_deref(), strict);
+        verdict.alignment = alignment(&domain, from_domain);
+        verdict.aligned = aligned(&domain, from_domain, strict);
         signatures.push(verdict);
         b_prefixes.push(String::new());
     }
@@ -849,8 +849,8 @@ fn judge(
             signature_warnings(signature, key.as_ref()),
         );
         verdict.key = key;
-        verdict.alignment = alignment(&signature.d, from_domain.as_deref());
-        verdict.aligned = aligned(&signature.d, from_domain.as_deref(), strict);
+        verdict.alignment = alignment(&signature.d, from_domain);
+        verdict.aligned = aligned(&signature.d, from_domain, strict);
         signatures.push(verdict);
     }
     (signatures, b_prefixes)
