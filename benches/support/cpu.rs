@@ -63,10 +63,17 @@ pub async fn measure<T>(pid: &str, work: impl std::future::Future<Output = T>) -
     (out, cpu_time(pid).saturating_sub(before))
 }
 
-/// How perf walks the stack: `BENCH_PERF_CALLGRAPH` (`dwarf` finds the callers in a release
-/// build without frame pointers, at the cost of large files), else frame pointers.
-fn call_graph() -> String {
-    std::env::var("BENCH_PERF_CALLGRAPH").unwrap_or_else(|_| "fp".to_string())
+/// `perf record` writing to `DIR/NAME.data`, when `BENCH_PERF_DIR` names a directory. The
+/// stack is walked as `BENCH_PERF_CALLGRAPH` says (`dwarf` finds the callers in a release build
+/// without frame pointers, at the cost of large files), else by frame pointers.
+fn perf_record(name: &str) -> Option<std::process::Command> {
+    let dir = std::env::var_os("BENCH_PERF_DIR")?;
+    let call_graph = std::env::var("BENCH_PERF_CALLGRAPH").unwrap_or_else(|_| "fp".to_string());
+    let mut command = std::process::Command::new("perf");
+    command
+        .args(["record", "-F", "1999", "--call-graph", &call_graph, "-o"])
+        .arg(std::path::Path::new(&dir).join(format!("{name}.data")));
+    Some(command)
 }
 
 /// `perf record` of process `pid` while the value lives, when `BENCH_PERF_DIR` names a
@@ -75,22 +82,11 @@ fn call_graph() -> String {
 pub struct Profile(Option<std::process::Child>);
 
 pub fn profile(pid: &str, name: &str) -> Profile {
-    let Some(dir) = std::env::var_os("BENCH_PERF_DIR") else {
+    let Some(mut command) = perf_record(name) else {
         return Profile(None);
     };
-    let output = std::path::Path::new(&dir).join(format!("{name}.data"));
-    let child = std::process::Command::new("perf")
-        .args([
-            "record",
-            "-F",
-            "1999",
-            "--call-graph",
-            &call_graph(),
-            "-p",
-            pid,
-            "-o",
-        ])
-        .arg(output)
+    let child = command
+        .args(["-p", pid])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -115,14 +111,9 @@ impl Drop for Profile {
 /// A command running `program`, under `perf record` (to `DIR/NAME.data`) when
 /// `BENCH_PERF_DIR` names a directory; the CPU measured then includes perf's own.
 pub fn profiled_command(program: &std::path::Path, name: &str) -> std::process::Command {
-    match std::env::var_os("BENCH_PERF_DIR") {
-        Some(dir) => {
-            let mut command = std::process::Command::new("perf");
-            command
-                .args(["record", "-F", "1999", "--call-graph", &call_graph(), "-o"])
-                .arg(std::path::Path::new(&dir).join(format!("{name}.data")))
-                .arg("--")
-                .arg(program);
+    match perf_record(name) {
+        Some(mut command) => {
+            command.arg("--").arg(program);
             command
         }
         None => std::process::Command::new(program),

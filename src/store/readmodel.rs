@@ -145,7 +145,7 @@ fn inflate(
 /// Registrations kept decoded because they were read lately: operators poll the few domains
 /// they wait for, which then skip the inflating, and whose JSON body the API renders once per
 /// change (`Snapshot`). Bounded (about 10 KiB each); reads in the default language meet the
-/// kept bodies first, so these serve the other languages and lists' neighbours.
+/// kept bodies first, so these serve the other languages and reads the bodies' budget left out.
 const HOT_ENTRIES: usize = 1024;
 
 /// What the kept response bodies may hold in all, gzip compressed (about a kilobyte a verified
