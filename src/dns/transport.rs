@@ -10,7 +10,8 @@
 //!
 //! Spoofing resistance (RFC 5452) is kept while sockets are shared: queries go out from a pool
 //! of sockets each bound to a random port and retired after `SOCKET_QUERIES` queries or
-//! `SOCKET_LIFE`; every query has a random 16-bit ID; an answer is taken only when it comes
+//! `SOCKET_LIFE` (direct queries to an authoritative server from a few sockets connected to
+//! it, retired the same way, so the kernel reports a closed port); every query has a random 16-bit ID; an answer is taken only when it comes
 //! from the server's address and port, with the query's ID and exactly its question; and the
 //! name is sent in random letter case (DNS 0x20) that the answer must echo. A server that
 //! folds the case is noticed (`CASE_STRIKES` answers in a row that match but for case) and is
@@ -40,6 +41,10 @@ const MIN_WINDOW: f64 = 32.0;
 const MAX_WINDOW: f64 = 4096.0;
 /// Sockets a pool keeps open per address family.
 const POOL_SIZE: usize = 16;
+/// Sockets connected to one authoritative server kept open at once, and how long one with
+/// nothing waiting on it stays open: an idle server holds no descriptor for long.
+const CONNECTED_PER_SERVER: usize = 2;
+const CONNECTED_IDLE: Duration = Duration::from_secs(1);
 /// A socket is retired after this many queries or this long, whichever comes first, so its
 /// port is a moving target. `SENDERCHECK_DNS_SOCKET_QUERIES` overrides the count (1 gives every
 /// query a socket of its own: the benchmarks measure what the pool saves).
@@ -107,6 +112,8 @@ struct Server {
     losses: AtomicU64,
     mismatched: AtomicU64,
     tcp: AtomicU64,
+    /// Sockets connected to this server, for direct queries (an authoritative server's).
+    connected: Mutex<Vec<Arc<PooledSocket>>>,
 }
 
 impl Server {
@@ -130,6 +137,7 @@ impl Server {
             losses: AtomicU64::new(0),
             mismatched: AtomicU64::new(0),
             tcp: AtomicU64::new(0),
+            connected: Mutex::new(Vec::new()),
         }
     }
 
@@ -247,19 +255,29 @@ impl Drop for Slot {
     }
 }
 
-/// A query waiting for its answer on a socket.
+/// A query waiting for its answer on a socket: the answer, or `Refused` when the kernel
+/// reports nothing listening at a connected socket's server.
 struct Pending {
     server: SocketAddr,
     question: WireQuery,
-    reply: oneshot::Sender<Message>,
+    reply: oneshot::Sender<Result<Message, ExchangeError>>,
 }
 
-/// One UDP socket of the pool and the queries waiting on it, by ID.
+/// One UDP socket on a random port and the queries waiting on it, by ID: one of the shared
+/// pool's (any server), or one connected to a single authoritative server (`peer`).
 struct PooledSocket {
     socket: UdpSocket,
+    /// The server a connected socket is connected to: only its datagrams reach the socket,
+    /// and an ICMP port-unreachable comes back as an error on the socket.
+    peer: Option<SocketAddr>,
+    /// The server whose list holds a connected socket, to leave it on retiring.
+    owner: std::sync::Weak<Server>,
     pending: Mutex<HashMap<u16, Pending>>,
     used: AtomicU32,
+    /// Queries the socket carries before it is retired.
+    limit: u32,
     born: Instant,
+    /// No query is added once set; set under the `pending` lock.
     retired: AtomicBool,
     /// The servers by address, to count answers that match no query.
     servers: Servers,
@@ -280,28 +298,70 @@ impl PooledSocket {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn worn(&self, limit: u32) -> bool {
-        self.used.load(Ordering::Relaxed) >= limit || self.born.elapsed() >= SOCKET_LIFE
+    fn worn(&self) -> bool {
+        self.used.load(Ordering::Relaxed) >= self.limit || self.born.elapsed() >= SOCKET_LIFE
     }
 
     /// Reads answers and hands each to the query it answers; runs until the socket is retired
-    /// and nothing waits on it.
+    /// and nothing waits on it. A connected socket retires itself once worn or idle for
+    /// `CONNECTED_IDLE` with nothing waiting, so its descriptor is closed.
     async fn receive(self: Arc<Self>) {
         let mut buffer = vec![0u8; MAX_UDP];
+        let mut quiet_since = Instant::now();
         loop {
             let received = tokio::time::timeout(
                 Duration::from_millis(250),
                 self.socket.recv_from(&mut buffer),
             )
             .await;
-            // An ICMP error or a transient failure is skipped: the waiting query times out
-            // and is sent again elsewhere.
-            if let Ok(Ok((length, from))) = received {
-                self.deliver(&buffer[..length], from);
+            match received {
+                Ok(Ok((length, from))) => {
+                    self.deliver(&buffer[..length], from);
+                    quiet_since = Instant::now();
+                }
+                // Nothing listens at the connected server's port: every query waiting here
+                // asked that port, and waiting longer cannot help them.
+                Ok(Err(error))
+                    if self.peer.is_some()
+                        && error.kind() == std::io::ErrorKind::ConnectionRefused =>
+                {
+                    self.refuse_waiting();
+                }
+                // A transient failure (or an ICMP error on a shared socket, which cannot say
+                // whose query it was) is skipped: the waiting query times out and is sent again.
+                _ => {}
             }
-            if self.retired.load(Ordering::Relaxed) && self.lock().is_empty() {
-                return;
+            {
+                let pending = self.lock();
+                if !pending.is_empty() {
+                    quiet_since = Instant::now();
+                    continue;
+                }
+                let done = self.retired.load(Ordering::Relaxed)
+                    || (self.peer.is_some()
+                        && (self.worn() || quiet_since.elapsed() >= CONNECTED_IDLE));
+                if !done {
+                    continue;
+                }
+                self.retired.store(true, Ordering::Relaxed);
             }
+            // Out of its server's list (the pending lock released first: a sender takes the
+            // list's lock, then the socket's), so the descriptor closes with this task.
+            if let Some(owner) = self.owner.upgrade() {
+                owner
+                    .connected
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .retain(|socket| !Arc::ptr_eq(socket, &self));
+            }
+            return;
+        }
+    }
+
+    /// Ends the wait of every query on the socket with `Refused`.
+    fn refuse_waiting(&self) {
+        for (_, waiting) in self.lock().drain() {
+            let _ = waiting.reply.send(Err(ExchangeError::Refused));
         }
     }
 
@@ -332,7 +392,7 @@ impl PooledSocket {
                     if let Some(known) = known {
                         known.case_strikes.store(0, Ordering::Relaxed);
                     }
-                    let _ = waiting.reply.send(message);
+                    let _ = waiting.reply.send(Ok(message));
                 }
             }
             Some(Match::ButCase) => {
@@ -369,25 +429,45 @@ impl Pool {
         let mut sockets = sockets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if sockets.len() < POOL_SIZE {
-            let socket = self.open(server)?;
-            sockets.push(socket.clone());
-            return Ok(socket);
-        }
-        let index = rand::rng().random_range(0..sockets.len());
-        if sockets[index].worn(self.socket_queries) {
-            sockets[index].retired.store(true, Ordering::Relaxed);
-            sockets[index] = self.open(server)?;
-        }
-        Ok(sockets[index].clone())
+        pick(&mut sockets, POOL_SIZE, || self.open(server))
+    }
+
+    /// A socket connected to `server` for a direct query: one of the server's own (at most
+    /// `CONNECTED_PER_SERVER`, each retired like the pool's), a fresh one in place of a worn
+    /// or retired one.
+    fn connected(&self, server: &Arc<Server>) -> std::io::Result<Arc<PooledSocket>> {
+        let mut sockets = server
+            .connected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        sockets.retain(|socket| !socket.retired.load(Ordering::Relaxed));
+        pick(&mut sockets, CONNECTED_PER_SERVER, || {
+            self.open_connected(server)
+        })
     }
 
     /// A socket bound to a random port (RFC 5452 §9.2), its receive task started.
     fn open(&self, server: SocketAddr) -> std::io::Result<Arc<PooledSocket>> {
+        self.start(server, None)
+    }
+
+    /// As `open`, connected to `server`.
+    fn open_connected(&self, server: &Arc<Server>) -> std::io::Result<Arc<PooledSocket>> {
+        self.start(server.addr, Some(server))
+    }
+
+    fn start(
+        &self,
+        server: SocketAddr,
+        owner: Option<&Arc<Server>>,
+    ) -> std::io::Result<Arc<PooledSocket>> {
         let socket = Arc::new(PooledSocket {
-            socket: bind_random(server)?,
+            socket: bind_random(server, owner.is_some())?,
+            peer: owner.map(|_| server),
+            owner: owner.map_or_else(std::sync::Weak::new, Arc::downgrade),
             pending: Mutex::new(HashMap::new()),
             used: AtomicU32::new(0),
+            limit: self.socket_queries,
             born: Instant::now(),
             retired: AtomicBool::new(false),
             servers: self.servers.clone(),
@@ -411,8 +491,29 @@ impl Drop for Pool {
     }
 }
 
-/// A UDP socket of the family of `server`, bound to a random port (RFC 5452 §9.2).
-fn bind_random(server: SocketAddr) -> std::io::Result<UdpSocket> {
+/// One of `sockets` at random, opening another while there are fewer than `size`, and a fresh
+/// one in place of a worn one (retired: it closes once nothing waits on it).
+fn pick(
+    sockets: &mut Vec<Arc<PooledSocket>>,
+    size: usize,
+    open: impl Fn() -> std::io::Result<Arc<PooledSocket>>,
+) -> std::io::Result<Arc<PooledSocket>> {
+    if sockets.len() < size {
+        let socket = open()?;
+        sockets.push(socket.clone());
+        return Ok(socket);
+    }
+    let index = rand::rng().random_range(0..sockets.len());
+    if sockets[index].worn() {
+        sockets[index].retired.store(true, Ordering::Relaxed);
+        sockets[index] = open()?;
+    }
+    Ok(sockets[index].clone())
+}
+
+/// A UDP socket of the family of `server`, bound to a random port (RFC 5452 §9.2), connected
+/// to `server` when `connect` is set.
+fn bind_random(server: SocketAddr, connect: bool) -> std::io::Result<UdpSocket> {
     let ip: IpAddr = if server.is_ipv4() {
         Ipv4Addr::UNSPECIFIED.into()
     } else {
@@ -437,6 +538,9 @@ fn bind_random(server: SocketAddr) -> std::io::Result<UdpSocket> {
             std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?
         }
     };
+    if connect {
+        socket.connect(server)?;
+    }
     socket.set_nonblocking(true)?;
     UdpSocket::from_std(socket)
 }
@@ -472,69 +576,6 @@ fn match_reply(message: &Message, id: u16, question: &WireQuery) -> Match {
     }
 }
 
-/// One direct query sent from a fresh socket connected to the server: only datagrams from the
-/// server's address and port reach it, and a closed port comes back as `Refused` (the kernel
-/// reports ICMP errors on connected sockets only). The same random ID, 0x20 and strict
-/// matching as the pool's queries.
-async fn send_connected(
-    server: &Server,
-    dnssec: bool,
-    name: &Name,
-    record_type: RecordType,
-    wait: Duration,
-) -> Result<Option<(Message, Duration)>, ExchangeError> {
-    let io = |error: std::io::Error| {
-        if error.kind() == std::io::ErrorKind::ConnectionRefused {
-            ExchangeError::Refused
-        } else {
-            ExchangeError::Io(error.to_string())
-        }
-    };
-    let socket = bind_random(server.addr).map_err(io)?;
-    socket.connect(server.addr).await.map_err(io)?;
-    let asked = if server.folds_case.load(Ordering::Relaxed) {
-        name.to_lowercase()
-    } else {
-        mixed_case(name)
-    };
-    let question = WireQuery::query(asked, record_type);
-    let id: u16 = rand::random();
-    let bytes = request(id, question.clone(), false, dnssec)
-        .to_vec()
-        .map_err(|e| ExchangeError::Io(e.to_string()))?;
-    server.sent.fetch_add(1, Ordering::Relaxed);
-    let sent_at = Instant::now();
-    socket.send(&bytes).await.map_err(io)?;
-    let receive = async {
-        let mut buffer = vec![0u8; MAX_UDP];
-        loop {
-            let length = socket.recv(&mut buffer).await.map_err(io)?;
-            let Ok(message) = Message::from_vec(&buffer[..length]) else {
-                server.mismatched.fetch_add(1, Ordering::Relaxed);
-                continue;
-            };
-            match match_reply(&message, id, &question) {
-                Match::Exact => {
-                    server.case_strikes.store(0, Ordering::Relaxed);
-                    return Ok(message);
-                }
-                Match::ButCase => {
-                    server.mismatched.fetch_add(1, Ordering::Relaxed);
-                    server.strike_case();
-                }
-                Match::No => {
-                    server.mismatched.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
-    };
-    match tokio::time::timeout(wait, receive).await {
-        Ok(Ok(message)) => Ok(Some((message, sent_at.elapsed()))),
-        Ok(Err(error)) => Err(error),
-        Err(_) => Ok(None),
-    }
-}
-
 /// Removes a query's entry from its socket when the wait ends, answered or not.
 struct Waiting<'s> {
     socket: &'s PooledSocket,
@@ -564,8 +605,8 @@ pub struct Transport {
 enum Route<'a> {
     /// From the shared pool of random-port sockets, recursion desired (the resolvers).
     Pooled,
-    /// Each from a fresh socket connected to the server, recursion not desired (one
-    /// authoritative server); the flag notes that a query went out.
+    /// From a socket connected to the server (one of its few, retired like the pool's),
+    /// recursion not desired (one authoritative server); the flag notes that a query went out.
     Direct(&'a AtomicBool),
 }
 
@@ -695,8 +736,10 @@ impl Transport {
 
     /// Asks one authoritative server directly, recursion not desired, with the same
     /// adaptation and the same defences as every other query. Each send goes out from a UDP
-    /// socket of its own on a random port, connected to the server, so an ICMP
-    /// port-unreachable ends the wait at once (`Refused`) instead of running out the deadline.
+    /// socket on a random port connected to the server (at most `CONNECTED_PER_SERVER` at a
+    /// time, each retired after `SOCKET_QUERIES` queries or `SOCKET_LIFE`, closed when idle),
+    /// so an ICMP port-unreachable ends the wait at once (`Refused`, for every query waiting
+    /// on that socket: they all asked the same port) instead of running out the deadline.
     /// A server the health memory holds back is not asked (`HeldBack`); the outcome (an
     /// answer, or none: timed out, refused, or the wait dropped after a send) is remembered.
     pub async fn exchange_direct(
@@ -804,16 +847,13 @@ impl Transport {
                 server.retransmits.fetch_add(1, Ordering::Relaxed);
             }
             let wait = rto.min(remaining);
-            let sent = match route {
-                Route::Pooled => {
-                    self.send_udp(server, recursion, dnssec, name, record_type, wait)
-                        .await
-                }
-                Route::Direct(sent) => {
-                    sent.store(true, Ordering::Relaxed);
-                    send_connected(server, dnssec, name, record_type, wait).await
-                }
-            };
+            if let Route::Direct(sent) = route {
+                sent.store(true, Ordering::Relaxed);
+            }
+            let direct = matches!(route, Route::Direct(_));
+            let sent = self
+                .send_udp(server, direct, dnssec, name, record_type, wait)
+                .await;
             match sent {
                 Ok(Some((message, rtt))) => {
                     server.answered(rtt, self.timeout);
@@ -852,57 +892,97 @@ impl Transport {
     }
 
     /// One UDP send and its wait: `Ok(None)` when no matching answer came within `wait`.
+    /// A `direct` query (recursion not desired) goes out from a socket connected to the
+    /// server, and ends with `Refused` when the kernel reports nothing listening there; any
+    /// other from the shared pool. Either way a random port, a random ID, 0x20, and an answer
+    /// taken only from the server's address and port with exactly the question asked.
     async fn send_udp(
         &self,
-        server: &Server,
-        recursion: bool,
+        server: &Arc<Server>,
+        direct: bool,
         dnssec: bool,
         name: &Name,
         record_type: RecordType,
         wait: Duration,
     ) -> Result<Option<(Message, Duration)>, ExchangeError> {
-        let io = |error: std::io::Error| ExchangeError::Io(error.to_string());
-        let socket = self.pool.socket(server.addr).map_err(io)?;
+        let io = |error: std::io::Error| {
+            if error.kind() == std::io::ErrorKind::ConnectionRefused {
+                ExchangeError::Refused
+            } else {
+                ExchangeError::Io(error.to_string())
+            }
+        };
         let asked = if server.folds_case.load(Ordering::Relaxed) {
             name.to_lowercase()
         } else {
             mixed_case(name)
         };
         let question = WireQuery::query(asked, record_type);
-        let (reply, answer) = oneshot::channel();
-        let id = {
-            let mut pending = socket.lock();
-            let mut id: u16 = rand::random();
-            while pending.contains_key(&id) {
-                id = rand::random();
+        let mut registered = None;
+        // A connected socket may retire itself (idle, worn) between being picked and the
+        // query's registration: then another is picked.
+        for _ in 0..4 {
+            let socket = if direct {
+                self.pool.connected(server)
+            } else {
+                self.pool.socket(server.addr)
             }
-            pending.insert(
-                id,
-                Pending {
-                    server: server.addr,
-                    question: question.clone(),
-                    reply,
-                },
-            );
-            id
+            .map_err(io)?;
+            let registration = {
+                let mut pending = socket.lock();
+                if socket.retired.load(Ordering::Relaxed) && direct {
+                    continue;
+                }
+                let mut id: u16 = rand::random();
+                while pending.contains_key(&id) {
+                    id = rand::random();
+                }
+                let (reply, answer) = oneshot::channel();
+                pending.insert(
+                    id,
+                    Pending {
+                        server: server.addr,
+                        question: question.clone(),
+                        reply,
+                    },
+                );
+                (id, answer)
+            };
+            registered = Some((socket, registration));
+            break;
+        }
+        let Some((socket, (id, answer))) = registered else {
+            return Err(ExchangeError::Io(
+                "no open socket to the server could be kept".to_string(),
+            ));
         };
         let _waiting = Waiting {
             socket: &socket,
             id,
         };
-        let bytes = request(id, question, recursion, dnssec)
+        let bytes = request(id, question, !direct, dnssec)
             .to_vec()
             .map_err(|e| ExchangeError::Io(e.to_string()))?;
         socket.used.fetch_add(1, Ordering::Relaxed);
         server.sent.fetch_add(1, Ordering::Relaxed);
         let sent_at = Instant::now();
-        socket
-            .socket
-            .send_to(&bytes, server.addr)
-            .await
-            .map_err(io)?;
+        let sending = if direct {
+            socket.socket.send(&bytes).await
+        } else {
+            socket.socket.send_to(&bytes, server.addr).await
+        };
+        if let Err(error) = sending {
+            let error = io(error);
+            if error == ExchangeError::Refused {
+                // The kernel's report of an earlier query's ICMP error, taken by this send:
+                // the queries waiting on the socket asked the same closed port.
+                socket.refuse_waiting();
+            }
+            return Err(error);
+        }
         match tokio::time::timeout(wait, answer).await {
-            Ok(Ok(message)) => Ok(Some((message, sent_at.elapsed()))),
+            Ok(Ok(Ok(message))) => Ok(Some((message, sent_at.elapsed()))),
+            Ok(Ok(Err(error))) => Err(error),
             Ok(Err(_)) | Err(_) => Ok(None),
         }
     }
@@ -1005,6 +1085,7 @@ async fn tcp_exchange(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_resolver::proto::op::ResponseCode;
 
     #[test]
     fn the_timeout_follows_the_rtt_and_loss_halves_the_window() {
@@ -1039,6 +1120,192 @@ mod tests {
         assert!(
             rto >= Duration::from_millis(80) && rto < Duration::from_millis(400),
             "{rto:?}"
+        );
+    }
+
+    /// A UDP server on 127.0.0.1 answering every query with its own question (NOERROR, no
+    /// records), first sending the answers `forged` makes for it; it counts the source ports
+    /// it saw.
+    async fn echo_server(
+        forged: impl Fn(&Message) -> Vec<(bool, Message)> + Send + Sync + 'static,
+    ) -> (SocketAddr, Arc<Mutex<std::collections::BTreeSet<u16>>>) {
+        let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let other = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let ports = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+        let seen = ports.clone();
+        tokio::spawn(async move {
+            let mut buffer = vec![0u8; MAX_UDP];
+            while let Ok((length, client)) = socket.recv_from(&mut buffer).await {
+                seen.lock().unwrap().insert(client.port());
+                let Ok(query) = Message::from_vec(&buffer[..length]) else {
+                    continue;
+                };
+                for (other_port, reply) in forged(&query) {
+                    let from = if other_port { &other } else { &*socket };
+                    let _ = from.send_to(&reply.to_vec().unwrap(), client).await;
+                }
+                let _ = socket
+                    .send_to(
+                        &echo(&query, query.queries[0].clone()).to_vec().unwrap(),
+                        client,
+                    )
+                    .await;
+            }
+        });
+        (addr, ports)
+    }
+
+    fn echo(query: &Message, question: WireQuery) -> Message {
+        let mut reply = Message::response(query.metadata.id, query.metadata.op_code);
+        reply.metadata.authoritative = true;
+        reply.add_query(question);
+        reply
+    }
+
+    fn known(transport: &Transport, addr: SocketAddr) -> Arc<Server> {
+        transport.pool.servers.read().unwrap()[&addr].clone()
+    }
+
+    #[tokio::test]
+    async fn direct_queries_share_a_few_connected_sockets_retired_as_they_wear() {
+        let (server, ports) = echo_server(|_| Vec::new()).await;
+        let transport = Arc::new(Transport::new(&[], Duration::from_secs(2)));
+        let name = Name::from_ascii("shop.example.").unwrap();
+        let queries = 1000;
+        let answered = futures_util::future::join_all((0..queries).map(|_| {
+            let transport = transport.clone();
+            let name = name.clone();
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(5);
+                transport
+                    .exchange_direct(server, &name, RecordType::TXT, deadline)
+                    .await
+            }
+        }))
+        .await;
+        assert!(answered.iter().all(Result::is_ok), "{answered:?}");
+        let ports = ports.lock().unwrap().len();
+        // 1000 queries, each socket retired after 256: at least 4 ports, and far fewer than
+        // a socket per query.
+        let least = queries / SOCKET_QUERIES as usize;
+        assert!(
+            ports >= least && ports <= least + 4 * CONNECTED_PER_SERVER,
+            "{ports} ports"
+        );
+        // Idle, the sockets close themselves.
+        let sockets: Vec<Arc<PooledSocket>> =
+            known(&transport, server).connected.lock().unwrap().clone();
+        assert!(!sockets.is_empty());
+        tokio::time::sleep(CONNECTED_IDLE + Duration::from_millis(600)).await;
+        for socket in &sockets {
+            assert!(socket.retired.load(Ordering::Relaxed));
+            assert_eq!(Arc::strong_count(socket), 1, "the receive task has ended");
+        }
+        // And the next query opens a fresh one.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        transport
+            .exchange_direct(server, &name, RecordType::TXT, deadline)
+            .await
+            .unwrap();
+        let fresh = known(&transport, server).connected.lock().unwrap().clone();
+        assert!(
+            fresh
+                .iter()
+                .all(|socket| !sockets.iter().any(|old| Arc::ptr_eq(old, socket)))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_direct_answer_from_another_port_or_in_another_case_is_refused() {
+        let (server, _) = echo_server(|query| {
+            let asked = query.queries[0].clone();
+            let mut flipped = asked.clone();
+            // Every letter in the other case.
+            let swapped: String = (asked.name().to_ascii().bytes())
+                .map(|byte| {
+                    char::from(if byte.is_ascii_alphabetic() {
+                        byte ^ 0x20
+                    } else {
+                        byte
+                    })
+                })
+                .collect();
+            flipped.set_name(Name::from_ascii(swapped).unwrap());
+            // Each forgery says NXDOMAIN; only the real answer says NOERROR.
+            let forged = |question: WireQuery, id: u16| {
+                let mut reply = echo(query, question);
+                reply.metadata.id = id;
+                reply.metadata.response_code = ResponseCode::NXDomain;
+                reply
+            };
+            let id = query.metadata.id;
+            vec![
+                (true, forged(asked.clone(), id)),
+                (false, forged(flipped, id)),
+                (false, forged(asked, id.wrapping_add(1))),
+            ]
+        })
+        .await;
+        let transport = Transport::new(&[], Duration::from_secs(2));
+        let name = Name::from_ascii("shop.example.").unwrap();
+        for _ in 0..3 {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let message = transport
+                .exchange_direct(server, &name, RecordType::TXT, deadline)
+                .await
+                .unwrap();
+            assert_eq!(message.metadata.response_code, ResponseCode::NoError);
+            assert_eq!(message.queries[0].name(), &name);
+        }
+        let state = known(&transport, server);
+        // The forger's port never reaches a connected socket; the case-flipped and the
+        // wrong-ID answers are counted and not taken.
+        let mismatched = state.mismatched.load(Ordering::Relaxed);
+        assert!(mismatched >= 6, "{mismatched}");
+        assert_eq!(
+            state.sent.load(Ordering::Relaxed),
+            3,
+            "no query was sent again"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_query_waiting_on_a_closed_port_is_refused_at_once() {
+        // A port nobody listens on: bind, note the port, close.
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let transport = Arc::new(Transport::new(&[], Duration::from_secs(5)));
+        let name = Name::from_ascii("shop.example.").unwrap();
+        let started = Instant::now();
+        let results = futures_util::future::join_all((0..20).map(|_| {
+            let transport = transport.clone();
+            let name = name.clone();
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                transport
+                    .exchange_direct(closed, &name, RecordType::TXT, deadline)
+                    .await
+            }
+        }))
+        .await;
+        assert!(
+            results.iter().all(|result| matches!(
+                result,
+                Err(ExchangeError::Refused | ExchangeError::HeldBack(_))
+            )),
+            "{results:?}"
+        );
+        assert!(
+            results.contains(&Err(ExchangeError::Refused)),
+            "{results:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
         );
     }
 
