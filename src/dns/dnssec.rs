@@ -476,11 +476,12 @@ impl Validator {
         options.edns_set_dnssec_ok = true;
         options.recursion_desired = server.is_none();
         let question = WireQuery::query(name.clone(), record_type);
-        let validated = ASK
-            .scope(ask.clone(), async {
-                handle.lookup(question, options).first_answer().await
-            })
-            .await;
+        // Boxed: hickory's validating lookup is a large future, and inline it would make every
+        // query's future as large, also where nothing is validated.
+        let validated = Box::pin(ASK.scope(ask.clone(), async {
+            handle.lookup(question, options).first_answer().await
+        }))
+        .await;
         let message = match lock(&ask.raw).take() {
             Some(Ok(message)) => message,
             Some(Err(error)) => return Err(error),
@@ -510,7 +511,9 @@ impl Validator {
             }
         };
         let dnssec = match state {
-            DnssecState::Bogus => ASK.scope(ask.clone(), self.diagnose(&message, zone)).await,
+            DnssecState::Bogus => {
+                Box::pin(ASK.scope(ask.clone(), self.diagnose(&message, zone))).await
+            }
             DnssecState::Indeterminate => {
                 Dnssec::new(state, zone, Some(codes::dnssec_chain_unfetched()))
             }
@@ -544,7 +547,7 @@ impl Validator {
             deadline: ask.deadline,
             raw: Mutex::new(None),
         });
-        let (readiness, ttl) = ASK.scope(root, self.find_anchor_keys()).await;
+        let (readiness, ttl) = Box::pin(ASK.scope(root, self.find_anchor_keys())).await;
         *lock(&self.readiness) = Some((readiness.clone(), Instant::now() + ttl));
         readiness
     }

@@ -587,12 +587,11 @@ fn with_derived(
 /// A query name as an absolute wire name. A name SPF may expand to can hold any octet in a
 /// label (`foo:bar`, `x%20y`): such a name is sent as raw labels, as the wire format allows.
 fn wire_name(name: &str) -> Result<Name, String> {
-    Name::from_ascii(format!("{name}."))
-        .or_else(|_| {
-            Name::from_labels(name.split('.').map(str::as_bytes)).map(|mut wire| {
-                wire.set_fqdn(true);
-                wire
-            })
+    Name::from_ascii(name)
+        .or_else(|_| Name::from_labels(name.split('.').map(str::as_bytes)))
+        .map(|mut wire| {
+            wire.set_fqdn(true);
+            wire
         })
         .map_err(|error| format!("{name} is not a valid DNS name: {error}"))
 }

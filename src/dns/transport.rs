@@ -860,14 +860,15 @@ impl Transport {
                     drop(slot);
                     if message.metadata.truncation {
                         server.tcp.fetch_add(1, Ordering::Relaxed);
-                        return tcp_exchange(
+                        // Boxed: the rare path, kept out of every query's future.
+                        return Box::pin(tcp_exchange(
                             server.addr,
                             recursion,
                             dnssec,
                             name,
                             record_type,
                             deadline,
-                        )
+                        ))
                         .await;
                     }
                     return Ok(message);
@@ -1009,29 +1010,9 @@ fn request(id: u16, question: WireQuery, recursion: bool, dnssec: bool) -> Messa
 /// The name with each ASCII letter in a random case (DNS 0x20): about one bit of entropy per
 /// letter that a forged answer must guess.
 fn mixed_case(name: &Name) -> Name {
-    let mut rng = rand::rng();
-    let labels: Vec<Vec<u8>> = name
-        .iter()
-        .map(|label| {
-            label
-                .iter()
-                .map(|byte| {
-                    if byte.is_ascii_alphabetic() && rng.random::<bool>() {
-                        byte ^ 0x20
-                    } else {
-                        *byte
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    match Name::from_labels(labels) {
-        Ok(mut mixed) => {
-            mixed.set_fqdn(name.is_fqdn());
-            mixed
-        }
-        Err(_) => name.clone(),
-    }
+    let mut mixed = name.clone();
+    mixed.randomize_label_case();
+    mixed
 }
 
 /// The same question over TCP (RFC 7766), for an answer that did not fit in UDP.

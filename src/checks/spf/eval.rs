@@ -261,8 +261,8 @@ impl<'s> Evaluator<'s> {
         let records = parse::spf_records(answer.records().unwrap_or_default());
         match records.as_slice() {
             [] => HostResult::Result(SpfResult::None),
-            [record] => match parse::parse(record) {
-                Ok(parsed) => self.record(domain, &parsed, path),
+            [record] => match &*parse::parse_shared(record) {
+                Ok(parsed) => self.record(domain, parsed, path),
                 Err(errors) => {
                     let described: Vec<Text> = errors.iter().map(SyntaxError::text).collect();
                     self.permerror(at(codes::spf_record_invalid_at(domain, described)))

@@ -72,7 +72,8 @@ pub fn provider_addresses(snapshot: &DnsSnapshot, provider: &str) -> ProviderAdd
         let [record] = spf.as_slice() else {
             continue;
         };
-        let Ok(parsed) = parse::parse(record) else {
+        let parsed = parse::parse_shared(record);
+        let Ok(parsed) = &*parsed else {
             continue;
         };
         if seen.len() == 1 {
@@ -211,7 +212,7 @@ fn analyse<'s>(domain: &str, provider: &str, snapshot: &'s DnsSnapshot) -> Analy
         snapshot
     };
     if let [record] = analysis.records.as_slice() {
-        match parse::parse(record) {
+        match &*parse::parse_shared(record) {
             Ok(_) => {
                 analysis.worst = [Family::V4, Family::V6]
                     .into_iter()
@@ -229,12 +230,12 @@ fn analyse<'s>(domain: &str, provider: &str, snapshot: &'s DnsSnapshot) -> Analy
                     })
                     .collect();
             }
-            Err(errors) => analysis.syntax_errors.push(errors),
+            Err(errors) => analysis.syntax_errors.push(errors.clone()),
         }
     } else {
         for record in &analysis.records {
-            if let Err(errors) = parse::parse(record) {
-                analysis.syntax_errors.push(errors);
+            if let Err(errors) = &*parse::parse_shared(record) {
+                analysis.syntax_errors.push(errors.clone());
             }
         }
     }
@@ -505,15 +506,18 @@ pub fn evaluate(domain: &str, provider: &str, snapshot: &DnsSnapshot) -> RecordC
 
 /// Whether a record names `include:provider` among its own terms (wherever it stands).
 fn mentions(record: &str, provider: &str) -> bool {
-    parse::parse(record).is_ok_and(|parsed| {
-        parsed.terms.iter().any(|term| match &term.kind {
-            parse::TermKind::Directive {
-                mechanism: parse::Mechanism::Include(spec),
-                ..
-            } => eval::static_target(spec, "example.invalid").is_some_and(|t| t == provider),
-            _ => false,
+    parse::parse_shared(record)
+        .as_ref()
+        .as_ref()
+        .is_ok_and(|parsed| {
+            parsed.terms.iter().any(|term| match &term.kind {
+                parse::TermKind::Directive {
+                    mechanism: parse::Mechanism::Include(spec),
+                    ..
+                } => eval::static_target(spec, "example.invalid").is_some_and(|t| t == provider),
+                _ => false,
+            })
         })
-    })
 }
 
 /// Whether any evaluation reached the provider's record.

@@ -277,6 +277,41 @@ pub fn spf_records(txt_records: &[String]) -> Vec<&str> {
         .collect()
 }
 
+/// Records longer than this are parsed each time rather than remembered.
+const REMEMBERED_LENGTH: usize = 1024;
+/// Parsed records remembered per thread; the memory is cleared when full.
+const REMEMBERED: usize = 256;
+
+/// A record parsed and its parse.
+pub type Parsed = std::sync::Arc<Result<Record, Vec<SyntaxError>>>;
+
+thread_local! {
+    /// `parse_shared`'s memory: parses by record text.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<Box<str>, Parsed>> =
+        std::cell::RefCell::default();
+}
+
+/// `parse`, remembered by the record's text on this thread: a check evaluates the domain's
+/// record and the provider's again for every address it tries, in every round, and the
+/// provider's record is the same for every domain. A parse depends on the text alone, so a
+/// remembered one is never stale.
+pub fn parse_shared(record: &str) -> Parsed {
+    if record.len() > REMEMBERED_LENGTH {
+        return std::sync::Arc::new(parse(record));
+    }
+    PARSED.with_borrow_mut(|parsed| {
+        if let Some(known) = parsed.get(record) {
+            return known.clone();
+        }
+        if parsed.len() >= REMEMBERED {
+            parsed.clear();
+        }
+        let fresh = std::sync::Arc::new(parse(record));
+        parsed.insert(record.into(), fresh.clone());
+        fresh
+    })
+}
+
 /// Parses a whole record (which must be an SPF record, see `is_spf_record`). Every syntax
 /// error is reported, not only the first, so a customer can fix them all at once.
 pub fn parse(record: &str) -> Result<Record, Vec<SyntaxError>> {
@@ -740,6 +775,37 @@ fn macro_expand(body: &str, explain: bool) -> Result<MacroToken, TermError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remembered_parse_is_the_parse_of_that_text_and_the_memory_stays_bounded() {
+        let records = [
+            "v=spf1 include:spf.mandrillapp.com -all",
+            "v=spf1 ip4:192.0.2.0/33 -all",
+            "v=spf1 a mx ~all",
+        ];
+        for record in records {
+            let first = parse_shared(record);
+            assert_eq!(*first, parse(record), "{record}");
+            assert!(std::sync::Arc::ptr_eq(&first, &parse_shared(record)));
+        }
+        // Texts that differ only in case or spacing are different texts.
+        assert_ne!(
+            *parse_shared("v=spf1 a -all"),
+            *parse_shared("v=spf1 a  ?all")
+        );
+        // Many distinct records: each still gets its own parse, and at most REMEMBERED stay.
+        for n in 0..(3 * REMEMBERED) {
+            let record = format!("v=spf1 ip4:192.0.2.{} -all", n % 250);
+            let shared = parse_shared(&record);
+            assert_eq!(*shared, parse(&record));
+            assert!(PARSED.with_borrow(|parsed| parsed.len()) <= REMEMBERED);
+        }
+        let long = format!("v=spf1 {}-all", "a ".repeat(REMEMBERED_LENGTH));
+        assert!(!std::sync::Arc::ptr_eq(
+            &parse_shared(&long),
+            &parse_shared(&long)
+        ));
+    }
 
     /// `Ok` when the term is valid, else the text the error must contain.
     fn check(term: &str, expected: Result<(), &str>) {
