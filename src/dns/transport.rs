@@ -306,36 +306,49 @@ impl PooledSocket {
     /// and nothing waits on it. A connected socket retires itself once worn or idle for
     /// `CONNECTED_IDLE` with nothing waiting, so its descriptor is closed.
     async fn receive(self: Arc<Self>) {
+        const TICK: Duration = Duration::from_millis(250);
         let mut buffer = vec![0u8; MAX_UDP];
         let mut quiet_since = Instant::now();
+        let mut heard = false;
+        // One timer for the socket's life, reset when it fires, rather than one per datagram.
+        let tick = tokio::time::sleep(TICK);
+        tokio::pin!(tick);
         loop {
-            let received = tokio::time::timeout(
-                Duration::from_millis(250),
-                self.socket.recv_from(&mut buffer),
-            )
-            .await;
-            match received {
-                Ok(Ok((length, from))) => {
-                    self.deliver(&buffer[..length], from);
-                    quiet_since = Instant::now();
+            tokio::select! {
+                biased;
+                received = self.socket.recv_from(&mut buffer) => {
+                    match received {
+                        Ok((length, from)) => {
+                            self.deliver(&buffer[..length], from);
+                            heard = true;
+                        }
+                        // Nothing listens at the connected server's port: every query waiting
+                        // here asked that port, and waiting longer cannot help them.
+                        Err(error)
+                            if self.peer.is_some()
+                                && error.kind() == std::io::ErrorKind::ConnectionRefused =>
+                        {
+                            self.refuse_waiting();
+                        }
+                        // A transient failure (or an ICMP error on a shared socket, which
+                        // cannot say whose query it was) is skipped: the waiting query times
+                        // out and is sent again.
+                        Err(_) => {}
+                    }
+                    continue;
                 }
-                // Nothing listens at the connected server's port: every query waiting here
-                // asked that port, and waiting longer cannot help them.
-                Ok(Err(error))
-                    if self.peer.is_some()
-                        && error.kind() == std::io::ErrorKind::ConnectionRefused =>
-                {
-                    self.refuse_waiting();
+                () = &mut tick => {
+                    tick.as_mut().reset(tokio::time::Instant::now() + TICK);
                 }
-                // A transient failure (or an ICMP error on a shared socket, which cannot say
-                // whose query it was) is skipped: the waiting query times out and is sent again.
-                _ => {}
             }
             {
                 let pending = self.lock();
                 if !pending.is_empty() {
                     quiet_since = Instant::now();
                     continue;
+                }
+                if std::mem::take(&mut heard) {
+                    quiet_since = Instant::now();
                 }
                 let done = self.retired.load(Ordering::Relaxed)
                     || (self.peer.is_some()
