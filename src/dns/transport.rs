@@ -350,9 +350,13 @@ impl PooledSocket {
                 if std::mem::take(&mut heard) {
                     quiet_since = Instant::now();
                 }
+                // A connected socket whose server is no longer remembered (one beyond
+                // `MAX_DIRECT_SERVERS`, asked with a fresh estimate) serves nobody after this.
                 let done = self.retired.load(Ordering::Relaxed)
                     || (self.peer.is_some()
-                        && (self.worn() || quiet_since.elapsed() >= CONNECTED_IDLE));
+                        && (self.worn()
+                            || quiet_since.elapsed() >= CONNECTED_IDLE
+                            || self.owner.strong_count() == 0));
                 if !done {
                     continue;
                 }
@@ -1157,6 +1161,22 @@ mod tests {
         reply
     }
 
+    /// `count` direct TXT queries for shop.example sent to `server` at once.
+    async fn at_once(
+        transport: &Arc<Transport>,
+        server: SocketAddr,
+        count: usize,
+    ) -> Vec<Result<Message, ExchangeError>> {
+        let name = Name::from_ascii("shop.example.").unwrap();
+        futures_util::future::join_all((0..count).map(|_| async {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            transport
+                .exchange_direct(server, &name, RecordType::TXT, deadline)
+                .await
+        }))
+        .await
+    }
+
     fn known(transport: &Transport, addr: SocketAddr) -> Arc<Server> {
         transport.pool.servers.read().unwrap()[&addr].clone()
     }
@@ -1167,17 +1187,7 @@ mod tests {
         let transport = Arc::new(Transport::new(&[], Duration::from_secs(2)));
         let name = Name::from_ascii("shop.example.").unwrap();
         let queries = 1000;
-        let answered = futures_util::future::join_all((0..queries).map(|_| {
-            let transport = transport.clone();
-            let name = name.clone();
-            async move {
-                let deadline = Instant::now() + Duration::from_secs(5);
-                transport
-                    .exchange_direct(server, &name, RecordType::TXT, deadline)
-                    .await
-            }
-        }))
-        .await;
+        let answered = at_once(&transport, server, queries).await;
         assert!(answered.iter().all(Result::is_ok), "{answered:?}");
         let ports = ports.lock().unwrap().len();
         // 1000 queries, each socket retired after 256: at least 4 ports, and far fewer than
@@ -1208,6 +1218,22 @@ mod tests {
                 .iter()
                 .all(|socket| !sockets.iter().any(|old| Arc::ptr_eq(old, socket)))
         );
+    }
+
+    #[tokio::test]
+    async fn a_socket_of_a_server_no_longer_remembered_closes_without_waiting_to_idle() {
+        let (server, _) = echo_server(|_| Vec::new()).await;
+        let transport = Transport::new(&[], Duration::from_secs(2));
+        // As `direct_server` gives one beyond MAX_DIRECT_SERVERS: not kept in the map.
+        let forgotten = Arc::new(Server::new(server, Duration::from_secs(2)));
+        let socket = transport.pool.connected(&forgotten).unwrap();
+        drop(forgotten);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(
+            socket.retired.load(Ordering::Relaxed),
+            "closed before CONNECTED_IDLE"
+        );
+        assert_eq!(Arc::strong_count(&socket), 1, "the receive task has ended");
     }
 
     #[tokio::test]
@@ -1272,19 +1298,8 @@ mod tests {
             .local_addr()
             .unwrap();
         let transport = Arc::new(Transport::new(&[], Duration::from_secs(5)));
-        let name = Name::from_ascii("shop.example.").unwrap();
         let started = Instant::now();
-        let results = futures_util::future::join_all((0..20).map(|_| {
-            let transport = transport.clone();
-            let name = name.clone();
-            async move {
-                let deadline = Instant::now() + Duration::from_secs(10);
-                transport
-                    .exchange_direct(closed, &name, RecordType::TXT, deadline)
-                    .await
-            }
-        }))
-        .await;
+        let results = at_once(&transport, closed, 20).await;
         assert!(
             results.iter().all(|result| matches!(
                 result,
