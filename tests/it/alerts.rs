@@ -63,15 +63,20 @@ async fn every_metric_the_rules_name_is_exposed_by_a_fresh_daemon() {
     assert!(named.len() >= 6, "{named:?}");
     let app = spawn_app(AppOptions::default()).await;
     // The heartbeat runs at start: readiness and the store's writability are known at once.
+    // The replica counts are read from the store at most every 5 s of the daemon's clock
+    // (`COUNTS_FRESH_FOR`): a scrape before the first heartbeat row shows none alive until the
+    // hand-driven clock moves past that.
     let deadline = Instant::now() + Duration::from_secs(10);
     let metrics = loop {
         let metrics = app.metrics().await;
         if metrics.contains("sendercheck_store_writable 1")
             && metrics.contains("sendercheck_ready 1")
+            && metrics.contains("sendercheck_replicas{state=\"alive\"} 1")
         {
             break metrics;
         }
         assert!(Instant::now() < deadline, "{metrics}");
+        app.clock.advance(Duration::from_secs(6));
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     for name in &named {
