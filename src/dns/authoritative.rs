@@ -80,7 +80,7 @@ impl Resolver {
             .collect();
         distinct.sort_unstable();
         distinct.dedup();
-        let apexes = join_all(distinct.iter().map(|name| self.apex_of(name))).await;
+        let apexes = self.apexes_of(&distinct).await;
         let mut apex_of = BTreeMap::new();
         let mut domain_apex = Err(String::new());
         for (name, apex) in distinct.iter().zip(apexes) {
@@ -165,31 +165,129 @@ impl Resolver {
 
     /// The apex of the zone holding `name`.
     async fn apex_of(&self, name: &str) -> Result<String, String> {
-        let mut current = name.to_string();
-        for _ in 0..MAX_WALK {
-            let query = Query::new(&current, QueryType::Soa);
-            let resolved = self.resolve_full(&query, Route::Recursive).await;
-            if let Answer::Failed(failure) = &resolved.answer {
-                return Err(format!("the zone of {name} could not be found: {failure}"));
+        let mut found = self.apexes_of(&[name]).await;
+        found
+            .pop()
+            .unwrap_or_else(|| Err(format!("no zone holding {name} was found")))
+    }
+
+    /// The apex of the zone holding each of `names`, in order. The walks go together, a round
+    /// at a time, and each name is asked once a round however many walks reach it (two DKIM
+    /// selectors that are CNAMEs both walk up to `_domainkey`). A name that is an ancestor of
+    /// one asked in the same round waits a round: once a name below it is found in the zone
+    /// at apex A, and A is the name or above it, the name is in that zone too (no zone cut lies
+    /// between an apex and a name of its zone), so it is not asked at all.
+    async fn apexes_of(&self, names: &[&str]) -> Vec<Result<String, String>> {
+        struct Walk {
+            current: String,
+            steps: usize,
+            found: Option<Result<String, String>>,
+        }
+        let mut walks: Vec<Walk> = names
+            .iter()
+            .map(|name| Walk {
+                current: name.to_ascii_lowercase(),
+                steps: 0,
+                found: None,
+            })
+            .collect();
+        // Each round moves every pending walk a label up or ends it, or implies it; a walk
+        // waits at most one round for a name below it.
+        for _ in 0..2 * MAX_WALK + 1 {
+            let pending: Vec<usize> = (0..walks.len())
+                .filter(|&i| walks[i].found.is_none())
+                .collect();
+            if pending.is_empty() {
+                break;
             }
-            let is_alias = matches!(&resolved.cname, Some(Answer::Records(_)));
-            let asked = wire_name(&current)?;
-            if !is_alias
-                && let Some(apex) = resolved.zone_apex
-                && apex.zone_of(&asked)
-            {
-                return Ok(absolute_free(&apex).to_ascii_lowercase());
+            let mut asked: Vec<String> = Vec::new();
+            for &i in &pending {
+                let current = &walks[i].current;
+                let waits = pending.iter().any(|&j| {
+                    walks[j].current != *current && at_or_below(&walks[j].current, current)
+                });
+                if !waits && !asked.contains(current) {
+                    asked.push(current.clone());
+                }
             }
-            // A CNAME (its answer speaks of another zone) or an answer without a SOA: try the
-            // parent.
-            match current.split_once('.') {
-                Some((_, parent)) if parent.contains('.') => current = parent.to_string(),
-                _ => break,
+            let answers = join_all(asked.iter().map(|name| async move {
+                let query = Query::new(name, QueryType::Soa);
+                (name, self.resolve_full(&query, Route::FirstAnswer).await)
+            }))
+            .await;
+            for (asked_name, resolved) in answers {
+                for i in pending.iter().copied() {
+                    let walk = &mut walks[i];
+                    if walk.current != *asked_name {
+                        continue;
+                    }
+                    walk.steps += 1;
+                    if let Answer::Failed(failure) = &resolved.answer {
+                        walk.found = Some(Err(format!(
+                            "the zone of {} could not be found: {failure}",
+                            names[i]
+                        )));
+                        continue;
+                    }
+                    let is_alias = matches!(&resolved.cname, Some(Answer::Records(_)));
+                    let apex = match wire_name(asked_name) {
+                        Ok(asked) => resolved
+                            .zone_apex
+                            .as_ref()
+                            .filter(|apex| !is_alias && apex.zone_of(&asked)),
+                        Err(reason) => {
+                            walk.found = Some(Err(reason));
+                            continue;
+                        }
+                    };
+                    match apex {
+                        Some(apex) => {
+                            walk.found = Some(Ok(absolute_free(apex).to_ascii_lowercase()));
+                        }
+                        // A CNAME (its answer speaks of another zone) or an answer without a
+                        // SOA: try the parent.
+                        None => match walk.current.split_once('.') {
+                            Some((_, parent)) if parent.contains('.') && walk.steps < MAX_WALK => {
+                                walk.current = parent.to_string();
+                            }
+                            _ => {
+                                walk.found = Some(Err(format!(
+                                    "no zone holding {} was found (no SOA in any answer)",
+                                    names[i]
+                                )));
+                            }
+                        },
+                    }
+                }
+            }
+            // What the answers imply for the walks that waited, or reached a name below which
+            // another walk already found its zone.
+            let known: Vec<(String, String)> = walks
+                .iter()
+                .filter_map(|walk| match &walk.found {
+                    Some(Ok(apex)) => Some((walk.current.clone(), apex.clone())),
+                    _ => None,
+                })
+                .collect();
+            for walk in walks.iter_mut().filter(|walk| walk.found.is_none()) {
+                if let Some((_, apex)) = known.iter().find(|(below, apex)| {
+                    at_or_below(below, &walk.current) && at_or_below(&walk.current, apex)
+                }) {
+                    walk.found = Some(Ok(apex.clone()));
+                }
             }
         }
-        Err(format!(
-            "no zone holding {name} was found (no SOA in any answer)"
-        ))
+        walks
+            .into_iter()
+            .zip(names)
+            .map(|(walk, name)| {
+                walk.found.unwrap_or_else(|| {
+                    Err(format!(
+                        "no zone holding {name} was found (no SOA in any answer)"
+                    ))
+                })
+            })
+            .collect()
     }
 
     async fn addresses_of(&self, host: &str) -> Result<Vec<IpAddr>, String> {
@@ -347,6 +445,19 @@ impl Resolver {
 }
 
 /// Whether `name` is `apex` or under it.
+/// `in_zone` for the walk's names (lower case, no trailing dot), without building names: a
+/// name with an escape in it is left to `in_zone`.
+fn at_or_below(name: &str, apex: &str) -> bool {
+    if name.contains('\\') || apex.contains('\\') {
+        return in_zone(name, apex);
+    }
+    apex.is_empty()
+        || name == apex
+        || name
+            .strip_suffix(apex)
+            .is_some_and(|head| head.ends_with('.') && head.len() > 1)
+}
+
 pub fn in_zone(name: &str, apex: &str) -> bool {
     match (
         Name::from_ascii(format!("{name}.")),

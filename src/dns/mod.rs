@@ -297,7 +297,7 @@ impl Resolver {
             Ok(answered) => answered,
             Err(_) => Resolved::failed(LookupFailure::Timeout),
         };
-        if matches!(route, Route::Recursive)
+        if matches!(route, Route::Recursive | Route::FirstAnswer)
             && resolved.answer == Answer::Failed(LookupFailure::Timeout)
             && self.nothing_listens().await
         {
@@ -364,7 +364,7 @@ impl Resolver {
             .filter(|_| validated_type(query.query_type) && !query.is_probe());
         for _ in 0..=MAX_CNAME_HOPS {
             let exchanged = match route {
-                Route::Recursive => match validator {
+                Route::Recursive | Route::FirstAnswer => match validator {
                     Some(validator) => {
                         validator
                             .exchange(None, &current, record_type, deadline)
@@ -413,7 +413,7 @@ impl Resolver {
                 Err(transport::ExchangeError::Refused) => {
                     let server = match route {
                         Route::Direct { server, .. } => server.to_string(),
-                        Route::Recursive => "the DNS server".to_string(),
+                        Route::Recursive | Route::FirstAnswer => "the DNS server".to_string(),
                     };
                     return Resolved::failed(LookupFailure::Other(format!(
                         "nothing listens on {server} (port unreachable)"
@@ -469,8 +469,8 @@ impl Resolver {
                 };
             }
             match chain_end(&message, &current) {
-                Some(target) => current = target,
-                None => {
+                Some(target) if !matches!(route, Route::FirstAnswer) => current = target,
+                _ => {
                     return Resolved {
                         answer,
                         ttl: negative_ttl(&message),
@@ -511,6 +511,10 @@ fn worse(held: Option<Dnssec>, new: Option<Dnssec>) -> Option<Dnssec> {
 enum Route<'a> {
     /// The configured resolver, recursion desired.
     Recursive,
+    /// As `Recursive`, but the first answer is the lookup's: a CNAME is reported (in
+    /// `Resolved::cname`), never followed. The zone walk asks this way: where a name is an
+    /// alias, the zone of its target says nothing of the name's own.
+    FirstAnswer,
     /// One authoritative server of the zone at `apex`, recursion not desired; a CNAME chain
     /// that leaves the zone stops there.
     Direct { server: SocketAddr, apex: &'a Name },

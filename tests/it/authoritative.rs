@@ -387,6 +387,58 @@ async fn a_delegated_domainkey_is_asked_of_its_own_servers() {
     }
 }
 
+#[tokio::test]
+async fn the_zone_walk_asks_each_name_once_and_never_follows_a_cname() {
+    let servers = Servers::start();
+    let resolver = servers.resolver(true, Duration::from_secs(1));
+    let domain = "delegated.example";
+    let names: Vec<String> = [
+        "delegated.example",
+        "_dmarc.delegated.example",
+        "mte1._domainkey.delegated.example",
+        "mte2._domainkey.delegated.example",
+    ]
+    .map(String::from)
+    .into();
+    let zones = resolver
+        .zones_of(domain, &names, servers.resolver.addr.port())
+        .await
+        .unwrap();
+    for (name, apex) in [
+        ("delegated.example", "delegated.example"),
+        ("_dmarc.delegated.example", "delegated.example"),
+        (
+            "mte1._domainkey.delegated.example",
+            "_domainkey.delegated.example",
+        ),
+        (
+            "mte2._domainkey.delegated.example",
+            "_domainkey.delegated.example",
+        ),
+    ] {
+        assert_eq!(zones.apex(name), Some(apex), "{name}: {zones:#?}");
+    }
+    let mut soa: Vec<String> = servers
+        .resolver
+        .asked()
+        .into_iter()
+        .filter(|(_, query_type)| query_type == "SOA")
+        .map(|(name, _)| name)
+        .collect();
+    soa.sort();
+    // The selectors are CNAMEs: their targets' zone is never asked, the walk goes up to
+    // `_domainkey` once for both, and the domain's own zone follows from `_dmarc`'s answer.
+    assert_eq!(
+        soa,
+        [
+            "_dmarc.delegated.example",
+            "_domainkey.delegated.example",
+            "mte1._domainkey.delegated.example",
+            "mte2._domainkey.delegated.example",
+        ],
+    );
+}
+
 #[test]
 fn the_cli_takes_a_budget_and_shows_each_servers_reason() {
     let servers = Servers::start();

@@ -46,7 +46,11 @@ type Faults = Arc<RwLock<HashMap<String, Fault>>>;
 struct FaultyCatalog {
     catalog: Catalog,
     faults: Faults,
+    asked: Asked,
 }
+
+/// Every question the server was asked, in order: name (lower case, no trailing dot), type.
+type Asked = Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
 impl FaultyCatalog {
     fn fault_for(&self, request: &Request) -> Option<Fault> {
@@ -76,6 +80,16 @@ impl RequestHandler for FaultyCatalog {
             metadata.truncation = truncated;
             metadata
         };
+        if let Some(query) = request.queries.queries().first() {
+            let name = query.name().to_string();
+            self.asked
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push((
+                    name.trim_end_matches('.').to_ascii_lowercase(),
+                    query.query_type().to_string(),
+                ));
+        }
         let metadata = match self.fault_for(request) {
             None => {
                 return self
@@ -123,6 +137,7 @@ pub struct FixtureDns {
     pub addr: SocketAddr,
     zones: BTreeMap<String, Arc<InMemoryZoneHandler>>,
     faults: Faults,
+    asked: Asked,
 }
 
 impl FixtureDns {
@@ -156,9 +171,11 @@ impl FixtureDns {
             zones.insert(origin.to_ascii().to_ascii_lowercase(), handler);
         }
         let faults = Faults::default();
+        let asked = Asked::default();
         let handler = FaultyCatalog {
             catalog,
             faults: faults.clone(),
+            asked: asked.clone(),
         };
         let (udp, tcp) = bind_pair(listen)?;
         let addr = udp.local_addr()?;
@@ -191,6 +208,7 @@ impl FixtureDns {
             addr,
             zones,
             faults,
+            asked,
         })
     }
 
@@ -206,6 +224,15 @@ impl FixtureDns {
             Some(fault) => faults.insert(name, fault),
             None => faults.remove(&name),
         };
+    }
+
+    /// Every question asked of this server so far, in order: (name in lower case without the
+    /// trailing dot, type), e.g. `("_dmarc.shop.example", "SOA")`.
+    pub fn asked(&self) -> Vec<(String, String)> {
+        self.asked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// A server of one test's own, on a random port, serving the fixture zones.
