@@ -30,6 +30,8 @@ use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 use crate::dns::Resolver;
 use crate::text::{Lang, Text, codes};
 
+use super::ed25519::Ed25519Key;
+
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept.
 const MIN_RSA_BITS: usize = 1024;
 /// Signatures verified per message; the rest are reported as skipped. A 10 MiB paste may carry
@@ -312,9 +314,9 @@ pub(super) struct FetchedKey {
     pub(super) problem: Option<(Verdict, Text)>,
 }
 
-/// Reads a key record's tags for what support needs: type, size, test mode.
-fn key_info(name: &str, record: &str) -> KeyInfo {
-    let tags: BTreeMap<String, String> = record
+/// A key record's tags, names in lower case, values without white space.
+fn tags(record: &str) -> BTreeMap<String, String> {
+    record
         .split(';')
         .filter_map(|tag| tag.split_once('='))
         .map(|(key, value)| {
@@ -323,7 +325,19 @@ fn key_info(name: &str, record: &str) -> KeyInfo {
                 value.split_whitespace().collect::<String>(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The decoded `p=` of a key record.
+fn public_key(record: &str) -> Option<Vec<u8>> {
+    tags(record)
+        .get("p")
+        .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
+}
+
+/// Reads a key record's tags for what support needs: type, size, test mode.
+fn key_info(name: &str, record: &str) -> KeyInfo {
+    let tags = tags(record);
     let key_type = tags
         .get("k")
         .map(|k| k.to_ascii_lowercase())
@@ -368,10 +382,14 @@ fn parsed_key(name: &str, record: &str) -> Result<(Arc<DomainKey>, KeyInfo), Aut
     if let Some(known) = lock().get(&key) {
         return Ok(known.clone());
     }
-    let made = (
-        Arc::new(DomainKey::parse(record.as_bytes())?),
-        key_info(name, record),
-    );
+    let info = key_info(name, record);
+    let mut domain_key = DomainKey::parse(record.as_bytes())?;
+    if info.key_type == "ed25519"
+        && let Some(key) = public_key(record).and_then(|p| Ed25519Key::from_public(&p))
+    {
+        domain_key.p = Box::new(key);
+    }
+    let made = (Arc::new(domain_key), info);
     let mut parsed = lock();
     if parsed.len() >= PARSED_KEYS {
         parsed.clear();

@@ -9,6 +9,7 @@
 //! From another domain fails, naming it.
 
 pub mod dkim;
+mod ed25519;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
