@@ -173,10 +173,12 @@ impl Resolver {
 
     /// The apex of the zone holding each of `names`, in order. The walks go together, a round
     /// at a time, and each name is asked once a round however many walks reach it (two DKIM
-    /// selectors that are CNAMEs both walk up to `_domainkey`). A name that is an ancestor of
-    /// one asked in the same round waits a round: once a name below it is found in the zone
-    /// at apex A, and A is the name or above it, the name is in that zone too (no zone cut lies
-    /// between an apex and a name of its zone), so it is not asked at all.
+    /// selectors that are CNAMEs both walk up to `_domainkey`). A walk at a name above another
+    /// walk's name waits a round, and a walk at or above a name found in the zone at apex A,
+    /// and at or below A, is in that zone too (no zone cut lies between an apex and a name of
+    /// its zone) and asks nothing: the domain's own zone follows from `_dmarc`'s answer. The
+    /// wait costs no time a walk would not already take: `zones_of` ends with its slowest
+    /// walk, and a deeper walk that fails lets the waiting one ask the next round.
     async fn apexes_of(&self, names: &[&str]) -> Vec<Result<String, String>> {
         struct Walk {
             current: String,
@@ -191,8 +193,8 @@ impl Resolver {
                 found: None,
             })
             .collect();
-        // Each round moves every pending walk a label up or ends it, or implies it; a walk
-        // waits at most one round for a name below it.
+        // Each round moves every asked walk a label up or ends it, and may imply waiting ones;
+        // the deepest pending walk never waits, so a walk waits at most MAX_WALK rounds.
         for _ in 0..2 * MAX_WALK + 1 {
             let pending: Vec<usize> = (0..walks.len())
                 .filter(|&i| walks[i].found.is_none())
@@ -203,6 +205,7 @@ impl Resolver {
             let mut asked: Vec<String> = Vec::new();
             for &i in &pending {
                 let current = &walks[i].current;
+                // A name above another walk's waits: the answer below may imply its zone.
                 let waits = pending.iter().any(|&j| {
                     walks[j].current != *current && at_or_below(&walks[j].current, current)
                 });
@@ -260,8 +263,8 @@ impl Resolver {
                     }
                 }
             }
-            // What the answers imply for the walks that waited, or reached a name below which
-            // another walk already found its zone.
+            // What the answers imply for the walks that reached a name below which another
+            // walk already found its zone.
             let known: Vec<(String, String)> = walks
                 .iter()
                 .filter_map(|walk| match &walk.found {

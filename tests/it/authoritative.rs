@@ -13,12 +13,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use sendercheck::checks::{DomainReport, Plan, RecordStatus};
-use sendercheck::dns::{Resolver, ResolverSettings};
+use sendercheck::dns::{Resolver, ResolverSettings, Zones};
 use sendercheck::domain::DomainName;
 use sendercheck::probe;
 use sendercheck::profile::Profiles;
 
-use crate::fixture_dns::FixtureDns;
+use crate::fixture_dns::{Fault, FixtureDns};
 
 /// The address where nothing listens.
 const CLOSED: [u8; 4] = [127, 0, 0, 21];
@@ -117,6 +117,17 @@ fn write_zones(all: &Path, parent: &Path, child: &Path) {
                 ("ns3.mixed.example", CLOSED),
             ],
             &dead_body,
+        ),
+    );
+    // aliased.example: its _dmarc and a selector are CNAMEs into another zone.
+    write(
+        all,
+        "aliased.example",
+        zone(
+            "aliased.example",
+            &[("ns1.aliased.example", [127, 0, 0, 1])],
+            "_dmarc IN CNAME dmarc.mandrillapp.com.\n\
+             mte1._domainkey IN CNAME dkim1.mandrillapp.com.\n",
         ),
     );
     // delegated.example on the parent server; its _domainkey on the child server.
@@ -387,23 +398,39 @@ async fn a_delegated_domainkey_is_asked_of_its_own_servers() {
     }
 }
 
-#[tokio::test]
-async fn the_zone_walk_asks_each_name_once_and_never_follows_a_cname() {
-    let servers = Servers::start();
+/// The zones of `domain` and `names` as `zones_of` finds them, and the SOA questions the
+/// resolver was asked meanwhile, sorted.
+async fn walk(servers: &Servers, domain: &str, names: &[&str]) -> (Zones, Vec<String>) {
     let resolver = servers.resolver(true, Duration::from_secs(1));
-    let domain = "delegated.example";
-    let names: Vec<String> = [
-        "delegated.example",
-        "_dmarc.delegated.example",
-        "mte1._domainkey.delegated.example",
-        "mte2._domainkey.delegated.example",
-    ]
-    .map(String::from)
-    .into();
+    let before = servers.resolver.asked().len();
+    let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
     let zones = resolver
         .zones_of(domain, &names, servers.resolver.addr.port())
         .await
         .unwrap();
+    let mut soa: Vec<String> = servers.resolver.asked()[before..]
+        .iter()
+        .filter(|(_, query_type)| query_type == "SOA")
+        .map(|(name, _)| name.clone())
+        .collect();
+    soa.sort();
+    (zones, soa)
+}
+
+#[tokio::test]
+async fn the_zone_walk_asks_each_name_once_and_never_follows_a_cname() {
+    let servers = Servers::start();
+    let (zones, soa) = walk(
+        &servers,
+        "delegated.example",
+        &[
+            "delegated.example",
+            "_dmarc.delegated.example",
+            "mte1._domainkey.delegated.example",
+            "mte2._domainkey.delegated.example",
+        ],
+    )
+    .await;
     for (name, apex) in [
         ("delegated.example", "delegated.example"),
         ("_dmarc.delegated.example", "delegated.example"),
@@ -418,14 +445,6 @@ async fn the_zone_walk_asks_each_name_once_and_never_follows_a_cname() {
     ] {
         assert_eq!(zones.apex(name), Some(apex), "{name}: {zones:#?}");
     }
-    let mut soa: Vec<String> = servers
-        .resolver
-        .asked()
-        .into_iter()
-        .filter(|(_, query_type)| query_type == "SOA")
-        .map(|(name, _)| name)
-        .collect();
-    soa.sort();
     // The selectors are CNAMEs: their targets' zone is never asked, the walk goes up to
     // `_domainkey` once for both, and the domain's own zone follows from `_dmarc`'s answer.
     assert_eq!(
@@ -437,6 +456,53 @@ async fn the_zone_walk_asks_each_name_once_and_never_follows_a_cname() {
             "mte2._domainkey.delegated.example",
         ],
     );
+
+    // Where `_dmarc` is a CNAME too, the domain's zone follows from `_domainkey`'s answer:
+    // the domain itself is never asked.
+    let (zones, soa) = walk(
+        &servers,
+        "aliased.example",
+        &[
+            "aliased.example",
+            "_dmarc.aliased.example",
+            "mte1._domainkey.aliased.example",
+        ],
+    )
+    .await;
+    for name in [
+        "aliased.example",
+        "_dmarc.aliased.example",
+        "mte1._domainkey.aliased.example",
+    ] {
+        assert_eq!(
+            zones.apex(name),
+            Some("aliased.example"),
+            "{name}: {zones:#?}"
+        );
+    }
+    assert_eq!(
+        soa,
+        [
+            "_dmarc.aliased.example",
+            "_domainkey.aliased.example",
+            "mte1._domainkey.aliased.example",
+        ],
+    );
+
+    // A name below whose zone cannot be found (its servers never answer) leaves the domain's
+    // walk to ask for itself: the domain's zone is still found.
+    servers
+        .resolver
+        .set_fault("_dmarc.delegated.example", Some(Fault::Timeout));
+    let (zones, soa) = walk(
+        &servers,
+        "delegated.example",
+        &["delegated.example", "_dmarc.delegated.example"],
+    )
+    .await;
+    assert_eq!(zones.apex("delegated.example"), Some("delegated.example"));
+    assert_eq!(zones.apex("_dmarc.delegated.example"), None, "{zones:#?}");
+    assert!(soa.contains(&"delegated.example".to_string()), "{soa:?}");
 }
 
 #[test]
