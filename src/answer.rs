@@ -358,7 +358,11 @@ impl DnsSnapshot {
 
     /// The answer to a query, or `None` when it has not been asked yet.
     pub fn get(&self, query: &Query) -> Option<&Answer> {
-        if let Some(read) = self.reading_lock().as_mut() {
+        if let Some(read) = self.reading_lock().as_mut()
+            && !read.contains(query)
+        {
+            // Judging reads the same answers again and again (an SPF record once for every
+            // address tried): a query is copied only the first time.
             read.insert(query.clone());
         }
         self.answers.get(query)
