@@ -180,11 +180,6 @@ impl Resolver {
     /// wait costs no time a walk would not already take: `zones_of` ends with its slowest
     /// walk, and a deeper walk that fails lets the waiting one ask the next round.
     async fn apexes_of(&self, names: &[&str]) -> Vec<Result<String, String>> {
-        struct Walk {
-            current: String,
-            steps: usize,
-            found: Option<Result<String, String>>,
-        }
         let mut walks: Vec<Walk> = names
             .iter()
             .map(|name| Walk {
@@ -220,46 +215,8 @@ impl Resolver {
             .await;
             for (asked_name, resolved) in answers {
                 for i in pending.iter().copied() {
-                    let walk = &mut walks[i];
-                    if walk.current != *asked_name {
-                        continue;
-                    }
-                    walk.steps += 1;
-                    if let Answer::Failed(failure) = &resolved.answer {
-                        walk.found = Some(Err(format!(
-                            "the zone of {} could not be found: {failure}",
-                            names[i]
-                        )));
-                        continue;
-                    }
-                    let is_alias = matches!(&resolved.cname, Some(Answer::Records(_)));
-                    let apex = match wire_name(asked_name) {
-                        Ok(asked) => resolved
-                            .zone_apex
-                            .as_ref()
-                            .filter(|apex| !is_alias && apex.zone_of(&asked)),
-                        Err(reason) => {
-                            walk.found = Some(Err(reason));
-                            continue;
-                        }
-                    };
-                    match apex {
-                        Some(apex) => {
-                            walk.found = Some(Ok(absolute_free(apex).to_ascii_lowercase()));
-                        }
-                        // A CNAME (its answer speaks of another zone) or an answer without a
-                        // SOA: try the parent.
-                        None => match walk.current.split_once('.') {
-                            Some((_, parent)) if parent.contains('.') && walk.steps < MAX_WALK => {
-                                walk.current = parent.to_string();
-                            }
-                            _ => {
-                                walk.found = Some(Err(format!(
-                                    "no zone holding {} was found (no SOA in any answer)",
-                                    names[i]
-                                )));
-                            }
-                        },
+                    if walks[i].current == *asked_name {
+                        walks[i].take(names[i], &resolved);
                     }
                 }
             }
@@ -447,7 +404,56 @@ impl Resolver {
     }
 }
 
-/// Whether `name` is `apex` or under it.
+/// One name's walk up to the apex of its zone.
+struct Walk {
+    /// The name asked next (lower case, no trailing dot).
+    current: String,
+    /// Names asked so far.
+    steps: usize,
+    /// The apex, or why none was found; `None` while walking.
+    found: Option<Result<String, String>>,
+}
+
+impl Walk {
+    /// Takes the SOA answer for `current` (the walk of `name`): the apex when the answer's
+    /// SOA holds it, else a label up — a CNAME's answer speaks of another zone, and an answer
+    /// may carry no SOA — until `MAX_WALK` names were asked.
+    fn take(&mut self, name: &str, resolved: &Resolved) {
+        self.steps += 1;
+        if let Answer::Failed(failure) = &resolved.answer {
+            self.found = Some(Err(format!(
+                "the zone of {name} could not be found: {failure}"
+            )));
+            return;
+        }
+        let asked = match wire_name(&self.current) {
+            Ok(asked) => asked,
+            Err(reason) => {
+                self.found = Some(Err(reason));
+                return;
+            }
+        };
+        let is_alias = matches!(&resolved.cname, Some(Answer::Records(_)));
+        if !is_alias
+            && let Some(apex) = &resolved.zone_apex
+            && apex.zone_of(&asked)
+        {
+            self.found = Some(Ok(absolute_free(apex).to_ascii_lowercase()));
+            return;
+        }
+        match self.current.split_once('.') {
+            Some((_, parent)) if parent.contains('.') && self.steps < MAX_WALK => {
+                self.current = parent.to_string();
+            }
+            _ => {
+                self.found = Some(Err(format!(
+                    "no zone holding {name} was found (no SOA in any answer)"
+                )));
+            }
+        }
+    }
+}
+
 /// `in_zone` for the walk's names (lower case, no trailing dot), without building names: a
 /// name with an escape in it is left to `in_zone`.
 fn at_or_below(name: &str, apex: &str) -> bool {
@@ -461,6 +467,7 @@ fn at_or_below(name: &str, apex: &str) -> bool {
             .is_some_and(|head| head.ends_with('.') && head.len() > 1)
 }
 
+/// Whether `name` is `apex` or under it.
 pub fn in_zone(name: &str, apex: &str) -> bool {
     match (
         Name::from_ascii(format!("{name}.")),

@@ -314,9 +314,14 @@ pub(super) struct FetchedKey {
     pub(super) problem: Option<(Verdict, Text)>,
 }
 
-/// A key record's tags, names in lower case, values without white space.
-fn tags(record: &str) -> BTreeMap<String, String> {
-    record
+/// Reads a key record's tags for what support needs: type, size, test mode.
+fn key_info(name: &str, record: &str) -> KeyInfo {
+    key_facts(name, record).0
+}
+
+/// A key record's facts, and its `p=` decoded (`None` when it does not decode).
+fn key_facts(name: &str, record: &str) -> (KeyInfo, Option<Vec<u8>>) {
+    let tags: BTreeMap<String, String> = record
         .split(';')
         .filter_map(|tag| tag.split_once('='))
         .map(|(key, value)| {
@@ -325,40 +330,29 @@ fn tags(record: &str) -> BTreeMap<String, String> {
                 value.split_whitespace().collect::<String>(),
             )
         })
-        .collect()
-}
-
-/// The decoded `p=` of a key record.
-fn public_key(record: &str) -> Option<Vec<u8>> {
-    tags(record)
-        .get("p")
-        .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
-}
-
-/// Reads a key record's tags for what support needs: type, size, test mode.
-fn key_info(name: &str, record: &str) -> KeyInfo {
-    let tags = tags(record);
+        .collect();
     let key_type = tags
         .get("k")
         .map(|k| k.to_ascii_lowercase())
         .unwrap_or_else(|| "rsa".to_string());
-    let bits = tags
+    let public = tags
         .get("p")
-        .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
-        .and_then(|der| match key_type.as_str() {
-            "rsa" => rsa_bits(&der),
-            "ed25519" => (der.len() == 32).then_some(256),
-            _ => None,
-        });
+        .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok());
+    let bits = public.as_deref().and_then(|der| match key_type.as_str() {
+        "rsa" => rsa_bits(der),
+        "ed25519" => (der.len() == 32).then_some(256),
+        _ => None,
+    });
     let testing = tags
         .get("t")
         .is_some_and(|flags| flags.split(':').any(|flag| flag.eq_ignore_ascii_case("y")));
-    KeyInfo {
+    let info = KeyInfo {
         name: name.to_string(),
         key_type,
         bits,
         testing,
-    }
+    };
+    (info, public)
 }
 
 /// Key records parsed lately, by name and text: a record's parse is the same every time, and
@@ -382,10 +376,10 @@ fn parsed_key(name: &str, record: &str) -> Result<(Arc<DomainKey>, KeyInfo), Aut
     if let Some(known) = lock().get(&key) {
         return Ok(known.clone());
     }
-    let info = key_info(name, record);
+    let (info, public) = key_facts(name, record);
     let mut domain_key = DomainKey::parse(record.as_bytes())?;
     if info.key_type == "ed25519"
-        && let Some(key) = public_key(record).and_then(|p| Ed25519Key::from_public(&p))
+        && let Some(key) = public.and_then(|p| Ed25519Key::from_public(&p))
     {
         domain_key.p = Box::new(key);
     }
