@@ -19,7 +19,20 @@ impl Daemon {
 
     /// As `start`, with more arguments to `serve` (`--config FILE`).
     pub fn start_with(args: &[&str], env: &[(&str, String)]) -> Daemon {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sendercheck"));
+        Self::spawn(Command::new(env!("CARGO_BIN_EXE_sendercheck")), args, env)
+    }
+
+    /// As `start`, the daemon allowed only CPU `cpu` (`taskset -c`, util-linux): its runtime
+    /// then starts one worker thread, as on a machine or container of one core.
+    pub fn start_on_cpu(cpu: usize, env: &[(&str, String)]) -> Daemon {
+        let mut command = Command::new("taskset");
+        command
+            .args(["-c", &cpu.to_string()])
+            .arg(env!("CARGO_BIN_EXE_sendercheck"));
+        Self::spawn(command, &[], env)
+    }
+
+    fn spawn(mut command: Command, args: &[&str], env: &[(&str, String)]) -> Daemon {
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
