@@ -118,7 +118,7 @@ pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> 
                 .iter()
                 .all(|param| param.pattern.as_ref() == Some(pattern))
         {
-            schema["pattern"] = serde_json::json!(pattern);
+            schema["pattern"] = serde_json::json!(pattern.as_str());
         }
         properties.insert(name.to_string(), schema);
     }

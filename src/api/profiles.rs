@@ -131,7 +131,10 @@ impl ProfileObject {
                         ParamObject {
                             description: param.description.clone(),
                             required: param.required,
-                            pattern: param.pattern.clone(),
+                            pattern: param
+                                .pattern
+                                .as_ref()
+                                .map(|pattern| pattern.as_str().to_string()),
                             default: param.default.clone(),
                         },
                     )

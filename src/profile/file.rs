@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Condition, Expectation, MxHost, Param, PolicyLevel, Profile, RecordKind, RecordTemplate,
-    Requirement, TOKEN_PARAM, expand, placeholders,
+    Condition, Expectation, MxHost, Param, Pattern, PolicyLevel, Profile, RecordKind,
+    RecordTemplate, Requirement, TOKEN_PARAM, expand, placeholders,
 };
 use crate::domain::DomainName;
 
@@ -449,19 +449,20 @@ impl Profile {
                     "parameter name {name:?} must be 1 to 64 characters of a-z, 0-9 and '_'"
                 )));
             }
-            if let Some(pattern) = &param.pattern {
-                let regex = regex::Regex::new(pattern).map_err(|error| {
+            let pattern = match &param.pattern {
+                Some(text) => Some(Pattern::new(text).map_err(|error| {
                     file_error(format!(
-                        "parameter {name}: pattern {pattern:?} is not valid: {error}"
+                        "parameter {name}: pattern {text:?} is not valid: {error}"
                     ))
-                })?;
-                if let Some(default) = &param.default
-                    && !regex.is_match(default)
-                {
-                    return Err(file_error(format!(
-                        "parameter {name}: default {default:?} does not match its pattern"
-                    )));
-                }
+                })?),
+                None => None,
+            };
+            if let (Some(pattern), Some(default)) = (&pattern, &param.default)
+                && !pattern.is_match(default)
+            {
+                return Err(file_error(format!(
+                    "parameter {name}: default {default:?} does not match its pattern"
+                )));
             }
             if param.required && param.default.is_some() {
                 return Err(file_error(format!(
@@ -473,7 +474,7 @@ impl Profile {
                 Param {
                     description: param.description,
                     required: param.required,
-                    pattern: param.pattern,
+                    pattern,
                     default: param.default,
                 },
             );

@@ -283,11 +283,60 @@ pub struct Param {
     pub description: String,
     /// Whether a registration must give it.
     pub required: bool,
-    /// What a value must look like (a regular expression, matched against the whole value).
-    pub pattern: Option<String>,
+    /// What a value must look like: a regular expression that must match somewhere in the
+    /// value, as JSON Schema's `pattern` (the built-in profiles anchor theirs with `^…$`).
+    pub pattern: Option<Pattern>,
     /// The value used when a registration gives none.
     pub default: Option<String>,
 }
+
+/// A parameter's pattern, compiled once when its profile is read: registrations, checks and
+/// bulk runs match values against it for every domain. Profiles that declare the same pattern
+/// share one compiled regex: a bounded repetition such as `{16,8192}` (the DKIM key parameter
+/// of seven built-in profiles) compiles to thousands of states, about 5 ms and 2 MB each.
+#[derive(Clone, Debug)]
+pub struct Pattern(std::sync::Arc<regex::Regex>);
+
+impl Pattern {
+    pub fn new(text: &str) -> Result<Pattern, regex::Error> {
+        use std::sync::{Arc, Mutex, Weak};
+        /// The patterns of the profiles in use, by text; an entry goes once no profile holds it
+        /// (a reload that changes a pattern leaves nothing behind).
+        static COMPILED: Mutex<Vec<(String, Weak<regex::Regex>)>> = Mutex::new(Vec::new());
+        let mut compiled = COMPILED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        compiled.retain(|(_, regex)| regex.strong_count() > 0);
+        if let Some(regex) = compiled
+            .iter()
+            .find(|(known, _)| known == text)
+            .and_then(|(_, regex)| regex.upgrade())
+        {
+            return Ok(Pattern(regex));
+        }
+        let regex = Arc::new(regex::Regex::new(text)?);
+        compiled.push((text.to_string(), Arc::downgrade(&regex)));
+        Ok(Pattern(regex))
+    }
+
+    /// The pattern as written in the profile.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn is_match(&self, value: &str) -> bool {
+        self.0.is_match(value)
+    }
+}
+
+/// Two patterns are the same when written the same.
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Pattern {}
 
 /// Why a registration's parameters do not fit its profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -407,16 +456,13 @@ impl Profile {
                     },
                 });
             };
-            if let Some(pattern) = &param.pattern {
-                let matches = regex::Regex::new(pattern)
-                    .map(|regex| regex.is_match(value))
-                    .unwrap_or(false);
-                if !matches {
-                    return Err(ParamError::Invalid {
-                        name: name.clone(),
-                        pattern: pattern.clone(),
-                    });
-                }
+            if let Some(pattern) = &param.pattern
+                && !pattern.is_match(value)
+            {
+                return Err(ParamError::Invalid {
+                    name: name.clone(),
+                    pattern: pattern.as_str().to_string(),
+                });
             }
         }
         let values = self.values(params);

@@ -390,6 +390,43 @@ fn broken_files_fail_to_load_naming_file_record_and_problem() {
 }
 
 #[test]
+fn a_pattern_is_compiled_once_and_matched_as_json_schema_matches() {
+    let file = |pattern: &str| {
+        format!(
+            "name = \"p\"\ntitle = \"P\"\n[params.r]\ndescription = \"r\"\n\
+             pattern = {pattern:?}\n[[records]]\nkind = \"dmarc\"\nname = \"_dmarc.{{domain}}\""
+        )
+    };
+    let given = |value: &str| BTreeMap::from([("r".to_string(), value.to_string())]);
+    let anchored = Profile::from_file("p.toml", &file("^(us|eu)$")).unwrap();
+    assert_eq!(
+        anchored.params["r"].pattern.as_ref().map(Pattern::as_str),
+        Some("^(us|eu)$"),
+        "kept as written, for GET /v1/profiles and the OpenAPI schema"
+    );
+    assert!(anchored.check_params(&given("eu")).is_ok());
+    assert_eq!(
+        anchored.check_params(&given("eu-west")),
+        Err(ParamError::Invalid {
+            name: "r".to_string(),
+            pattern: "^(us|eu)$".to_string()
+        })
+    );
+    // Unanchored, a match anywhere in the value is enough, as in JSON Schema.
+    let loose = Profile::from_file("p.toml", &file("(us|eu)")).unwrap();
+    assert!(loose.check_params(&given("eu-west")).is_ok());
+    assert!(loose.check_params(&given("ap")).is_err());
+    // Profiles compare by the pattern's text, and profiles holding the same pattern share its
+    // compiled regex.
+    let again = Profile::from_file("p.toml", &file("(us|eu)")).unwrap();
+    assert_eq!(loose, again);
+    assert_ne!(loose, anchored);
+    let compiled = |profile: &Profile| profile.params["r"].pattern.clone().unwrap().0;
+    assert!(std::sync::Arc::ptr_eq(&compiled(&loose), &compiled(&again)));
+    assert!(!std::sync::Arc::ptr_eq(&compiled(&loose), &compiled(&anchored)));
+}
+
+#[test]
 fn a_profile_directory_and_config_tables_add_to_the_built_ins() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("every.toml"), EVERY_KIND).unwrap();
