@@ -62,7 +62,7 @@ impl FromRequest<AppState> for RawMessage {
         (status = 503, description = "The store could not be read", body = super::error::ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(bytes = message.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(bytes = message.len()))]
 pub async fn verify(
     State(state): State<AppState>,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
