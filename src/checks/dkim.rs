@@ -370,4 +370,21 @@ mod tests {
         assert_eq!(failed.status, RecordStatus::Error);
         assert_eq!(failed.fix, None);
     }
+
+    #[test]
+    fn a_tag_list_keeps_names_as_written_and_values_unfolded() {
+        let text = "v=1; a=rsa-sha256; d=shop.example;\r\n b=abc\r\n def\t ghi; h = from : to ;";
+        let tags = tag_list(text).unwrap();
+        let names: Vec<&str> = tags.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["v", "a", "d", "b", "h"]);
+        assert_eq!(tag(&tags, "d"), Some("shop.example"));
+        assert_eq!(tag(&tags, "b"), Some("abcdefghi"), "folding removed");
+        assert_eq!(tag(&tags, "h"), Some("from:to"));
+        assert_eq!(tag(&tags, "x"), None);
+        let code = |text: &str| tag_list(text).unwrap_err().code;
+        assert_eq!(code("v=1;;d=x"), "tags.empty");
+        assert_eq!(code("v=1; d=x; v=2"), "tags.repeated");
+        assert_eq!(code("v=1; nonsense"), "tags.not_a_pair");
+        assert_eq!(code("1v=1"), "tags.bad_name");
+    }
 }

@@ -423,7 +423,10 @@ fn a_pattern_is_compiled_once_and_matched_as_json_schema_matches() {
     assert_ne!(loose, anchored);
     let compiled = |profile: &Profile| profile.params["r"].pattern.clone().unwrap().0;
     assert!(std::sync::Arc::ptr_eq(&compiled(&loose), &compiled(&again)));
-    assert!(!std::sync::Arc::ptr_eq(&compiled(&loose), &compiled(&anchored)));
+    assert!(!std::sync::Arc::ptr_eq(
+        &compiled(&loose),
+        &compiled(&anchored)
+    ));
 }
 
 #[test]
