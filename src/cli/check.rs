@@ -246,8 +246,11 @@ async fn check_many(
         })
         .buffered(usize::from(concurrency));
     let mut outcomes = Vec::with_capacity(lines.len());
-    let mut stdout = std::io::stdout().lock();
-    while let Some(result) = results.next().await {
+    // Lines are written as they come and flushed whenever the next result is not ready yet:
+    // one write for a burst of finished checks instead of one per domain, and nothing kept
+    // back while the program waits.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    while let Some(result) = next_or_flush(&mut results, &mut stdout).await? {
         match result {
             Ok(report) => {
                 outcomes.push(report.outcome());
@@ -274,9 +277,24 @@ async fn check_many(
                 }
             }
         }
-        stdout.flush()?;
     }
+    stdout.flush()?;
     Ok(worst(outcomes))
+}
+
+/// The stream's next item; when it has none ready, `out` is flushed before waiting for one.
+async fn next_or_flush<S: futures_util::Stream + Unpin>(
+    stream: &mut S,
+    out: &mut impl Write,
+) -> std::io::Result<Option<S::Item>> {
+    std::future::poll_fn(|cx| match stream.poll_next_unpin(cx) {
+        std::task::Poll::Pending => match out.flush() {
+            Ok(()) => std::task::Poll::Pending,
+            Err(error) => std::task::Poll::Ready(Err(error)),
+        },
+        ready => ready.map(Ok),
+    })
+    .await
 }
 
 fn read_domains_file(path: &Path) -> anyhow::Result<String> {

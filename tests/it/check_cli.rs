@@ -513,3 +513,55 @@ fn the_default_profile_comes_from_the_config() {
     ]));
     assert_eq!(report["profile"], "mandrill");
 }
+
+#[test]
+fn a_domains_line_is_written_as_soon_as_it_is_known() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    // The second domain's name server never answers: its line comes seconds later, and the
+    // first must not wait for it (output is buffered only while more results are ready).
+    let server = crate::fixture_dns::FixtureDns::start_own();
+    server.set_fault(
+        "broken-spf.example",
+        Some(crate::fixture_dns::Fault::Timeout),
+    );
+    let nameserver = server.addr.to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sendercheck"))
+        .args(["check", "--nameserver", &nameserver, "--timeout", "2s"])
+        .args(["--concurrency", "2", "--domains-file", "-"])
+        .env(
+            "SENDERCHECK_DNS_AUTHORITATIVE_PORT",
+            server.addr.port().to_string(),
+        )
+        .env("NO_COLOR", "1")
+        .env("LANG", "C")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sendercheck starts");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"good.example GOODKEY\nbroken-spf.example\n")
+            .unwrap();
+    }
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a first line").unwrap();
+    let first_at = std::time::Instant::now();
+    assert!(first.starts_with("good.example  ready"), "{first}");
+    let second = lines.next().expect("a second line").unwrap();
+    assert!(second.starts_with("broken-spf.example"), "{second}");
+    // The unanswered domain takes at least its 2 s timeout; the answered one milliseconds.
+    assert!(
+        first_at.elapsed() >= std::time::Duration::from_millis(500),
+        "the first line came only with the second, {:?} before it",
+        first_at.elapsed()
+    );
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(3),
+        "an unanswered domain"
+    );
+}
