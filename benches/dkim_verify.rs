@@ -4,6 +4,10 @@
 //! one Python thread, so the shared machine drops out. Writes its table to BENCHMARKS.md.
 //!
 //! cargo bench --bench dkim_verify   (BENCH_MESSAGES=N to change the count, default 4000)
+//!
+//! For a before/after comparison of one change: `BENCH_DAEMON_ONLY=1` measures only the daemon
+//! on a core of its own and prints its figures (BENCHMARKS.md untouched); `BENCH_DAEMON_BIN=PATH`
+//! runs another build of `sendercheck` as that daemon.
 
 #[path = "support/cpu.rs"]
 mod cpu;
@@ -224,19 +228,22 @@ async fn daemon_process(dns: SocketAddr, messages: &[Arc<Vec<u8>>], own_core: bo
 /// Every thread of this process (client, fixture DNS server) allowed only one CPU while the
 /// value lives, so that the daemon given the other never shares its core with them; all CPUs
 /// again after.
-struct Pinned;
+struct Pinned {
+    /// The CPUs this process had before, given back on drop.
+    before: usize,
+}
 
 impl Pinned {
     fn to_cpu(cpu: usize) -> Pinned {
+        let before = std::thread::available_parallelism().map_or(1, |n| n.get());
         set_affinity(&cpu.to_string());
-        Pinned
+        Pinned { before }
     }
 }
 
 impl Drop for Pinned {
     fn drop(&mut self) {
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        set_affinity(&format!("0-{}", cpus.saturating_sub(1)));
+        set_affinity(&format!("0-{}", self.before.saturating_sub(1)));
     }
 }
 
@@ -302,6 +309,13 @@ fn main() {
             .unwrap();
 
         let messages = messages(count);
+        if std::env::var_os("BENCH_DAEMON_ONLY").is_some() {
+            let (rate, per_cpu) = daemon_process(dns.addr, &messages, true).await;
+            println!(
+                "daemon on a core of its own: {rate:.0} messages/s, {per_cpu:.0} messages per CPU second"
+            );
+            return;
+        }
         // Warm both paths (connections, caches of the allocator and the CPU).
         direct(&authenticator, &messages[..count.min(200)]).await;
         endpoint(&client, &url, &messages[..count.min(200)]).await;

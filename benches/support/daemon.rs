@@ -6,6 +6,12 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+/// The daemon binary: this build's, or `BENCH_DAEMON_BIN` (another build, for a before/after
+/// comparison in one sitting).
+fn binary() -> std::ffi::OsString {
+    std::env::var_os("BENCH_DAEMON_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_sendercheck").into())
+}
+
 pub struct Daemon {
     pub child: Child,
     pub base: String,
@@ -19,16 +25,14 @@ impl Daemon {
 
     /// As `start`, with more arguments to `serve` (`--config FILE`).
     pub fn start_with(args: &[&str], env: &[(&str, String)]) -> Daemon {
-        Self::spawn(Command::new(env!("CARGO_BIN_EXE_sendercheck")), args, env)
+        Self::spawn(Command::new(binary()), args, env)
     }
 
     /// As `start`, the daemon allowed only CPU `cpu` (`taskset -c`, util-linux): its runtime
     /// then starts one worker thread, as on a machine or container of one core.
     pub fn start_on_cpu(cpu: usize, env: &[(&str, String)]) -> Daemon {
         let mut command = Command::new("taskset");
-        command
-            .args(["-c", &cpu.to_string()])
-            .arg(env!("CARGO_BIN_EXE_sendercheck"));
+        command.args(["-c", &cpu.to_string()]).arg(binary());
         Self::spawn(command, &[], env)
     }
 
