@@ -229,7 +229,11 @@ pub fn tag_list(text: &str) -> Result<Vec<(String, String)>, Text> {
         if tags.iter().any(|(seen, _)| seen == name) {
             return Err(codes::tags_repeated(name));
         }
-        let value: String = value.split_ascii_whitespace().collect();
+        let mut unfolded = String::with_capacity(value.len());
+        value
+            .split_ascii_whitespace()
+            .for_each(|piece| unfolded.push_str(piece));
+        let value = unfolded;
         tags.push((name.to_string(), value));
     }
     Ok(tags)

@@ -233,14 +233,16 @@ pub fn normalize(raw: &[u8]) -> Result<Vec<u8>, MessageError> {
     // Pasted text often starts with blank lines; a message never does.
     let raw = &raw[start..];
     let mut message = Vec::with_capacity(raw.len() + raw.len() / 32);
-    let mut previous = 0u8;
-    for &byte in raw {
-        if byte == b'\n' && previous != b'\r' {
+    // Copied a line at a time (memchr finds the ends), a CR added before each bare LF.
+    let mut copied = 0;
+    for end in memchr::memchr_iter(b'\n', raw) {
+        if end == 0 || raw[end - 1] != b'\r' {
+            message.extend_from_slice(&raw[copied..end]);
             message.push(b'\r');
+            copied = end;
         }
-        message.push(byte);
-        previous = byte;
     }
+    message.extend_from_slice(&raw[copied..]);
     if !starts_with_header_field(&message) {
         return Err(MessageError::NoHeaders);
     }
@@ -307,11 +309,22 @@ impl ResolverCache<Box<str>, Txt> for KeyCache {
 
 /// What one key lookup gave: the key record's facts, and why it failed if it did.
 pub(super) struct FetchedKey {
-    pub(super) info: Option<KeyInfo>,
-    /// The key record mail-auth uses, for the tag checks it does not make.
-    record: Option<String>,
+    /// The facts of a record that is not a usable key (those of one that is are `parsed`'s).
+    info: Option<KeyInfo>,
+    /// The key record mail-auth uses, as parsed, with the tag checks mail-auth does not make.
+    parsed: Option<Arc<ParsedKey>>,
     /// A plain reason when there is no usable key.
     pub(super) problem: Option<(Verdict, Text)>,
+}
+
+impl FetchedKey {
+    /// The facts about the key record, usable or not.
+    pub(super) fn info(&self) -> Option<&KeyInfo> {
+        self.parsed
+            .as_ref()
+            .map(|parsed| &parsed.info)
+            .or(self.info.as_ref())
+    }
 }
 
 /// Reads a key record's tags for what support needs: type, size, test mode.
@@ -355,16 +368,36 @@ fn key_facts(name: &str, record: &str) -> (KeyInfo, Option<Vec<u8>>) {
     (info, public)
 }
 
-/// Key records parsed lately, by name and text: a record's parse is the same every time, and
-/// every message signed with a key would parse it again (3% of the endpoint's CPU, issue 31).
-/// Only the parse is kept: whether the record is still published is the TTL-bounded answer's
-/// to say. Bounded; starts over when full.
+/// Key records parsed lately, by name (with the text parsed): a record's parse is the same
+/// every time, and every message signed with a key would parse it again (3% of the endpoint's
+/// CPU, issue 31). Only the parse is kept: whether the record is still published is the
+/// TTL-bounded answer's to say. Bounded; starts over when full.
 const PARSED_KEYS: usize = 1024;
 
-type ParsedKeys = HashMap<(String, String), (Arc<DomainKey>, KeyInfo)>;
+type ParsedKeys = HashMap<Box<str>, (Box<str>, Arc<ParsedKey>)>;
+
+/// A key record as parsed once: mail-auth's key, the facts about it, and what RFC 6376
+/// §3.6.1 makes a permanent error in it for a signature of each algorithm.
+pub(super) struct ParsedKey {
+    key: Arc<DomainKey>,
+    info: KeyInfo,
+    /// `key_problem` for RSA-SHA1, RSA-SHA256 and Ed25519-SHA256, in that order.
+    problems: [Option<Text>; 3],
+}
+
+impl ParsedKey {
+    fn problem(&self, algorithm: Algorithm) -> Option<&Text> {
+        let index = match algorithm {
+            Algorithm::RsaSha1 => 0,
+            Algorithm::RsaSha256 => 1,
+            Algorithm::Ed25519Sha256 => 2,
+        };
+        self.problems[index].as_ref()
+    }
+}
 
 /// `record` (published at `name`) as mail-auth's key and the facts about it.
-fn parsed_key(name: &str, record: &str) -> Result<(Arc<DomainKey>, KeyInfo), AuthError> {
+fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
     static PARSED: std::sync::OnceLock<Mutex<ParsedKeys>> = std::sync::OnceLock::new();
     let parsed = PARSED.get_or_init(Mutex::default);
     let lock = || {
@@ -372,8 +405,7 @@ fn parsed_key(name: &str, record: &str) -> Result<(Arc<DomainKey>, KeyInfo), Aut
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     };
-    let key = (name.to_string(), record.to_string());
-    if let Some(known) = lock().get(&key) {
+    if let Some((_, known)) = lock().get(name).filter(|(text, _)| **text == *record) {
         return Ok(known.clone());
     }
     let (info, public) = key_facts(name, record);
@@ -383,12 +415,22 @@ fn parsed_key(name: &str, record: &str) -> Result<(Arc<DomainKey>, KeyInfo), Aut
     {
         domain_key.p = Box::new(key);
     }
-    let made = (Arc::new(domain_key), info);
+    let problems = [
+        Algorithm::RsaSha1,
+        Algorithm::RsaSha256,
+        Algorithm::Ed25519Sha256,
+    ]
+    .map(|algorithm| key_problem(record, name, algorithm));
+    let made = Arc::new(ParsedKey {
+        key: Arc::new(domain_key),
+        info,
+        problems,
+    });
     let mut parsed = lock();
     if parsed.len() >= PARSED_KEYS {
         parsed.clear();
     }
-    parsed.insert(key, made.clone());
+    parsed.insert(name.into(), (record.into(), made.clone()));
     Ok(made)
 }
 
@@ -406,7 +448,7 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
             };
             return FetchedKey {
                 info: None,
-                record: None,
+                parsed: None,
                 problem: Some((Verdict::Temperror, reason)),
             };
         }
@@ -419,7 +461,7 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
         );
         return FetchedKey {
             info: None,
-            record: None,
+            parsed: None,
             problem: Some((Verdict::Permerror, codes::dkim_sig_key_not_found(name))),
         };
     }
@@ -427,11 +469,11 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
     let mut last_error = AuthError::Dns(DnsError::InvalidRecordType);
     for record in records {
         match parsed_key(name, record) {
-            Ok((key, info)) => {
-                cache.put(name, Txt::DomainKey(key));
+            Ok(parsed) => {
+                cache.put(name, Txt::DomainKey(parsed.key.clone()));
                 return FetchedKey {
-                    info: Some(info),
-                    record: Some(record.clone()),
+                    info: None,
+                    parsed: Some(parsed),
                     problem: None,
                 };
             }
@@ -447,7 +489,7 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
     cache.put(name, Txt::Error(last_error));
     FetchedKey {
         info,
-        record: None,
+        parsed: None,
         problem: Some((Verdict::Permerror, problem)),
     }
 }
@@ -845,7 +887,7 @@ fn judge(
         };
         let name = key_name(&signature.s, &signature.d);
         let fetched = keys.get(&name);
-        let key = fetched.and_then(|fetched| fetched.info.clone());
+        let key = fetched.and_then(|fetched| fetched.info().cloned());
         // Our own lookup knows why a key is missing or unreachable better than the error
         // mail-auth read back from the cache.
         let known_problem = fetched.and_then(|fetched| fetched.problem.clone());
@@ -861,8 +903,8 @@ fn judge(
             .and_then(|header| signature_problem(header.value))
             .or_else(|| {
                 fetched
-                    .and_then(|fetched| fetched.record.as_deref())
-                    .and_then(|record| key_problem(record, &name, signature.a))
+                    .and_then(|fetched| fetched.parsed.as_ref())
+                    .and_then(|parsed| parsed.problem(signature.a).cloned())
             });
         if let Some(problem) = tag_problem
             && result != Verdict::Temperror
@@ -1039,6 +1081,18 @@ mod tests {
     }
 
     #[test]
+    fn normalize_adds_cr_only_before_bare_lf() {
+        let message = normalize(b"A: 1\r\nB: 2\n\r\n\nC: 3\rD\n\n\r\n").unwrap();
+        assert_eq!(
+            message,
+            b"A: 1\r\nB: 2\r\n\r\n\r\nC: 3\rD\r\n\r\n\r\n".to_vec()
+        );
+        let crlf = b"From: a@b.example\r\n\r\nbody\r\n";
+        assert_eq!(normalize(crlf).unwrap(), crlf.to_vec());
+        assert_eq!(normalize(b"X: y").unwrap(), b"X: y".to_vec());
+    }
+
+    #[test]
     fn normalize_refuses_what_is_not_a_message() {
         assert_eq!(normalize(b""), Err(MessageError::Empty));
         assert_eq!(normalize(b" \r\n\t"), Err(MessageError::Empty));
@@ -1065,18 +1119,29 @@ mod tests {
     #[test]
     fn a_key_record_is_parsed_once_and_a_broken_one_never_kept() {
         let record = "v=DKIM1; k=ed25519; t=y; p=TSfgOp0oj6ZHvfDw8r+NFV8HdH1q8woZNW8F39tkHB4=";
-        let (first, info) = parsed_key("ed._domainkey.parse-once.example", record).unwrap();
-        let (again, same) = parsed_key("ed._domainkey.parse-once.example", record).unwrap();
+        let name = "ed._domainkey.parse-once.example";
+        let first = parsed_key(name, record).unwrap();
+        let again = parsed_key(name, record).unwrap();
         assert!(
             Arc::ptr_eq(&first, &again),
             "the second use reads the first parse"
         );
-        assert_eq!(info, same);
-        assert_eq!(info, key_info("ed._domainkey.parse-once.example", record));
+        assert_eq!(first.info, key_info(name, record));
+        // The tag checks mail-auth does not make are made with the parse, for each algorithm.
+        assert!(first.problem(Algorithm::Ed25519Sha256).is_none());
+        assert_eq!(
+            first.problem(Algorithm::RsaSha256).map(|text| text.code),
+            key_problem(record, name, Algorithm::RsaSha256).map(|text| text.code)
+        );
+        assert!(first.problem(Algorithm::RsaSha256).is_some());
         // Another name or another text is parsed for itself; what does not parse is an error
         // every time.
-        let (other, _) = parsed_key("ed._domainkey.other.example", record).unwrap();
+        let other = parsed_key("ed._domainkey.other.example", record).unwrap();
         assert!(!Arc::ptr_eq(&first, &other));
+        let rotated = record.replace("t=y; ", "");
+        let new_text = parsed_key(name, &rotated).unwrap();
+        assert!(!Arc::ptr_eq(&first, &new_text));
+        assert!(!new_text.info.testing);
         for _ in 0..2 {
             assert!(parsed_key("x._domainkey.parse-once.example", "v=DKIM1; p=!!!").is_err());
         }
