@@ -162,7 +162,11 @@ pub async fn guard(
         return next.run(request).await;
     }
     if let Access::Page(_) = access {
-        return super::ui::require_session(&state, &tokens, needed, request, next).await;
+        // Boxed: its state would otherwise be moved with every API request's future.
+        return Box::pin(super::ui::require_session(
+            &state, &tokens, needed, request, next,
+        ))
+        .await;
     }
     let client = client_ip(&request);
     let now = Instant::now();

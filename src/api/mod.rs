@@ -30,6 +30,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
+use tower::util::MapRequestLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
@@ -226,17 +227,15 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         let guard = middleware::from_fn_with_state((state.clone(), route.access), access::guard);
         router = router.route(route.path, route.handler.layer(guard));
     }
+    // One `from_fn` around the router: each such layer clones the service under it and boxes
+    // its future on every request, so measuring, the time limit and the same-site rule share
+    // one (issue 31); the route is noted by a plain request map, which boxes nothing.
     router
-        .route_layer(middleware::from_fn(note_route))
+        .route_layer(MapRequestLayer::new(note_route))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            same_site_only,
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), time_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), measure))
+        .layer(middleware::from_fn_with_state(state.clone(), front))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -278,12 +277,12 @@ async fn method_not_allowed(State(state): State<AppState>, request: Request) -> 
     )
 }
 
-/// Where the route template of a request is left for `measure` (routing happens inside it).
+/// Where the route template of a request is left for `front` (routing happens inside it).
 #[derive(Clone, Default)]
-struct RouteSlot(Arc<Mutex<Option<String>>>);
+struct RouteSlot(Arc<Mutex<Option<MatchedPath>>>);
 
 /// Runs after routing: records the matched template (`/v1/domains/{domain}`).
-async fn note_route(request: Request, next: Next) -> Response {
+fn note_route(request: Request) -> Request {
     if let (Some(slot), Some(path)) = (
         request.extensions().get::<RouteSlot>(),
         request.extensions().get::<MatchedPath>(),
@@ -291,26 +290,30 @@ async fn note_route(request: Request, next: Next) -> Response {
         *slot
             .0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(path.as_str().to_string());
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(path.clone());
     }
-    next.run(request).await
+    request
 }
 
-/// Counts every request by route template, method and status, with its latency.
-async fn measure(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// What every request passes first: the same-site rule of the token-less mode, then the
+/// routes under `server.request_timeout`, the whole counted by route template, method and
+/// status, with its latency.
+async fn front(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let slot = RouteSlot::default();
     request.extensions_mut().insert(slot.clone());
     let method = request.method().clone();
-    let response = next.run(request).await;
+    let response = match other_site_refused(&state, &request) {
+        Some(refused) => refused,
+        None => time_limit(&state, next.run(request)).await,
+    };
     let route = slot
         .0
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .take()
-        .unwrap_or_else(|| "unmatched".to_string());
+        .take();
     state.metrics.http_request(
-        &route,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         method.as_str(),
         response.status().as_u16(),
         started.elapsed(),
@@ -325,9 +328,9 @@ async fn measure(State(state): State<AppState>, mut request: Request, next: Next
 /// `server.allowed_hosts` (421 otherwise), and refuses a state-changing request whose `Origin`
 /// is another site (403). JSON bodies must be `application/json` (`extract::JsonBody`), which a
 /// cross-site page cannot send without a CORS preflight this daemon never grants.
-async fn same_site_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+fn other_site_refused(state: &AppState, request: &Request) -> Option<Response> {
     if !state.tokens.load().is_empty() {
-        return next.run(request).await;
+        return None;
     }
     let host = request
         .headers()
@@ -342,13 +345,15 @@ async fn same_site_only(State(state): State<AppState>, request: Request, next: N
     if let Some(host) = host
         && !local_host(host, &state.allowed_hosts)
     {
-        return ApiError::new(
-            StatusCode::MISDIRECTED_REQUEST,
-            "misdirected_request",
-            "this daemon has no API token, so it answers only requests for a loopback address, \
-             localhost or a name in server.allowed_hosts",
-        )
-        .into_response();
+        return Some(
+            ApiError::new(
+                StatusCode::MISDIRECTED_REQUEST,
+                "misdirected_request",
+                "this daemon has no API token, so it answers only requests for a loopback \
+                 address, localhost or a name in server.allowed_hosts",
+            )
+            .into_response(),
+        );
     }
     let changes_state = !matches!(
         *request.method(),
@@ -364,14 +369,16 @@ async fn same_site_only(State(state): State<AppState>, request: Request, next: N
             .split_once("://")
             .is_some_and(|(_, authority)| local_host(authority, &state.allowed_hosts))
     {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_origin",
-            "a page of another site may not change anything here",
-        )
-        .into_response();
+        return Some(
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "a page of another site may not change anything here",
+            )
+            .into_response(),
+        );
     }
-    next.run(request).await
+    None
 }
 
 /// Whether a `Host` (or an origin's authority) names this machine: a loopback address,
@@ -400,8 +407,8 @@ fn local_host(authority: &str, allowed: &[String]) -> bool {
 }
 
 /// Answers 503 with a JSON error when a request takes longer than `server.request_timeout`.
-async fn time_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+async fn time_limit(state: &AppState, answer: impl Future<Output = Response>) -> Response {
+    match tokio::time::timeout(state.request_timeout, answer).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
