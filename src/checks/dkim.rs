@@ -3,6 +3,8 @@
 //! the provider's key is known, exactly that key. The tag-list reader is shared with the
 //! message verifier (`crate::message::dkim`).
 
+use std::borrow::Cow;
+
 use base64::Engine;
 
 use super::{Fix, RecordCheck, RecordKind, RecordStatus};
@@ -140,7 +142,7 @@ fn key_facts(record: &str) -> (Vec<Text>, Vec<Text>, String, String) {
             );
         }
     };
-    if let Some(position) = tags.iter().position(|(tag, _)| tag == "v")
+    if let Some(position) = tags.iter().position(|(tag, _)| *tag == "v")
         && (position != 0 || tags[position].1 != "DKIM1")
     {
         problems.push(codes::dkim_version_first());
@@ -204,15 +206,19 @@ pub fn rsa_bits(der: &[u8]) -> Option<usize> {
         .map(|key| key.n().bits())
 }
 
+/// A tag-list's tags in order: each name as written, its value with folding white space
+/// removed (borrowed from the text when there was none to remove).
+pub type Tags<'t> = Vec<(&'t str, Cow<'t, str>)>;
+
 /// A tag-list (RFC 6376 §3.2) as written: names kept exactly (tags are case-sensitive), values
 /// with folding white space removed. `Err` names the first syntax problem.
-pub fn tag_list(text: &str) -> Result<Vec<(String, String)>, Text> {
-    let mut tags: Vec<(String, String)> = Vec::new();
-    let parts: Vec<&str> = text.split(';').collect();
-    for (index, part) in parts.iter().enumerate() {
+pub fn tag_list(text: &str) -> Result<Tags<'_>, Text> {
+    let mut tags: Tags<'_> = Vec::with_capacity(12);
+    let mut parts = text.split(';').peekable();
+    while let Some(part) = parts.next() {
         let part = part.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n');
         if part.is_empty() {
-            if index + 1 == parts.len() {
+            if parts.peek().is_none() {
                 continue;
             }
             return Err(codes::tags_empty());
@@ -226,23 +232,27 @@ pub fn tag_list(text: &str) -> Result<Vec<(String, String)>, Text> {
         if !name_ok {
             return Err(codes::tags_bad_name(name));
         }
-        if tags.iter().any(|(seen, _)| seen == name) {
+        if tags.iter().any(|(seen, _)| *seen == name) {
             return Err(codes::tags_repeated(name));
         }
-        let mut unfolded = String::with_capacity(value.len());
-        value
-            .split_ascii_whitespace()
-            .for_each(|piece| unfolded.push_str(piece));
-        let value = unfolded;
-        tags.push((name.to_string(), value));
+        let value = if value.bytes().any(|b| b.is_ascii_whitespace()) {
+            let mut unfolded = String::with_capacity(value.len());
+            value
+                .split_ascii_whitespace()
+                .for_each(|piece| unfolded.push_str(piece));
+            Cow::Owned(unfolded)
+        } else {
+            Cow::Borrowed(value)
+        };
+        tags.push((name, value));
     }
     Ok(tags)
 }
 
-pub fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
+pub fn tag<'t>(tags: &'t [(&str, Cow<'_, str>)], name: &str) -> Option<&'t str> {
     tags.iter()
-        .find(|(tag, _)| tag == name)
-        .map(|(_, value)| value.as_str())
+        .find(|(tag, _)| *tag == name)
+        .map(|(_, value)| value.as_ref())
 }
 
 #[cfg(test)]
@@ -379,9 +389,13 @@ mod tests {
     fn a_tag_list_keeps_names_as_written_and_values_unfolded() {
         let text = "v=1; a=rsa-sha256; d=shop.example;\r\n b=abc\r\n def\t ghi; h = from : to ;";
         let tags = tag_list(text).unwrap();
-        let names: Vec<&str> = tags.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = tags.iter().map(|(name, _)| *name).collect();
         assert_eq!(names, ["v", "a", "d", "b", "h"]);
         assert_eq!(tag(&tags, "d"), Some("shop.example"));
+        assert!(
+            matches!(tags[2].1, Cow::Borrowed(_)),
+            "nothing to unfold, nothing copied"
+        );
         assert_eq!(tag(&tags, "b"), Some("abcdefghi"), "folding removed");
         assert_eq!(tag(&tags, "h"), Some("from:to"));
         assert_eq!(tag(&tags, "x"), None);

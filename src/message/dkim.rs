@@ -434,6 +434,25 @@ fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
     Ok(made)
 }
 
+/// Whether a DMARC record asks for strict DKIM alignment (`adkim=s`), remembered by its text:
+/// the From domain's record is the same for message after message, and parsing it again was
+/// about 1% of the endpoint's CPU (issue 31). Bounded; starts over when full.
+fn strict_dkim_alignment(record: &str) -> bool {
+    static SEEN: std::sync::OnceLock<Mutex<HashMap<Box<str>, bool>>> = std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Mutex::default);
+    let lock = || seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(strict) = lock().get(record) {
+        return *strict;
+    }
+    let strict = dmarc::strict_dkim_alignment(record);
+    let mut seen = lock();
+    if seen.len() >= PARSED_KEYS {
+        seen.clear();
+    }
+    seen.insert(record.into(), strict);
+    strict
+}
+
 /// Turns one key lookup's answer into the cache entry mail-auth will read, and the facts.
 pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> FetchedKey {
     let records = match answer.records() {
@@ -530,7 +549,7 @@ fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<Text> {
         Ok(tags) => tags,
         Err(problem) => return Some(codes::dkim_sig_key_tags(name, problem)),
     };
-    if let Some(position) = tags.iter().position(|(tag, _)| tag == "v")
+    if let Some(position) = tags.iter().position(|(tag, _)| *tag == "v")
         && (position != 0 || tags[position].1 != "DKIM1")
     {
         return Some(codes::dkim_sig_key_version(name));
@@ -1012,7 +1031,7 @@ where
     let strict = from_domain
         .as_deref()
         .and_then(|from| dmarc::applicable_record(from, &snapshot))
-        .is_some_and(dmarc::strict_dkim_alignment);
+        .is_some_and(strict_dkim_alignment);
 
     let authenticator = MessageAuthenticator(resolver.hickory().clone());
     let verified = if message_bytes.len() <= INLINE_BYTES
@@ -1078,6 +1097,27 @@ mod tests {
             message,
             b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n".to_vec()
         );
+    }
+
+    #[test]
+    fn a_remembered_alignment_mode_is_the_records() {
+        for record in [
+            "v=DMARC1; p=reject; adkim=s",
+            "v=DMARC1; p=reject; adkim=S; aspf=r",
+            "v=DMARC1; p=none; adkim=r",
+            "v=DMARC1; p=none",
+            "v=DMARC1; p=none; aspf=s",
+        ] {
+            for _ in 0..2 {
+                assert_eq!(
+                    strict_dkim_alignment(record),
+                    dmarc::strict_dkim_alignment(record),
+                    "{record}"
+                );
+            }
+        }
+        assert!(strict_dkim_alignment("v=DMARC1; p=reject; adkim=s"));
+        assert!(!strict_dkim_alignment("v=DMARC1; p=none; aspf=s"));
     }
 
     #[test]
