@@ -1,5 +1,5 @@
 //! Every route's owner scope, decided in one place: the route table (`api::routes`,
-//! `api::ui::routes`) gives each route an `Access`, and `guard` enforces it. The API and
+//! `api::ui::routes`) gives each route an `Access`, and `GuardLayer` enforces it. The API and
 //! `/metrics` take a bearer token; the pages take the session signed in with one. With no
 //! token configured at all (allowed on loopback only) everything is open, as before tokens.
 //!
@@ -10,14 +10,18 @@
 //! any token it sends is even compared.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::{Ready, ready};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
+use tower::{Layer, Service};
 
 use super::{ApiError, AppState};
 use crate::auth::Scope;
@@ -148,27 +152,74 @@ fn bearer(request: &Request) -> Option<&str> {
         .map(|(_, token)| token.trim())
 }
 
-/// Enforces a route's `Access` (layered on each route by `api::router`).
-pub async fn guard(
-    State((state, access)): State<(AppState, Access)>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let Some(needed) = access.scope() else {
-        return next.run(request).await;
-    };
+/// Enforces a route's `Access` (layered on each route by `api::router`): the route runs only
+/// when `admit` lets the request through. A tower layer rather than a `from_fn` middleware: the
+/// decision needs no waiting, so an admitted request goes on to the route's own future without
+/// a clone of the route and a boxed future of its own (issue 31).
+#[derive(Clone)]
+pub struct GuardLayer {
+    state: AppState,
+    access: Access,
+}
+
+impl GuardLayer {
+    pub fn new(state: AppState, access: Access) -> Self {
+        GuardLayer { state, access }
+    }
+}
+
+impl<S> Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
+            inner,
+            state: self.state.clone(),
+            access: self.access,
+        }
+    }
+}
+
+/// A route behind its `Access` (`GuardLayer`).
+#[derive(Clone)]
+pub struct Guard<S> {
+    inner: S,
+    state: AppState,
+    access: Access,
+}
+
+impl<S> Service<Request> for Guard<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<S::Future, Ready<Result<Response, Infallible>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        match admit(&self.state, self.access, &mut request) {
+            None => Either::Left(self.inner.call(request)),
+            Some(refused) => Either::Right(ready(Ok(refused))),
+        }
+    }
+}
+
+/// Whether `request` may reach a route of `access`: `None` lets it through (with the
+/// `Caller` its token names), `Some` is the answer refusing it.
+fn admit(state: &AppState, access: Access, request: &mut Request) -> Option<Response> {
+    let needed = access.scope()?;
     let tokens = state.tokens.load_full();
     if tokens.is_empty() {
-        return next.run(request).await;
+        return None;
     }
     if let Access::Page(_) = access {
-        // Boxed: its state would otherwise be moved with every API request's future.
-        return Box::pin(super::ui::require_session(
-            &state, &tokens, needed, request, next,
-        ))
-        .await;
+        return super::ui::session_refusal(state, &tokens, needed, request);
     }
-    let client = client_ip(&request);
+    let client = client_ip(request);
     let now = Instant::now();
     if let Some(left) = client.and_then(|ip| state.auth_failures.blocked_for(ip, now)) {
         state.metrics.auth_failure("rate_limited");
@@ -185,9 +236,9 @@ pub async fn guard(
         if let Ok(value) = HeaderValue::from_str(&left.as_secs().max(1).to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
-        return response;
+        return Some(response);
     }
-    let token = match bearer(&request).map(|presented| tokens.find(presented)) {
+    let token = match bearer(request).map(|presented| tokens.find(presented)) {
         Some(Some(token)) => token,
         failure => {
             let reason = if failure.is_none() {
@@ -199,28 +250,30 @@ pub async fn guard(
             if let Some(ip) = client {
                 state.auth_failures.failed(ip, now);
             }
-            return ApiError::unauthorized().into_response();
+            return Some(ApiError::unauthorized().into_response());
         }
     };
     if !token.scope.allows(needed) {
         state.metrics.auth_failure("forbidden_scope");
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden_scope",
-            format!(
-                "the token {:?} has the {} scope; {} needs {needed}",
-                token.name,
-                token.scope,
-                route_name(&request)
-            ),
-        )
-        .into_response();
+        return Some(
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_scope",
+                format!(
+                    "the token {:?} has the {} scope; {} needs {needed}",
+                    token.name,
+                    token.scope,
+                    route_name(request)
+                ),
+            )
+            .into_response(),
+        );
     }
     request.extensions_mut().insert(Caller {
         name: token.name.clone(),
         scope: token.scope,
     });
-    next.run(request).await
+    None
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ pub struct Shared {
     /// each (`crate::reload`), so a handler loads them once and uses what it loaded.
     pub profiles: crate::reload::Swap<Profiles>,
     pub tokens: crate::reload::Swap<crate::auth::Tokens>,
-    /// Failed authentications per client address (`access::guard`).
+    /// Failed authentications per client address (`access::admit`).
     pub auth_failures: Arc<access::FailureLimiter>,
     pub request_timeout: Duration,
     pub limits: Limits,
@@ -101,7 +101,7 @@ pub struct Shared {
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
-    /// Who may use it (`access::guard` enforces it).
+    /// Who may use it (`access::GuardLayer` enforces it).
     pub access: access::Access,
     handler: MethodRouter<AppState>,
 }
@@ -224,7 +224,7 @@ pub fn routes(limits: &Limits) -> Vec<Route> {
 pub fn router(state: AppState, limits: &Limits) -> Router {
     let mut router = Router::new();
     for route in all_routes(limits) {
-        let guard = middleware::from_fn_with_state((state.clone(), route.access), access::guard);
+        let guard = access::GuardLayer::new(state.clone(), route.access);
         router = router.route(route.path, route.handler.layer(guard));
     }
     // One `from_fn` around the router: each such layer clones the service under it and boxes

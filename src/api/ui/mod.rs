@@ -7,7 +7,7 @@
 //! `domains::check_now`, `dkim::verify_message`): there is one way to check, register and
 //! verify. Auth: with tokens configured (`[[tokens]]`, `server.api_token`), the pages ask for one
 //! once and keep a signed session cookie naming it; each route needs a scope (`routes`, enforced
-//! by `require_session`), and a page shows only the buttons its visitor's scope allows. Without
+//! by `session_refusal`), and a page shows only the buttons its visitor's scope allows. Without
 //! tokens (loopback only) they open directly. Every form post carries the session's CSRF token
 //! (`session.rs`).
 
@@ -125,20 +125,21 @@ pub fn routes(limits: &crate::config::Limits) -> Vec<Route> {
 /// A page route's `Access::Page(needed)`, with tokens configured: the session must be signed
 /// in (else to the sign-in page) with a token that has `needed` (else 403, naming the token and
 /// the scope needed — so a forged form post is refused as the API refuses it).
-pub(super) async fn require_session(
+/// Why a page request may not go on: `None` when its signed-in session's token has the scope
+/// (the `Caller` is then set), else the redirect to sign in or the refusal page.
+pub(super) fn session_refusal(
     state: &AppState,
     tokens: &crate::auth::Tokens,
     needed: crate::auth::Scope,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+    request: &mut axum::extract::Request,
+) -> Option<Response> {
     let keys = state.ui_keys.load_full();
     let session = keys.session(request.headers(), tokens);
     let Some(token) = session.as_ref().and_then(|session| session.token.clone()) else {
         if request.method() != Method::GET {
             // A form post without a signed-in session: refused before its body is read.
             let lang = PageLang::of(state, request.headers(), request.uri());
-            return refused_form(&lang, "ui-page-refused_no_token_session");
+            return Some(refused_form(&lang, "ui-page-refused_no_token_session"));
         }
         let wanted = request
             .uri()
@@ -153,7 +154,7 @@ pub(super) async fn require_session(
                 session::set_cookie(&keys, &anonymous, request.headers()),
             );
         }
-        return response;
+        return Some(response);
     };
     if !token.scope.allows(needed) {
         state.metrics.auth_failure("forbidden_scope");
@@ -167,19 +168,19 @@ pub(super) async fn require_session(
                 ("needed", Arg::from(needed.to_string())),
             ],
         );
-        return page(
+        return Some(page(
             StatusCode::FORBIDDEN,
             &ui(lang.lang, "ui-page-title_not_allowed", &[]),
             Nav::None,
             &lang.chrome(None),
             pages::problem(&message),
-        );
+        ));
     }
     request.extensions_mut().insert(super::access::Caller {
         name: token.name.clone(),
         scope: token.scope,
     });
-    next.run(request).await
+    None
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
