@@ -12,6 +12,7 @@ pub mod config;
 pub mod dns;
 pub mod domain;
 pub mod inbound;
+pub mod memo;
 pub mod message;
 pub mod per_client;
 pub mod probe;

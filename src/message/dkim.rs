@@ -28,6 +28,7 @@ use crate::checks::dmarc::{self, organizational_domain};
 use crate::checks::failure_text;
 use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
 use crate::dns::Resolver;
+use crate::memo::TextMemo;
 use crate::text::{Lang, Text, codes};
 
 use super::ed25519::Ed25519Key;
@@ -371,10 +372,8 @@ fn key_facts(name: &str, record: &str) -> (KeyInfo, Option<Vec<u8>>) {
 /// Key records parsed lately, by name (with the text parsed): a record's parse is the same
 /// every time, and every message signed with a key would parse it again (3% of the endpoint's
 /// CPU, issue 31). Only the parse is kept: whether the record is still published is the
-/// TTL-bounded answer's to say. Bounded; starts over when full.
-const PARSED_KEYS: usize = 1024;
-
-type ParsedKeys = HashMap<Box<str>, (Box<str>, Arc<ParsedKey>)>;
+/// TTL-bounded answer's to say.
+static PARSED_KEYS: TextMemo<(Arc<str>, Arc<ParsedKey>)> = TextMemo::new(1024);
 
 /// A key record as parsed once: mail-auth's key, the facts about it, and what RFC 6376
 /// §3.6.1 makes a permanent error in it for a signature of each algorithm.
@@ -398,15 +397,8 @@ impl ParsedKey {
 
 /// `record` (published at `name`) as mail-auth's key and the facts about it.
 fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
-    static PARSED: std::sync::OnceLock<Mutex<ParsedKeys>> = std::sync::OnceLock::new();
-    let parsed = PARSED.get_or_init(Mutex::default);
-    let lock = || {
-        parsed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    };
-    if let Some((_, known)) = lock().get(name).filter(|(text, _)| **text == *record) {
-        return Ok(known.clone());
+    if let Some((_, known)) = PARSED_KEYS.get(name).filter(|(text, _)| **text == *record) {
+        return Ok(known);
     }
     let (info, public) = key_facts(name, record);
     let mut domain_key = DomainKey::parse(record.as_bytes())?;
@@ -426,31 +418,16 @@ fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
         info,
         problems,
     });
-    let mut parsed = lock();
-    if parsed.len() >= PARSED_KEYS {
-        parsed.clear();
-    }
-    parsed.insert(name.into(), (record.into(), made.clone()));
+    PARSED_KEYS.insert(name, (record.into(), made.clone()));
     Ok(made)
 }
 
 /// Whether a DMARC record asks for strict DKIM alignment (`adkim=s`), remembered by its text:
 /// the From domain's record is the same for message after message, and parsing it again was
-/// about 1% of the endpoint's CPU (issue 31). Bounded; starts over when full.
+/// about 1% of the endpoint's CPU (issue 31).
 fn strict_dkim_alignment(record: &str) -> bool {
-    static SEEN: std::sync::OnceLock<Mutex<HashMap<Box<str>, bool>>> = std::sync::OnceLock::new();
-    let seen = SEEN.get_or_init(Mutex::default);
-    let lock = || seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(strict) = lock().get(record) {
-        return *strict;
-    }
-    let strict = dmarc::strict_dkim_alignment(record);
-    let mut seen = lock();
-    if seen.len() >= PARSED_KEYS {
-        seen.clear();
-    }
-    seen.insert(record.into(), strict);
-    strict
+    static STRICT: TextMemo<bool> = TextMemo::new(1024);
+    STRICT.get_or_insert_with(record, || dmarc::strict_dkim_alignment(record))
 }
 
 /// Turns one key lookup's answer into the cache entry mail-auth will read, and the facts.
