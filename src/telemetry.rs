@@ -112,6 +112,13 @@ struct HttpSeries {
     duration: metrics::Histogram,
 }
 
+impl HttpSeries {
+    fn add(&self, duration: Duration) {
+        self.requests.increment(1);
+        self.duration.record(duration.as_secs_f64());
+    }
+}
+
 /// The request methods whose series are kept by handle (`Metrics::http`); another method is
 /// looked up each time.
 const HTTP_METHODS: [&str; 9] = [
@@ -560,28 +567,24 @@ impl Metrics {
     /// Records one answered HTTP request. `route` is the route's template (never the raw path,
     /// which would make a series per domain).
     pub fn http_request(&self, route: &str, method: &str, status: u16, duration: Duration) {
-        let series = match HTTP_METHODS.iter().position(|known| *known == method) {
-            Some(index) => {
-                let key = (index as u8, status);
-                match self.http.load().get(route).and_then(|kept| kept.get(&key)) {
-                    Some(series) => series.clone(),
-                    None => {
-                        let series = self.http_series(route, method, status);
-                        self.http.rcu(|kept| {
-                            let mut kept = HashMap::clone(kept);
-                            kept.entry(route.into())
-                                .or_default()
-                                .insert(key, series.clone());
-                            kept
-                        });
-                        series
-                    }
-                }
-            }
-            None => self.http_series(route, method, status),
+        let Some(method_index) = HTTP_METHODS.iter().position(|known| *known == method) else {
+            self.http_series(route, method, status).add(duration);
+            return;
         };
-        series.requests.increment(1);
-        series.duration.record(duration.as_secs_f64());
+        let key = (method_index as u8, status);
+        if let Some(series) = self.http.load().get(route).and_then(|kept| kept.get(&key)) {
+            series.add(duration);
+            return;
+        }
+        let series = self.http_series(route, method, status);
+        self.http.rcu(|kept| {
+            let mut kept = HashMap::clone(kept);
+            kept.entry(route.into())
+                .or_default()
+                .insert(key, series.clone());
+            kept
+        });
+        series.add(duration);
     }
 
     fn http_series(&self, route: &str, method: &str, status: u16) -> HttpSeries {
