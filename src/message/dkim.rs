@@ -32,6 +32,7 @@ use crate::memo::TextMemo;
 use crate::text::{Lang, Text, codes};
 
 use super::ed25519::Ed25519Key;
+use super::rsa::RsaKey;
 
 /// The smallest RSA key RFC 8301 §3.2 lets a verifier accept.
 const MIN_RSA_BITS: usize = 1024;
@@ -401,12 +402,18 @@ fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
         return Ok(known);
     }
     let (info, public) = key_facts(name, record);
-    let mut domain_key = DomainKey::parse(record.as_bytes())?;
-    if info.key_type == "ed25519"
-        && let Some(key) = public.and_then(|p| Ed25519Key::from_public(&p))
-    {
-        domain_key.p = Box::new(key);
-    }
+    let DomainKey { p, f } = DomainKey::parse(record.as_bytes())?;
+    // The key checked by ours where ours is exact (see `ed25519.rs`, `rsa.rs`); mail-auth's
+    // own otherwise.
+    let p = match (info.key_type.as_str(), public) {
+        ("ed25519", Some(public)) => match Ed25519Key::from_public(&public) {
+            Some(key) => Box::new(key),
+            None => p,
+        },
+        ("rsa", Some(public)) => RsaKey::wrap(&public, p),
+        _ => p,
+    };
+    let domain_key = DomainKey { p, f };
     let problems = [
         Algorithm::RsaSha1,
         Algorithm::RsaSha256,

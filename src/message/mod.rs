@@ -10,6 +10,7 @@
 
 pub mod dkim;
 mod ed25519;
+mod rsa;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
