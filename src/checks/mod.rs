@@ -16,6 +16,7 @@ pub mod verification;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 pub use crate::answer::{
     Answer, DnsSnapshot, Dnssec, DnssecState, LookupFailure, Observed, Origin, Query, QueryType,
@@ -407,9 +408,13 @@ pub struct Plan<'a> {
     pub profile: &'a Profile,
     /// The parameter values: given ones, then defaults. The token is `token`.
     values: BTreeMap<String, String>,
+    /// `applicable`'s answer, worked out on first use: it depends on the fields above alone,
+    /// and a check asks it in every round of every view (issue 31).
+    expanded: OnceLock<Vec<Applicable<'a>>>,
 }
 
 /// One record of a requirement, its templates filled in.
+#[derive(Clone, Debug)]
 struct Expanded<'a> {
     name: String,
     expect: &'a Expectation,
@@ -418,6 +423,7 @@ struct Expanded<'a> {
 }
 
 /// A requirement that applies, with the alternatives that could be filled in.
+#[derive(Clone, Debug)]
 struct Applicable<'a> {
     requirement: &'a Requirement,
     alternatives: Vec<Vec<Expanded<'a>>>,
@@ -433,6 +439,7 @@ impl<'a> Plan<'a> {
             domain,
             profile,
             values: profile.values(&given),
+            expanded: OnceLock::new(),
         }
     }
 
@@ -445,6 +452,7 @@ impl<'a> Plan<'a> {
             given.insert(TOKEN_PARAM.to_string(), token.clone());
         }
         self.values = self.profile.values(&given);
+        self.expanded = OnceLock::new();
         self
     }
 
@@ -480,24 +488,27 @@ impl<'a> Plan<'a> {
     }
 
     /// The requirements that apply, each with the alternatives its parameters fill in.
-    fn applicable(&self) -> impl Iterator<Item = Applicable<'a>> + '_ {
-        self.profile
-            .requirements
-            .iter()
-            .filter(|requirement| requirement.applies(&self.values))
-            .map(|requirement| Applicable {
-                requirement,
-                alternatives: requirement
-                    .any_of
-                    .iter()
-                    .filter_map(|alternative| {
-                        alternative
-                            .iter()
-                            .map(|record| self.expand_record(record))
-                            .collect::<Option<Vec<_>>>()
-                    })
-                    .collect(),
-            })
+    fn applicable(&self) -> &[Applicable<'a>] {
+        self.expanded.get_or_init(|| {
+            self.profile
+                .requirements
+                .iter()
+                .filter(|requirement| requirement.applies(&self.values))
+                .map(|requirement| Applicable {
+                    requirement,
+                    alternatives: requirement
+                        .any_of
+                        .iter()
+                        .filter_map(|alternative| {
+                            alternative
+                                .iter()
+                                .map(|record| self.expand_record(record))
+                                .collect::<Option<Vec<_>>>()
+                        })
+                        .collect(),
+                })
+                .collect()
+        })
     }
 
     /// Required records this plan leaves unjudged because a parameter their `when` names has no
@@ -531,8 +542,9 @@ impl<'a> Plan<'a> {
     pub fn record_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .applicable()
-            .flat_map(|applicable| applicable.alternatives.into_iter().flatten())
-            .map(|record| record.name)
+            .iter()
+            .flat_map(|applicable| applicable.alternatives.iter().flatten())
+            .map(|record| record.name.clone())
             .collect();
         names.sort_unstable();
         names.dedup();
