@@ -329,13 +329,9 @@ impl FetchedKey {
     }
 }
 
-/// Reads a key record's tags for what support needs: type, size, test mode.
+/// Reads a key record's tags for what support needs: type, size, test mode. Loosely (tag names
+/// in any case), to describe what was published; `published_key` reads the key itself.
 fn key_info(name: &str, record: &str) -> KeyInfo {
-    key_facts(name, record).0
-}
-
-/// A key record's facts, and its `p=` decoded (`None` when it does not decode).
-fn key_facts(name: &str, record: &str) -> (KeyInfo, Option<Vec<u8>>) {
     let tags: BTreeMap<String, String> = record
         .split(';')
         .filter_map(|tag| tag.split_once('='))
@@ -361,13 +357,12 @@ fn key_facts(name: &str, record: &str) -> (KeyInfo, Option<Vec<u8>>) {
     let testing = tags
         .get("t")
         .is_some_and(|flags| flags.split(':').any(|flag| flag.eq_ignore_ascii_case("y")));
-    let info = KeyInfo {
+    KeyInfo {
         name: name.to_string(),
         key_type,
         bits,
         testing,
-    };
-    (info, public)
+    }
 }
 
 /// Key records parsed lately, by name (with the text parsed): a record's parse is the same
@@ -396,22 +391,47 @@ impl ParsedKey {
     }
 }
 
+/// The kind of key a record publishes.
+#[derive(Debug, PartialEq, Eq)]
+enum Published {
+    Rsa,
+    Ed25519,
+}
+
+/// The key a receiver checks signatures against: the record's `k=` and `p=` (decoded) read as
+/// RFC 6376 §3.2 reads tags — names case-sensitive, so a `P=` is an unknown tag, not the key
+/// (`key_info`, which tells support about the record, reads them loosely). `None` when the
+/// tag list does not parse (every signature's permanent error then), the key type is neither
+/// or `p=` is not base64.
+fn published_key(record: &str) -> Option<(Published, Vec<u8>)> {
+    let tags = tag_list(record).ok()?;
+    let kind = match tag(&tags, "k").unwrap_or("rsa") {
+        "rsa" => Published::Rsa,
+        "ed25519" => Published::Ed25519,
+        _ => return None,
+    };
+    let public = base64::engine::general_purpose::STANDARD
+        .decode(tag(&tags, "p")?)
+        .ok()?;
+    Some((kind, public))
+}
+
 /// `record` (published at `name`) as mail-auth's key and the facts about it.
 fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
     if let Some((_, known)) = PARSED_KEYS.get(name).filter(|(text, _)| **text == *record) {
         return Ok(known);
     }
-    let (info, public) = key_facts(name, record);
+    let info = key_info(name, record);
     let DomainKey { p, f } = DomainKey::parse(record.as_bytes())?;
     // The key checked by ours where ours is exact (see `ed25519.rs`, `rsa.rs`); mail-auth's
     // own otherwise.
-    let p = match (info.key_type.as_str(), public) {
-        ("ed25519", Some(public)) => match Ed25519Key::from_public(&public) {
+    let p = match published_key(record) {
+        Some((Published::Ed25519, public)) => match Ed25519Key::from_public(&public) {
             Some(key) => Box::new(key),
             None => p,
         },
-        ("rsa", Some(public)) => RsaKey::wrap(&public, p),
-        _ => p,
+        Some((Published::Rsa, public)) => RsaKey::wrap(&public, p),
+        None => p,
     };
     let domain_key = DomainKey { p, f };
     let problems = [
@@ -1127,7 +1147,7 @@ mod tests {
     }
 
     #[test]
-    fn key_facts_are_read_from_the_record() {
+    fn key_info_is_read_from_the_record() {
         let ed = key_info(
             "ed._domainkey.x",
             "v=DKIM1; k=ed25519; t=y; p=TSfgOp0oj6ZHvfDw8r+NFV8HdH1q8woZNW8F39tkHB4=",
@@ -1138,6 +1158,76 @@ mod tests {
         );
         let broken = key_info("k", "v=DKIM1; p=!!!");
         assert_eq!((broken.key_type.as_str(), broken.bits), ("rsa", None));
+    }
+
+    #[test]
+    fn the_published_key_is_read_as_receivers_read_tags() {
+        let ed = "TSfgOp0oj6ZHvfDw8r+NFV8HdH1q8woZNW8F39tkHB4=";
+        let decoded = |text: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap()
+        };
+        // `P=` is an unknown tag (names are case-sensitive), whichever side of `p=` it is on.
+        let other = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        for record in [
+            format!("v=DKIM1; k=ed25519; p={ed}; P={other}"),
+            format!("v=DKIM1; k=ed25519; P={other}; p={ed}"),
+        ] {
+            assert_eq!(
+                published_key(&record),
+                Some((Published::Ed25519, decoded(ed))),
+                "{record}"
+            );
+        }
+        // Folding white space inside the value is not part of it; no `k=` is RSA.
+        assert_eq!(
+            published_key("v=DKIM1; p=TSfgOp0oj6ZHvfDw8r+NF V8HdH1q8woZNW8F39tkHB4="),
+            Some((Published::Rsa, decoded(ed)))
+        );
+        // A repeated tag, an unknown key type, no `p=` and a `p=` that is not base64: none.
+        for record in [
+            format!("v=DKIM1; p={ed}; p={other}"),
+            format!("v=DKIM1; k=dsa; p={ed}"),
+            "v=DKIM1; k=rsa".to_string(),
+            "v=DKIM1; p=!!!".to_string(),
+            format!("v=DKIM1; k=ED25519; p={ed}"),
+        ] {
+            assert_eq!(published_key(&record), None, "{record}");
+        }
+    }
+
+    #[test]
+    fn a_key_is_checked_against_p_and_never_against_a_capital_p() {
+        use ed25519_dalek::Signer;
+        use mail_auth::common::crypto::{HashContext, HashImpl, Sha256};
+        let signer = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let impostor = ed25519_dalek::SigningKey::from_bytes(&[8u8; 32]);
+        let encode = |key: &ed25519_dalek::SigningKey| {
+            base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes())
+        };
+        let input = b"from:a@example\r\n";
+        let mut hasher = Sha256::hasher();
+        mail_auth::common::headers::Writer::write(&mut hasher, input);
+        let digest = hasher.complete();
+        let (p, capital) = (encode(&signer), encode(&impostor));
+        for (n, record) in [
+            format!("v=DKIM1; k=ed25519; p={p}; P={capital}"),
+            format!("v=DKIM1; k=ed25519; P={capital}; p={p}"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let key = parsed_key(&format!("s{n}._domainkey.capital.example"), &record).unwrap();
+            let verify = |key_pair: &ed25519_dalek::SigningKey| {
+                let signature = key_pair.sign(digest.as_ref()).to_bytes();
+                key.key
+                    .p
+                    .verify_bytes(input, &signature, Algorithm::Ed25519Sha256)
+            };
+            assert!(verify(&signer).is_ok(), "{record}");
+            assert!(verify(&impostor).is_err(), "{record}");
+        }
     }
 
     #[test]
