@@ -6,7 +6,7 @@
 //! then mapped to the contract's words with a plain reason, and RFC 8301 (no rsa-sha1, no RSA
 //! key under 1024 bits) is enforced on top.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -391,6 +391,31 @@ impl ParsedKey {
     }
 }
 
+/// The record as receivers read it, for mail-auth: RFC 6376 §3.2 makes tag names
+/// case-sensitive, so a `P=` is an unknown tag a receiver ignores, but mail-auth reads tag
+/// names in any case and would take it as the key (the last of `p=` and `P=` written), or
+/// as the only key when there is no `p=`. A record whose names are all lower case is given
+/// as it is; one with a name in capitals is given without those tags. A record whose tag
+/// list does not parse is a permanent error for every signature (`key_problem`) whatever
+/// mail-auth makes of it.
+fn as_receivers_read(record: &str) -> Cow<'_, str> {
+    let Ok(tags) = tag_list(record) else {
+        return Cow::Borrowed(record);
+    };
+    if tags
+        .iter()
+        .all(|(name, _)| !name.bytes().any(|byte| byte.is_ascii_uppercase()))
+    {
+        return Cow::Borrowed(record);
+    }
+    let kept: Vec<String> = tags
+        .iter()
+        .filter(|(name, _)| !name.bytes().any(|byte| byte.is_ascii_uppercase()))
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    Cow::Owned(kept.join("; "))
+}
+
 /// The kind of key a record publishes.
 #[derive(Debug, PartialEq, Eq)]
 enum Published {
@@ -422,7 +447,7 @@ fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
         return Ok(known);
     }
     let info = key_info(name, record);
-    let DomainKey { p, f } = DomainKey::parse(record.as_bytes())?;
+    let DomainKey { p, f } = DomainKey::parse(as_receivers_read(record).as_bytes())?;
     // The key checked by ours where ours is exact (see `ed25519.rs`, `rsa.rs`); mail-auth's
     // own otherwise.
     let p = match published_key(record) {
@@ -1228,6 +1253,33 @@ mod tests {
             assert!(verify(&signer).is_ok(), "{record}");
             assert!(verify(&impostor).is_err(), "{record}");
         }
+        // A `p=` ours cannot take (31 bytes) beside a good `P=`: mail-auth's key, which is
+        // then the one answering, is read without the `P=` too, so nothing verifies.
+        let short = base64::engine::general_purpose::STANDARD.encode([7u8; 31]);
+        let record = format!("v=DKIM1; k=ed25519; p={short}; P={capital}");
+        assert!(Ed25519Key::from_public(&[7; 31]).is_none());
+        let key = parsed_key("bad._domainkey.capital.example", &record).unwrap();
+        let signature = impostor.sign(digest.as_ref()).to_bytes();
+        assert!(
+            key.key
+                .p
+                .verify_bytes(input, &signature, Algorithm::Ed25519Sha256)
+                .is_err()
+        );
+        // Only a `P=`: no key at all, as a receiver sees it.
+        assert!(
+            parsed_key(
+                "only._domainkey.capital.example",
+                &format!("v=DKIM1; k=ed25519; P={capital}")
+            )
+            .is_err()
+        );
+        assert_eq!(
+            as_receivers_read(&format!("v=DKIM1; P={capital}; p={p}")),
+            format!("v=DKIM1; p={p}")
+        );
+        let plain = format!("v=DKIM1; k=ed25519; p={p}");
+        assert!(matches!(as_receivers_read(&plain), Cow::Borrowed(_)));
     }
 
     #[test]
