@@ -552,6 +552,26 @@ fn signature_problem(value: &[u8]) -> Option<Text> {
     if tag(&tags, "v") != Some("1") {
         return Some(codes::dkim_sig_version());
     }
+    // Tag names are case-sensitive (RFC 6376 §3.2), but mail-auth reads them in any case: a
+    // required tag written only in capitals is missing to receivers, and a tag in capitals
+    // beside the real one with another value may be the one mail-auth verifies with.
+    if let Some(missing) = REQUIRED_SIGNATURE_TAGS
+        .iter()
+        .find(|name| tag(&tags, name).is_none())
+    {
+        return Some(codes::dkim_sig_tag_missing(*missing));
+    }
+    for (written, value) in &tags {
+        if !written.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            continue;
+        }
+        let name = written.to_ascii_lowercase();
+        if SIGNATURE_TAGS.contains(&name.as_str())
+            && tag(&tags, &name).is_some_and(|real| real != value.as_ref())
+        {
+            return Some(codes::dkim_sig_tag_case(*written, name));
+        }
+    }
     let signs_from = tag(&tags, "h").is_some_and(|h| {
         h.split(':')
             .any(|field| field.trim().eq_ignore_ascii_case("from"))
@@ -571,6 +591,13 @@ fn signature_problem(value: &[u8]) -> Option<Text> {
     }
     None
 }
+
+/// The tags every DKIM-Signature must have (RFC 6376 §3.5).
+const REQUIRED_SIGNATURE_TAGS: [&str; 7] = ["v", "a", "b", "bh", "d", "h", "s"];
+/// Every tag RFC 6376 §3.5 defines for a DKIM-Signature.
+const SIGNATURE_TAGS: [&str; 14] = [
+    "v", "a", "b", "bh", "c", "d", "h", "i", "l", "q", "s", "t", "x", "z",
+];
 
 /// What RFC 6376 §3.6.1 makes a permanent error in a key record for this signature.
 fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<Text> {
@@ -1183,6 +1210,25 @@ mod tests {
         );
         let broken = key_info("k", "v=DKIM1; p=!!!");
         assert_eq!((broken.key_type.as_str(), broken.bits), ("rsa", None));
+    }
+
+    #[test]
+    fn signature_tags_are_read_as_receivers_read_them() {
+        let code = |value: &str| signature_problem(value.as_bytes()).map(|text| text.code);
+        let base = "v=1; a=rsa-sha256; d=x.example; s=s; h=from:to; bh=aGFzaA==; b=c2ln";
+        assert_eq!(code(base), None);
+        // A capital tag with the real one's value changes nothing; with another, it is named.
+        assert_eq!(code(&format!("{base}; D=x.example")), None);
+        assert_eq!(
+            code(&format!("{base}; S=other")),
+            Some(codes::id::dkim_sig_tag_case)
+        );
+        // A required tag written only in capitals is missing; an unknown capital tag is not.
+        assert_eq!(
+            code("v=1; a=rsa-sha256; D=x.example; s=s; h=from; bh=aGFzaA==; b=c2ln"),
+            Some(codes::id::dkim_sig_tag_missing)
+        );
+        assert_eq!(code(&format!("{base}; Foo=bar")), None);
     }
 
     #[test]

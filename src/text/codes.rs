@@ -271,6 +271,8 @@ codes! {
     dkim_sig_malformed = "dkim.sig.malformed" (detail);
     dkim_sig_malformed_tags = "dkim.sig.malformed_tags" (problem);
     dkim_sig_version = "dkim.sig.version" ();
+    dkim_sig_tag_missing = "dkim.sig.tag_missing" (tag);
+    dkim_sig_tag_case = "dkim.sig.tag_case" (written, tag);
     dkim_sig_from_unsigned = "dkim.sig.from_unsigned" ();
     dkim_sig_identity_outside = "dkim.sig.identity_outside" (identity, domain);
     dkim_sig_key_timeout = "dkim.sig.key_timeout" (name);

@@ -429,6 +429,8 @@ dkim-sig-unsupported_algorithm = unsupported algorithm
 dkim-sig-malformed = malformed DKIM-Signature: {$detail}
 dkim-sig-malformed_tags = malformed DKIM-Signature: {$problem} (RFC 6376 §3.2)
 dkim-sig-version = the signature's v= must be 1 (RFC 6376 §3.5)
+dkim-sig-tag_missing = the signature has no {$tag}= tag, which every DKIM signature needs (RFC 6376 §3.5)
+dkim-sig-tag_case = the signature has both {$tag}= and {$written}= with different values: tag names are case-sensitive, so receivers read only {$tag}= (RFC 6376 §3.2); remove {$written}=
 dkim-sig-from_unsigned = h= does not list From: a signature that does not sign From must be ignored (RFC 6376 §6.1.1)
 dkim-sig-identity_outside = i={$identity} is not within d={$domain} (RFC 6376 §6.1.1)
 dkim-sig-key_timeout = DNS timed out fetching the key at {$name}

@@ -437,6 +437,8 @@ dkim-sig-unsupported_algorithm = algorithme non pris en charge
 dkim-sig-malformed = en-tête DKIM-Signature mal formé : {$detail}
 dkim-sig-malformed_tags = en-tête DKIM-Signature mal formé : {$problem} (RFC 6376 §3.2)
 dkim-sig-version = le v= de la signature doit valoir 1 (RFC 6376 §3.5)
+dkim-sig-tag_missing = la signature n'a pas de balise {$tag}=, que toute signature DKIM doit avoir (RFC 6376 §3.5)
+dkim-sig-tag_case = la signature a à la fois {$tag}= et {$written}= avec des valeurs différentes : les noms de balises sont sensibles à la casse, les destinataires ne lisent donc que {$tag}= (RFC 6376 §3.2) ; supprimez {$written}=
 dkim-sig-from_unsigned = h= ne contient pas From : une signature qui ne signe pas From doit être ignorée (RFC 6376 §6.1.1)
 dkim-sig-identity_outside = i={$identity} n'est pas dans d={$domain} (RFC 6376 §6.1.1)
 dkim-sig-key_timeout = délai DNS dépassé en récupérant la clé à {$name}

@@ -437,6 +437,8 @@ dkim-sig-unsupported_algorithm = algoritmo não suportado
 dkim-sig-malformed = cabeçalho DKIM-Signature malformado: {$detail}
 dkim-sig-malformed_tags = cabeçalho DKIM-Signature malformado: {$problem} (RFC 6376 §3.2)
 dkim-sig-version = o v= da assinatura deve ser 1 (RFC 6376 §3.5)
+dkim-sig-tag_missing = a assinatura não tem a tag {$tag}=, que toda assinatura DKIM precisa ter (RFC 6376 §3.5)
+dkim-sig-tag_case = a assinatura tem {$tag}= e {$written}= com valores diferentes: os nomes de tags diferenciam maiúsculas de minúsculas, então os destinatários leem só {$tag}= (RFC 6376 §3.2); remova {$written}=
 dkim-sig-from_unsigned = h= não lista From: uma assinatura que não assina o From deve ser ignorada (RFC 6376 §6.1.1)
 dkim-sig-identity_outside = i={$identity} não está dentro de d={$domain} (RFC 6376 §6.1.1)
 dkim-sig-key_timeout = tempo de DNS esgotado ao buscar a chave em {$name}
