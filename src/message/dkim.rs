@@ -531,7 +531,10 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
     let problem = match &last_error {
         AuthError::Dkim(DkimError::RevokedPublicKey) => codes::dkim_sig_key_revoked(name),
         AuthError::Dkim(DkimError::UnsupportedKeyType) => codes::dkim_sig_key_unsupported(name),
-        _ => codes::dkim_sig_key_invalid(name),
+        _ => match records.first().and_then(|record| capital_key_tag(record)) {
+            Some(written) => codes::dkim_sig_key_tag_case(name, written),
+            None => codes::dkim_sig_key_invalid(name),
+        },
     };
     let info = records.first().map(|record| key_info(name, record));
     cache.put(name, Txt::Error(last_error));
@@ -540,6 +543,18 @@ pub(super) fn prepare_key(name: &str, answer: &Answer, cache: &KeyCache) -> Fetc
         parsed: None,
         problem: Some((Verdict::Permerror, problem)),
     }
+}
+
+/// The `P=` (or another spelling in capitals) a key record has in place of `p=`: receivers
+/// find no key in it (tag names are case-sensitive), which is what to tell the customer.
+fn capital_key_tag(record: &str) -> Option<String> {
+    let tags = tag_list(record).ok()?;
+    if tag(&tags, "p").is_some() {
+        return None;
+    }
+    tags.iter()
+        .find(|(name, _)| *name != "p" && name.eq_ignore_ascii_case("p"))
+        .map(|(name, _)| name.to_string())
 }
 
 /// What RFC 6376 makes a permanent error in a DKIM-Signature that mail-auth lets through.

@@ -285,6 +285,7 @@ codes! {
     dkim_sig_key_unusable = "dkim.sig.key_unusable" (name, detail);
     dkim_sig_key_tags = "dkim.sig.key_tags" (name, problem);
     dkim_sig_key_version = "dkim.sig.key_version" (name);
+    dkim_sig_key_tag_case = "dkim.sig.key_tag_case" (name, written);
     dkim_sig_key_hash = "dkim.sig.key_hash" (name, hashes, hash);
     dkim_sig_key_service = "dkim.sig.key_service" (name, services);
     dkim_sig_key_type = "dkim.sig.key_type" (name, key_type, algorithm);

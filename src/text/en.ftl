@@ -442,6 +442,7 @@ dkim-sig-key_invalid = bad key record at {$name}: it is not a valid DKIM key
 dkim-sig-key_unusable = the key at {$name} cannot be used: {$detail}
 dkim-sig-key_tags = bad key record at {$name}: {$problem} (RFC 6376 §3.2)
 dkim-sig-key_version = bad key record at {$name}: v= must come first and be DKIM1 (RFC 6376 §3.6.1)
+dkim-sig-key_tag_case = bad key record at {$name}: it has {$written}= but no p=, and tag names are case-sensitive, so receivers find no key (RFC 6376 §3.2); rename {$written}= to p=
 dkim-sig-key_hash = the key at {$name} allows only h={$hashes}, not the signature's {$hash} (RFC 6376 §3.6.1)
 dkim-sig-key_service = the key at {$name} is for s={$services}, not email (RFC 6376 §3.6.1)
 dkim-sig-key_type = the key at {$name} is k={$key_type}, which cannot verify {$algorithm} (RFC 6376 §6.1.2)

@@ -450,6 +450,7 @@ dkim-sig-key_invalid = mauvais enregistrement de clé à {$name} : ce n'est pas 
 dkim-sig-key_unusable = la clé à {$name} est inutilisable : {$detail}
 dkim-sig-key_tags = mauvais enregistrement de clé à {$name} : {$problem} (RFC 6376 §3.2)
 dkim-sig-key_version = mauvais enregistrement de clé à {$name} : v= doit venir en premier et valoir DKIM1 (RFC 6376 §3.6.1)
+dkim-sig-key_tag_case = mauvais enregistrement de clé à {$name} : il a {$written}= mais pas p=, et les noms de balises sont sensibles à la casse, les destinataires n'y trouvent donc aucune clé (RFC 6376 §3.2) ; renommez {$written}= en p=
 dkim-sig-key_hash = la clé à {$name} n'autorise que h={$hashes}, pas le {$hash} de la signature (RFC 6376 §3.6.1)
 dkim-sig-key_service = la clé à {$name} est prévue pour s={$services}, pas pour le courrier (RFC 6376 §3.6.1)
 dkim-sig-key_type = la clé à {$name} est k={$key_type}, qui ne peut pas vérifier {$algorithm} (RFC 6376 §6.1.2)

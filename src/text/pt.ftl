@@ -450,6 +450,7 @@ dkim-sig-key_invalid = registro de chave inválido em {$name}: não é uma chave
 dkim-sig-key_unusable = a chave em {$name} não pode ser usada: {$detail}
 dkim-sig-key_tags = registro de chave inválido em {$name}: {$problem} (RFC 6376 §3.2)
 dkim-sig-key_version = registro de chave inválido em {$name}: v= deve vir primeiro e valer DKIM1 (RFC 6376 §3.6.1)
+dkim-sig-key_tag_case = registro de chave inválido em {$name}: tem {$written}= mas não p=, e os nomes de tags diferenciam maiúsculas de minúsculas, então os destinatários não encontram chave (RFC 6376 §3.2); renomeie {$written}= para p=
 dkim-sig-key_hash = a chave em {$name} só permite h={$hashes}, não o {$hash} da assinatura (RFC 6376 §3.6.1)
 dkim-sig-key_service = a chave em {$name} é para s={$services}, não para e-mail (RFC 6376 §3.6.1)
 dkim-sig-key_type = a chave em {$name} é k={$key_type}, que não pode verificar {$algorithm} (RFC 6376 §6.1.2)
