@@ -329,19 +329,22 @@ impl FetchedKey {
     }
 }
 
-/// Reads a key record's tags for what support needs: type, size, test mode. Loosely (tag names
-/// in any case), to describe what was published; `published_key` reads the key itself.
+/// Reads a key record's tags for what support needs: type, size, test mode. Loosely (a tag
+/// name in capitals stands in for a missing one, to describe what was published), but a tag
+/// written as receivers read it always wins over its capitalised double, so what is described
+/// is the key that is verified (`published_key` reads that key itself).
 fn key_info(name: &str, record: &str) -> KeyInfo {
-    let tags: BTreeMap<String, String> = record
-        .split(';')
-        .filter_map(|tag| tag.split_once('='))
-        .map(|(key, value)| {
-            (
-                key.trim().to_ascii_lowercase(),
-                value.split_whitespace().collect::<String>(),
-            )
-        })
-        .collect();
+    let mut tags: BTreeMap<String, String> = BTreeMap::new();
+    for (key, value) in record.split(';').filter_map(|tag| tag.split_once('=')) {
+        let key = key.trim();
+        let value = value.split_whitespace().collect::<String>();
+        let lower = key.to_ascii_lowercase();
+        if key == lower {
+            tags.insert(lower, value);
+        } else {
+            tags.entry(lower).or_insert(value);
+        }
+    }
     let key_type = tags
         .get("k")
         .map(|k| k.to_ascii_lowercase())
@@ -1225,6 +1228,22 @@ mod tests {
         );
         let broken = key_info("k", "v=DKIM1; p=!!!");
         assert_eq!((broken.key_type.as_str(), broken.bits), ("rsa", None));
+        // The key described is the one verified: `p=`, whichever side its capital double is on.
+        let ed_key = "TSfgOp0oj6ZHvfDw8r+NFV8HdH1q8woZNW8F39tkHB4=";
+        for record in [
+            format!("v=DKIM1; k=ed25519; p={ed_key}; P=!!!"),
+            format!("v=DKIM1; P=!!!; k=ed25519; p={ed_key}"),
+            format!("v=DKIM1; K=rsa; k=ed25519; p={ed_key}"),
+        ] {
+            let info = key_info("ed._domainkey.x", &record);
+            assert_eq!((info.key_type.as_str(), info.bits), ("ed25519", Some(256)));
+        }
+        // Alone, a capital tag still says what was published.
+        let capital = key_info(
+            "ed._domainkey.x",
+            &format!("v=DKIM1; k=ed25519; P={ed_key}"),
+        );
+        assert_eq!(capital.bits, Some(256));
     }
 
     #[test]
