@@ -10,11 +10,12 @@ use super::{DkimArgs, Format, parse_nameservers};
 use crate::config::{Config, parse_duration};
 use crate::dns::Resolver;
 use crate::message::dkim::{self, Alignment, DkimVerdict, Verdict};
+use crate::text::{Arg, Lang, ui};
 
 /// Runs the command; the exit code is the verdict's (0 pass, 2 fail/permerror/none, 3
 /// temperror). With `--format json` every outcome is one JSON object on standard output: the
 /// verdict, or `{"error": {"code", "message"}}` (exit 3) when there is nothing to verify.
-pub async fn run(args: DkimArgs, lang: crate::text::Lang) -> anyhow::Result<u8> {
+pub async fn run(args: DkimArgs, lang: Lang) -> anyhow::Result<u8> {
     let format = args.format;
     let outcome = verdict(args).await.map(|mut verdict| {
         verdict.localize(lang);
@@ -27,7 +28,7 @@ pub async fn run(args: DkimArgs, lang: crate::text::Lang) -> anyhow::Result<u8> 
             Ok(verdict.result.exit_code())
         }
         (Format::Text, Ok(verdict)) => {
-            write!(stdout, "{}", render(&verdict))?;
+            write!(stdout, "{}", render(&verdict, lang))?;
             Ok(verdict.result.exit_code())
         }
         (Format::Json, Err(error)) => {
@@ -93,52 +94,52 @@ fn read_stdin(raw: &mut Vec<u8>, cap: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn render(verdict: &DkimVerdict) -> String {
+/// The verdict as text, in `lang`: every sentence from the catalogs (`ui-cli-dkim_*`); the
+/// RFC 8601 result words, names and the Authentication-Results header stay as they are.
+fn render(verdict: &DkimVerdict, lang: Lang) -> String {
+    let word = |id: &str, args: &[(&'static str, Arg)]| ui(lang, id, args);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "DKIM: {} ({} signature{}){}\n",
-        verdict.result.as_str(),
-        verdict.signatures.len(),
-        if verdict.signatures.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        verdict
-            .from_domain
-            .as_deref()
-            .map(|from| format!(", From domain {from}"))
-            .unwrap_or_default()
-    );
+    let count = ("count", Arg::from(verdict.signatures.len()));
+    let result = ("result", Arg::from(verdict.result.as_str()));
+    let heading = match verdict.from_domain.as_deref() {
+        Some(from) => word(
+            "ui-cli-dkim_heading_from",
+            &[result, count, ("from", Arg::from(from))],
+        ),
+        None => word("ui-cli-dkim_heading", &[result, count]),
+    };
+    let _ = writeln!(out, "{heading}\n");
     if !verdict.signatures.is_empty() {
-        let _ = writeln!(
-            out,
-            "DMARC: {}\n",
-            if verdict.aligned_pass {
-                "DKIM alone satisfies DMARC (a passing signature is aligned with From)"
-            } else {
-                "DKIM does not satisfy DMARC for this message (no passing signature is aligned \
-                 with From)"
-            }
-        );
+        let dmarc = if verdict.aligned_pass {
+            word("ui-cli-dkim_dmarc_satisfied", &[])
+        } else {
+            word("ui-cli-dkim_dmarc_not_satisfied", &[])
+        };
+        let _ = writeln!(out, "{dmarc}\n");
     }
     for signature in &verdict.signatures {
         let key = signature
             .key
             .as_ref()
-            .map_or("key not fetched".to_string(), |key| {
+            .map_or(word("ui-cli-dkim_key_not_fetched", &[]), |key| {
                 let bits = key.bits.map_or("?".to_string(), |bits| bits.to_string());
-                format!("{} {bits} bits", key.key_type)
+                word(
+                    "ui-cli-dkim_key",
+                    &[
+                        ("type", Arg::from(&key.key_type)),
+                        ("bits", Arg::from(bits)),
+                    ],
+                )
             });
-        let aligned = match (signature.alignment, signature.aligned) {
-            (Alignment::Strict, _) => "aligned with From (strict)",
-            (Alignment::Relaxed, true) => "aligned with From (relaxed)",
-            (Alignment::Relaxed, false) => {
-                "not aligned: the From domain's DMARC asks adkim=s and d= is only relaxed-aligned"
-            }
-            (Alignment::None, _) => "not aligned with From: it does nothing for DMARC",
-        };
+        let aligned = word(
+            match (signature.alignment, signature.aligned) {
+                (Alignment::Strict, _) => "ui-cli-dkim_aligned_strict",
+                (Alignment::Relaxed, true) => "ui-cli-dkim_aligned_relaxed",
+                (Alignment::Relaxed, false) => "ui-cli-dkim_relaxed_not_enough",
+                (Alignment::None, _) => "ui-cli-dkim_not_aligned",
+            },
+            &[],
+        );
         let _ = writeln!(
             out,
             "{:<10} d={} s={} a={}",
@@ -150,23 +151,20 @@ fn render(verdict: &DkimVerdict) -> String {
         let _ = writeln!(out, "           {}", signature.reason);
         let _ = writeln!(out, "           {key}; {aligned}");
         if let Some(registration) = &signature.registration {
-            let _ = writeln!(
-                out,
-                "           registered with profile {}; selector {}",
-                registration.profile,
-                if registration.selector_required {
-                    "is one it requires"
-                } else {
-                    "is not one it requires"
-                }
-            );
+            let id = if registration.selector_required {
+                "ui-cli-dkim_registered_required"
+            } else {
+                "ui-cli-dkim_registered_not_required"
+            };
+            let registered = word(id, &[("profile", Arg::from(&registration.profile))]);
+            let _ = writeln!(out, "           {registered}");
         }
         for warning in &signature.warnings {
-            let _ = writeln!(out, "           warning: {warning}");
+            let _ = writeln!(out, "           {} {warning}", word("ui-cli-warning", &[]));
         }
     }
     if verdict.result == Verdict::None {
-        let _ = writeln!(out, "The message has no DKIM-Signature header.");
+        let _ = writeln!(out, "{}", word("ui-cli-dkim_no_signature", &[]));
     }
     let _ = writeln!(
         out,

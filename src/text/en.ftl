@@ -416,6 +416,27 @@ ui-smtp-name_mismatch = name does NOT match
 ui-smtp-extensions = Extensions: {$list}
 ui-cli-unchecked_token = The ownership record was not checked: give --token to check it.
 ui-cli-unchecked_param = The {$kind} record at {$name} was not checked: give --param {$param}=… to check it.
+ui-cli-dkim_heading = DKIM: {$result} ({$count ->
+    [0] no signature
+    [one] one signature
+   *[other] {$count} signatures
+})
+ui-cli-dkim_heading_from = DKIM: {$result} ({$count ->
+    [0] no signature
+    [one] one signature
+   *[other] {$count} signatures
+}), From domain {$from}
+ui-cli-dkim_dmarc_satisfied = DMARC: DKIM alone satisfies DMARC (a passing signature is aligned with From)
+ui-cli-dkim_dmarc_not_satisfied = DMARC: DKIM does not satisfy DMARC for this message (no passing signature is aligned with From)
+ui-cli-dkim_key = {$type} key, {$bits} bits
+ui-cli-dkim_key_not_fetched = key not fetched
+ui-cli-dkim_aligned_strict = aligned with From (strict)
+ui-cli-dkim_aligned_relaxed = aligned with From (relaxed)
+ui-cli-dkim_relaxed_not_enough = not aligned: the From domain's DMARC asks adkim=s and d= is only relaxed-aligned
+ui-cli-dkim_not_aligned = not aligned with From: it does nothing for DMARC
+ui-cli-dkim_registered_required = registered with profile {$profile}; the selector is one it requires
+ui-cli-dkim_registered_not_required = registered with profile {$profile}; the selector is not one it requires
+ui-cli-dkim_no_signature = The message has no DKIM-Signature header.
 
 ## A DKIM-Signature of a message
 dkim-sig-pass = signature verified

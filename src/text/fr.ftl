@@ -424,6 +424,27 @@ ui-smtp-name_mismatch = le nom ne correspond PAS
 ui-smtp-extensions = Extensions : {$list}
 ui-cli-unchecked_token = L'enregistrement de propriété n'a pas été vérifié : donnez --token pour le vérifier.
 ui-cli-unchecked_param = L'enregistrement {$kind} à {$name} n'a pas été vérifié : donnez --param {$param}=… pour le vérifier.
+ui-cli-dkim_heading = DKIM : {$result} ({$count ->
+    [0] aucune signature
+    [one] une signature
+   *[other] {$count} signatures
+})
+ui-cli-dkim_heading_from = DKIM : {$result} ({$count ->
+    [0] aucune signature
+    [one] une signature
+   *[other] {$count} signatures
+}), domaine From {$from}
+ui-cli-dkim_dmarc_satisfied = DMARC : DKIM suffit seul à DMARC (une signature valide est alignée sur From)
+ui-cli-dkim_dmarc_not_satisfied = DMARC : DKIM ne suffit pas à DMARC pour ce message (aucune signature valide n'est alignée sur From)
+ui-cli-dkim_key = clé {$type}, {$bits} bits
+ui-cli-dkim_key_not_fetched = clé non obtenue
+ui-cli-dkim_aligned_strict = alignée sur From (strict)
+ui-cli-dkim_aligned_relaxed = alignée sur From (souple)
+ui-cli-dkim_relaxed_not_enough = non alignée : le DMARC du domaine From demande adkim=s et d= n'est aligné qu'en mode souple
+ui-cli-dkim_not_aligned = non alignée sur From : elle ne compte pas pour DMARC
+ui-cli-dkim_registered_required = enregistré avec le profil {$profile} ; ce sélecteur fait partie de ceux qu'il exige
+ui-cli-dkim_registered_not_required = enregistré avec le profil {$profile} ; ce sélecteur ne fait pas partie de ceux qu'il exige
+ui-cli-dkim_no_signature = Le message n'a pas d'en-tête DKIM-Signature.
 
 ## Une signature DKIM d'un message
 dkim-sig-pass = signature vérifiée

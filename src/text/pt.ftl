@@ -424,6 +424,27 @@ ui-smtp-name_mismatch = o nome NÃO corresponde
 ui-smtp-extensions = Extensões: {$list}
 ui-cli-unchecked_token = O registro de propriedade não foi verificado: informe --token para verificá-lo.
 ui-cli-unchecked_param = O registro {$kind} em {$name} não foi verificado: informe --param {$param}=… para verificá-lo.
+ui-cli-dkim_heading = DKIM: {$result} ({$count ->
+    [0] nenhuma assinatura
+    [one] uma assinatura
+   *[other] {$count} assinaturas
+})
+ui-cli-dkim_heading_from = DKIM: {$result} ({$count ->
+    [0] nenhuma assinatura
+    [one] uma assinatura
+   *[other] {$count} assinaturas
+}), domínio From {$from}
+ui-cli-dkim_dmarc_satisfied = DMARC: o DKIM sozinho satisfaz o DMARC (uma assinatura válida está alinhada com o From)
+ui-cli-dkim_dmarc_not_satisfied = DMARC: o DKIM não satisfaz o DMARC para esta mensagem (nenhuma assinatura válida está alinhada com o From)
+ui-cli-dkim_key = chave {$type}, {$bits} bits
+ui-cli-dkim_key_not_fetched = chave não obtida
+ui-cli-dkim_aligned_strict = alinhada com o From (estrito)
+ui-cli-dkim_aligned_relaxed = alinhada com o From (relaxado)
+ui-cli-dkim_relaxed_not_enough = não alinhada: o DMARC do domínio From pede adkim=s e o d= só está alinhado no modo relaxado
+ui-cli-dkim_not_aligned = não alinhada com o From: não conta para o DMARC
+ui-cli-dkim_registered_required = registrado com o perfil {$profile}; o seletor é um dos que ele exige
+ui-cli-dkim_registered_not_required = registrado com o perfil {$profile}; o seletor não é um dos que ele exige
+ui-cli-dkim_no_signature = A mensagem não tem cabeçalho DKIM-Signature.
 
 ## Uma assinatura DKIM de uma mensagem
 dkim-sig-pass = assinatura verificada

@@ -331,6 +331,121 @@ async fn dkim_signature_verdicts_carry_codes_and_speak_the_accepted_language() {
     app.stop().await;
 }
 
+/// `sendercheck dkim` as text speaks the asked language in every sentence it writes, not only
+/// in the reasons; the result words, names and the Authentication-Results header stay as they
+/// are.
+#[test]
+fn the_dkim_command_writes_its_text_in_the_asked_language() {
+    use crate::signing::{Signing, message, rsa_signature};
+    let msg = message();
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("signed.eml");
+    std::fs::write(
+        &signed,
+        format!("{}{msg}", rsa_signature(&msg, Signing::relaxed("nokey"))),
+    )
+    .unwrap();
+    let unsigned = dir.path().join("unsigned.eml");
+    std::fs::write(&unsigned, &msg).unwrap();
+    let nameserver = fixture_nameserver();
+    let text = |path: &std::path::Path, lang: &str| {
+        let output = run_env(
+            &[
+                "dkim",
+                path.to_str().unwrap(),
+                "--nameserver",
+                &nameserver,
+                "--lang",
+                lang,
+            ],
+            None,
+            &[],
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let cases = [
+        (
+            "en",
+            [
+                "DKIM: permerror (one signature), From domain signer.example",
+                "DMARC: DKIM does not satisfy DMARC for this message",
+                "key not fetched; aligned with From (strict)",
+                "The message has no DKIM-Signature header.",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "DKIM : permerror (une signature), domaine From signer.example",
+                "DMARC : DKIM ne suffit pas à DMARC pour ce message",
+                "clé non obtenue; alignée sur From (strict)",
+                "Le message n'a pas d'en-tête DKIM-Signature.",
+            ],
+        ),
+        (
+            "pt",
+            [
+                "DKIM: permerror (uma assinatura), domínio From signer.example",
+                "DMARC: o DKIM não satisfaz o DMARC para esta mensagem",
+                "chave não obtida; alinhada com o From (estrito)",
+                "A mensagem não tem cabeçalho DKIM-Signature.",
+            ],
+        ),
+    ];
+    let zero = [
+        (
+            "en",
+            "DKIM: none (no signature), From domain signer.example",
+        ),
+        (
+            "fr",
+            "DKIM : none (aucune signature), domaine From signer.example",
+        ),
+        (
+            "pt",
+            "DKIM: none (nenhuma assinatura), domínio From signer.example",
+        ),
+    ];
+    for ((lang, [heading, dmarc, key, none]), (_, zero)) in cases.into_iter().zip(zero) {
+        let out = text(&signed, lang);
+        for expected in [heading, dmarc, key] {
+            assert!(out.contains(expected), "{lang}: {expected:?} in\n{out}");
+        }
+        assert!(
+            out.contains("Authentication-Results: dkim=permerror"),
+            "{lang}: {out}"
+        );
+        let out_unsigned = text(&unsigned, lang);
+        for expected in [zero, none] {
+            assert!(
+                out_unsigned.contains(expected),
+                "{lang}: {expected:?} in\n{out_unsigned}"
+            );
+        }
+        if lang != "en" {
+            // The header a receiver would add is the same in every language.
+            let sentences: String = format!("{out}{out_unsigned}")
+                .lines()
+                .filter(|line| !line.starts_with("Authentication-Results:"))
+                .collect();
+            for english in [
+                "one signature",
+                "no signature",
+                "From domain",
+                "aligned with",
+                "satisfy",
+                "key not fetched",
+                "has no",
+            ] {
+                assert!(
+                    !sentences.contains(english),
+                    "{lang}: English {english:?} in\n{out}{out_unsigned}"
+                );
+            }
+        }
+    }
+}
+
 /// What a profile expects, in the asked language, through the API and the CLI; the DNS names
 /// and values stay as they are.
 #[tokio::test]
