@@ -23,7 +23,7 @@ use mail_auth::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::checks::dkim::{rsa_bits, tag, tag_list};
+use crate::checks::dkim::{Tags, rsa_bits, tag, tag_list};
 use crate::checks::dmarc::{self, organizational_domain};
 use crate::checks::failure_text;
 use crate::checks::{Answer, DnsSnapshot, LookupFailure, Query, QueryType};
@@ -570,25 +570,12 @@ fn signature_problem(value: &[u8]) -> Option<Text> {
     if tag(&tags, "v") != Some("1") {
         return Some(codes::dkim_sig_version());
     }
-    // Tag names are case-sensitive (RFC 6376 §3.2), but mail-auth reads them in any case: a
-    // required tag written only in capitals is missing to receivers, and a tag in capitals
-    // beside the real one with another value may be the one mail-auth verifies with.
-    if let Some(missing) = REQUIRED_SIGNATURE_TAGS
-        .iter()
-        .find(|name| tag(&tags, name).is_none())
-    {
-        return Some(codes::dkim_sig_tag_missing(*missing));
-    }
-    for (written, value) in &tags {
-        if !written.bytes().any(|byte| byte.is_ascii_uppercase()) {
-            continue;
+    match tag_case(&tags, &REQUIRED_SIGNATURE_TAGS, &SIGNATURE_TAGS) {
+        Some(TagCase::Missing(missing)) => return Some(codes::dkim_sig_tag_missing(missing)),
+        Some(TagCase::Doubled { written, tag }) => {
+            return Some(codes::dkim_sig_tag_case(written, tag));
         }
-        let name = written.to_ascii_lowercase();
-        if SIGNATURE_TAGS.contains(&name.as_str())
-            && tag(&tags, &name).is_some_and(|real| real != value.as_ref())
-        {
-            return Some(codes::dkim_sig_tag_case(*written, name));
-        }
+        None => {}
     }
     let signs_from = tag(&tags, "h").is_some_and(|h| {
         h.split(':')
@@ -608,6 +595,37 @@ fn signature_problem(value: &[u8]) -> Option<Text> {
         }
     }
     None
+}
+
+/// Where a tag-list's names, read as receivers read them (case-sensitive, RFC 6376 §3.2),
+/// differ from mail-auth's reading (any case).
+#[derive(Debug, PartialEq, Eq)]
+pub enum TagCase<'t> {
+    /// A required tag is missing to receivers (it may be there in capitals).
+    Missing(&'static str),
+    /// A known tag in capitals beside the real one with another value: mail-auth may use it.
+    Doubled { written: &'t str, tag: String },
+}
+
+/// Checks `tags` for the tags receivers need by their exact names (`required`) and for a
+/// known tag (`known`) doubled in capitals with another value. A capital tag repeating the real
+/// value is left alone: receivers and mail-auth then read the same.
+pub fn tag_case<'t>(
+    tags: &Tags<'t>,
+    required: &[&'static str],
+    known: &[&str],
+) -> Option<TagCase<'t>> {
+    if let Some(missing) = required.iter().find(|name| tag(tags, name).is_none()) {
+        return Some(TagCase::Missing(missing));
+    }
+    tags.iter().find_map(|(written, value)| {
+        if !written.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            return None;
+        }
+        let name = written.to_ascii_lowercase();
+        (known.contains(&name.as_str()) && tag(tags, &name).is_some_and(|real| real != value))
+            .then_some(TagCase::Doubled { written, tag: name })
+    })
 }
 
 /// The tags every DKIM-Signature must have (RFC 6376 §3.5).

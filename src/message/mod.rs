@@ -662,6 +662,13 @@ async fn arc(resolver: &Resolver, keys: &KeyAnswers, bytes: &[u8]) -> ArcVerdict
         {
             return none(0, "none", codes::message_arc_none());
         }
+        if let Some(problem) = arc_tag_problem(&message) {
+            return none(
+                message.as_headers.len(),
+                "fail",
+                codes::message_arc_fail(problem),
+            );
+        }
         message
             .as_headers
             .iter()
@@ -727,6 +734,54 @@ async fn arc(resolver: &Resolver, keys: &KeyAnswers, bytes: &[u8]) -> ArcVerdict
             )
         }
     }
+}
+
+/// The tags an ARC-Seal must have and those it may have (RFC 8617 §4.1.3: `t=` is read when
+/// there, not required here).
+const SEAL_REQUIRED: [&str; 6] = ["i", "a", "b", "cv", "d", "s"];
+const SEAL_TAGS: [&str; 7] = ["i", "a", "b", "cv", "d", "s", "t"];
+/// The same for an ARC-Message-Signature: a DKIM-Signature's tags with `i=` as the instance
+/// and no `v=` (RFC 8617 §4.1.2).
+const AMS_REQUIRED: [&str; 7] = ["i", "a", "b", "bh", "d", "h", "s"];
+const AMS_TAGS: [&str; 13] = [
+    "i", "a", "b", "bh", "c", "d", "h", "l", "q", "s", "t", "x", "z",
+];
+
+/// ARC headers' tag names as receivers read them (case-sensitive, RFC 6376 §3.2, which RFC
+/// 8617 takes over), where mail-auth reads them in any case: a seal or message signature
+/// whose required tag is there only in capitals, or whose tag in capitals has another value
+/// than the real one, does not verify for receivers as mail-auth would verify it.
+fn arc_tag_problem(message: &AuthenticatedMessage<'_>) -> Option<Text> {
+    let seals = message.as_headers.iter().map(|header| {
+        let rules = (&SEAL_REQUIRED[..], &SEAL_TAGS[..]);
+        ("ARC-Seal", header.value, header.header.i, rules)
+    });
+    let signatures = message.ams_headers.iter().map(|header| {
+        let rules = (&AMS_REQUIRED[..], &AMS_TAGS[..]);
+        (
+            "ARC-Message-Signature",
+            header.value,
+            header.header.i,
+            rules,
+        )
+    });
+    for (name, value, instance, (required, known)) in seals.chain(signatures) {
+        let text = String::from_utf8_lossy(value);
+        // A tag-list that does not parse is mail-auth's to refuse.
+        let Ok(tags) = crate::checks::dkim::tag_list(&text) else {
+            continue;
+        };
+        match dkim::tag_case(&tags, required, known) {
+            Some(dkim::TagCase::Missing(tag)) => {
+                return Some(codes::message_arc_tag_missing(name, instance, tag));
+            }
+            Some(dkim::TagCase::Doubled { written, tag }) => {
+                return Some(codes::message_arc_tag_case(name, instance, written, tag));
+            }
+            None => {}
+        }
+    }
+    None
 }
 
 /// The Authentication-Results header field this receiver would add (RFC 8601).
@@ -808,6 +863,49 @@ mod tests {
             strict_spf,
             strict_dkim: false,
         }
+    }
+
+    /// A message with one ARC set whose seal and message signature carry `seal` and `ams`
+    /// after their required tags.
+    fn arc_tags(seal: &str, ams: &str) -> Option<String> {
+        let raw = format!(
+            "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=x.example; {seal}b=AAAA\r\n\
+             ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/relaxed; d=x.example; \
+             h=from; bh=AAAA; {ams}b=AAAA\r\n\
+             ARC-Authentication-Results: i=1; x.example; spf=pass\r\n\
+             From: a@x.example\r\n\r\nbody\r\n"
+        );
+        let message = AuthenticatedMessage::parse(raw.as_bytes()).unwrap();
+        assert_eq!(message.as_headers.len(), 1, "{raw}");
+        arc_tag_problem(&message).map(|text| text.en())
+    }
+
+    #[test]
+    fn arc_tags_are_read_as_receivers_read_them() {
+        assert_eq!(arc_tags("s=s; ", "s=s; "), None);
+        // A capital tag repeating the real value changes nothing.
+        assert_eq!(arc_tags("s=s; S=s; ", "s=s; D=x.example; "), None);
+        let doubled = arc_tags("s=s; S=other; ", "s=s; ").unwrap();
+        assert!(
+            doubled.contains("ARC-Seal of ARC set 1 has both s= and S="),
+            "{doubled}"
+        );
+        let doubled = arc_tags("s=s; ", "s=s; D=y.example; ").unwrap();
+        assert!(
+            doubled.contains("ARC-Message-Signature of ARC set 1 has both d= and D="),
+            "{doubled}"
+        );
+        // Only in capitals: receivers find no selector.
+        let missing = arc_tags("S=s; ", "s=s; ").unwrap();
+        assert!(
+            missing.contains("ARC-Seal of ARC set 1 has no s= tag"),
+            "{missing}"
+        );
+        let missing = arc_tags("s=s; ", "S=s; ").unwrap();
+        assert!(
+            missing.contains("ARC-Message-Signature of ARC set 1 has no s= tag"),
+            "{missing}"
+        );
     }
 
     fn dmarc_of(

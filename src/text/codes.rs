@@ -534,6 +534,8 @@ codes! {
     message_arc_pass = "message.arc_pass" (sets);
     message_arc_key_failed = "message.arc_key_failed" (detail);
     message_arc_fail = "message.arc_fail" (reason);
+    message_arc_tag_missing = "message.arc_tag_missing" (header, instance, tag);
+    message_arc_tag_case = "message.arc_tag_case" (header, instance, written, tag);
 
     // ---- why a domain's status changed (its history). `changes` is `history.changes` or "";
     // `failing` lists records as "kind name: status" (never translated).

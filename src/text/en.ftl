@@ -361,6 +361,8 @@ message-arc_unreadable = the ARC headers could not be read
 message-arc_pass = the chain of {$sets} ARC set(s) verifies
 message-arc_key_failed = an ARC key could not be fetched: {$detail}
 message-arc_fail = the ARC chain does not verify: {$reason}
+message-arc_tag_missing = the {$header} of ARC set {$instance} has no {$tag}= tag, which receivers need (RFC 8617 §4.1; tag names are case-sensitive, RFC 6376 §3.2): the hop that added it wrote a broken set
+message-arc_tag_case = the {$header} of ARC set {$instance} has both {$tag}= and {$written}= with different values: tag names are case-sensitive, so receivers read only {$tag}= (RFC 6376 §3.2) and the set does not verify for them as written; the hop that added it must remove {$written}=
 
 
 ## Why a domain's status changed

@@ -366,6 +366,8 @@ message-arc_pass = { $sets ->
 }
 message-arc_key_failed = une clé ARC n'a pas pu être obtenue : {$detail}
 message-arc_fail = la chaîne ARC n'est pas valide : {$reason}
+message-arc_tag_missing = l'en-tête {$header} de l'ensemble ARC {$instance} n'a pas de balise {$tag}=, dont les destinataires ont besoin (RFC 8617 §4.1 ; les noms de balises sont sensibles à la casse, RFC 6376 §3.2) : le relais qui l'a ajouté a écrit un ensemble invalide
+message-arc_tag_case = l'en-tête {$header} de l'ensemble ARC {$instance} a à la fois {$tag}= et {$written}= avec des valeurs différentes : les noms de balises sont sensibles à la casse, les destinataires ne lisent donc que {$tag}= (RFC 6376 §3.2) et l'ensemble tel qu'écrit ne se vérifie pas pour eux ; le relais qui l'a ajouté doit supprimer {$written}=
 
 
 ## Pourquoi l'état d'un domaine a changé

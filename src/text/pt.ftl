@@ -366,6 +366,8 @@ message-arc_pass = { $sets ->
 }
 message-arc_key_failed = não foi possível obter uma chave ARC: {$detail}
 message-arc_fail = a cadeia ARC não é válida: {$reason}
+message-arc_tag_missing = o cabeçalho {$header} do conjunto ARC {$instance} não tem a tag {$tag}=, de que os destinatários precisam (RFC 8617 §4.1; os nomes de tags diferenciam maiúsculas de minúsculas, RFC 6376 §3.2): o intermediário que o adicionou escreveu um conjunto inválido
+message-arc_tag_case = o cabeçalho {$header} do conjunto ARC {$instance} tem {$tag}= e {$written}= com valores diferentes: os nomes de tags diferenciam maiúsculas de minúsculas, então os destinatários leem só {$tag}= (RFC 6376 §3.2) e o conjunto, como está escrito, não se verifica para eles; o intermediário que o adicionou deve remover {$written}=
 
 
 ## Por que o estado de um domínio mudou

@@ -635,11 +635,45 @@ async fn starttls_and_an_arc_sealed_forwarded_message() {
     .await;
     let m = verdict_of(&app, "signer.example", "forwarded-broken").await;
     assert_eq!(m["arc"]["result"], "fail", "{m:#}");
+
+    // A hop whose set names the selector twice, `s=nokey; S=ed`: tag names are case-sensitive,
+    // so receivers look for the key at nokey._domainkey (there is none) and the chain fails for
+    // them, while mail-auth, reading tags in any case, would verify it with the `ed` key.
+    let original = message("test@signer.example", &signer, "forwarded-twice", true);
+    let sealed = arc_seal_with(&original, "nokey; S=ed");
+    assert!(sealed.contains("s=nokey; S=ed"), "{sealed}");
+    send_async(
+        smtp,
+        "127.0.0.3",
+        "forwarder@elsewhere.example",
+        vec![signer.clone()],
+        sealed,
+        true,
+    )
+    .await;
+    let m = verdict_of(&app, "signer.example", "forwarded-twice").await;
+    assert_eq!(m["arc"]["result"], "fail", "{m:#}");
+    let reason = m["arc"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("ARC-Seal of ARC set 1 has both s= and S="),
+        "{reason}"
+    );
+    assert!(
+        m["authentication_results"]
+            .as_str()
+            .unwrap()
+            .ends_with("arc=fail")
+    );
 }
 
 /// `message` as a forwarding hop would pass it on: one ARC set (AAR, AMS, AS) by
 /// signer.example with its Ed25519 key (selector `ed`), made by mail-auth's sealer.
 fn arc_seal(message: &str) -> String {
+    arc_seal_with(message, "ed")
+}
+
+/// As `arc_seal`, with `selector` written as the sets' `s=` value as it is.
+fn arc_seal_with(message: &str, selector: &str) -> String {
     use mail_auth::arc::ArcSealer;
     use mail_auth::common::crypto::Ed25519Key;
     use mail_auth::common::headers::HeaderWriter;
@@ -649,7 +683,7 @@ fn arc_seal(message: &str) -> String {
     let results = AuthenticationResults::new("forwarder.signer.example");
     let set = ArcSealer::from_key(key)
         .domain("signer.example")
-        .selector("ed")
+        .selector(selector)
         .headers(["From", "To", "Subject", "DKIM-Signature"])
         .seal(&parsed, &results, &ArcOutput::default())
         .expect("sealed");
