@@ -353,8 +353,16 @@ pub enum ParamError {
         name: String,
         description: String,
     },
-    #[error("parameter {name:?} does not look like {pattern}")]
-    Invalid { name: String, pattern: String },
+    /// Says what the value is, in the profile's words, before the pattern it must match: the
+    /// pattern alone is a regular expression that support staff cannot pass on to a customer.
+    #[error(
+        "parameter {name:?} does not look like what the profile asks for: {description} (the value must match {pattern})"
+    )]
+    Invalid {
+        name: String,
+        description: String,
+        pattern: String,
+    },
     #[error("profile {profile} needs {needed} to check its {kind} record at {record}")]
     Incomplete {
         profile: String,
@@ -461,6 +469,7 @@ impl Profile {
             {
                 return Err(ParamError::Invalid {
                     name: name.clone(),
+                    description: param.description.clone(),
                     pattern: pattern.as_str().to_string(),
                 });
             }

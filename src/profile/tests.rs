@@ -409,6 +409,7 @@ fn a_pattern_is_compiled_once_and_matched_as_json_schema_matches() {
         anchored.check_params(&given("eu-west")),
         Err(ParamError::Invalid {
             name: "r".to_string(),
+            description: "r".to_string(),
             pattern: "^(us|eu)$".to_string()
         })
     );

@@ -444,8 +444,11 @@ fn params_on_the_command_line_are_checked_against_the_profile() {
     assert!(stderr(&malformed).contains("expected KEY=VALUE"));
     let invalid = check(&["good.example", "--param", "token=has space"]);
     assert_eq!(exit_code(&invalid), 3);
+    // What the value is, in the profile's words, not only the pattern it must match.
     assert!(
-        stderr(&invalid).contains("does not look like"),
+        stderr(&invalid).contains(
+            "parameter \"token\" does not look like what the profile asks for: The ownership token Mandrill shows"
+        ),
         "{}",
         stderr(&invalid)
     );

@@ -877,6 +877,24 @@ async fn profile_parameters_are_registered_checked_and_shown() {
         assert_eq!(status, 400, "{body}: {answer}");
         assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
     }
+    // A value its pattern refuses is named with what the profile says it is, not only the
+    // pattern: support passes this on to the customer.
+    let (status, answer) = app
+        .call(
+            Method::PUT,
+            "/v1/domains/good.example",
+            Some(json!({"profile": "mailgun", "params": {"region": "ap"}})),
+        )
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_params", "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"region\" does not look like what the profile asks for: us or eu"),
+        "{answer}"
+    );
     // Under both names, params.token is the token used.
     let (status, body) = app
         .call(
