@@ -570,10 +570,18 @@ fn signature_problem(value: &[u8]) -> Option<Text> {
     if tag(&tags, "v") != Some("1") {
         return Some(codes::dkim_sig_version());
     }
-    match tag_case(&tags, &REQUIRED_SIGNATURE_TAGS, &SIGNATURE_TAGS) {
+    match tag_case(
+        &tags,
+        &REQUIRED_SIGNATURE_TAGS,
+        &SIGNATURE_TAGS,
+        &SIGNIFICANT_SIGNATURE_TAGS,
+    ) {
         Some(TagCase::Missing(missing)) => return Some(codes::dkim_sig_tag_missing(missing)),
         Some(TagCase::Doubled { written, tag }) => {
             return Some(codes::dkim_sig_tag_case(written, tag));
+        }
+        Some(TagCase::Alone { written, tag }) => {
+            return Some(codes::dkim_sig_tag_case_alone(written, tag));
         }
         None => {}
     }
@@ -605,15 +613,23 @@ pub enum TagCase<'t> {
     Missing(&'static str),
     /// A known tag in capitals beside the real one with another value: mail-auth may use it.
     Doubled { written: &'t str, tag: String },
+    /// A tag that changes what is verified (`l=`, `c=`, …) written only in capitals:
+    /// receivers ignore it as an unknown tag, mail-auth applies it, and the two verdicts part
+    /// (a signer writing `L=` means `l=` and hashed that much of the body: mail-auth passes,
+    /// receivers hashing the whole body fail).
+    Alone { written: &'t str, tag: String },
 }
 
-/// Checks `tags` for the tags receivers need by their exact names (`required`) and for a
-/// known tag (`known`) doubled in capitals with another value. A capital tag repeating the real
-/// value is left alone: receivers and mail-auth then read the same.
+/// Checks `tags` for the tags receivers need by their exact names (`required`), for a known
+/// tag (`known`) doubled in capitals with another value, and for a tag that changes what is
+/// verified (`significant`) written only in capitals. A capital tag repeating the real value
+/// is left alone (receivers and mail-auth then read the same), as is a lone capital tag that
+/// changes nothing mail-auth verifies.
 pub fn tag_case<'t>(
     tags: &Tags<'t>,
     required: &[&'static str],
     known: &[&str],
+    significant: &[&str],
 ) -> Option<TagCase<'t>> {
     if let Some(missing) = required.iter().find(|name| tag(tags, name).is_none()) {
         return Some(TagCase::Missing(missing));
@@ -623,13 +639,23 @@ pub fn tag_case<'t>(
             return None;
         }
         let name = written.to_ascii_lowercase();
-        (known.contains(&name.as_str()) && tag(tags, &name).is_some_and(|real| real != value))
-            .then_some(TagCase::Doubled { written, tag: name })
+        match tag(tags, &name) {
+            Some(real) if real != value && known.contains(&name.as_str()) => {
+                Some(TagCase::Doubled { written, tag: name })
+            }
+            None if significant.contains(&name.as_str()) => {
+                Some(TagCase::Alone { written, tag: name })
+            }
+            _ => None,
+        }
     })
 }
 
 /// The tags every DKIM-Signature must have (RFC 6376 §3.5).
 const REQUIRED_SIGNATURE_TAGS: [&str; 7] = ["v", "a", "b", "bh", "d", "h", "s"];
+/// The optional tags whose reading changes mail-auth's verdict: the canonicalization, the body
+/// length and the expiry (`t=` alone changes nothing it verifies).
+pub const SIGNIFICANT_SIGNATURE_TAGS: [&str; 3] = ["c", "l", "x"];
 /// Every tag RFC 6376 §3.5 defines for a DKIM-Signature.
 const SIGNATURE_TAGS: [&str; 14] = [
     "v", "a", "b", "bh", "c", "d", "h", "i", "l", "q", "s", "t", "x", "z",
@@ -1281,6 +1307,18 @@ mod tests {
             Some(codes::id::dkim_sig_tag_missing)
         );
         assert_eq!(code(&format!("{base}; Foo=bar")), None);
+        // Alone in capitals, a tag that changes what is verified is named (mail-auth would
+        // apply it, receivers ignore it); one that changes nothing is not.
+        for alone in ["L=10", "C=relaxed/relaxed", "X=1"] {
+            assert_eq!(
+                code(&format!("{base}; {alone}")),
+                Some(codes::id::dkim_sig_tag_case_alone),
+                "{alone}"
+            );
+        }
+        assert_eq!(code(&format!("{base}; T=1; Q=dns/txt; Z=x")), None);
+        // Beside its real one with the same value, it is read the same by both.
+        assert_eq!(code(&format!("{base}; l=10; L=10")), None);
     }
 
     #[test]

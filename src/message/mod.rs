@@ -753,11 +753,16 @@ const AMS_TAGS: [&str; 13] = [
 /// than the real one, does not verify for receivers as mail-auth would verify it.
 fn arc_tag_problem(message: &AuthenticatedMessage<'_>) -> Option<Text> {
     let seals = message.as_headers.iter().map(|header| {
-        let rules = (&SEAL_REQUIRED[..], &SEAL_TAGS[..]);
+        // A seal has no optional tag that changes what it verifies.
+        let rules = (&SEAL_REQUIRED[..], &SEAL_TAGS[..], &[][..]);
         ("ARC-Seal", header.value, header.header.i, rules)
     });
     let signatures = message.ams_headers.iter().map(|header| {
-        let rules = (&AMS_REQUIRED[..], &AMS_TAGS[..]);
+        let rules = (
+            &AMS_REQUIRED[..],
+            &AMS_TAGS[..],
+            &dkim::SIGNIFICANT_SIGNATURE_TAGS[..],
+        );
         (
             "ARC-Message-Signature",
             header.value,
@@ -765,18 +770,21 @@ fn arc_tag_problem(message: &AuthenticatedMessage<'_>) -> Option<Text> {
             rules,
         )
     });
-    for (name, value, instance, (required, known)) in seals.chain(signatures) {
+    for (name, value, instance, (required, known, significant)) in seals.chain(signatures) {
         let text = String::from_utf8_lossy(value);
         // A tag-list that does not parse is mail-auth's to refuse.
         let Ok(tags) = crate::checks::dkim::tag_list(&text) else {
             continue;
         };
-        match dkim::tag_case(&tags, required, known) {
+        match dkim::tag_case(&tags, required, known, significant) {
             Some(dkim::TagCase::Missing(tag)) => {
                 return Some(codes::message_arc_tag_missing(name, instance, tag));
             }
             Some(dkim::TagCase::Doubled { written, tag }) => {
                 return Some(codes::message_arc_tag_case(name, instance, written, tag));
+            }
+            Some(dkim::TagCase::Alone { written, tag }) => {
+                return Some(codes::message_arc_tag_alone(name, instance, written, tag));
             }
             None => {}
         }
@@ -877,6 +885,7 @@ mod tests {
         );
         let message = AuthenticatedMessage::parse(raw.as_bytes()).unwrap();
         assert_eq!(message.as_headers.len(), 1, "{raw}");
+        assert_eq!(message.ams_headers.len(), 1, "{raw}");
         arc_tag_problem(&message).map(|text| text.en())
     }
 
@@ -906,6 +915,13 @@ mod tests {
             missing.contains("ARC-Message-Signature of ARC set 1 has no s= tag"),
             "{missing}"
         );
+        // An expiry in capitals alone: mail-auth would apply it, receivers ignore it.
+        let alone = arc_tags("s=s; ", "s=s; X=1; ").unwrap();
+        assert!(
+            alone.contains("ARC-Message-Signature of ARC set 1 has X= but no x="),
+            "{alone}"
+        );
+        assert_eq!(arc_tags("s=s; T=1; ", "s=s; "), None);
     }
 
     fn dmarc_of(

@@ -273,6 +273,7 @@ codes! {
     dkim_sig_version = "dkim.sig.version" ();
     dkim_sig_tag_missing = "dkim.sig.tag_missing" (tag);
     dkim_sig_tag_case = "dkim.sig.tag_case" (written, tag);
+    dkim_sig_tag_case_alone = "dkim.sig.tag_case_alone" (written, tag);
     dkim_sig_from_unsigned = "dkim.sig.from_unsigned" ();
     dkim_sig_identity_outside = "dkim.sig.identity_outside" (identity, domain);
     dkim_sig_key_timeout = "dkim.sig.key_timeout" (name);
@@ -536,6 +537,7 @@ codes! {
     message_arc_fail = "message.arc_fail" (reason);
     message_arc_tag_missing = "message.arc_tag_missing" (header, instance, tag);
     message_arc_tag_case = "message.arc_tag_case" (header, instance, written, tag);
+    message_arc_tag_alone = "message.arc_tag_alone" (header, instance, written, tag);
 
     // ---- why a domain's status changed (its history). `changes` is `history.changes` or "";
     // `failing` lists records as "kind name: status" (never translated).

@@ -363,6 +363,7 @@ message-arc_key_failed = an ARC key could not be fetched: {$detail}
 message-arc_fail = the ARC chain does not verify: {$reason}
 message-arc_tag_missing = the {$header} of ARC set {$instance} has no {$tag}= tag, which receivers need (RFC 8617 §4.1; tag names are case-sensitive, RFC 6376 §3.2): the hop that added it wrote a broken set
 message-arc_tag_case = the {$header} of ARC set {$instance} has both {$tag}= and {$written}= with different values: tag names are case-sensitive, so receivers read only {$tag}= (RFC 6376 §3.2) and the set does not verify for them as written; the hop that added it must remove {$written}=
+message-arc_tag_alone = the {$header} of ARC set {$instance} has {$written}= but no {$tag}=: tag names are case-sensitive, so receivers ignore {$written}= (RFC 6376 §3.2) while some verifiers apply it, and the two verdicts differ; the hop that added it must write {$tag}=
 
 
 ## Why a domain's status changed
@@ -454,6 +455,7 @@ dkim-sig-malformed_tags = malformed DKIM-Signature: {$problem} (RFC 6376 §3.2)
 dkim-sig-version = the signature's v= must be 1 (RFC 6376 §3.5)
 dkim-sig-tag_missing = the signature has no {$tag}= tag, which every DKIM signature needs (RFC 6376 §3.5)
 dkim-sig-tag_case = the signature has both {$tag}= and {$written}= with different values: tag names are case-sensitive, so receivers read only {$tag}= (RFC 6376 §3.2); remove {$written}=
+dkim-sig-tag_case_alone = the signature has {$written}= but no {$tag}=: tag names are case-sensitive, so receivers ignore {$written}= (RFC 6376 §3.2) while some verifiers apply it as {$tag}=, and the two verdicts differ; the signer must write {$tag}=
 dkim-sig-from_unsigned = h= does not list From: a signature that does not sign From must be ignored (RFC 6376 §6.1.1)
 dkim-sig-identity_outside = i={$identity} is not within d={$domain} (RFC 6376 §6.1.1)
 dkim-sig-key_timeout = DNS timed out fetching the key at {$name}

@@ -368,6 +368,7 @@ message-arc_key_failed = une clé ARC n'a pas pu être obtenue : {$detail}
 message-arc_fail = la chaîne ARC n'est pas valide : {$reason}
 message-arc_tag_missing = l'en-tête {$header} de l'ensemble ARC {$instance} n'a pas de balise {$tag}=, dont les destinataires ont besoin (RFC 8617 §4.1 ; les noms de balises sont sensibles à la casse, RFC 6376 §3.2) : le relais qui l'a ajouté a écrit un ensemble invalide
 message-arc_tag_case = l'en-tête {$header} de l'ensemble ARC {$instance} a à la fois {$tag}= et {$written}= avec des valeurs différentes : les noms de balises sont sensibles à la casse, les destinataires ne lisent donc que {$tag}= (RFC 6376 §3.2) et l'ensemble tel qu'écrit ne se vérifie pas pour eux ; le relais qui l'a ajouté doit supprimer {$written}=
+message-arc_tag_alone = l'en-tête {$header} de l'ensemble ARC {$instance} a {$written}= mais pas {$tag}= : les noms de balises sont sensibles à la casse, les destinataires ignorent donc {$written}= (RFC 6376 §3.2) tandis que certains vérificateurs l'appliquent, et les deux verdicts diffèrent ; le relais qui l'a ajouté doit écrire {$tag}=
 
 
 ## Pourquoi l'état d'un domaine a changé
@@ -462,6 +463,7 @@ dkim-sig-malformed_tags = en-tête DKIM-Signature mal formé : {$problem} (RFC 6
 dkim-sig-version = le v= de la signature doit valoir 1 (RFC 6376 §3.5)
 dkim-sig-tag_missing = la signature n'a pas de balise {$tag}=, que toute signature DKIM doit avoir (RFC 6376 §3.5)
 dkim-sig-tag_case = la signature a à la fois {$tag}= et {$written}= avec des valeurs différentes : les noms de balises sont sensibles à la casse, les destinataires ne lisent donc que {$tag}= (RFC 6376 §3.2) ; supprimez {$written}=
+dkim-sig-tag_case_alone = la signature a {$written}= mais pas {$tag}= : les noms de balises sont sensibles à la casse, les destinataires ignorent donc {$written}= (RFC 6376 §3.2) tandis que certains vérificateurs l'appliquent comme {$tag}=, et les deux verdicts diffèrent ; le signataire doit écrire {$tag}=
 dkim-sig-from_unsigned = h= ne contient pas From : une signature qui ne signe pas From doit être ignorée (RFC 6376 §6.1.1)
 dkim-sig-identity_outside = i={$identity} n'est pas dans d={$domain} (RFC 6376 §6.1.1)
 dkim-sig-key_timeout = délai DNS dépassé en récupérant la clé à {$name}

@@ -368,6 +368,7 @@ message-arc_key_failed = não foi possível obter uma chave ARC: {$detail}
 message-arc_fail = a cadeia ARC não é válida: {$reason}
 message-arc_tag_missing = o cabeçalho {$header} do conjunto ARC {$instance} não tem a tag {$tag}=, de que os destinatários precisam (RFC 8617 §4.1; os nomes de tags diferenciam maiúsculas de minúsculas, RFC 6376 §3.2): o intermediário que o adicionou escreveu um conjunto inválido
 message-arc_tag_case = o cabeçalho {$header} do conjunto ARC {$instance} tem {$tag}= e {$written}= com valores diferentes: os nomes de tags diferenciam maiúsculas de minúsculas, então os destinatários leem só {$tag}= (RFC 6376 §3.2) e o conjunto, como está escrito, não se verifica para eles; o intermediário que o adicionou deve remover {$written}=
+message-arc_tag_alone = o cabeçalho {$header} do conjunto ARC {$instance} tem {$written}= mas não {$tag}=: os nomes de tags diferenciam maiúsculas de minúsculas, então os destinatários ignoram {$written}= (RFC 6376 §3.2) enquanto alguns verificadores o aplicam, e os dois veredictos diferem; o intermediário que o adicionou deve escrever {$tag}=
 
 
 ## Por que o estado de um domínio mudou
@@ -462,6 +463,7 @@ dkim-sig-malformed_tags = cabeçalho DKIM-Signature malformado: {$problem} (RFC 
 dkim-sig-version = o v= da assinatura deve ser 1 (RFC 6376 §3.5)
 dkim-sig-tag_missing = a assinatura não tem a tag {$tag}=, que toda assinatura DKIM precisa ter (RFC 6376 §3.5)
 dkim-sig-tag_case = a assinatura tem {$tag}= e {$written}= com valores diferentes: os nomes de tags diferenciam maiúsculas de minúsculas, então os destinatários leem só {$tag}= (RFC 6376 §3.2); remova {$written}=
+dkim-sig-tag_case_alone = a assinatura tem {$written}= mas não {$tag}=: os nomes de tags diferenciam maiúsculas de minúsculas, então os destinatários ignoram {$written}= (RFC 6376 §3.2) enquanto alguns verificadores o aplicam como {$tag}=, e os dois veredictos diferem; o signatário deve escrever {$tag}=
 dkim-sig-from_unsigned = h= não lista From: uma assinatura que não assina o From deve ser ignorada (RFC 6376 §6.1.1)
 dkim-sig-identity_outside = i={$identity} não está dentro de d={$domain} (RFC 6376 §6.1.1)
 dkim-sig-key_timeout = tempo de DNS esgotado ao buscar a chave em {$name}

@@ -62,6 +62,10 @@ struct Case {
     /// l=: sign only this many bytes of the canonical body.
     #[serde(default)]
     l: Option<usize>,
+    /// Tags among c= and l= the signer writes with their names in capitals (`C=`, `L=`),
+    /// meaning them as the real ones.
+    #[serde(default)]
+    capital: Vec<String>,
     /// The From address (default test@ the case's domain).
     #[serde(default)]
     from: Option<String>,
@@ -206,12 +210,23 @@ fn sign(case: &Case, message: &str, domain: &str) -> String {
     if !case.v.is_empty() {
         value.push_str(&format!("v={}; ", case.v));
     }
+    let name = |tag: &str| {
+        if case.capital.iter().any(|capital| capital == tag) {
+            tag.to_ascii_uppercase()
+        } else {
+            tag.to_string()
+        }
+    };
     value.push_str(&format!(
-        "a={}; c={}; d={domain}; s={}; h={};",
-        case.a, case.c, case.s, case.h
+        "a={}; {}={}; d={domain}; s={}; h={};",
+        case.a,
+        name("c"),
+        case.c,
+        case.s,
+        case.h
     ));
     if let Some(length) = case.l {
-        value.push_str(&format!(" l={length};"));
+        value.push_str(&format!(" {}={length};", name("l")));
     }
     if !case.tags.is_empty() {
         value.push_str(&format!(" {};", case.expand(&case.tags)));
