@@ -398,13 +398,10 @@ impl ParsedKey {
 /// case-sensitive, so a `P=` is an unknown tag a receiver ignores, but mail-auth reads tag
 /// names in any case and would take it as the key (the last of `p=` and `P=` written), or
 /// as the only key when there is no `p=`. A record whose names are all lower case is given
-/// as it is; one with a name in capitals is given without those tags. A record whose tag
-/// list does not parse is a permanent error for every signature (`key_problem`) whatever
-/// mail-auth makes of it.
-fn as_receivers_read(record: &str) -> Cow<'_, str> {
-    let Ok(tags) = tag_list(record) else {
-        return Cow::Borrowed(record);
-    };
+/// as it is; one with a name in capitals is given without those tags. (A record whose tag
+/// list does not parse is given as it is: it is a permanent error for every signature,
+/// `key_problem`, whatever mail-auth makes of it.)
+fn as_receivers_read<'r>(record: &'r str, tags: &Tags<'_>) -> Cow<'r, str> {
     if tags
         .iter()
         .all(|(name, _)| !name.bytes().any(|byte| byte.is_ascii_uppercase()))
@@ -429,17 +426,15 @@ enum Published {
 /// The key a receiver checks signatures against: the record's `k=` and `p=` (decoded) read as
 /// RFC 6376 §3.2 reads tags — names case-sensitive, so a `P=` is an unknown tag, not the key
 /// (`key_info`, which tells support about the record, reads them loosely). `None` when the
-/// tag list does not parse (every signature's permanent error then), the key type is neither
-/// or `p=` is not base64.
-fn published_key(record: &str) -> Option<(Published, Vec<u8>)> {
-    let tags = tag_list(record).ok()?;
-    let kind = match tag(&tags, "k").unwrap_or("rsa") {
+/// key type is neither or `p=` is not base64.
+fn published_key(tags: &Tags<'_>) -> Option<(Published, Vec<u8>)> {
+    let kind = match tag(tags, "k").unwrap_or("rsa") {
         "rsa" => Published::Rsa,
         "ed25519" => Published::Ed25519,
         _ => return None,
     };
     let public = base64::engine::general_purpose::STANDARD
-        .decode(tag(&tags, "p")?)
+        .decode(tag(tags, "p")?)
         .ok()?;
     Some((kind, public))
 }
@@ -450,10 +445,16 @@ fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
         return Ok(known);
     }
     let info = key_info(name, record);
-    let DomainKey { p, f } = DomainKey::parse(as_receivers_read(record).as_bytes())?;
+    // The tag list, read once for what follows.
+    let tags = tag_list(record);
+    let receivers = match &tags {
+        Ok(tags) => as_receivers_read(record, tags),
+        Err(_) => Cow::Borrowed(record),
+    };
+    let DomainKey { p, f } = DomainKey::parse(receivers.as_bytes())?;
     // The key checked by ours where ours is exact (see `ed25519.rs`, `rsa.rs`); mail-auth's
-    // own otherwise.
-    let p = match published_key(record) {
+    // own otherwise. A tag list that does not parse publishes no key to receivers.
+    let p = match tags.as_ref().ok().and_then(published_key) {
         Some((Published::Ed25519, public)) => match Ed25519Key::from_public(&public) {
             Some(key) => Box::new(key),
             None => p,
@@ -467,7 +468,7 @@ fn parsed_key(name: &str, record: &str) -> Result<Arc<ParsedKey>, AuthError> {
         Algorithm::RsaSha256,
         Algorithm::Ed25519Sha256,
     ]
-    .map(|algorithm| key_problem(record, name, algorithm));
+    .map(|algorithm| key_problem(tags.as_ref(), name, algorithm));
     let made = Arc::new(ParsedKey {
         key: Arc::new(domain_key),
         info,
@@ -662,10 +663,10 @@ const SIGNATURE_TAGS: [&str; 14] = [
 ];
 
 /// What RFC 6376 §3.6.1 makes a permanent error in a key record for this signature.
-fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<Text> {
-    let tags = match tag_list(record) {
+fn key_problem(tags: Result<&Tags<'_>, &Text>, name: &str, algorithm: Algorithm) -> Option<Text> {
+    let tags = match tags {
         Ok(tags) => tags,
-        Err(problem) => return Some(codes::dkim_sig_key_tags(name, problem)),
+        Err(problem) => return Some(codes::dkim_sig_key_tags(name, problem.clone())),
     };
     if let Some(position) = tags.iter().position(|(tag, _)| *tag == "v")
         && (position != 0 || tags[position].1 != "DKIM1")
@@ -676,21 +677,21 @@ fn key_problem(record: &str, name: &str, algorithm: Algorithm) -> Option<Text> {
         Algorithm::RsaSha1 => "sha1",
         Algorithm::RsaSha256 | Algorithm::Ed25519Sha256 => "sha256",
     };
-    if let Some(hashes) = tag(&tags, "h")
+    if let Some(hashes) = tag(tags, "h")
         && !hashes
             .split(':')
             .any(|h| h.trim().eq_ignore_ascii_case(hash))
     {
         return Some(codes::dkim_sig_key_hash(name, hashes, hash));
     }
-    if let Some(services) = tag(&tags, "s")
+    if let Some(services) = tag(tags, "s")
         && !services
             .split(':')
             .any(|service| matches!(service.trim(), "*" | "email"))
     {
         return Some(codes::dkim_sig_key_service(name, services));
     }
-    let key_type = tag(&tags, "k").unwrap_or("rsa").to_ascii_lowercase();
+    let key_type = tag(tags, "k").unwrap_or("rsa").to_ascii_lowercase();
     let expected = match algorithm {
         Algorithm::Ed25519Sha256 => "ed25519",
         _ => "rsa",
@@ -1323,6 +1324,8 @@ mod tests {
 
     #[test]
     fn the_published_key_is_read_as_receivers_read_tags() {
+        // As `parsed_key` reads it: a tag list that does not parse publishes no key.
+        let published = |record: &str| tag_list(record).ok().and_then(|tags| published_key(&tags));
         let ed = "TSfgOp0oj6ZHvfDw8r+NFV8HdH1q8woZNW8F39tkHB4=";
         let decoded = |text: &str| {
             base64::engine::general_purpose::STANDARD
@@ -1336,14 +1339,14 @@ mod tests {
             format!("v=DKIM1; k=ed25519; P={other}; p={ed}"),
         ] {
             assert_eq!(
-                published_key(&record),
+                published(&record),
                 Some((Published::Ed25519, decoded(ed))),
                 "{record}"
             );
         }
         // Folding white space inside the value is not part of it; no `k=` is RSA.
         assert_eq!(
-            published_key("v=DKIM1; p=TSfgOp0oj6ZHvfDw8r+NF V8HdH1q8woZNW8F39tkHB4="),
+            published("v=DKIM1; p=TSfgOp0oj6ZHvfDw8r+NF V8HdH1q8woZNW8F39tkHB4="),
             Some((Published::Rsa, decoded(ed)))
         );
         // A repeated tag, an unknown key type, no `p=` and a `p=` that is not base64: none.
@@ -1354,7 +1357,7 @@ mod tests {
             "v=DKIM1; p=!!!".to_string(),
             format!("v=DKIM1; k=ED25519; p={ed}"),
         ] {
-            assert_eq!(published_key(&record), None, "{record}");
+            assert_eq!(published(&record), None, "{record}");
         }
     }
 
@@ -1410,12 +1413,16 @@ mod tests {
             )
             .is_err()
         );
+        let both = format!("v=DKIM1; P={capital}; p={p}");
         assert_eq!(
-            as_receivers_read(&format!("v=DKIM1; P={capital}; p={p}")),
+            as_receivers_read(&both, &tag_list(&both).unwrap()),
             format!("v=DKIM1; p={p}")
         );
         let plain = format!("v=DKIM1; k=ed25519; p={p}");
-        assert!(matches!(as_receivers_read(&plain), Cow::Borrowed(_)));
+        assert!(matches!(
+            as_receivers_read(&plain, &tag_list(&plain).unwrap()),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -1433,7 +1440,8 @@ mod tests {
         assert!(first.problem(Algorithm::Ed25519Sha256).is_none());
         assert_eq!(
             first.problem(Algorithm::RsaSha256).map(|text| text.code),
-            key_problem(record, name, Algorithm::RsaSha256).map(|text| text.code)
+            key_problem(tag_list(record).as_ref(), name, Algorithm::RsaSha256)
+                .map(|text| text.code)
         );
         assert!(first.problem(Algorithm::RsaSha256).is_some());
         // Another name or another text is parsed for itself; what does not parse is an error

@@ -597,17 +597,19 @@ async fn starttls_and_an_arc_sealed_forwarded_message() {
 
     // Forwarded: sealed by a hop (ARC, the Ed25519 key), then sent on from a server the
     // domain's SPF does not know — DKIM and the ARC chain still verify.
+    // As the forwarder sends: from a server and a bounce address of its own, over STARTTLS.
+    let forward = |sealed: String| {
+        send_async(
+            smtp,
+            "127.0.0.3",
+            "forwarder@elsewhere.example",
+            vec![signer.clone()],
+            sealed,
+            true,
+        )
+    };
     let original = message("test@signer.example", &signer, "forwarded", true);
-    let sealed = arc_seal(&original);
-    let out = send_async(
-        smtp,
-        "127.0.0.3",
-        "forwarder@elsewhere.example",
-        vec![signer.clone()],
-        sealed,
-        true,
-    )
-    .await;
+    let out = forward(arc_seal(&original)).await;
     assert_eq!(out, "sent []");
     let m = verdict_of(&app, "signer.example", "forwarded").await;
     assert_eq!(m["tls"], true, "came over STARTTLS");
@@ -642,15 +644,7 @@ async fn starttls_and_an_arc_sealed_forwarded_message() {
     let original = message("test@signer.example", &signer, "forwarded-twice", true);
     let sealed = arc_seal_with(&original, "nokey; S=ed");
     assert!(sealed.contains("s=nokey; S=ed"), "{sealed}");
-    send_async(
-        smtp,
-        "127.0.0.3",
-        "forwarder@elsewhere.example",
-        vec![signer.clone()],
-        sealed,
-        true,
-    )
-    .await;
+    forward(sealed).await;
     let m = verdict_of(&app, "signer.example", "forwarded-twice").await;
     assert_eq!(m["arc"]["result"], "fail", "{m:#}");
     let reason = m["arc"]["reason"].as_str().unwrap();
